@@ -1,0 +1,20 @@
+//! Gugus domain: the types, rules and authorization policy shared by every layer.
+//! Pure code only (no I/O, no async, no database), so it is cheap to test exhaustively.
+
+pub mod audit;
+pub mod authz;
+pub mod ids;
+pub mod region;
+pub mod role;
+pub mod secret;
+pub mod time;
+pub mod totp;
+pub mod unit;
+pub mod user;
+pub mod validation;
+
+pub use authz::{Action, Actor, Denied, Scope, decide};
+pub use ids::{UnitId, UserId};
+pub use region::{RegionCode, RegionLevel};
+pub use role::Role;
+pub use validation::{FieldError, Invalid};

@@ -1,0 +1,48 @@
+//! Validation failures that name every failing field. `key` is a message key in the web
+//! layer's translation catalogue (`err.*`), so the user reads it in their own language.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub key: &'static str,
+}
+
+impl FieldError {
+    pub fn new(field: &str, key: &'static str) -> Self {
+        FieldError { field: field.to_owned(), key }
+    }
+}
+
+/// One or more invalid fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default, thiserror::Error)]
+#[error("invalid input: {}", .0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", "))]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn push(&mut self, field: &str, key: &'static str) {
+        self.0.push(FieldError::new(field, key));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn one(field: &str, key: &'static str) -> Self {
+        Invalid(vec![FieldError::new(field, key)])
+    }
+    /// `Ok(v)` when nothing failed.
+    pub fn into_result<T>(self, v: T) -> Result<T, Invalid> {
+        if self.0.is_empty() { Ok(v) } else { Err(self) }
+    }
+}
+
+/// Trims and checks a required text field's length (in characters).
+pub fn required_text(errs: &mut Invalid, field: &str, value: &str, max: usize) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        errs.push(field, "err.required");
+    } else if v.chars().count() > max {
+        errs.push(field, "err.too_long");
+    }
+    v.to_owned()
+}
