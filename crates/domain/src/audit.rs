@@ -13,6 +13,9 @@ pub struct Entry {
     pub at_ms: i64,
     pub actor_user_id: Option<i64>,
     pub actor_username: String,
+    /// The actor's region scope when acting (empty = national), so regional admins see
+    /// the trail of their own subtree.
+    pub actor_region: String,
     pub origin: String,
     pub action: String,
     pub record_type: String,
@@ -24,12 +27,14 @@ pub struct Entry {
 
 /// Hash of an entry's content chained to `prev_hash`. Every field is length-prefixed so
 /// no two different entries serialise to the same bytes.
+#[allow(clippy::too_many_arguments)]
 pub fn entry_hash(
     prev_hash: &str,
     seq: i64,
     at_ms: i64,
     actor_user_id: Option<i64>,
     actor_username: &str,
+    actor_region: &str,
     origin: &str,
     action: &str,
     record_type: &str,
@@ -44,6 +49,7 @@ pub fn entry_hash(
         &at_ms.to_string(),
         &actor,
         actor_username,
+        actor_region,
         origin,
         action,
         record_type,
@@ -64,6 +70,7 @@ impl Entry {
             self.at_ms,
             self.actor_user_id,
             &self.actor_username,
+            &self.actor_region,
             &self.origin,
             &self.action,
             &self.record_type,
@@ -120,6 +127,54 @@ pub fn verify_chain(entries: &[Entry], head_seq: i64) -> Result<i64, ChainError>
     Ok(last)
 }
 
+/// Checks a log read in `seq` order page by page, without holding it all in memory.
+/// (Read sorted by `seq`, a swapped pair of rows shows up as altered entries, since the
+/// sequence number is part of each hash.)
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    prev_hash: String,
+    expected: i64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier { prev_hash: GENESIS.to_owned(), expected: 1 }
+    }
+}
+
+impl ChainVerifier {
+    pub fn check(&mut self, e: &Entry) -> Result<(), ChainError> {
+        if e.computed_hash() != e.hash {
+            return Err(ChainError::Altered { seq: e.seq });
+        }
+        if e.seq > self.expected {
+            return Err(ChainError::Deleted { seq: self.expected });
+        }
+        if e.seq < self.expected {
+            return Err(ChainError::Reordered { seq: e.seq, found_at: self.expected });
+        }
+        if e.prev_hash != self.prev_hash {
+            return Err(ChainError::BrokenLink { seq: e.seq, expected_after: e.seq - 1 });
+        }
+        self.prev_hash = e.hash.clone();
+        self.expected += 1;
+        Ok(())
+    }
+
+    /// Number of entries accepted so far.
+    pub fn checked(&self) -> i64 {
+        self.expected - 1
+    }
+
+    /// Final check against the head record: entries written but no longer present.
+    pub fn finish(&self, head_seq: i64) -> Result<i64, ChainError> {
+        if self.checked() < head_seq {
+            return Err(ChainError::Truncated { last: self.checked(), head: head_seq });
+        }
+        Ok(self.checked())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +188,7 @@ mod tests {
                     at_ms: 1_700_000_000_000 + seq,
                     actor_user_id: Some(7),
                     actor_username: "u".into(),
+                    actor_region: "62".into(),
                     origin: "127.0.0.1".into(),
                     action: "user.create".into(),
                     record_type: "user".into(),
@@ -170,5 +226,23 @@ mod tests {
 
         let c = chain(5);
         assert_eq!(verify_chain(&c[..4], 5), Err(ChainError::Truncated { last: 4, head: 5 }));
+    }
+
+    #[test]
+    fn streaming_verifier_agrees() {
+        let c = chain(4);
+        let mut v = ChainVerifier::default();
+        for e in &c {
+            v.check(e).unwrap();
+        }
+        assert_eq!(v.finish(4), Ok(4));
+        let mut v = ChainVerifier::default();
+        v.check(&c[0]).unwrap();
+        assert_eq!(v.check(&c[2]), Err(ChainError::Deleted { seq: 2 }));
+        let mut c2 = chain(3);
+        c2[1].detail = "x".into();
+        let mut v = ChainVerifier::default();
+        v.check(&c2[0]).unwrap();
+        assert_eq!(v.check(&c2[1]), Err(ChainError::Altered { seq: 2 }));
     }
 }

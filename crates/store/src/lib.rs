@@ -1,1 +1,103 @@
+//! Gugus storage: the only door to data. Every public method that touches records takes
+//! the acting [`domain::Actor`], asks [`domain::decide`] and applies the actor's region
+//! scope in SQL, so no caller can forget a check. One code path serves SQLite and
+//! PostgreSQL through sqlx's `Any` driver; the few differences live in [`db`].
 
+mod audit;
+mod auth;
+mod db;
+mod error;
+mod regions;
+mod settings;
+mod sql;
+mod tokens;
+mod units;
+mod users;
+
+pub use audit::{AuditFilter, AuditRow, VerifyReport};
+pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
+pub use db::Backend;
+pub use error::StoreError;
+pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
+
+#[cfg(feature = "testing")]
+pub mod testing;
+pub use tokens::{ApiToken, NewToken};
+pub use units::Unit;
+pub use users::UserRow;
+
+use sqlx::AnyPool;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A handle on the database. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    policy: AuthPolicy,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// 32 random bytes as hex: session ids, API tokens, CSRF pre-session ids.
+pub fn random_token() -> Result<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Other(format!("random source failed: {e}")))?;
+    Ok(hex::encode(b))
+}
+
+/// SHA-256 of a bearer secret, as stored (never the secret itself).
+pub fn hash_token(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn policy(&self) -> &AuthPolicy {
+        &self.policy
+    }
+
+    pub fn with_policy(mut self, policy: AuthPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Checks the database answers (for `gugus check` and `/healthz?deep`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// Runs SQL as a database operator could, bypassing the store (tamper tests only).
+    pub async fn exec_raw_for_tests(&self, sql: &'static str) -> Result<u64> {
+        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+
+    /// Removes the append-only guard on the audit log, as an attacker with DBA rights could.
+    pub async fn disable_audit_guard_for_tests(&self) -> Result<()> {
+        let sql = match self.backend {
+            Backend::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+            Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log;",
+        };
+        sqlx::raw_sql(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,200 @@
+//! Connecting, migrating, and the few places where SQLite and PostgreSQL differ.
+
+use crate::{Result, Store, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme. An unknown scheme is an error: a typo must
+    /// never create an empty database somewhere.
+    pub fn from_url(url: &str) -> Result<Backend> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::Config(format!(
+                "unsupported database URL scheme '{scheme}': use sqlite://PATH or postgres://USER@HOST/DB"
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Forward-only migrations, one file per dialect each.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Removes the password from a URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens the database named by `url` (creating an SQLite file if needed) and applies
+    /// pending migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let backend = Backend::from_url(url)?;
+        sqlx::any::install_default_drivers();
+        let url = match backend {
+            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let opts = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::Config(format!("invalid database URL {}: {e}", redact(&url))))?
+            .disable_statement_logging();
+        let pool_opts = match backend {
+            Backend::Sqlite => AnyPoolOptions::new().max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        };
+        let pool = pool_opts
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Config(format!("cannot open database {}: {e}", redact(&url))))?;
+        let store = Store { pool, backend, policy: crate::AuthPolicy::default() };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations, each in its own transaction. On PostgreSQL an advisory
+    /// lock keeps two starting servers from migrating at once.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            conn.execute("SELECT pg_advisory_lock(4815162342)").await?;
+        }
+        let result = async {
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+            let mut applied = Vec::new();
+            for m in MIGRATIONS {
+                let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(m.version)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let sql = match self.backend {
+                    Backend::Sqlite => m.sqlite,
+                    Backend::Postgres => m.postgres,
+                };
+                let mut tx = conn.begin().await?;
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(crate::now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                tracing::info!(version = m.version, name = m.name, "applied migration");
+                applied.push(m.version);
+            }
+            Ok::<_, StoreError>(applied)
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            conn.execute("SELECT pg_advisory_unlock(4815162342)").await?;
+        }
+        result
+    }
+
+    /// A transaction that will write. SQLite takes the write lock up front so two writers
+    /// wait for each other (busy_timeout) instead of failing on a lock upgrade.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The query plan for a region-subtree query, so tests can prove it uses an index.
+    pub async fn explain_region_subtree(&self, code: &domain::RegionCode) -> Result<String> {
+        let (lo, hi) = code.subtree_bounds();
+        let sql = match self.backend {
+            Backend::Sqlite => "EXPLAIN QUERY PLAN SELECT code FROM regions WHERE code >= $1 AND code < $2",
+            Backend::Postgres => "EXPLAIN SELECT code FROM regions WHERE code >= $1 AND code < $2",
+        };
+        let rows = sqlx::query(sql).bind(lo).bind(hi).fetch_all(&self.pool).await?;
+        let mut out = String::new();
+        for r in rows {
+            use sqlx::Row;
+            let line: String = match self.backend {
+                Backend::Sqlite => r.try_get("detail")?,
+                Backend::Postgres => r.try_get(0)?,
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_picks_backend() {
+        assert_eq!(Backend::from_url("sqlite://gugus.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::from_url("sqlit://gugus.db").is_err());
+        assert!(Backend::from_url("gugus.db").is_err());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+}

@@ -1,0 +1,46 @@
+//! The errors callers act on: not found (404), forbidden (403), invalid fields (422),
+//! conflict (409), and everything else (500, logged once, shown to nobody).
+
+use domain::{Denied, Invalid};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A configuration problem found before touching any data (bad URL scheme …).
+    #[error("{0}")]
+    Config(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<Denied> for StoreError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Forbidden => StoreError::Forbidden,
+            Denied::NotFound => StoreError::NotFound,
+        }
+    }
+}
+
+impl StoreError {
+    /// True for a unique-constraint violation on either backend.
+    pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+        match e {
+            sqlx::Error::Database(d) => {
+                d.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                    || d.message().contains("UNIQUE constraint failed")
+                    || d.message().contains("duplicate key value")
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! API tokens for `/api/v1`: shown once, stored as a SHA-256 hash, revocable, and acting
+//! with exactly their owner's role and scope.
+
+use crate::audit::{Event, append};
+use crate::{Result, Store, StoreError, hash_token, now_ms, random_token};
+use domain::{Actor, RegionCode, Role, Scope, UnitId, UserId};
+use domain::ids::TokenId;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+    pub revoked: bool,
+}
+
+/// A freshly created token; `secret` is never stored and never shown again.
+#[derive(Clone)]
+pub struct NewToken {
+    pub id: TokenId,
+    pub secret: domain::secret::Secret<String>,
+}
+
+impl Store {
+    pub async fn create_token(&self, actor: &Actor, name: &str) -> Result<NewToken> {
+        let user = actor.user_id.ok_or(StoreError::NotFound)?;
+        let mut errs = domain::Invalid::default();
+        let name = domain::validation::required_text(&mut errs, "name", name, 80);
+        errs.into_result(())?;
+        let secret = format!("gug_{}", random_token()?);
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(user.0)
+            .bind(name)
+            .bind(hash_token(&secret))
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+        append(&mut tx, actor, Event { action: "token.create", record_type: "api_token", record_id: id.to_string(), detail: String::new() }).await?;
+        tx.commit().await?;
+        Ok(NewToken { id: TokenId(id), secret: secret.into() })
+    }
+
+    pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>> {
+        let user = actor.user_id.ok_or(StoreError::NotFound)?;
+        let rows = sqlx::query("SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
+            .bind(user.0)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiToken {
+                    id: TokenId(r.try_get("id")?),
+                    name: r.try_get("name")?,
+                    created_at_ms: r.try_get("created_at")?,
+                    last_used_at_ms: r.try_get("last_used_at")?,
+                    revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the actor's own tokens.
+    pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<()> {
+        let user = actor.user_id.ok_or(StoreError::NotFound)?;
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(id.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, actor, Event { action: "token.revoke", record_type: "api_token", record_id: id.0.to_string(), detail: String::new() }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The actor a bearer token acts as, if it is valid and its owner is enabled.
+    pub async fn token_actor(&self, secret: &str, origin: &str) -> Result<Option<Actor>> {
+        if !secret.starts_with("gug_") {
+            return Ok(None);
+        }
+        let th = hash_token(secret);
+        let row = sqlx::query(
+            "SELECT t.id, t.last_used_at, u.id AS user_id, u.username, u.role, u.unit_id, n.region_code \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
+        )
+        .bind(th)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let now = now_ms();
+        let last: Option<i64> = r.try_get("last_used_at")?;
+        if last.is_none_or(|l| now - l > 60_000) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(r.try_get::<i64, _>("id")?).execute(self.pool()).await?;
+        }
+        let role: String = r.try_get("role")?;
+        let region: Option<String> = r.try_get("region_code")?;
+        Ok(Some(Actor {
+            user_id: Some(UserId(r.try_get("user_id")?)),
+            username: r.try_get("username")?,
+            unit_id: UnitId(r.try_get("unit_id")?),
+            role: Role::parse(&role).ok_or_else(|| StoreError::Other("unknown role".into()))?,
+            scope: Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok())),
+            origin: Some(origin.to_owned()),
+        }))
+    }
+}

@@ -1,0 +1,148 @@
+//! Units: the organisations users belong to. The directory is visible to every user (a
+//! unit must be findable to refer a victim to it); creating and editing is for admins of
+//! the region above.
+
+use crate::audit::{Event, append};
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError};
+use domain::unit::NewUnit;
+use domain::{Action, Actor, Invalid, RegionCode, Scope, UnitId, decide};
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub id: UnitId,
+    pub name: String,
+    pub kind: String,
+    /// `None` = national.
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub user_count: i64,
+}
+
+impl Unit {
+    pub fn scope(&self) -> Scope {
+        Scope::from_code(self.region_code.as_deref().and_then(|c| RegionCode::parse(c).ok()))
+    }
+}
+
+const UNIT_SELECT: &str = "SELECT n.id, n.name, n.kind, n.region_code, r.name AS region_name, \
+     (SELECT COUNT(*) FROM users u WHERE u.unit_id = n.id) AS user_count \
+     FROM units n LEFT JOIN regions r ON r.code = n.region_code WHERE 1=1";
+
+fn unit_from_row(r: &sqlx::any::AnyRow) -> Result<Unit> {
+    Ok(Unit {
+        id: UnitId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        kind: r.try_get("kind")?,
+        region_code: r.try_get("region_code")?,
+        region_name: r.try_get("region_name")?,
+        user_count: r.try_get("user_count")?,
+    })
+}
+
+impl Store {
+    /// The unit directory, optionally limited to a region subtree and a name fragment.
+    pub async fn list_units(&self, actor: &Actor, within: Option<&RegionCode>, name: &str) -> Result<Vec<Unit>> {
+        decide(actor, Action::ViewUnit, &actor.scope)?;
+        let mut q = Sql::new(UNIT_SELECT);
+        if let Some(code) = within {
+            q.scope("n.region_code", &Scope::Region(code.clone()));
+        }
+        let name = crate::regions::fold(name);
+        if !name.is_empty() {
+            q.push(" AND LOWER(n.name) LIKE ")
+                .bind_text(format!("%{}%", crate::sql::like_escape(&name)))
+                .push(" ESCAPE '\\'");
+        }
+        q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name LIMIT 1000");
+        q.build().fetch_all(self.pool()).await?.iter().map(unit_from_row).collect()
+    }
+
+    pub async fn unit(&self, actor: &Actor, id: UnitId) -> Result<Unit> {
+        let mut q = Sql::new(UNIT_SELECT);
+        q.push(" AND n.id = ").bind_int(id.0);
+        let unit = q.build().fetch_optional(self.pool()).await?.as_ref().map(unit_from_row).transpose()?;
+        let unit = unit.ok_or(StoreError::NotFound)?;
+        decide(actor, Action::ViewUnit, &unit.scope())?;
+        Ok(unit)
+    }
+
+    async fn check_unit_target(&self, actor: &Actor, new: &NewUnit) -> Result<()> {
+        if let Some(code) = &new.region {
+            if !self.region_exists(code).await? {
+                return Err(Invalid::one("region_code", "err.region_unknown").into());
+            }
+        }
+        match decide(actor, Action::ManageUnit, &Scope::from_code(new.region.clone())) {
+            Err(domain::Denied::NotFound) => Err(Invalid::one("region_code", "err.region_outside_scope").into()),
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn create_unit(&self, actor: &Actor, new: &NewUnit) -> Result<UnitId> {
+        self.check_unit_target(actor, new).await?;
+        let mut tx = self.begin_write().await?;
+        let id: i64 = match sqlx::query_scalar(
+            "INSERT INTO units (name, kind, region_code, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(new.name.clone())
+        .bind(new.kind.as_str())
+        .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
+        .bind(crate::now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        {
+            Ok(id) => id,
+            Err(e) if StoreError::is_unique_violation(&e) => return Err(Invalid::one("name", "err.duplicate").into()),
+            Err(e) => return Err(e.into()),
+        };
+        let region = new.region.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        let ev = Event {
+            action: "unit.create",
+            record_type: "unit",
+            record_id: id.to_string(),
+            detail: format!("kind={} region={region}", new.kind.as_str()),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(UnitId(id))
+    }
+
+    pub async fn update_unit(&self, actor: &Actor, id: UnitId, new: &NewUnit) -> Result<()> {
+        let current = self.unit(actor, id).await?;
+        decide(actor, Action::ManageUnit, &current.scope())?;
+        self.check_unit_target(actor, new).await?;
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query("UPDATE units SET name = $1, kind = $2, region_code = $3 WHERE id = $4")
+            .bind(new.name.clone())
+            .bind(new.kind.as_str())
+            .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await;
+        match res {
+            Ok(_) => {}
+            Err(e) if StoreError::is_unique_violation(&e) => return Err(Invalid::one("name", "err.duplicate").into()),
+            Err(e) => return Err(e.into()),
+        }
+        let region = new.region.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        let ev = Event {
+            action: "unit.update",
+            record_type: "unit",
+            record_id: id.to_string(),
+            detail: format!("kind={} region={region}", new.kind.as_str()),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Looks a unit up by exact name (for the demo loader and the CLI).
+    pub async fn unit_id_by_name(&self, name: &str) -> Result<Option<UnitId>> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM units WHERE name = $1").bind(name.to_owned()).fetch_optional(self.pool()).await?;
+        Ok(id.map(UnitId))
+    }
+}

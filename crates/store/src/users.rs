@@ -1,0 +1,183 @@
+//! Staff accounts, administered within the admin's region subtree.
+
+use crate::audit::{Event, append};
+use crate::auth::hash_password;
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError};
+use domain::user::{NewUser, check_password};
+use domain::{Action, Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId, decide};
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub unit_region: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+    pub totp_enabled: bool,
+    pub created_at_ms: i64,
+}
+
+impl UserRow {
+    pub fn scope(&self) -> Scope {
+        Scope::from_code(self.unit_region.as_deref().and_then(|c| RegionCode::parse(c).ok()))
+    }
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.full_name, u.email, u.unit_id, n.name AS unit_name, \
+     n.region_code, u.role, u.disabled, u.totp_enabled, u.created_at \
+     FROM users u JOIN units n ON n.id = u.unit_id WHERE 1=1";
+
+fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
+    let role: String = r.try_get("role")?;
+    Ok(UserRow {
+        id: UserId(r.try_get("id")?),
+        username: r.try_get("username")?,
+        full_name: r.try_get("full_name")?,
+        email: r.try_get("email")?,
+        unit_id: UnitId(r.try_get("unit_id")?),
+        unit_name: r.try_get("unit_name")?,
+        unit_region: r.try_get("region_code")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Other(format!("unknown role {role}")))?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        totp_enabled: r.try_get::<i64, _>("totp_enabled")? != 0,
+        created_at_ms: r.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Accounts in the admin's subtree.
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRow>> {
+        decide(actor, Action::ViewUser, &actor.scope)?;
+        let mut q = Sql::new(USER_SELECT);
+        q.scope("n.region_code", &actor.scope);
+        q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name, u.username LIMIT 5000");
+        let rows: Vec<UserRow> = q.build().fetch_all(self.pool()).await?.iter().map(user_from_row).collect::<Result<_>>()?;
+        self.audit(
+            actor,
+            Event { action: "user.list", record_type: "user", record_id: String::new(), detail: format!("rows={}", rows.len()) },
+        )
+        .await?;
+        Ok(rows)
+    }
+
+    async fn load_user(&self, id: UserId) -> Result<UserRow> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" AND u.id = ").bind_int(id.0);
+        q.build().fetch_optional(self.pool()).await?.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// One account (audited: staff names and e-mail are personal data too).
+    pub async fn user(&self, actor: &Actor, id: UserId) -> Result<UserRow> {
+        let u = self.load_user(id).await?;
+        decide(actor, Action::ViewUser, &u.scope())?;
+        self.audit(actor, Event { action: "user.view", record_type: "user", record_id: id.to_string(), detail: String::new() })
+            .await?;
+        Ok(u)
+    }
+
+    /// The actor's own account.
+    pub async fn me(&self, actor: &Actor) -> Result<UserRow> {
+        let id = actor.user_id.ok_or(StoreError::NotFound)?;
+        self.load_user(id).await
+    }
+
+    pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<UserId> {
+        // The unit must exist and lie in the admin's subtree; otherwise it is a field error.
+        let unit = match self.unit(actor, new.unit_id).await {
+            Ok(u) => u,
+            Err(StoreError::NotFound) => return Err(Invalid::one("unit_id", "err.unit").into()),
+            Err(e) => return Err(e),
+        };
+        match decide(actor, Action::ManageUser, &unit.scope()) {
+            Err(domain::Denied::NotFound) => return Err(Invalid::one("unit_id", "err.unit").into()),
+            other => other?,
+        }
+        let hash = hash_password(new.password.expose().clone()).await?;
+        let now = crate::now_ms();
+        let mut tx = self.begin_write().await?;
+        let id: i64 = match sqlx::query_scalar(
+            "INSERT INTO users (username, full_name, email, unit_id, role, password_hash, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(new.username.as_str().to_owned())
+        .bind(new.full_name.clone())
+        .bind(new.email.clone())
+        .bind(new.unit_id.0)
+        .bind(new.role.as_str())
+        .bind(hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        {
+            Ok(id) => id,
+            Err(e) if StoreError::is_unique_violation(&e) => return Err(Invalid::one("username", "err.username_taken").into()),
+            Err(e) => return Err(e.into()),
+        };
+        let ev = Event {
+            action: "user.create",
+            record_type: "user",
+            record_id: id.to_string(),
+            detail: format!("unit={} role={}", new.unit_id, new.role.as_str()),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(UserId(id))
+    }
+
+    /// An admin sets a new password for an account in scope; its sessions end.
+    pub async fn reset_password(&self, actor: &Actor, id: UserId, password: &str) -> Result<()> {
+        let u = self.load_user(id).await?;
+        decide(actor, Action::ManageUser, &u.scope())?;
+        let mut errs = Invalid::default();
+        check_password(&mut errs, "password", password, &u.username);
+        errs.into_result(())?;
+        let hash = hash_password(password.to_owned()).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(crate::now_ms())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(u.username.clone()).execute(&mut *tx).await?;
+        append(&mut tx, actor, Event { action: "user.password_reset", record_type: "user", record_id: id.to_string(), detail: String::new() })
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disables or re-enables an account in scope. Disabling ends its sessions.
+    pub async fn set_user_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> Result<()> {
+        let u = self.load_user(id).await?;
+        decide(actor, Action::ManageUser, &u.scope())?;
+        if actor.user_id == Some(id) && disabled {
+            return Err(StoreError::Conflict("cannot disable your own account"));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(disabled as i64).bind(id.0).execute(&mut *tx).await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+        }
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        append(&mut tx, actor, Event { action, record_type: "user", record_id: id.to_string(), detail: String::new() }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Finds an account id by username (CLI).
+    pub async fn user_id_by_username(&self, username: &str) -> Result<Option<UserId>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username.trim().to_lowercase())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(id.map(UserId))
+    }
+}
