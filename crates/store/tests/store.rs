@@ -65,10 +65,11 @@ async fn region_detail_and_search() {
     assert_eq!(d.ancestors.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["62"]);
     assert!(d.children.iter().all(|c| c.code.starts_with("62.71.")) && !d.children.is_empty());
     assert!(matches!(store.region(&a, &rc("62.99")).await, Err(StoreError::NotFound)));
-    // Exact name first (the kelurahan Palangka), then word-prefix matches by level.
+    // Exact names first (two villages called Palangka), then word-prefix matches by level.
     let hits = store.search_regions(&a, "palangka", 10).await.unwrap();
-    assert_eq!(hits[0].code, "62.71.03.1001");
-    assert_eq!(hits[1].code, "62.71");
+    assert_eq!(hits[0].name, "Palangka");
+    assert_eq!(hits[1].name, "Palangka");
+    assert_eq!(hits[2].code, "62.71");
     let hits = store.search_regions(&a, "Palangkaraya", 10).await.unwrap();
     assert_eq!(hits[0].code, "62.71");
     let hits = store.search_regions(&a, "53.04", 5).await.unwrap();
