@@ -89,9 +89,13 @@ pub enum ChainError {
     Deleted { seq: i64 },
     #[error("entry {seq} is out of order: it stands where entry {found_at} belongs")]
     Reordered { seq: i64, found_at: i64 },
-    #[error("entry {seq} does not link to the entry before it (entry {expected_after} was altered or removed)")]
+    #[error(
+        "entry {seq} does not link to the entry before it (entry {expected_after} was altered or removed)"
+    )]
     BrokenLink { seq: i64, expected_after: i64 },
-    #[error("the log ends at entry {last} but {head} entries were written: the newest entries were deleted")]
+    #[error(
+        "the log ends at entry {last} but {head} entries were written: the newest entries were deleted"
+    )]
     Truncated { last: i64, head: i64 },
 }
 
@@ -111,18 +115,27 @@ pub fn verify_chain(entries: &[Entry], head_seq: i64) -> Result<i64, ChainError>
             return Err(if e.seq > expected && !present {
                 ChainError::Deleted { seq: expected }
             } else {
-                ChainError::Reordered { seq: e.seq, found_at: expected }
+                ChainError::Reordered {
+                    seq: e.seq,
+                    found_at: expected,
+                }
             });
         }
         if e.prev_hash != prev_hash {
-            return Err(ChainError::BrokenLink { seq: e.seq, expected_after: e.seq - 1 });
+            return Err(ChainError::BrokenLink {
+                seq: e.seq,
+                expected_after: e.seq - 1,
+            });
         }
         prev_hash = e.hash.clone();
         expected += 1;
     }
     let last = expected - 1;
     if last < head_seq {
-        return Err(ChainError::Truncated { last, head: head_seq });
+        return Err(ChainError::Truncated {
+            last,
+            head: head_seq,
+        });
     }
     Ok(last)
 }
@@ -138,7 +151,10 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { prev_hash: GENESIS.to_owned(), expected: 1 }
+        ChainVerifier {
+            prev_hash: GENESIS.to_owned(),
+            expected: 1,
+        }
     }
 }
 
@@ -151,10 +167,16 @@ impl ChainVerifier {
             return Err(ChainError::Deleted { seq: self.expected });
         }
         if e.seq < self.expected {
-            return Err(ChainError::Reordered { seq: e.seq, found_at: self.expected });
+            return Err(ChainError::Reordered {
+                seq: e.seq,
+                found_at: self.expected,
+            });
         }
         if e.prev_hash != self.prev_hash {
-            return Err(ChainError::BrokenLink { seq: e.seq, expected_after: e.seq - 1 });
+            return Err(ChainError::BrokenLink {
+                seq: e.seq,
+                expected_after: e.seq - 1,
+            });
         }
         self.prev_hash = e.hash.clone();
         self.expected += 1;
@@ -169,7 +191,10 @@ impl ChainVerifier {
     /// Final check against the head record: entries written but no longer present.
     pub fn finish(&self, head_seq: i64) -> Result<i64, ChainError> {
         if self.checked() < head_seq {
-            return Err(ChainError::Truncated { last: self.checked(), head: head_seq });
+            return Err(ChainError::Truncated {
+                last: self.checked(),
+                head: head_seq,
+            });
         }
         Ok(self.checked())
     }
@@ -222,10 +247,19 @@ mod tests {
 
         let mut c = chain(5);
         c.swap(1, 2);
-        assert_eq!(verify_chain(&c, 5), Err(ChainError::Reordered { seq: 3, found_at: 2 }));
+        assert_eq!(
+            verify_chain(&c, 5),
+            Err(ChainError::Reordered {
+                seq: 3,
+                found_at: 2
+            })
+        );
 
         let c = chain(5);
-        assert_eq!(verify_chain(&c[..4], 5), Err(ChainError::Truncated { last: 4, head: 5 }));
+        assert_eq!(
+            verify_chain(&c[..4], 5),
+            Err(ChainError::Truncated { last: 4, head: 5 })
+        );
     }
 
     #[test]

@@ -82,7 +82,12 @@ pub enum Relation {
 }
 
 impl Relation {
-    pub const ALL: [Relation; 4] = [Relation::Same, Relation::Below, Relation::Above, Relation::Outside];
+    pub const ALL: [Relation; 4] = [
+        Relation::Same,
+        Relation::Below,
+        Relation::Above,
+        Relation::Outside,
+    ];
 
     pub fn of(actor: &Scope, target: &Scope) -> Relation {
         if actor == target {
@@ -206,7 +211,9 @@ pub fn policy_table() -> String {
         ("national", Scope::National),
         ("outside", Scope::Region(RegionCode::trusted("53.01"))),
     ];
-    let mut out = String::from("# role × actor level × target × action → decision (regenerate: UPDATE_GOLDEN=1)\n");
+    let mut out = String::from(
+        "# role × actor level × target × action → decision (regenerate: UPDATE_GOLDEN=1)\n",
+    );
     for role in Role::ALL {
         for (level, scope) in [("national", Scope::National), ("regency", regional.clone())] {
             let actor = Actor {
@@ -247,7 +254,14 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, scope: Scope) -> Actor {
-        Actor { user_id: Some(UserId(1)), username: "t".into(), unit_id: UnitId(1), role, scope, origin: None }
+        Actor {
+            user_id: Some(UserId(1)),
+            username: "t".into(),
+            unit_id: UnitId(1),
+            role,
+            scope,
+            origin: None,
+        }
     }
     fn region(s: &str) -> Scope {
         Scope::Region(RegionCode::parse(s).unwrap())
@@ -258,8 +272,14 @@ mod tests {
         let a = actor(Role::Admin, region("62"));
         assert_eq!(decide(&a, Action::ManageUser, &region("62.71")), Ok(()));
         assert_eq!(decide(&a, Action::ManageUser, &region("62")), Ok(()));
-        assert_eq!(decide(&a, Action::ManageUser, &region("53.01")), Err(Denied::NotFound));
-        assert_eq!(decide(&a, Action::ManageUser, &Scope::National), Err(Denied::NotFound));
+        assert_eq!(
+            decide(&a, Action::ManageUser, &region("53.01")),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            decide(&a, Action::ManageUser, &Scope::National),
+            Err(Denied::NotFound)
+        );
         let n = actor(Role::Admin, Scope::National);
         assert_eq!(decide(&n, Action::ManageUser, &region("53.01")), Ok(()));
     }
@@ -268,16 +288,33 @@ mod tests {
     fn other_roles_cannot_manage_accounts() {
         for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
             let a = actor(role, Scope::National);
-            assert_eq!(decide(&a, Action::ManageUser, &Scope::National), Err(Denied::Forbidden));
-            assert_eq!(decide(&a, Action::ViewAudit, &Scope::National), Err(Denied::Forbidden));
+            assert_eq!(
+                decide(&a, Action::ManageUser, &Scope::National),
+                Err(Denied::Forbidden)
+            );
+            assert_eq!(
+                decide(&a, Action::ViewAudit, &Scope::National),
+                Err(Denied::Forbidden)
+            );
         }
     }
 
     #[test]
     fn settings_are_national_only() {
-        assert_eq!(decide(&actor(Role::Admin, Scope::National), Action::ManageSettings, &Scope::National), Ok(()));
         assert_eq!(
-            decide(&actor(Role::Admin, region("62")), Action::ManageSettings, &Scope::National),
+            decide(
+                &actor(Role::Admin, Scope::National),
+                Action::ManageSettings,
+                &Scope::National
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            decide(
+                &actor(Role::Admin, region("62")),
+                Action::ManageSettings,
+                &Scope::National
+            ),
             Err(Denied::NotFound)
         );
     }
@@ -285,10 +322,25 @@ mod tests {
     #[test]
     fn relations() {
         assert_eq!(Relation::of(&region("62"), &region("62")), Relation::Same);
-        assert_eq!(Relation::of(&region("62"), &region("62.71")), Relation::Below);
-        assert_eq!(Relation::of(&region("62.71"), &region("62")), Relation::Above);
-        assert_eq!(Relation::of(&region("62.71"), &Scope::National), Relation::Above);
-        assert_eq!(Relation::of(&region("62.71"), &region("53")), Relation::Outside);
-        assert_eq!(Relation::of(&Scope::National, &region("53")), Relation::Below);
+        assert_eq!(
+            Relation::of(&region("62"), &region("62.71")),
+            Relation::Below
+        );
+        assert_eq!(
+            Relation::of(&region("62.71"), &region("62")),
+            Relation::Above
+        );
+        assert_eq!(
+            Relation::of(&region("62.71"), &Scope::National),
+            Relation::Above
+        );
+        assert_eq!(
+            Relation::of(&region("62.71"), &region("53")),
+            Relation::Outside
+        );
+        assert_eq!(
+            Relation::of(&Scope::National, &region("53")),
+            Relation::Below
+        );
     }
 }

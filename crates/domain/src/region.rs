@@ -83,7 +83,9 @@ impl RegionCode {
     }
 
     pub fn parent(&self) -> Option<RegionCode> {
-        self.0.rfind('.').map(|i| RegionCode(self.0[..i].to_owned()))
+        self.0
+            .rfind('.')
+            .map(|i| RegionCode(self.0[..i].to_owned()))
     }
 
     /// The province this code lies in.
@@ -154,7 +156,18 @@ mod tests {
         assert_eq!(rc("62.71").level(), RegionLevel::Regency);
         assert_eq!(rc("62.71.01").level(), RegionLevel::District);
         assert_eq!(rc("62.71.01.1001").level(), RegionLevel::Village);
-        for bad in ["", "6", "620", "62.7", "62.71.1", "62.71.01.101", "62.71.01.1001.1", "ab", "62-71", "62.71."] {
+        for bad in [
+            "",
+            "6",
+            "620",
+            "62.7",
+            "62.71.1",
+            "62.71.01.101",
+            "62.71.01.1001.1",
+            "ab",
+            "62-71",
+            "62.71.",
+        ] {
             assert!(RegionCode::parse(bad).is_err(), "{bad} accepted");
         }
     }
@@ -176,7 +189,10 @@ mod tests {
             assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
         }
         for outside in ["62.70.01", "62.72", "62", "63"] {
-            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
+            assert!(
+                !(outside >= lo.as_str() && outside < hi.as_str()),
+                "{outside}"
+            );
         }
     }
 

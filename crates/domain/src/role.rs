@@ -52,7 +52,11 @@ impl Role {
     pub fn sees_identities(self) -> bool {
         matches!(
             self,
-            Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker | Role::PartnerOfficer
+            Role::Admin
+                | Role::DataOfficer
+                | Role::Verifier
+                | Role::CaseWorker
+                | Role::PartnerOfficer
         )
     }
 }

@@ -7,7 +7,11 @@ pub fn format_ms(ms: i64, offset_hours: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
@@ -41,7 +45,11 @@ pub fn parse_date_ms(s: &str, offset_hours: i64) -> Option<i64> {
     let y: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;
     let d: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1900..=2200).contains(&y) {
+    if it.next().is_some()
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+        || !(1900..=2200).contains(&y)
+    {
         return None;
     }
     let days = days_from_civil(y, m, d);
@@ -62,7 +70,10 @@ mod tests {
         let ms = parse_date_ms("2026-02-28", 7).unwrap();
         assert_eq!(format_ms(ms, 7), "2026-02-28 00:00");
         assert_eq!(parse_date_ms("2026-02-29", 7), None);
-        assert_eq!(parse_date_ms("2024-02-29", 0).map(|m| format_ms(m, 0)), Some("2024-02-29 00:00".into()));
+        assert_eq!(
+            parse_date_ms("2024-02-29", 0).map(|m| format_ms(m, 0)),
+            Some("2024-02-29 00:00".into())
+        );
         assert_eq!(parse_date_ms("2026-13-01", 7), None);
     }
 }

@@ -14,7 +14,12 @@ pub fn code_at_step(secret: &[u8], step: u64) -> u32 {
     mac.update(&step.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = (digest[digest.len() - 1] & 0x0f) as usize;
-    let bin = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
+    let bin = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
     bin % 1_000_000
 }
 
@@ -27,7 +32,9 @@ pub fn verify(secret: &[u8], code: &str, unix_secs: u64) -> Option<u64> {
     }
     let typed: u32 = code.parse().ok()?;
     let now = unix_secs / STEP_SECS;
-    [now.saturating_sub(1), now, now + 1].into_iter().find(|&s| code_at_step(secret, s) == typed)
+    [now.saturating_sub(1), now, now + 1]
+        .into_iter()
+        .find(|&s| code_at_step(secret, s) == typed)
 }
 
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -55,7 +62,9 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     let mut buffer: u32 = 0;
     let mut bits = 0;
     for c in s.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let v = ALPHABET.iter().position(|&a| a as char == c.to_ascii_uppercase())? as u32;
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a as char == c.to_ascii_uppercase())? as u32;
         buffer = (buffer << 5) | v;
         bits += 5;
         if bits >= 8 {
@@ -71,7 +80,9 @@ pub fn provisioning_uri(secret: &[u8], account: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -110,7 +121,16 @@ mod tests {
     #[test]
     fn base32_round_trip() {
         assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
-        for data in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar", &[0xff; 20]] {
+        for data in [
+            &b""[..],
+            b"f",
+            b"fo",
+            b"foo",
+            b"foob",
+            b"fooba",
+            b"foobar",
+            &[0xff; 20],
+        ] {
             assert_eq!(base32_decode(&base32_encode(data)).unwrap(), data);
         }
     }

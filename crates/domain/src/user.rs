@@ -16,7 +16,8 @@ impl Username {
     pub fn parse(s: &str) -> Option<Username> {
         let s = s.trim().to_lowercase();
         let ok = (3..=32).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
         ok.then_some(Username(s))
     }
     pub fn as_str(&self) -> &str {
@@ -43,7 +44,9 @@ pub fn parse_email(errs: &mut Invalid, field: &str, s: &str) -> Option<String> {
         return None;
     }
     let valid = s.len() <= 254
-        && s.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && s.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+        })
         && !s.contains(char::is_whitespace);
     if !valid {
         errs.push(field, "err.email");
@@ -109,12 +112,30 @@ mod tests {
     fn reports_every_bad_field() {
         let e = NewUser::parse("A!", "", "not-an-email", "x", "boss", "short").unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["username", "full_name", "email", "unit_id", "role", "password"]);
+        assert_eq!(
+            fields,
+            [
+                "username",
+                "full_name",
+                "email",
+                "unit_id",
+                "role",
+                "password"
+            ]
+        );
     }
 
     #[test]
     fn accepts_good_input_and_normalises_username() {
-        let u = NewUser::parse(" Data.Kupang ", "Maria Ndun", "", "3", "data_officer", "panjang-sekali-42").unwrap();
+        let u = NewUser::parse(
+            " Data.Kupang ",
+            "Maria Ndun",
+            "",
+            "3",
+            "data_officer",
+            "panjang-sekali-42",
+        )
+        .unwrap();
         assert_eq!(u.username.as_str(), "data.kupang");
         assert_eq!(u.email, None);
         assert_eq!(u.role, Role::DataOfficer);

@@ -11,7 +11,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, key: &'static str) -> Self {
-        FieldError { field: field.to_owned(), key }
+        FieldError {
+            field: field.to_owned(),
+            key,
+        }
     }
 }
 

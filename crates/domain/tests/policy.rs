@@ -9,11 +9,15 @@ fn policy_table_matches_golden_file() {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(path, &actual).unwrap();
     }
-    let expected = std::fs::read_to_string(path).expect("policy.golden missing: run with UPDATE_GOLDEN=1");
+    let expected =
+        std::fs::read_to_string(path).expect("policy.golden missing: run with UPDATE_GOLDEN=1");
     if expected != actual {
         for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
             if e != a {
-                panic!("policy differs from golden at line {}:\n  golden: {e}\n  actual: {a}", i + 1);
+                panic!(
+                    "policy differs from golden at line {}:\n  golden: {e}\n  actual: {a}",
+                    i + 1
+                );
             }
         }
         panic!("policy table length differs from golden file");

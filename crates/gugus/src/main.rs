@@ -1,1 +1,379 @@
-fn main() {}
+//! `gugus`: the one binary. Serves the web application, loads demo data, migrates,
+//! manages accounts from the command line and verifies the audit chain.
+
+mod config;
+mod demo;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use domain::{Actor, UnitId};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "gugus",
+    version,
+    about = "Gugus: integrated information system of Indonesia's anti-trafficking task forces (GT PP-TPPO)"
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH (embedded, default) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "GUGUS_DATABASE_URL")]
+    database_url: Option<String>,
+    /// File holding the 32-byte instance secret (64 hex characters). Created with mode 0600
+    /// when it is the default path and does not exist yet.
+    #[arg(long, global = true, env = "GUGUS_SECRET_KEY_FILE")]
+    secret_key_file: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GUGUS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Public URL (e.g. https://gugus.example.go.id); https marks cookies Secure.
+    #[arg(long, env = "GUGUS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Gugus.
+    #[arg(long, env = "GUGUS_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "GUGUS_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    session_idle_minutes: i64,
+    /// Hours after login after which a session ends regardless of activity.
+    #[arg(long, env = "GUGUS_SESSION_MAX_HOURS", default_value_t = 12)]
+    session_max_hours: i64,
+    /// Largest accepted request body in KiB.
+    #[arg(long, env = "GUGUS_MAX_BODY_KB", default_value_t = 1024)]
+    max_body_kb: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (graceful shutdown on SIGINT/SIGTERM).
+    Serve(ServeArgs),
+    /// Create or reuse ./gugus-demo.db with demo units and accounts, print the logins, then serve.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Load the demo data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply pending database migrations and load the region reference.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Check the configuration and the database connection.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add an account. The password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// admin, data_officer, verifier, case_worker, partner_officer, analyst or viewer.
+        #[arg(long)]
+        role: String,
+        /// Unit id or exact unit name (default: the national task force).
+        #[arg(long, default_value = "1")]
+        unit: String,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+    /// Set a new password (read from standard input); ends the account's sessions.
+    Passwd {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account; ends its sessions.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// List all accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the hash chain and report the first altered, deleted or reordered entry.
+    Verify,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    config::init_tracing();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let listener = bind(args.listen).await?;
+            let store = open(&url).await?;
+            serve(store, secret, &args, listener).await
+        }
+        Command::Demo {
+            serve: args,
+            no_serve,
+        } => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus-demo.db".into());
+            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let listener = if no_serve {
+                None
+            } else {
+                Some(bind(args.listen).await?)
+            };
+            let store = open(&url).await?;
+            let accounts = demo::load(&store).await?;
+            demo::print_logins(&accounts, &args.listen);
+            match listener {
+                Some(l) => serve(store, secret, &args, l).await,
+                None => Ok(()),
+            }
+        }
+        Command::Migrate => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let store = open(&url).await?;
+            println!("database is up to date ({})", store.backend().as_str());
+            Ok(())
+        }
+        Command::User(cmd) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let store = open(&url).await?;
+            user_cmd(&store, cmd).await
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let store = Store::connect(&url).await?;
+            let report = store.audit_verify().await?;
+            match report.error {
+                None => {
+                    println!("audit chain intact: {} entries verified", report.checked);
+                    Ok(())
+                }
+                Some(e) => bail!(
+                    "audit chain broken after {} good entries: {e}",
+                    report.checked
+                ),
+            }
+        }
+        Command::Check => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            config::check_secret(cli.secret_key_file.as_deref(), &url)?;
+            let store = Store::connect(&url).await?;
+            store.ping().await?;
+            let counts = store.region_counts().await?;
+            println!("database: ok ({})", store.backend().as_str());
+            println!(
+                "regions: {} provinces, {} regencies/cities, {} districts, {} villages",
+                counts[0], counts[1], counts[2], counts[3]
+            );
+            if counts[3] == 0 {
+                println!(
+                    "note: the region reference is loaded on the first `gugus serve` or `gugus migrate`"
+                );
+            }
+            println!("secret key: ok");
+            Ok(())
+        }
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// Connects, migrates and makes sure the region reference is loaded.
+async fn open(url: &str) -> Result<Store> {
+    let store = Store::connect(url).await?;
+    if let Some(stats) = store.ensure_regions().await? {
+        tracing::info!(
+            rows = stats.rows,
+            ms = stats.millis as u64,
+            "loaded the region reference"
+        );
+    }
+    Ok(store)
+}
+
+async fn serve(
+    store: Store,
+    secret: Vec<u8>,
+    args: &ServeArgs,
+    listener: tokio::net::TcpListener,
+) -> Result<()> {
+    let policy = store::AuthPolicy {
+        idle_ms: args.session_idle_minutes.max(1) * 60_000,
+        absolute_ms: args.session_max_hours.max(1) * 3_600_000,
+        ..Default::default()
+    };
+    let store = store.with_policy(policy);
+    let config = web::WebConfig {
+        secret,
+        secure_cookies: args
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+        trust_proxy: args.trust_proxy,
+        body_limit: args.max_body_kb.max(1) * 1024,
+        ..Default::default()
+    };
+    tokio::spawn(web::session_janitor(store.clone()));
+    let app = web::app(store.clone(), config);
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "gugus is listening");
+    println!("Gugus is listening on http://{addr}/");
+    web::serve(listener, app, config::shutdown_signal())
+        .await
+        .context("server failed")?;
+    store.close().await;
+    tracing::info!("gugus stopped");
+    Ok(())
+}
+
+fn read_password() -> Result<String> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Password (at least 10 characters): ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+    if pw.is_empty() {
+        bail!("no password given on standard input");
+    }
+    Ok(pw)
+}
+
+async fn user_cmd(store: &Store, cmd: UserCmd) -> Result<()> {
+    let actor = Actor::system(UnitId(1));
+    let find = |username: String| async move {
+        store
+            .user_id_by_username(&username)
+            .await?
+            .with_context(|| format!("no account named {username}"))
+    };
+    match cmd {
+        UserCmd::Add {
+            username,
+            name,
+            role,
+            unit,
+            email,
+        } => {
+            let unit_id = match unit.parse::<i64>() {
+                Ok(id) => id,
+                Err(_) => {
+                    store
+                        .unit_id_by_name(&unit)
+                        .await?
+                        .with_context(|| format!("no unit named {unit}"))?
+                        .0
+                }
+            };
+            let password = read_password()?;
+            let new = domain::user::NewUser::parse(
+                &username,
+                &name,
+                &email,
+                &unit_id.to_string(),
+                &role,
+                &password,
+            )
+            .map_err(config::describe_invalid)?;
+            let id = store
+                .create_user(&actor, &new)
+                .await
+                .map_err(config::describe_store)?;
+            println!("created account {} (id {id})", new.username.as_str());
+        }
+        UserCmd::Passwd { username } => {
+            let id = find(username.clone()).await?;
+            let password = read_password()?;
+            store
+                .reset_password(&actor, id, &password)
+                .await
+                .map_err(config::describe_store)?;
+            println!("password changed for {username}; its sessions have ended");
+        }
+        UserCmd::Disable { username } => {
+            store
+                .set_user_disabled(&actor, find(username.clone()).await?, true)
+                .await?;
+            println!("disabled {username}");
+        }
+        UserCmd::Enable { username } => {
+            store
+                .set_user_disabled(&actor, find(username.clone()).await?, false)
+                .await?;
+            println!("enabled {username}");
+        }
+        UserCmd::List => {
+            println!(
+                "{:<6} {:<28} {:<16} {:<8} UNIT",
+                "ID", "USERNAME", "ROLE", "STATUS"
+            );
+            for u in store.list_users(&actor).await? {
+                let status = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<6} {:<28} {:<16} {:<8} {}",
+                    u.id,
+                    u.username,
+                    u.role.as_str(),
+                    status,
+                    u.unit_name
+                );
+            }
+        }
+    }
+    Ok(())
+}

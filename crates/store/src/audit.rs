@@ -24,7 +24,11 @@ pub(crate) async fn append(conn: &mut AnyConnection, actor: &Actor, ev: Event<'_
     let seq: i64 = head.try_get("seq")?;
     let prev: String = head.try_get("hash")?;
     let at = crate::now_ms();
-    let region = actor.scope.region().map(|r| r.as_str().to_owned()).unwrap_or_default();
+    let region = actor
+        .scope
+        .region()
+        .map(|r| r.as_str().to_owned())
+        .unwrap_or_default();
     let origin = actor.origin.clone().unwrap_or_default();
     let actor_id = actor.user_id.map(|u| u.0);
     let hash = entry_hash(
@@ -58,7 +62,10 @@ pub(crate) async fn append(conn: &mut AnyConnection, actor: &Actor, ev: Event<'_
     .bind(hash.clone())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash).execute(&mut *conn).await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(hash)
+        .execute(&mut *conn)
+        .await?;
     Ok(seq)
 }
 
@@ -115,7 +122,8 @@ impl Store {
             q.scope("actor_region", &actor.scope);
         }
         if let Some(u) = f.username.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND actor_username = ").bind_text(u.trim().to_lowercase());
+            q.push(" AND actor_username = ")
+                .bind_text(u.trim().to_lowercase());
         }
         if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
             q.push(" AND action = ").bind_text(a.trim());
@@ -135,7 +143,8 @@ impl Store {
         if let Some(v) = f.before_seq {
             q.push(" AND seq < ").bind_int(v);
         }
-        q.push(" ORDER BY seq DESC LIMIT ").bind(Arg::Int(Some(f.limit.clamp(1, 500))));
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .bind(Arg::Int(Some(f.limit.clamp(1, 500))));
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
@@ -157,7 +166,9 @@ impl Store {
 
     /// Walks the whole chain (for `gugus audit verify`), in pages so memory stays flat.
     pub async fn audit_verify(&self) -> Result<VerifyReport> {
-        let head_seq: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1").fetch_one(self.pool()).await?;
+        let head_seq: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
         let mut v = ChainVerifier::default();
         let mut last = 0i64;
         loop {
@@ -187,12 +198,18 @@ impl Store {
                     hash: r.try_get("hash")?,
                 };
                 if let Err(error) = v.check(&e) {
-                    return Ok(VerifyReport { checked: v.checked(), error: Some(error) });
+                    return Ok(VerifyReport {
+                        checked: v.checked(),
+                        error: Some(error),
+                    });
                 }
                 last = e.seq;
             }
         }
         let error = v.finish(head_seq).err();
-        Ok(VerifyReport { checked: v.checked(), error })
+        Ok(VerifyReport {
+            checked: v.checked(),
+            error,
+        })
     }
 }

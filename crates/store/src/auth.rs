@@ -51,7 +51,9 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 async fn verify_password(password: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     })
     .await
@@ -61,10 +63,15 @@ async fn verify_password(password: String, phc: String) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
     /// Password accepted. `needs_second_factor`: the session is limited to the TOTP step.
-    Ok { token: String, needs_second_factor: bool },
+    Ok {
+        token: String,
+        needs_second_factor: bool,
+    },
     /// Unknown user, wrong password, or disabled account: one answer for all.
     Invalid,
-    Locked { until_ms: i64 },
+    Locked {
+        until_ms: i64,
+    },
 }
 
 /// The logged-in user behind a session.
@@ -96,7 +103,14 @@ struct Account {
     totp_enabled: bool,
 }
 
-fn actor_for(id: i64, username: &str, unit_id: i64, role: Role, region: Option<&str>, origin: &str) -> Actor {
+fn actor_for(
+    id: i64,
+    username: &str,
+    unit_id: i64,
+    role: Role,
+    region: Option<&str>,
+    origin: &str,
+) -> Actor {
     Actor {
         user_id: Some(UserId(id)),
         username: username.to_owned(),
@@ -143,15 +157,22 @@ impl Store {
     }
 
     async fn locked_until(&self, username: &str) -> Result<i64> {
-        let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE username = $1")
-            .bind(username.to_owned())
-            .fetch_optional(self.pool())
-            .await?;
+        let until: Option<i64> =
+            sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE username = $1")
+                .bind(username.to_owned())
+                .fetch_optional(self.pool())
+                .await?;
         Ok(until.unwrap_or(0))
     }
 
     /// Counts a failure; locks the name after `max_failures` within the window.
-    async fn record_failure(&self, username: &str, actor: &Actor, what: &str, record_id: String) -> Result<i64> {
+    async fn record_failure(
+        &self,
+        username: &str,
+        actor: &Actor,
+        what: &str,
+        record_id: String,
+    ) -> Result<i64> {
         let now = now_ms();
         let p = self.policy;
         let mut tx = self.begin_write().await?;
@@ -160,11 +181,20 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         let failures = match row {
-            Some(r) if now - r.try_get::<i64, _>("last_at")? <= p.failure_window_ms => r.try_get::<i64, _>("failures")? + 1,
+            Some(r) if now - r.try_get::<i64, _>("last_at")? <= p.failure_window_ms => {
+                r.try_get::<i64, _>("failures")? + 1
+            }
             _ => 1,
         };
-        let locked_until = if failures >= p.max_failures { now + p.lockout_ms } else { 0 };
-        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username.to_owned()).execute(&mut *tx).await?;
+        let locked_until = if failures >= p.max_failures {
+            now + p.lockout_ms
+        } else {
+            0
+        };
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username.to_owned())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO login_failures (username, failures, last_at, locked_until) VALUES ($1, $2, $3, $4)")
             .bind(username.to_owned())
             .bind(failures)
@@ -172,16 +202,36 @@ impl Store {
             .bind(locked_until)
             .execute(&mut *tx)
             .await?;
-        let detail = if locked_until > 0 { format!("{what}; locked") } else { what.to_owned() };
-        append(&mut tx, actor, Event { action: "auth.login_failed", record_type: "user", record_id, detail }).await?;
+        let detail = if locked_until > 0 {
+            format!("{what}; locked")
+        } else {
+            what.to_owned()
+        };
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "auth.login_failed",
+                record_type: "user",
+                record_id,
+                detail,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(locked_until)
     }
 
     /// Checks a username and password and opens a session.
-    pub async fn login(&self, username: &str, password: &str, origin: &str) -> Result<LoginOutcome> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        origin: &str,
+    ) -> Result<LoginOutcome> {
         let name = username.trim().to_lowercase();
-        if name.is_empty() || name.len() > 64 || password.len() > domain::user::MAX_PASSWORD_LEN * 4 {
+        if name.is_empty() || name.len() > 64 || password.len() > domain::user::MAX_PASSWORD_LEN * 4
+        {
             return Ok(LoginOutcome::Invalid);
         }
         let until = self.locked_until(&name).await?;
@@ -189,15 +239,28 @@ impl Store {
             return Ok(LoginOutcome::Locked { until_ms: until });
         }
         let account = self.account(&name).await?;
-        let hash = account.as_ref().map(|a| a.hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let hash = account
+            .as_ref()
+            .map(|a| a.hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.to_owned());
         let ok = verify_password(password.to_owned(), hash).await;
         match account {
             Some(a) if ok && !a.disabled => {
-                let actor = actor_for(a.id, &a.username, a.unit_id, a.role, a.region.as_deref(), origin);
+                let actor = actor_for(
+                    a.id,
+                    &a.username,
+                    a.unit_id,
+                    a.role,
+                    a.region.as_deref(),
+                    origin,
+                );
                 let token = random_token()?;
                 let now = now_ms();
                 let mut tx = self.begin_write().await?;
-                sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(name.clone()).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM login_failures WHERE username = $1")
+                    .bind(name.clone())
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, origin, second_factor_ok) VALUES ($1, $2, $3, $3, $4, $5)",
                 )
@@ -208,21 +271,60 @@ impl Store {
                 .bind(if a.totp_enabled { 0i64 } else { 1i64 })
                 .execute(&mut *tx)
                 .await?;
-                let detail = if a.totp_enabled { "password ok; second factor pending" } else { "password ok" };
-                append(&mut tx, &actor, Event { action: "auth.login", record_type: "user", record_id: a.id.to_string(), detail: detail.into() })
-                    .await?;
+                let detail = if a.totp_enabled {
+                    "password ok; second factor pending"
+                } else {
+                    "password ok"
+                };
+                append(
+                    &mut tx,
+                    &actor,
+                    Event {
+                        action: "auth.login",
+                        record_type: "user",
+                        record_id: a.id.to_string(),
+                        detail: detail.into(),
+                    },
+                )
+                .await?;
                 tx.commit().await?;
-                Ok(LoginOutcome::Ok { token, needs_second_factor: a.totp_enabled })
+                Ok(LoginOutcome::Ok {
+                    token,
+                    needs_second_factor: a.totp_enabled,
+                })
             }
             Some(a) => {
-                let actor = actor_for(a.id, &a.username, a.unit_id, a.role, a.region.as_deref(), origin);
-                let what = if a.disabled { "account disabled" } else { "wrong password" };
-                let until = self.record_failure(&name, &actor, what, a.id.to_string()).await?;
-                Ok(if until > 0 { LoginOutcome::Locked { until_ms: until } } else { LoginOutcome::Invalid })
+                let actor = actor_for(
+                    a.id,
+                    &a.username,
+                    a.unit_id,
+                    a.role,
+                    a.region.as_deref(),
+                    origin,
+                );
+                let what = if a.disabled {
+                    "account disabled"
+                } else {
+                    "wrong password"
+                };
+                let until = self
+                    .record_failure(&name, &actor, what, a.id.to_string())
+                    .await?;
+                Ok(if until > 0 {
+                    LoginOutcome::Locked { until_ms: until }
+                } else {
+                    LoginOutcome::Invalid
+                })
             }
             None => {
-                let until = self.record_failure(&name, &anonymous(origin), "unknown username", String::new()).await?;
-                Ok(if until > 0 { LoginOutcome::Locked { until_ms: until } } else { LoginOutcome::Invalid })
+                let until = self
+                    .record_failure(&name, &anonymous(origin), "unknown username", String::new())
+                    .await?;
+                Ok(if until > 0 {
+                    LoginOutcome::Locked { until_ms: until }
+                } else {
+                    LoginOutcome::Invalid
+                })
             }
         }
     }
@@ -245,20 +347,35 @@ impl Store {
         let seen: i64 = r.try_get("last_seen_at")?;
         let disabled = r.try_get::<i64, _>("disabled")? != 0;
         if disabled || now - seen > self.policy.idle_ms || now - created > self.policy.absolute_ms {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(th).execute(self.pool()).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(th)
+                .execute(self.pool())
+                .await?;
             return Ok(None);
         }
         if now - seen > 60_000 {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(now).bind(th).execute(self.pool()).await?;
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(th)
+                .execute(self.pool())
+                .await?;
         }
         let role_s: String = r.try_get("role")?;
         let role = Role::parse(&role_s).ok_or_else(|| StoreError::Other("unknown role".into()))?;
         let region: Option<String> = r.try_get("region_code")?;
         let username: String = r.try_get("username")?;
         let totp_enabled = r.try_get::<i64, _>("totp_enabled")? != 0;
-        let must_enroll_totp = !totp_enabled && role.sees_identities() && self.require_totp().await?;
+        let must_enroll_totp =
+            !totp_enabled && role.sees_identities() && self.require_totp().await?;
         Ok(Some(SessionInfo {
-            actor: actor_for(r.try_get("user_id")?, &username, r.try_get("unit_id")?, role, region.as_deref(), ""),
+            actor: actor_for(
+                r.try_get("user_id")?,
+                &username,
+                r.try_get("unit_id")?,
+                role,
+                region.as_deref(),
+                "",
+            ),
             full_name: r.try_get("full_name")?,
             unit_name: r.try_get("unit_name")?,
             second_factor_ok: r.try_get::<i64, _>("second_factor_ok")? != 0,
@@ -269,9 +386,22 @@ impl Store {
 
     pub async fn logout(&self, token: &str, actor: &Actor) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash_token(token)).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(hash_token(token))
+            .execute(&mut *tx)
+            .await?;
         let id = actor.user_id.map(|u| u.to_string()).unwrap_or_default();
-        append(&mut tx, actor, Event { action: "auth.logout", record_type: "user", record_id: id, detail: String::new() }).await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "auth.logout",
+                record_type: "user",
+                record_id: id,
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -282,23 +412,30 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         let secret: Option<String> = r.try_get("totp_secret")?;
-        Ok((secret.and_then(|s| hex::decode(s).ok()), r.try_get("totp_last_step")?))
+        Ok((
+            secret.and_then(|s| hex::decode(s).ok()),
+            r.try_get("totp_last_step")?,
+        ))
     }
 
     /// Checks a TOTP code for `user`; a code's time step is accepted only once.
     async fn check_totp(&self, user: UserId, code: &str) -> Result<bool> {
         let (secret, last_step) = self.totp_secret(user).await?;
-        let Some(secret) = secret else { return Ok(false) };
+        let Some(secret) = secret else {
+            return Ok(false);
+        };
         let now_s = (now_ms() / 1000) as u64;
         match domain::totp::verify(&secret, code, now_s) {
             Some(step) if step as i64 > last_step => {
                 // Compare-and-set so a code replayed concurrently is accepted once.
-                let res = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step = $3")
-                    .bind(step as i64)
-                    .bind(user.0)
-                    .bind(last_step)
-                    .execute(self.pool())
-                    .await?;
+                let res = sqlx::query(
+                    "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step = $3",
+                )
+                .bind(step as i64)
+                .bind(user.0)
+                .bind(last_step)
+                .execute(self.pool())
+                .await?;
                 Ok(res.rows_affected() == 1)
             }
             _ => Ok(false),
@@ -306,7 +443,12 @@ impl Store {
     }
 
     /// The second login step. Wrong codes count towards the lockout like wrong passwords.
-    pub async fn verify_second_factor(&self, token: &str, actor: &Actor, code: &str) -> Result<LoginOutcome> {
+    pub async fn verify_second_factor(
+        &self,
+        token: &str,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<LoginOutcome> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
         let until = self.locked_until(&actor.username).await?;
         if until > now_ms() {
@@ -314,34 +456,67 @@ impl Store {
         }
         if self.check_totp(user, code).await? {
             let mut tx = self.begin_write().await?;
-            sqlx::query("UPDATE sessions SET second_factor_ok = 1 WHERE token_hash = $1").bind(hash_token(token)).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(actor.username.clone()).execute(&mut *tx).await?;
-            append(&mut tx, actor, Event { action: "auth.second_factor", record_type: "user", record_id: user.to_string(), detail: "totp ok".into() })
+            sqlx::query("UPDATE sessions SET second_factor_ok = 1 WHERE token_hash = $1")
+                .bind(hash_token(token))
+                .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM login_failures WHERE username = $1")
+                .bind(actor.username.clone())
+                .execute(&mut *tx)
+                .await?;
+            append(
+                &mut tx,
+                actor,
+                Event {
+                    action: "auth.second_factor",
+                    record_type: "user",
+                    record_id: user.to_string(),
+                    detail: "totp ok".into(),
+                },
+            )
+            .await?;
             tx.commit().await?;
-            return Ok(LoginOutcome::Ok { token: token.to_owned(), needs_second_factor: false });
+            return Ok(LoginOutcome::Ok {
+                token: token.to_owned(),
+                needs_second_factor: false,
+            });
         }
-        let until = self.record_failure(&actor.username, actor, "wrong second factor", user.to_string()).await?;
+        let until = self
+            .record_failure(
+                &actor.username,
+                actor,
+                "wrong second factor",
+                user.to_string(),
+            )
+            .await?;
         if until > 0 {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash_token(token)).execute(self.pool()).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(hash_token(token))
+                .execute(self.pool())
+                .await?;
             return Ok(LoginOutcome::Locked { until_ms: until });
         }
         Ok(LoginOutcome::Invalid)
     }
 
-    /// Starts TOTP enrolment: a new secret, not active until confirmed with a code.
+    /// Starts TOTP enrolment: a new secret (or the one already pending, so reloading the
+    /// page does not invalidate what the user scanned), active once confirmed with a code.
     pub async fn totp_begin(&self, actor: &Actor) -> Result<TotpSetup> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
         let mut secret = [0u8; 20];
-        getrandom::fill(&mut secret).map_err(|e| StoreError::Other(format!("random source failed: {e}")))?;
-        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0, totp_last_step = 0 WHERE id = $2 AND totp_enabled = 0")
+        getrandom::fill(&mut secret)
+            .map_err(|e| StoreError::Other(format!("random source failed: {e}")))?;
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0, totp_last_step = 0 WHERE id = $2 AND totp_enabled = 0 AND totp_secret IS NULL")
             .bind(hex::encode(secret))
             .bind(user.0)
             .execute(self.pool())
             .await?;
         let (stored, _) = self.totp_secret(user).await?;
         let stored = stored.ok_or_else(|| StoreError::Other("TOTP secret missing".into()))?;
-        Ok(TotpSetup { secret_base32: domain::totp::base32_encode(&stored), uri: domain::totp::provisioning_uri(&stored, &actor.username) })
+        Ok(TotpSetup {
+            secret_base32: domain::totp::base32_encode(&stored),
+            uri: domain::totp::provisioning_uri(&stored, &actor.username),
+        })
     }
 
     /// Confirms enrolment with a code from the app. Marks the current session as verified.
@@ -351,10 +526,25 @@ impl Store {
             return Err(Invalid::one("code", "err.totp_code").into());
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE users SET totp_enabled = 1 WHERE id = $1").bind(user.0).execute(&mut *tx).await?;
-        sqlx::query("UPDATE sessions SET second_factor_ok = 1 WHERE token_hash = $1").bind(hash_token(session_token)).execute(&mut *tx).await?;
-        append(&mut tx, actor, Event { action: "account.totp_enable", record_type: "user", record_id: user.to_string(), detail: String::new() })
+        sqlx::query("UPDATE users SET totp_enabled = 1 WHERE id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("UPDATE sessions SET second_factor_ok = 1 WHERE token_hash = $1")
+            .bind(hash_token(session_token))
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "account.totp_enable",
+                record_type: "user",
+                record_id: user.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -363,24 +553,51 @@ impl Store {
     pub async fn totp_disable(&self, actor: &Actor, password: &str) -> Result<()> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
         if actor.role.sees_identities() && self.require_totp().await? {
-            return Err(StoreError::Conflict("two-factor login is required for this role"));
+            return Err(StoreError::Conflict(
+                "two-factor login is required for this role",
+            ));
         }
-        let a = self.account(&actor.username).await?.ok_or(StoreError::NotFound)?;
+        let a = self
+            .account(&actor.username)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if !verify_password(password.to_owned(), a.hash).await {
             return Err(Invalid::one("password", "err.password_wrong").into());
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE users SET totp_enabled = 0, totp_secret = NULL WHERE id = $1").bind(user.0).execute(&mut *tx).await?;
-        append(&mut tx, actor, Event { action: "account.totp_disable", record_type: "user", record_id: user.to_string(), detail: String::new() })
+        sqlx::query("UPDATE users SET totp_enabled = 0, totp_secret = NULL WHERE id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
             .await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "account.totp_disable",
+                record_type: "user",
+                record_id: user.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// A user changes their own password. Their other sessions end.
-    pub async fn change_own_password(&self, actor: &Actor, current_token: &str, old: &str, new: &str, confirm: &str) -> Result<()> {
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        current_token: &str,
+        old: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<()> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
-        let a = self.account(&actor.username).await?.ok_or(StoreError::NotFound)?;
+        let a = self
+            .account(&actor.username)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let mut errs = Invalid::default();
         if !verify_password(old.to_owned(), a.hash).await {
             errs.push("current_password", "err.password_wrong");
@@ -403,15 +620,32 @@ impl Store {
             .bind(hash_token(current_token))
             .execute(&mut *tx)
             .await?;
-        append(&mut tx, actor, Event { action: "account.password_change", record_type: "user", record_id: user.to_string(), detail: String::new() })
-            .await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "account.password_change",
+                record_type: "user",
+                record_id: user.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Sets a password without the old one (CLI `gugus user passwd`).
-    pub async fn set_password_cli(&self, actor: &Actor, username: &str, password: &str) -> Result<()> {
-        let id = self.user_id_by_username(username).await?.ok_or(StoreError::NotFound)?;
+    pub async fn set_password_cli(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+    ) -> Result<()> {
+        let id = self
+            .user_id_by_username(username)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         self.reset_password(actor, id, password).await
     }
 

@@ -76,24 +76,32 @@ impl Store {
             .map_err(|e| StoreError::Config(format!("invalid database URL {}: {e}", redact(&url))))?
             .disable_statement_logging();
         let pool_opts = match backend {
-            Backend::Sqlite => AnyPoolOptions::new().max_connections(8).after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                          PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            }),
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(16),
         };
         let pool = pool_opts
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(opts)
             .await
-            .map_err(|e| StoreError::Config(format!("cannot open database {}: {e}", redact(&url))))?;
-        let store = Store { pool, backend, policy: crate::AuthPolicy::default() };
+            .map_err(|e| {
+                StoreError::Config(format!("cannot open database {}: {e}", redact(&url)))
+            })?;
+        let store = Store {
+            pool,
+            backend,
+            policy: crate::AuthPolicy::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -139,7 +147,8 @@ impl Store {
         }
         .await;
         if self.backend == Backend::Postgres {
-            conn.execute("SELECT pg_advisory_unlock(4815162342)").await?;
+            conn.execute("SELECT pg_advisory_unlock(4815162342)")
+                .await?;
         }
         result
     }
@@ -161,10 +170,16 @@ impl Store {
     pub async fn explain_region_subtree(&self, code: &domain::RegionCode) -> Result<String> {
         let (lo, hi) = code.subtree_bounds();
         let sql = match self.backend {
-            Backend::Sqlite => "EXPLAIN QUERY PLAN SELECT code FROM regions WHERE code >= $1 AND code < $2",
+            Backend::Sqlite => {
+                "EXPLAIN QUERY PLAN SELECT code FROM regions WHERE code >= $1 AND code < $2"
+            }
             Backend::Postgres => "EXPLAIN SELECT code FROM regions WHERE code >= $1 AND code < $2",
         };
-        let rows = sqlx::query(sql).bind(lo).bind(hi).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sql)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&self.pool)
+            .await?;
         let mut out = String::new();
         for r in rows {
             use sqlx::Row;
@@ -185,9 +200,18 @@ mod tests {
 
     #[test]
     fn scheme_picks_backend() {
-        assert_eq!(Backend::from_url("sqlite://gugus.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("sqlite://gugus.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
         assert!(Backend::from_url("sqlit://gugus.db").is_err());
         assert!(Backend::from_url("gugus.db").is_err());
     }

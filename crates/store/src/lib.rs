@@ -94,7 +94,9 @@ impl Store {
     /// Removes the append-only guard on the audit log, as an attacker with DBA rights could.
     pub async fn disable_audit_guard_for_tests(&self) -> Result<()> {
         let sql = match self.backend {
-            Backend::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+            Backend::Sqlite => {
+                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+            }
             Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log;",
         };
         sqlx::raw_sql(sql).execute(&self.pool).await?;

@@ -9,8 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 /// Attribution shown wherever region names are displayed.
-pub const ATTRIBUTION: &str =
-    "Data wilayah: cahyadsn/wilayah (MIT), berdasarkan Kepmendagri No. 300.2.2-2138/2025 jo. 300.2.2-2430/2025";
+pub const ATTRIBUTION: &str = "Data wilayah: cahyadsn/wilayah (MIT), berdasarkan Kepmendagri No. 300.2.2-2138/2025 jo. 300.2.2-2430/2025";
 
 const PROVINCES: &str = include_str!("../../../data/wilayah/provinces.csv");
 const REGENCIES: &str = include_str!("../../../data/wilayah/regencies.csv");
@@ -71,7 +70,12 @@ fn reference_rows() -> Vec<(String, Option<String>, i64, String, String)> {
             let (code, parent, name, kind) = match level {
                 1 => (f[0].clone(), None, f[1].clone(), "provinsi".to_owned()),
                 2 => (f[0].clone(), Some(f[1].clone()), f[2].clone(), f[3].clone()),
-                3 => (f[0].clone(), Some(f[1].clone()), f[2].clone(), "kecamatan".to_owned()),
+                3 => (
+                    f[0].clone(),
+                    Some(f[1].clone()),
+                    f[2].clone(),
+                    "kecamatan".to_owned(),
+                ),
                 _ => (f[0].clone(), Some(f[1].clone()), f[2].clone(), f[3].clone()),
             };
             rows.push((code, parent, level, name, kind));
@@ -89,7 +93,8 @@ fn region_from_row(r: &sqlx::any::AnyRow) -> Result<Region> {
     Ok(Region {
         code: r.try_get("code")?,
         parent_code: r.try_get("parent_code")?,
-        level: RegionLevel::from_depth(level).ok_or_else(|| StoreError::Other("bad region level".into()))?,
+        level: RegionLevel::from_depth(level)
+            .ok_or_else(|| StoreError::Other("bad region level".into()))?,
         name: r.try_get("name")?,
         kind: r.try_get("kind")?,
     })
@@ -97,13 +102,18 @@ fn region_from_row(r: &sqlx::any::AnyRow) -> Result<Region> {
 
 /// Normalises text for name search: lower case, single spaces.
 pub(crate) fn fold(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 impl Store {
     /// Loads the embedded reference if the table is empty. Returns what was loaded.
     pub async fn ensure_regions(&self) -> Result<Option<LoadStats>> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM regions").fetch_one(self.pool()).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM regions")
+            .fetch_one(self.pool())
+            .await?;
         if n > 0 {
             return Ok(None);
         }
@@ -112,15 +122,23 @@ impl Store {
         let mut tx = self.begin_write().await?;
         const BATCH: usize = 1000;
         for chunk in rows.chunks(BATCH) {
-            let mut q = Sql::new("INSERT INTO regions (code, parent_code, level, name, kind, search) VALUES ");
+            let mut q = Sql::new(
+                "INSERT INTO regions (code, parent_code, level, name, kind, search) VALUES ",
+            );
             for (i, (code, parent, level, name, kind)) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(",");
                 }
                 q.push("(").bind_text(code.as_str()).push(",");
                 q.bind(crate::sql::Arg::Text(parent.clone())).push(",");
-                q.bind_int(*level).push(",").bind_text(name.as_str()).push(",");
-                q.bind_text(kind.as_str()).push(",").bind_text(fold(name)).push(")");
+                q.bind_int(*level)
+                    .push(",")
+                    .bind_text(name.as_str())
+                    .push(",");
+                q.bind_text(kind.as_str())
+                    .push(",")
+                    .bind_text(fold(name))
+                    .push(")");
             }
             q.build().execute(&mut *tx).await?;
         }
@@ -128,12 +146,17 @@ impl Store {
         if self.backend() == crate::Backend::Postgres {
             sqlx::query("ANALYZE regions").execute(self.pool()).await?;
         }
-        Ok(Some(LoadStats { rows: rows.len(), millis: started.elapsed().as_millis() }))
+        Ok(Some(LoadStats {
+            rows: rows.len(),
+            millis: started.elapsed().as_millis(),
+        }))
     }
 
     /// Number of regions per level (for `gugus check` and the tests).
     pub async fn region_counts(&self) -> Result<[i64; 4]> {
-        let rows = sqlx::query("SELECT level, COUNT(*) AS n FROM regions GROUP BY level").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT level, COUNT(*) AS n FROM regions GROUP BY level")
+            .fetch_all(self.pool())
+            .await?;
         let mut out = [0i64; 4];
         for r in rows {
             let level: i64 = r.try_get("level")?;
@@ -172,14 +195,20 @@ impl Store {
             codes.push(p);
         }
         codes.reverse();
-        let mut q = Sql::new("SELECT code, parent_code, level, name, kind FROM regions WHERE code IN (");
+        let mut q =
+            Sql::new("SELECT code, parent_code, level, name, kind FROM regions WHERE code IN (");
         q.bind_text(code.as_str());
         for a in &codes {
             q.push(",").bind_text(a.as_str());
         }
         q.push(") ORDER BY code");
-        let mut found: Vec<Region> =
-            q.build().fetch_all(self.pool()).await?.iter().map(region_from_row).collect::<Result<_>>()?;
+        let mut found: Vec<Region> = q
+            .build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(region_from_row)
+            .collect::<Result<_>>()?;
         let region = match found.iter().position(|r| r.code == code.as_str()) {
             Some(i) => found.remove(i),
             None => return Err(StoreError::NotFound),
@@ -193,12 +222,21 @@ impl Store {
         .iter()
         .map(region_from_row)
         .collect::<Result<_>>()?;
-        Ok(RegionDetail { region, ancestors: found, children })
+        Ok(RegionDetail {
+            region,
+            ancestors: found,
+            children,
+        })
     }
 
     /// Name or code search for the typeahead: a code prefix when the query is digits and
     /// dots, otherwise a case-insensitive substring of the name, higher levels first.
-    pub async fn search_regions(&self, actor: &Actor, query: &str, limit: i64) -> Result<Vec<Region>> {
+    pub async fn search_regions(
+        &self,
+        actor: &Actor,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<Region>> {
         decide(actor, Action::ViewRegions, &Scope::National)?;
         let q = fold(query);
         if q.is_empty() {
@@ -206,33 +244,51 @@ impl Store {
         }
         let mut sql = Sql::new("SELECT code, parent_code, level, name, kind FROM regions WHERE ");
         if q.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            sql.push("code >= ").bind_text(q.clone()).push(" AND code < ").bind_text(format!("{q}~"));
+            sql.push("code >= ")
+                .bind_text(q.clone())
+                .push(" AND code < ")
+                .bind_text(format!("{q}~"));
             sql.push(" ORDER BY code");
         } else {
-            sql.push("search LIKE ").bind_text(format!("%{}%", like_escape(&q))).push(" ESCAPE '\\'");
+            sql.push("search LIKE ")
+                .bind_text(format!("%{}%", like_escape(&q)))
+                .push(" ESCAPE '\\'");
             // Exact and prefix matches first, then by level and name.
-            sql.push(" ORDER BY CASE WHEN search = ").bind_text(q.clone());
-            sql.push(" THEN 0 WHEN search LIKE ").bind_text(format!("{}%", like_escape(&q)));
-            sql.push(" ESCAPE '\\' OR search LIKE ").bind_text(format!("% {}%", like_escape(&q)));
+            sql.push(" ORDER BY CASE WHEN search = ")
+                .bind_text(q.clone());
+            sql.push(" THEN 0 WHEN search LIKE ")
+                .bind_text(format!("{}%", like_escape(&q)));
+            sql.push(" ESCAPE '\\' OR search LIKE ")
+                .bind_text(format!("% {}%", like_escape(&q)));
             sql.push(" ESCAPE '\\' THEN 1 ELSE 2 END, level, name");
         }
         sql.push(" LIMIT ").bind_int(limit.clamp(1, 100));
-        sql.build().fetch_all(self.pool()).await?.iter().map(region_from_row).collect()
+        sql.build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(region_from_row)
+            .collect()
     }
 
     /// Counts regions of `level` inside the subtree of `code` (a range scan on the key).
     pub async fn count_in_subtree(&self, code: &RegionCode, level: RegionLevel) -> Result<i64> {
         let (lo, hi) = code.subtree_bounds();
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM regions WHERE code >= $1 AND code < $2 AND level = $3")
-            .bind(lo)
-            .bind(hi)
-            .bind(level.depth())
-            .fetch_one(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM regions WHERE code >= $1 AND code < $2 AND level = $3",
+        )
+        .bind(lo)
+        .bind(hi)
+        .bind(level.depth())
+        .fetch_one(self.pool())
+        .await?)
     }
 
     /// Names for a set of codes (for labelling lists).
-    pub async fn region_names(&self, codes: &[String]) -> Result<std::collections::HashMap<String, String>> {
+    pub async fn region_names(
+        &self,
+        codes: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
         let mut out = std::collections::HashMap::new();
         for chunk in codes.chunks(500) {
             let mut q = Sql::new("SELECT code, name FROM regions WHERE code IN (");
@@ -259,7 +315,10 @@ mod tests {
     fn embedded_reference_has_every_level() {
         let rows = reference_rows();
         let count = |l| rows.iter().filter(|r| r.2 == l).count();
-        assert_eq!([count(1), count(2), count(3), count(4)], [38, 514, 7285, 83762]);
+        assert_eq!(
+            [count(1), count(2), count(3), count(4)],
+            [38, 514, 7285, 83762]
+        );
         let quoted = rows.iter().find(|r| r.3 == "Lubuk Pakam I,II");
         assert!(quoted.is_some(), "quoted CSV field parsed");
         for (code, parent, ..) in &rows {

@@ -8,7 +8,12 @@ const REQUIRE_TOTP: &str = "require_totp_for_identity_roles";
 
 impl Store {
     async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key.to_owned()).fetch_optional(self.pool()).await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key.to_owned())
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     /// Must users whose role sees victims' identities use two-factor login?
@@ -19,14 +24,26 @@ impl Store {
     pub async fn set_require_totp(&self, actor: &Actor, on: bool) -> Result<()> {
         decide(actor, Action::ManageSettings, &Scope::National)?;
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM settings WHERE key = $1").bind(REQUIRE_TOTP).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(REQUIRE_TOTP)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
             .bind(REQUIRE_TOTP)
             .bind(if on { "1" } else { "0" })
             .execute(&mut *tx)
             .await?;
-        append(&mut tx, actor, Event { action: "settings.update", record_type: "setting", record_id: REQUIRE_TOTP.into(), detail: format!("value={on}") })
-            .await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "settings.update",
+                record_type: "setting",
+                record_id: REQUIRE_TOTP.into(),
+                detail: format!("value={on}"),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

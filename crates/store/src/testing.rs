@@ -13,7 +13,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// The PostgreSQL server URL to test against, if any.
 pub fn postgres_base() -> Option<String> {
-    std::env::var("GUGUS_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))
+    std::env::var("GUGUS_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
 }
 
 fn with_db(base: &str, db: &str) -> String {
@@ -21,13 +23,24 @@ fn with_db(base: &str, db: &str) -> String {
         Some((h, q)) => (h, format!("?{q}")),
         None => (base, String::new()),
     };
-    let cut = head.rfind('/').filter(|&i| i > head.find("://").map(|j| j + 2).unwrap_or(0)).unwrap_or(head.len());
+    let cut = head
+        .rfind('/')
+        .filter(|&i| i > head.find("://").map(|j| j + 2).unwrap_or(0))
+        .unwrap_or(head.len());
     format!("{}/{db}{query}", &head[..cut])
 }
 
 fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{prefix}_{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A private database that is deleted when dropped.
@@ -47,10 +60,17 @@ impl Drop for TestDb {
         if let (Some(name), Some(base)) = (self.pg_name.clone(), postgres_base()) {
             // Drop from a separate thread: Drop cannot await, and the test's runtime may be gone.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     if let Ok(mut c) = sqlx::AnyConnection::connect(&base).await {
-                        let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).await;
+                        let _ = c
+                            .execute(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            )))
+                            .await;
                     }
                 });
             })
@@ -64,8 +84,13 @@ async fn build_template() -> String {
     match postgres_base() {
         Some(base) => {
             let name = unique("gugus_tpl");
-            let mut admin = sqlx::AnyConnection::connect(&base).await.expect("connect to GUGUS_TEST_DATABASE_URL");
-            admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).await.unwrap();
+            let mut admin = sqlx::AnyConnection::connect(&base)
+                .await
+                .expect("connect to GUGUS_TEST_DATABASE_URL");
+            admin
+                .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .await
+                .unwrap();
             let store = Store::connect(&with_db(&base, &name)).await.unwrap();
             store.ensure_regions().await.unwrap();
             store.close().await;
@@ -73,9 +98,14 @@ async fn build_template() -> String {
         }
         None => {
             let path = std::env::temp_dir().join(format!("{}.db", unique("gugus_tpl")));
-            let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+            let store = Store::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
             store.ensure_regions().await.unwrap();
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(store.pool())
+                .await
+                .unwrap();
             store.close().await;
             path.display().to_string()
         }
@@ -89,13 +119,26 @@ pub async fn fresh_db() -> TestDb {
         Some(base) => {
             let name = unique("gugus_t");
             let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
-            admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))).await.unwrap();
-            TestDb { url: with_db(&base, &name), pg_name: Some(name), file: None }
+            admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                )))
+                .await
+                .unwrap();
+            TestDb {
+                url: with_db(&base, &name),
+                pg_name: Some(name),
+                file: None,
+            }
         }
         None => {
             let path = std::env::temp_dir().join(format!("{}.db", unique("gugus_t")));
             std::fs::copy(&template, &path).unwrap();
-            TestDb { url: format!("sqlite://{}", path.display()), pg_name: None, file: Some(path) }
+            TestDb {
+                url: format!("sqlite://{}", path.display()),
+                pg_name: None,
+                file: Some(path),
+            }
         }
     }
 }
@@ -105,9 +148,16 @@ pub async fn drop_stale_templates() {
     if let Some(base) = postgres_base() {
         if let Ok(mut c) = sqlx::AnyConnection::connect(&base).await {
             let names: Vec<String> =
-                sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'gugus_t%'").fetch_all(&mut c).await.unwrap_or_default();
+                sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'gugus_t%'")
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_default();
             for n in names {
-                let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"))).await;
+                let _ = c
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"
+                    )))
+                    .await;
             }
         }
     }
@@ -117,8 +167,14 @@ pub async fn drop_stale_templates() {
 mod tests {
     #[test]
     fn swaps_database_name() {
-        assert_eq!(super::with_db("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_db("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::with_db("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_db("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(super::with_db("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

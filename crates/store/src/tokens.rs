@@ -3,8 +3,8 @@
 
 use crate::audit::{Event, append};
 use crate::{Result, Store, StoreError, hash_token, now_ms, random_token};
-use domain::{Actor, RegionCode, Role, Scope, UnitId, UserId};
 use domain::ids::TokenId;
+use domain::{Actor, RegionCode, Role, Scope, UnitId, UserId};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -39,9 +39,22 @@ impl Store {
             .bind(now_ms())
             .fetch_one(&mut *tx)
             .await?;
-        append(&mut tx, actor, Event { action: "token.create", record_type: "api_token", record_id: id.to_string(), detail: String::new() }).await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "token.create",
+                record_type: "api_token",
+                record_id: id.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
-        Ok(NewToken { id: TokenId(id), secret: secret.into() })
+        Ok(NewToken {
+            id: TokenId(id),
+            secret: secret.into(),
+        })
     }
 
     pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>> {
@@ -76,7 +89,17 @@ impl Store {
         if res.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        append(&mut tx, actor, Event { action: "token.revoke", record_type: "api_token", record_id: id.0.to_string(), detail: String::new() }).await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "token.revoke",
+                record_type: "api_token",
+                record_id: id.0.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -99,7 +122,11 @@ impl Store {
         let now = now_ms();
         let last: Option<i64> = r.try_get("last_used_at")?;
         if last.is_none_or(|l| now - l > 60_000) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(r.try_get::<i64, _>("id")?).execute(self.pool()).await?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(r.try_get::<i64, _>("id")?)
+                .execute(self.pool())
+                .await?;
         }
         let role: String = r.try_get("role")?;
         let region: Option<String> = r.try_get("region_code")?;

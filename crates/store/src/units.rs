@@ -23,7 +23,11 @@ pub struct Unit {
 
 impl Unit {
     pub fn scope(&self) -> Scope {
-        Scope::from_code(self.region_code.as_deref().and_then(|c| RegionCode::parse(c).ok()))
+        Scope::from_code(
+            self.region_code
+                .as_deref()
+                .and_then(|c| RegionCode::parse(c).ok()),
+        )
     }
 }
 
@@ -44,7 +48,12 @@ fn unit_from_row(r: &sqlx::any::AnyRow) -> Result<Unit> {
 
 impl Store {
     /// The unit directory, optionally limited to a region subtree and a name fragment.
-    pub async fn list_units(&self, actor: &Actor, within: Option<&RegionCode>, name: &str) -> Result<Vec<Unit>> {
+    pub async fn list_units(
+        &self,
+        actor: &Actor,
+        within: Option<&RegionCode>,
+        name: &str,
+    ) -> Result<Vec<Unit>> {
         decide(actor, Action::ViewUnit, &actor.scope)?;
         let mut q = Sql::new(UNIT_SELECT);
         if let Some(code) = within {
@@ -57,13 +66,24 @@ impl Store {
                 .push(" ESCAPE '\\'");
         }
         q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name LIMIT 1000");
-        q.build().fetch_all(self.pool()).await?.iter().map(unit_from_row).collect()
+        q.build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(unit_from_row)
+            .collect()
     }
 
     pub async fn unit(&self, actor: &Actor, id: UnitId) -> Result<Unit> {
         let mut q = Sql::new(UNIT_SELECT);
         q.push(" AND n.id = ").bind_int(id.0);
-        let unit = q.build().fetch_optional(self.pool()).await?.as_ref().map(unit_from_row).transpose()?;
+        let unit = q
+            .build()
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(unit_from_row)
+            .transpose()?;
         let unit = unit.ok_or(StoreError::NotFound)?;
         decide(actor, Action::ViewUnit, &unit.scope())?;
         Ok(unit)
@@ -75,8 +95,14 @@ impl Store {
                 return Err(Invalid::one("region_code", "err.region_unknown").into());
             }
         }
-        match decide(actor, Action::ManageUnit, &Scope::from_code(new.region.clone())) {
-            Err(domain::Denied::NotFound) => Err(Invalid::one("region_code", "err.region_outside_scope").into()),
+        match decide(
+            actor,
+            Action::ManageUnit,
+            &Scope::from_code(new.region.clone()),
+        ) {
+            Err(domain::Denied::NotFound) => {
+                Err(Invalid::one("region_code", "err.region_outside_scope").into())
+            }
             other => Ok(other?),
         }
     }
@@ -98,7 +124,11 @@ impl Store {
             Err(e) if StoreError::is_unique_violation(&e) => return Err(Invalid::one("name", "err.duplicate").into()),
             Err(e) => return Err(e.into()),
         };
-        let region = new.region.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        let region = new
+            .region
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
         let ev = Event {
             action: "unit.create",
             record_type: "unit",
@@ -115,19 +145,26 @@ impl Store {
         decide(actor, Action::ManageUnit, &current.scope())?;
         self.check_unit_target(actor, new).await?;
         let mut tx = self.begin_write().await?;
-        let res = sqlx::query("UPDATE units SET name = $1, kind = $2, region_code = $3 WHERE id = $4")
-            .bind(new.name.clone())
-            .bind(new.kind.as_str())
-            .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await;
+        let res =
+            sqlx::query("UPDATE units SET name = $1, kind = $2, region_code = $3 WHERE id = $4")
+                .bind(new.name.clone())
+                .bind(new.kind.as_str())
+                .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await;
         match res {
             Ok(_) => {}
-            Err(e) if StoreError::is_unique_violation(&e) => return Err(Invalid::one("name", "err.duplicate").into()),
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                return Err(Invalid::one("name", "err.duplicate").into());
+            }
             Err(e) => return Err(e.into()),
         }
-        let region = new.region.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        let region = new
+            .region
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
         let ev = Event {
             action: "unit.update",
             record_type: "unit",
@@ -141,8 +178,10 @@ impl Store {
 
     /// Looks a unit up by exact name (for the demo loader and the CLI).
     pub async fn unit_id_by_name(&self, name: &str) -> Result<Option<UnitId>> {
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE name = $1").bind(name.to_owned()).fetch_optional(self.pool()).await?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(self.pool())
+            .await?;
         Ok(id.map(UnitId))
     }
 }

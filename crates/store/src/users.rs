@@ -26,7 +26,11 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn scope(&self) -> Scope {
-        Scope::from_code(self.unit_region.as_deref().and_then(|c| RegionCode::parse(c).ok()))
+        Scope::from_code(
+            self.unit_region
+                .as_deref()
+                .and_then(|c| RegionCode::parse(c).ok()),
+        )
     }
 }
 
@@ -44,7 +48,8 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
         unit_id: UnitId(r.try_get("unit_id")?),
         unit_name: r.try_get("unit_name")?,
         unit_region: r.try_get("region_code")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Other(format!("unknown role {role}")))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Other(format!("unknown role {role}")))?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         totp_enabled: r.try_get::<i64, _>("totp_enabled")? != 0,
         created_at_ms: r.try_get("created_at")?,
@@ -58,10 +63,21 @@ impl Store {
         let mut q = Sql::new(USER_SELECT);
         q.scope("n.region_code", &actor.scope);
         q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name, u.username LIMIT 5000");
-        let rows: Vec<UserRow> = q.build().fetch_all(self.pool()).await?.iter().map(user_from_row).collect::<Result<_>>()?;
+        let rows: Vec<UserRow> = q
+            .build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(user_from_row)
+            .collect::<Result<_>>()?;
         self.audit(
             actor,
-            Event { action: "user.list", record_type: "user", record_id: String::new(), detail: format!("rows={}", rows.len()) },
+            Event {
+                action: "user.list",
+                record_type: "user",
+                record_id: String::new(),
+                detail: format!("rows={}", rows.len()),
+            },
         )
         .await?;
         Ok(rows)
@@ -70,15 +86,29 @@ impl Store {
     async fn load_user(&self, id: UserId) -> Result<UserRow> {
         let mut q = Sql::new(USER_SELECT);
         q.push(" AND u.id = ").bind_int(id.0);
-        q.build().fetch_optional(self.pool()).await?.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)
+        q.build()
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
     /// One account (audited: staff names and e-mail are personal data too).
     pub async fn user(&self, actor: &Actor, id: UserId) -> Result<UserRow> {
         let u = self.load_user(id).await?;
         decide(actor, Action::ViewUser, &u.scope())?;
-        self.audit(actor, Event { action: "user.view", record_type: "user", record_id: id.to_string(), detail: String::new() })
-            .await?;
+        self.audit(
+            actor,
+            Event {
+                action: "user.view",
+                record_type: "user",
+                record_id: id.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         Ok(u)
     }
 
@@ -146,10 +176,25 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(u.username.clone()).execute(&mut *tx).await?;
-        append(&mut tx, actor, Event { action: "user.password_reset", record_type: "user", record_id: id.to_string(), detail: String::new() })
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(u.username.clone())
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "user.password_reset",
+                record_type: "user",
+                record_id: id.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -162,12 +207,33 @@ impl Store {
             return Err(StoreError::Conflict("cannot disable your own account"));
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(disabled as i64).bind(id.0).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled as i64)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
         }
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        append(&mut tx, actor, Event { action, record_type: "user", record_id: id.to_string(), detail: String::new() }).await?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action,
+                record_type: "user",
+                record_id: id.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,0 +1,165 @@
+//! Start-up configuration: the secret key file, logging, shutdown signals, and turning
+//! store errors into one-line messages for the command line.
+
+use anyhow::{Context, Result, anyhow, bail};
+use std::path::{Path, PathBuf};
+
+/// Logs go to stderr; `GUGUS_LOG` sets the filter (default `info`). Log lines carry ids and
+/// actions, never personal data.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GUGUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The default key path sits next to an SQLite database, else in the working directory.
+fn default_key_path(db_url: &str) -> PathBuf {
+    if let Some(path) = db_url
+        .strip_prefix("sqlite://")
+        .or_else(|| db_url.strip_prefix("sqlite:"))
+    {
+        let path = path.split('?').next().unwrap_or(path);
+        let p = PathBuf::from(path);
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "gugus".into());
+        return p.with_file_name(format!("{stem}.key"));
+    }
+    PathBuf::from("gugus.key")
+}
+
+fn parse_key(text: &str, path: &Path) -> Result<Vec<u8>> {
+    let key = hex::decode(text.trim()).map_err(|_| {
+        anyhow!(
+            "secret key file {} must hold 64 hex characters",
+            path.display()
+        )
+    })?;
+    if key.len() != 32 {
+        bail!(
+            "secret key file {} must hold 64 hex characters (32 bytes), found {} bytes",
+            path.display(),
+            key.len()
+        );
+    }
+    Ok(key)
+}
+
+/// Reads the instance secret. An explicitly named file must exist; the default file is
+/// created (mode 0600) on first start.
+pub fn load_secret(explicit: Option<&Path>, db_url: &str) -> Result<Vec<u8>> {
+    store::Backend::from_url(db_url)?;
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = default_key_path(db_url);
+            if !p.exists() {
+                create_key_file(&p)?;
+                eprintln!(
+                    "created a new secret key file {} — back it up with the database",
+                    p.display()
+                );
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read secret key file {}", path.display()))?;
+    parse_key(&text, &path)
+}
+
+/// `gugus check`: the key must be readable and valid, but is never created.
+pub fn check_secret(explicit: Option<&Path>, db_url: &str) -> Result<()> {
+    store::Backend::from_url(db_url)?;
+    let path = explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| default_key_path(db_url));
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read secret key file {}", path.display()))?;
+    parse_key(&text, &path).map(|_| ())
+}
+
+fn create_key_file(path: &Path) -> Result<()> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow!("random source failed: {e}"))?;
+    let text = format!("{}\n", hex::encode(key));
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot create secret key file {}", path.display()))?;
+        f.write_all(text.as_bytes())?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, text)
+        .with_context(|| format!("cannot create secret key file {}", path.display()))?;
+    Ok(())
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}
+
+/// Field errors as one line (English, for the command line).
+pub fn describe_invalid(i: domain::Invalid) -> anyhow::Error {
+    let parts: Vec<String> =
+        i.0.iter()
+            .map(|f| format!("{} ({})", f.field, f.key.trim_start_matches("err.")))
+            .collect();
+    anyhow!("invalid input: {}", parts.join(", "))
+}
+
+pub fn describe_store(e: store::StoreError) -> anyhow::Error {
+    match e {
+        store::StoreError::Invalid(i) => describe_invalid(i),
+        other => anyhow!(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_path_follows_the_database() {
+        assert_eq!(
+            default_key_path("sqlite://gugus-demo.db"),
+            PathBuf::from("gugus-demo.key")
+        );
+        assert_eq!(
+            default_key_path("sqlite:///var/lib/gugus/data.db"),
+            PathBuf::from("/var/lib/gugus/data.key")
+        );
+        assert_eq!(
+            default_key_path("postgres://u@h/db"),
+            PathBuf::from("gugus.key")
+        );
+    }
+}

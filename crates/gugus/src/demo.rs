@@ -1,0 +1,149 @@
+//! Demo data: task-force units and one account per role at the national level, in
+//! Kalimantan Tengah (province, Kota Palangkaraya, Kab. Kotawaringin Timur) and in Nusa
+//! Tenggara Timur (province, Kab. Kupang, Kab. Belu), plus a few service and partner units.
+//! Idempotent: running it again reuses what exists. Names are invented.
+
+use anyhow::Result;
+use domain::unit::NewUnit;
+use domain::user::NewUser;
+use domain::{Actor, Role, UnitId};
+use store::Store;
+
+/// The password of every demo account (printed at start; demo databases only).
+pub const DEMO_PASSWORD: &str = "Demo-Gugus-2026";
+
+/// (short name used in usernames, unit name, region code)
+const TASK_FORCES: &[(&str, &str, &str)] = &[
+    ("nasional", "Gugus Tugas PP-TPPO Nasional", ""),
+    ("kalteng", "GT PP-TPPO Provinsi Kalimantan Tengah", "62"),
+    ("palangkaraya", "GT PP-TPPO Kota Palangkaraya", "62.71"),
+    ("kotim", "GT PP-TPPO Kabupaten Kotawaringin Timur", "62.02"),
+    ("ntt", "GT PP-TPPO Provinsi Nusa Tenggara Timur", "53"),
+    ("kupang", "GT PP-TPPO Kabupaten Kupang", "53.01"),
+    ("belu", "GT PP-TPPO Kabupaten Belu", "53.04"),
+];
+
+const OTHER_UNITS: &[(&str, &str, &str)] = &[
+    ("UPTD PPA Provinsi Kalimantan Tengah", "service_unit", "62"),
+    ("UPTD PPA Kota Palangkaraya", "service_unit", "62.71"),
+    ("Polresta Palangka Raya", "police", "62.71"),
+    (
+        "Dinas Sosial Kabupaten Kotawaringin Timur",
+        "social_affairs",
+        "62.02",
+    ),
+    (
+        "UPTD PPA Provinsi Nusa Tenggara Timur",
+        "service_unit",
+        "53",
+    ),
+    ("BP3MI Nusa Tenggara Timur", "migrant_agency", "53"),
+    ("UPTD PPA Kabupaten Kupang", "service_unit", "53.01"),
+    ("Polres Belu", "police", "53.04"),
+    (
+        "Yayasan Pendamping Perempuan dan Anak Belu (contoh)",
+        "ngo",
+        "53.04",
+    ),
+];
+
+/// Username prefixes per role, in Indonesian as users say them.
+fn role_prefix(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::DataOfficer => "data",
+        Role::Verifier => "verifikator",
+        Role::CaseWorker => "pendamping",
+        Role::PartnerOfficer => "mitra",
+        Role::Analyst => "analis",
+        Role::Viewer => "pemantau",
+    }
+}
+
+/// Invented full names for demo accounts (no real persons).
+const GIVEN: &[&str] = &[
+    "Ayu", "Bima", "Citra", "Dewi", "Eko", "Fajar", "Gita", "Hendra", "Intan", "Joko", "Kartika",
+    "Lukas", "Maria", "Nanda",
+];
+const FAMILY: &[&str] = &["Demo", "Contoh", "Uji"];
+
+pub struct DemoAccount {
+    pub username: String,
+    pub role: Role,
+    pub unit: String,
+}
+
+async fn ensure_unit(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    kind: &str,
+    region: &str,
+) -> Result<UnitId> {
+    if let Some(id) = store.unit_id_by_name(name).await? {
+        return Ok(id);
+    }
+    let new = NewUnit::parse(name, kind, region).map_err(crate::config::describe_invalid)?;
+    Ok(store
+        .create_unit(actor, &new)
+        .await
+        .map_err(crate::config::describe_store)?)
+}
+
+pub async fn load(store: &Store) -> Result<Vec<DemoAccount>> {
+    let actor = Actor::system(UnitId(1));
+    let mut accounts = Vec::new();
+    let mut n = 0usize;
+    for (short, name, region) in TASK_FORCES {
+        let unit = if region.is_empty() {
+            UnitId(1)
+        } else {
+            ensure_unit(store, &actor, name, "task_force", region).await?
+        };
+        for role in Role::ALL {
+            let username = format!("{}.{short}", role_prefix(role));
+            let full_name = format!("{} {}", GIVEN[n % GIVEN.len()], FAMILY[n % FAMILY.len()]);
+            n += 1;
+            if store.user_id_by_username(&username).await?.is_none() {
+                let new = NewUser::parse(
+                    &username,
+                    &full_name,
+                    "",
+                    &unit.0.to_string(),
+                    role.as_str(),
+                    DEMO_PASSWORD,
+                )
+                .map_err(crate::config::describe_invalid)?;
+                store
+                    .create_user(&actor, &new)
+                    .await
+                    .map_err(crate::config::describe_store)?;
+            }
+            accounts.push(DemoAccount {
+                username,
+                role,
+                unit: (*name).to_owned(),
+            });
+        }
+    }
+    for (name, kind, region) in OTHER_UNITS {
+        ensure_unit(store, &actor, name, kind, region).await?;
+    }
+    Ok(accounts)
+}
+
+pub fn print_logins(accounts: &[DemoAccount], listen: &std::net::SocketAddr) {
+    println!();
+    println!("Gugus demo — open http://{listen}/ and log in with one of these accounts.");
+    println!("Every demo account has the password: {DEMO_PASSWORD}");
+    println!();
+    let mut last_unit = "";
+    for a in accounts {
+        if a.unit != last_unit {
+            println!("  {}", a.unit);
+            last_unit = &a.unit;
+        }
+        println!("    {:<26} {}", a.username, a.role.as_str());
+    }
+    println!();
+}

@@ -1,0 +1,493 @@
+//! The JSON API under `/api/v1`. Same store calls as the pages; bodies are validated
+//! field by field and every failure is named. The OpenAPI document is generated from the
+//! annotations on these handlers (utoipa), never written by hand.
+
+use crate::context::ApiUser;
+use crate::error::WebError;
+use crate::{AppState, Routes};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::unit::NewUnit;
+use domain::user::NewUser;
+use domain::{FieldError, RegionCode, UnitId, UserId};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/api/v1/openapi.json", &["GET"], get(openapi_json))
+        .add("/api/v1/regions", &["GET"], get(list_regions))
+        .add("/api/v1/regions/{code}", &["GET"], get(get_region))
+        .add(
+            "/api/v1/units",
+            &["GET", "POST"],
+            get(list_units).post(create_unit),
+        )
+        .add(
+            "/api/v1/units/{id}",
+            &["GET", "PUT"],
+            get(get_unit).put(update_unit),
+        )
+        .add(
+            "/api/v1/users",
+            &["GET", "POST"],
+            get(list_users).post(create_user),
+        )
+        .add("/api/v1/users/{id}", &["GET"], get(get_user))
+        .add("/api/v1/me", &["GET"], get(me))
+        .add("/api/v1/audit", &["GET"], get(audit))
+}
+
+/// A JSON body that names the failing field when it cannot be read.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = WebError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(WebError::BadRequest(
+                "expected Content-Type: application/json".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                WebError::PayloadTooLarge
+            } else {
+                WebError::BadRequest(e.body_text())
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => Ok(JsonBody(v)),
+            Err(e) => {
+                let inner = e.inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(WebError::BadRequest(format!(
+                        "malformed JSON at line {} column {}",
+                        inner.line(),
+                        inner.column()
+                    )));
+                }
+                let path = e.path().to_string();
+                let field = if path == "." { "body".to_owned() } else { path };
+                Err(WebError::Invalid(vec![FieldError {
+                    field,
+                    key: "err.type",
+                }]))
+            }
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionOut {
+    /// Kemendagri code, dotted (e.g. `62.71`).
+    code: String,
+    parent_code: Option<String>,
+    /// province, regency, district or village
+    level: String,
+    name: String,
+    /// provinsi, kabupaten, kota, kecamatan, desa, kelurahan, desa_adat
+    kind: String,
+}
+
+impl From<store::Region> for RegionOut {
+    fn from(r: store::Region) -> Self {
+        RegionOut {
+            code: r.code,
+            parent_code: r.parent_code,
+            level: r.level.as_str().into(),
+            name: r.name,
+            kind: r.kind,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionDetailOut {
+    #[serde(flatten)]
+    region: RegionOut,
+    ancestors: Vec<RegionOut>,
+    children: Vec<RegionOut>,
+    attribution: &'static str,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegionQuery {
+    /// Name fragment or code prefix. Empty: the provinces.
+    q: Option<String>,
+    /// At most this many results (1–100, default 20).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/regions", tag = "regions", params(RegionQuery),
+    responses((status = 200, body = Vec<RegionOut>), (status = 401, description = "Not logged in")),
+    security(("bearer" = [])))]
+async fn list_regions(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<RegionQuery>,
+) -> Result<Json<Vec<RegionOut>>, WebError> {
+    let query = q.q.unwrap_or_default();
+    let rows = if query.trim().is_empty() {
+        state.store.provinces(&u.actor).await?
+    } else {
+        state
+            .store
+            .search_regions(&u.actor, &query, q.limit.unwrap_or(20))
+            .await?
+    };
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "regions",
+    params(("code" = String, Path, description = "Kemendagri code")),
+    responses((status = 200, body = RegionDetailOut), (status = 404, description = "No such region")),
+    security(("bearer" = [])))]
+async fn get_region(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<RegionDetailOut>, WebError> {
+    let code = RegionCode::parse(&code).map_err(|_| WebError::NotFound)?;
+    let d = state.store.region(&u.actor, &code).await?;
+    Ok(Json(RegionDetailOut {
+        region: d.region.into(),
+        ancestors: d.ancestors.into_iter().map(Into::into).collect(),
+        children: d.children.into_iter().map(Into::into).collect(),
+        attribution: store::ATTRIBUTION,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitOut {
+    id: i64,
+    name: String,
+    kind: String,
+    /// Absent for national units.
+    region_code: Option<String>,
+    region_name: Option<String>,
+    user_count: i64,
+}
+
+impl From<store::Unit> for UnitOut {
+    fn from(u: store::Unit) -> Self {
+        UnitOut {
+            id: u.id.0,
+            name: u.name,
+            kind: u.kind,
+            region_code: u.region_code,
+            region_name: u.region_name,
+            user_count: u.user_count,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct UnitIn {
+    name: String,
+    /// task_force, service_unit, police, prosecutor, social_affairs, health, manpower, migrant_agency, immigration, ngo, other
+    kind: String,
+    /// Empty or absent for a national unit.
+    region_code: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitQuery {
+    /// Name fragment.
+    q: Option<String>,
+    /// Only units inside this region.
+    region: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", params(UnitQuery),
+    responses((status = 200, body = Vec<UnitOut>)), security(("bearer" = [])))]
+async fn list_units(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<UnitQuery>,
+) -> Result<Json<Vec<UnitOut>>, WebError> {
+    let region =
+        match q.region.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(r) => Some(RegionCode::parse(r).map_err(|_| {
+                WebError::Invalid(vec![FieldError::new("region", "err.region_code")])
+            })?),
+            None => None,
+        };
+    let units = state
+        .store
+        .list_units(&u.actor, region.as_ref(), q.q.as_deref().unwrap_or(""))
+        .await?;
+    Ok(Json(units.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitIn,
+    responses((status = 201, body = UnitOut), (status = 422, description = "Invalid fields"), (status = 403, description = "Role may not manage units")),
+    security(("bearer" = [])))]
+async fn create_unit(
+    State(state): State<AppState>,
+    u: ApiUser,
+    JsonBody(b): JsonBody<UnitIn>,
+) -> Result<Response, WebError> {
+    if !domain::authz::role_may(u.actor.role, domain::Action::ManageUnit) {
+        return Err(WebError::Forbidden);
+    }
+    let new = NewUnit::parse(&b.name, &b.kind, &b.region_code)?;
+    let id = state.store.create_unit(&u.actor, &new).await?;
+    let unit = state.store.unit(&u.actor, id).await?;
+    Ok((StatusCode::CREATED, Json(UnitOut::from(unit))).into_response())
+}
+
+fn path_id(s: &str) -> Result<i64, WebError> {
+    crate::units::parse_id(s)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path)),
+    responses((status = 200, body = UnitOut), (status = 404)), security(("bearer" = [])))]
+async fn get_unit(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<UnitOut>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .unit(&u.actor, UnitId(path_id(&id)?))
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitIn,
+    responses((status = 200, body = UnitOut), (status = 404), (status = 422)), security(("bearer" = [])))]
+async fn update_unit(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<UnitIn>,
+) -> Result<Json<UnitOut>, WebError> {
+    let id = UnitId(path_id(&id)?);
+    let current = state.store.unit(&u.actor, id).await?;
+    domain::decide(&u.actor, domain::Action::ManageUnit, &current.scope())
+        .map_err(store::StoreError::from)?;
+    let new = NewUnit::parse(&b.name, &b.kind, &b.region_code)?;
+    state.store.update_unit(&u.actor, id, &new).await?;
+    Ok(Json(state.store.unit(&u.actor, id).await?.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    id: i64,
+    username: String,
+    full_name: String,
+    email: Option<String>,
+    unit_id: i64,
+    unit_name: String,
+    /// admin, data_officer, verifier, case_worker, partner_officer, analyst, viewer
+    role: String,
+    disabled: bool,
+    totp_enabled: bool,
+}
+
+impl From<store::UserRow> for UserOut {
+    fn from(u: store::UserRow) -> Self {
+        UserOut {
+            id: u.id.0,
+            username: u.username,
+            full_name: u.full_name,
+            email: u.email,
+            unit_id: u.unit_id.0,
+            unit_name: u.unit_name,
+            role: u.role.as_str().into(),
+            disabled: u.disabled,
+            totp_enabled: u.totp_enabled,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct UserIn {
+    username: String,
+    full_name: String,
+    email: String,
+    unit_id: Option<i64>,
+    role: String,
+    /// Initial password (at least 10 characters).
+    password: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = Vec<UserOut>), (status = 403, description = "Admins only")), security(("bearer" = [])))]
+async fn list_users(
+    State(state): State<AppState>,
+    u: ApiUser,
+) -> Result<Json<Vec<UserOut>>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .list_users(&u.actor)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserIn,
+    responses((status = 201, body = UserOut), (status = 422, description = "Invalid fields")), security(("bearer" = [])))]
+async fn create_user(
+    State(state): State<AppState>,
+    u: ApiUser,
+    JsonBody(b): JsonBody<UserIn>,
+) -> Result<Response, WebError> {
+    if !domain::authz::role_may(u.actor.role, domain::Action::ManageUser) {
+        return Err(WebError::Forbidden);
+    }
+    let unit = b.unit_id.map(|v| v.to_string()).unwrap_or_default();
+    let new = NewUser::parse(
+        &b.username,
+        &b.full_name,
+        &b.email,
+        &unit,
+        &b.role,
+        &b.password,
+    )?;
+    let id = state.store.create_user(&u.actor, &new).await?;
+    let row = state.store.user(&u.actor, id).await?;
+    Ok((StatusCode::CREATED, Json(UserOut::from(row))).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserOut), (status = 404)), security(("bearer" = [])))]
+async fn get_user(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<UserOut>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .user(&u.actor, UserId(path_id(&id)?))
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserOut)), security(("bearer" = [])))]
+async fn me(State(state): State<AppState>, u: ApiUser) -> Result<Json<UserOut>, WebError> {
+    Ok(Json(state.store.me(&u.actor).await?.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditOut {
+    seq: i64,
+    at_ms: i64,
+    actor_user_id: Option<i64>,
+    actor_username: String,
+    origin: String,
+    action: String,
+    record_type: String,
+    record_id: String,
+    detail: String,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct AuditParams {
+    user: String,
+    action: String,
+    record_type: String,
+    record_id: String,
+    /// YYYY-MM-DD (WIB)
+    from: String,
+    to: String,
+    /// Entries before this sequence number (paging).
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+    responses((status = 200, body = Vec<AuditOut>), (status = 403, description = "Admins only")), security(("bearer" = [])))]
+async fn audit(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Query(p): Query<AuditParams>,
+) -> Result<Json<Vec<AuditOut>>, WebError> {
+    let q = crate::audit::AuditQuery {
+        user: p.user,
+        action: p.action,
+        record_type: p.record_type,
+        record_id: p.record_id,
+        from: p.from,
+        to: p.to,
+        before: p.before,
+    };
+    let rows = state
+        .store
+        .audit_list(&u.actor, &q.filter(p.limit.unwrap_or(100)))
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AuditOut {
+                seq: r.seq,
+                at_ms: r.at_ms,
+                actor_user_id: r.actor_user_id,
+                actor_username: r.actor_username,
+                origin: r.origin,
+                action: r.action,
+                record_type: r.record_type,
+                record_id: r.record_id,
+                detail: r.detail,
+            })
+            .collect(),
+    ))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Gugus API", version = "1", description = "Gugus: integrated information system of Indonesia's anti-trafficking task forces. Authenticate with `Authorization: Bearer gug_…` (create a token under My account). Errors: `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"code\", \"message\"}]}}`."),
+    paths(list_regions, get_region, list_units, create_unit, get_unit, update_unit, list_users, create_user, get_user, me, audit),
+    components(schemas(RegionOut, RegionDetailOut, UnitOut, UnitIn, UserOut, UserIn, AuditOut)),
+    modifiers(&BearerAuth),
+    tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3 document as JSON.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> Response {
+    match openapi().to_json() {
+        Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
+        Err(_) => WebError::Internal.into_response(),
+    }
+}

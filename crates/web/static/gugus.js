@@ -1,0 +1,37 @@
+// Gugus: small enhancements only; every page works without this file.
+// Region typeahead: inputs with data-region-typeahead get suggestions from /api/v1/regions.
+(function () {
+  "use strict";
+  function debounce(fn, ms) {
+    var t;
+    return function () { var a = arguments; clearTimeout(t); t = setTimeout(function () { fn.apply(null, a); }, ms); };
+  }
+  document.querySelectorAll("input[data-region-typeahead]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) return;
+    var mode = input.getAttribute("data-region-typeahead");
+    var last = "";
+    var lookup = debounce(function () {
+      var q = input.value.trim();
+      if (q.length < 2 || q === last) return;
+      last = q;
+      fetch("/api/v1/regions?limit=15&q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (rows) {
+          list.textContent = "";
+          rows.forEach(function (r) {
+            var o = document.createElement("option");
+            o.value = mode === "code" ? r.code : r.name;
+            o.label = r.code + " · " + r.name;
+            o.textContent = r.code + " · " + r.name;
+            list.appendChild(o);
+          });
+        })
+        .catch(function () { /* offline: the plain form still works */ });
+    }, 200);
+    input.addEventListener("input", lookup);
+  });
+  // Move focus to the error summary so screen readers announce it.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
