@@ -204,7 +204,7 @@ async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Web
     if let Some(s) = &ctx.session {
         state.store.logout(&s.token, &s.info.actor).await?;
     }
-    let resp = Redirect::to("/login?next=/").into_response();
+    let resp = Redirect::to("/login").into_response();
     Ok(with_cookie(
         resp,
         set_cookie(SESSION_COOKIE, "", Some(0), ctx.secure, true),

@@ -121,7 +121,7 @@ mod tests {
         for dir in dirs {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-                for marker in ["t(\"", "tf(\"", "tkey=\""] {
+                for marker in [".t(\"", ".tf(\""] {
                     for piece in text.split(marker).skip(1) {
                         let key = piece.split('"').next().unwrap();
                         if !key.is_empty() && !key.ends_with('.') && !cat.contains_key(key) {

@@ -1,0 +1,184 @@
+//! `TestApp::spawn()`: the real application on 127.0.0.1:0 over a fresh database (SQLite,
+//! or PostgreSQL when GUGUS_TEST_DATABASE_URL is set), with fixture units and accounts, and
+//! cookie-keeping browsers that pick up the CSRF token from each page like a person's would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use domain::unit::NewUnit;
+use domain::user::NewUser;
+use domain::{Actor, UnitId, UserId};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use store::Store;
+use store::testing::{TestDb, fresh_db};
+
+pub const PASSWORD: &str = "kata-sandi-uji-99";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub units: HashMap<&'static str, UnitId>,
+    pub users: HashMap<String, UserId>,
+    _db: TestDb,
+}
+
+/// (key, name, region)
+const UNITS: &[(&str, &str, &str)] = &[
+    ("kalteng", "GT Provinsi Kalimantan Tengah", "62"),
+    ("palangkaraya", "GT Kota Palangkaraya", "62.71"),
+    ("ntt", "GT Provinsi Nusa Tenggara Timur", "53"),
+    ("kupang", "GT Kabupaten Kupang", "53.01"),
+];
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(web::WebConfig { secret: vec![7; 32], ..Default::default() }, None).await
+    }
+
+    pub async fn spawn_with(config: web::WebConfig, policy: Option<store::AuthPolicy>) -> TestApp {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber_init();
+        }
+        let db = fresh_db().await;
+        let mut store = Store::connect(&db.url).await.unwrap();
+        if let Some(p) = policy {
+            store = store.with_policy(p);
+        }
+        let system = Actor::system(UnitId(1));
+        let mut units = HashMap::new();
+        units.insert("nasional", UnitId(1));
+        for (key, name, region) in UNITS {
+            let id = store.create_unit(&system, &NewUnit::parse(name, "task_force", region).unwrap()).await.unwrap();
+            units.insert(*key, id);
+        }
+        let mut users = HashMap::new();
+        for (unit_key, unit) in units.clone() {
+            for role in ["admin", "data_officer", "viewer"] {
+                let username = format!("{role}.{unit_key}").replace('_', "-");
+                let new = NewUser::parse(&username, "Petugas Uji", "", &unit.0.to_string(), role, PASSWORD).unwrap();
+                let id = store.create_user(&system, &new).await.unwrap();
+                users.insert(username, id);
+            }
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = web::app(store.clone(), config);
+        tokio::spawn(web::serve(listener, app, std::future::pending()));
+        TestApp { base, store, units, users, _db: db }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// A browser logged in as `username` (fixture password).
+    pub async fn login(&self, username: &str) -> Browser {
+        let b = self.browser();
+        b.get("/login").await;
+        let r = b.post_form("/login", &[("username", username), ("password", PASSWORD), ("next", "/")]).await;
+        assert_eq!(r.status, 303, "login of {username} failed: {}", r.body);
+        // The CSRF token is bound to the new session: pick it up from a page, as a browser would.
+        b.get("/account").await;
+        b
+    }
+
+    pub fn user(&self, username: &str) -> UserId {
+        self.users[username]
+    }
+}
+
+fn tracing_subscriber_init() -> Option<()> {
+    None
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Resp {
+    pub fn location(&self) -> String {
+        self.headers.get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A person at a browser: keeps cookies and the latest CSRF token seen on a page.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: Mutex<String>,
+}
+
+fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    body.find(marker).map(|i| body[i + marker.len()..].split('"').next().unwrap().to_owned())
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { client, base: base.to_owned(), csrf: Mutex::new(String::new()) }
+    }
+
+    async fn finish(&self, r: reqwest::Response) -> Resp {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let body = r.text().await.unwrap();
+        if let Some(t) = extract_csrf(&body) {
+            *self.csrf.lock().unwrap() = t;
+        }
+        Resp { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        self.finish(r).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.finish(req.send().await.unwrap()).await
+    }
+
+    /// Submits a form with the CSRF token from the last page, as a browser would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = self.csrf.lock().unwrap().clone();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw_form(path, &all).await
+    }
+
+    /// Submits exactly these fields (no CSRF token added).
+    pub async fn post_raw_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let r = self.client.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap();
+        self.finish(r).await
+    }
+
+    /// Sends JSON with the session's CSRF header (a script in the page would do this).
+    pub async fn send_json(&self, method: &str, path: &str, body: &serde_json::Value) -> Resp {
+        let token = self.csrf.lock().unwrap().clone();
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = self.client.request(m, format!("{}{path}", self.base)).header("x-csrf-token", token).json(body).send().await.unwrap();
+        self.finish(r).await
+    }
+}
+
+/// A bare API client with a bearer token.
+pub async fn api(base: &str, token: &str, method: &str, path: &str, body: Option<&str>) -> Resp {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = client.request(m, format!("{base}{path}")).header("authorization", format!("Bearer {token}"));
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_owned());
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    Resp { status, body: r.text().await.unwrap(), headers }
+}
