@@ -402,7 +402,10 @@ async fn required_totp_sends_identity_roles_to_enrolment() {
 async fn idle_sessions_expire() {
     let policy = store::AuthPolicy { idle_ms: -1, ..Default::default() };
     let app = TestApp::spawn_with(web::WebConfig { secret: vec![3; 32], ..Default::default() }, Some(policy)).await;
-    let b = app.login("viewer.ntt").await;
+    let b = app.browser();
+    b.get("/login").await;
+    let r = b.post_form("/login", &[("username", "viewer.ntt"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status, 303);
     let r = b.get("/").await;
     assert_eq!(r.status, 303, "expired at once with a negative idle timeout");
     assert!(r.headers.get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
