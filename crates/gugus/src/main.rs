@@ -46,6 +46,9 @@ struct ServeArgs {
     /// Hours after login after which a session ends regardless of activity.
     #[arg(long, env = "GUGUS_SESSION_MAX_HOURS", default_value_t = 12)]
     session_max_hours: i64,
+    /// Login attempts allowed per client address per minute (on top of per-account lockout).
+    #[arg(long, env = "GUGUS_LOGINS_PER_MINUTE", default_value_t = 30)]
+    logins_per_minute: u32,
     /// Largest accepted request body in KiB.
     #[arg(long, env = "GUGUS_MAX_BODY_KB", default_value_t = 1024)]
     max_body_kb: usize,
@@ -264,7 +267,7 @@ async fn serve(
             .is_some_and(|u| u.starts_with("https://")),
         trust_proxy: args.trust_proxy,
         body_limit: args.max_body_kb.max(1) * 1024,
-        ..Default::default()
+        logins_per_minute: args.logins_per_minute.max(1),
     };
     tokio::spawn(web::session_janitor(store.clone()));
     let app = web::app(store.clone(), config);
