@@ -84,10 +84,10 @@ async fn ensure_unit(
         return Ok(id);
     }
     let new = NewUnit::parse(name, kind, region).map_err(crate::config::describe_invalid)?;
-    Ok(store
+    store
         .create_unit(actor, &new)
         .await
-        .map_err(crate::config::describe_store)?)
+        .map_err(crate::config::describe_store)
 }
 
 pub async fn load(store: &Store) -> Result<Vec<DemoAccount>> {

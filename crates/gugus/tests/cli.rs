@@ -11,7 +11,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_gugus");
 
 fn gugus(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(BIN);
-    c.current_dir(dir).args(args).env_remove("GUGUS_DATABASE_URL").env_remove("GUGUS_SECRET_KEY_FILE").env("GUGUS_LOG", "warn");
+    c.current_dir(dir)
+        .args(args)
+        .env_remove("GUGUS_DATABASE_URL")
+        .env_remove("GUGUS_SECRET_KEY_FILE")
+        .env("GUGUS_LOG", "warn");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -20,7 +24,9 @@ fn gugus(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut c = gugus(dir, args, env);
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     if let Some(s) = stdin {
         child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
@@ -30,7 +36,11 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> 
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("gugus-cli-{name}-{}-{}", std::process::id(), store::now_ms()));
+    let d = std::env::temp_dir().join(format!(
+        "gugus-cli-{name}-{}-{}",
+        std::process::id(),
+        store::now_ms()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -73,20 +83,39 @@ fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn csrf_of(body: &str) -> String {
     let m = "name=\"csrf\" value=\"";
-    body[body.find(m).unwrap() + m.len()..].split('"').next().unwrap().to_owned()
+    body[body.find(m).unwrap() + m.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// Logs in through the form; returns the session cookie value.
 async fn login(c: &reqwest::Client, base: &str, username: &str, password: &str) -> Option<String> {
-    let page = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let r = c
         .post(format!("{base}/login"))
-        .form(&[("csrf", csrf_of(&page).as_str()), ("username", username), ("password", password)])
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("username", username),
+            ("password", password),
+        ])
         .send()
         .await
         .unwrap();
@@ -94,19 +123,42 @@ async fn login(c: &reqwest::Client, base: &str, username: &str, password: &str) 
         return None;
     }
     let cookie = r.headers().get("set-cookie")?.to_str().ok()?.to_owned();
-    Some(cookie.split(';').next()?.trim_start_matches("gugus_session=").to_owned())
+    Some(
+        cookie
+            .split(';')
+            .next()?
+            .trim_start_matches("gugus_session=")
+            .to_owned(),
+    )
 }
 
 #[test]
 fn unknown_database_scheme_is_a_one_line_error_and_creates_nothing() {
     let dir = tempdir("scheme");
-    let o = run(&dir, &["migrate", "--database-url", "sqlit://gugus.db"], &[], None);
+    let o = run(
+        &dir,
+        &["migrate", "--database-url", "sqlit://gugus.db"],
+        &[],
+        None,
+    );
     assert!(!o.status.success());
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("unsupported database URL scheme 'sqlit'"), "{err}");
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no file may be created");
-    let o = run(&dir, &["serve", "--database-url", "mysql://x@y/z"], &[], None);
+    assert!(
+        err.contains("unsupported database URL scheme 'sqlit'"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "no file may be created"
+    );
+    let o = run(
+        &dir,
+        &["serve", "--database-url", "mysql://x@y/z"],
+        &[],
+        None,
+    );
     assert!(!o.status.success());
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
@@ -114,14 +166,38 @@ fn unknown_database_scheme_is_a_one_line_error_and_creates_nothing() {
 #[test]
 fn bad_key_files_are_one_line_errors() {
     let dir = tempdir("key");
-    let o = run(&dir, &["serve", "--secret-key-file", "/nonexistent/gugus.key", "--listen", "127.0.0.1:0"], &[], None);
+    let o = run(
+        &dir,
+        &[
+            "serve",
+            "--secret-key-file",
+            "/nonexistent/gugus.key",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+        None,
+    );
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("cannot read secret key file /nonexistent/gugus.key"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot read secret key file /nonexistent/gugus.key"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(stderr(&o).lines().count(), 1);
     std::fs::write(dir.join("short.key"), "abcd").unwrap();
-    let o = run(&dir, &["check", "--secret-key-file", "short.key"], &[], None);
+    let o = run(
+        &dir,
+        &["check", "--secret-key-file", "short.key"],
+        &[],
+        None,
+    );
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("must hold 64 hex characters"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("must hold 64 hex characters"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -133,17 +209,32 @@ fn port_in_use_is_a_one_line_error() {
     assert!(!o.status.success());
     let err = stderr(&o);
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
-    assert_eq!(err.lines().filter(|l| l.starts_with("error")).count(), 1, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{err}"
+    );
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// (username suffix, usernames visible to that region's admin)
 fn subtree(short: &str) -> &'static [&'static str] {
     match short {
-        "nasional" => &["nasional", "kalteng", "palangkaraya", "kotim", "ntt", "kupang", "belu"],
+        "nasional" => &[
+            "nasional",
+            "kalteng",
+            "palangkaraya",
+            "kotim",
+            "ntt",
+            "kupang",
+            "belu",
+        ],
         "kalteng" => &["kalteng", "palangkaraya", "kotim"],
         "ntt" => &["ntt", "kupang", "belu"],
         "palangkaraya" => &["palangkaraya"],
@@ -169,14 +260,42 @@ fn demo_accounts_log_in_and_see_only_their_scope() {
         assert!(dir.join("gugus-demo.db").exists() && dir.join("gugus-demo.key").exists());
     }
     rt.block_on(async {
-        let shorts = ["nasional", "kalteng", "palangkaraya", "kotim", "ntt", "kupang", "belu"];
-        let roles = ["admin", "data", "verifikator", "pendamping", "mitra", "analis", "pemantau"];
+        let shorts = [
+            "nasional",
+            "kalteng",
+            "palangkaraya",
+            "kotim",
+            "ntt",
+            "kupang",
+            "belu",
+        ];
+        let roles = [
+            "admin",
+            "data",
+            "verifikator",
+            "pendamping",
+            "mitra",
+            "analis",
+            "pemantau",
+        ];
         for short in shorts {
             for role in roles {
                 let username = format!("{role}.{short}");
                 let c = client();
-                assert!(login(&c, &server.base, &username, "Demo-Gugus-2026").await.is_some(), "{username} cannot log in");
-                let home = c.get(format!("{}/", server.base)).send().await.unwrap().text().await.unwrap();
+                assert!(
+                    login(&c, &server.base, &username, "Demo-Gugus-2026")
+                        .await
+                        .is_some(),
+                    "{username} cannot log in"
+                );
+                let home = c
+                    .get(format!("{}/", server.base))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
                 let scope_ok = match short {
                     "nasional" => home.contains("<dd>Nasional</dd>"),
                     "kalteng" => home.contains("(62)"),
@@ -187,12 +306,20 @@ fn demo_accounts_log_in_and_see_only_their_scope() {
                     _ => home.contains("(53.04)"),
                 };
                 assert!(scope_ok, "{username}: wrong scope on the home page");
-                let users = c.get(format!("{}/users", server.base)).send().await.unwrap();
+                let users = c
+                    .get(format!("{}/users", server.base))
+                    .send()
+                    .await
+                    .unwrap();
                 if role == "admin" {
                     let body = users.text().await.unwrap();
                     for other in shorts {
                         let visible = body.contains(&format!(">admin.{other}<"));
-                        assert_eq!(visible, subtree(short).contains(&other), "{username} seeing admin.{other}");
+                        assert_eq!(
+                            visible,
+                            subtree(short).contains(&other),
+                            "{username} seeing admin.{other}"
+                        );
                     }
                 } else {
                     assert_eq!(users.status().as_u16(), 403, "{username} opened /users");
@@ -211,34 +338,105 @@ fn two_server_processes_share_sessions_and_cli_manages_accounts() {
     let rt = rt();
     let db = rt.block_on(store::testing::fresh_db());
     let dir = tempdir("two");
-    let env = [("GUGUS_DATABASE_URL", db.url.as_str()), ("GUGUS_SECRET_KEY_FILE", "shared.key")];
+    let env = [
+        ("GUGUS_DATABASE_URL", db.url.as_str()),
+        ("GUGUS_SECRET_KEY_FILE", "shared.key"),
+    ];
     std::fs::write(dir.join("shared.key"), format!("{}\n", "ab".repeat(32))).unwrap();
-    let o = run(&dir, &["user", "add", "--username", "admin.uji", "--name", "Admin Uji", "--role", "admin"], &env, Some("kata-sandi-cli-123\n"));
+    let o = run(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "admin.uji",
+            "--name",
+            "Admin Uji",
+            "--role",
+            "admin",
+        ],
+        &env,
+        Some("kata-sandi-cli-123\n"),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(&dir, &["user", "add", "--username", "x", "--name", "", "--role", "raja"], &env, Some("pendek\n"));
+    let o = run(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--name",
+            "",
+            "--role",
+            "raja",
+        ],
+        &env,
+        Some("pendek\n"),
+    );
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("username") && stderr(&o).contains("role") && stderr(&o).contains("password"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("username")
+            && stderr(&o).contains("role")
+            && stderr(&o).contains("password"),
+        "{}",
+        stderr(&o)
+    );
     let a = start(&dir, &["serve", "--listen", "127.0.0.1:0"], &env);
     let b = start(&dir, &["serve", "--listen", "127.0.0.1:0"], &env);
     rt.block_on(async {
         let c = client();
-        let session = login(&c, &a.base, "admin.uji", "kata-sandi-cli-123").await.expect("login on server A");
+        let session = login(&c, &a.base, "admin.uji", "kata-sandi-cli-123")
+            .await
+            .expect("login on server A");
         // The same cookie on server B: the session lives in the shared database.
-        let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let r = plain.get(format!("{}/users", b.base)).header("cookie", format!("gugus_session={session}")).send().await.unwrap();
+        let plain = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = plain
+            .get(format!("{}/users", b.base))
+            .header("cookie", format!("gugus_session={session}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200);
         assert!(r.text().await.unwrap().contains("admin.uji"));
     });
-    let o = run(&dir, &["user", "disable", "--username", "admin.uji"], &env, None);
+    let o = run(
+        &dir,
+        &["user", "disable", "--username", "admin.uji"],
+        &env,
+        None,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     rt.block_on(async {
-        assert!(login(&client(), &b.base, "admin.uji", "kata-sandi-cli-123").await.is_none(), "disabled account logged in");
+        assert!(
+            login(&client(), &b.base, "admin.uji", "kata-sandi-cli-123")
+                .await
+                .is_none(),
+            "disabled account logged in"
+        );
     });
-    run(&dir, &["user", "enable", "--username", "admin.uji"], &env, None);
-    let o = run(&dir, &["user", "passwd", "--username", "admin.uji"], &env, Some("sandi-baru-dari-cli\n"));
+    run(
+        &dir,
+        &["user", "enable", "--username", "admin.uji"],
+        &env,
+        None,
+    );
+    let o = run(
+        &dir,
+        &["user", "passwd", "--username", "admin.uji"],
+        &env,
+        Some("sandi-baru-dari-cli\n"),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     rt.block_on(async {
-        assert!(login(&client(), &a.base, "admin.uji", "sandi-baru-dari-cli").await.is_some());
+        assert!(
+            login(&client(), &a.base, "admin.uji", "sandi-baru-dari-cli")
+                .await
+                .is_some()
+        );
     });
     let o = run(&dir, &["user", "list"], &env, None);
     assert!(String::from_utf8_lossy(&o.stdout).contains("admin.uji"));
@@ -252,7 +450,9 @@ fn two_server_processes_share_sessions_and_cli_manages_accounts() {
     rt.block_on(async {
         let s = store::Store::connect(&db.url).await.unwrap();
         s.disable_audit_guard_for_tests().await.unwrap();
-        s.exec_raw_for_tests("UPDATE audit_log SET actor_username = 'orang.lain' WHERE seq = 2").await.unwrap();
+        s.exec_raw_for_tests("UPDATE audit_log SET actor_username = 'orang.lain' WHERE seq = 2")
+            .await
+            .unwrap();
         s.close().await;
     });
     let o = run(&dir, &["audit", "verify"], &env, None);
@@ -267,7 +467,13 @@ fn sigterm_shuts_down_gracefully() {
     let dir = tempdir("term");
     let mut s = start(&dir, &["serve", "--listen", "127.0.0.1:0"], &[]);
     let pid = s.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let mut status = None;
     for _ in 0..100 {
         if let Some(st) = s.child.try_wait().unwrap() {
@@ -276,5 +482,8 @@ fn sigterm_shuts_down_gracefully() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(status.is_some_and(|s| s.success()), "server did not exit cleanly on SIGTERM: {status:?}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "server did not exit cleanly on SIGTERM: {status:?}"
+    );
 }

@@ -147,14 +147,30 @@ pub async fn fresh_db() -> TestDb {
 /// Drops test databases more than an hour old: templates are kept for the life of a test
 /// process (no async teardown exists), and a killed run leaves its databases behind.
 async fn drop_stale_databases(base: &str) {
-    let Ok(mut c) = sqlx::AnyConnection::connect(base).await else { return };
+    let Ok(mut c) = sqlx::AnyConnection::connect(base).await else {
+        return;
+    };
     let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'gugus\\_t%'").fetch_all(&mut c).await.unwrap_or_default();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'gugus\\_t%'")
+            .fetch_all(&mut c)
+            .await
+            .unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     for n in names {
-        let created: u64 = n.split('_').nth(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let created: u64 = n
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         if now.saturating_sub(created) > 3600 {
-            let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"))).await;
+            let _ = c
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"
+                )))
+                .await;
         }
     }
 }

@@ -90,10 +90,10 @@ impl Store {
     }
 
     async fn check_unit_target(&self, actor: &Actor, new: &NewUnit) -> Result<()> {
-        if let Some(code) = &new.region {
-            if !self.region_exists(code).await? {
-                return Err(Invalid::one("region_code", "err.region_unknown").into());
-            }
+        if let Some(code) = &new.region
+            && !self.region_exists(code).await?
+        {
+            return Err(Invalid::one("region_code", "err.region_unknown").into());
         }
         match decide(
             actor,

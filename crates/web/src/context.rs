@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use domain::Actor;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -50,15 +50,14 @@ fn csrf_for(secret: &[u8], binding: &str) -> String {
 }
 
 fn client_addr(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(ip) = req
+    if trust_proxy
+        && let Some(ip) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-        {
-            return ip.trim().to_owned();
-        }
+    {
+        return ip.trim().to_owned();
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -125,16 +124,16 @@ pub async fn load_context(State(state): State<AppState>, mut req: Request, next:
     });
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    if let Some(p) = new_pre {
-        if let Ok(v) = HeaderValue::from_str(&set_cookie(PRE_COOKIE, &p, None, secure, true)) {
-            h.append(header::SET_COOKIE, v);
-        }
+    if let Some(p) = new_pre
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(PRE_COOKIE, &p, None, secure, true))
+    {
+        h.append(header::SET_COOKIE, v);
     }
-    if clear_session && !h.contains_key(header::SET_COOKIE) {
-        if let Ok(v) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", Some(0), secure, true))
-        {
-            h.append(header::SET_COOKIE, v);
-        }
+    if clear_session
+        && !h.contains_key(header::SET_COOKIE)
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", Some(0), secure, true))
+    {
+        h.append(header::SET_COOKIE, v);
     }
     resp
 }
@@ -162,25 +161,23 @@ impl User {
     }
 }
 
-fn demand_user(ctx: Ctx, allow_enrolment: bool) -> Result<User, Response> {
+fn demand_user(ctx: Ctx, allow_enrolment: bool) -> Result<User, WebError> {
     let Some(session) = ctx.session.clone() else {
-        return Err(WebError::Unauthenticated.into_response());
+        return Err(WebError::Unauthenticated);
     };
     if !session.info.second_factor_ok {
-        return Err(Redirect::to("/login/totp").into_response());
+        return Err(WebError::Redirect("/login/totp"));
     }
     if session.info.must_enroll_totp && !allow_enrolment {
-        return Err(Redirect::to("/account/totp").into_response());
+        return Err(WebError::Redirect("/account/totp"));
     }
     Ok(User { ctx, session })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for User {
-    type Rejection = Response;
+    type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, s)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let ctx = Ctx::from_request_parts(parts, s).await?;
         demand_user(ctx, false)
     }
 }
@@ -189,11 +186,9 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
 pub struct EnrollingUser(pub User);
 
 impl<S: Send + Sync> FromRequestParts<S> for EnrollingUser {
-    type Rejection = Response;
+    type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, s)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let ctx = Ctx::from_request_parts(parts, s).await?;
         demand_user(ctx, true).map(EnrollingUser)
     }
 }

@@ -17,6 +17,8 @@ use store::StoreError;
 pub enum WebError {
     /// Not logged in: HTML pages redirect to the login form, the API answers 401.
     Unauthenticated,
+    /// The user must first finish a step elsewhere (second factor, 2FA enrolment).
+    Redirect(&'static str),
     Forbidden,
     NotFound,
     /// Bad input that could not even be read (malformed JSON, a non-numeric id …).
@@ -62,7 +64,7 @@ impl From<domain::Invalid> for WebError {
 impl WebError {
     fn info(&self) -> ErrorInfo {
         let (status, code, detail, fields) = match self {
-            WebError::Unauthenticated => {
+            WebError::Unauthenticated | WebError::Redirect(_) => {
                 (StatusCode::UNAUTHORIZED, "unauthenticated", None, vec![])
             }
             WebError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", None, vec![]),
@@ -105,6 +107,9 @@ impl WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if let WebError::Redirect(to) = self {
+            return Redirect::to(to).into_response();
+        }
         let info = self.info();
         let mut resp = info.status.into_response();
         resp.extensions_mut().insert(info);

@@ -43,34 +43,89 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
     ("GET", "/units/new", Admin, "/units/new"),
     ("GET", "/units/{id}", User, "/units/{ntt_unit}"),
     ("POST", "/units/{id}", AdminScoped, "/units/{ntt_unit}"),
-    ("GET", "/units/{id}/edit", AdminScoped, "/units/{ntt_unit}/edit"),
+    (
+        "GET",
+        "/units/{id}/edit",
+        AdminScoped,
+        "/units/{ntt_unit}/edit",
+    ),
     ("GET", "/users", Admin, "/users"),
     ("POST", "/users", Admin, "/users"),
     ("GET", "/users/new", Admin, "/users/new"),
     ("GET", "/users/{id}", AdminScoped, "/users/{ntt_user}"),
-    ("POST", "/users/{id}/password", AdminScoped, "/users/{ntt_user}/password"),
-    ("POST", "/users/{id}/disable", AdminScoped, "/users/{ntt_user}/disable"),
-    ("POST", "/users/{id}/enable", AdminScoped, "/users/{ntt_user}/enable"),
+    (
+        "POST",
+        "/users/{id}/password",
+        AdminScoped,
+        "/users/{ntt_user}/password",
+    ),
+    (
+        "POST",
+        "/users/{id}/disable",
+        AdminScoped,
+        "/users/{ntt_user}/disable",
+    ),
+    (
+        "POST",
+        "/users/{id}/enable",
+        AdminScoped,
+        "/users/{ntt_user}/enable",
+    ),
     ("GET", "/audit", Admin, "/audit"),
     ("GET", "/account", User, "/account"),
     ("POST", "/account/password", User, "/account/password"),
     ("GET", "/account/totp", User, "/account/totp"),
     ("POST", "/account/totp", User, "/account/totp"),
-    ("POST", "/account/totp/disable", User, "/account/totp/disable"),
+    (
+        "POST",
+        "/account/totp/disable",
+        User,
+        "/account/totp/disable",
+    ),
     ("POST", "/account/tokens", User, "/account/tokens"),
-    ("POST", "/account/tokens/{id}/revoke", Own, "/account/tokens/{ntt_token}/revoke"),
+    (
+        "POST",
+        "/account/tokens/{id}/revoke",
+        Own,
+        "/account/tokens/{ntt_token}/revoke",
+    ),
     ("GET", "/admin/settings", NationalAdmin, "/admin/settings"),
     ("POST", "/admin/settings", NationalAdmin, "/admin/settings"),
-    ("GET", "/api/v1/openapi.json", Public, "/api/v1/openapi.json"),
+    (
+        "GET",
+        "/api/v1/openapi.json",
+        Public,
+        "/api/v1/openapi.json",
+    ),
     ("GET", "/api/v1/regions", User, "/api/v1/regions?q=belu"),
-    ("GET", "/api/v1/regions/{code}", User, "/api/v1/regions/53.04"),
+    (
+        "GET",
+        "/api/v1/regions/{code}",
+        User,
+        "/api/v1/regions/53.04",
+    ),
     ("GET", "/api/v1/units", User, "/api/v1/units"),
     ("POST", "/api/v1/units", Admin, "/api/v1/units"),
-    ("GET", "/api/v1/units/{id}", User, "/api/v1/units/{ntt_unit}"),
-    ("PUT", "/api/v1/units/{id}", AdminScoped, "/api/v1/units/{ntt_unit}"),
+    (
+        "GET",
+        "/api/v1/units/{id}",
+        User,
+        "/api/v1/units/{ntt_unit}",
+    ),
+    (
+        "PUT",
+        "/api/v1/units/{id}",
+        AdminScoped,
+        "/api/v1/units/{ntt_unit}",
+    ),
     ("GET", "/api/v1/users", Admin, "/api/v1/users"),
     ("POST", "/api/v1/users", Admin, "/api/v1/users"),
-    ("GET", "/api/v1/users/{id}", AdminScoped, "/api/v1/users/{ntt_user}"),
+    (
+        "GET",
+        "/api/v1/users/{id}",
+        AdminScoped,
+        "/api/v1/users/{ntt_user}",
+    ),
     ("GET", "/api/v1/me", User, "/api/v1/me"),
     ("GET", "/api/v1/audit", Admin, "/api/v1/audit"),
 ];
@@ -81,8 +136,14 @@ fn every_route_is_in_the_sweep_table() {
     let listed: BTreeSet<(&str, &str)> = TABLE.iter().map(|(m, p, ..)| (*m, *p)).collect();
     let unlisted: Vec<_> = served.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&served).collect();
-    assert!(unlisted.is_empty(), "routes missing from the sweep table (add them with their access class): {unlisted:?}");
-    assert!(stale.is_empty(), "sweep table lists routes the app no longer serves: {stale:?}");
+    assert!(
+        unlisted.is_empty(),
+        "routes missing from the sweep table (add them with their access class): {unlisted:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "sweep table lists routes the app no longer serves: {stale:?}"
+    );
 }
 
 async fn call(b: &Browser, method: &str, path: &str) -> common::Resp {
@@ -99,9 +160,22 @@ async fn call_token(base: &str, token: &str, method: &str, path: &str) -> common
 }
 
 async fn token_for(app: &TestApp, username: &str) -> String {
-    let store::LoginOutcome::Ok { token, .. } = app.store.login(username, common::PASSWORD, "t").await.unwrap() else { panic!() };
+    let store::LoginOutcome::Ok { token, .. } = app
+        .store
+        .login(username, common::PASSWORD, "t")
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
     let actor = app.store.session(&token).await.unwrap().unwrap().actor;
-    app.store.create_token(&actor, "sweep").await.unwrap().secret.expose().clone()
+    app.store
+        .create_token(&actor, "sweep")
+        .await
+        .unwrap()
+        .secret
+        .expose()
+        .clone()
 }
 
 #[tokio::test]
@@ -109,11 +183,28 @@ async fn every_route_answers_as_its_access_class_says() {
     let app = TestApp::spawn().await;
     let ntt_user = app.user("viewer.kupang").to_string();
     let ntt_unit = app.units["kupang"].to_string();
-    let ntt_token_owner = app.store.login("viewer.kupang", common::PASSWORD, "t").await.unwrap();
-    let store::LoginOutcome::Ok { token: t, .. } = ntt_token_owner else { panic!() };
+    let ntt_token_owner = app
+        .store
+        .login("viewer.kupang", common::PASSWORD, "t")
+        .await
+        .unwrap();
+    let store::LoginOutcome::Ok { token: t, .. } = ntt_token_owner else {
+        panic!()
+    };
     let ntt_actor = app.store.session(&t).await.unwrap().unwrap().actor;
-    let ntt_token = app.store.create_token(&ntt_actor, "milik NTT").await.unwrap().id.0.to_string();
-    let fill = |p: &str| p.replace("{ntt_user}", &ntt_user).replace("{ntt_unit}", &ntt_unit).replace("{ntt_token}", &ntt_token);
+    let ntt_token = app
+        .store
+        .create_token(&ntt_actor, "milik NTT")
+        .await
+        .unwrap()
+        .id
+        .0
+        .to_string();
+    let fill = |p: &str| {
+        p.replace("{ntt_user}", &ntt_user)
+            .replace("{ntt_unit}", &ntt_unit)
+            .replace("{ntt_token}", &ntt_token)
+    };
 
     let viewer = app.login("viewer.kalteng").await;
     let admin = app.login("admin.kalteng").await;
@@ -128,30 +219,60 @@ async fn every_route_answers_as_its_access_class_says() {
         let anon = Browser::new(&app.base);
         anon.get("/login").await; // a pre-session CSRF token, so we test authentication, not CSRF
         let r = call(&anon, method, &path).await;
-        let refused = if api_route { r.status == 401 } else { r.status == 303 && r.location().starts_with("/login") };
+        let refused = if api_route {
+            r.status == 401
+        } else {
+            r.status == 303 && r.location().starts_with("/login")
+        };
+        let demanded_login = (api_route && r.status == 401)
+            || (r.status == 303 && r.location().starts_with("/login?next"));
         match access {
-            Public => {
-                if (api_route && r.status == 401) || (r.status == 303 && r.location().starts_with("/login?next")) {
-                    failures.push(format!("{method} {route}: public route demanded login ({})", r.status));
-                }
-            }
-            _ if !refused => failures.push(format!("{method} {route}: anonymous got {} {}", r.status, r.location())),
+            Public if demanded_login => failures.push(format!(
+                "{method} {route}: public route demanded login ({})",
+                r.status
+            )),
+            Public => {}
+            _ if !refused => failures.push(format!(
+                "{method} {route}: anonymous got {} {}",
+                r.status,
+                r.location()
+            )),
             _ => {}
         }
         // 2. Wrong role: a viewer in the same province.
         if matches!(access, Admin | AdminScoped | NationalAdmin) {
-            let status = if api_route { call_token(&app.base, &viewer_token, method, &path).await.status } else { call(&viewer, method, &path).await.status };
+            let status = if api_route {
+                call_token(&app.base, &viewer_token, method, &path)
+                    .await
+                    .status
+            } else {
+                call(&viewer, method, &path).await.status
+            };
             if status != 403 {
-                failures.push(format!("{method} {route}: viewer got {status}, expected 403"));
+                failures.push(format!(
+                    "{method} {route}: viewer got {status}, expected 403"
+                ));
             }
         }
         // 3. Wrong region: an admin of Kalimantan Tengah on NTT records / national settings.
         if matches!(access, AdminScoped | NationalAdmin | Own) {
-            let status = if api_route { call_token(&app.base, &admin_token, method, &path).await.status } else { call(&admin, method, &path).await.status };
+            let status = if api_route {
+                call_token(&app.base, &admin_token, method, &path)
+                    .await
+                    .status
+            } else {
+                call(&admin, method, &path).await.status
+            };
             if status != 404 {
-                failures.push(format!("{method} {route}: admin of another region got {status}, expected 404"));
+                failures.push(format!(
+                    "{method} {route}: admin of another region got {status}, expected 404"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "access failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "access failures:\n{}",
+        failures.join("\n")
+    );
 }

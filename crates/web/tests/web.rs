@@ -14,14 +14,38 @@ async fn login_home_and_logout() {
     assert_eq!((r.status, r.location()), (303, "/login?next=/".to_owned()));
     let r = b.get("/login?next=/units").await;
     assert!(r.body.contains("<h1>Masuk</h1>") && r.body.contains("lang=\"id\""));
-    let r = b.post_form("/login", &[("username", "admin.kalteng"), ("password", PASSWORD), ("next", "/units")]).await;
+    let r = b
+        .post_form(
+            "/login",
+            &[
+                ("username", "admin.kalteng"),
+                ("password", PASSWORD),
+                ("next", "/units"),
+            ],
+        )
+        .await;
     assert_eq!((r.status, r.location()), (303, "/units".to_owned()));
-    let cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("gugus_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = r
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("gugus_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"));
     let home = b.get("/").await;
     assert_eq!(home.status, 200);
-    assert!(home.body.contains("Selamat datang") && home.body.contains("Kalimantan Tengah (62)"), "{}", home.body);
+    assert!(
+        home.body.contains("Selamat datang") && home.body.contains("Kalimantan Tengah (62)"),
+        "{}",
+        home.body
+    );
     let r = b.post_form("/logout", &[]).await;
     assert_eq!(r.status, 303);
     assert_eq!(b.get("/").await.status, 303);
@@ -29,11 +53,24 @@ async fn login_home_and_logout() {
 
 #[tokio::test]
 async fn secure_cookie_when_served_over_https() {
-    let app = TestApp::spawn_with(web::WebConfig { secret: vec![1; 32], secure_cookies: true, ..Default::default() }, None).await;
+    let app = TestApp::spawn_with(
+        web::WebConfig {
+            secret: vec![1; 32],
+            secure_cookies: true,
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
     let b = app.browser();
     b.get("/login").await;
     // reqwest will not send Secure cookies over http, so read the header only.
-    let r = b.post_form("/login", &[("username", "viewer.kupang"), ("password", PASSWORD)]).await;
+    let r = b
+        .post_form(
+            "/login",
+            &[("username", "viewer.kupang"), ("password", PASSWORD)],
+        )
+        .await;
     let cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
@@ -43,8 +80,21 @@ async fn same_message_for_unknown_user_and_wrong_password_then_lockout() {
     let app = TestApp::spawn().await;
     let b = app.browser();
     b.get("/login").await;
-    let wrong = b.post_form("/login", &[("username", "admin.kalteng"), ("password", "salah-sekali-123")]).await;
-    let unknown = b.post_form("/login", &[("username", "tidak.ada"), ("password", "salah-sekali-123")]).await;
+    let wrong = b
+        .post_form(
+            "/login",
+            &[
+                ("username", "admin.kalteng"),
+                ("password", "salah-sekali-123"),
+            ],
+        )
+        .await;
+    let unknown = b
+        .post_form(
+            "/login",
+            &[("username", "tidak.ada"), ("password", "salah-sekali-123")],
+        )
+        .await;
     assert_eq!(wrong.status, 401);
     assert_eq!(unknown.status, 401);
     let msg = "Nama pengguna atau kata sandi salah.";
@@ -52,13 +102,36 @@ async fn same_message_for_unknown_user_and_wrong_password_then_lockout() {
     // The typed username is kept, the password is not.
     assert!(wrong.body.contains("value=\"admin.kalteng\""));
     for _ in 0..3 {
-        b.post_form("/login", &[("username", "admin.kalteng"), ("password", "salah-sekali-123")]).await;
+        b.post_form(
+            "/login",
+            &[
+                ("username", "admin.kalteng"),
+                ("password", "salah-sekali-123"),
+            ],
+        )
+        .await;
     }
-    let locked = b.post_form("/login", &[("username", "admin.kalteng"), ("password", "salah-sekali-123")]).await;
+    let locked = b
+        .post_form(
+            "/login",
+            &[
+                ("username", "admin.kalteng"),
+                ("password", "salah-sekali-123"),
+            ],
+        )
+        .await;
     assert_eq!(locked.status, 429);
     assert!(locked.body.contains("dikunci sementara"), "{}", locked.body);
-    let right = b.post_form("/login", &[("username", "admin.kalteng"), ("password", PASSWORD)]).await;
-    assert_eq!(right.status, 429, "the right password is refused during lockout");
+    let right = b
+        .post_form(
+            "/login",
+            &[("username", "admin.kalteng"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        right.status, 429,
+        "the right password is refused during lockout"
+    );
 }
 
 #[tokio::test]
@@ -66,18 +139,43 @@ async fn csrf_is_required_on_every_state_changing_form() {
     let app = TestApp::spawn().await;
     let anon = app.browser();
     anon.get("/login").await;
-    let r = anon.post_raw_form("/login", &[("username", "admin.kalteng"), ("password", PASSWORD)]).await;
+    let r = anon
+        .post_raw_form(
+            "/login",
+            &[("username", "admin.kalteng"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert!(r.body.contains("Formulir sudah kedaluwarsa"), "{}", r.body);
     let b = app.login("admin.kalteng").await;
     b.get("/units/new").await;
-    let r = b.post_raw_form("/units", &[("csrf", "0000"), ("name", "UPTD PPA"), ("kind", "service_unit"), ("region_code", "62")]).await;
+    let r = b
+        .post_raw_form(
+            "/units",
+            &[
+                ("csrf", "0000"),
+                ("name", "UPTD PPA"),
+                ("kind", "service_unit"),
+                ("region_code", "62"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     // A token from another session does not work either.
     let other = app.login("admin.ntt").await;
     other.get("/units/new").await;
     let foreign = other.csrf.lock().unwrap().clone();
-    let r = b.post_raw_form("/units", &[("csrf", &foreign), ("name", "UPTD PPA"), ("kind", "service_unit"), ("region_code", "62")]).await;
+    let r = b
+        .post_raw_form(
+            "/units",
+            &[
+                ("csrf", &foreign),
+                ("name", "UPTD PPA"),
+                ("kind", "service_unit"),
+                ("region_code", "62"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     // A cross-site Origin is refused even with the right token.
     let token = b.csrf.lock().unwrap().clone();
@@ -85,19 +183,45 @@ async fn csrf_is_required_on_every_state_changing_form() {
         .client
         .post(format!("{}/units", app.base))
         .header("origin", "https://evil.example")
-        .form(&[("csrf", token.as_str()), ("name", "X"), ("kind", "ngo"), ("region_code", "62")])
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "X"),
+            ("kind", "ngo"),
+            ("region_code", "62"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
     // JSON from a logged-in page without the header is refused; with it, accepted.
-    let r = b.client.post(format!("{}/api/v1/units", app.base)).json(&json!({"name": "A", "kind": "ngo", "region_code": "62"})).send().await.unwrap();
+    let r = b
+        .client
+        .post(format!("{}/api/v1/units", app.base))
+        .json(&json!({"name": "A", "kind": "ngo", "region_code": "62"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 403);
-    let r = b.send_json("POST", "/api/v1/units", &json!({"name": "LSM Contoh Kalteng", "kind": "ngo", "region_code": "62.71"})).await;
+    let r = b
+        .send_json(
+            "POST",
+            "/api/v1/units",
+            &json!({"name": "LSM Contoh Kalteng", "kind": "ngo", "region_code": "62.71"}),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     // And the right token works for the form.
     b.get("/units/new").await;
-    let r = b.post_form("/units", &[("name", "UPTD PPA Kalimantan Tengah"), ("kind", "service_unit"), ("region_code", "62")]).await;
+    let r = b
+        .post_form(
+            "/units",
+            &[
+                ("name", "UPTD PPA Kalimantan Tengah"),
+                ("kind", "service_unit"),
+                ("region_code", "62"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
 }
 
@@ -108,19 +232,37 @@ async fn regional_scope_hides_other_regions() {
     let users = kalteng.get("/users").await;
     assert_eq!(users.status, 200);
     assert!(users.body.contains("admin.palangkaraya") && users.body.contains("viewer.kalteng"));
-    assert!(!users.body.contains(".ntt") && !users.body.contains(".kupang") && !users.body.contains(".nasional"));
+    assert!(
+        !users.body.contains(".ntt")
+            && !users.body.contains(".kupang")
+            && !users.body.contains(".nasional")
+    );
     let ntt_user = app.user("data-officer.kupang");
     assert_eq!(kalteng.get(&format!("/users/{ntt_user}")).await.status, 404);
-    assert_eq!(kalteng.post_form(&format!("/users/{ntt_user}/disable"), &[]).await.status, 404);
+    assert_eq!(
+        kalteng
+            .post_form(&format!("/users/{ntt_user}/disable"), &[])
+            .await
+            .status,
+        404
+    );
     let ntt_unit = app.units["kupang"];
-    assert_eq!(kalteng.get(&format!("/units/{ntt_unit}/edit")).await.status, 404);
+    assert_eq!(
+        kalteng.get(&format!("/units/{ntt_unit}/edit")).await.status,
+        404
+    );
     // The directory itself is visible to all (to find a partner for a referral).
     assert_eq!(kalteng.get(&format!("/units/{ntt_unit}")).await.status, 200);
     // A city admin does not see the province above.
     let city = app.login("admin.palangkaraya").await;
     let body = city.get("/users").await.body;
     assert!(body.contains("viewer.palangkaraya") && !body.contains("admin.kalteng"));
-    assert_eq!(city.get(&format!("/users/{}", app.user("admin.kalteng"))).await.status, 404);
+    assert_eq!(
+        city.get(&format!("/users/{}", app.user("admin.kalteng")))
+            .await
+            .status,
+        404
+    );
     // The national admin sees everyone.
     let nat = app.login("admin.nasional").await;
     let body = nat.get("/users").await.body;
@@ -136,28 +278,86 @@ async fn unit_form_keeps_input_and_names_fields() {
     let app = TestApp::spawn().await;
     let b = app.login("admin.kalteng").await;
     b.get("/units/new").await;
-    let r = b.post_form("/units", &[("name", "UPTD PPA Kabupaten Katingan"), ("kind", "service_unit"), ("region_code", "62.99")]).await;
+    let r = b
+        .post_form(
+            "/units",
+            &[
+                ("name", "UPTD PPA Kabupaten Katingan"),
+                ("kind", "service_unit"),
+                ("region_code", "62.99"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("Kode wilayah tidak terdaftar"), "{}", r.body);
-    assert!(r.body.contains("value=\"UPTD PPA Kabupaten Katingan\"") && r.body.contains("value=\"62.99\""));
+    assert!(
+        r.body.contains("Kode wilayah tidak terdaftar"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("value=\"UPTD PPA Kabupaten Katingan\"")
+            && r.body.contains("value=\"62.99\"")
+    );
     assert!(r.body.contains("error-summary"));
-    let r = b.post_form("/units", &[("name", ""), ("kind", "rocket"), ("region_code", "6")]).await;
+    let r = b
+        .post_form(
+            "/units",
+            &[("name", ""), ("kind", "rocket"), ("region_code", "6")],
+        )
+        .await;
     assert_eq!(r.status, 422);
-    for msg in ["Wajib diisi.", "Pilih salah satu dari daftar.", "Kode wilayah tidak valid"] {
+    for msg in [
+        "Wajib diisi.",
+        "Pilih salah satu dari daftar.",
+        "Kode wilayah tidak valid",
+    ] {
         assert!(r.body.contains(msg), "missing {msg}");
     }
     // Outside the admin's scope: a field error, not a leak.
-    let r = b.post_form("/units", &[("name", "UPTD PPA Kupang"), ("kind", "service_unit"), ("region_code", "53.01")]).await;
+    let r = b
+        .post_form(
+            "/units",
+            &[
+                ("name", "UPTD PPA Kupang"),
+                ("kind", "service_unit"),
+                ("region_code", "53.01"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("di luar cakupan"));
-    let r = b.post_form("/units", &[("name", "UPTD PPA Kabupaten Katingan"), ("kind", "service_unit"), ("region_code", "62.06")]).await;
+    let r = b
+        .post_form(
+            "/units",
+            &[
+                ("name", "UPTD PPA Kabupaten Katingan"),
+                ("kind", "service_unit"),
+                ("region_code", "62.06"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let page = b.get(&r.location()).await;
     assert!(page.body.contains("Tersimpan.") && page.body.contains("Kabupaten Katingan"));
     // Edit it, then see it in the filtered directory.
-    let id = r.location().trim_start_matches("/units/").split('?').next().unwrap().to_owned();
+    let id = r
+        .location()
+        .trim_start_matches("/units/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     b.get(&format!("/units/{id}/edit")).await;
-    let r = b.post_form(&format!("/units/{id}"), &[("name", "UPTD PPA Katingan"), ("kind", "service_unit"), ("region_code", "62.06")]).await;
+    let r = b
+        .post_form(
+            &format!("/units/{id}"),
+            &[
+                ("name", "UPTD PPA Katingan"),
+                ("kind", "service_unit"),
+                ("region_code", "62.06"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let list = b.get("/units?q=katingan&region=62").await;
     assert!(list.body.contains("UPTD PPA Katingan"));
@@ -169,34 +369,99 @@ async fn admin_creates_resets_and_disables_accounts() {
     let b = app.login("admin.kalteng").await;
     b.get("/users/new").await;
     let pal = app.units["palangkaraya"].0.to_string();
-    let r = b.post_form("/users", &[("username", "X"), ("full_name", ""), ("email", "bukan"), ("unit_id", &pal), ("role", "raja"), ("password", "pendek")]).await;
+    let r = b
+        .post_form(
+            "/users",
+            &[
+                ("username", "X"),
+                ("full_name", ""),
+                ("email", "bukan"),
+                ("unit_id", &pal),
+                ("role", "raja"),
+                ("password", "pendek"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     for field in ["#username", "#full_name", "#email", "#role", "#password"] {
         assert!(r.body.contains(field), "error summary should link {field}");
     }
     let ntt = app.units["ntt"].0.to_string();
-    let r = b.post_form("/users", &[("username", "baru.satu"), ("full_name", "Pengguna Baru"), ("unit_id", &ntt), ("role", "viewer"), ("password", "sandi-awal-panjang")]).await;
+    let r = b
+        .post_form(
+            "/users",
+            &[
+                ("username", "baru.satu"),
+                ("full_name", "Pengguna Baru"),
+                ("unit_id", &ntt),
+                ("role", "viewer"),
+                ("password", "sandi-awal-panjang"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422, "a unit outside the scope is refused");
-    let r = b.post_form("/users", &[("username", "baru.satu"), ("full_name", "Pengguna Baru"), ("unit_id", &pal), ("role", "viewer"), ("password", "sandi-awal-panjang")]).await;
+    let r = b
+        .post_form(
+            "/users",
+            &[
+                ("username", "baru.satu"),
+                ("full_name", "Pengguna Baru"),
+                ("unit_id", &pal),
+                ("role", "viewer"),
+                ("password", "sandi-awal-panjang"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = b.get(&r.location()).await;
     assert!(page.body.contains("Pengguna Baru"));
-    let id = app.store.user_id_by_username("baru.satu").await.unwrap().unwrap();
+    let id = app
+        .store
+        .user_id_by_username("baru.satu")
+        .await
+        .unwrap()
+        .unwrap();
     // The new user logs in, then the admin resets the password: the session ends.
     let nb = app.browser();
     nb.get("/login").await;
-    assert_eq!(nb.post_form("/login", &[("username", "baru.satu"), ("password", "sandi-awal-panjang")]).await.status, 303);
+    assert_eq!(
+        nb.post_form(
+            "/login",
+            &[
+                ("username", "baru.satu"),
+                ("password", "sandi-awal-panjang")
+            ]
+        )
+        .await
+        .status,
+        303
+    );
     assert_eq!(nb.get("/").await.status, 200);
-    let r = b.post_form(&format!("/users/{id}/password"), &[("password", "pendek")]).await;
+    let r = b
+        .post_form(&format!("/users/{id}/password"), &[("password", "pendek")])
+        .await;
     assert_eq!(r.status, 422);
-    let r = b.post_form(&format!("/users/{id}/password"), &[("password", "sandi-kedua-panjang")]).await;
+    let r = b
+        .post_form(
+            &format!("/users/{id}/password"),
+            &[("password", "sandi-kedua-panjang")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     assert_eq!(nb.get("/").await.status, 303, "session ended by the reset");
     b.get(&format!("/users/{id}")).await;
     let r = b.post_form(&format!("/users/{id}/disable"), &[]).await;
     assert_eq!(r.status, 303);
     nb.get("/login").await;
-    let r = nb.post_form("/login", &[("username", "baru.satu"), ("password", "sandi-kedua-panjang")]).await;
+    let r = nb
+        .post_form(
+            "/login",
+            &[
+                ("username", "baru.satu"),
+                ("password", "sandi-kedua-panjang"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 401, "a disabled account cannot log in");
 }
 
@@ -229,28 +494,63 @@ async fn api_errors_name_fields_and_statuses() {
     b.get("/account").await;
     let r = b.post_form("/account/tokens", &[("name", "uji")]).await;
     let marker = "id=\"new-token\">";
-    let token = r.body[r.body.find(marker).unwrap() + marker.len()..].split('<').next().unwrap().to_owned();
+    let token = r.body[r.body.find(marker).unwrap() + marker.len()..]
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
     assert!(token.starts_with("gug_"));
     let base = &app.base;
     let r = api(base, &token, "POST", "/api/v1/units", Some("{\"name\": ")).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"]["code"], "bad_request");
-    let r = api(base, &token, "POST", "/api/v1/units", Some("{\"name\": 5, \"kind\": \"ngo\"}")).await;
+    let r = api(
+        base,
+        &token,
+        "POST",
+        "/api/v1/units",
+        Some("{\"name\": 5, \"kind\": \"ngo\"}"),
+    )
+    .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["error"]["fields"][0]["field"], "name");
     let r = api(base, &token, "POST", "/api/v1/units", Some("{}")).await;
     assert_eq!(r.status, 422);
-    let fields: Vec<String> = r.json()["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(fields, ["name", "kind"]);
     assert_eq!(r.json()["error"]["fields"][0]["message"], "Wajib diisi.");
-    let r = api(base, &token, "POST", "/api/v1/units", Some("{\"name\": \"A\", \"kind\": \"ngo\", \"region_code\": \"62.99\"}")).await;
-    assert_eq!((r.status, r.json()["error"]["fields"][0]["code"].as_str().unwrap().to_owned()), (422, "region_unknown".to_owned()));
+    let r = api(
+        base,
+        &token,
+        "POST",
+        "/api/v1/units",
+        Some("{\"name\": \"A\", \"kind\": \"ngo\", \"region_code\": \"62.99\"}"),
+    )
+    .await;
+    assert_eq!(
+        (
+            r.status,
+            r.json()["error"]["fields"][0]["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        ),
+        (422, "region_unknown".to_owned())
+    );
     let big = format!("{{\"name\": \"{}\"}}", "a".repeat(2 << 20));
     let r = api(base, &token, "POST", "/api/v1/units", Some(&big)).await;
     assert_eq!(r.status, 413);
     assert_eq!(r.json()["error"]["code"], "payload_too_large");
     let r = api(base, &token, "GET", "/api/v1/nope", None).await;
-    assert_eq!((r.status, r.json()["error"]["code"].as_str().unwrap()), (404, "not_found"));
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str().unwrap()),
+        (404, "not_found")
+    );
     let r = api(base, &token, "GET", "/api/v1/users/999999", None).await;
     assert_eq!(r.status, 404);
     let r = api(base, &token, "GET", "/api/v1/me", None).await;
@@ -260,9 +560,21 @@ async fn api_errors_name_fields_and_statuses() {
     assert_eq!(r.json()["error"]["code"], "unauthenticated");
     // Revoked tokens stop working.
     let page = b.get("/account").await;
-    let id = page.body.split("/account/tokens/").nth(1).unwrap().split('/').next().unwrap().to_owned();
-    b.post_form(&format!("/account/tokens/{id}/revoke"), &[]).await;
-    assert_eq!(api(base, &token, "GET", "/api/v1/me", None).await.status, 401);
+    let id = page
+        .body
+        .split("/account/tokens/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    b.post_form(&format!("/account/tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(
+        api(base, &token, "GET", "/api/v1/me", None).await.status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -272,7 +584,9 @@ async fn not_found_pages_speak_the_users_language() {
     let r = b.get("/tidak-ada").await;
     assert_eq!(r.status, 404);
     assert!(r.body.contains("Halaman atau data tidak ditemukan"));
-    let r = b.get_with("/tidak-ada", &[("accept-language", "en-US,en;q=0.9")]).await;
+    let r = b
+        .get_with("/tidak-ada", &[("accept-language", "en-US,en;q=0.9")])
+        .await;
     assert!(r.body.contains("Page or record not found"));
     // The language switch sets a cookie that wins over the browser's preference.
     let r = b.get("/lang/en?next=/login").await;
@@ -281,7 +595,14 @@ async fn not_found_pages_speak_the_users_language() {
     let r = b.get("/lang/id?next=//evil.example").await;
     assert_eq!(r.location(), "/");
     // Malformed form data is a clear 4xx, not a crash.
-    let r = b.client.post(format!("{}/login", app.base)).header("content-type", "application/x-www-form-urlencoded").body("%%%").send().await.unwrap();
+    let r = b
+        .client
+        .post(format!("{}/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%")
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_client_error());
 }
 
@@ -289,16 +610,33 @@ async fn not_found_pages_speak_the_users_language() {
 async fn security_headers_on_pages_and_assets() {
     let app = TestApp::spawn().await;
     let b = app.browser();
-    for path in ["/login", "/static/gugus.css", "/healthz", "/api/v1/openapi.json"] {
+    for path in [
+        "/login",
+        "/static/gugus.css",
+        "/healthz",
+        "/api/v1/openapi.json",
+    ] {
         let r = b.get(path).await;
         assert_eq!(r.status, 200, "{path}");
-        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"));
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline")
+                && csp.contains("frame-ancestors 'none'")
+        );
         assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY");
         assert!(r.headers.get("referrer-policy").is_some());
     }
-    assert_eq!(b.get("/login").await.headers.get("cache-control").unwrap(), "no-store");
+    assert_eq!(
+        b.get("/login").await.headers.get("cache-control").unwrap(),
+        "no-store"
+    );
     // No inline scripts anywhere a CSP would have to allow.
     assert!(!b.get("/login").await.body.contains("<script>"));
 }
@@ -313,7 +651,10 @@ async fn openapi_documents_every_api_route() {
             continue;
         }
         let op = &doc["paths"][path][method.to_lowercase()];
-        assert!(op.is_object(), "{method} {path} missing from the OpenAPI document");
+        assert!(
+            op.is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -324,20 +665,34 @@ async fn audit_trail_records_writes_and_views_and_filters() {
     let b = app.login("admin.kalteng").await;
     let target = app.user("viewer.palangkaraya");
     b.get(&format!("/users/{target}")).await;
-    let r = b.get(&format!("/audit?action=user.view&record_id={target}")).await;
+    let r = b
+        .get(&format!("/audit?action=user.view&record_id={target}"))
+        .await;
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("<code>user.view</code>") && r.body.contains("admin.kalteng") && r.body.contains("127.0.0.1"));
+    assert!(
+        r.body.contains("<code>user.view</code>")
+            && r.body.contains("admin.kalteng")
+            && r.body.contains("127.0.0.1")
+    );
     let r = b.get("/audit?action=unit.create").await;
-    assert!(!r.body.contains("<code>unit.create</code>"), "units were created by the national CLI actor, outside this admin's subtree");
+    assert!(
+        !r.body.contains("<code>unit.create</code>"),
+        "units were created by the national CLI actor, outside this admin's subtree"
+    );
     let nat = app.login("admin.nasional").await;
     let r = nat.get("/audit?action=unit.create&user=system:cli").await;
     assert!(r.body.contains("<code>unit.create</code>"));
     let today = domain::time::format_ms(store::now_ms(), 7)[..10].to_owned();
-    let r = nat.get(&format!("/audit?from={today}&to={today}&action=auth.login")).await;
+    let r = nat
+        .get(&format!("/audit?from={today}&to={today}&action=auth.login"))
+        .await;
     assert!(r.body.contains("admin.kalteng"));
     let r = nat.get("/audit?from=2001-01-01&to=2001-01-02").await;
     assert!(!r.body.contains("<code>"));
-    let json = nat.get("/api/v1/audit?action=auth.login&limit=5").await.json();
+    let json = nat
+        .get("/api/v1/audit?action=auth.login&limit=5")
+        .await
+        .json();
     assert!(!json.as_array().unwrap().is_empty());
 }
 
@@ -346,17 +701,39 @@ async fn password_change_and_totp_enrolment() {
     let app = TestApp::spawn().await;
     let b = app.login("data-officer.kupang").await;
     b.get("/account").await;
-    let r = b.post_form("/account/password", &[("current_password", "salah"), ("new_password", "x"), ("confirm_password", "y")]).await;
+    let r = b
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", "salah"),
+                ("new_password", "x"),
+                ("confirm_password", "y"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     for msg in ["Kata sandi salah.", "minimal 10 karakter", "tidak sama"] {
         assert!(r.body.contains(msg), "{msg}");
     }
-    let r = b.post_form("/account/password", &[("current_password", PASSWORD), ("new_password", "sandi-baru-yang-kuat"), ("confirm_password", "sandi-baru-yang-kuat")]).await;
+    let r = b
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "sandi-baru-yang-kuat"),
+                ("confirm_password", "sandi-baru-yang-kuat"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303);
     // Enrol TOTP.
     let page = b.get("/account/totp").await;
     let marker = "id=\"totp-secret\">";
-    let secret_b32 = page.body[page.body.find(marker).unwrap() + marker.len()..].split('<').next().unwrap().to_owned();
+    let secret_b32 = page.body[page.body.find(marker).unwrap() + marker.len()..]
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
     // Reloading shows the same secret (so what was scanned stays valid).
     assert!(b.get("/account/totp").await.body.contains(&secret_b32));
     let secret = domain::totp::base32_decode(&secret_b32).unwrap();
@@ -369,14 +746,30 @@ async fn password_change_and_totp_enrolment() {
     // Next login asks for the second factor before anything else.
     let c = app.browser();
     c.get("/login").await;
-    let r = c.post_form("/login", &[("username", "data-officer.kupang"), ("password", "sandi-baru-yang-kuat"), ("next", "/units")]).await;
+    let r = c
+        .post_form(
+            "/login",
+            &[
+                ("username", "data-officer.kupang"),
+                ("password", "sandi-baru-yang-kuat"),
+                ("next", "/units"),
+            ],
+        )
+        .await;
     assert_eq!(r.location(), "/login/totp?next=/units");
     assert_eq!(c.get("/units").await.location(), "/login/totp");
     assert_eq!(c.get("/api/v1/me").await.status, 401);
     c.get("/login/totp").await;
-    let r = c.post_form("/login/totp", &[("code", "000000"), ("next", "/units")]).await;
+    let r = c
+        .post_form("/login/totp", &[("code", "000000"), ("next", "/units")])
+        .await;
     assert_eq!(r.status, 401);
-    let r = c.post_form("/login/totp", &[("code", &code(now + 30)), ("next", "/units")]).await;
+    let r = c
+        .post_form(
+            "/login/totp",
+            &[("code", &code(now + 30)), ("next", "/units")],
+        )
+        .await;
     assert_eq!((r.status, r.location()), (303, "/units".to_owned()));
     assert_eq!(c.get("/units").await.status, 200);
 }
@@ -386,10 +779,16 @@ async fn required_totp_sends_identity_roles_to_enrolment() {
     let app = TestApp::spawn().await;
     let nat = app.login("admin.nasional").await;
     nat.get("/admin/settings").await;
-    let r = nat.post_form("/admin/settings", &[("require_totp", "1")]).await;
+    let r = nat
+        .post_form("/admin/settings", &[("require_totp", "1")])
+        .await;
     assert_eq!(r.status, 303);
     let regional_admin = app.login("admin.kalteng").await;
-    assert_eq!(regional_admin.get("/admin/settings").await.status, 303, "must enrol first");
+    assert_eq!(
+        regional_admin.get("/admin/settings").await.status,
+        303,
+        "must enrol first"
+    );
     let d = app.login("data-officer.kalteng").await;
     assert_eq!(d.get("/").await.location(), "/account/totp");
     assert_eq!(d.get("/account/totp").await.status, 200);
@@ -400,13 +799,38 @@ async fn required_totp_sends_identity_roles_to_enrolment() {
 
 #[tokio::test]
 async fn idle_sessions_expire() {
-    let policy = store::AuthPolicy { idle_ms: -1, ..Default::default() };
-    let app = TestApp::spawn_with(web::WebConfig { secret: vec![3; 32], ..Default::default() }, Some(policy)).await;
+    let policy = store::AuthPolicy {
+        idle_ms: -1,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(
+        web::WebConfig {
+            secret: vec![3; 32],
+            ..Default::default()
+        },
+        Some(policy),
+    )
+    .await;
     let b = app.browser();
     b.get("/login").await;
-    let r = b.post_form("/login", &[("username", "viewer.ntt"), ("password", PASSWORD)]).await;
+    let r = b
+        .post_form(
+            "/login",
+            &[("username", "viewer.ntt"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let r = b.get("/").await;
-    assert_eq!(r.status, 303, "expired at once with a negative idle timeout");
-    assert!(r.headers.get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(
+        r.status, 303,
+        "expired at once with a negative idle timeout"
+    );
+    assert!(
+        r.headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
 }

@@ -31,7 +31,14 @@ const UNITS: &[(&str, &str, &str)] = &[
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(web::WebConfig { secret: vec![7; 32], ..Default::default() }, None).await
+        Self::spawn_with(
+            web::WebConfig {
+                secret: vec![7; 32],
+                ..Default::default()
+            },
+            None,
+        )
+        .await
     }
 
     pub async fn spawn_with(config: web::WebConfig, policy: Option<store::AuthPolicy>) -> TestApp {
@@ -47,14 +54,28 @@ impl TestApp {
         let mut units = HashMap::new();
         units.insert("nasional", UnitId(1));
         for (key, name, region) in UNITS {
-            let id = store.create_unit(&system, &NewUnit::parse(name, "task_force", region).unwrap()).await.unwrap();
+            let id = store
+                .create_unit(
+                    &system,
+                    &NewUnit::parse(name, "task_force", region).unwrap(),
+                )
+                .await
+                .unwrap();
             units.insert(*key, id);
         }
         let mut users = HashMap::new();
         for (unit_key, unit) in units.clone() {
             for role in ["admin", "data_officer", "viewer"] {
                 let username = format!("{role}.{unit_key}").replace('_', "-");
-                let new = NewUser::parse(&username, "Petugas Uji", "", &unit.0.to_string(), role, PASSWORD).unwrap();
+                let new = NewUser::parse(
+                    &username,
+                    "Petugas Uji",
+                    "",
+                    &unit.0.to_string(),
+                    role,
+                    PASSWORD,
+                )
+                .unwrap();
                 let id = store.create_user(&system, &new).await.unwrap();
                 users.insert(username, id);
             }
@@ -63,7 +84,13 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = web::app(store.clone(), config);
         tokio::spawn(web::serve(listener, app, std::future::pending()));
-        TestApp { base, store, units, users, _db: db }
+        TestApp {
+            base,
+            store,
+            units,
+            users,
+            _db: db,
+        }
     }
 
     pub fn browser(&self) -> Browser {
@@ -74,7 +101,16 @@ impl TestApp {
     pub async fn login(&self, username: &str) -> Browser {
         let b = self.browser();
         b.get("/login").await;
-        let r = b.post_form("/login", &[("username", username), ("password", PASSWORD), ("next", "/")]).await;
+        let r = b
+            .post_form(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 303, "login of {username} failed: {}", r.body);
         // The CSRF token is bound to the new session: pick it up from a page, as a browser would.
         b.get("/account").await;
@@ -98,7 +134,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn location(&self) -> String {
-        self.headers.get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+        self.headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
     }
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
@@ -114,13 +153,27 @@ pub struct Browser {
 
 fn extract_csrf(body: &str) -> Option<String> {
     let marker = "name=\"csrf\" value=\"";
-    body.find(marker).map(|i| body[i + marker.len()..].split('"').next().unwrap().to_owned())
+    body.find(marker).map(|i| {
+        body[i + marker.len()..]
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    })
 }
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { client, base: base.to_owned(), csrf: Mutex::new(String::new()) }
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            base: base.to_owned(),
+            csrf: Mutex::new(String::new()),
+        }
     }
 
     async fn finish(&self, r: reqwest::Response) -> Resp {
@@ -130,11 +183,20 @@ impl Browser {
         if let Some(t) = extract_csrf(&body) {
             *self.csrf.lock().unwrap() = t;
         }
-        Resp { status, body, headers }
+        Resp {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         self.finish(r).await
     }
 
@@ -156,7 +218,13 @@ impl Browser {
 
     /// Submits exactly these fields (no CSRF token added).
     pub async fn post_raw_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let r = self.client.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap();
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
         self.finish(r).await
     }
 
@@ -164,21 +232,39 @@ impl Browser {
     pub async fn send_json(&self, method: &str, path: &str, body: &serde_json::Value) -> Resp {
         let token = self.csrf.lock().unwrap().clone();
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let r = self.client.request(m, format!("{}{path}", self.base)).header("x-csrf-token", token).json(body).send().await.unwrap();
+        let r = self
+            .client
+            .request(m, format!("{}{path}", self.base))
+            .header("x-csrf-token", token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         self.finish(r).await
     }
 }
 
 /// A bare API client with a bearer token.
 pub async fn api(base: &str, token: &str, method: &str, path: &str, body: Option<&str>) -> Resp {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = client.request(m, format!("{base}{path}")).header("authorization", format!("Bearer {token}"));
+    let mut req = client
+        .request(m, format!("{base}{path}"))
+        .header("authorization", format!("Bearer {token}"));
     if let Some(b) = body {
-        req = req.header("content-type", "application/json").body(b.to_owned());
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_owned());
     }
     let r = req.send().await.unwrap();
     let status = r.status().as_u16();
     let headers = r.headers().clone();
-    Resp { status, body: r.text().await.unwrap(), headers }
+    Resp {
+        status,
+        body: r.text().await.unwrap(),
+        headers,
+    }
 }
