@@ -119,28 +119,30 @@ impl Store {
         }
         let started = std::time::Instant::now();
         let rows = reference_rows();
-        let mut tx = self.begin_write().await?;
-        const BATCH: usize = 1000;
-        for chunk in rows.chunks(BATCH) {
-            let mut q = Sql::new(
-                "INSERT INTO regions (code, parent_code, level, name, kind, search) VALUES ",
-            );
-            for (i, (code, parent, level, name, kind)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(",");
-                }
-                q.push("(").bind_text(code.as_str()).push(",");
-                q.bind(crate::sql::Arg::Text(parent.clone())).push(",");
-                q.bind_int(*level)
-                    .push(",")
-                    .bind_text(name.as_str())
-                    .push(",");
-                q.bind_text(kind.as_str())
-                    .push(",")
-                    .bind_text(fold(name))
-                    .push(")");
+        // Rows travel as one JSON array per chunk and are unpacked by the database
+        // (json_each / jsonb_array_elements): far cheaper than binding 90,000 × 6 parameters.
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => {
+                "INSERT INTO regions (code, parent_code, level, name, kind, search) \
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each($1)"
             }
-            q.build().execute(&mut *tx).await?;
+            crate::Backend::Postgres => {
+                "INSERT INTO regions (code, parent_code, level, name, kind, search) \
+                 SELECT value ->> 0, value ->> 1, (value ->> 2)::bigint, value ->> 3, value ->> 4, value ->> 5 \
+                 FROM jsonb_array_elements($1::jsonb) AS t(value)"
+            }
+        };
+        let mut tx = self.begin_write().await?;
+        for chunk in rows.chunks(20_000) {
+            let json: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|(code, parent, level, name, kind)| {
+                    serde_json::json!([code, parent, level, name, kind, fold(name)])
+                })
+                .collect();
+            let text =
+                serde_json::to_string(&json).map_err(|e| StoreError::Other(e.to_string()))?;
+            sqlx::query(sql).bind(text).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         if self.backend() == crate::Backend::Postgres {

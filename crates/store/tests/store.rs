@@ -304,6 +304,23 @@ async fn sessions_expire_and_end_when_disabled() {
         panic!()
     };
     assert!(strict.session(&token).await.unwrap().is_none());
+    // Absolute expiry, however active the session.
+    let capped = store.clone().with_policy(store::AuthPolicy {
+        absolute_ms: -1,
+        ..Default::default()
+    });
+    let LoginOutcome::Ok { token, .. } = capped
+        .login("viewer.kupang", "kata-sandi-uji-99", "x")
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(capped.session(&token).await.unwrap().is_none());
+    assert!(
+        store.session(&token).await.unwrap().is_none(),
+        "an expired session is deleted"
+    );
     assert!(store.session("not-a-token").await.unwrap().is_none());
 }
 

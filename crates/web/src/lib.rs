@@ -128,6 +128,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn_with_state(state.clone(), context::load_context))
         .layer(from_fn(security::security_headers))
+        .route_layer(from_fn(security::request_log))
         .with_state(state)
 }
 

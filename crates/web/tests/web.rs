@@ -594,6 +594,18 @@ async fn not_found_pages_speak_the_users_language() {
     assert!(b.get("/login").await.body.contains("<h1>Log in</h1>"));
     let r = b.get("/lang/id?next=//evil.example").await;
     assert_eq!(r.location(), "/");
+    // An oversized form is refused before it is read.
+    b.get("/login").await;
+    let huge = "x".repeat(2 << 20);
+    let r = b
+        .post_form("/login", &[("username", huge.as_str()), ("password", "p")])
+        .await;
+    assert_eq!(r.status, 413);
+    assert!(
+        r.body.contains("terlalu besar") || r.body.contains("too large"),
+        "{}",
+        r.body
+    );
     // Malformed form data is a clear 4xx, not a crash.
     let r = b
         .client
