@@ -78,12 +78,17 @@ pub async fn load_context(State(state): State<AppState>, mut req: Request, next:
             .and_then(|v| v.to_str().ok())
             == Some("https")
             && state.config.trust_proxy;
-    let locale = Locale::negotiate(
-        cookie(headers, LANG_COOKIE),
+    // Pages speak Indonesian unless the user picked English with the switch: many office
+    // browsers run in English, yet the staff's working language is Indonesian. API clients
+    // may ask for English with Accept-Language.
+    let accept = if path.starts_with("/api/") {
         headers
             .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+            .and_then(|v| v.to_str().ok())
+    } else {
+        None
+    };
+    let locale = Locale::negotiate(cookie(headers, LANG_COOKIE), accept);
     let origin = client_addr(&req, state.config.trust_proxy);
     let mut clear_session = false;
     let mut session = None;

@@ -143,7 +143,7 @@ pub async fn render_errors(State(_): State<crate::AppState>, req: Request, next:
             .headers()
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
-        Locale::negotiate(None, h)
+        Locale::negotiate(None, if is_api { h } else { None })
     });
     let path = req.uri().path().to_owned();
     let query = req

@@ -584,14 +584,29 @@ async fn not_found_pages_speak_the_users_language() {
     let r = b.get("/tidak-ada").await;
     assert_eq!(r.status, 404);
     assert!(r.body.contains("Halaman atau data tidak ditemukan"));
+    // An English-language browser still gets Indonesian pages until the user switches…
     let r = b
         .get_with("/tidak-ada", &[("accept-language", "en-US,en;q=0.9")])
         .await;
-    assert!(r.body.contains("Page or record not found"));
-    // The language switch sets a cookie that wins over the browser's preference.
+    assert!(r.body.contains("Halaman atau data tidak ditemukan"));
+    // …while an API client may ask for English.
+    let r = b
+        .get_with(
+            "/api/v1/tidak-ada",
+            &[("accept-language", "en-US,en;q=0.9")],
+        )
+        .await;
+    assert_eq!(r.json()["error"]["message"], "Page or record not found.");
+    // The language switch sets a cookie.
     let r = b.get("/lang/en?next=/login").await;
     assert_eq!((r.status, r.location()), (303, "/login".to_owned()));
     assert!(b.get("/login").await.body.contains("<h1>Log in</h1>"));
+    assert!(
+        b.get("/tidak-ada")
+            .await
+            .body
+            .contains("Page or record not found")
+    );
     let r = b.get("/lang/id?next=//evil.example").await;
     assert_eq!(r.location(), "/");
     // An oversized form is refused before it is read.
