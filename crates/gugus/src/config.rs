@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GUGUS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 
