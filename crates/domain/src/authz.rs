@@ -129,10 +129,16 @@ pub enum Action {
     ViewAudit,
     /// Change instance-wide settings (e.g. requiring two-factor login).
     ManageSettings,
+    /// See a case record without identities (code, dates, picklists, victims' initials).
+    ViewCase,
+    /// See victims' identities (names, NIK, contact, chronology) of a case.
+    ViewIdentity,
+    /// Register a case or change one.
+    EditCase,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 10] = [
         Action::ViewRegions,
         Action::ViewUnit,
         Action::ManageUnit,
@@ -140,6 +146,9 @@ impl Action {
         Action::ManageUser,
         Action::ViewAudit,
         Action::ManageSettings,
+        Action::ViewCase,
+        Action::ViewIdentity,
+        Action::EditCase,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -151,6 +160,9 @@ impl Action {
             Action::ManageUser => "manage_user",
             Action::ViewAudit => "view_audit",
             Action::ManageSettings => "manage_settings",
+            Action::ViewCase => "view_case",
+            Action::ViewIdentity => "view_identity",
+            Action::EditCase => "edit_case",
         }
     }
 }
@@ -177,6 +189,14 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         (ViewUnit, _) => Some(ANY),
         (ManageUnit | ViewUser | ManageUser | ViewAudit, Role::Admin) => Some(OWN_SUBTREE),
         (ManageSettings, Role::Admin) => Some(OWN_LEVEL),
+        // Cases: every role but partner officers (who will see a case only through an
+        // open referral) within their subtree; identities only for roles whose work needs
+        // them; entering data for the roles that do it.
+        (ViewCase, Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker | Role::Analyst | Role::Viewer) => {
+            Some(OWN_SUBTREE)
+        }
+        (ViewIdentity, Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker) => Some(OWN_SUBTREE),
+        (EditCase, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
         _ => None,
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod authz;
+pub mod case;
 pub mod ids;
+pub mod nik;
 pub mod region;
 pub mod role;
 pub mod secret;

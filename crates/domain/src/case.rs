@@ -1,0 +1,380 @@
+//! The TPPO case record as entered: parsed from raw form or API input, checked field by
+//! field, with every failure named. Picklist codes are checked against the reference
+//! tables by the store; dates and NIKs are checked here.
+
+use crate::nik::{Nik, NikWarning, Sex};
+use crate::region::{RegionCode, RegionLevel};
+use crate::secret::Secret;
+use crate::time::{civil_from_days, days_from_civil};
+use crate::validation::{Invalid, required_text};
+
+/// A calendar day, stored as days since 1970-01-01.
+pub type Day = i64;
+
+pub fn parse_day(s: &str) -> Option<Day> {
+    let mut it = s.trim().split('-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if it.next().is_some() || !(1900..=2200).contains(&y) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    (civil_from_days(days) == (y, m, d)).then_some(days)
+}
+
+pub fn format_day(d: Day) -> String {
+    let (y, m, dd) = civil_from_days(d);
+    format!("{y:04}-{m:02}-{dd:02}")
+}
+
+/// Age in whole years on `on` for someone born on `birth`.
+pub fn age_on(birth: Day, on: Day) -> i64 {
+    let (by, bm, bd) = civil_from_days(birth);
+    let (y, m, d) = civil_from_days(on);
+    let mut age = y - by;
+    if (m, d) < (bm, bd) {
+        age -= 1;
+    }
+    age
+}
+
+/// Picklist codes chosen on the case, still to be checked against the reference tables.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Choices {
+    pub channel: String,
+    pub trafficking_status: String,
+    pub exploitation: Vec<String>,
+    pub means_of_control: Vec<String>,
+    pub sector: Option<String>,
+    pub recruitment: Option<String>,
+    pub recruiter_relationship: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVictim {
+    pub name: Secret<String>,
+    pub alias: Option<Secret<String>>,
+    pub nik: Option<Nik>,
+    pub phone: Option<Secret<String>>,
+    pub sex: Sex,
+    pub birth_date: Option<Day>,
+    pub age_estimate: Option<i64>,
+    pub home_village: Option<RegionCode>,
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+    pub disability: Option<String>,
+    pub migrant_status: Option<String>,
+    /// NIK disagreements the user was warned about (kept, not blocking).
+    pub warnings: Vec<NikWarning>,
+}
+
+impl NewVictim {
+    /// Child at the time of exploitation (under 18), from the birth date or the estimate.
+    pub fn is_child(&self, exploitation_from: Option<Day>, reported_on: Day) -> bool {
+        let on = exploitation_from.unwrap_or(reported_on);
+        match (self.birth_date, self.age_estimate) {
+            (Some(b), _) => age_on(b, on) < 18,
+            (None, Some(a)) => a < 18,
+            _ => false,
+        }
+    }
+
+    /// Initials shown to roles that may not see identities ("S. A.").
+    pub fn initials(&self) -> String {
+        initials(self.name.expose())
+    }
+}
+
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(3)
+        .map(|c| format!("{}.", c.to_uppercase()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Raw victim input (all text, as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct VictimInput {
+    pub name: String,
+    pub alias: String,
+    pub nik: String,
+    pub phone: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub age_estimate: String,
+    pub home_village: String,
+    pub education: String,
+    pub occupation: String,
+    pub disability: String,
+    pub migrant_status: String,
+}
+
+/// Raw case input (all text, as typed), shared by the form and the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct CaseInput {
+    pub channel: String,
+    pub reported_on: String,
+    pub exploitation_from: String,
+    pub rescued_on: String,
+    pub chronology: String,
+    pub trafficking_status: String,
+    pub exploitation: Vec<String>,
+    pub means_of_control: Vec<String>,
+    pub sector: String,
+    pub recruitment: String,
+    pub recruiter_relationship: String,
+    pub victims: Vec<VictimInput>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub choices: Choices,
+    pub reported_on: Day,
+    pub exploitation_from: Option<Day>,
+    pub rescued_on: Option<Day>,
+    pub chronology: Option<Secret<String>>,
+    pub victims: Vec<NewVictim>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn opt_day(errs: &mut Invalid, field: &str, s: &str) -> Option<Day> {
+    if s.trim().is_empty() {
+        return None;
+    }
+    let d = parse_day(s);
+    if d.is_none() {
+        errs.push(field, "err.date");
+    }
+    d
+}
+
+impl NewCase {
+    /// Parses and checks a case; `today` bounds dates in the future.
+    pub fn parse(input: &CaseInput, today: Day) -> Result<NewCase, Invalid> {
+        let mut errs = Invalid::default();
+        if input.channel.trim().is_empty() {
+            errs.push("channel", "err.required");
+        }
+        if input.trafficking_status.trim().is_empty() {
+            errs.push("trafficking_status", "err.required");
+        }
+        let reported_on = if input.reported_on.trim().is_empty() {
+            errs.push("reported_on", "err.required");
+            None
+        } else {
+            opt_day(&mut errs, "reported_on", &input.reported_on)
+        };
+        let exploitation_from = opt_day(&mut errs, "exploitation_from", &input.exploitation_from);
+        let rescued_on = opt_day(&mut errs, "rescued_on", &input.rescued_on);
+        for (field, d) in [("reported_on", reported_on), ("exploitation_from", exploitation_from), ("rescued_on", rescued_on)] {
+            if d.is_some_and(|d| d > today) {
+                errs.push(field, "err.date_future");
+            }
+        }
+        if let (Some(e), Some(r)) = (exploitation_from, rescued_on)
+            && r < e
+        {
+            errs.push("rescued_on", "err.rescue_before_exploitation");
+        }
+        let chronology = opt(&input.chronology).map(Secret::new);
+        if chronology.as_ref().is_some_and(|c| c.expose().chars().count() > 20_000) {
+            errs.push("chronology", "err.too_long");
+        }
+        if input.victims.is_empty() {
+            errs.push("victims", "err.victim_required");
+        }
+        let mut victims = Vec::new();
+        for (i, v) in input.victims.iter().enumerate() {
+            let f = |name: &str| format!("victims[{i}].{name}");
+            let name = required_text(&mut errs, &f("name"), &v.name, 150);
+            let sex = match v.sex.trim() {
+                "female" => Some(Sex::Female),
+                "male" => Some(Sex::Male),
+                "" => {
+                    errs.push(&f("sex"), "err.required");
+                    None
+                }
+                _ => {
+                    errs.push(&f("sex"), "err.choice");
+                    None
+                }
+            };
+            let nik = match opt(&v.nik) {
+                None => None,
+                Some(s) => {
+                    let n = Nik::parse(&s);
+                    if n.is_none() {
+                        errs.push(&f("nik"), "err.nik");
+                    }
+                    n
+                }
+            };
+            let birth_date = opt_day(&mut errs, &f("birth_date"), &v.birth_date);
+            if birth_date.is_some_and(|b| b > today) {
+                errs.push(&f("birth_date"), "err.date_future");
+            }
+            if let (Some(b), Some(e)) = (birth_date, exploitation_from)
+                && b > e
+            {
+                errs.push(&f("birth_date"), "err.birth_after_exploitation");
+            }
+            let age_estimate = match opt(&v.age_estimate) {
+                None => None,
+                Some(s) => match s.parse::<i64>() {
+                    Ok(a) if (0..=120).contains(&a) => Some(a),
+                    _ => {
+                        errs.push(&f("age_estimate"), "err.age");
+                        None
+                    }
+                },
+            };
+            let home_village = match opt(&v.home_village) {
+                None => None,
+                Some(s) => match RegionCode::parse(&s) {
+                    Ok(c) if c.level() == RegionLevel::Village => Some(c),
+                    _ => {
+                        errs.push(&f("home_village"), "err.village_code");
+                        None
+                    }
+                },
+            };
+            let phone = opt(&v.phone);
+            if phone.as_ref().is_some_and(|p| p.len() > 40 || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))) {
+                errs.push(&f("phone"), "err.phone");
+            }
+            let warnings = match (&nik, sex) {
+                (Some(n), s) => {
+                    let ymd = birth_date.map(civil_from_days);
+                    n.check(ymd, s)
+                }
+                _ => Vec::new(),
+            };
+            if let Some(sex) = sex {
+                victims.push(NewVictim {
+                    name: Secret::new(name),
+                    alias: opt(&v.alias).map(Secret::new),
+                    nik,
+                    phone: phone.map(Secret::new),
+                    sex,
+                    birth_date,
+                    age_estimate,
+                    home_village,
+                    education: opt(&v.education),
+                    occupation: opt(&v.occupation),
+                    disability: opt(&v.disability),
+                    migrant_status: opt(&v.migrant_status),
+                    warnings,
+                });
+            }
+        }
+        let choices = Choices {
+            channel: input.channel.trim().to_owned(),
+            trafficking_status: input.trafficking_status.trim().to_owned(),
+            exploitation: input.exploitation.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            means_of_control: input.means_of_control.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            sector: opt(&input.sector),
+            recruitment: opt(&input.recruitment),
+            recruiter_relationship: opt(&input.recruiter_relationship),
+        };
+        if choices.trafficking_status == "confirmed" && choices.exploitation.is_empty() {
+            errs.push("exploitation", "err.exploitation_required");
+        }
+        match reported_on {
+            Some(reported_on) if errs.is_empty() => {
+                Ok(NewCase { choices, reported_on, exploitation_from, rescued_on, chronology, victims })
+            }
+            _ => Err(errs),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> Day {
+        parse_day("2026-11-28").unwrap()
+    }
+
+    fn good() -> CaseInput {
+        CaseInput {
+            channel: "police".into(),
+            reported_on: "2026-03-02".into(),
+            exploitation_from: "2025-06-01".into(),
+            rescued_on: "2026-02-20".into(),
+            trafficking_status: "confirmed".into(),
+            exploitation: vec!["migrant_work".into()],
+            victims: vec![VictimInput {
+                name: "Yuliana Tefa".into(),
+                nik: "5304015708990001".into(),
+                sex: "female".into(),
+                birth_date: "1999-08-17".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn accepts_a_consistent_case() {
+        let c = NewCase::parse(&good(), today()).unwrap();
+        assert_eq!(c.victims.len(), 1);
+        assert!(c.victims[0].warnings.is_empty());
+        assert_eq!(c.victims[0].initials(), "Y. T.");
+        assert!(!c.victims[0].is_child(c.exploitation_from, c.reported_on));
+    }
+
+    #[test]
+    fn impossible_dates_are_errors_naming_the_field() {
+        let mut i = good();
+        i.rescued_on = "2025-01-01".into();
+        i.victims[0].birth_date = "2025-07-01".into();
+        i.reported_on = "2027-01-01".into();
+        let e = NewCase::parse(&i, today()).unwrap_err();
+        let got: Vec<(&str, &str)> = e.0.iter().map(|f| (f.field.as_str(), f.key)).collect();
+        assert!(got.contains(&("rescued_on", "err.rescue_before_exploitation")), "{got:?}");
+        assert!(got.contains(&("victims[0].birth_date", "err.birth_after_exploitation")), "{got:?}");
+        assert!(got.contains(&("reported_on", "err.date_future")), "{got:?}");
+    }
+
+    #[test]
+    fn nik_disagreement_warns_but_does_not_block() {
+        let mut i = good();
+        i.victims[0].sex = "male".into();
+        let c = NewCase::parse(&i, today()).unwrap();
+        assert_eq!(c.victims[0].warnings, vec![NikWarning::SexDiffers]);
+        i.victims[0].nik = "12345".into();
+        let e = NewCase::parse(&i, today()).unwrap_err();
+        assert_eq!(e.0[0].field, "victims[0].nik");
+    }
+
+    #[test]
+    fn confirmed_needs_a_form_of_exploitation_and_a_victim() {
+        let mut i = good();
+        i.exploitation.clear();
+        i.victims.clear();
+        let e = NewCase::parse(&i, today()).unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["victims", "exploitation"]);
+    }
+
+    #[test]
+    fn child_at_exploitation() {
+        let mut i = good();
+        i.victims[0].birth_date = "2008-01-01".into();
+        i.victims[0].nik = String::new();
+        let c = NewCase::parse(&i, today()).unwrap();
+        assert!(c.victims[0].is_child(c.exploitation_from, c.reported_on), "17 in June 2025");
+        assert_eq!(age_on(parse_day("2008-01-01").unwrap(), parse_day("2026-01-01").unwrap()), 18);
+        assert_eq!(age_on(parse_day("2008-01-02").unwrap(), parse_day("2026-01-01").unwrap()), 17);
+    }
+}
