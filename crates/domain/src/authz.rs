@@ -192,10 +192,18 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         // Cases: every role but partner officers (who will see a case only through an
         // open referral) within their subtree; identities only for roles whose work needs
         // them; entering data for the roles that do it.
-        (ViewCase, Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker | Role::Analyst | Role::Viewer) => {
+        (
+            ViewCase,
+            Role::Admin
+            | Role::DataOfficer
+            | Role::Verifier
+            | Role::CaseWorker
+            | Role::Analyst
+            | Role::Viewer,
+        ) => Some(OWN_SUBTREE),
+        (ViewIdentity, Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker) => {
             Some(OWN_SUBTREE)
         }
-        (ViewIdentity, Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker) => Some(OWN_SUBTREE),
         (EditCase, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
         _ => None,
     }

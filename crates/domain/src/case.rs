@@ -175,7 +175,11 @@ impl NewCase {
         };
         let exploitation_from = opt_day(&mut errs, "exploitation_from", &input.exploitation_from);
         let rescued_on = opt_day(&mut errs, "rescued_on", &input.rescued_on);
-        for (field, d) in [("reported_on", reported_on), ("exploitation_from", exploitation_from), ("rescued_on", rescued_on)] {
+        for (field, d) in [
+            ("reported_on", reported_on),
+            ("exploitation_from", exploitation_from),
+            ("rescued_on", rescued_on),
+        ] {
             if d.is_some_and(|d| d > today) {
                 errs.push(field, "err.date_future");
             }
@@ -186,7 +190,10 @@ impl NewCase {
             errs.push("rescued_on", "err.rescue_before_exploitation");
         }
         let chronology = opt(&input.chronology).map(Secret::new);
-        if chronology.as_ref().is_some_and(|c| c.expose().chars().count() > 20_000) {
+        if chronology
+            .as_ref()
+            .is_some_and(|c| c.expose().chars().count() > 20_000)
+        {
             errs.push("chronology", "err.too_long");
         }
         if input.victims.is_empty() {
@@ -248,7 +255,9 @@ impl NewCase {
                 },
             };
             let phone = opt(&v.phone);
-            if phone.as_ref().is_some_and(|p| p.len() > 40 || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))) {
+            if phone.as_ref().is_some_and(|p| {
+                p.len() > 40 || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+            }) {
                 errs.push(&f("phone"), "err.phone");
             }
             let warnings = match (&nik, sex) {
@@ -279,8 +288,18 @@ impl NewCase {
         let choices = Choices {
             channel: input.channel.trim().to_owned(),
             trafficking_status: input.trafficking_status.trim().to_owned(),
-            exploitation: input.exploitation.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-            means_of_control: input.means_of_control.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            exploitation: input
+                .exploitation
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            means_of_control: input
+                .means_of_control
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
             sector: opt(&input.sector),
             recruitment: opt(&input.recruitment),
             recruiter_relationship: opt(&input.recruiter_relationship),
@@ -289,9 +308,14 @@ impl NewCase {
             errs.push("exploitation", "err.exploitation_required");
         }
         match reported_on {
-            Some(reported_on) if errs.is_empty() => {
-                Ok(NewCase { choices, reported_on, exploitation_from, rescued_on, chronology, victims })
-            }
+            Some(reported_on) if errs.is_empty() => Ok(NewCase {
+                choices,
+                reported_on,
+                exploitation_from,
+                rescued_on,
+                chronology,
+                victims,
+            }),
             _ => Err(errs),
         }
     }
@@ -341,8 +365,14 @@ mod tests {
         i.reported_on = "2027-01-01".into();
         let e = NewCase::parse(&i, today()).unwrap_err();
         let got: Vec<(&str, &str)> = e.0.iter().map(|f| (f.field.as_str(), f.key)).collect();
-        assert!(got.contains(&("rescued_on", "err.rescue_before_exploitation")), "{got:?}");
-        assert!(got.contains(&("victims[0].birth_date", "err.birth_after_exploitation")), "{got:?}");
+        assert!(
+            got.contains(&("rescued_on", "err.rescue_before_exploitation")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("victims[0].birth_date", "err.birth_after_exploitation")),
+            "{got:?}"
+        );
         assert!(got.contains(&("reported_on", "err.date_future")), "{got:?}");
     }
 
@@ -373,8 +403,23 @@ mod tests {
         i.victims[0].birth_date = "2008-01-01".into();
         i.victims[0].nik = String::new();
         let c = NewCase::parse(&i, today()).unwrap();
-        assert!(c.victims[0].is_child(c.exploitation_from, c.reported_on), "17 in June 2025");
-        assert_eq!(age_on(parse_day("2008-01-01").unwrap(), parse_day("2026-01-01").unwrap()), 18);
-        assert_eq!(age_on(parse_day("2008-01-02").unwrap(), parse_day("2026-01-01").unwrap()), 17);
+        assert!(
+            c.victims[0].is_child(c.exploitation_from, c.reported_on),
+            "17 in June 2025"
+        );
+        assert_eq!(
+            age_on(
+                parse_day("2008-01-01").unwrap(),
+                parse_day("2026-01-01").unwrap()
+            ),
+            18
+        );
+        assert_eq!(
+            age_on(
+                parse_day("2008-01-02").unwrap(),
+                parse_day("2026-01-01").unwrap()
+            ),
+            17
+        );
     }
 }

@@ -41,8 +41,12 @@ impl NikWarning {
 impl Nik {
     /// Accepts 16 digits, ignoring spaces, dots and dashes people type.
     pub fn parse(s: &str) -> Option<Nik> {
-        let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
-        (digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) && &digits[..2] != "00").then_some(Nik(digits))
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-'))
+            .collect();
+        (digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) && &digits[..2] != "00")
+            .then_some(Nik(digits))
     }
 
     pub fn as_str(&self) -> &str {
@@ -51,7 +55,13 @@ impl Nik {
 
     /// The district (kecamatan) code the NIK was issued in, dotted: `62.71.01`.
     pub fn district(&self) -> Option<RegionCode> {
-        RegionCode::parse(&format!("{}.{}.{}", &self.0[0..2], &self.0[2..4], &self.0[4..6])).ok()
+        RegionCode::parse(&format!(
+            "{}.{}.{}",
+            &self.0[0..2],
+            &self.0[2..4],
+            &self.0[4..6]
+        ))
+        .ok()
     }
 
     pub fn sex(&self) -> Sex {
@@ -83,7 +93,10 @@ impl Nik {
             let days = crate::time::days_from_civil(y, m as i64, d as i64);
             crate::time::civil_from_days(days) == (y, m as i64, d as i64)
         };
-        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(real(1900 + yy as i64) || real(2000 + yy as i64)) {
+        if !(1..=12).contains(&m)
+            || !(1..=31).contains(&d)
+            || !(real(1900 + yy as i64) || real(2000 + yy as i64))
+        {
             out.push(NikWarning::ImpossibleDate);
         } else if let Some((y, bm, bd)) = birth
             && (bm != m as i64 || bd != d as i64 || y.rem_euclid(100) != yy as i64)
@@ -122,7 +135,13 @@ mod tests {
         assert_eq!(n.birth_ddmmyy(), (17, 8, 99));
         assert_eq!(n.serial(), "0001");
         assert_eq!(Nik::parse(MAN).unwrap().sex(), Sex::Male);
-        for bad in ["", "123", "53040157089900011", "530401570899000a", "0004015708990001"] {
+        for bad in [
+            "",
+            "123",
+            "53040157089900011",
+            "530401570899000a",
+            "0004015708990001",
+        ] {
             assert!(Nik::parse(bad).is_none(), "{bad}");
         }
     }
@@ -131,15 +150,28 @@ mod tests {
     fn warns_on_disagreement_but_not_when_consistent() {
         let n = Nik::parse(WOMAN).unwrap();
         assert!(n.check(Some((1999, 8, 17)), Some(Sex::Female)).is_empty());
-        assert_eq!(n.check(Some((1999, 8, 18)), None), vec![NikWarning::BirthDateDiffers]);
-        assert_eq!(n.check(Some((2099, 8, 17)), None), vec![], "two-digit years cannot tell the century");
+        assert_eq!(
+            n.check(Some((1999, 8, 18)), None),
+            vec![NikWarning::BirthDateDiffers]
+        );
+        assert_eq!(
+            n.check(Some((2099, 8, 17)), None),
+            vec![],
+            "two-digit years cannot tell the century"
+        );
         assert_eq!(n.check(None, Some(Sex::Male)), vec![NikWarning::SexDiffers]);
         let impossible = Nik::parse("5304017102990001").unwrap(); // 31 Feb
-        assert_eq!(impossible.check(None, None), vec![NikWarning::ImpossibleDate]);
+        assert_eq!(
+            impossible.check(None, None),
+            vec![NikWarning::ImpossibleDate]
+        );
     }
 
     #[test]
     fn debug_never_shows_the_number() {
-        assert_eq!(format!("{:?}", Nik::parse(WOMAN).unwrap()), "Nik([redacted])");
+        assert_eq!(
+            format!("{:?}", Nik::parse(WOMAN).unwrap()),
+            "Nik([redacted])"
+        );
     }
 }

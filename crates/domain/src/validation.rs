@@ -27,6 +27,12 @@ impl Invalid {
     pub fn push(&mut self, field: &str, key: &'static str) {
         self.0.push(FieldError::new(field, key));
     }
+    /// Drops repeated (field, key) pairs, keeping the first.
+    pub fn dedup(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.0.retain(|e| seen.insert((e.field.clone(), e.key)));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -244,6 +244,7 @@ async fn open(url: &str) -> Result<Store> {
             "loaded the region reference"
         );
     }
+    store.ensure_picklists().await?;
     Ok(store)
 }
 
@@ -258,7 +259,8 @@ async fn serve(
         absolute_ms: args.session_max_hours.max(1) * 3_600_000,
         ..Default::default()
     };
-    let store = store.with_policy(policy);
+    let keyring = store::crypto::Keyring::new(&secret, None)?;
+    let store = store.with_policy(policy).with_keyring(keyring);
     let config = web::WebConfig {
         secret,
         secure_cookies: args

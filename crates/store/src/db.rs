@@ -41,12 +41,20 @@ struct Migration {
 }
 
 /// Forward-only migrations, one file per dialect each.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0002_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0002_cases.sql"),
+    },
+];
 
 /// Removes the password from a URL for messages.
 fn redact(url: &str) -> String {
@@ -101,6 +109,7 @@ impl Store {
             pool,
             backend,
             policy: crate::AuthPolicy::default(),
+            keyring: None,
         };
         store.migrate().await?;
         Ok(store)

@@ -5,8 +5,11 @@
 
 mod audit;
 mod auth;
+mod cases;
+pub mod crypto;
 mod db;
 mod error;
+mod picklists;
 mod regions;
 mod settings;
 mod sql;
@@ -16,8 +19,10 @@ mod users;
 
 pub use audit::{AuditFilter, AuditRow, VerifyReport};
 pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
+pub use cases::{CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, VictimView};
 pub use db::Backend;
 pub use error::StoreError;
+pub use picklists::{PicklistItem, Picklists};
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
 
 #[cfg(feature = "testing")]
@@ -36,6 +41,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     policy: AuthPolicy,
+    keyring: Option<std::sync::Arc<crypto::Keyring>>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -73,6 +79,12 @@ impl Store {
         self
     }
 
+    /// Loads the keys for personal fields (from the instance secret).
+    pub fn with_keyring(mut self, keyring: crypto::Keyring) -> Self {
+        self.keyring = Some(std::sync::Arc::new(keyring));
+        self
+    }
+
     /// Checks the database answers (for `gugus check` and `/healthz?deep`).
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -101,5 +113,32 @@ impl Store {
         };
         sqlx::raw_sql(sql).execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// Every row of a table as text, as someone reading the database file would see it.
+    pub async fn dump_table_for_tests(&self, table: &'static str) -> Result<String> {
+        use sqlx::{Row, ValueRef};
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = String::new();
+        for r in rows {
+            for i in 0..r.columns().len() {
+                if r.try_get_raw(i).map(|v| v.is_null()).unwrap_or(true) {
+                    continue;
+                }
+                if let Ok(s) = r.try_get::<String, _>(i) {
+                    out.push_str(&s);
+                } else if let Ok(n) = r.try_get::<i64, _>(i) {
+                    out.push_str(&n.to_string());
+                }
+                out.push('|');
+            }
+            out.push('\n');
+        }
+        Ok(out)
     }
 }

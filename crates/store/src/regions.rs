@@ -41,7 +41,7 @@ pub struct LoadStats {
 }
 
 /// Splits one CSV line; fields are quoted only when they hold a comma.
-fn csv_fields(line: &str) -> Vec<String> {
+pub(crate) fn csv_fields(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;

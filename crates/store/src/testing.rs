@@ -43,6 +43,14 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// The instance secret used by tests (never used outside tests).
+pub const TEST_SECRET: [u8; 32] = [42; 32];
+
+/// Keys for personal fields derived from [`TEST_SECRET`].
+pub fn test_keyring() -> crate::crypto::Keyring {
+    crate::crypto::Keyring::new(&TEST_SECRET, None).unwrap()
+}
+
 /// A private database that is deleted when dropped.
 pub struct TestDb {
     pub url: String,
@@ -94,6 +102,7 @@ async fn build_template() -> String {
                 .unwrap();
             let store = Store::connect(&with_db(&base, &name)).await.unwrap();
             store.ensure_regions().await.unwrap();
+            store.ensure_picklists().await.unwrap();
             store.close().await;
             name
         }
@@ -103,6 +112,7 @@ async fn build_template() -> String {
                 .await
                 .unwrap();
             store.ensure_regions().await.unwrap();
+            store.ensure_picklists().await.unwrap();
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(store.pool())
                 .await

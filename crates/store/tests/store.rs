@@ -527,3 +527,396 @@ async fn audit_list_is_scoped_to_the_admins_region() {
     assert_eq!(filtered.len(), 1);
     assert_eq!(filtered[0].detail, "kind=service_unit region=53.04");
 }
+
+mod cases {
+    use super::*;
+    use domain::case::{CaseInput, NewCase, VictimInput, parse_day};
+    use store::{CaseFilter, CaseId};
+
+    fn today() -> i64 {
+        store::now_ms() / 86_400_000
+    }
+
+    fn input(name: &str, nik: &str) -> CaseInput {
+        CaseInput {
+            channel: "police".into(),
+            reported_on: "2026-03-02".into(),
+            exploitation_from: "2025-06-01".into(),
+            rescued_on: "2026-02-20".into(),
+            chronology: format!("{name} direkrut lewat sponsor ke Malaysia."),
+            trafficking_status: "confirmed".into(),
+            exploitation: vec!["migrant_work".into()],
+            means_of_control: vec!["withholds_documents".into(), "debt_bondage".into()],
+            sector: "T".into(),
+            victims: vec![VictimInput {
+                name: name.into(),
+                nik: nik.into(),
+                sex: "female".into(),
+                birth_date: "1999-08-17".into(),
+                phone: "0812 3456 7890".into(),
+                home_village: "53.04.01.2001".into(),
+                education: "smp".into(),
+                migrant_status: "pmi".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    async fn setup() -> (store::testing::TestDb, Store, Actor, Actor, Actor) {
+        let (db, store) = open().await;
+        let store = store.with_keyring(store::testing::test_keyring());
+        let kalteng = unit(&store, "GT Provinsi Kalimantan Tengah", "62").await;
+        let belu = unit(&store, "GT Kabupaten Belu", "53.04").await;
+        user(&store, "data.belu", belu, "data_officer").await;
+        user(&store, "pemantau.belu", belu, "viewer").await;
+        user(&store, "data.kalteng", kalteng, "data_officer").await;
+        let officer = actor(&store, "data.belu").await;
+        let viewer = actor(&store, "pemantau.belu").await;
+        let outsider = actor(&store, "data.kalteng").await;
+        (db, store, officer, viewer, outsider)
+    }
+
+    #[tokio::test]
+    async fn create_view_and_identity_protection() {
+        let (db, store, officer, viewer, outsider) = setup().await;
+        let new = NewCase::parse(&input("Yuliana Tefa", "5304015708990001"), today()).unwrap();
+        let (id, code) = store.create_case(&officer, &new).await.unwrap();
+        let year = domain::time::civil_from_days(today()).0;
+        assert_eq!(code, format!("TPPO-53.04-{year}-00001"));
+        let (_, code2) = store.create_case(&officer, &new).await.unwrap();
+        assert_eq!(code2, format!("TPPO-53.04-{year}-00002"));
+        // The officer sees identities.
+        let v = store.case(&officer, id).await.unwrap();
+        assert!(v.identities_visible);
+        assert_eq!(v.victims[0].name.as_deref(), Some("Yuliana Tefa"));
+        assert_eq!(v.victims[0].nik.as_deref(), Some("5304015708990001"));
+        assert_eq!(v.victims[0].initials, "Y. T.");
+        assert_eq!(v.means_of_control, ["debt_bondage", "withholds_documents"]);
+        assert!(v.chronology.as_deref().unwrap().contains("Malaysia"));
+        // A viewer sees the case, initials only.
+        let m = store.case(&viewer, id).await.unwrap();
+        assert!(!m.identities_visible);
+        assert_eq!(
+            (
+                m.victims[0].name.clone(),
+                m.victims[0].nik.clone(),
+                m.chronology.clone()
+            ),
+            (None, None, None)
+        );
+        assert_eq!(m.victims[0].initials, "Y. T.");
+        // Another region: not found.
+        assert!(matches!(
+            store.case(&outsider, id).await,
+            Err(StoreError::NotFound)
+        ));
+        // Both reads are audited, the identity read as such.
+        let log = store
+            .audit_list(
+                &system(),
+                &store::AuditFilter {
+                    record_type: Some("case".into()),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            log.iter()
+                .any(|e| e.action == "case.identity_view" && e.actor_username == "data.belu")
+        );
+        assert!(
+            log.iter()
+                .any(|e| e.action == "case.view" && e.actor_username == "pemantau.belu")
+        );
+        // The raw tables hold no plaintext.
+        let raw = Store::connect(&db.url).await.unwrap();
+        let dump = raw.dump_table_for_tests("victims").await.unwrap()
+            + &raw.dump_table_for_tests("cases").await.unwrap();
+        for secret in ["Yuliana", "Tefa", "5304015708990001", "0812", "Malaysia"] {
+            assert!(!dump.contains(secret), "{secret} stored in plaintext");
+        }
+        // A store without the key cannot read identities.
+        assert!(raw.case(&officer, id).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn nik_and_name_search_use_blind_indexes_and_respect_scope() {
+        let (_db, store, officer, viewer, outsider) = setup().await;
+        store
+            .create_case(
+                &officer,
+                &NewCase::parse(&input("Yuliana Tefa", "5304015708990001"), today()).unwrap(),
+            )
+            .await
+            .unwrap();
+        store
+            .create_case(
+                &officer,
+                &NewCase::parse(&input("Maria Bere", "5304014101010002"), today()).unwrap(),
+            )
+            .await
+            .unwrap();
+        let by = |q: &str| CaseFilter {
+            q: q.into(),
+            per_page: 50,
+            ..Default::default()
+        };
+        let hits = store
+            .list_cases(&officer, &by("5304 0157 0899 0001"))
+            .await
+            .unwrap();
+        assert_eq!(hits.rows.len(), 1);
+        assert_eq!(hits.rows[0].initials, "Y. T.");
+        assert_eq!(
+            store
+                .list_cases(&officer, &by("tefa yuliana"))
+                .await
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
+        assert_eq!(
+            store.list_cases(&officer, &by("bere")).await.unwrap().rows[0].initials,
+            "M. B."
+        );
+        assert!(
+            store
+                .list_cases(&officer, &by("Siti"))
+                .await
+                .unwrap()
+                .rows
+                .is_empty()
+        );
+        // Roles without identity rights cannot probe by NIK or name…
+        assert!(
+            store
+                .list_cases(&viewer, &by("5304015708990001"))
+                .await
+                .unwrap()
+                .rows
+                .is_empty()
+        );
+        // …and other regions find nothing.
+        assert!(
+            store
+                .list_cases(&outsider, &by("5304015708990001"))
+                .await
+                .unwrap()
+                .rows
+                .is_empty()
+        );
+        assert!(
+            store
+                .list_cases(
+                    &outsider,
+                    &CaseFilter {
+                        per_page: 50,
+                        ..Default::default()
+                    }
+                )
+                .await
+                .unwrap()
+                .rows
+                .is_empty()
+        );
+        // Searches are audited without the searched value.
+        let log = store
+            .audit_list(
+                &system(),
+                &store::AuditFilter {
+                    action: Some("case.search".into()),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(log.iter().any(|e| e.detail.starts_with("by=nik")));
+        assert!(log.iter().all(|e| !e.detail.contains("5304")));
+    }
+
+    #[tokio::test]
+    async fn filters_and_paging() {
+        let (_db, store, officer, _viewer, _outsider) = setup().await;
+        for i in 0..5 {
+            let mut inp = input(&format!("Korban Uji{i}"), "");
+            inp.reported_on = format!("2026-0{}-10", i + 1);
+            if i == 4 {
+                inp.victims[0].birth_date = "2012-01-01".into();
+                inp.trafficking_status = "possible".into();
+                inp.exploitation = vec!["sexual".into()];
+            }
+            store
+                .create_case(&officer, &NewCase::parse(&inp, today()).unwrap())
+                .await
+                .unwrap();
+        }
+        let all = CaseFilter {
+            per_page: 2,
+            ..Default::default()
+        };
+        let p0 = store.list_cases(&officer, &all).await.unwrap();
+        assert_eq!((p0.rows.len(), p0.more), (2, true));
+        assert_eq!(
+            domain::case::format_day(p0.rows[0].reported_on),
+            "2026-05-10"
+        );
+        let p2 = store
+            .list_cases(
+                &officer,
+                &CaseFilter {
+                    page: 2,
+                    ..all.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((p2.rows.len(), p2.more), (1, false));
+        let f = |f: CaseFilter| {
+            let store = store.clone();
+            let officer = officer.clone();
+            async move {
+                store
+                    .list_cases(&officer, &CaseFilter { per_page: 50, ..f })
+                    .await
+                    .unwrap()
+                    .rows
+                    .len()
+            }
+        };
+        assert_eq!(
+            f(CaseFilter {
+                child: Some(true),
+                ..Default::default()
+            })
+            .await,
+            1
+        );
+        assert_eq!(
+            f(CaseFilter {
+                exploitation: Some("sexual".into()),
+                ..Default::default()
+            })
+            .await,
+            1
+        );
+        assert_eq!(
+            f(CaseFilter {
+                trafficking_status: Some("confirmed".into()),
+                ..Default::default()
+            })
+            .await,
+            4
+        );
+        let (from, to) = (parse_day("2026-02-01"), parse_day("2026-03-31"));
+        assert_eq!(
+            f(CaseFilter {
+                from,
+                to,
+                ..Default::default()
+            })
+            .await,
+            2
+        );
+        assert_eq!(
+            f(CaseFilter {
+                region: Some(rc("53.04")),
+                sex: Some("female".into()),
+                ..Default::default()
+            })
+            .await,
+            5
+        );
+        assert_eq!(
+            f(CaseFilter {
+                region: Some(rc("53.01")),
+                ..Default::default()
+            })
+            .await,
+            0
+        );
+        let year = domain::time::civil_from_days(today()).0;
+        assert_eq!(
+            f(CaseFilter {
+                q: format!("tppo-53.04-{year}-0000"),
+                ..Default::default()
+            })
+            .await,
+            5
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_codes_are_field_errors_and_concurrent_edits_conflict() {
+        let (_db, store, officer, viewer, outsider) = setup().await;
+        let mut bad = input("Yuliana Tefa", "5304015708990001");
+        bad.channel = "pigeon".into();
+        bad.exploitation = vec!["nope".into()];
+        bad.victims[0].home_village = "53.04.01.9999".into();
+        bad.victims[0].education = "phd".into();
+        let err = store
+            .create_case(&officer, &NewCase::parse(&bad, today()).unwrap())
+            .await
+            .unwrap_err();
+        let StoreError::Invalid(e) = err else {
+            panic!("{err:?}")
+        };
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "channel",
+                "exploitation",
+                "victims[0].education",
+                "victims[0].home_village"
+            ]
+        );
+        let nik_elsewhere = input("Yuliana Tefa", "9904015708990001");
+        let err = store
+            .create_case(&officer, &NewCase::parse(&nik_elsewhere, today()).unwrap())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Invalid(ref e) if e.0[0].key == "err.nik_district"),
+            "{err:?}"
+        );
+        // Viewers may not register cases.
+        let good = NewCase::parse(&input("Yuliana Tefa", "5304015708990001"), today()).unwrap();
+        assert!(matches!(
+            store.create_case(&viewer, &good).await,
+            Err(StoreError::Forbidden)
+        ));
+        let (id, _) = store.create_case(&officer, &good).await.unwrap();
+        // Two officers open version 1; the first save wins, the second is told.
+        let mut edited = input("Yuliana Tefa", "5304015708990001");
+        edited.trafficking_status = "possible".into();
+        let edited = NewCase::parse(&edited, today()).unwrap();
+        assert_eq!(
+            store.update_case(&officer, id, 1, &edited).await.unwrap(),
+            2
+        );
+        assert!(matches!(
+            store.update_case(&officer, id, 1, &good).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            store.case(&officer, id).await.unwrap().trafficking_status,
+            "possible"
+        );
+        assert!(matches!(
+            store.update_case(&outsider, id, 2, &good).await,
+            Err(StoreError::NotFound)
+        ));
+        // Victim ids survive an edit.
+        let before = store.case(&officer, id).await.unwrap().victims[0].id;
+        store.update_case(&officer, id, 2, &good).await.unwrap();
+        assert_eq!(
+            store.case(&officer, CaseId(id.0)).await.unwrap().victims[0].id,
+            before
+        );
+    }
+}

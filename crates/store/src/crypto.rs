@@ -1,0 +1,222 @@
+//! Encryption of identifying fields at rest (XChaCha20-Poly1305) and keyed blind indexes
+//! (HMAC-SHA256) for equality search without plaintext.
+//!
+//! Keys are derived from the instance secret (`GUGUS_SECRET_KEY_FILE`) with HMAC and a
+//! purpose label, so the file holds one secret and each use gets its own key. Every
+//! ciphertext names the key that made it (`v1:<key id>:<hex>`), and the column it belongs
+//! to is bound in as associated data, so a value copied into another column fails to
+//! decrypt. A keyring may hold the previous secret too, which is what lets `gugus keys
+//! rotate` re-encrypt rows while servers keep reading both.
+
+use crate::StoreError;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn derive(master: &[u8], label: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if let Ok(mut mac) = <HmacSha256 as hmac::KeyInit>::new_from_slice(master) {
+        mac.update(label.as_bytes());
+        out.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    out
+}
+
+struct FieldKey {
+    id: String,
+    cipher: XChaCha20Poly1305,
+    index_key: [u8; 32],
+}
+
+impl FieldKey {
+    fn new(master: &[u8]) -> Result<FieldKey, StoreError> {
+        let id = hex::encode(&derive(master, "gugus-key-id-v1")[..4]);
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(&derive(master, "gugus-field-encryption-v1"))
+                .map_err(|_| StoreError::Other("bad encryption key length".into()))?;
+        Ok(FieldKey {
+            id,
+            cipher,
+            index_key: derive(master, "gugus-blind-index-v1"),
+        })
+    }
+
+    fn blind_index(&self, kind: &str, value: &str) -> String {
+        let mut out = String::new();
+        if let Ok(mut mac) = <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.index_key) {
+            mac.update(kind.as_bytes());
+            mac.update(b"\0");
+            mac.update(value.as_bytes());
+            out = hex::encode(&mac.finalize().into_bytes()[..16]);
+        }
+        out
+    }
+}
+
+/// The keys for personal fields: the current one, and during a rotation the previous one.
+pub struct Keyring {
+    current: FieldKey,
+    previous: Option<FieldKey>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Keyring(current={}, previous={:?})",
+            self.current.id,
+            self.previous.as_ref().map(|k| &k.id)
+        )
+    }
+}
+
+impl Keyring {
+    pub fn new(master: &[u8], previous: Option<&[u8]>) -> Result<Keyring, StoreError> {
+        if master.len() < 32 {
+            return Err(StoreError::Config("the secret key must be 32 bytes".into()));
+        }
+        Ok(Keyring {
+            current: FieldKey::new(master)?,
+            previous: previous.map(FieldKey::new).transpose()?,
+        })
+    }
+
+    /// The id stamped on new ciphertexts.
+    pub fn current_id(&self) -> &str {
+        &self.current.id
+    }
+
+    pub fn encrypt(&self, column: &str, plaintext: &str) -> Result<String, StoreError> {
+        let mut nonce = [0u8; 24];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| StoreError::Other(format!("random source failed: {e}")))?;
+        let ct = self
+            .current
+            .cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: column.as_bytes(),
+                },
+            )
+            .map_err(|_| StoreError::Other("encryption failed".into()))?;
+        let mut blob = nonce.to_vec();
+        blob.extend_from_slice(&ct);
+        Ok(format!("v1:{}:{}", self.current.id, hex::encode(blob)))
+    }
+
+    pub fn encrypt_opt(
+        &self,
+        column: &str,
+        plaintext: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        plaintext.map(|p| self.encrypt(column, p)).transpose()
+    }
+
+    pub fn decrypt(&self, column: &str, stored: &str) -> Result<String, StoreError> {
+        let mut parts = stored.splitn(3, ':');
+        let (Some("v1"), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(StoreError::Other("unreadable ciphertext".into()));
+        };
+        let key = if kid == self.current.id {
+            &self.current
+        } else {
+            match &self.previous {
+                Some(p) if p.id == kid => p,
+                _ => {
+                    return Err(StoreError::Other(format!(
+                        "ciphertext made with unknown key {kid}"
+                    )));
+                }
+            }
+        };
+        let blob =
+            hex::decode(body).map_err(|_| StoreError::Other("unreadable ciphertext".into()))?;
+        if blob.len() < 24 {
+            return Err(StoreError::Other("unreadable ciphertext".into()));
+        }
+        let (nonce, ct) = blob.split_at(24);
+        let nonce: [u8; 24] = nonce
+            .try_into()
+            .map_err(|_| StoreError::Other("unreadable ciphertext".into()))?;
+        let pt = key
+            .cipher
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: ct,
+                    aad: column.as_bytes(),
+                },
+            )
+            .map_err(|_| StoreError::Other("ciphertext failed authentication".into()))?;
+        String::from_utf8(pt).map_err(|_| StoreError::Other("ciphertext is not text".into()))
+    }
+
+    /// Does this ciphertext need re-encrypting under the current key?
+    pub fn is_current(&self, stored: &str) -> bool {
+        stored.split(':').nth(1) == Some(self.current.id.as_str())
+    }
+
+    /// Blind index under the current key.
+    pub fn blind_index(&self, kind: &str, value: &str) -> String {
+        self.current.blind_index(kind, value)
+    }
+
+    /// Blind indexes under every key held (search during a rotation must try both).
+    pub fn blind_indexes(&self, kind: &str, value: &str) -> Vec<String> {
+        let mut v = vec![self.current.blind_index(kind, value)];
+        if let Some(p) = &self.previous {
+            v.push(p.blind_index(kind, value));
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_binds_the_column_and_detects_tampering() {
+        let k = Keyring::new(&[1u8; 32], None).unwrap();
+        let c = k.encrypt("victims.name", "Siti Aminah").unwrap();
+        assert!(c.starts_with(&format!("v1:{}:", k.current_id())));
+        assert!(!c.contains("Siti"));
+        assert_eq!(k.decrypt("victims.name", &c).unwrap(), "Siti Aminah");
+        assert!(
+            k.decrypt("victims.alias", &c).is_err(),
+            "copied into another column"
+        );
+        let mut t = c.clone();
+        let last = t.pop().unwrap();
+        t.push(if last == '0' { '1' } else { '0' });
+        assert!(k.decrypt("victims.name", &t).is_err(), "tampered");
+        assert_ne!(
+            k.encrypt("victims.name", "Siti Aminah").unwrap(),
+            c,
+            "fresh nonce each time"
+        );
+    }
+
+    #[test]
+    fn previous_key_still_reads_and_indexes_differ() {
+        let old = Keyring::new(&[1u8; 32], None).unwrap();
+        let c = old.encrypt("victims.nik", "5304015708990001").unwrap();
+        let rotating = Keyring::new(&[2u8; 32], Some(&[1u8; 32])).unwrap();
+        assert_eq!(
+            rotating.decrypt("victims.nik", &c).unwrap(),
+            "5304015708990001"
+        );
+        assert!(!rotating.is_current(&c));
+        let new_only = Keyring::new(&[2u8; 32], None).unwrap();
+        assert!(new_only.decrypt("victims.nik", &c).is_err());
+        let idx = rotating.blind_indexes("nik", "5304015708990001");
+        assert_eq!(idx.len(), 2);
+        assert_eq!(idx[1], old.blind_index("nik", "5304015708990001"));
+        assert_ne!(idx[0], idx[1]);
+    }
+}
