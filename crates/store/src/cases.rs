@@ -780,3 +780,37 @@ mod tests {
         );
     }
 }
+
+/// One entry of a case's history, from the audit trail.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseEvent {
+    pub at_ms: i64,
+    pub actor_username: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl Store {
+    /// The case's history (creation, edits, views), newest first, for its timeline.
+    pub async fn case_history(&self, actor: &Actor, id: CaseId) -> Result<Vec<CaseEvent>> {
+        let scope = self.case_scope(id).await?;
+        decide(actor, Action::ViewCase, &scope)?;
+        let rows = sqlx::query(
+            "SELECT at, actor_username, action, detail FROM audit_log WHERE record_type = 'case' AND record_id = $1 \
+             AND action IN ('case.create', 'case.update') ORDER BY seq DESC LIMIT 200",
+        )
+        .bind(id.0.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseEvent {
+                    at_ms: r.try_get("at")?,
+                    actor_username: r.try_get("actor_username")?,
+                    action: r.try_get("action")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

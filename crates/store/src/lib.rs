@@ -19,7 +19,7 @@ mod users;
 
 pub use audit::{AuditFilter, AuditRow, VerifyReport};
 pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
-pub use cases::{CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, VictimView};
+pub use cases::{CaseEvent, CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, VictimView};
 pub use db::Backend;
 pub use error::StoreError;
 pub use picklists::{PicklistItem, Picklists};

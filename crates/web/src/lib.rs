@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 mod audit;
 mod auth;
+mod cases;
 mod context;
 mod csrf;
 mod error;
@@ -95,6 +96,7 @@ fn routes() -> Routes {
     let r = auth::routes(r);
     let r = home::routes(r);
     let r = regions::routes(r);
+    let r = cases::routes(r);
     let r = units::routes(r);
     let r = users::routes(r);
     let r = audit::routes(r);

@@ -20,6 +20,7 @@ pub struct NavUser {
     pub scope_label: String,
     pub is_admin: bool,
     pub is_national_admin: bool,
+    pub can_view_cases: bool,
 }
 
 /// What every page needs: locale, CSRF token, the user, the current path.
@@ -53,6 +54,7 @@ impl Page {
                     is_admin: role_may(a.role, Action::ManageUser),
                     is_national_admin: role_may(a.role, Action::ManageSettings)
                         && a.scope == Scope::National,
+                    can_view_cases: role_may(a.role, Action::ViewCase),
                 }
             });
         Page {

@@ -22,6 +22,8 @@ enum Access {
     NationalAdmin,
     /// The user's own record (another user's is 404).
     Own,
+    /// Any role with the right, only for records in the user's subtree (others' are 404).
+    Scoped,
 }
 use Access::*;
 
@@ -71,6 +73,12 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         AdminScoped,
         "/users/{ntt_user}/enable",
     ),
+    ("GET", "/cases", User, "/cases"),
+    ("POST", "/cases", Admin, "/cases"),
+    ("GET", "/cases/new", Admin, "/cases/new"),
+    ("GET", "/cases/{id}", Scoped, "/cases/{ntt_case}"),
+    ("POST", "/cases/{id}", Scoped, "/cases/{ntt_case}"),
+    ("GET", "/cases/{id}/edit", Scoped, "/cases/{ntt_case}/edit"),
     ("GET", "/audit", Admin, "/audit"),
     ("GET", "/account", User, "/account"),
     ("POST", "/account/password", User, "/account/password"),
@@ -200,8 +208,25 @@ async fn every_route_answers_as_its_access_class_says() {
         .id
         .0
         .to_string();
+    let store::LoginOutcome::Ok { token: t, .. } = app
+        .store
+        .login("data-officer.kupang", common::PASSWORD, "t")
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let officer = app.store.session(&t).await.unwrap().unwrap().actor;
+    let ntt_case = app
+        .store
+        .create_case(&officer, &common::sample_case("Korban Sapuan"))
+        .await
+        .unwrap()
+        .0
+        .to_string();
     let fill = |p: &str| {
-        p.replace("{ntt_user}", &ntt_user)
+        p.replace("{ntt_case}", &ntt_case)
+            .replace("{ntt_user}", &ntt_user)
             .replace("{ntt_unit}", &ntt_unit)
             .replace("{ntt_token}", &ntt_token)
     };
@@ -255,7 +280,7 @@ async fn every_route_answers_as_its_access_class_says() {
             }
         }
         // 3. Wrong region: an admin of Kalimantan Tengah on NTT records / national settings.
-        if matches!(access, AdminScoped | NationalAdmin | Own) {
+        if matches!(access, AdminScoped | NationalAdmin | Own | Scoped) {
             let status = if api_route {
                 call_token(&app.base, &admin_token, method, &path)
                     .await

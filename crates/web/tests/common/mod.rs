@@ -46,7 +46,10 @@ impl TestApp {
             let _ = tracing_subscriber_init();
         }
         let db = fresh_db().await;
-        let mut store = Store::connect(&db.url).await.unwrap();
+        let mut store = Store::connect(&db.url)
+            .await
+            .unwrap()
+            .with_keyring(store::testing::test_keyring());
         if let Some(p) = policy {
             store = store.with_policy(p);
         }
@@ -267,4 +270,29 @@ pub async fn api(base: &str, token: &str, method: &str, path: &str, body: Option
         body: r.text().await.unwrap(),
         headers,
     }
+}
+
+/// A valid case with one victim (synthetic data).
+pub fn sample_input(name: &str) -> domain::case::CaseInput {
+    domain::case::CaseInput {
+        channel: "police".into(),
+        reported_on: "2026-03-02".into(),
+        exploitation_from: "2025-06-01".into(),
+        rescued_on: "2026-02-20".into(),
+        chronology: "Direkrut sponsor untuk bekerja di kebun sawit.".into(),
+        trafficking_status: "confirmed".into(),
+        exploitation: vec!["forced_labour".into()],
+        victims: vec![domain::case::VictimInput {
+            name: name.into(),
+            nik: "5301055708990001".into(),
+            sex: "female".into(),
+            birth_date: "1999-08-17".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+pub fn sample_case(name: &str) -> domain::case::NewCase {
+    domain::case::NewCase::parse(&sample_input(name), store::now_ms() / 86_400_000).unwrap()
 }

@@ -1,0 +1,213 @@
+//! Registering, finding, reading and editing cases through the pages, as officers,
+//! viewers and outsiders; on SQLite and (with GUGUS_TEST_DATABASE_URL) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::TestApp;
+
+fn case_form<'a>(name: &'a str, nik: &'a str, rescued: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("version", "0"),
+        ("channel", "sapa129"),
+        ("reported_on", "2026-03-02"),
+        (
+            "chronology",
+            "Dijanjikan kerja di restoran, dipaksa bekerja tanpa upah.",
+        ),
+        ("trafficking_status", "confirmed"),
+        ("exploitation", "forced_labour"),
+        ("exploitation", "migrant_work"),
+        ("exploitation_from", "2025-06-01"),
+        ("rescued_on", rescued),
+        ("sector", "I"),
+        ("recruitment", "online_social"),
+        ("recruiter_relationship", "acquainted"),
+        ("means_of_control", "withholds_documents"),
+        ("victims[0].name", name),
+        ("victims[0].nik", nik),
+        ("victims[0].sex", "female"),
+        ("victims[0].birth_date", "1999-08-17"),
+        ("victims[0].home_village", "53.01.05.2003"),
+        ("victims[0].education", "sma"),
+        ("victims[0].migrant_status", "pmi"),
+    ]
+}
+
+#[tokio::test]
+async fn officer_registers_a_case_and_roles_see_what_they_may() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.kupang").await;
+    let r = officer.get("/cases/new").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("1. Laporan") && r.body.contains("Layanan SAPA 129"));
+    let r = officer
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = officer.get(&r.location()).await;
+    assert_eq!(page.status, 200);
+    for seen in [
+        "Yohana Benu",
+        "5301055708990001",
+        "Dijanjikan kerja",
+        "Kerja paksa / jeratan utang",
+        "Menahan dokumen",
+        "Tersimpan.",
+    ] {
+        assert!(page.body.contains(seen), "officer should see {seen}");
+    }
+    let path = r.location().split('?').next().unwrap().to_owned();
+    // A viewer of the same regency sees the case with initials only.
+    let viewer = app.login("viewer.kupang").await;
+    let masked = viewer.get(&path).await;
+    assert_eq!(masked.status, 200);
+    assert!(masked.body.contains("Y. B.") && masked.body.contains("disembunyikan"));
+    for hidden in ["Yohana", "Benu", "5301055708990001", "Dijanjikan"] {
+        assert!(
+            !masked.body.contains(hidden),
+            "viewer must not see {hidden}"
+        );
+    }
+    assert_eq!(viewer.get(&format!("{path}/edit")).await.status, 403);
+    // The province above sees it; another province does not.
+    assert_eq!(
+        app.login("data-officer.ntt").await.get(&path).await.status,
+        200
+    );
+    let outsider = app.login("data-officer.kalteng").await;
+    assert_eq!(outsider.get(&path).await.status, 404);
+    assert!(!outsider.get("/cases").await.body.contains("TPPO-53.01"));
+    // The list: code and initials, found by NIK and by name.
+    let list = officer.get("/cases").await;
+    assert!(list.body.contains("TPPO-53.01-") && list.body.contains("Y. B."));
+    assert!(
+        officer
+            .get("/cases?q=5301055708990001")
+            .await
+            .body
+            .contains("Y. B.")
+    );
+    assert!(officer.get("/cases?q=benu").await.body.contains("Y. B."));
+    assert!(!officer.get("/cases?q=siti").await.body.contains("Y. B."));
+    assert!(
+        !officer
+            .get("/cases?exploitation=sexual")
+            .await
+            .body
+            .contains("Y. B.")
+    );
+    assert!(
+        officer
+            .get("/cases?exploitation=forced_labour&child=adult&sex=female&region=53.01")
+            .await
+            .body
+            .contains("Y. B.")
+    );
+    assert!(
+        !viewer.get("/cases?q=benu").await.body.contains("Y. B."),
+        "viewers cannot search by name"
+    );
+}
+
+#[tokio::test]
+async fn the_form_keeps_what_was_typed_and_names_every_problem() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.kupang").await;
+    officer.get("/cases/new").await;
+    let mut form = case_form("Yohana Benu", "53010557089", "2025-01-01");
+    form.retain(|(k, _)| *k != "channel");
+    form.push(("victims[0].home_village", "53.01"));
+    let r = officer.post_form("/cases", &form).await;
+    assert_eq!(r.status, 422);
+    for msg in [
+        "Wajib diisi.",
+        "NIK harus 16 angka.",
+        "Tanggal penyelamatan tidak boleh sebelum awal eksploitasi.",
+        "Masukkan kode desa/kelurahan",
+    ] {
+        assert!(r.body.contains(msg), "missing message {msg}");
+    }
+    for kept in [
+        "value=\"Yohana Benu\"",
+        "value=\"53010557089\"",
+        "Dijanjikan kerja di restoran",
+        "value=\"2025-01-01\"",
+    ] {
+        assert!(r.body.contains(kept), "lost {kept}");
+    }
+    assert!(
+        r.body.contains("href=\"#victims[0].nik\""),
+        "error summary links to the field"
+    );
+    assert!(
+        r.body.contains("value=\"forced_labour\" checked"),
+        "checked boxes stay checked"
+    );
+    // Adding a victim without JavaScript keeps the first one.
+    let mut form = case_form("Yohana Benu", "5301055708990001", "2026-02-20");
+    form.push(("add_victim", "1"));
+    let r = officer.post_form("/cases", &form).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("value=\"Yohana Benu\"") && r.body.contains("name=\"victims[1].name\"")
+    );
+    // A NIK that disagrees with the sex warns on the case page but does not block.
+    let mut form = case_form("Maria Nahak", "5301051708990003", "2026-02-20");
+    form.retain(|(k, _)| !k.starts_with("victims[0].birth"));
+    let r = officer.post_form("/cases", &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        officer
+            .get(&r.location())
+            .await
+            .body
+            .contains("Jenis kelamin berbeda dengan yang tertulis di NIK.")
+    );
+}
+
+#[tokio::test]
+async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_their_input() {
+    let app = TestApp::spawn().await;
+    let a = app.login("data-officer.kupang").await;
+    let b = app.login("admin.kupang").await;
+    a.get("/cases/new").await;
+    let r = a
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    let ea = a.get(&format!("{path}/edit")).await;
+    assert!(
+        ea.body.contains("name=\"version\" value=\"1\"")
+            && ea.body.contains("value=\"Yohana Benu\"")
+    );
+    b.get(&format!("{path}/edit")).await;
+    let mut first = case_form("Yohana Benu", "5301055708990001", "2026-02-20");
+    first[0] = ("version", "1");
+    first.push(("chronology", "Versi A"));
+    assert_eq!(a.post_form(&path, &first).await.status, 303);
+    let mut second = case_form("Yohana Benu Lake", "5301055708990001", "2026-02-20");
+    second[0] = ("version", "1");
+    let r = b.post_form(&path, &second).await;
+    assert_eq!(r.status, 409);
+    assert!(
+        r.body.contains("sudah diubah orang lain") && r.body.contains("value=\"Yohana Benu Lake\"")
+    );
+    assert!(
+        r.body.contains("name=\"version\" value=\"2\""),
+        "the form now carries the newer version"
+    );
+    // Saving again on purpose overwrites, and the history shows both edits.
+    let r = b
+        .post_form(&path, &[second.clone(), vec![("version", "2")]].concat())
+        .await;
+    assert_eq!(r.status, 303);
+    let page = a.get(&path).await;
+    assert!(page.body.contains("Yohana Benu Lake"));
+    assert_eq!(page.body.matches("<code>case.update</code>").count(), 2);
+}
