@@ -814,3 +814,14 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Checks that the actor may do `action` on the case (404 when it is out of sight),
+    /// without reading or auditing it: handlers call this before looking at a request body,
+    /// so a bad body never reveals whether a case exists.
+    pub async fn case_access(&self, actor: &Actor, id: CaseId, action: Action) -> Result<()> {
+        let scope = self.case_scope(id).await?;
+        decide(actor, Action::ViewCase, &scope)?;
+        Ok(decide(actor, action, &scope)?)
+    }
+}

@@ -41,6 +41,17 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/api/v1/users/{id}", &["GET"], get(get_user))
         .add("/api/v1/me", &["GET"], get(me))
         .add("/api/v1/audit", &["GET"], get(audit))
+        .add(
+            "/api/v1/cases",
+            &["GET", "POST"],
+            get(list_cases).post(create_case),
+        )
+        .add(
+            "/api/v1/cases/{id}",
+            &["GET", "PUT"],
+            get(get_case).put(update_case),
+        )
+        .add("/api/v1/picklists", &["GET"], get(picklists))
 }
 
 /// A JSON body that names the failing field when it cannot be read.
@@ -473,10 +484,10 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Gugus API", version = "1", description = "Gugus: integrated information system of Indonesia's anti-trafficking task forces. Authenticate with `Authorization: Bearer gug_…` (create a token under My account). Errors: `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"code\", \"message\"}]}}`."),
-    paths(list_regions, get_region, list_units, create_unit, get_unit, update_unit, list_users, create_user, get_user, me, audit),
-    components(schemas(RegionOut, RegionDetailOut, UnitOut, UnitIn, UserOut, UserIn, AuditOut)),
+    paths(list_regions, get_region, list_units, create_unit, get_unit, update_unit, list_users, create_user, get_user, me, audit, list_cases, create_case, get_case, update_case, picklists),
+    components(schemas(RegionOut, RegionDetailOut, UnitOut, UnitIn, UserOut, UserIn, AuditOut, CaseIn, VictimIn, CaseOut, VictimOut, CaseRowOut, CasePageOut, PicklistOut)),
     modifiers(&BearerAuth),
-    tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"))
+    tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"), (name = "cases", description = "TPPO cases and victims"))
 )]
 pub struct ApiDoc;
 
@@ -490,4 +501,374 @@ async fn openapi_json() -> Response {
         Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
         Err(_) => WebError::Internal.into_response(),
     }
+}
+
+/// A victim as the API accepts it (all text, as a form would send it).
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct VictimIn {
+    name: String,
+    alias: String,
+    /// 16 digits.
+    nik: String,
+    phone: String,
+    /// female or male
+    sex: String,
+    /// YYYY-MM-DD
+    birth_date: String,
+    /// Years, when the birth date is unknown.
+    age_estimate: String,
+    /// Village code, e.g. 53.04.01.2001
+    home_village: String,
+    education: String,
+    occupation: String,
+    disability: String,
+    /// none, cpmi or pmi
+    migrant_status: String,
+}
+
+/// A case as the API accepts it. Picklist codes are listed at `/api/v1/picklists`.
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct CaseIn {
+    channel: String,
+    /// YYYY-MM-DD
+    reported_on: String,
+    exploitation_from: String,
+    rescued_on: String,
+    chronology: String,
+    /// possible, confirmed or not_trafficking
+    trafficking_status: String,
+    exploitation: Vec<String>,
+    means_of_control: Vec<String>,
+    /// ISIC section letter
+    sector: String,
+    recruitment: String,
+    recruiter_relationship: String,
+    victims: Vec<VictimIn>,
+    /// For PUT: the version that was read (the edit is refused with 409 if it changed).
+    version: Option<i64>,
+}
+
+impl From<CaseIn> for domain::case::CaseInput {
+    fn from(c: CaseIn) -> Self {
+        domain::case::CaseInput {
+            channel: c.channel,
+            reported_on: c.reported_on,
+            exploitation_from: c.exploitation_from,
+            rescued_on: c.rescued_on,
+            chronology: c.chronology,
+            trafficking_status: c.trafficking_status,
+            exploitation: c.exploitation,
+            means_of_control: c.means_of_control,
+            sector: c.sector,
+            recruitment: c.recruitment,
+            recruiter_relationship: c.recruiter_relationship,
+            victims: c
+                .victims
+                .into_iter()
+                .map(|v| domain::case::VictimInput {
+                    name: v.name,
+                    alias: v.alias,
+                    nik: v.nik,
+                    phone: v.phone,
+                    sex: v.sex,
+                    birth_date: v.birth_date,
+                    age_estimate: v.age_estimate,
+                    home_village: v.home_village,
+                    education: v.education,
+                    occupation: v.occupation,
+                    disability: v.disability,
+                    migrant_status: v.migrant_status,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VictimOut {
+    id: i64,
+    initials: String,
+    /// Null unless the caller's role may see identities.
+    name: Option<String>,
+    alias: Option<String>,
+    nik: Option<String>,
+    phone: Option<String>,
+    sex: String,
+    birth_date: Option<String>,
+    age_estimate: Option<i64>,
+    is_child: bool,
+    home_village: Option<String>,
+    education: Option<String>,
+    occupation: Option<String>,
+    disability: Option<String>,
+    migrant_status: Option<String>,
+    nik_warnings: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseOut {
+    id: i64,
+    code: String,
+    unit_id: i64,
+    unit_name: String,
+    region_code: Option<String>,
+    channel: String,
+    reported_on: String,
+    exploitation_from: Option<String>,
+    rescued_on: Option<String>,
+    /// Null unless the caller's role may see identities.
+    chronology: Option<String>,
+    trafficking_status: String,
+    exploitation: Vec<String>,
+    means_of_control: Vec<String>,
+    sector: Option<String>,
+    recruitment: Option<String>,
+    recruiter_relationship: Option<String>,
+    status: String,
+    close_reason: Option<String>,
+    version: i64,
+    identities_visible: bool,
+    victims: Vec<VictimOut>,
+}
+
+impl From<store::CaseView> for CaseOut {
+    fn from(c: store::CaseView) -> Self {
+        let day = domain::case::format_day;
+        CaseOut {
+            id: c.id.0,
+            code: c.code,
+            unit_id: c.unit_id.0,
+            unit_name: c.unit_name,
+            region_code: c.region_code,
+            channel: c.channel,
+            reported_on: day(c.reported_on),
+            exploitation_from: c.exploitation_from.map(day),
+            rescued_on: c.rescued_on.map(day),
+            chronology: c.chronology,
+            trafficking_status: c.trafficking_status,
+            exploitation: c.exploitation,
+            means_of_control: c.means_of_control,
+            sector: c.sector,
+            recruitment: c.recruitment,
+            recruiter_relationship: c.recruiter_relationship,
+            status: c.status,
+            close_reason: c.close_reason,
+            version: c.version,
+            identities_visible: c.identities_visible,
+            victims: c
+                .victims
+                .into_iter()
+                .map(|v| VictimOut {
+                    id: v.id,
+                    initials: v.initials,
+                    name: v.name,
+                    alias: v.alias,
+                    nik: v.nik,
+                    phone: v.phone,
+                    sex: v.sex,
+                    birth_date: v.birth_date.map(day),
+                    age_estimate: v.age_estimate,
+                    is_child: v.is_child,
+                    home_village: v.home_village,
+                    education: v.education,
+                    occupation: v.occupation,
+                    disability: v.disability,
+                    migrant_status: v.migrant_status,
+                    nik_warnings: v.nik_warnings,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseRowOut {
+    id: i64,
+    code: String,
+    reported_on: String,
+    region_code: Option<String>,
+    trafficking_status: String,
+    status: String,
+    victims: i64,
+    /// Victims' initials, e.g. "Y. T., M. B."
+    initials: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CasePageOut {
+    rows: Vec<CaseRowOut>,
+    /// Another page follows.
+    more: bool,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct CaseParams {
+    /// Region subtree (code).
+    region: String,
+    /// Reported from (YYYY-MM-DD).
+    from: String,
+    /// Reported until (YYYY-MM-DD).
+    to: String,
+    exploitation: String,
+    status: String,
+    trafficking_status: String,
+    channel: String,
+    /// female or male (any victim)
+    sex: String,
+    /// child or adult (any victim)
+    child: String,
+    /// Case code prefix; NIK or name for roles that see identities.
+    q: String,
+    /// newest (default), oldest or code
+    sort: String,
+    /// From 0.
+    page: i64,
+    /// 1–200, default 50.
+    per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseParams),
+    responses((status = 200, body = CasePageOut)), security(("bearer" = [])))]
+async fn list_cases(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Query(p): Query<CaseParams>,
+) -> Result<Json<CasePageOut>, WebError> {
+    let q = crate::cases::ListQuery {
+        region: p.region,
+        from: p.from,
+        to: p.to,
+        exploitation: p.exploitation,
+        status: p.status,
+        trafficking_status: p.trafficking_status,
+        channel: p.channel,
+        sex: p.sex,
+        child: p.child,
+        q: p.q,
+        sort: p.sort,
+        page: p.page,
+    };
+    let page = state
+        .store
+        .list_cases(&u.actor, &q.filter(p.per_page.unwrap_or(50)))
+        .await?;
+    Ok(Json(CasePageOut {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|r| CaseRowOut {
+                id: r.id.0,
+                code: r.code,
+                reported_on: domain::case::format_day(r.reported_on),
+                region_code: r.region_code,
+                trafficking_status: r.trafficking_status,
+                status: r.status,
+                victims: r.victims,
+                initials: r.initials,
+            })
+            .collect(),
+        more: page.more,
+    }))
+}
+
+fn today() -> i64 {
+    (store::now_ms() + 7 * 3_600_000) / 86_400_000
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseIn,
+    responses((status = 201, body = CaseOut), (status = 422, description = "Invalid fields, each named"), (status = 403)),
+    security(("bearer" = [])))]
+async fn create_case(
+    State(state): State<AppState>,
+    u: ApiUser,
+    JsonBody(b): JsonBody<CaseIn>,
+) -> Result<Response, WebError> {
+    if !domain::authz::role_may(u.actor.role, domain::Action::EditCase) {
+        return Err(WebError::Forbidden);
+    }
+    let input: domain::case::CaseInput = b.into();
+    let new = domain::case::NewCase::parse(&input, today())?;
+    let (id, _) = state.store.create_case(&u.actor, &new).await?;
+    let view = state.store.case(&u.actor, id).await?;
+    Ok((StatusCode::CREATED, Json(CaseOut::from(view))).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseOut), (status = 404)), security(("bearer" = [])))]
+async fn get_case(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<CaseOut>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .case(&u.actor, store::CaseId(path_id(&id)?))
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = CaseIn,
+    responses((status = 200, body = CaseOut), (status = 404), (status = 409, description = "Changed by someone else since `version`"), (status = 422)),
+    security(("bearer" = [])))]
+async fn update_case(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<CaseIn>,
+) -> Result<Json<CaseOut>, WebError> {
+    let id = store::CaseId(path_id(&id)?);
+    state
+        .store
+        .case_access(&u.actor, id, domain::Action::EditCase)
+        .await?;
+    let Some(version) = b.version else {
+        return Err(WebError::Invalid(vec![FieldError::new(
+            "version",
+            "err.required",
+        )]));
+    };
+    let input: domain::case::CaseInput = b.into();
+    let new = domain::case::NewCase::parse(&input, today())?;
+    state.store.update_case(&u.actor, id, version, &new).await?;
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PicklistOut {
+    list: String,
+    code: String,
+    /// The HTCDS v2.0 value this code maps to (empty when HTCDS has none).
+    htcds: String,
+    label_id: String,
+    label_en: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/picklists", tag = "cases",
+    responses((status = 200, body = Vec<PicklistOut>)), security(("bearer" = [])))]
+async fn picklists(
+    State(state): State<AppState>,
+    _u: ApiUser,
+) -> Result<Json<Vec<PicklistOut>>, WebError> {
+    let p = state.store.picklists().await?;
+    let mut lists: Vec<&String> = p.lists.keys().collect();
+    lists.sort();
+    let mut out = Vec::new();
+    for l in lists {
+        for i in p.items(l) {
+            out.push(PicklistOut {
+                list: i.list.clone(),
+                code: i.code.clone(),
+                htcds: i.htcds.clone(),
+                label_id: i.label_id.clone(),
+                label_en: i.label_en.clone(),
+            });
+        }
+    }
+    Ok(Json(out))
 }

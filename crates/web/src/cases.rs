@@ -540,8 +540,10 @@ async fn update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let id = CaseId(parse_id(&id)?);
-    let c = state.store.case(user.actor(), id).await?;
-    domain::decide(user.actor(), Action::EditCase, &c.scope()).map_err(StoreError::from)?;
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
     save(&state, &user, pairs, Some(id)).await
 }
 

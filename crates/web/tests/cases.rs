@@ -211,3 +211,117 @@ async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_their_input()
     assert!(page.body.contains("Yohana Benu Lake"));
     assert_eq!(page.body.matches("<code>case.update</code>").count(), 2);
 }
+
+async fn token(app: &TestApp, username: &str) -> String {
+    let store::LoginOutcome::Ok { token, .. } = app
+        .store
+        .login(username, common::PASSWORD, "t")
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let actor = app.store.session(&token).await.unwrap().unwrap().actor;
+    app.store
+        .create_token(&actor, "api")
+        .await
+        .unwrap()
+        .secret
+        .expose()
+        .clone()
+}
+
+#[tokio::test]
+async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
+    let app = TestApp::spawn().await;
+    let officer = token(&app, "data-officer.kupang").await;
+    let viewer = token(&app, "viewer.kupang").await;
+    let outsider = token(&app, "data-officer.kalteng").await;
+    let body = serde_json::to_string(&common::sample_input("Yohana Benu")).unwrap();
+    let r = common::api(&app.base, &officer, "POST", "/api/v1/cases", Some(&body)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let created = r.json();
+    let id = created["id"].as_i64().unwrap();
+    assert!(created["code"].as_str().unwrap().starts_with("TPPO-53.01-"));
+    assert_eq!(created["victims"][0]["name"], "Yohana Benu");
+    assert_eq!(created["reported_on"], "2026-03-02");
+    let path = format!("/api/v1/cases/{id}");
+    let masked = common::api(&app.base, &viewer, "GET", &path, None)
+        .await
+        .json();
+    assert_eq!(
+        (
+            masked["victims"][0]["name"].is_null(),
+            masked["chronology"].is_null()
+        ),
+        (true, true)
+    );
+    assert_eq!(masked["victims"][0]["initials"], "Y. B.");
+    assert_eq!(
+        common::api(&app.base, &outsider, "GET", &path, None)
+            .await
+            .status,
+        404
+    );
+    let list = common::api(
+        &app.base,
+        &officer,
+        "GET",
+        "/api/v1/cases?q=5301055708990001",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(list["rows"][0]["id"], id);
+    // Every failing field is named, in the caller's language.
+    let mut bad = common::sample_input("");
+    bad.victims[0].nik = "123".into();
+    bad.rescued_on = "2024-01-01".into();
+    let r = common::api(
+        &app.base,
+        &officer,
+        "POST",
+        "/api/v1/cases",
+        Some(&serde_json::to_string(&bad).unwrap()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["rescued_on", "victims[0].name", "victims[0].nik"]);
+    // Version check.
+    let mut edit: serde_json::Value = serde_json::from_str(&body).unwrap();
+    edit["version"] = serde_json::json!(1);
+    edit["trafficking_status"] = serde_json::json!("possible");
+    let r = common::api(&app.base, &officer, "PUT", &path, Some(&edit.to_string())).await;
+    assert_eq!((r.status, r.json()["version"].as_i64()), (200, Some(2)));
+    let r = common::api(&app.base, &officer, "PUT", &path, Some(&edit.to_string())).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.json()["error"]["code"], "conflict");
+    edit.as_object_mut().unwrap().remove("version");
+    let r = common::api(&app.base, &officer, "PUT", &path, Some(&edit.to_string())).await;
+    assert_eq!(
+        (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
+        (422, Some("version"))
+    );
+    // Viewers may read but not write.
+    assert_eq!(
+        common::api(&app.base, &viewer, "POST", "/api/v1/cases", Some(&body))
+            .await
+            .status,
+        403
+    );
+    let p = common::api(&app.base, &viewer, "GET", "/api/v1/picklists", None)
+        .await
+        .json();
+    assert!(
+        p.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["list"] == "means_of_control" && i["htcds"] == "DebtBondage")
+    );
+}

@@ -136,6 +136,21 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
     ),
     ("GET", "/api/v1/me", User, "/api/v1/me"),
     ("GET", "/api/v1/audit", Admin, "/api/v1/audit"),
+    ("GET", "/api/v1/cases", User, "/api/v1/cases"),
+    ("POST", "/api/v1/cases", Admin, "/api/v1/cases"),
+    (
+        "GET",
+        "/api/v1/cases/{id}",
+        Scoped,
+        "/api/v1/cases/{ntt_case}",
+    ),
+    (
+        "PUT",
+        "/api/v1/cases/{id}",
+        Scoped,
+        "/api/v1/cases/{ntt_case}",
+    ),
+    ("GET", "/api/v1/picklists", User, "/api/v1/picklists"),
 ];
 
 #[test]
