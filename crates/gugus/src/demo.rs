@@ -147,3 +147,48 @@ pub fn print_logins(accounts: &[DemoAccount], listen: &std::net::SocketAddr) {
     }
     println!();
 }
+
+/// (demo unit short name, region, cases, victims' home province or None for anywhere)
+const DEMO_CASES: &[(&str, &str, usize, Option<&str>)] = &[
+    ("kupang", "53.01", 400, Some("53")),
+    ("belu", "53.04", 400, Some("53")),
+    ("ntt", "53", 200, Some("53")),
+    ("palangkaraya", "62.71", 400, None),
+    ("kotim", "62.02", 400, None),
+    ("kalteng", "62", 200, None),
+];
+
+/// About 2,000 synthetic cases registered by the demo task forces (once).
+pub async fn load_cases(store: &Store) -> Result<usize> {
+    if store.count_cases().await? > 0 {
+        return Ok(0);
+    }
+    let actor = Actor::system(UnitId(1));
+    let places = crate::generate::Places::load(store).await?;
+    let today = store::now_ms() / 86_400_000;
+    let mut rng = crate::generate::Rng::new(2026);
+    let mut total = 0;
+    for (short, region, n, home) in DEMO_CASES {
+        let name = TASK_FORCES
+            .iter()
+            .find(|(s, ..)| s == short)
+            .map(|(_, name, _)| *name)
+            .unwrap_or_default();
+        let Some(unit) = store.unit_id_by_name(name).await? else {
+            continue;
+        };
+        let region = domain::RegionCode::parse(region).ok();
+        let mut batch = Vec::new();
+        for _ in 0..*n {
+            let (input, _) = crate::generate::case(&mut rng, &places, today, *home);
+            let new = domain::case::NewCase::parse(&input, today)
+                .map_err(crate::config::describe_invalid)?;
+            batch.push((unit, region.clone(), new));
+        }
+        total += store
+            .import_cases(&actor, &batch)
+            .await
+            .map_err(crate::config::describe_store)?;
+    }
+    Ok(total)
+}

@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod generate;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -76,6 +77,15 @@ enum Command {
     Audit(AuditCmd),
     /// Check the configuration and the database connection.
     Check,
+    /// Fill the database with synthetic cases (for benchmarks; never on a real database).
+    Generate {
+        /// How many cases.
+        #[arg(long)]
+        cases: usize,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -166,11 +176,35 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let store = open(&url).await?;
             let accounts = demo::load(&store).await?;
+            let keyring = store::crypto::Keyring::new(&secret, None)?;
+            let store = store.with_keyring(keyring);
+            let cases = demo::load_cases(&store).await?;
+            if cases > 0 {
+                println!("loaded {cases} synthetic demo cases");
+            }
             demo::print_logins(&accounts, &args.listen);
             match listener {
                 Some(l) => serve(store, secret, &args, l).await,
                 None => Ok(()),
             }
+        }
+        Command::Generate { cases, seed } => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let store = open(&url)
+                .await?
+                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            let stats = generate::generate(&store, cases, seed, true).await?;
+            println!(
+                "generated {} cases in {:.1} s ({:.0} cases/s); the database now holds {} cases",
+                stats.cases,
+                stats.seconds,
+                stats.cases as f64 / stats.seconds.max(0.001),
+                store.count_cases().await?
+            );
+            Ok(())
         }
         Command::Migrate => {
             let url = cli

@@ -825,3 +825,85 @@ impl Store {
         Ok(decide(actor, action, &scope)?)
     }
 }
+
+impl Store {
+    /// Inserts many already-validated cases at once (the synthetic generator and, later,
+    /// imports): one transaction per call and one audit entry for the batch. Each case is
+    /// registered to the given unit and region, which the actor must be allowed to edit.
+    pub async fn import_cases(
+        &self,
+        actor: &Actor,
+        batch: &[(UnitId, Option<RegionCode>, NewCase)],
+    ) -> Result<usize> {
+        for (_, region, _) in batch {
+            decide(actor, Action::EditCase, &Scope::from_code(region.clone()))?;
+        }
+        let k = self.keyring()?;
+        let now = crate::now_ms();
+        let year = domain::time::civil_from_days(now / 86_400_000).0;
+        let mut tx = self.begin_write().await?;
+        for (unit, region, new) in batch {
+            let code = Self::next_code(&mut tx, region.as_ref(), year).await?;
+            let c = &new.choices;
+            let chronology = k.encrypt_opt(
+                "cases.chronology",
+                new.chronology.as_ref().map(|c| c.expose().as_str()),
+            )?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO cases (code, unit_id, region_code, channel, reported_on, exploitation_from, rescued_on, chronology_enc, \
+                 trafficking_status, sector, recruitment, recruiter_relationship, status, version, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14) RETURNING id",
+            )
+            .bind(code)
+            .bind(unit.0)
+            .bind(region.as_ref().map(|r| r.as_str().to_owned()))
+            .bind(c.channel.clone())
+            .bind(new.reported_on)
+            .bind(new.exploitation_from)
+            .bind(new.rescued_on)
+            .bind(chronology)
+            .bind(c.trafficking_status.clone())
+            .bind(c.sector.clone())
+            .bind(c.recruitment.clone())
+            .bind(c.recruiter_relationship.clone())
+            .bind(actor.user_id.map(|u| u.0))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            Self::write_tags(&mut tx, id, new).await?;
+            for (i, v) in new.victims.iter().enumerate() {
+                let child = v.is_child(new.exploitation_from, new.reported_on);
+                self.write_victim(&mut tx, id, i as i64, None, v, child)
+                    .await?;
+            }
+        }
+        let ev = Event {
+            action: "case.import",
+            record_type: "case",
+            record_id: String::new(),
+            detail: format!("count={}", batch.len()),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(batch.len())
+    }
+
+    /// Village codes inside a region (for the synthetic data generator).
+    pub async fn village_codes(&self, within: &RegionCode) -> Result<Vec<String>> {
+        let (lo, hi) = within.subtree_bounds();
+        Ok(sqlx::query_scalar(
+            "SELECT code FROM regions WHERE code >= $1 AND code < $2 AND level = 4 ORDER BY code",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Number of cases in the database (for the generator's report).
+    pub async fn count_cases(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+            .fetch_one(self.pool())
+            .await?)
+    }
+}
