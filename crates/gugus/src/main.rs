@@ -1,6 +1,7 @@
 //! `gugus`: the one binary. Serves the web application, loads demo data, migrates,
 //! manages accounts from the command line and verifies the audit chain.
 
+mod bench;
 mod config;
 mod demo;
 mod generate;
@@ -77,6 +78,9 @@ enum Command {
     Audit(AuditCmd),
     /// Check the configuration and the database connection.
     Check,
+    /// Benchmarks on an existing database (see docs/BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCmd),
     /// Fill the database with synthetic cases (for benchmarks; never on a real database).
     Generate {
         /// How many cases.
@@ -123,6 +127,17 @@ enum UserCmd {
     },
     /// List all accounts.
     List,
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Time single case inserts (3 victims each) and the filtered case list, in-process.
+    Cases {
+        #[arg(long, default_value_t = 200)]
+        inserts: usize,
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -187,6 +202,16 @@ async fn run(cli: Cli) -> Result<()> {
                 Some(l) => serve(store, secret, &args, l).await,
                 None => Ok(()),
             }
+        }
+        Command::Bench(BenchCmd::Cases { inserts, queries }) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let store = open(&url)
+                .await?
+                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            bench::cases(&store, inserts, queries).await
         }
         Command::Generate { cases, seed } => {
             let url = cli

@@ -1,0 +1,88 @@
+//! `gugus bench cases`: in-process timings on an existing (generated) database: single
+//! case inserts with three victims, and the case list with a region + period filter.
+//! Prints medians and 99th percentiles; the HTTP side is measured with wrk (see
+//! docs/BENCHMARKS.md).
+
+use anyhow::{Context, Result};
+use domain::case::{NewCase, format_day};
+use domain::{Actor, RegionCode, Role, Scope};
+use std::time::Instant;
+use store::{CaseFilter, Store};
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub async fn cases(store: &Store, inserts: usize, queries: usize) -> Result<()> {
+    let before = store.count_cases().await?;
+    let region = RegionCode::parse("53.04").context("region")?;
+    let unit = store
+        .unit_id_by_name("GT PP-TPPO Kabupaten Belu")
+        .await?
+        .context("run `gugus generate` first: no unit for Kab. Belu")?;
+    let actor = Actor {
+        user_id: None,
+        username: "bench".into(),
+        unit_id: unit,
+        role: Role::DataOfficer,
+        scope: Scope::Region(region.clone()),
+        origin: Some("bench".into()),
+    };
+    let places = crate::generate::Places::load(store).await?;
+    let today = store::now_ms() / 86_400_000;
+    let mut rng = crate::generate::Rng::new(99);
+    let mut times = Vec::new();
+    for _ in 0..inserts {
+        let (mut input, _) = crate::generate::case(&mut rng, &places, today, Some("53"));
+        while input.victims.len() < 3 {
+            let extra = input.victims[0].clone();
+            input.victims.push(extra);
+        }
+        input.victims.truncate(3);
+        let new = NewCase::parse(&input, today).map_err(crate::config::describe_invalid)?;
+        let t = Instant::now();
+        store
+            .create_case(&actor, &new)
+            .await
+            .map_err(crate::config::describe_store)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "insert one case with 3 victims ({inserts} runs, {before} cases present): median {:.2} ms, p99 {:.2} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    let reader = Actor {
+        role: Role::Verifier,
+        scope: Scope::Region(RegionCode::parse("53").context("region")?),
+        ..actor.clone()
+    };
+    let filter = CaseFilter {
+        region: RegionCode::parse("53.04").ok(),
+        from: Some(today - 365),
+        to: Some(today),
+        per_page: 50,
+        ..Default::default()
+    };
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for _ in 0..queries {
+        let t = Instant::now();
+        rows = store.list_cases(&reader, &filter).await?.rows.len();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "list cases, region 53.04 + reported {}..{}, 50 per page ({queries} runs, {rows} rows): median {:.2} ms, p99 {:.2} ms",
+        format_day(today - 365),
+        format_day(today),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    Ok(())
+}
