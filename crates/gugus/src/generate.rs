@@ -209,17 +209,21 @@ const CHANNELS: &[(&str, u32)] = &[
     ("media", 3),
 ];
 const STATUS: &[(&str, u32)] = &[("confirmed", 60), ("possible", 35), ("not_trafficking", 5)];
-const MEANS: &[&str] = &[
-    "false_promises",
-    "withholds_documents",
-    "debt_bondage",
-    "takes_earnings",
-    "physical_abuse",
-    "psychological_abuse",
-    "restricts_financial_access",
-    "excessive_hours",
-    "physical_threats",
-    "threatens_family",
+/// Means of control with the phrase the chronology uses for them.
+const MEANS: &[(&str, &str)] = &[
+    ("false_promises", "janji palsu soal gaji dan pekerjaan"),
+    ("withholds_documents", "paspor dan dokumen ditahan"),
+    ("debt_bondage", "jeratan utang biaya keberangkatan"),
+    ("takes_earnings", "gaji diambil perekrut"),
+    ("physical_abuse", "kekerasan fisik"),
+    ("psychological_abuse", "tekanan dan ancaman psikis"),
+    (
+        "restricts_financial_access",
+        "tidak boleh memegang uang sendiri",
+    ),
+    ("excessive_hours", "jam kerja berlebihan tanpa libur"),
+    ("physical_threats", "ancaman kekerasan"),
+    ("threatens_family", "ancaman terhadap keluarga di kampung"),
 ];
 const RECRUITMENT: &[(&str, u32)] = &[
     ("sponsor", 35),
@@ -379,11 +383,10 @@ pub fn case(
             ..Default::default()
         });
     }
-    let means: Vec<String> = (0..1 + rng.below(3))
-        .map(|_| (*rng.pick(MEANS)).to_owned())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let picked: std::collections::BTreeMap<&str, &str> =
+        (0..1 + rng.below(3)).map(|_| *rng.pick(MEANS)).collect();
+    let means: Vec<String> = picked.keys().map(|c| (*c).to_owned()).collect();
+    let phrases: Vec<&str> = picked.values().copied().collect();
     let status = *rng.weighted(STATUS);
     let sector = SECTOR_FOR
         .iter()
@@ -393,7 +396,7 @@ pub fn case(
     let chronology = format!(
         "Korban direkrut dengan janji bekerja di {} dan diberangkatkan tanpa dokumen yang sah. Di tempat tujuan korban mengalami {}.",
         rng.pick(DESTINATIONS),
-        means.join(", ").replace('_', " ")
+        phrases.join(", ")
     );
     let input = CaseInput {
         channel: (*rng.weighted(CHANNELS)).into(),

@@ -446,6 +446,21 @@ struct CasePage {
     can_edit: bool,
 }
 
+impl CasePage {
+    /// The case's dated events in order (services, referrals and the legal track will join).
+    fn timeline(&self) -> Vec<(i64, &'static str)> {
+        let mut t = vec![(self.c.reported_on, "case.reported_on")];
+        if let Some(d) = self.c.exploitation_from {
+            t.push((d, "case.exploitation_from"));
+        }
+        if let Some(d) = self.c.rescued_on {
+            t.push((d, "case.rescued_on"));
+        }
+        t.sort();
+        t
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct OkQuery {
