@@ -74,6 +74,13 @@ pub fn load_secret(explicit: Option<&Path>, db_url: &str) -> Result<Vec<u8>> {
     parse_key(&text, &path)
 }
 
+/// Reads an existing key file (never creates one).
+pub fn read_key_file(path: &Path) -> Result<Vec<u8>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read secret key file {}", path.display()))?;
+    parse_key(&text, path)
+}
+
 /// `gugus check`: the key must be readable and valid, but is never created.
 pub fn check_secret(explicit: Option<&Path>, db_url: &str) -> Result<()> {
     store::Backend::from_url(db_url)?;
@@ -85,7 +92,7 @@ pub fn check_secret(explicit: Option<&Path>, db_url: &str) -> Result<()> {
     parse_key(&text, &path).map(|_| ())
 }
 
-fn create_key_file(path: &Path) -> Result<()> {
+pub fn create_key_file(path: &Path) -> Result<()> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| anyhow!("random source failed: {e}"))?;
     let text = format!("{}\n", hex::encode(key));

@@ -48,6 +48,10 @@ struct ServeArgs {
     /// Hours after login after which a session ends regardless of activity.
     #[arg(long, env = "GUGUS_SESSION_MAX_HOURS", default_value_t = 12)]
     session_max_hours: i64,
+    /// During a key rotation: the previous secret key file, so rows not yet re-encrypted
+    /// stay readable.
+    #[arg(long, env = "GUGUS_PREVIOUS_SECRET_KEY_FILE")]
+    previous_secret_key_file: Option<std::path::PathBuf>,
     /// Login attempts allowed per client address per minute (on top of per-account lockout).
     #[arg(long, env = "GUGUS_LOGINS_PER_MINUTE", default_value_t = 30)]
     logins_per_minute: u32,
@@ -78,6 +82,9 @@ enum Command {
     Audit(AuditCmd),
     /// Check the configuration and the database connection.
     Check,
+    /// Encryption keys for identifying fields.
+    #[command(subcommand)]
+    Keys(KeysCmd),
     /// Benchmarks on an existing database (see docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -127,6 +134,25 @@ enum UserCmd {
     },
     /// List all accounts.
     List,
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Write a new random secret key file (mode 0600); refuses to overwrite.
+    New {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Re-encrypt every identifying field under the current key (GUGUS_SECRET_KEY_FILE),
+    /// reading what is still under the previous one. Safe to interrupt and run again.
+    Rotate {
+        /// The key the data is encrypted with now.
+        #[arg(long, env = "GUGUS_PREVIOUS_SECRET_KEY_FILE")]
+        previous_key_file: std::path::PathBuf,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -202,6 +228,38 @@ async fn run(cli: Cli) -> Result<()> {
                 Some(l) => serve(store, secret, &args, l).await,
                 None => Ok(()),
             }
+        }
+        Command::Keys(KeysCmd::New { out }) => {
+            config::create_key_file(&out)?;
+            println!("wrote a new secret key to {}", out.display());
+            Ok(())
+        }
+        Command::Keys(KeysCmd::Rotate {
+            previous_key_file,
+            batch,
+        }) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let key = cli
+                .secret_key_file
+                .as_deref()
+                .context("name the new key with --secret-key-file or GUGUS_SECRET_KEY_FILE")?;
+            let current = config::read_key_file(key)?;
+            let previous = config::read_key_file(&previous_key_file)?;
+            if current == previous {
+                bail!("the new and the previous key are the same file contents");
+            }
+            let keyring = store::crypto::Keyring::new(&current, Some(&previous))?;
+            let store = open(&url).await?.with_keyring(keyring);
+            let stats = store
+                .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
+                .await?;
+            println!(
+                "re-encrypted {} victims and {} case chronologies under the new key",
+                stats.victims, stats.cases
+            );
+            Ok(())
         }
         Command::Bench(BenchCmd::Cases { inserts, queries }) => {
             let url = cli
@@ -318,7 +376,12 @@ async fn serve(
         absolute_ms: args.session_max_hours.max(1) * 3_600_000,
         ..Default::default()
     };
-    let keyring = store::crypto::Keyring::new(&secret, None)?;
+    let previous = args
+        .previous_secret_key_file
+        .as_deref()
+        .map(config::read_key_file)
+        .transpose()?;
+    let keyring = store::crypto::Keyring::new(&secret, previous.as_deref())?;
     let store = store.with_policy(policy).with_keyring(keyring);
     let config = web::WebConfig {
         secret,

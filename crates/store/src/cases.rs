@@ -149,6 +149,34 @@ pub(crate) fn name_tokens(name: &str) -> Vec<String> {
     t
 }
 
+/// Replaces a victim's name tokens (keyed hashes of the words of name and alias).
+pub(crate) async fn write_name_tokens(
+    conn: &mut AnyConnection,
+    k: &Keyring,
+    victim: i64,
+    name: &str,
+    alias: Option<&str>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM victim_name_tokens WHERE victim_id = $1")
+        .bind(victim)
+        .execute(&mut *conn)
+        .await?;
+    let mut tokens = name_tokens(name);
+    if let Some(a) = alias {
+        tokens.extend(name_tokens(a));
+    }
+    tokens.sort();
+    tokens.dedup();
+    for t in tokens {
+        sqlx::query("INSERT INTO victim_name_tokens (token, victim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(k.blind_index("name", &t))
+            .bind(victim)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     pub fn keyring(&self) -> Result<&Keyring> {
         self.keyring
@@ -309,23 +337,14 @@ impl Store {
             None => q,
         };
         let id: i64 = q.fetch_one(&mut *conn).await?.try_get("id")?;
-        sqlx::query("DELETE FROM victim_name_tokens WHERE victim_id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        let mut tokens = name_tokens(v.name.expose());
-        if let Some(a) = &v.alias {
-            tokens.extend(name_tokens(a.expose()));
-        }
-        tokens.sort();
-        tokens.dedup();
-        for t in tokens {
-            sqlx::query("INSERT INTO victim_name_tokens (token, victim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(k.blind_index("name", &t))
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-        }
+        write_name_tokens(
+            conn,
+            k,
+            id,
+            v.name.expose(),
+            v.alias.as_ref().map(|a| a.expose().as_str()),
+        )
+        .await?;
         Ok(id)
     }
 

@@ -11,6 +11,7 @@ mod db;
 mod error;
 mod picklists;
 mod regions;
+mod rotate;
 mod settings;
 mod sql;
 mod tokens;
@@ -24,6 +25,7 @@ pub use db::Backend;
 pub use error::StoreError;
 pub use picklists::{PicklistItem, Picklists};
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
+pub use rotate::RotateStats;
 
 #[cfg(feature = "testing")]
 pub mod testing;

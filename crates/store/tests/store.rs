@@ -919,4 +919,104 @@ mod cases {
             before
         );
     }
+
+    #[tokio::test]
+    async fn key_rotation_round_trip() {
+        let (db, store, officer, _viewer, _outsider) = setup().await;
+        let mut ids = Vec::new();
+        for name in ["Yuliana Tefa", "Maria Bere", "Agustina Seran"] {
+            let nik = match name {
+                "Yuliana Tefa" => "5304015708990001",
+                "Maria Bere" => "5304014101010002",
+                _ => "",
+            };
+            ids.push(
+                store
+                    .create_case(
+                        &officer,
+                        &NewCase::parse(&input(name, nik), today()).unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .0,
+            );
+        }
+        let new_secret = [7u8; 32];
+        let rotating = Store::connect(&db.url).await.unwrap().with_keyring(
+            store::crypto::Keyring::new(&new_secret, Some(&store::testing::TEST_SECRET)).unwrap(),
+        );
+        // While rotating, both old and new rows read fine.
+        assert_eq!(
+            rotating.case(&officer, ids[0]).await.unwrap().victims[0]
+                .name
+                .as_deref(),
+            Some("Yuliana Tefa")
+        );
+        let stats = rotating.rotate_keys(&system(), 2).await.unwrap();
+        assert_eq!((stats.victims, stats.cases), (3, 3));
+        assert_eq!(
+            rotating.rotate_keys(&system(), 2).await.unwrap().victims,
+            0,
+            "a second run has nothing left to do"
+        );
+        // Afterwards the new key alone reads everything and finds by NIK and name…
+        let after = Store::connect(&db.url)
+            .await
+            .unwrap()
+            .with_keyring(store::crypto::Keyring::new(&new_secret, None).unwrap());
+        for (id, name) in ids
+            .iter()
+            .zip(["Yuliana Tefa", "Maria Bere", "Agustina Seran"])
+        {
+            let v = after.case(&officer, *id).await.unwrap();
+            assert_eq!(v.victims[0].name.as_deref(), Some(name));
+            assert!(v.chronology.unwrap().starts_with(name));
+        }
+        let by = |q: &str| CaseFilter {
+            q: q.into(),
+            per_page: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            after
+                .list_cases(&officer, &by("5304014101010002"))
+                .await
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
+        assert_eq!(
+            after
+                .list_cases(&officer, &by("agustina"))
+                .await
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
+        // …and the old key no longer reads anything.
+        assert!(store.case(&officer, ids[0]).await.is_err());
+        assert!(
+            store
+                .list_cases(&officer, &by("5304014101010002"))
+                .await
+                .unwrap()
+                .rows
+                .is_empty()
+        );
+        let log = after
+            .audit_list(
+                &system(),
+                &store::AuditFilter {
+                    action: Some("keys.rotate".into()),
+                    limit: 5,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(log[0].detail, "victims=0 cases=0");
+        assert_eq!(log[1].detail, "victims=3 cases=3");
+    }
 }
