@@ -70,6 +70,10 @@ pub struct CaseView {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub identities_visible: bool,
+    /// The viewer may reveal identities by breaking the glass (with a reason).
+    pub can_break_glass: bool,
+    /// Break-the-glass accesses, shown to the owning unit.
+    pub grants: Vec<Grant>,
     pub victims: Vec<VictimView>,
 }
 
@@ -440,6 +444,18 @@ impl Store {
         let scope = self.case_scope(id).await?;
         decide(actor, Action::ViewCase, &scope)?;
         decide(actor, Action::EditCase, &scope)?;
+        // Editing rewrites identities, so the editor must be able to see them.
+        let owner: i64 = sqlx::query_scalar("SELECT unit_id FROM cases WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(self.pool())
+            .await?;
+        if self
+            .identity_access(actor, id, UnitId(owner), &scope)
+            .await?
+            != IdentityAccess::Granted
+        {
+            return Err(StoreError::Forbidden);
+        }
         let p = self.picklists().await?;
         self.check_references(new, &p).await?;
         let k = self.keyring()?;
@@ -519,13 +535,15 @@ impl Store {
     pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
         let scope = self.case_scope(id).await?;
         decide(actor, Action::ViewCase, &scope)?;
-        let identities = decide(actor, Action::ViewIdentity, &scope).is_ok();
         let r = sqlx::query(
             "SELECT c.*, n.name AS unit_name FROM cases c JOIN units n ON n.id = c.unit_id WHERE c.id = $1",
         )
         .bind(id.0)
         .fetch_one(self.pool())
         .await?;
+        let owner = UnitId(r.try_get("unit_id")?);
+        let access = self.identity_access(actor, id, owner, &scope).await?;
+        let identities = access == IdentityAccess::Granted;
         let tags =
             sqlx::query("SELECT list, code FROM case_tags WHERE case_id = $1 ORDER BY list, code")
                 .bind(id.0)
@@ -606,6 +624,12 @@ impl Store {
             created_at_ms: r.try_get("created_at")?,
             updated_at_ms: r.try_get("updated_at")?,
             identities_visible: identities,
+            can_break_glass: access == IdentityAccess::BreakGlass,
+            grants: if actor.unit_id == owner {
+                self.grants(id).await?
+            } else {
+                Vec::new()
+            },
             victims,
         };
         let (action, detail) = if identities {
@@ -924,5 +948,135 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases")
             .fetch_one(self.pool())
             .await?)
+    }
+}
+
+/// How a viewer stands towards a case's identities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityAccess {
+    /// The role never sees identities.
+    Never,
+    /// Outside the owning unit: possible by breaking the glass.
+    BreakGlass,
+    Granted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    pub username: String,
+    pub unit_name: String,
+    pub reason: String,
+    pub granted_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// How long a break-the-glass access lasts.
+pub const GRANT_HOURS: i64 = 8;
+
+impl Store {
+    /// Identities belong to the unit that registered the case. Others whose role sees
+    /// identities, within scope, must break the glass (a written reason, audited, shown to
+    /// the owning unit), which opens them for a few hours.
+    pub(crate) async fn identity_access(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        owner: UnitId,
+        scope: &Scope,
+    ) -> Result<IdentityAccess> {
+        if decide(actor, Action::ViewIdentity, scope).is_err() {
+            return Ok(IdentityAccess::Never);
+        }
+        if actor.unit_id == owner {
+            return Ok(IdentityAccess::Granted);
+        }
+        let Some(user) = actor.user_id else {
+            return Ok(IdentityAccess::BreakGlass);
+        };
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identity_grants WHERE case_id = $1 AND user_id = $2 AND expires_at > $3")
+            .bind(id.0)
+            .bind(user.0)
+            .bind(crate::now_ms())
+            .fetch_one(self.pool())
+            .await?;
+        Ok(if n > 0 {
+            IdentityAccess::Granted
+        } else {
+            IdentityAccess::BreakGlass
+        })
+    }
+
+    async fn grants(&self, id: CaseId) -> Result<Vec<Grant>> {
+        let rows = sqlx::query(
+            "SELECT username, unit_name, reason, granted_at, expires_at FROM identity_grants WHERE case_id = $1 ORDER BY id DESC",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Grant {
+                    username: r.try_get("username")?,
+                    unit_name: r.try_get("unit_name")?,
+                    reason: r.try_get("reason")?,
+                    granted_at_ms: r.try_get("granted_at")?,
+                    expires_at_ms: r.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Breaks the glass: opens the case's identities to the actor for [`GRANT_HOURS`].
+    pub async fn break_glass(&self, actor: &Actor, id: CaseId, reason: &str) -> Result<()> {
+        let scope = self.case_scope(id).await?;
+        decide(actor, Action::ViewCase, &scope)?;
+        let owner: i64 = sqlx::query_scalar("SELECT unit_id FROM cases WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(self.pool())
+            .await?;
+        match self
+            .identity_access(actor, id, UnitId(owner), &scope)
+            .await?
+        {
+            IdentityAccess::Never => return Err(StoreError::Forbidden),
+            IdentityAccess::Granted => return Ok(()),
+            IdentityAccess::BreakGlass => {}
+        }
+        let user = actor.user_id.ok_or(StoreError::Forbidden)?;
+        let reason = reason.trim();
+        if reason.chars().count() < 15 {
+            return Err(Invalid::one("reason", "err.reason_short").into());
+        }
+        if reason.chars().count() > 1000 {
+            return Err(Invalid::one("reason", "err.too_long").into());
+        }
+        let unit_name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
+            .bind(actor.unit_id.0)
+            .fetch_one(self.pool())
+            .await?;
+        let now = crate::now_ms();
+        let mut tx = self.begin_write().await?;
+        let grant: i64 = sqlx::query_scalar(
+            "INSERT INTO identity_grants (case_id, user_id, username, unit_name, reason, granted_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(user.0)
+        .bind(actor.username.clone())
+        .bind(unit_name)
+        .bind(reason.to_owned())
+        .bind(now)
+        .bind(now + GRANT_HOURS * 3_600_000)
+        .fetch_one(&mut *tx)
+        .await?;
+        let ev = Event {
+            action: "case.break_glass",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("grant={grant} hours={GRANT_HOURS}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

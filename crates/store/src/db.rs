@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_cases.sql"),
         postgres: include_str!("../migrations/postgres/0002_cases.sql"),
     },
+    Migration {
+        version: 3,
+        name: "identity_grants",
+        sqlite: include_str!("../migrations/sqlite/0003_identity_grants.sql"),
+        postgres: include_str!("../migrations/postgres/0003_identity_grants.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -20,7 +20,10 @@ mod users;
 
 pub use audit::{AuditFilter, AuditRow, VerifyReport};
 pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
-pub use cases::{CaseEvent, CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, VictimView};
+pub use cases::{
+    CaseEvent, CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, Grant, IdentityAccess,
+    VictimView,
+};
 pub use db::Backend;
 pub use error::StoreError;
 pub use picklists::{PicklistItem, Picklists};

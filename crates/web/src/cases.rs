@@ -22,6 +22,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/cases/new", &["GET"], get(new_form))
         .add("/cases/{id}", &["GET", "POST"], get(show).post(update))
         .add("/cases/{id}/edit", &["GET"], get(edit_form))
+        .add(
+            "/cases/{id}/break-glass",
+            &["POST"],
+            axum::routing::post(break_glass),
+        )
 }
 
 /// A picklist in the page's language: (code, label).
@@ -444,6 +449,8 @@ struct CasePage {
     opts: CaseOptions,
     history: Vec<store::CaseEvent>,
     can_edit: bool,
+    errs: Errors,
+    reason: String,
 }
 
 impl CasePage {
@@ -486,6 +493,8 @@ async fn show(
         opts,
         history,
         can_edit,
+        errs: Errors::default(),
+        reason: String::new(),
     })
 }
 
@@ -589,5 +598,43 @@ mod tests {
             ["A B", "C D"]
         );
         assert_eq!((version, add), (3, false));
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GlassForm {
+    reason: String,
+}
+
+/// Reveals identities to a user outside the owning unit, for a few hours, with a reason.
+async fn break_glass(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<GlassForm>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    match state.store.break_glass(user.actor(), id, &f.reason).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?ok=glass_broken")).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let c = state.store.case(user.actor(), id).await?;
+            let history = state.store.case_history(user.actor(), id).await?;
+            let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
+            let mut page = Page::from_ctx(&user.ctx, "");
+            page.title = c.code.clone();
+            let errs = Errors::new(user.ctx.locale, &e.0);
+            let tpl = CasePage {
+                page,
+                c,
+                opts,
+                history,
+                can_edit: false,
+                errs,
+                reason: f.reason,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&tpl)?).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -325,3 +325,58 @@ async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
             .any(|i| i["list"] == "means_of_control" && i["htcds"] == "DebtBondage")
     );
 }
+
+#[tokio::test]
+async fn breaking_the_glass_is_explained_audited_and_shown_to_the_owning_unit() {
+    let app = TestApp::spawn().await;
+    let owner = app.login("data-officer.kupang").await;
+    owner.get("/cases/new").await;
+    let r = owner
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    // The province's data officer is in scope but outside the owning unit: masked, with the option.
+    let province = app.login("data-officer.ntt").await;
+    let page = province.get(&path).await;
+    assert!(!page.body.contains("Yohana") && page.body.contains("Buka identitas"));
+    assert_eq!(
+        province.get(&format!("{path}/edit")).await.status,
+        403,
+        "no editing without identities"
+    );
+    let r = province
+        .post_form(&format!("{path}/break-glass"), &[("reason", "cek")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("minimal 15 karakter") && r.body.contains(">cek</textarea>"));
+    let reason = "Verifikasi data ganda dengan laporan Polda NTT";
+    let r = province
+        .post_form(&format!("{path}/break-glass"), &[("reason", reason)])
+        .await;
+    assert_eq!(r.status, 303);
+    let page = province.get(&r.location()).await;
+    assert!(page.body.contains("Yohana Benu") && page.body.contains("selama 8 jam"));
+    // Viewers cannot break the glass at all.
+    let viewer = app.login("viewer.kupang").await;
+    assert!(!viewer.get(&path).await.body.contains("Buka identitas"));
+    assert_eq!(
+        viewer
+            .post_form(&format!("{path}/break-glass"), &[("reason", reason)])
+            .await
+            .status,
+        403
+    );
+    // The owning unit sees who opened the identities and why; the audit trail has it.
+    let seen = owner.get(&path).await.body;
+    assert!(seen.contains("data-officer.ntt") && seen.contains(reason));
+    let admin = app.login("admin.nasional").await;
+    let audit = admin.get("/audit?action=case.break_glass").await.body;
+    assert!(audit.contains("data-officer.ntt") && audit.contains("hours=8"));
+    assert!(
+        !audit.contains(reason),
+        "the reason stays with the case, not in the log"
+    );
+}

@@ -79,6 +79,12 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
     ("GET", "/cases/{id}", Scoped, "/cases/{ntt_case}"),
     ("POST", "/cases/{id}", Scoped, "/cases/{ntt_case}"),
     ("GET", "/cases/{id}/edit", Scoped, "/cases/{ntt_case}/edit"),
+    (
+        "POST",
+        "/cases/{id}/break-glass",
+        Scoped,
+        "/cases/{ntt_case}/break-glass",
+    ),
     ("GET", "/audit", Admin, "/audit"),
     ("GET", "/account", User, "/account"),
     ("POST", "/account/password", User, "/account/password"),
