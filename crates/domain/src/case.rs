@@ -423,3 +423,252 @@ mod tests {
         );
     }
 }
+
+/// A place and period on the victim's route, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct RouteEventInput {
+    /// recruitment, departure, transit, exploitation, detection, return
+    pub kind: String,
+    /// An Indonesian region code (village, district, regency or province)…
+    pub region_code: String,
+    /// …or a country abroad (ISO 3166 alpha-3) with a city.
+    pub country: String,
+    pub city: String,
+    pub date_from: String,
+    pub date_to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRouteEvent {
+    pub kind: String,
+    pub region: Option<RegionCode>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub date_from: Option<Day>,
+    pub date_to: Option<Day>,
+}
+
+impl NewRouteEvent {
+    pub fn parse(i: &RouteEventInput, today: Day) -> Result<NewRouteEvent, Invalid> {
+        let mut errs = Invalid::default();
+        if i.kind.trim().is_empty() {
+            errs.push("kind", "err.required");
+        }
+        let region = match opt(&i.region_code) {
+            None => None,
+            Some(s) => {
+                let r = RegionCode::parse(&s).ok();
+                if r.is_none() {
+                    errs.push("region_code", "err.region_code");
+                }
+                r
+            }
+        };
+        let country = opt(&i.country).map(|c| c.to_uppercase());
+        if country
+            .as_ref()
+            .is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            errs.push("country", "err.country");
+        }
+        match (opt(&i.region_code).is_some(), country.is_some()) {
+            (false, false) => errs.push("region_code", "err.place_required"),
+            (true, true) => errs.push("country", "err.place_one"),
+            _ => {}
+        }
+        let city = opt(&i.city);
+        if city.as_ref().is_some_and(|c| c.chars().count() > 100) {
+            errs.push("city", "err.too_long");
+        }
+        let date_from = opt_day(&mut errs, "date_from", &i.date_from);
+        let date_to = opt_day(&mut errs, "date_to", &i.date_to);
+        for (f, d) in [("date_from", date_from), ("date_to", date_to)] {
+            if d.is_some_and(|d| d > today) {
+                errs.push(f, "err.date_future");
+            }
+        }
+        if let (Some(a), Some(b)) = (date_from, date_to)
+            && b < a
+        {
+            errs.push("date_to", "err.period");
+        }
+        errs.into_result(NewRouteEvent {
+            kind: i.kind.trim().to_owned(),
+            region,
+            country,
+            city,
+            date_from,
+            date_to,
+        })
+    }
+}
+
+/// The legal track's fixed facts, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct LegalInput {
+    pub police_report_no: String,
+    pub police_unit: String,
+    /// Articles of UU 21/2007 charged, e.g. "2, 4, 10".
+    pub articles: String,
+    pub sentence_months: String,
+    /// Restitution ordered by the court, in rupiah ("12.500.000" or "12500000").
+    pub restitution_ordered: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewLegal {
+    pub police_report_no: Option<String>,
+    pub police_unit: Option<String>,
+    pub articles: Vec<u32>,
+    pub sentence_months: Option<i64>,
+    pub restitution_ordered: Option<i64>,
+}
+
+/// Parses a rupiah amount written with or without thousands dots ("Rp 12.500.000").
+pub fn parse_rupiah(s: &str) -> Option<i64> {
+    let t = s
+        .trim()
+        .trim_start_matches("Rp")
+        .trim_start_matches("rp")
+        .trim();
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ' ')
+    {
+        return None;
+    }
+    t.replace(['.', ' '], "").parse().ok()
+}
+
+impl NewLegal {
+    pub fn parse(i: &LegalInput) -> Result<NewLegal, Invalid> {
+        let mut errs = Invalid::default();
+        let police_report_no = opt(&i.police_report_no);
+        if police_report_no
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 100)
+        {
+            errs.push("police_report_no", "err.too_long");
+        }
+        let police_unit = opt(&i.police_unit);
+        let mut articles = Vec::new();
+        for a in i
+            .articles
+            .split([',', ' ', ';'])
+            .filter(|a| !a.trim().is_empty())
+        {
+            match a.trim().parse::<u32>() {
+                Ok(n) if (1..=67).contains(&n) => articles.push(n),
+                _ => {
+                    errs.push("articles", "err.articles");
+                    break;
+                }
+            }
+        }
+        articles.sort_unstable();
+        articles.dedup();
+        let sentence_months = match opt(&i.sentence_months) {
+            None => None,
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if (0..=1200).contains(&n) => Some(n),
+                _ => {
+                    errs.push("sentence_months", "err.months");
+                    None
+                }
+            },
+        };
+        let restitution_ordered = match opt(&i.restitution_ordered) {
+            None => None,
+            Some(s) => {
+                let v = parse_rupiah(&s);
+                if v.is_none() {
+                    errs.push("restitution_ordered", "err.rupiah");
+                }
+                v
+            }
+        };
+        errs.into_result(NewLegal {
+            police_report_no,
+            police_unit,
+            articles,
+            sentence_months,
+            restitution_ordered,
+        })
+    }
+}
+
+#[cfg(test)]
+mod route_legal_tests {
+    use super::*;
+
+    #[test]
+    fn a_place_is_a_region_or_a_country_not_both() {
+        let today = parse_day("2026-11-28").unwrap();
+        let ok = RouteEventInput {
+            kind: "exploitation".into(),
+            country: "mys".into(),
+            city: "Tawau".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            NewRouteEvent::parse(&ok, today).unwrap().country.as_deref(),
+            Some("MYS")
+        );
+        let none = RouteEventInput {
+            kind: "transit".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            NewRouteEvent::parse(&none, today).unwrap_err().0[0].key,
+            "err.place_required"
+        );
+        let both = RouteEventInput {
+            kind: "transit".into(),
+            region_code: "21.71".into(),
+            country: "MYS".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            NewRouteEvent::parse(&both, today).unwrap_err().0[0].key,
+            "err.place_one"
+        );
+        let period = RouteEventInput {
+            kind: "transit".into(),
+            region_code: "21.71".into(),
+            date_from: "2026-02-01".into(),
+            date_to: "2026-01-01".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            NewRouteEvent::parse(&period, today).unwrap_err().0[0].field,
+            "date_to"
+        );
+    }
+
+    #[test]
+    fn legal_facts() {
+        let l = NewLegal::parse(&LegalInput {
+            articles: "10, 2 4,2".into(),
+            restitution_ordered: "Rp 12.500.000".into(),
+            sentence_months: "48".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (l.articles, l.restitution_ordered, l.sentence_months),
+            (vec![2, 4, 10], Some(12_500_000), Some(48))
+        );
+        let e = NewLegal::parse(&LegalInput {
+            articles: "2, 99".into(),
+            restitution_ordered: "dua juta".into(),
+            sentence_months: "-1".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        let f: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(f, ["articles", "sentence_months", "restitution_ordered"]);
+    }
+}

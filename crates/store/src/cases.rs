@@ -74,6 +74,8 @@ pub struct CaseView {
     pub can_break_glass: bool,
     /// Break-the-glass accesses, shown to the owning unit.
     pub grants: Vec<Grant>,
+    pub route: Vec<crate::case_parts::RouteEventView>,
+    pub legal: crate::case_parts::LegalView,
     pub victims: Vec<VictimView>,
 }
 
@@ -630,6 +632,8 @@ impl Store {
             } else {
                 Vec::new()
             },
+            route: self.route_events(id).await?,
+            legal: self.legal(id).await?,
             victims,
         };
         let (action, detail) = if identities {

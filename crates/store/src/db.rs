@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_identity_grants.sql"),
         postgres: include_str!("../migrations/postgres/0003_identity_grants.sql"),
     },
+    Migration {
+        version: 4,
+        name: "route_legal",
+        sqlite: include_str!("../migrations/sqlite/0004_route_legal.sql"),
+        postgres: include_str!("../migrations/postgres/0004_route_legal.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

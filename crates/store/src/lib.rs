@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod case_parts;
 mod cases;
 pub mod crypto;
 mod db;
@@ -20,6 +21,7 @@ mod users;
 
 pub use audit::{AuditFilter, AuditRow, VerifyReport};
 pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
+pub use case_parts::{LegalView, RouteEventView, StageView};
 pub use cases::{
     CaseEvent, CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, Grant, IdentityAccess,
     VictimView,

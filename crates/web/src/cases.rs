@@ -12,7 +12,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::case::{CaseInput, NewCase, VictimInput, format_day, parse_day};
+use domain::case::{
+    CaseInput, LegalInput, NewCase, NewLegal, NewRouteEvent, RouteEventInput, VictimInput,
+    format_day, parse_day,
+};
 use domain::{Action, RegionCode};
 use serde::Deserialize;
 use store::{CaseFilter, CaseId, CaseRow, CaseSort, CaseView, Picklists, StoreError};
@@ -26,6 +29,31 @@ pub(crate) fn routes(r: Routes) -> Routes {
             "/cases/{id}/break-glass",
             &["POST"],
             axum::routing::post(break_glass),
+        )
+        .add(
+            "/cases/{id}/route",
+            &["POST"],
+            axum::routing::post(add_route),
+        )
+        .add(
+            "/cases/{id}/route/{event}/delete",
+            &["POST"],
+            axum::routing::post(delete_route),
+        )
+        .add(
+            "/cases/{id}/legal",
+            &["POST"],
+            axum::routing::post(set_legal),
+        )
+        .add(
+            "/cases/{id}/stages",
+            &["POST"],
+            axum::routing::post(add_stage),
+        )
+        .add(
+            "/cases/{id}/stages/{stage}/delete",
+            &["POST"],
+            axum::routing::post(delete_stage),
         )
 }
 
@@ -78,6 +106,9 @@ pub(crate) struct CaseOptions {
     pub education: Options,
     pub disability: Options,
     pub migrant_status: Options,
+    pub route_event: Options,
+    pub country: Options,
+    pub legal_stage: Options,
 }
 
 impl CaseOptions {
@@ -97,6 +128,9 @@ impl CaseOptions {
             education: o("education"),
             disability: o("disability"),
             migrant_status: o("migrant_status"),
+            route_event: o("route_event"),
+            country: o("country"),
+            legal_stage: o("legal_stage"),
         })
     }
 }
@@ -451,20 +485,117 @@ struct CasePage {
     can_edit: bool,
     errs: Errors,
     reason: String,
+    route_form: RouteEventInput,
+    legal_form: LegalInput,
+    stage_form: StageForm,
+}
+
+/// What the case page's smaller forms hold when they are shown again after a mistake.
+#[derive(Default)]
+struct Extras {
+    errs: Errors,
+    reason: String,
+    route: RouteEventInput,
+    legal: Option<LegalInput>,
+    stage: StageForm,
+    ok: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct StageForm {
+    stage: String,
+    happened: String,
+}
+
+pub(crate) fn fmt_rupiah(v: &i64) -> String {
+    let digits = v.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    format!("Rp {}{out}", if *v < 0 { "-" } else { "" })
+}
+
+fn legal_input(l: &store::LegalView) -> LegalInput {
+    LegalInput {
+        police_report_no: l.police_report_no.clone().unwrap_or_default(),
+        police_unit: l.police_unit.clone().unwrap_or_default(),
+        articles: l
+            .articles
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        sentence_months: l.sentence_months.map(|m| m.to_string()).unwrap_or_default(),
+        restitution_ordered: l
+            .restitution_ordered
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+async fn case_page(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    x: Extras,
+) -> Result<Html<String>, WebError> {
+    let c = state.store.case(user.actor(), id).await?;
+    let history = state.store.case_history(user.actor(), id).await?;
+    let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
+    let can_edit =
+        c.identities_visible && domain::decide(user.actor(), Action::EditCase, &c.scope()).is_ok();
+    let mut page = Page::from_ctx(&user.ctx, "").with_flash(x.ok.as_deref());
+    page.title = c.code.clone();
+    let legal_form = x.legal.unwrap_or_else(|| legal_input(&c.legal));
+    render(&CasePage {
+        page,
+        c,
+        opts,
+        history,
+        can_edit,
+        errs: x.errs,
+        reason: x.reason,
+        route_form: x.route,
+        legal_form,
+        stage_form: x.stage,
+    })
 }
 
 impl CasePage {
-    /// The case's dated events in order (services, referrals and the legal track will join).
-    fn timeline(&self) -> Vec<(i64, &'static str)> {
-        let mut t = vec![(self.c.reported_on, "case.reported_on")];
+    /// The case's dated events in order: report, exploitation, rescue, route, legal stages.
+    fn timeline(&self) -> Vec<(i64, String)> {
+        let t = |k: &str| self.page.t(k).to_owned();
+        let mut out = vec![(self.c.reported_on, t("case.reported_on"))];
         if let Some(d) = self.c.exploitation_from {
-            t.push((d, "case.exploitation_from"));
+            out.push((d, t("case.exploitation_from")));
         }
         if let Some(d) = self.c.rescued_on {
-            t.push((d, "case.rescued_on"));
+            out.push((d, t("case.rescued_on")));
         }
-        t.sort();
-        t
+        for e in &self.c.route {
+            if let Some(d) = e.date_from {
+                let place = e
+                    .region_name
+                    .clone()
+                    .or(e.city.clone())
+                    .or(e.country.clone())
+                    .unwrap_or_default();
+                out.push((
+                    d,
+                    format!("{}: {place}", self.opts.route_event.label(&e.kind)),
+                ));
+            }
+        }
+        for s in &self.c.legal.stages {
+            out.push((s.happened, self.opts.legal_stage.label(&s.stage).to_owned()));
+        }
+        out.sort();
+        out
     }
 }
 
@@ -481,21 +612,16 @@ async fn show(
     Query(q): Query<OkQuery>,
 ) -> Result<Html<String>, WebError> {
     let id = CaseId(parse_id(&id)?);
-    let c = state.store.case(user.actor(), id).await?;
-    let history = state.store.case_history(user.actor(), id).await?;
-    let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
-    let can_edit = domain::decide(user.actor(), Action::EditCase, &c.scope()).is_ok();
-    let mut page = Page::from_ctx(&user.ctx, "").with_flash(q.ok.as_deref());
-    page.title = c.code.clone();
-    render(&CasePage {
-        page,
-        c,
-        opts,
-        history,
-        can_edit,
-        errs: Errors::default(),
-        reason: String::new(),
-    })
+    case_page(
+        &state,
+        &user,
+        id,
+        Extras {
+            ok: q.ok,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 fn to_input(c: &CaseView) -> CaseInput {
@@ -618,23 +744,163 @@ async fn break_glass(
     match state.store.break_glass(user.actor(), id, &f.reason).await {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?ok=glass_broken")).into_response()),
         Err(StoreError::Invalid(e)) => {
-            let c = state.store.case(user.actor(), id).await?;
-            let history = state.store.case_history(user.actor(), id).await?;
-            let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
-            let mut page = Page::from_ctx(&user.ctx, "");
-            page.title = c.code.clone();
-            let errs = Errors::new(user.ctx.locale, &e.0);
-            let tpl = CasePage {
-                page,
-                c,
-                opts,
-                history,
-                can_edit: false,
-                errs,
+            let x = Extras {
+                errs: Errors::new(user.ctx.locale, &e.0),
                 reason: f.reason,
+                ..Default::default()
             };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&tpl)?).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                case_page(&state, &user, id, x).await?,
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// After a sub-form: back to the case page, or the page again with the form's errors.
+async fn after(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    result: Result<(), StoreError>,
+    x: Extras,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?ok=saved")).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let x = Extras {
+                errs: Errors::new(user.ctx.locale, &e.0),
+                ..x
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                case_page(state, user, id, x).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn add_route(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<RouteEventInput>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
+    let result = match NewRouteEvent::parse(&f, today()) {
+        Ok(e) => state
+            .store
+            .add_route_event(user.actor(), id, &e)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    after(
+        &state,
+        &user,
+        id,
+        result,
+        Extras {
+            route: f,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn delete_route(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, event)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    let result = state
+        .store
+        .delete_route_event(user.actor(), id, parse_id(&event)?)
+        .await;
+    after(&state, &user, id, result, Extras::default()).await
+}
+
+async fn set_legal(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<LegalInput>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
+    let result = match NewLegal::parse(&f) {
+        Ok(l) => state.store.set_legal(user.actor(), id, &l).await,
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    after(
+        &state,
+        &user,
+        id,
+        result,
+        Extras {
+            legal: Some(f),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn add_stage(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<StageForm>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
+    let result = state
+        .store
+        .add_legal_stage(
+            user.actor(),
+            id,
+            f.stage.trim(),
+            parse_day(&f.happened),
+            today(),
+        )
+        .await
+        .map(|_| ());
+    after(
+        &state,
+        &user,
+        id,
+        result,
+        Extras {
+            stage: f,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn delete_stage(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, stage)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    let result = state
+        .store
+        .delete_legal_stage(user.actor(), id, parse_id(&stage)?)
+        .await;
+    after(&state, &user, id, result, Extras::default()).await
 }

@@ -380,3 +380,152 @@ async fn breaking_the_glass_is_explained_audited_and_shown_to_the_owning_unit() 
         "the reason stays with the case, not in the log"
     );
 }
+
+#[tokio::test]
+async fn route_and_legal_track_are_recorded_on_the_case() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.kupang").await;
+    officer.get("/cases/new").await;
+    let r = officer
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    officer.get(&path).await;
+    // A place must be a region or a country, not both, not neither; the form keeps input.
+    let r = officer
+        .post_form(
+            &format!("{path}/route"),
+            &[
+                ("kind", "transit"),
+                ("region_code", "21.71"),
+                ("country", "MYS"),
+                ("city", "Tawau"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Pilih salah satu") && r.body.contains("value=\"Tawau\""));
+    let r = officer
+        .post_form(
+            &format!("{path}/route"),
+            &[
+                ("kind", "recruitment"),
+                ("region_code", "53.01.05.2003"),
+                ("date_from", "2025-05-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    officer.get(&path).await;
+    let r = officer
+        .post_form(
+            &format!("{path}/route"),
+            &[
+                ("kind", "exploitation"),
+                ("country", "MYS"),
+                ("city", "Tawau"),
+                ("date_from", "2025-06-01"),
+                ("date_to", "2026-02-20"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    // Legal facts and stages.
+    officer.get(&path).await;
+    let r = officer
+        .post_form(
+            &format!("{path}/legal"),
+            &[
+                ("police_report_no", "LP/B/123/II/2026/SPKT"),
+                ("articles", "2, 99"),
+                ("restitution_ordered", "dua juta"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("value=\"LP/B/123/II/2026/SPKT\"") && r.body.contains("1–67"));
+    let r = officer
+        .post_form(
+            &format!("{path}/legal"),
+            &[
+                ("police_report_no", "LP/B/123/II/2026/SPKT"),
+                ("police_unit", "Polres Kupang"),
+                ("articles", "4, 2"),
+                ("sentence_months", "60"),
+                ("restitution_ordered", "Rp 25.000.000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    officer.get(&path).await;
+    let r = officer
+        .post_form(
+            &format!("{path}/stages"),
+            &[("stage", "report"), ("happened", "2026-02-21")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    officer.get(&path).await;
+    let r = officer
+        .post_form(
+            &format!("{path}/stages"),
+            &[("stage", "p21"), ("happened", "2099-01-01")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let page = officer.get(&path).await.body;
+    for seen in [
+        "Perekrutan",
+        "Manulai I",
+        "Malaysia, Tawau",
+        "LP/B/123/II/2026/SPKT",
+        "Pasal 2, 4 UU 21/2007",
+        "Rp 25.000.000",
+        "Laporan polisi",
+    ] {
+        assert!(page.contains(seen), "case page should show {seen}");
+    }
+    // The timeline puts route and legal events in date order.
+    let t = &page[page.find("class=\"timeline\"").unwrap()..];
+    let (a, b, c) = (
+        t.find("2025-05-01").unwrap(),
+        t.find("2025-06-01").unwrap(),
+        t.find("2026-02-21").unwrap(),
+    );
+    assert!(a < b && b < c);
+    // A viewer sees the route and legal track (no identities there) but no forms.
+    let viewer = app.login("viewer.kupang").await;
+    let vp = viewer.get(&path).await.body;
+    assert!(vp.contains("Malaysia, Tawau") && !vp.contains("Tambah peristiwa rute"));
+    assert_eq!(
+        viewer
+            .post_form(
+                &format!("{path}/stages"),
+                &[("stage", "report"), ("happened", "2026-02-21")]
+            )
+            .await
+            .status,
+        403
+    );
+    // Deleting an event.
+    let del = page
+        .split(&format!("{path}/route/"))
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    officer.get(&path).await;
+    assert_eq!(
+        officer
+            .post_form(&format!("{path}/route/{del}/delete"), &[])
+            .await
+            .status,
+        303
+    );
+    assert!(!officer.get(&path).await.body.contains("Manulai I"));
+}

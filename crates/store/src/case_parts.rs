@@ -1,0 +1,273 @@
+//! The parts of a case recorded one entry at a time: route events (where and when) and the
+//! legal track (police report, articles, stages, sentence, restitution ordered).
+
+use crate::audit::{Event, append};
+use crate::cases::CaseId;
+use crate::{Result, Store, StoreError};
+use domain::case::{Day, NewLegal, NewRouteEvent};
+use domain::{Action, Actor, Invalid};
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteEventView {
+    pub id: i64,
+    pub kind: String,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub date_from: Option<Day>,
+    pub date_to: Option<Day>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct LegalView {
+    pub police_report_no: Option<String>,
+    pub police_unit: Option<String>,
+    pub articles: Vec<u32>,
+    pub sentence_months: Option<i64>,
+    pub restitution_ordered: Option<i64>,
+    pub stages: Vec<StageView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageView {
+    pub id: i64,
+    pub stage: String,
+    pub happened: Day,
+}
+
+impl Store {
+    pub(crate) async fn route_events(&self, id: CaseId) -> Result<Vec<RouteEventView>> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.kind, e.region_code, (SELECT r.name FROM regions r WHERE r.code = e.region_code) AS region_name, \
+             e.country, e.city, e.date_from, e.date_to FROM route_events e WHERE e.case_id = $1 ORDER BY e.date_from, e.id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RouteEventView {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    region_code: r.try_get("region_code")?,
+                    region_name: r.try_get("region_name")?,
+                    country: r.try_get("country")?,
+                    city: r.try_get("city")?,
+                    date_from: r.try_get("date_from")?,
+                    date_to: r.try_get("date_to")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn legal(&self, id: CaseId) -> Result<LegalView> {
+        let mut v = LegalView::default();
+        if let Some(r) = sqlx::query("SELECT * FROM legal_tracks WHERE case_id = $1")
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?
+        {
+            let articles: String = r.try_get("articles")?;
+            v.police_report_no = r.try_get("police_report_no")?;
+            v.police_unit = r.try_get("police_unit")?;
+            v.articles = articles.split(',').filter_map(|a| a.parse().ok()).collect();
+            v.sentence_months = r.try_get("sentence_months")?;
+            v.restitution_ordered = r.try_get("restitution_ordered")?;
+        }
+        for r in sqlx::query(
+            "SELECT id, stage, happened FROM legal_stages WHERE case_id = $1 ORDER BY happened, id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        {
+            v.stages.push(StageView {
+                id: r.try_get("id")?,
+                stage: r.try_get("stage")?,
+                happened: r.try_get("happened")?,
+            });
+        }
+        Ok(v)
+    }
+
+    async fn check_edit(&self, actor: &Actor, id: CaseId) -> Result<()> {
+        self.case_access(actor, id, Action::EditCase).await
+    }
+
+    pub async fn add_route_event(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        e: &NewRouteEvent,
+    ) -> Result<i64> {
+        self.check_edit(actor, id).await?;
+        let p = self.picklists().await?;
+        let mut errs = Invalid::default();
+        if !p.has("route_event", &e.kind) {
+            errs.push("kind", "err.choice");
+        }
+        if let Some(c) = &e.country
+            && !p.has("country", c)
+        {
+            errs.push("country", "err.choice");
+        }
+        if let Some(r) = &e.region
+            && !self.region_exists(r).await?
+        {
+            errs.push("region_code", "err.region_unknown");
+        }
+        errs.into_result(())?;
+        let mut tx = self.begin_write().await?;
+        let eid: i64 = sqlx::query_scalar(
+            "INSERT INTO route_events (case_id, kind, region_code, country, city, date_from, date_to, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(e.kind.clone())
+        .bind(e.region.as_ref().map(|r| r.as_str().to_owned()))
+        .bind(e.country.clone())
+        .bind(e.city.clone())
+        .bind(e.date_from)
+        .bind(e.date_to)
+        .bind(crate::now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let place = e
+            .region
+            .as_ref()
+            .map(|r| r.to_string())
+            .or(e.country.clone())
+            .unwrap_or_default();
+        let ev = Event {
+            action: "case.route_add",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("event={eid} kind={} place={place}", e.kind),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(eid)
+    }
+
+    pub async fn delete_route_event(&self, actor: &Actor, id: CaseId, event: i64) -> Result<()> {
+        self.check_edit(actor, id).await?;
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM route_events WHERE id = $1 AND case_id = $2")
+            .bind(event)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ev = Event {
+            action: "case.route_delete",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("event={event}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_legal(&self, actor: &Actor, id: CaseId, l: &NewLegal) -> Result<()> {
+        self.check_edit(actor, id).await?;
+        let articles = l
+            .articles
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM legal_tracks WHERE case_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO legal_tracks (case_id, police_report_no, police_unit, articles, sentence_months, restitution_ordered, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.0)
+        .bind(l.police_report_no.clone())
+        .bind(l.police_unit.clone())
+        .bind(articles.clone())
+        .bind(l.sentence_months)
+        .bind(l.restitution_ordered)
+        .bind(crate::now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let ev = Event {
+            action: "case.legal_update",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("articles={articles}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_legal_stage(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        stage: &str,
+        happened: Option<Day>,
+        today: Day,
+    ) -> Result<i64> {
+        self.check_edit(actor, id).await?;
+        let mut errs = Invalid::default();
+        if !self.picklists().await?.has("legal_stage", stage) {
+            errs.push("stage", "err.choice");
+        }
+        match happened {
+            None => errs.push("happened", "err.date"),
+            Some(d) if d > today => errs.push("happened", "err.date_future"),
+            _ => {}
+        }
+        errs.into_result(())?;
+        let mut tx = self.begin_write().await?;
+        let sid: i64 = sqlx::query_scalar("INSERT INTO legal_stages (case_id, stage, happened, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(id.0)
+            .bind(stage.to_owned())
+            .bind(happened)
+            .bind(crate::now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+        let ev = Event {
+            action: "case.stage_add",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("stage={stage}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(sid)
+    }
+
+    pub async fn delete_legal_stage(&self, actor: &Actor, id: CaseId, stage: i64) -> Result<()> {
+        self.check_edit(actor, id).await?;
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM legal_stages WHERE id = $1 AND case_id = $2")
+            .bind(stage)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ev = Event {
+            action: "case.stage_delete",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("stage={stage}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
