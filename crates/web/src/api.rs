@@ -52,6 +52,21 @@ pub(crate) fn routes(r: Routes) -> Routes {
             get(get_case).put(update_case),
         )
         .add("/api/v1/picklists", &["GET"], get(picklists))
+        .add(
+            "/api/v1/cases/{id}/route-events",
+            &["POST"],
+            axum::routing::post(add_route_event),
+        )
+        .add(
+            "/api/v1/cases/{id}/legal",
+            &["PUT"],
+            axum::routing::put(put_legal),
+        )
+        .add(
+            "/api/v1/cases/{id}/legal-stages",
+            &["POST"],
+            axum::routing::post(add_legal_stage),
+        )
 }
 
 /// A JSON body that names the failing field when it cannot be read.
@@ -484,8 +499,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Gugus API", version = "1", description = "Gugus: integrated information system of Indonesia's anti-trafficking task forces. Authenticate with `Authorization: Bearer gug_…` (create a token under My account). Errors: `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"code\", \"message\"}]}}`."),
-    paths(list_regions, get_region, list_units, create_unit, get_unit, update_unit, list_users, create_user, get_user, me, audit, list_cases, create_case, get_case, update_case, picklists),
-    components(schemas(RegionOut, RegionDetailOut, UnitOut, UnitIn, UserOut, UserIn, AuditOut, CaseIn, VictimIn, CaseOut, VictimOut, CaseRowOut, CasePageOut, PicklistOut)),
+    paths(list_regions, get_region, list_units, create_unit, get_unit, update_unit, list_users, create_user, get_user, me, audit, list_cases, create_case, get_case, update_case, picklists, add_route_event, put_legal, add_legal_stage),
+    components(schemas(RegionOut, RegionDetailOut, UnitOut, UnitIn, UserOut, UserIn, AuditOut, CaseIn, VictimIn, CaseOut, VictimOut, CaseRowOut, CasePageOut, PicklistOut, RouteEventOut, LegalOut, StageOut, RouteEventIn, LegalIn, StageIn)),
     modifiers(&BearerAuth),
     tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"), (name = "cases", description = "TPPO cases and victims"))
 )]
@@ -631,6 +646,42 @@ pub struct CaseOut {
     version: i64,
     identities_visible: bool,
     victims: Vec<VictimOut>,
+    route: Vec<RouteEventOut>,
+    legal: LegalOut,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RouteEventOut {
+    id: i64,
+    /// recruitment, departure, transit, exploitation, detection, return
+    kind: String,
+    region_code: Option<String>,
+    region_name: Option<String>,
+    /// ISO 3166 alpha-3
+    country: Option<String>,
+    city: Option<String>,
+    date_from: Option<String>,
+    date_to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageOut {
+    id: i64,
+    /// report, inquiry, investigation, p21, prosecution, verdict, final, appeal
+    stage: String,
+    happened: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LegalOut {
+    police_report_no: Option<String>,
+    police_unit: Option<String>,
+    /// Articles of UU 21/2007 charged.
+    articles: Vec<u32>,
+    sentence_months: Option<i64>,
+    /// Rupiah.
+    restitution_ordered: Option<i64>,
+    stages: Vec<StageOut>,
 }
 
 impl From<store::CaseView> for CaseOut {
@@ -657,6 +708,37 @@ impl From<store::CaseView> for CaseOut {
             close_reason: c.close_reason,
             version: c.version,
             identities_visible: c.identities_visible,
+            route: c
+                .route
+                .into_iter()
+                .map(|e| RouteEventOut {
+                    id: e.id,
+                    kind: e.kind,
+                    region_code: e.region_code,
+                    region_name: e.region_name,
+                    country: e.country,
+                    city: e.city,
+                    date_from: e.date_from.map(day),
+                    date_to: e.date_to.map(day),
+                })
+                .collect(),
+            legal: LegalOut {
+                police_report_no: c.legal.police_report_no,
+                police_unit: c.legal.police_unit,
+                articles: c.legal.articles,
+                sentence_months: c.legal.sentence_months,
+                restitution_ordered: c.legal.restitution_ordered,
+                stages: c
+                    .legal
+                    .stages
+                    .into_iter()
+                    .map(|s| StageOut {
+                        id: s.id,
+                        stage: s.stage,
+                        happened: day(s.happened),
+                    })
+                    .collect(),
+            },
             victims: c
                 .victims
                 .into_iter()
@@ -871,4 +953,115 @@ async fn picklists(
         }
     }
     Ok(Json(out))
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct RouteEventIn {
+    /// recruitment, departure, transit, exploitation, detection, return
+    kind: String,
+    /// An Indonesian region code, or leave empty and give a country.
+    region_code: String,
+    /// ISO 3166 alpha-3 (see the `country` picklist).
+    country: String,
+    city: String,
+    date_from: String,
+    date_to: String,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct LegalIn {
+    police_report_no: String,
+    police_unit: String,
+    /// e.g. "2, 4, 10"
+    articles: String,
+    sentence_months: String,
+    /// Rupiah, digits with or without thousands dots.
+    restitution_ordered: String,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct StageIn {
+    stage: String,
+    /// YYYY-MM-DD
+    happened: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/route-events", tag = "cases", params(("id" = i64, Path)), request_body = RouteEventIn,
+    responses((status = 200, body = CaseOut), (status = 404), (status = 422)), security(("bearer" = [])))]
+async fn add_route_event(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<RouteEventIn>,
+) -> Result<Json<CaseOut>, WebError> {
+    let id = store::CaseId(path_id(&id)?);
+    state
+        .store
+        .case_access(&u.actor, id, domain::Action::EditCase)
+        .await?;
+    let input = domain::case::RouteEventInput {
+        kind: b.kind,
+        region_code: b.region_code,
+        country: b.country,
+        city: b.city,
+        date_from: b.date_from,
+        date_to: b.date_to,
+    };
+    let e = domain::case::NewRouteEvent::parse(&input, today())?;
+    state.store.add_route_event(&u.actor, id, &e).await?;
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{id}/legal", tag = "cases", params(("id" = i64, Path)), request_body = LegalIn,
+    responses((status = 200, body = CaseOut), (status = 404), (status = 422)), security(("bearer" = [])))]
+async fn put_legal(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<LegalIn>,
+) -> Result<Json<CaseOut>, WebError> {
+    let id = store::CaseId(path_id(&id)?);
+    state
+        .store
+        .case_access(&u.actor, id, domain::Action::EditCase)
+        .await?;
+    let input = domain::case::LegalInput {
+        police_report_no: b.police_report_no,
+        police_unit: b.police_unit,
+        articles: b.articles,
+        sentence_months: b.sentence_months,
+        restitution_ordered: b.restitution_ordered,
+    };
+    let l = domain::case::NewLegal::parse(&input)?;
+    state.store.set_legal(&u.actor, id, &l).await?;
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/legal-stages", tag = "cases", params(("id" = i64, Path)), request_body = StageIn,
+    responses((status = 200, body = CaseOut), (status = 404), (status = 422)), security(("bearer" = [])))]
+async fn add_legal_stage(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<StageIn>,
+) -> Result<Json<CaseOut>, WebError> {
+    let id = store::CaseId(path_id(&id)?);
+    state
+        .store
+        .case_access(&u.actor, id, domain::Action::EditCase)
+        .await?;
+    state
+        .store
+        .add_legal_stage(
+            &u.actor,
+            id,
+            b.stage.trim(),
+            domain::case::parse_day(&b.happened),
+            today(),
+        )
+        .await?;
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
 }

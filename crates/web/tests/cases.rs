@@ -315,6 +315,34 @@ async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
             .status,
         403
     );
+    // Route events and the legal track through the API.
+    let r = common::api(&app.base, &officer, "POST", &format!("{path}/route-events"), Some(r#"{"kind": "exploitation", "country": "MYS", "city": "Tawau", "date_from": "2025-06-01"}"#)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["route"][0]["country"], "MYS");
+    let r = common::api(
+        &app.base,
+        &officer,
+        "PUT",
+        &format!("{path}/legal"),
+        Some(r#"{"articles": "2, 4", "restitution_ordered": "25.000.000"}"#),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["legal"]["restitution_ordered"].as_i64()),
+        (200, Some(25_000_000))
+    );
+    let r = common::api(
+        &app.base,
+        &officer,
+        "POST",
+        &format!("{path}/legal-stages"),
+        Some(r#"{"stage": "verdict", "happened": "nope"}"#),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
+        (422, Some("happened"))
+    );
     let p = common::api(&app.base, &viewer, "GET", "/api/v1/picklists", None)
         .await
         .json();

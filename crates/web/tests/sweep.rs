@@ -187,6 +187,24 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         "/api/v1/cases/{ntt_case}",
     ),
     ("GET", "/api/v1/picklists", User, "/api/v1/picklists"),
+    (
+        "POST",
+        "/api/v1/cases/{id}/route-events",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/route-events",
+    ),
+    (
+        "PUT",
+        "/api/v1/cases/{id}/legal",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/legal",
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/legal-stages",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/legal-stages",
+    ),
 ];
 
 #[test]
