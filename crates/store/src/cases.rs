@@ -142,6 +142,11 @@ fn sex_str(s: Sex) -> &'static str {
     }
 }
 
+/// The regency (`PP.KK`) a region lies in, if it is at regency level or below.
+fn regency_of(r: &RegionCode) -> Option<String> {
+    (r.level() >= domain::RegionLevel::Regency).then(|| r.as_str()[..5].to_owned())
+}
+
 /// Lower-case word tokens of a name, for the name blind index.
 pub(crate) fn name_tokens(name: &str) -> Vec<String> {
     let mut t: Vec<String> = name
@@ -399,8 +404,9 @@ impl Store {
         let c = &new.choices;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (code, unit_id, region_code, channel, reported_on, exploitation_from, rescued_on, chronology_enc, \
-             trafficking_status, sector, recruitment, recruiter_relationship, status, version, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14) RETURNING id",
+             trafficking_status, sector, recruitment, recruiter_relationship, status, version, created_by, created_at, updated_at, \
+             province_code, regency_code) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14, $15, $16) RETURNING id",
         )
         .bind(code.clone())
         .bind(actor.unit_id.0)
@@ -416,6 +422,8 @@ impl Store {
         .bind(c.recruiter_relationship.clone())
         .bind(actor.user_id.map(|u| u.0))
         .bind(now)
+        .bind(actor.scope.region().map(|r| r.province().as_str().to_owned()))
+        .bind(actor.scope.region().and_then(regency_of))
         .fetch_one(&mut *tx)
         .await?;
         Self::write_tags(&mut tx, id, new).await?;
@@ -673,9 +681,32 @@ impl Store {
              (SELECT COUNT(*) FROM victims v WHERE v.case_id = c.id) AS victims \
              FROM cases c WHERE 1=1",
         );
-        q.scope("c.region_code", &actor.scope);
-        if let Some(r) = &f.region {
-            q.scope("c.region_code", &Scope::Region(r.clone()));
+        // One region condition: the narrower of the actor's scope and the filter. Province and
+        // regency use their own indexed columns, so "newest first" walks an index in order.
+        let region = match (&actor.scope, &f.region) {
+            (Scope::National, r) => r.clone(),
+            (Scope::Region(s), None) => Some(s.clone()),
+            (Scope::Region(s), Some(r)) if s.contains(r) => Some(r.clone()),
+            (Scope::Region(s), Some(r)) if r.contains(s) => Some(s.clone()),
+            _ => {
+                return Ok(CasePage {
+                    rows: Vec::new(),
+                    more: false,
+                });
+            }
+        };
+        if let Some(r) = &region {
+            match r.level() {
+                domain::RegionLevel::Province => {
+                    q.push(" AND c.province_code = ").bind_text(r.as_str());
+                }
+                domain::RegionLevel::Regency => {
+                    q.push(" AND c.regency_code = ").bind_text(r.as_str());
+                }
+                _ => {
+                    q.scope("c.region_code", &Scope::Region(r.clone()));
+                }
+            }
         }
         if let Some(d) = f.from {
             q.push(" AND c.reported_on >= ").bind_int(d);
@@ -898,8 +929,9 @@ impl Store {
             )?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO cases (code, unit_id, region_code, channel, reported_on, exploitation_from, rescued_on, chronology_enc, \
-                 trafficking_status, sector, recruitment, recruiter_relationship, status, version, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14) RETURNING id",
+                 trafficking_status, sector, recruitment, recruiter_relationship, status, version, created_by, created_at, updated_at, \
+                 province_code, regency_code) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14, $15, $16) RETURNING id",
             )
             .bind(code)
             .bind(unit.0)
@@ -915,6 +947,8 @@ impl Store {
             .bind(c.recruiter_relationship.clone())
             .bind(actor.user_id.map(|u| u.0))
             .bind(now)
+            .bind(region.as_ref().map(|r| r.province().as_str().to_owned()))
+            .bind(region.as_ref().and_then(regency_of))
             .fetch_one(&mut *tx)
             .await?;
             Self::write_tags(&mut tx, id, new).await?;

@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_route_legal.sql"),
         postgres: include_str!("../migrations/postgres/0004_route_legal.sql"),
     },
+    Migration {
+        version: 5,
+        name: "case_region_levels",
+        sqlite: include_str!("../migrations/sqlite/0005_case_region_levels.sql"),
+        postgres: include_str!("../migrations/postgres/0005_case_region_levels.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
