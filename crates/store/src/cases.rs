@@ -1118,3 +1118,94 @@ impl Store {
         Ok(())
     }
 }
+
+/// A victim already on record who may be the person being entered.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarVictim {
+    pub case_id: CaseId,
+    pub code: String,
+    pub initials: String,
+    /// "nik" (same NIK) or "name_birth" (same name words and birth date) or "name".
+    pub reason: &'static str,
+}
+
+impl Store {
+    /// "Search before create": victims in the actor's scope with the same NIK, or the same
+    /// name words (and the same birth date when one is given). Identity roles only; the
+    /// answer carries case codes and initials, nothing more.
+    pub async fn similar_victims(
+        &self,
+        actor: &Actor,
+        nik: Option<&str>,
+        name: &str,
+        birth_date: Option<Day>,
+    ) -> Result<Vec<SimilarVictim>> {
+        decide(actor, Action::ViewIdentity, &actor.scope)?;
+        let k = self.keyring()?;
+        let mut out: Vec<SimilarVictim> = Vec::new();
+        let base = "SELECT v.case_id, c.code, v.initials FROM victims v JOIN cases c ON c.id = v.case_id WHERE 1=1";
+        if let Some(n) = nik.and_then(domain::nik::Nik::parse) {
+            let mut q = Sql::new(base);
+            q.scope("c.region_code", &actor.scope);
+            q.push(" AND v.nik_index IN (");
+            for (i, x) in k.blind_indexes("nik", n.as_str()).iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind_text(x.clone());
+            }
+            q.push(") LIMIT 10");
+            for r in q.build().fetch_all(self.pool()).await? {
+                out.push(SimilarVictim {
+                    case_id: CaseId(r.try_get("case_id")?),
+                    code: r.try_get("code")?,
+                    initials: r.try_get("initials")?,
+                    reason: "nik",
+                });
+            }
+        }
+        let tokens = name_tokens(name);
+        if !tokens.is_empty() {
+            let mut q = Sql::new(base);
+            q.scope("c.region_code", &actor.scope);
+            for t in &tokens {
+                q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token IN (");
+                for (i, x) in k.blind_indexes("name", t).iter().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.bind_text(x.clone());
+                }
+                q.push("))");
+            }
+            if let Some(b) = birth_date {
+                q.push(" AND v.birth_date = ").bind_int(b);
+            }
+            q.push(" LIMIT 10");
+            let reason = if birth_date.is_some() {
+                "name_birth"
+            } else {
+                "name"
+            };
+            for r in q.build().fetch_all(self.pool()).await? {
+                let case_id = CaseId(r.try_get("case_id")?);
+                if !out.iter().any(|s| s.case_id == case_id) {
+                    out.push(SimilarVictim {
+                        case_id,
+                        code: r.try_get("code")?,
+                        initials: r.try_get("initials")?,
+                        reason,
+                    });
+                }
+            }
+        }
+        let ev = Event {
+            action: "case.search",
+            record_type: "case",
+            record_id: String::new(),
+            detail: format!("by=similar hits={}", out.len()),
+        };
+        self.audit(actor, ev).await?;
+        Ok(out)
+    }
+}

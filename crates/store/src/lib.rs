@@ -24,7 +24,7 @@ pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
 pub use case_parts::{LegalView, RouteEventView, StageView};
 pub use cases::{
     CaseEvent, CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, Grant, IdentityAccess,
-    VictimView,
+    SimilarVictim, VictimView,
 };
 pub use db::Backend;
 pub use error::StoreError;

@@ -320,6 +320,8 @@ struct CaseFormPage {
     action: String,
     version: i64,
     conflict: bool,
+    /// Possible existing records of the victims being entered: (victim index, matches).
+    similar: Vec<(usize, Vec<store::SimilarVictim>)>,
 }
 
 impl CaseFormPage {
@@ -355,7 +357,36 @@ async fn form_page(
         action,
         version,
         conflict,
+        similar: Vec::new(),
     })
+}
+
+/// Victims already on record who may be the people being entered (identity roles only).
+async fn find_similar(
+    state: &AppState,
+    user: &User,
+    new: &NewCase,
+) -> Result<Vec<(usize, Vec<store::SimilarVictim>)>, WebError> {
+    let actor = user.actor();
+    if domain::decide(actor, Action::ViewIdentity, &actor.scope).is_err() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (i, v) in new.victims.iter().enumerate() {
+        let found = state
+            .store
+            .similar_victims(
+                actor,
+                v.nik.as_ref().map(|n| n.as_str()),
+                v.name.expose(),
+                v.birth_date,
+            )
+            .await?;
+        if !found.is_empty() {
+            out.push((i, found));
+        }
+    }
+    Ok(out)
 }
 
 fn require_edit(user: &User) -> Result<(), WebError> {
@@ -429,6 +460,26 @@ async fn save(
         Ok(n) => n,
         Err(e) => return invalid(e.0, input).await,
     };
+    // Search before create: show possible existing records once; saving again with the
+    // confirmation box ticked registers the case anyway.
+    if id.is_none() && !pairs.iter().any(|(k, _)| k == "confirm_new") {
+        let similar = find_similar(state, user, &new).await?;
+        if !similar.is_empty() {
+            let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
+            let page = Page::from_ctx(&user.ctx, "cases.new");
+            let tpl = CaseFormPage {
+                page,
+                form: input,
+                errs: Errors::default(),
+                opts,
+                action: "/cases".into(),
+                version,
+                conflict: false,
+                similar,
+            };
+            return Ok((StatusCode::OK, render(&tpl)?).into_response());
+        }
+    }
     let result = match id {
         None => state
             .store

@@ -557,3 +557,57 @@ async fn route_and_legal_track_are_recorded_on_the_case() {
     );
     assert!(!officer.get(&path).await.body.contains("Manulai I"));
 }
+
+#[tokio::test]
+async fn search_before_create_shows_possible_existing_records() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.kupang").await;
+    officer.get("/cases/new").await;
+    let first = officer
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let first_path = first.location().split('?').next().unwrap().to_owned();
+    // Same NIK: the officer is shown the earlier case before anything is saved.
+    officer.get("/cases/new").await;
+    let r = officer
+        .post_form(
+            "/cases",
+            &case_form("Yohana B.", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("Mungkin orang ini sudah tercatat")
+            && r.body.contains(&format!("href=\"{first_path}\""))
+    );
+    assert!(
+        r.body.contains("NIK sama") && r.body.contains("value=\"Yohana B.\""),
+        "typed values kept"
+    );
+    // Same name words and birth date, no NIK.
+    let r = officer
+        .post_form("/cases", &case_form("benu YOHANA", "", "2026-02-20"))
+        .await;
+    assert!(r.body.contains("nama dan tanggal lahir sama"), "{}", r.body);
+    // A different person goes straight through; a confirmed one is registered anyway.
+    let r = officer
+        .post_form(
+            "/cases",
+            &case_form("Maria Nahak", "5301054101010002", "2026-02-20"),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    officer.get("/cases/new").await;
+    let mut confirmed = case_form("Yohana B.", "5301055708990001", "2026-02-20");
+    confirmed.push(("confirm_new", "1"));
+    assert_eq!(officer.post_form("/cases", &confirmed).await.status, 303);
+    // Other regions' records are never suggested.
+    let outsider = app.login("data-officer.kalteng").await;
+    outsider.get("/cases/new").await;
+    let mut form = case_form("Yohana Benu", "5301055708990001", "2026-02-20");
+    form.retain(|(k, _)| *k != "victims[0].home_village");
+    assert_eq!(outsider.post_form("/cases", &form).await.status, 303);
+}
