@@ -271,3 +271,139 @@ impl Store {
         Ok(())
     }
 }
+
+/// A consent as entered (codes checked against the picklists by the store).
+#[derive(Debug, Clone, Default)]
+pub struct NewConsent {
+    pub victim_id: i64,
+    pub scope: String,
+    pub given_by: String,
+    pub given_on: Option<Day>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    pub id: i64,
+    pub victim_id: i64,
+    pub scope: String,
+    pub given_by: String,
+    pub given_on: Day,
+    pub withdrawn_on: Option<Day>,
+    pub recorded_by: String,
+}
+
+impl Store {
+    pub(crate) async fn consents(&self, id: CaseId) -> Result<Vec<ConsentView>> {
+        let rows = sqlx::query(
+            "SELECT id, victim_id, scope, given_by, given_on, withdrawn_on, recorded_by FROM consents WHERE case_id = $1 ORDER BY given_on, id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConsentView {
+                    id: r.try_get("id")?,
+                    victim_id: r.try_get("victim_id")?,
+                    scope: r.try_get("scope")?,
+                    given_by: r.try_get("given_by")?,
+                    given_on: r.try_get("given_on")?,
+                    withdrawn_on: r.try_get("withdrawn_on")?,
+                    recorded_by: r.try_get("recorded_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records that a victim (or parent, guardian …) consented to `scope` on `given_on`.
+    pub async fn add_consent(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        c: &NewConsent,
+        today: Day,
+    ) -> Result<i64> {
+        let (victim, scope, given_by, given_on) = (
+            c.victim_id,
+            c.scope.as_str(),
+            c.given_by.as_str(),
+            c.given_on,
+        );
+        self.check_edit(actor, id).await?;
+        let p = self.picklists().await?;
+        let mut errs = Invalid::default();
+        let belongs: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM victims WHERE id = $1 AND case_id = $2")
+                .bind(victim)
+                .bind(id.0)
+                .fetch_one(self.pool())
+                .await?;
+        if belongs == 0 {
+            errs.push("victim_id", "err.choice");
+        }
+        if !p.has("consent_scope", scope) {
+            errs.push("scope", "err.choice");
+        }
+        if !p.has("consent_giver", given_by) {
+            errs.push("given_by", "err.choice");
+        }
+        match given_on {
+            None => errs.push("given_on", "err.date"),
+            Some(d) if d > today => errs.push("given_on", "err.date_future"),
+            _ => {}
+        }
+        errs.into_result(())?;
+        let mut tx = self.begin_write().await?;
+        let cid: i64 = sqlx::query_scalar(
+            "INSERT INTO consents (case_id, victim_id, scope, given_by, given_on, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(victim)
+        .bind(scope.to_owned())
+        .bind(given_by.to_owned())
+        .bind(given_on)
+        .bind(actor.username.clone())
+        .bind(crate::now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let ev = Event {
+            action: "case.consent_add",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("consent={cid} victim={victim} scope={scope}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(cid)
+    }
+
+    /// Records that a consent was withdrawn (the record stays, dated).
+    pub async fn withdraw_consent(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        consent: i64,
+        today: Day,
+    ) -> Result<()> {
+        self.check_edit(actor, id).await?;
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE consents SET withdrawn_on = $1 WHERE id = $2 AND case_id = $3 AND withdrawn_on IS NULL")
+            .bind(today)
+            .bind(consent)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ev = Event {
+            action: "case.consent_withdraw",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("consent={consent}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -76,6 +76,7 @@ pub struct CaseView {
     pub grants: Vec<Grant>,
     pub route: Vec<crate::case_parts::RouteEventView>,
     pub legal: crate::case_parts::LegalView,
+    pub consents: Vec<crate::case_parts::ConsentView>,
     pub victims: Vec<VictimView>,
 }
 
@@ -642,6 +643,7 @@ impl Store {
             },
             route: self.route_events(id).await?,
             legal: self.legal(id).await?,
+            consents: self.consents(id).await?,
             victims,
         };
         let (action, detail) = if identities {

@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_case_region_levels.sql"),
         postgres: include_str!("../migrations/postgres/0005_case_region_levels.sql"),
     },
+    Migration {
+        version: 6,
+        name: "consents",
+        sqlite: include_str!("../migrations/sqlite/0006_consents.sql"),
+        postgres: include_str!("../migrations/postgres/0006_consents.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

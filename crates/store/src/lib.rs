@@ -21,7 +21,7 @@ mod users;
 
 pub use audit::{AuditFilter, AuditRow, VerifyReport};
 pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
-pub use case_parts::{LegalView, RouteEventView, StageView};
+pub use case_parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};
 pub use cases::{
     CaseEvent, CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, Grant, IdentityAccess,
     SimilarVictim, VictimView,

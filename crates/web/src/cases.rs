@@ -55,6 +55,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
             &["POST"],
             axum::routing::post(delete_stage),
         )
+        .add(
+            "/cases/{id}/consents",
+            &["POST"],
+            axum::routing::post(add_consent),
+        )
+        .add(
+            "/cases/{id}/consents/{consent}/withdraw",
+            &["POST"],
+            axum::routing::post(withdraw_consent),
+        )
 }
 
 /// A picklist in the page's language: (code, label).
@@ -109,6 +119,8 @@ pub(crate) struct CaseOptions {
     pub route_event: Options,
     pub country: Options,
     pub legal_stage: Options,
+    pub consent_scope: Options,
+    pub consent_giver: Options,
 }
 
 impl CaseOptions {
@@ -131,6 +143,8 @@ impl CaseOptions {
             route_event: o("route_event"),
             country: o("country"),
             legal_stage: o("legal_stage"),
+            consent_scope: o("consent_scope"),
+            consent_giver: o("consent_giver"),
         })
     }
 }
@@ -539,6 +553,7 @@ struct CasePage {
     route_form: RouteEventInput,
     legal_form: LegalInput,
     stage_form: StageForm,
+    consent_form: ConsentForm,
 }
 
 /// What the case page's smaller forms hold when they are shown again after a mistake.
@@ -549,7 +564,17 @@ struct Extras {
     route: RouteEventInput,
     legal: Option<LegalInput>,
     stage: StageForm,
+    consent: ConsentForm,
     ok: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct ConsentForm {
+    victim_id: String,
+    scope: String,
+    given_by: String,
+    given_on: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -614,6 +639,7 @@ async fn case_page(
         route_form: x.route,
         legal_form,
         stage_form: x.stage,
+        consent_form: x.consent,
     })
 }
 
@@ -952,6 +978,54 @@ async fn delete_stage(
     let result = state
         .store
         .delete_legal_stage(user.actor(), id, parse_id(&stage)?)
+        .await;
+    after(&state, &user, id, result, Extras::default()).await
+}
+
+async fn add_consent(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<ConsentForm>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
+    let c = store::NewConsent {
+        victim_id: f.victim_id.trim().parse().unwrap_or(0),
+        scope: f.scope.trim().to_owned(),
+        given_by: f.given_by.trim().to_owned(),
+        given_on: parse_day(&f.given_on),
+    };
+    let result = state
+        .store
+        .add_consent(user.actor(), id, &c, today())
+        .await
+        .map(|_| ());
+    after(
+        &state,
+        &user,
+        id,
+        result,
+        Extras {
+            consent: f,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn withdraw_consent(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, consent)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    let result = state
+        .store
+        .withdraw_consent(user.actor(), id, parse_id(&consent)?, today())
         .await;
     after(&state, &user, id, result, Extras::default()).await
 }

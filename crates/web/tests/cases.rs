@@ -611,3 +611,87 @@ async fn search_before_create_shows_possible_existing_records() {
     form.retain(|(k, _)| *k != "victims[0].home_village");
     assert_eq!(outsider.post_form("/cases", &form).await.status, 303);
 }
+
+#[tokio::test]
+async fn consent_is_recorded_and_withdrawn() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.kupang").await;
+    officer.get("/cases/new").await;
+    let r = officer
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    let page = officer.get(&path).await.body;
+    assert!(page.contains("Belum ada persetujuan"));
+    let victim = page
+        .split("name=\"victim_id\">")
+        .nth(1)
+        .unwrap()
+        .split("value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = officer
+        .post_form(
+            &format!("{path}/consents"),
+            &[
+                ("victim_id", &victim),
+                ("scope", "referral"),
+                ("given_by", "victim"),
+                ("given_on", "2099-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Tanggal tidak boleh di masa depan"));
+    let r = officer
+        .post_form(
+            &format!("{path}/consents"),
+            &[
+                ("victim_id", &victim),
+                ("scope", "referral"),
+                ("given_by", "victim"),
+                ("given_on", "2026-02-21"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = officer.get(&path).await.body;
+    assert!(page.contains("Rujukan ke unit/wilayah lain") && page.contains("Berlaku"));
+    let consent = page
+        .split(&format!("{path}/consents/"))
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        officer
+            .post_form(&format!("{path}/consents/{consent}/withdraw"), &[])
+            .await
+            .status,
+        303
+    );
+    assert!(officer.get(&path).await.body.contains("Dicabut"));
+    // Another case's victim cannot be used.
+    officer.get(&path).await;
+    let r = officer
+        .post_form(
+            &format!("{path}/consents"),
+            &[
+                ("victim_id", "999999"),
+                ("scope", "referral"),
+                ("given_by", "victim"),
+                ("given_on", "2026-02-21"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}

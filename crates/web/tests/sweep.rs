@@ -115,6 +115,18 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         Scoped,
         "/cases/{ntt_case}/stages/1/delete",
     ),
+    (
+        "POST",
+        "/cases/{id}/consents",
+        Scoped,
+        "/cases/{ntt_case}/consents",
+    ),
+    (
+        "POST",
+        "/cases/{id}/consents/{consent}/withdraw",
+        Scoped,
+        "/cases/{ntt_case}/consents/1/withdraw",
+    ),
     ("GET", "/audit", Admin, "/audit"),
     ("GET", "/account", User, "/account"),
     ("POST", "/account/password", User, "/account/password"),
