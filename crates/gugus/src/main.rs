@@ -256,8 +256,8 @@ async fn run(cli: Cli) -> Result<()> {
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
             println!(
-                "re-encrypted {} victims and {} case chronologies under the new key",
-                stats.victims, stats.cases
+                "re-encrypted {} victims, {} case chronologies and {} perpetrators under the new key",
+                stats.victims, stats.cases, stats.perpetrators
             );
             Ok(())
         }

@@ -77,6 +77,7 @@ pub struct CaseView {
     pub route: Vec<crate::case_parts::RouteEventView>,
     pub legal: crate::case_parts::LegalView,
     pub consents: Vec<crate::case_parts::ConsentView>,
+    pub perpetrators: Vec<crate::perpetrators::PerpetratorLink>,
     pub victims: Vec<VictimView>,
 }
 
@@ -644,6 +645,7 @@ impl Store {
             route: self.route_events(id).await?,
             legal: self.legal(id).await?,
             consents: self.consents(id).await?,
+            perpetrators: self.case_perpetrators(id, identities).await?,
             victims,
         };
         let (action, detail) = if identities {

@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_consents.sql"),
         postgres: include_str!("../migrations/postgres/0006_consents.sql"),
     },
+    Migration {
+        version: 7,
+        name: "perpetrators",
+        sqlite: include_str!("../migrations/sqlite/0007_perpetrators.sql"),
+        postgres: include_str!("../migrations/postgres/0007_perpetrators.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

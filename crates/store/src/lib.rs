@@ -10,6 +10,7 @@ mod cases;
 pub mod crypto;
 mod db;
 mod error;
+mod perpetrators;
 mod picklists;
 mod regions;
 mod rotate;
@@ -28,6 +29,7 @@ pub use cases::{
 };
 pub use db::Backend;
 pub use error::StoreError;
+pub use perpetrators::{NewPerpetrator, PerpetratorCase, PerpetratorLink, PerpetratorView};
 pub use picklists::{PicklistItem, Picklists};
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
 pub use rotate::RotateStats;

@@ -15,6 +15,7 @@ use sqlx::Row;
 pub struct RotateStats {
     pub victims: u64,
     pub cases: u64,
+    pub perpetrators: u64,
 }
 
 impl Store {
@@ -97,12 +98,73 @@ impl Store {
             }
             tx.commit().await?;
         }
+        let mut last = 0i64;
+        loop {
+            let rows = sqlx::query("SELECT id, name_enc, alias_enc, nik_enc FROM perpetrators WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(last)
+                .bind(batch)
+                .fetch_all(self.pool())
+                .await?;
+            let Some(tail) = rows.last() else { break };
+            last = tail.try_get("id")?;
+            let mut tx = self.begin_write().await?;
+            for r in &rows {
+                let name_enc: String = r.try_get("name_enc")?;
+                let alias_enc: Option<String> = r.try_get("alias_enc")?;
+                let nik_enc: Option<String> = r.try_get("nik_enc")?;
+                if k.is_current(&name_enc)
+                    && [&alias_enc, &nik_enc]
+                        .iter()
+                        .all(|c| c.as_ref().is_none_or(|c| k.is_current(c)))
+                {
+                    continue;
+                }
+                let id: i64 = r.try_get("id")?;
+                let name = k.decrypt("perpetrators.name", &name_enc)?;
+                let alias = alias_enc
+                    .map(|c| k.decrypt("perpetrators.alias", &c))
+                    .transpose()?;
+                let nik = nik_enc
+                    .map(|c| k.decrypt("perpetrators.nik", &c))
+                    .transpose()?;
+                sqlx::query("UPDATE perpetrators SET name_enc = $1, alias_enc = $2, nik_enc = $3, nik_index = $4 WHERE id = $5")
+                    .bind(k.encrypt("perpetrators.name", &name)?)
+                    .bind(k.encrypt_opt("perpetrators.alias", alias.as_deref())?)
+                    .bind(k.encrypt_opt("perpetrators.nik", nik.as_deref())?)
+                    .bind(nik.as_deref().map(|n| k.blind_index("nik", n)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM perpetrator_name_tokens WHERE perpetrator_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut tokens = crate::cases::name_tokens(&name);
+                if let Some(a) = &alias {
+                    tokens.extend(crate::cases::name_tokens(a));
+                }
+                tokens.sort();
+                tokens.dedup();
+                for t in tokens {
+                    sqlx::query("INSERT INTO perpetrator_name_tokens (token, perpetrator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(k.blind_index("perp_name", &t))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                stats.perpetrators += 1;
+            }
+            tx.commit().await?;
+        }
         let mut tx = self.begin_write().await?;
         let ev = Event {
             action: "keys.rotate",
             record_type: "key",
             record_id: k.current_id().to_owned(),
-            detail: format!("victims={} cases={}", stats.victims, stats.cases),
+            detail: format!(
+                "victims={} cases={} perpetrators={}",
+                stats.victims, stats.cases, stats.perpetrators
+            ),
         };
         append(&mut tx, actor, ev).await?;
         tx.commit().await?;

@@ -941,6 +941,15 @@ mod cases {
                     .0,
             );
         }
+        let broker = store
+            .add_perpetrator(
+                &officer,
+                ids[0],
+                &store::NewPerpetrator::parse("person", "Yosef Calo", "", "").unwrap(),
+                "broker",
+            )
+            .await
+            .unwrap();
         let new_secret = [7u8; 32];
         let rotating = Store::connect(&db.url).await.unwrap().with_keyring(
             store::crypto::Keyring::new(&new_secret, Some(&store::testing::TEST_SECRET)).unwrap(),
@@ -997,6 +1006,23 @@ mod cases {
         );
         // …and the old key no longer reads anything.
         assert!(store.case(&officer, ids[0]).await.is_err());
+        assert_eq!(
+            after
+                .perpetrator(&officer, broker)
+                .await
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("Yosef Calo")
+        );
+        assert_eq!(
+            after
+                .find_perpetrators(&officer, "yosef", None)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(
             store
                 .list_cases(&officer, &by("5304014101010002"))
@@ -1016,7 +1042,7 @@ mod cases {
             )
             .await
             .unwrap();
-        assert_eq!(log[0].detail, "victims=0 cases=0");
-        assert_eq!(log[1].detail, "victims=3 cases=3");
+        assert_eq!(log[0].detail, "victims=0 cases=0 perpetrators=0");
+        assert_eq!(log[1].detail, "victims=3 cases=3 perpetrators=1");
     }
 }

@@ -65,6 +65,22 @@ pub(crate) fn routes(r: Routes) -> Routes {
             &["POST"],
             axum::routing::post(withdraw_consent),
         )
+        .add(
+            "/cases/{id}/perpetrators",
+            &["POST"],
+            axum::routing::post(add_perpetrator),
+        )
+        .add(
+            "/cases/{id}/perpetrators/{perpetrator}/link",
+            &["POST"],
+            axum::routing::post(link_perpetrator),
+        )
+        .add(
+            "/cases/{id}/perpetrators/{perpetrator}/unlink",
+            &["POST"],
+            axum::routing::post(unlink_perpetrator),
+        )
+        .add("/perpetrators/{id}", &["GET"], get(perpetrator_page))
 }
 
 /// A picklist in the page's language: (code, label).
@@ -121,6 +137,8 @@ pub(crate) struct CaseOptions {
     pub legal_stage: Options,
     pub consent_scope: Options,
     pub consent_giver: Options,
+    pub perpetrator_kind: Options,
+    pub perpetrator_role: Options,
 }
 
 impl CaseOptions {
@@ -145,6 +163,8 @@ impl CaseOptions {
             legal_stage: o("legal_stage"),
             consent_scope: o("consent_scope"),
             consent_giver: o("consent_giver"),
+            perpetrator_kind: o("perpetrator_kind"),
+            perpetrator_role: o("perpetrator_role"),
         })
     }
 }
@@ -554,6 +574,8 @@ struct CasePage {
     legal_form: LegalInput,
     stage_form: StageForm,
     consent_form: ConsentForm,
+    perp_form: PerpForm,
+    perp_matches: Vec<store::PerpetratorLink>,
 }
 
 /// What the case page's smaller forms hold when they are shown again after a mistake.
@@ -565,7 +587,20 @@ struct Extras {
     legal: Option<LegalInput>,
     stage: StageForm,
     consent: ConsentForm,
+    perp: PerpForm,
+    perp_matches: Vec<store::PerpetratorLink>,
     ok: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct PerpForm {
+    perp_kind: String,
+    perp_name: String,
+    perp_alias: String,
+    perp_nik: String,
+    perp_role: String,
+    perp_confirm_new: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -640,6 +675,8 @@ async fn case_page(
         legal_form,
         stage_form: x.stage,
         consent_form: x.consent,
+        perp_form: x.perp,
+        perp_matches: x.perp_matches,
     })
 }
 
@@ -1028,4 +1065,125 @@ async fn withdraw_consent(
         .withdraw_consent(user.actor(), id, parse_id(&consent)?, today())
         .await;
     after(&state, &user, id, result, Extras::default()).await
+}
+
+async fn add_perpetrator(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<PerpForm>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
+    let new = match store::NewPerpetrator::parse(
+        &f.perp_kind,
+        &f.perp_name,
+        &f.perp_alias,
+        &f.perp_nik,
+    ) {
+        Ok(n) => n,
+        Err(e) => {
+            return after(
+                &state,
+                &user,
+                id,
+                Err(StoreError::Invalid(e)),
+                Extras {
+                    perp: f,
+                    ..Default::default()
+                },
+            )
+            .await;
+        }
+    };
+    // The same broker appears in many cases: offer the existing records first.
+    if f.perp_confirm_new.is_none() {
+        let matches = state
+            .store
+            .find_perpetrators(user.actor(), &new.name, new.nik.as_ref())
+            .await?;
+        if !matches.is_empty() {
+            let x = Extras {
+                perp: f,
+                perp_matches: matches,
+                ..Default::default()
+            };
+            return Ok(case_page(&state, &user, id, x).await?.into_response());
+        }
+    }
+    let result = state
+        .store
+        .add_perpetrator(user.actor(), id, &new, f.perp_role.trim())
+        .await
+        .map(|_| ());
+    after(
+        &state,
+        &user,
+        id,
+        result,
+        Extras {
+            perp: f,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RoleForm {
+    perp_role: String,
+}
+
+async fn link_perpetrator(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, p)): Path<(String, String)>,
+    Form(f): Form<RoleForm>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    let result = state
+        .store
+        .link_perpetrator(user.actor(), id, parse_id(&p)?, f.perp_role.trim())
+        .await;
+    after(&state, &user, id, result, Extras::default()).await
+}
+
+async fn unlink_perpetrator(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, p)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    let result = state
+        .store
+        .unlink_perpetrator(user.actor(), id, parse_id(&p)?)
+        .await;
+    after(&state, &user, id, result, Extras::default()).await
+}
+
+#[derive(Template)]
+#[template(path = "perpetrator.html")]
+struct PerpetratorPage {
+    page: Page,
+    p: store::PerpetratorView,
+    opts: CaseOptions,
+}
+
+async fn perpetrator_page(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let p = state
+        .store
+        .perpetrator(user.actor(), parse_id(&id)?)
+        .await?;
+    let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
+    let mut page = Page::from_ctx(&user.ctx, "perp.title");
+    page.title = p.name.clone().unwrap_or_else(|| p.initials.clone());
+    render(&PerpetratorPage { page, p, opts })
 }

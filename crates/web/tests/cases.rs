@@ -695,3 +695,95 @@ async fn consent_is_recorded_and_withdrawn() {
         .await;
     assert_eq!(r.status, 422);
 }
+
+#[tokio::test]
+async fn perpetrators_are_shared_between_cases() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.kupang").await;
+    officer.get("/cases/new").await;
+    let a = officer
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await
+        .location();
+    let a = a.split('?').next().unwrap().to_owned();
+    officer.get("/cases/new").await;
+    let b = officer
+        .post_form(
+            "/cases",
+            &case_form("Maria Nahak", "5301054101010002", "2026-02-20"),
+        )
+        .await
+        .location();
+    let b = b.split('?').next().unwrap().to_owned();
+    officer.get(&a).await;
+    let r = officer
+        .post_form(
+            &format!("{a}/perpetrators"),
+            &[
+                ("perp_kind", "person"),
+                ("perp_name", ""),
+                ("perp_role", "broker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = officer
+        .post_form(
+            &format!("{a}/perpetrators"),
+            &[
+                ("perp_kind", "person"),
+                ("perp_name", "Yosef Calo"),
+                ("perp_role", "broker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    // Entering the same name on the second case offers the existing perpetrator.
+    officer.get(&b).await;
+    let r = officer
+        .post_form(
+            &format!("{b}/perpetrators"),
+            &[
+                ("perp_kind", "person"),
+                ("perp_name", "yosef calo"),
+                ("perp_role", "recruiter"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("sudah tercatat") && r.body.contains("Yosef Calo"));
+    let link = r
+        .body
+        .split(&format!("{b}/perpetrators/"))
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = officer
+        .post_form(
+            &format!("{b}/perpetrators/{link}/link"),
+            &[("perp_role", "recruiter")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    // The perpetrator page lists both cases; a viewer sees initials only; outsiders get 404.
+    let page = officer.get(&format!("/perpetrators/{link}")).await.body;
+    assert_eq!(page.matches("TPPO-53.01-").count(), 2);
+    assert!(page.contains("Calo / sponsor") && page.contains("Perekrut"));
+    let viewer = app.login("viewer.kupang").await;
+    let vp = viewer.get(&format!("/perpetrators/{link}")).await.body;
+    assert!(vp.contains("Y. C.") && !vp.contains("Yosef"));
+    assert_eq!(
+        app.login("data-officer.kalteng")
+            .await
+            .get(&format!("/perpetrators/{link}"))
+            .await
+            .status,
+        404
+    );
+}

@@ -127,6 +127,30 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         Scoped,
         "/cases/{ntt_case}/consents/1/withdraw",
     ),
+    (
+        "POST",
+        "/cases/{id}/perpetrators",
+        Scoped,
+        "/cases/{ntt_case}/perpetrators",
+    ),
+    (
+        "POST",
+        "/cases/{id}/perpetrators/{perpetrator}/link",
+        Scoped,
+        "/cases/{ntt_case}/perpetrators/1/link",
+    ),
+    (
+        "POST",
+        "/cases/{id}/perpetrators/{perpetrator}/unlink",
+        Scoped,
+        "/cases/{ntt_case}/perpetrators/1/unlink",
+    ),
+    (
+        "GET",
+        "/perpetrators/{id}",
+        Scoped,
+        "/perpetrators/{ntt_perp}",
+    ),
     ("GET", "/audit", Admin, "/audit"),
     ("GET", "/account", User, "/account"),
     ("POST", "/account/password", User, "/account/password"),
@@ -305,8 +329,20 @@ async fn every_route_answers_as_its_access_class_says() {
         .unwrap()
         .0
         .to_string();
+    let ntt_perp = app
+        .store
+        .add_perpetrator(
+            &officer,
+            store::CaseId(ntt_case.parse().unwrap()),
+            &store::NewPerpetrator::parse("person", "Calo Uji", "", "").unwrap(),
+            "broker",
+        )
+        .await
+        .unwrap()
+        .to_string();
     let fill = |p: &str| {
-        p.replace("{ntt_case}", &ntt_case)
+        p.replace("{ntt_perp}", &ntt_perp)
+            .replace("{ntt_case}", &ntt_case)
             .replace("{ntt_user}", &ntt_user)
             .replace("{ntt_unit}", &ntt_unit)
             .replace("{ntt_token}", &ntt_token)

@@ -1,0 +1,352 @@
+//! Perpetrators: persons and organisations (recruitment companies, brokers, employers,
+//! transporters …) shared by every case they appear in, with a role per case. A
+//! perpetrator is visible to whoever can see one of their cases; names are encrypted and
+//! shown only to roles that see identities.
+
+use crate::audit::{Event, append};
+use crate::cases::{CaseId, name_tokens};
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError};
+use domain::{Action, Actor, Invalid, Scope, decide};
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPerpetrator {
+    /// person or organisation
+    pub kind: String,
+    pub name: String,
+    pub alias: Option<String>,
+    pub nik: Option<domain::nik::Nik>,
+}
+
+impl NewPerpetrator {
+    pub fn parse(
+        kind: &str,
+        name: &str,
+        alias: &str,
+        nik: &str,
+    ) -> Result<NewPerpetrator, Invalid> {
+        let mut errs = Invalid::default();
+        let name = domain::validation::required_text(&mut errs, "perp_name", name, 150);
+        let nik = if nik.trim().is_empty() {
+            None
+        } else {
+            let n = domain::nik::Nik::parse(nik);
+            if n.is_none() {
+                errs.push("perp_nik", "err.nik");
+            }
+            n
+        };
+        if !matches!(kind.trim(), "person" | "organisation") {
+            errs.push("perp_kind", "err.choice");
+        }
+        let alias = Some(alias.trim().to_owned()).filter(|a| !a.is_empty());
+        errs.into_result(NewPerpetrator {
+            kind: kind.trim().to_owned(),
+            name,
+            alias,
+            nik,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PerpetratorLink {
+    pub perpetrator_id: i64,
+    pub kind: String,
+    pub initials: String,
+    pub name: Option<String>,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PerpetratorCase {
+    pub case_id: CaseId,
+    pub code: String,
+    pub reported_on: i64,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PerpetratorView {
+    pub id: i64,
+    pub kind: String,
+    pub initials: String,
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub nik: Option<String>,
+    /// The cases this actor may see, newest first.
+    pub cases: Vec<PerpetratorCase>,
+}
+
+impl Store {
+    /// Links of a case to its perpetrators (names only for identity roles).
+    pub(crate) async fn case_perpetrators(
+        &self,
+        id: CaseId,
+        identities: bool,
+    ) -> Result<Vec<PerpetratorLink>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.kind, p.initials, p.name_enc, cp.role FROM case_perpetrators cp JOIN perpetrators p ON p.id = cp.perpetrator_id \
+             WHERE cp.case_id = $1 ORDER BY p.id, cp.role",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let k = if identities {
+            Some(self.keyring()?)
+        } else {
+            None
+        };
+        let mut out = Vec::new();
+        for r in rows {
+            let name = match k {
+                Some(k) => {
+                    Some(k.decrypt("perpetrators.name", &r.try_get::<String, _>("name_enc")?)?)
+                }
+                None => None,
+            };
+            out.push(PerpetratorLink {
+                perpetrator_id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                initials: r.try_get("initials")?,
+                name,
+                role: r.try_get("role")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Existing perpetrators with the same NIK or the same name words (identity roles).
+    pub async fn find_perpetrators(
+        &self,
+        actor: &Actor,
+        name: &str,
+        nik: Option<&domain::nik::Nik>,
+    ) -> Result<Vec<PerpetratorLink>> {
+        decide(actor, Action::ViewIdentity, &actor.scope)?;
+        let k = self.keyring()?;
+        let mut q =
+            Sql::new("SELECT p.id, p.kind, p.initials, p.name_enc FROM perpetrators p WHERE ");
+        if let Some(n) = nik {
+            q.push("p.nik_index = ")
+                .bind_text(k.blind_index("nik", n.as_str()));
+        } else {
+            let tokens = name_tokens(name);
+            if tokens.is_empty() {
+                return Ok(Vec::new());
+            }
+            q.push("1=1");
+            for t in tokens {
+                q.push(" AND EXISTS (SELECT 1 FROM perpetrator_name_tokens nt WHERE nt.perpetrator_id = p.id AND nt.token = ")
+                    .bind_text(k.blind_index("perp_name", &t))
+                    .push(")");
+            }
+        }
+        q.push(" ORDER BY p.id LIMIT 10");
+        let mut out = Vec::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            out.push(PerpetratorLink {
+                perpetrator_id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                initials: r.try_get("initials")?,
+                name: Some(k.decrypt("perpetrators.name", &r.try_get::<String, _>("name_enc")?)?),
+                role: String::new(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records a new perpetrator and links them to the case in `role`.
+    pub async fn add_perpetrator(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        p: &NewPerpetrator,
+        role: &str,
+    ) -> Result<i64> {
+        self.case_access(actor, case, Action::EditCase).await?;
+        decide(actor, Action::ViewIdentity, &actor.scope)?;
+        if !self.picklists().await?.has("perpetrator_role", role) {
+            return Err(Invalid::one("perp_role", "err.choice").into());
+        }
+        let k = self.keyring()?;
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO perpetrators (kind, name_enc, alias_enc, nik_enc, nik_index, initials, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(p.kind.clone())
+        .bind(k.encrypt("perpetrators.name", &p.name)?)
+        .bind(k.encrypt_opt("perpetrators.alias", p.alias.as_deref())?)
+        .bind(k.encrypt_opt("perpetrators.nik", p.nik.as_ref().map(|n| n.as_str()))?)
+        .bind(p.nik.as_ref().map(|n| k.blind_index("nik", n.as_str())))
+        .bind(domain::case::initials(&p.name))
+        .bind(actor.user_id.map(|u| u.0))
+        .bind(crate::now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut tokens = name_tokens(&p.name);
+        if let Some(a) = &p.alias {
+            tokens.extend(name_tokens(a));
+        }
+        tokens.sort();
+        tokens.dedup();
+        for t in tokens {
+            sqlx::query("INSERT INTO perpetrator_name_tokens (token, perpetrator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(k.blind_index("perp_name", &t))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO case_perpetrators (case_id, perpetrator_id, role) VALUES ($1, $2, $3)",
+        )
+        .bind(case.0)
+        .bind(id)
+        .bind(role.to_owned())
+        .execute(&mut *tx)
+        .await?;
+        let ev = Event {
+            action: "case.perpetrator_add",
+            record_type: "case",
+            record_id: case.to_string(),
+            detail: format!("perpetrator={id} role={role}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Links an existing perpetrator to the case in `role`.
+    pub async fn link_perpetrator(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        perpetrator: i64,
+        role: &str,
+    ) -> Result<()> {
+        self.case_access(actor, case, Action::EditCase).await?;
+        decide(actor, Action::ViewIdentity, &actor.scope)?;
+        if !self.picklists().await?.has("perpetrator_role", role) {
+            return Err(Invalid::one("perp_role", "err.choice").into());
+        }
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM perpetrators WHERE id = $1")
+            .bind(perpetrator)
+            .fetch_one(self.pool())
+            .await?;
+        if exists == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO case_perpetrators (case_id, perpetrator_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(case.0)
+            .bind(perpetrator)
+            .bind(role.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        let ev = Event {
+            action: "case.perpetrator_link",
+            record_type: "case",
+            record_id: case.to_string(),
+            detail: format!("perpetrator={perpetrator} role={role}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn unlink_perpetrator(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        perpetrator: i64,
+    ) -> Result<()> {
+        self.case_access(actor, case, Action::EditCase).await?;
+        let mut tx = self.begin_write().await?;
+        let n =
+            sqlx::query("DELETE FROM case_perpetrators WHERE case_id = $1 AND perpetrator_id = $2")
+                .bind(case.0)
+                .bind(perpetrator)
+                .execute(&mut *tx)
+                .await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ev = Event {
+            action: "case.perpetrator_unlink",
+            record_type: "case",
+            record_id: case.to_string(),
+            detail: format!("perpetrator={perpetrator}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A perpetrator with the cases of theirs the actor may see; 404 when none is visible.
+    pub async fn perpetrator(&self, actor: &Actor, id: i64) -> Result<PerpetratorView> {
+        decide(actor, Action::ViewCase, &actor.scope)?;
+        let mut q = Sql::new(
+            "SELECT c.id, c.code, c.reported_on, cp.role FROM case_perpetrators cp JOIN cases c ON c.id = cp.case_id WHERE cp.perpetrator_id = ",
+        );
+        q.bind_int(id);
+        q.scope("c.region_code", &actor.scope);
+        q.push(" ORDER BY c.reported_on DESC, c.id DESC LIMIT 500");
+        let mut cases = Vec::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            cases.push(PerpetratorCase {
+                case_id: CaseId(r.try_get("id")?),
+                code: r.try_get("code")?,
+                reported_on: r.try_get("reported_on")?,
+                role: r.try_get("role")?,
+            });
+        }
+        if cases.is_empty() && actor.scope != Scope::National {
+            return Err(StoreError::NotFound);
+        }
+        let r = sqlx::query("SELECT * FROM perpetrators WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
+        let k = if identities {
+            Some(self.keyring()?)
+        } else {
+            None
+        };
+        let dec = |col: &str, v: Option<String>| -> Result<Option<String>> {
+            match (k, v) {
+                (Some(k), Some(v)) => Ok(Some(k.decrypt(col, &v)?)),
+                _ => Ok(None),
+            }
+        };
+        let view = PerpetratorView {
+            id,
+            kind: r.try_get("kind")?,
+            initials: r.try_get("initials")?,
+            name: dec("perpetrators.name", r.try_get("name_enc")?)?,
+            alias: dec("perpetrators.alias", r.try_get("alias_enc")?)?,
+            nik: dec("perpetrators.nik", r.try_get("nik_enc")?)?,
+            cases,
+        };
+        let action = if identities {
+            "perpetrator.identity_view"
+        } else {
+            "perpetrator.view"
+        };
+        self.audit(
+            actor,
+            Event {
+                action,
+                record_type: "perpetrator",
+                record_id: id.to_string(),
+                detail: String::new(),
+            },
+        )
+        .await?;
+        Ok(view)
+    }
+}
