@@ -397,8 +397,9 @@ async fn serve(
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "gugus is listening");
+    let shutdown = config::shutdown_signal()?;
     println!("Gugus is listening on http://{addr}/");
-    web::serve(listener, app, config::shutdown_signal())
+    web::serve(listener, app, shutdown)
         .await
         .context("server failed")?;
     store.close().await;
