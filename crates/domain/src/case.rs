@@ -65,6 +65,8 @@ pub struct NewVictim {
     pub occupation: Option<String>,
     pub disability: Option<String>,
     pub migrant_status: Option<String>,
+    /// ISO 3166 alpha-3; Indonesian (`IDN`) when not given.
+    pub citizenship: String,
     /// NIK disagreements the user was warned about (kept, not blocking).
     pub warnings: Vec<NikWarning>,
 }
@@ -111,6 +113,7 @@ pub struct VictimInput {
     pub occupation: String,
     pub disability: String,
     pub migrant_status: String,
+    pub citizenship: String,
 }
 
 /// Raw case input (all text, as typed), shared by the form and the API.
@@ -281,6 +284,9 @@ impl NewCase {
                     occupation: opt(&v.occupation),
                     disability: opt(&v.disability),
                     migrant_status: opt(&v.migrant_status),
+                    citizenship: opt(&v.citizenship)
+                        .map(|c| c.to_uppercase())
+                        .unwrap_or_else(|| "IDN".into()),
                     warnings,
                 });
             }

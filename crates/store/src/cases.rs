@@ -42,6 +42,7 @@ pub struct VictimView {
     pub occupation: Option<String>,
     pub disability: Option<String>,
     pub migrant_status: Option<String>,
+    pub citizenship: String,
     /// Message keys of NIK checks that warned when the victim was saved.
     pub nik_warnings: Vec<String>,
 }
@@ -253,6 +254,12 @@ impl Store {
                 &format!("victims[{i}].migrant_status"),
                 v.migrant_status.as_ref(),
             );
+            one(
+                &mut errs,
+                "citizenship",
+                &format!("victims[{i}].citizenship"),
+                Some(&v.citizenship),
+            );
             if let Some(code) = &v.home_village
                 && !self.region_exists(code).await?
             {
@@ -317,13 +324,14 @@ impl Store {
         let q = match existing {
             None => sqlx::query(
                 "INSERT INTO victims (case_id, position, name_enc, alias_enc, nik_enc, nik_index, phone_enc, initials, sex, birth_date, \
-                 age_estimate, is_child, home_village, education, occupation, disability, migrant_status, nik_warnings) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+                                  age_estimate, is_child, home_village, education, occupation, disability, migrant_status, nik_warnings, citizenship) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
             ),
             Some(_) => sqlx::query(
                 "UPDATE victims SET case_id = $1, position = $2, name_enc = $3, alias_enc = $4, nik_enc = $5, nik_index = $6, \
                  phone_enc = $7, initials = $8, sex = $9, birth_date = $10, age_estimate = $11, is_child = $12, home_village = $13, \
-                 education = $14, occupation = $15, disability = $16, migrant_status = $17, nik_warnings = $18 WHERE id = $19 RETURNING id",
+                 education = $14, occupation = $15, disability = $16, migrant_status = $17, nik_warnings = $18, citizenship = $19 \
+                 WHERE id = $20 RETURNING id",
             ),
         };
         let q = q
@@ -344,7 +352,8 @@ impl Store {
             .bind(v.occupation.clone())
             .bind(v.disability.clone())
             .bind(v.migrant_status.clone())
-            .bind(warnings);
+            .bind(warnings)
+            .bind(v.citizenship.clone());
         let q = match existing {
             Some(id) => q.bind(id),
             None => q,
@@ -606,6 +615,7 @@ impl Store {
                 occupation: v.try_get("occupation")?,
                 disability: v.try_get("disability")?,
                 migrant_status: v.try_get("migrant_status")?,
+                citizenship: v.try_get("citizenship")?,
                 nik_warnings: warnings
                     .split(',')
                     .filter(|s| !s.is_empty())
@@ -879,7 +889,7 @@ impl Store {
         decide(actor, Action::ViewCase, &scope)?;
         let rows = sqlx::query(
             "SELECT at, actor_username, action, detail FROM audit_log WHERE record_type = 'case' AND record_id = $1 \
-             AND action IN ('case.create', 'case.update') ORDER BY seq DESC LIMIT 200",
+             AND action NOT IN ('case.view', 'case.identity_view', 'case.search') ORDER BY seq DESC LIMIT 200",
         )
         .bind(id.0.to_string())
         .fetch_all(self.pool())
@@ -1211,5 +1221,57 @@ impl Store {
         };
         self.audit(actor, ev).await?;
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Closes a case with a reason, or reopens it. Bumps the version like any edit.
+    pub async fn set_case_status(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        status: &str,
+        close_reason: Option<&str>,
+        today: Day,
+    ) -> Result<()> {
+        self.case_access(actor, id, Action::EditCase).await?;
+        let p = self.picklists().await?;
+        let mut errs = Invalid::default();
+        if !p.has("case_status", status) {
+            errs.push("status", "err.choice");
+        }
+        let reason = close_reason.map(str::trim).filter(|r| !r.is_empty());
+        if status == "closed" && !reason.is_some_and(|r| p.has("close_reason", r)) {
+            errs.push("close_reason", "err.close_reason");
+        }
+        errs.into_result(())?;
+        let (reason, closed_on) = if status == "closed" {
+            (reason.map(str::to_owned), Some(today))
+        } else {
+            (None, None)
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE cases SET status = $1, close_reason = $2, closed_on = $3, version = version + 1, updated_at = $4 WHERE id = $5")
+            .bind(status.to_owned())
+            .bind(reason.clone())
+            .bind(closed_on)
+            .bind(crate::now_ms())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        let action = if status == "closed" {
+            "case.close"
+        } else {
+            "case.reopen"
+        };
+        let ev = Event {
+            action,
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: reason.map(|r| format!("reason={r}")).unwrap_or_default(),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

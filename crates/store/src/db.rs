@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_perpetrators.sql"),
         postgres: include_str!("../migrations/postgres/0007_perpetrators.sql"),
     },
+    Migration {
+        version: 8,
+        name: "citizenship_closure",
+        sqlite: include_str!("../migrations/sqlite/0008_citizenship_closure.sql"),
+        postgres: include_str!("../migrations/postgres/0008_citizenship_closure.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -540,6 +540,8 @@ pub struct VictimIn {
     disability: String,
     /// none, cpmi or pmi
     migrant_status: String,
+    /// ISO 3166 alpha-3, default IDN.
+    citizenship: String,
 }
 
 /// A case as the API accepts it. Picklist codes are listed at `/api/v1/picklists`.
@@ -595,6 +597,7 @@ impl From<CaseIn> for domain::case::CaseInput {
                     occupation: v.occupation,
                     disability: v.disability,
                     migrant_status: v.migrant_status,
+                    citizenship: v.citizenship,
                 })
                 .collect(),
         }
@@ -619,6 +622,7 @@ pub struct VictimOut {
     occupation: Option<String>,
     disability: Option<String>,
     migrant_status: Option<String>,
+    citizenship: String,
     nik_warnings: Vec<String>,
 }
 
@@ -758,6 +762,7 @@ impl From<store::CaseView> for CaseOut {
                     occupation: v.occupation,
                     disability: v.disability,
                     migrant_status: v.migrant_status,
+                    citizenship: v.citizenship,
                     nik_warnings: v.nik_warnings,
                 })
                 .collect(),

@@ -81,6 +81,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
             axum::routing::post(unlink_perpetrator),
         )
         .add("/perpetrators/{id}", &["GET"], get(perpetrator_page))
+        .add(
+            "/cases/{id}/status",
+            &["POST"],
+            axum::routing::post(set_status),
+        )
 }
 
 /// A picklist in the page's language: (code, label).
@@ -139,6 +144,8 @@ pub(crate) struct CaseOptions {
     pub consent_giver: Options,
     pub perpetrator_kind: Options,
     pub perpetrator_role: Options,
+    pub citizenship: Options,
+    pub close_reason: Options,
 }
 
 impl CaseOptions {
@@ -165,6 +172,8 @@ impl CaseOptions {
             consent_giver: o("consent_giver"),
             perpetrator_kind: o("perpetrator_kind"),
             perpetrator_role: o("perpetrator_role"),
+            citizenship: o("citizenship"),
+            close_reason: o("close_reason"),
         })
     }
 }
@@ -333,6 +342,7 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, i64, bool) {
                     "occupation" => &mut vi.occupation,
                     "disability" => &mut vi.disability,
                     "migrant_status" => &mut vi.migrant_status,
+                    "citizenship" => &mut vi.citizenship,
                     _ => continue,
                 };
                 *slot = v.clone();
@@ -769,6 +779,7 @@ fn to_input(c: &CaseView) -> CaseInput {
                 occupation: s(&v.occupation),
                 disability: s(&v.disability),
                 migrant_status: s(&v.migrant_status),
+                citizenship: v.citizenship.clone(),
             })
             .collect(),
     }
@@ -1186,4 +1197,31 @@ async fn perpetrator_page(
     let mut page = Page::from_ctx(&user.ctx, "perp.title");
     page.title = p.name.clone().unwrap_or_else(|| p.initials.clone());
     render(&PerpetratorPage { page, p, opts })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusForm {
+    status: String,
+    close_reason: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    let result = state
+        .store
+        .set_case_status(
+            user.actor(),
+            id,
+            f.status.trim(),
+            Some(f.close_reason.as_str()),
+            today(),
+        )
+        .await;
+    after(&state, &user, id, result, Extras::default()).await
 }

@@ -787,3 +787,57 @@ async fn perpetrators_are_shared_between_cases() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_case_is_closed_with_a_reason_and_reopened() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.kupang").await;
+    officer.get("/cases/new").await;
+    let mut form = case_form("Maria Nahak", "5301054101010002", "2026-02-20");
+    form.push(("victims[0].citizenship", "TLS"));
+    let r = officer.post_form("/cases", &form).await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    let page = officer.get(&path).await.body;
+    assert!(page.contains("Timor-Leste"), "citizenship shown");
+    let r = officer
+        .post_form(
+            &format!("{path}/status"),
+            &[("status", "closed"), ("close_reason", "")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Pilih alasan penutupan."));
+    let r = officer
+        .post_form(
+            &format!("{path}/status"),
+            &[("status", "closed"), ("close_reason", "recovered")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = officer.get(&path).await.body;
+    assert!(
+        page.contains("Ditutup — Pemulihan paripurna") && page.contains("<code>case.close</code>")
+    );
+    assert!(
+        officer
+            .get("/cases?status=closed")
+            .await
+            .body
+            .contains("M. N.")
+    );
+    officer.get(&path).await;
+    assert_eq!(
+        officer
+            .post_form(&format!("{path}/status"), &[("status", "open")])
+            .await
+            .status,
+        303
+    );
+    assert!(
+        officer
+            .get(&path)
+            .await
+            .body
+            .contains("<code>case.reopen</code>")
+    );
+}

@@ -151,6 +151,12 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         Scoped,
         "/perpetrators/{ntt_perp}",
     ),
+    (
+        "POST",
+        "/cases/{id}/status",
+        Scoped,
+        "/cases/{ntt_case}/status",
+    ),
     ("GET", "/audit", Admin, "/audit"),
     ("GET", "/account", User, "/account"),
     ("POST", "/account/password", User, "/account/password"),
