@@ -67,6 +67,23 @@ pub(crate) fn routes(r: Routes) -> Routes {
             &["POST"],
             axum::routing::post(add_legal_stage),
         )
+        .add(
+            "/api/v1/cases/{id}/status",
+            &["POST"],
+            axum::routing::post(set_status),
+        )
+        .add(
+            "/api/v1/cases/{id}/consents",
+            &["POST"],
+            axum::routing::post(add_consent),
+        )
+        .add(
+            "/api/v1/cases/{id}/perpetrators",
+            &["POST"],
+            axum::routing::post(add_perpetrator),
+        )
+        .add("/api/v1/perpetrators", &["GET"], get(find_perpetrators))
+        .add("/api/v1/perpetrators/{id}", &["GET"], get(get_perpetrator))
 }
 
 /// A JSON body that names the failing field when it cannot be read.
@@ -499,8 +516,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Gugus API", version = "1", description = "Gugus: integrated information system of Indonesia's anti-trafficking task forces. Authenticate with `Authorization: Bearer gug_…` (create a token under My account). Errors: `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"code\", \"message\"}]}}`."),
-    paths(list_regions, get_region, list_units, create_unit, get_unit, update_unit, list_users, create_user, get_user, me, audit, list_cases, create_case, get_case, update_case, picklists, add_route_event, put_legal, add_legal_stage),
-    components(schemas(RegionOut, RegionDetailOut, UnitOut, UnitIn, UserOut, UserIn, AuditOut, CaseIn, VictimIn, CaseOut, VictimOut, CaseRowOut, CasePageOut, PicklistOut, RouteEventOut, LegalOut, StageOut, RouteEventIn, LegalIn, StageIn)),
+    paths(list_regions, get_region, list_units, create_unit, get_unit, update_unit, list_users, create_user, get_user, me, audit, list_cases, create_case, get_case, update_case, picklists, add_route_event, put_legal, add_legal_stage, set_status, add_consent, add_perpetrator, find_perpetrators, get_perpetrator),
+    components(schemas(RegionOut, RegionDetailOut, UnitOut, UnitIn, UserOut, UserIn, AuditOut, CaseIn, VictimIn, CaseOut, VictimOut, CaseRowOut, CasePageOut, PicklistOut, RouteEventOut, LegalOut, StageOut, RouteEventIn, LegalIn, StageIn, ConsentOut, PerpetratorLinkOut, StatusIn, ConsentIn, PerpetratorIn, PerpetratorOut, PerpetratorCaseOut)),
     modifiers(&BearerAuth),
     tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"), (name = "cases", description = "TPPO cases and victims"))
 )]
@@ -652,6 +669,31 @@ pub struct CaseOut {
     victims: Vec<VictimOut>,
     route: Vec<RouteEventOut>,
     legal: LegalOut,
+    consents: Vec<ConsentOut>,
+    perpetrators: Vec<PerpetratorLinkOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentOut {
+    id: i64,
+    victim_id: i64,
+    /// data_recording, services, referral, law_enforcement, media, research
+    scope: String,
+    /// victim, parent, guardian, companion
+    given_by: String,
+    given_on: String,
+    withdrawn_on: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PerpetratorLinkOut {
+    perpetrator_id: i64,
+    /// person or organisation
+    kind: String,
+    initials: String,
+    /// Null unless the caller's role may see identities.
+    name: Option<String>,
+    role: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -743,6 +785,23 @@ impl From<store::CaseView> for CaseOut {
                     })
                     .collect(),
             },
+            consents: c
+                .consents
+                .into_iter()
+                .map(|k| ConsentOut {
+                    id: k.id,
+                    victim_id: k.victim_id,
+                    scope: k.scope,
+                    given_by: k.given_by,
+                    given_on: day(k.given_on),
+                    withdrawn_on: k.withdrawn_on.map(day),
+                })
+                .collect(),
+            perpetrators: c
+                .perpetrators
+                .into_iter()
+                .map(PerpetratorLinkOut::from)
+                .collect(),
             victims: c
                 .victims
                 .into_iter()
@@ -1069,4 +1128,198 @@ async fn add_legal_stage(
         )
         .await?;
     Ok(Json(state.store.case(&u.actor, id).await?.into()))
+}
+
+impl From<store::PerpetratorLink> for PerpetratorLinkOut {
+    fn from(p: store::PerpetratorLink) -> Self {
+        PerpetratorLinkOut {
+            perpetrator_id: p.perpetrator_id,
+            kind: p.kind,
+            initials: p.initials,
+            name: p.name,
+            role: p.role,
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct StatusIn {
+    /// open or closed
+    status: String,
+    /// Required to close: recovered, referred, not_trafficking, duplicate, other
+    close_reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/status", tag = "cases", params(("id" = i64, Path)), request_body = StatusIn,
+    responses((status = 200, body = CaseOut), (status = 404), (status = 422)), security(("bearer" = [])))]
+async fn set_status(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<StatusIn>,
+) -> Result<Json<CaseOut>, WebError> {
+    let id = store::CaseId(path_id(&id)?);
+    state
+        .store
+        .set_case_status(
+            &u.actor,
+            id,
+            b.status.trim(),
+            Some(b.close_reason.as_str()),
+            today(),
+        )
+        .await?;
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct ConsentIn {
+    victim_id: i64,
+    scope: String,
+    given_by: String,
+    /// YYYY-MM-DD
+    given_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/consents", tag = "cases", params(("id" = i64, Path)), request_body = ConsentIn,
+    responses((status = 200, body = CaseOut), (status = 404), (status = 422)), security(("bearer" = [])))]
+async fn add_consent(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ConsentIn>,
+) -> Result<Json<CaseOut>, WebError> {
+    let id = store::CaseId(path_id(&id)?);
+    state
+        .store
+        .case_access(&u.actor, id, domain::Action::EditCase)
+        .await?;
+    let c = store::NewConsent {
+        victim_id: b.victim_id,
+        scope: b.scope,
+        given_by: b.given_by,
+        given_on: domain::case::parse_day(&b.given_on),
+    };
+    state.store.add_consent(&u.actor, id, &c, today()).await?;
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct PerpetratorIn {
+    /// Link this existing perpetrator (find them with GET /api/v1/perpetrators) …
+    perpetrator_id: Option<i64>,
+    /// … or record a new one: person or organisation
+    kind: String,
+    name: String,
+    alias: String,
+    nik: String,
+    /// recruiter, broker, p3mi, transporter, harbourer, employer, financier, official, other
+    role: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/perpetrators", tag = "cases", params(("id" = i64, Path)), request_body = PerpetratorIn,
+    responses((status = 200, body = CaseOut), (status = 404), (status = 422)), security(("bearer" = [])))]
+async fn add_perpetrator(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<PerpetratorIn>,
+) -> Result<Json<CaseOut>, WebError> {
+    let id = store::CaseId(path_id(&id)?);
+    state
+        .store
+        .case_access(&u.actor, id, domain::Action::EditCase)
+        .await?;
+    match b.perpetrator_id {
+        Some(p) => {
+            state
+                .store
+                .link_perpetrator(&u.actor, id, p, b.role.trim())
+                .await?
+        }
+        None => {
+            let new = store::NewPerpetrator::parse(&b.kind, &b.name, &b.alias, &b.nik)?;
+            state
+                .store
+                .add_perpetrator(&u.actor, id, &new, b.role.trim())
+                .await?;
+        }
+    }
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct PerpetratorQuery {
+    /// Name words (all must match).
+    name: String,
+    /// Or an exact NIK.
+    nik: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/perpetrators", tag = "cases", params(PerpetratorQuery),
+    responses((status = 200, body = Vec<PerpetratorLinkOut>), (status = 403)), security(("bearer" = [])))]
+async fn find_perpetrators(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<PerpetratorQuery>,
+) -> Result<Json<Vec<PerpetratorLinkOut>>, WebError> {
+    let nik = domain::nik::Nik::parse(&q.nik);
+    let found = state
+        .store
+        .find_perpetrators(&u.actor, &q.name, nik.as_ref())
+        .await?;
+    Ok(Json(found.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PerpetratorCaseOut {
+    case_id: i64,
+    code: String,
+    reported_on: String,
+    role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PerpetratorOut {
+    id: i64,
+    kind: String,
+    initials: String,
+    name: Option<String>,
+    alias: Option<String>,
+    nik: Option<String>,
+    /// The cases in the caller's scope.
+    cases: Vec<PerpetratorCaseOut>,
+}
+
+#[utoipa::path(get, path = "/api/v1/perpetrators/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = PerpetratorOut), (status = 404)), security(("bearer" = [])))]
+async fn get_perpetrator(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<PerpetratorOut>, WebError> {
+    let p = state.store.perpetrator(&u.actor, path_id(&id)?).await?;
+    Ok(Json(PerpetratorOut {
+        id: p.id,
+        kind: p.kind,
+        initials: p.initials,
+        name: p.name,
+        alias: p.alias,
+        nik: p.nik,
+        cases: p
+            .cases
+            .into_iter()
+            .map(|c| PerpetratorCaseOut {
+                case_id: c.case_id.0,
+                code: c.code,
+                reported_on: domain::case::format_day(c.reported_on),
+                role: c.role,
+            })
+            .collect(),
+    }))
 }

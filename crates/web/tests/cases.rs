@@ -343,6 +343,73 @@ async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
         (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
         (422, Some("happened"))
     );
+    // Consent, perpetrators and closing through the API.
+    let victim = created["victims"][0]["id"].as_i64().unwrap();
+    let r = common::api(&app.base, &officer, "POST", &format!("{path}/consents"), Some(&format!(r#"{{"victim_id": {victim}, "scope": "referral", "given_by": "victim", "given_on": "2026-02-21"}}"#))).await;
+    assert_eq!(
+        (r.status, r.json()["consents"][0]["scope"].as_str()),
+        (200, Some("referral"))
+    );
+    let r = common::api(
+        &app.base,
+        &officer,
+        "POST",
+        &format!("{path}/perpetrators"),
+        Some(r#"{"kind": "organisation", "name": "PT Sponsor Contoh", "role": "p3mi"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let perp = r.json()["perpetrators"][0]["perpetrator_id"]
+        .as_i64()
+        .unwrap();
+    let found = common::api(
+        &app.base,
+        &officer,
+        "GET",
+        "/api/v1/perpetrators?name=sponsor%20contoh",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(found[0]["perpetrator_id"], perp);
+    assert_eq!(
+        common::api(
+            &app.base,
+            &viewer,
+            "GET",
+            "/api/v1/perpetrators?name=sponsor",
+            None
+        )
+        .await
+        .status,
+        403
+    );
+    let p = common::api(
+        &app.base,
+        &viewer,
+        "GET",
+        &format!("/api/v1/perpetrators/{perp}"),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        (p["name"].is_null(), p["cases"][0]["id"].is_null()),
+        (true, true)
+    );
+    assert_eq!(p["cases"][0]["case_id"], id);
+    let r = common::api(
+        &app.base,
+        &officer,
+        "POST",
+        &format!("{path}/status"),
+        Some(r#"{"status": "closed", "close_reason": "recovered"}"#),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["status"].as_str()),
+        (200, Some("closed"))
+    );
     let p = common::api(&app.base, &viewer, "GET", "/api/v1/picklists", None)
         .await
         .json();

@@ -247,6 +247,36 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         Scoped,
         "/api/v1/cases/{ntt_case}/legal-stages",
     ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/status",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/status",
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/consents",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/consents",
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/perpetrators",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/perpetrators",
+    ),
+    (
+        "GET",
+        "/api/v1/perpetrators",
+        User,
+        "/api/v1/perpetrators?name=calo",
+    ),
+    (
+        "GET",
+        "/api/v1/perpetrators/{id}",
+        Scoped,
+        "/api/v1/perpetrators/{ntt_perp}",
+    ),
 ];
 
 #[test]
