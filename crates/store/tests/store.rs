@@ -632,10 +632,36 @@ mod cases {
                 .any(|e| e.action == "case.view" && e.actor_username == "pemantau.belu")
         );
         // The raw tables hold no plaintext.
+        let perp =
+            store::NewPerpetrator::parse("person", "Yosef Calo", "Om Yos", "5304011708990002")
+                .unwrap();
+        store
+            .add_perpetrator(&officer, id, &perp, "broker")
+            .await
+            .unwrap();
         let raw = Store::connect(&db.url).await.unwrap();
-        let dump = raw.dump_table_for_tests("victims").await.unwrap()
-            + &raw.dump_table_for_tests("cases").await.unwrap();
-        for secret in ["Yuliana", "Tefa", "5304015708990001", "0812", "Malaysia"] {
+        let mut dump = String::new();
+        for table in [
+            "victims",
+            "cases",
+            "perpetrators",
+            "victim_name_tokens",
+            "perpetrator_name_tokens",
+        ] {
+            dump += &raw.dump_table_for_tests(table).await.unwrap();
+        }
+        for secret in [
+            "Yuliana",
+            "Tefa",
+            "yuliana",
+            "5304015708990001",
+            "0812",
+            "Malaysia",
+            "Yosef",
+            "yosef",
+            "Om Yos",
+            "5304011708990002",
+        ] {
             assert!(!dump.contains(secret), "{secret} stored in plaintext");
         }
         // A store without the key cannot read identities.
