@@ -190,5 +190,6 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
             .await
             .map_err(crate::config::describe_store)?;
     }
+    store.analyze().await?;
     Ok(total)
 }

@@ -500,6 +500,7 @@ pub async fn generate(store: &Store, n: usize, seed: u64, progress: bool) -> Res
             );
         }
     }
+    store.analyze().await?;
     Ok(Stats {
         cases: done,
         seconds: started.elapsed().as_secs_f64(),

@@ -194,8 +194,22 @@ impl Store {
         if self.backend == Backend::Postgres {
             conn.execute("SELECT pg_advisory_unlock(4815162342)")
                 .await?;
+            // Migrations can add columns and indexes to large tables: plan with fresh statistics.
+            if result.as_ref().is_ok_and(|applied| !applied.is_empty()) {
+                conn.execute("ANALYZE").await?;
+            }
         }
         result
+    }
+
+    /// Refreshes the planner's statistics after bulk changes (PostgreSQL plans badly on a
+    /// million rows it has no statistics for; SQLite's `optimize` is cheap and incremental).
+    pub async fn analyze(&self) -> Result<()> {
+        match self.backend {
+            Backend::Postgres => sqlx::raw_sql("ANALYZE").execute(&self.pool).await?,
+            Backend::Sqlite => sqlx::raw_sql("PRAGMA optimize").execute(&self.pool).await?,
+        };
+        Ok(())
     }
 
     /// A transaction that will write. SQLite takes the write lock up front so two writers
