@@ -181,12 +181,21 @@ pub(crate) async fn write_name_tokens(
     }
     tokens.sort();
     tokens.dedup();
-    for t in tokens {
-        sqlx::query("INSERT INTO victim_name_tokens (token, victim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(k.blind_index("name", &t))
-            .bind(victim)
-            .execute(&mut *conn)
-            .await?;
+    // One statement for all words: each statement is a round trip on PostgreSQL.
+    if !tokens.is_empty() {
+        let mut q = Sql::new("INSERT INTO victim_name_tokens (token, victim_id) VALUES ");
+        for (i, t) in tokens.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind_text(k.blind_index("name", t))
+                .push(", ")
+                .bind_int(victim)
+                .push(")");
+        }
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -387,13 +396,22 @@ impl Store {
                 .iter()
                 .map(|c| ("means_of_control", c)),
         );
-        for (list, code) in tags {
-            sqlx::query("INSERT INTO case_tags (case_id, list, code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(case_id)
-                .bind(list)
-                .bind(code.clone())
-                .execute(&mut *conn)
-                .await?;
+        if !tags.is_empty() {
+            let mut q = Sql::new("INSERT INTO case_tags (case_id, list, code) VALUES ");
+            for (i, (list, code)) in tags.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(")
+                    .bind_int(case_id)
+                    .push(", ")
+                    .bind_text(*list)
+                    .push(", ")
+                    .bind_text(code.as_str())
+                    .push(")");
+            }
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *conn).await?;
         }
         Ok(())
     }
