@@ -189,18 +189,10 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         (ViewUnit, _) => Some(ANY),
         (ManageUnit | ViewUser | ManageUser | ViewAudit, Role::Admin) => Some(OWN_SUBTREE),
         (ManageSettings, Role::Admin) => Some(OWN_LEVEL),
-        // Cases: every role but partner officers (who will see a case only through an
-        // open referral) within their subtree; identities only for roles whose work needs
-        // them; entering data for the roles that do it.
-        (
-            ViewCase,
-            Role::Admin
-            | Role::DataOfficer
-            | Role::Verifier
-            | Role::CaseWorker
-            | Role::Analyst
-            | Role::Viewer,
-        ) => Some(OWN_SUBTREE),
+        // Cases: every role sees cases in its subtree, without identities (code and
+        // initials); identities only for roles whose work needs them (partner officers will
+        // get them through an open referral); entering data for the roles that do it.
+        (ViewCase, _) => Some(OWN_SUBTREE),
         (ViewIdentity, Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker) => {
             Some(OWN_SUBTREE)
         }

@@ -606,6 +606,23 @@ mod cases {
             (None, None, None)
         );
         assert_eq!(m.victims[0].initials, "Y. T.");
+        // A partner officer (outside any referral) sees code and initials only, too.
+        let belu = store
+            .unit_id_by_name("GT Kabupaten Belu")
+            .await
+            .unwrap()
+            .unwrap();
+        user(&store, "mitra.belu", belu, "partner_officer").await;
+        let partner = actor(&store, "mitra.belu").await;
+        let p = store.case(&partner, id).await.unwrap();
+        assert_eq!(
+            (
+                p.identities_visible,
+                p.victims[0].name.clone(),
+                p.victims[0].initials.as_str()
+            ),
+            (false, None, "Y. T.")
+        );
         // Another region: not found.
         assert!(matches!(
             store.case(&outsider, id).await,
