@@ -185,11 +185,171 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
                 .map_err(crate::config::describe_invalid)?;
             batch.push((unit, region.clone(), new));
         }
-        total += store
+        let ids = store
             .import_cases(&actor, &batch)
             .await
             .map_err(crate::config::describe_store)?;
+        total += ids.len();
+        let region_code = region.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        enrich(store, &actor, &mut rng, &places, &ids, &batch, &region_code).await?;
     }
     store.analyze().await?;
     Ok(total)
+}
+
+const COUNTRIES: &[(&str, &str)] = &[
+    ("MYS", "Tawau"),
+    ("MYS", "Kuching"),
+    ("SAU", "Riyadh"),
+    ("KHM", "Sihanoukville"),
+    ("MMR", "Myawaddy"),
+    ("CHN", "Guangzhou"),
+];
+
+/// Gives part of the demo cases a route, a legal track and perpetrators shared between
+/// cases, so the case pages, perpetrator pages and timelines have something to show.
+async fn enrich(
+    store: &Store,
+    actor: &Actor,
+    rng: &mut crate::generate::Rng,
+    places: &crate::generate::Places,
+    ids: &[store::CaseId],
+    batch: &[(UnitId, Option<domain::RegionCode>, domain::case::NewCase)],
+    region: &str,
+) -> Result<()> {
+    use domain::case::{LegalInput, NewLegal, NewRouteEvent, RouteEventInput, format_day};
+    let today = store::now_ms() / 86_400_000;
+    let province = region.get(..2).unwrap_or("53").to_owned();
+    let mut brokers: Vec<i64> = Vec::new();
+    for (i, (id, (_, _, new))) in ids.iter().zip(batch).enumerate() {
+        let from = new.exploitation_from.unwrap_or(new.reported_on - 60);
+        let rescued = new.rescued_on.unwrap_or(new.reported_on);
+        if i % 5 == 0 {
+            let home = places
+                .village(
+                    rng,
+                    if region.starts_with("53") {
+                        "53"
+                    } else {
+                        &province
+                    },
+                )
+                .unwrap_or_else(|| "53.01.05.2003".into());
+            let (country, city) = *rng.pick(COUNTRIES);
+            let events = [
+                RouteEventInput {
+                    kind: "recruitment".into(),
+                    region_code: home,
+                    date_from: format_day(from - 30),
+                    ..Default::default()
+                },
+                RouteEventInput {
+                    kind: "transit".into(),
+                    region_code: "21.71".into(),
+                    date_from: format_day(from - 5),
+                    ..Default::default()
+                },
+                RouteEventInput {
+                    kind: "exploitation".into(),
+                    country: country.into(),
+                    city: city.into(),
+                    date_from: format_day(from),
+                    date_to: format_day(rescued),
+                    ..Default::default()
+                },
+                RouteEventInput {
+                    kind: "detection".into(),
+                    region_code: region.to_owned(),
+                    date_from: format_day(rescued),
+                    ..Default::default()
+                },
+            ];
+            for e in events {
+                if let Ok(ev) = NewRouteEvent::parse(&e, today) {
+                    store
+                        .add_route_event(actor, *id, &ev)
+                        .await
+                        .map_err(crate::config::describe_store)?;
+                }
+            }
+        }
+        if i % 6 == 0 {
+            let legal = LegalInput {
+                police_report_no: format!(
+                    "LP/B/{}/{}/SPKT",
+                    100 + rng.below(800),
+                    domain::time::civil_from_days(rescued).0
+                ),
+                police_unit: "Polres (contoh)".into(),
+                articles: if rng.chance(0.5) {
+                    "2, 4".into()
+                } else {
+                    "2, 10".into()
+                },
+                sentence_months: if rng.chance(0.3) {
+                    (36 + rng.below(84)).to_string()
+                } else {
+                    String::new()
+                },
+                restitution_ordered: if rng.chance(0.25) {
+                    (5_000_000 + 500_000 * rng.below(80)).to_string()
+                } else {
+                    String::new()
+                },
+            };
+            let legal = NewLegal::parse(&legal).map_err(crate::config::describe_invalid)?;
+            store
+                .set_legal(actor, *id, &legal)
+                .await
+                .map_err(crate::config::describe_store)?;
+            for (stage, after) in [
+                ("report", 2),
+                ("investigation", 20),
+                ("p21", 90),
+                ("prosecution", 120),
+                ("verdict", 200),
+            ] {
+                if rescued + after <= today && rng.chance(0.8) {
+                    store
+                        .add_legal_stage(actor, *id, stage, Some(rescued + after), today)
+                        .await
+                        .map_err(crate::config::describe_store)?;
+                } else {
+                    break;
+                }
+            }
+        }
+        if i % 4 == 0 {
+            // A small pool of brokers per region: the same names come back in many cases.
+            if brokers.len() < 12 {
+                let given = rng.pick(crate::generate::MALE);
+                let family = rng.pick(crate::generate::family_names(&province));
+                let name = format!("{given} {family} (contoh)");
+                let p = store::NewPerpetrator::parse("person", &name, "", "")
+                    .map_err(crate::config::describe_invalid)?;
+                brokers.push(
+                    store
+                        .add_perpetrator(actor, *id, &p, "broker")
+                        .await
+                        .map_err(crate::config::describe_store)?,
+                );
+            } else {
+                let b = *rng.pick(&brokers);
+                store
+                    .link_perpetrator(
+                        actor,
+                        *id,
+                        b,
+                        if rng.chance(0.5) {
+                            "broker"
+                        } else {
+                            "recruiter"
+                        },
+                    )
+                    .await
+                    .map_err(crate::config::describe_store)?;
+            }
+        }
+    }
+    Ok(())
 }

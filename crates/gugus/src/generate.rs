@@ -46,7 +46,7 @@ impl Rng {
     }
 }
 
-const FEMALE: &[&str] = &[
+pub const FEMALE: &[&str] = &[
     "Siti",
     "Nur",
     "Aminah",
@@ -78,7 +78,7 @@ const FEMALE: &[&str] = &[
     "Fransiska",
     "Kristina",
 ];
-const MALE: &[&str] = &[
+pub const MALE: &[&str] = &[
     "Muhammad",
     "Ahmad",
     "Agus",
@@ -102,7 +102,7 @@ const MALE: &[&str] = &[
 ];
 
 /// Family names (or second names) by origin province.
-fn family_names(province: &str) -> &'static [&'static str] {
+pub fn family_names(province: &str) -> &'static [&'static str] {
     match province {
         "53" => &[
             "Tefa", "Benu", "Nahak", "Bere", "Seran", "Manek", "Taek", "Kase", "Lake", "Mau",
@@ -284,7 +284,7 @@ impl Places {
         Ok(Places { villages })
     }
 
-    fn village(&self, rng: &mut Rng, province: &str) -> Option<String> {
+    pub fn village(&self, rng: &mut Rng, province: &str) -> Option<String> {
         self.villages
             .get(province)
             .filter(|v| !v.is_empty())

@@ -944,13 +944,14 @@ impl Store {
         &self,
         actor: &Actor,
         batch: &[(UnitId, Option<RegionCode>, NewCase)],
-    ) -> Result<usize> {
+    ) -> Result<Vec<CaseId>> {
         for (_, region, _) in batch {
             decide(actor, Action::EditCase, &Scope::from_code(region.clone()))?;
         }
         let k = self.keyring()?;
         let now = crate::now_ms();
         let year = domain::time::civil_from_days(now / 86_400_000).0;
+        let mut ids = Vec::with_capacity(batch.len());
         let mut tx = self.begin_write().await?;
         for (unit, region, new) in batch {
             let code = Self::next_code(&mut tx, region.as_ref(), year).await?;
@@ -983,6 +984,7 @@ impl Store {
             .bind(region.as_ref().and_then(regency_of))
             .fetch_one(&mut *tx)
             .await?;
+            ids.push(CaseId(id));
             Self::write_tags(&mut tx, id, new).await?;
             for (i, v) in new.victims.iter().enumerate() {
                 let child = v.is_child(new.exploitation_from, new.reported_on);
@@ -998,7 +1000,7 @@ impl Store {
         };
         append(&mut tx, actor, ev).await?;
         tx.commit().await?;
-        Ok(batch.len())
+        Ok(ids)
     }
 
     /// Village codes inside a region (for the synthetic data generator).
