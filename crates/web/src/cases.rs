@@ -13,8 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::case::{
-    CaseInput, LegalInput, NewCase, NewLegal, NewRouteEvent, RouteEventInput, VictimInput,
-    format_day, parse_day,
+    CaseInput, LegalInput, NewCase, RouteEventInput, VictimInput, format_day, parse_day,
 };
 use domain::{Action, RegionCode};
 use serde::Deserialize;
@@ -29,62 +28,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
             "/cases/{id}/break-glass",
             &["POST"],
             axum::routing::post(break_glass),
-        )
-        .add(
-            "/cases/{id}/route",
-            &["POST"],
-            axum::routing::post(add_route),
-        )
-        .add(
-            "/cases/{id}/route/{event}/delete",
-            &["POST"],
-            axum::routing::post(delete_route),
-        )
-        .add(
-            "/cases/{id}/legal",
-            &["POST"],
-            axum::routing::post(set_legal),
-        )
-        .add(
-            "/cases/{id}/stages",
-            &["POST"],
-            axum::routing::post(add_stage),
-        )
-        .add(
-            "/cases/{id}/stages/{stage}/delete",
-            &["POST"],
-            axum::routing::post(delete_stage),
-        )
-        .add(
-            "/cases/{id}/consents",
-            &["POST"],
-            axum::routing::post(add_consent),
-        )
-        .add(
-            "/cases/{id}/consents/{consent}/withdraw",
-            &["POST"],
-            axum::routing::post(withdraw_consent),
-        )
-        .add(
-            "/cases/{id}/perpetrators",
-            &["POST"],
-            axum::routing::post(add_perpetrator),
-        )
-        .add(
-            "/cases/{id}/perpetrators/{perpetrator}/link",
-            &["POST"],
-            axum::routing::post(link_perpetrator),
-        )
-        .add(
-            "/cases/{id}/perpetrators/{perpetrator}/unlink",
-            &["POST"],
-            axum::routing::post(unlink_perpetrator),
-        )
-        .add("/perpetrators/{id}", &["GET"], get(perpetrator_page))
-        .add(
-            "/cases/{id}/status",
-            &["POST"],
-            axum::routing::post(set_status),
         )
 }
 
@@ -441,7 +384,7 @@ fn require_edit(user: &User) -> Result<(), WebError> {
     }
 }
 
-fn today() -> i64 {
+pub(crate) fn today() -> i64 {
     // Indonesia's earliest zone (WIB, UTC+7) decides "today" for date checks.
     (store::now_ms() + 7 * 3_600_000) / 86_400_000
 }
@@ -590,43 +533,43 @@ struct CasePage {
 
 /// What the case page's smaller forms hold when they are shown again after a mistake.
 #[derive(Default)]
-struct Extras {
-    errs: Errors,
-    reason: String,
-    route: RouteEventInput,
-    legal: Option<LegalInput>,
-    stage: StageForm,
-    consent: ConsentForm,
-    perp: PerpForm,
-    perp_matches: Vec<store::PerpetratorLink>,
-    ok: Option<String>,
+pub(crate) struct Extras {
+    pub(crate) errs: Errors,
+    pub(crate) reason: String,
+    pub(crate) route: RouteEventInput,
+    pub(crate) legal: Option<LegalInput>,
+    pub(crate) stage: StageForm,
+    pub(crate) consent: ConsentForm,
+    pub(crate) perp: PerpForm,
+    pub(crate) perp_matches: Vec<store::PerpetratorLink>,
+    pub(crate) ok: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
-struct PerpForm {
-    perp_kind: String,
-    perp_name: String,
-    perp_alias: String,
-    perp_nik: String,
-    perp_role: String,
-    perp_confirm_new: Option<String>,
+pub(crate) struct PerpForm {
+    pub(crate) perp_kind: String,
+    pub(crate) perp_name: String,
+    pub(crate) perp_alias: String,
+    pub(crate) perp_nik: String,
+    pub(crate) perp_role: String,
+    pub(crate) perp_confirm_new: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
-struct ConsentForm {
-    victim_id: String,
-    scope: String,
-    given_by: String,
-    given_on: String,
+pub(crate) struct ConsentForm {
+    pub(crate) victim_id: String,
+    pub(crate) scope: String,
+    pub(crate) given_by: String,
+    pub(crate) given_on: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
-struct StageForm {
-    stage: String,
-    happened: String,
+pub(crate) struct StageForm {
+    pub(crate) stage: String,
+    pub(crate) happened: String,
 }
 
 pub(crate) fn fmt_rupiah(v: &i64) -> String {
@@ -659,7 +602,7 @@ fn legal_input(l: &store::LegalView) -> LegalInput {
     }
 }
 
-async fn case_page(
+pub(crate) async fn case_page(
     state: &AppState,
     user: &User,
     id: CaseId,
@@ -882,346 +825,4 @@ async fn break_glass(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// After a sub-form: back to the case page, or the page again with the form's errors.
-async fn after(
-    state: &AppState,
-    user: &User,
-    id: CaseId,
-    result: Result<(), StoreError>,
-    x: Extras,
-) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?ok=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let x = Extras {
-                errs: Errors::new(user.ctx.locale, &e.0),
-                ..x
-            };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                case_page(state, user, id, x).await?,
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn add_route(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
-    Form(f): Form<RouteEventInput>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    state
-        .store
-        .case_access(user.actor(), id, Action::EditCase)
-        .await?;
-    let result = match NewRouteEvent::parse(&f, today()) {
-        Ok(e) => state
-            .store
-            .add_route_event(user.actor(), id, &e)
-            .await
-            .map(|_| ()),
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            route: f,
-            ..Default::default()
-        },
-    )
-    .await
-}
-
-async fn delete_route(
-    State(state): State<AppState>,
-    user: User,
-    Path((id, event)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    let result = state
-        .store
-        .delete_route_event(user.actor(), id, parse_id(&event)?)
-        .await;
-    after(&state, &user, id, result, Extras::default()).await
-}
-
-async fn set_legal(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
-    Form(f): Form<LegalInput>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    state
-        .store
-        .case_access(user.actor(), id, Action::EditCase)
-        .await?;
-    let result = match NewLegal::parse(&f) {
-        Ok(l) => state.store.set_legal(user.actor(), id, &l).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            legal: Some(f),
-            ..Default::default()
-        },
-    )
-    .await
-}
-
-async fn add_stage(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
-    Form(f): Form<StageForm>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    state
-        .store
-        .case_access(user.actor(), id, Action::EditCase)
-        .await?;
-    let result = state
-        .store
-        .add_legal_stage(
-            user.actor(),
-            id,
-            f.stage.trim(),
-            parse_day(&f.happened),
-            today(),
-        )
-        .await
-        .map(|_| ());
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            stage: f,
-            ..Default::default()
-        },
-    )
-    .await
-}
-
-async fn delete_stage(
-    State(state): State<AppState>,
-    user: User,
-    Path((id, stage)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    let result = state
-        .store
-        .delete_legal_stage(user.actor(), id, parse_id(&stage)?)
-        .await;
-    after(&state, &user, id, result, Extras::default()).await
-}
-
-async fn add_consent(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
-    Form(f): Form<ConsentForm>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    state
-        .store
-        .case_access(user.actor(), id, Action::EditCase)
-        .await?;
-    let c = store::NewConsent {
-        victim_id: f.victim_id.trim().parse().unwrap_or(0),
-        scope: f.scope.trim().to_owned(),
-        given_by: f.given_by.trim().to_owned(),
-        given_on: parse_day(&f.given_on),
-    };
-    let result = state
-        .store
-        .add_consent(user.actor(), id, &c, today())
-        .await
-        .map(|_| ());
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            consent: f,
-            ..Default::default()
-        },
-    )
-    .await
-}
-
-async fn withdraw_consent(
-    State(state): State<AppState>,
-    user: User,
-    Path((id, consent)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    let result = state
-        .store
-        .withdraw_consent(user.actor(), id, parse_id(&consent)?, today())
-        .await;
-    after(&state, &user, id, result, Extras::default()).await
-}
-
-async fn add_perpetrator(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
-    Form(f): Form<PerpForm>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    state
-        .store
-        .case_access(user.actor(), id, Action::EditCase)
-        .await?;
-    let new = match store::NewPerpetrator::parse(
-        &f.perp_kind,
-        &f.perp_name,
-        &f.perp_alias,
-        &f.perp_nik,
-    ) {
-        Ok(n) => n,
-        Err(e) => {
-            return after(
-                &state,
-                &user,
-                id,
-                Err(StoreError::Invalid(e)),
-                Extras {
-                    perp: f,
-                    ..Default::default()
-                },
-            )
-            .await;
-        }
-    };
-    // The same broker appears in many cases: offer the existing records first.
-    if f.perp_confirm_new.is_none() {
-        let matches = state
-            .store
-            .find_perpetrators(user.actor(), &new.name, new.nik.as_ref())
-            .await?;
-        if !matches.is_empty() {
-            let x = Extras {
-                perp: f,
-                perp_matches: matches,
-                ..Default::default()
-            };
-            return Ok(case_page(&state, &user, id, x).await?.into_response());
-        }
-    }
-    let result = state
-        .store
-        .add_perpetrator(user.actor(), id, &new, f.perp_role.trim())
-        .await
-        .map(|_| ());
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            perp: f,
-            ..Default::default()
-        },
-    )
-    .await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RoleForm {
-    perp_role: String,
-}
-
-async fn link_perpetrator(
-    State(state): State<AppState>,
-    user: User,
-    Path((id, p)): Path<(String, String)>,
-    Form(f): Form<RoleForm>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    let result = state
-        .store
-        .link_perpetrator(user.actor(), id, parse_id(&p)?, f.perp_role.trim())
-        .await;
-    after(&state, &user, id, result, Extras::default()).await
-}
-
-async fn unlink_perpetrator(
-    State(state): State<AppState>,
-    user: User,
-    Path((id, p)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    let result = state
-        .store
-        .unlink_perpetrator(user.actor(), id, parse_id(&p)?)
-        .await;
-    after(&state, &user, id, result, Extras::default()).await
-}
-
-#[derive(Template)]
-#[template(path = "perpetrator.html")]
-struct PerpetratorPage {
-    page: Page,
-    p: store::PerpetratorView,
-    opts: CaseOptions,
-}
-
-async fn perpetrator_page(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
-) -> Result<Html<String>, WebError> {
-    let p = state
-        .store
-        .perpetrator(user.actor(), parse_id(&id)?)
-        .await?;
-    let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
-    let mut page = Page::from_ctx(&user.ctx, "perp.title");
-    page.title = p.name.clone().unwrap_or_else(|| p.initials.clone());
-    render(&PerpetratorPage { page, p, opts })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct StatusForm {
-    status: String,
-    close_reason: String,
-}
-
-async fn set_status(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
-    Form(f): Form<StatusForm>,
-) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    let result = state
-        .store
-        .set_case_status(
-            user.actor(),
-            id,
-            f.status.trim(),
-            Some(f.close_reason.as_str()),
-            today(),
-        )
-        .await;
-    after(&state, &user, id, result, Extras::default()).await
 }

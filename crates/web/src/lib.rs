@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 mod audit;
 mod auth;
+mod case_parts;
 mod cases;
 mod context;
 mod csrf;
@@ -97,6 +98,7 @@ fn routes() -> Routes {
     let r = home::routes(r);
     let r = regions::routes(r);
     let r = cases::routes(r);
+    let r = case_parts::routes(r);
     let r = units::routes(r);
     let r = users::routes(r);
     let r = audit::routes(r);
