@@ -672,7 +672,7 @@ mod cases {
             "Tefa",
             "yuliana",
             "5304015708990001",
-            "0812",
+            "0812 3456 7890",
             "Malaysia",
             "Yosef",
             "yosef",
