@@ -607,9 +607,7 @@ impl Store {
     pub async fn totp_disable(&self, actor: &Actor, password: &str) -> Result<()> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
         if actor.role.sees_identities() && self.require_totp().await? {
-            return Err(StoreError::Conflict(
-                "two-factor login is required for this role",
-            ));
+            return Err(StoreError::Conflict("conflict.totp_required"));
         }
         let a = self
             .account(&actor.username)

@@ -524,9 +524,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if res.rows_affected() == 0 {
-            return Err(StoreError::Conflict(
-                "the case was changed by someone else since you opened it",
-            ));
+            return Err(StoreError::Conflict("conflict.case_changed"));
         }
         Self::write_tags(&mut tx, id.0, new).await?;
         let existing: Vec<i64> =

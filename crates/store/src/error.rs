@@ -11,6 +11,8 @@ pub enum StoreError {
     Forbidden,
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// The request contradicts the current state; the text is a message key
+    /// (`conflict.*` in the web catalogue) so the user reads it in their language.
     #[error("conflict: {0}")]
     Conflict(&'static str),
     /// A configuration problem found before touching any data (bad URL scheme …).

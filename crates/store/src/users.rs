@@ -204,7 +204,7 @@ impl Store {
         let u = self.load_user(id).await?;
         decide(actor, Action::ManageUser, &u.scope())?;
         if actor.user_id == Some(id) && disabled {
-            return Err(StoreError::Conflict("cannot disable your own account"));
+            return Err(StoreError::Conflict("conflict.self_disable"));
         }
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")

@@ -37,6 +37,8 @@ pub struct ErrorInfo {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: Option<String>,
+    /// A message key that says more than the generic message for `code`.
+    pub detail_key: Option<&'static str>,
     pub fields: Vec<FieldError>,
 }
 
@@ -81,12 +83,7 @@ impl WebError {
                 None,
                 f.clone(),
             ),
-            WebError::Conflict(m) => (
-                StatusCode::CONFLICT,
-                "conflict",
-                Some((*m).to_owned()),
-                vec![],
-            ),
+            WebError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None, vec![]),
             WebError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -96,10 +93,15 @@ impl WebError {
             WebError::Csrf => (StatusCode::FORBIDDEN, "csrf", None, vec![]),
             WebError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, vec![]),
         };
+        let detail_key = match self {
+            WebError::Conflict(key) => Some(*key),
+            _ => None,
+        };
         ErrorInfo {
             status,
             code,
             detail,
+            detail_key,
             fields,
         }
     }
@@ -179,6 +181,7 @@ pub async fn render_errors(State(_): State<crate::AppState>, req: Request, next:
                 status,
                 code,
                 detail: None,
+                detail_key: None,
                 fields: vec![],
             }
         }
@@ -188,7 +191,8 @@ pub async fn render_errors(State(_): State<crate::AppState>, req: Request, next:
         let target = format!("/login?next={}", crate::util::url_encode(&next_url));
         return Redirect::to(&target).into_response();
     }
-    let message = locale.t(message_key(info.code));
+    // A specific message (e.g. "someone else changed this case") replaces the generic one.
+    let message = locale.t(info.detail_key.unwrap_or_else(|| message_key(info.code)));
     if is_api {
         let fields: Vec<_> = info
             .fields

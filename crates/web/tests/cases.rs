@@ -302,6 +302,12 @@ async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
     let r = common::api(&app.base, &officer, "PUT", &path, Some(&edit.to_string())).await;
     assert_eq!(r.status, 409);
     assert_eq!(r.json()["error"]["code"], "conflict");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Kasus ini sudah diubah orang lain")
+    );
     edit.as_object_mut().unwrap().remove("version");
     let r = common::api(&app.base, &officer, "PUT", &path, Some(&edit.to_string())).await;
     assert_eq!(
