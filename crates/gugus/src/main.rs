@@ -164,6 +164,15 @@ enum BenchCmd {
         #[arg(long, default_value_t = 200)]
         queries: usize,
     },
+    /// Record linkage on a CSV file (FEBRL or synthetic persons) scored against its truth
+    /// columns, which the engine never reads. Give two `--input` files to link FEBRL4a/4b.
+    Linkage {
+        #[arg(long, required = true)]
+        input: Vec<std::path::PathBuf>,
+        /// Also write the report as JSON to this file.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -270,6 +279,10 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             bench::cases(&store, inserts, queries).await
+        }
+        Command::Bench(BenchCmd::Linkage { input, json }) => {
+            print!("{}", linkage::bench::run(&input, json.as_deref())?);
+            Ok(())
         }
         Command::Generate { cases, seed } => {
             let url = cli

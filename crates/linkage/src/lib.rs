@@ -1,0 +1,3 @@
+//! Probabilistic record linkage for Indonesian person records (work in progress).
+
+pub mod bench;
