@@ -1,6 +1,21 @@
 //! `gugus bench linkage`: runs the engine on a CSV file and scores it against the truth.
+//!
+//! The engine sees only the identifying columns; the truth columns (`entity_id`, `person_id`,
+//! `corruptions`) are read into separate vectors that only the evaluation below uses.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::block::{Blocks, Index, link_prepared, prepare_all};
+use crate::cluster::cluster_edges;
+use crate::csv::{for_each_row, open};
+use crate::model::Prepared;
+use crate::names::hash_bytes;
+use crate::train::{TrainOptions, train_prepared};
+use crate::{Date, Record, Sex, weight_of_probability};
 
 #[derive(Debug)]
 pub struct BenchError(pub String);
@@ -13,9 +28,573 @@ impl std::fmt::Display for BenchError {
 
 impl std::error::Error for BenchError {}
 
+/// Records plus the truth, kept apart.
+struct Loaded {
+    records: Vec<Record>,
+    /// Evaluator only.
+    truth: Vec<u64>,
+    /// Evaluator only (persons data): the corruptions applied to the record.
+    corruptions: Vec<String>,
+    source: Vec<u8>,
+    format: &'static str,
+    malformed: Vec<String>,
+}
+
+fn col(header: &[String], name: &str) -> Option<usize> {
+    header.iter().position(|h| h == name)
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+fn load(inputs: &[PathBuf]) -> Result<Loaded, BenchError> {
+    let mut out = Loaded {
+        records: Vec::new(),
+        truth: Vec::new(),
+        corruptions: Vec::new(),
+        source: Vec::new(),
+        format: "",
+        malformed: Vec::new(),
+    };
+    for (src, path) in inputs.iter().enumerate() {
+        let reader = open(path).map_err(|e| BenchError(format!("{}: {e}", path.display())))?;
+        let mut cols: Option<(&'static str, Vec<Option<usize>>)> = None;
+        let mut unknown = false;
+        let (header, errors) = for_each_row(reader, |_, header, f| {
+            if cols.is_none() && !unknown {
+                cols = columns(header);
+                unknown = cols.is_none();
+            }
+            let Some((fmt, ix)) = &cols else {
+                return;
+            };
+            let get = |k: usize| ix[k].map(|i| f[i].as_str()).unwrap_or("");
+            let id = out.records.len() as u64;
+            out.records.push(build(fmt, id, ix, f));
+            out.truth.push(hash_bytes(get(0).as_bytes()));
+            out.corruptions.push(get(9).to_string());
+            out.source.push(src as u8);
+        })
+        .map_err(|e| BenchError(format!("{}: {e}", path.display())))?;
+        let Some((fmt, _)) = cols.or_else(|| columns(&header)) else {
+            return Err(BenchError(format!(
+                "{}: unknown format (header {header:?}); expected FEBRL (rec_id,entity_id,...) or persons (record_id,...,person_id)",
+                path.display()
+            )));
+        };
+        if out.format.is_empty() {
+            out.format = fmt;
+        }
+        for e in errors {
+            out.malformed.push(format!("{}: {e}", path.display()));
+        }
+    }
+    Ok(out)
+}
+
+/// Format and column positions: truth id, name parts, dob, id, address..., in the order
+/// `build` reads them.
+fn columns(h: &[String]) -> Option<(&'static str, Vec<Option<usize>>)> {
+    if h.first().map(String::as_str) == Some("rec_id") && col(h, "entity_id").is_some() {
+        let names = [
+            "entity_id",
+            "given_name",
+            "surname",
+            "date_of_birth",
+            "soc_sec_id",
+            "street_number",
+            "address_1",
+            "postcode",
+            "suburb",
+            "-",
+        ];
+        return Some(("febrl", names.iter().map(|n| col(h, n)).collect()));
+    }
+    if h.first().map(String::as_str) == Some("record_id") && col(h, "person_id").is_some() {
+        let names = [
+            "person_id",
+            "full_name",
+            "sex",
+            "birth_date",
+            "nik",
+            "regency_code",
+            "-",
+            "-",
+            "-",
+            "corruptions",
+        ];
+        return Some(("persons", names.iter().map(|n| col(h, n)).collect()));
+    }
+    None
+}
+
+fn build(fmt: &str, id: u64, ix: &[Option<usize>], f: &[String]) -> Record {
+    let get = |k: usize| ix[k].map(|i| f[i].as_str()).unwrap_or("");
+    if fmt == "febrl" {
+        let name = format!("{} {}", get(1), get(2));
+        let addr = format!("{} {}", get(5), get(6));
+        Record {
+            id,
+            name: opt(&name),
+            sex: None,
+            birth: Date::parse(get(3)),
+            nik: None,
+            region: None,
+            other_id: opt(get(4)),
+            postcode: opt(get(7)),
+            address: opt(&addr),
+            locality: opt(get(8)),
+        }
+    } else {
+        Record {
+            id,
+            name: opt(get(1)),
+            sex: match get(2).trim() {
+                "L" | "l" => Some(Sex::Male),
+                "P" | "p" => Some(Sex::Female),
+                _ => None,
+            },
+            birth: Date::parse(get(3)),
+            nik: opt(get(4)),
+            region: opt(get(5)),
+            ..Record::default()
+        }
+    }
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+#[derive(Default)]
+struct Prf {
+    predicted: u64,
+    tp: u64,
+}
+
+fn prf(p: &Prf, truth_pairs: u64) -> (f64, f64, f64) {
+    let pr = if p.predicted > 0 {
+        p.tp as f64 / p.predicted as f64
+    } else {
+        0.0
+    };
+    let re = if truth_pairs > 0 {
+        p.tp as f64 / truth_pairs as f64
+    } else {
+        0.0
+    };
+    let f1 = if pr + re > 0.0 {
+        2.0 * pr * re / (pr + re)
+    } else {
+        0.0
+    };
+    (pr, re, f1)
+}
+
+/// Pairs within groups: Σ n(n-1)/2, or Σ n_a·n_b between sources in a link job.
+fn group_pairs(groups: &HashMap<u64, (u64, u64)>, link: bool) -> u64 {
+    groups
+        .values()
+        .map(|&(a, b)| {
+            if link {
+                a * b
+            } else {
+                let n = a + b;
+                n * n.saturating_sub(1) / 2
+            }
+        })
+        .sum()
+}
+
+const THRESHOLDS: [f64; 3] = [0.5, 0.9, 0.99];
+
 /// Runs the benchmark on `inputs` (one file to deduplicate, or two FEBRL4 files to link)
 /// and returns the report as text; writes it as JSON to `json` when given.
 pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError> {
-    let _ = (inputs, json);
-    Err(BenchError("not built yet".into()))
+    if inputs.is_empty() || inputs.len() > 2 {
+        return Err(BenchError(
+            "give one file to deduplicate or two to link".into(),
+        ));
+    }
+    let t_all = Instant::now();
+    let t = Instant::now();
+    let data = load(inputs)?;
+    let load_s = t.elapsed().as_secs_f64();
+    let link = inputs.len() == 2;
+    let n = data.records.len();
+
+    let t = Instant::now();
+    let preps = prepare_all(&data.records);
+    let blocks = Blocks::build(&preps);
+    let index_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let model = train_prepared(&preps, &blocks, &TrainOptions::default());
+    let train_s = t.elapsed().as_secs_f64();
+
+    // ---- evaluator side: true pairs
+    let mut ent: HashMap<u64, (u64, u64)> = HashMap::new();
+    for i in 0..n {
+        let e = ent.entry(data.truth[i]).or_insert((0, 0));
+        if data.source[i] == 0 {
+            e.0 += 1
+        } else {
+            e.1 += 1
+        }
+    }
+    let true_pairs = group_pairs(&ent, link);
+    let cand_true = AtomicU64::new(0);
+    let cand_all = AtomicU64::new(0);
+    let pw: Vec<(AtomicU64, AtomicU64)> = THRESHOLDS
+        .iter()
+        .map(|_| (AtomicU64::new(0), AtomicU64::new(0)))
+        .collect();
+    let wts: Vec<f64> = THRESHOLDS
+        .iter()
+        .map(|&p| weight_of_probability(p))
+        .collect();
+    let observe = |i: usize, j: usize, w: f64| {
+        if link && data.source[i] == data.source[j] {
+            return;
+        }
+        let same = data.truth[i] == data.truth[j];
+        cand_all.fetch_add(1, Ordering::Relaxed);
+        if same {
+            cand_true.fetch_add(1, Ordering::Relaxed);
+        }
+        for (k, &wt) in wts.iter().enumerate() {
+            if w >= wt {
+                pw[k].0.fetch_add(1, Ordering::Relaxed);
+                if same {
+                    pw[k].1.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+
+    let t = Instant::now();
+    let (pairs, stats) = link_prepared(&preps, &blocks, &model, 0.9, &|_, _| {}, &observe);
+    let score_s = t.elapsed().as_secs_f64();
+    drop(blocks);
+
+    let t = Instant::now();
+    let mut edges: Vec<(u32, u32, f64)> = pairs
+        .iter()
+        .filter(|p| !link || data.source[p.a as usize] != data.source[p.b as usize])
+        .map(|p| (p.a as u32, p.b as u32, p.scored.weight))
+        .collect();
+    let labels = cluster_edges(n, &mut edges, &|a, b| {
+        model.evidence_prepared(&preps[a as usize], &preps[b as usize])
+    });
+    let cluster_s = t.elapsed().as_secs_f64();
+    let total_s = t_all.elapsed().as_secs_f64();
+    let rss_pipeline = peak_rss_mib();
+
+    // ---- evaluator side: cluster metrics
+    let mut by_cluster: HashMap<u32, (u64, u64)> = HashMap::new();
+    let mut by_ce: HashMap<(u32, u64), (u64, u64)> = HashMap::new();
+    for i in 0..n {
+        let s = data.source[i] == 0;
+        let c = by_cluster.entry(labels[i]).or_insert((0, 0));
+        let g = by_ce.entry((labels[i], data.truth[i])).or_insert((0, 0));
+        if s {
+            c.0 += 1;
+            g.0 += 1;
+        } else {
+            c.1 += 1;
+            g.1 += 1;
+        }
+    }
+    let cl_pred = group_pairs(
+        &by_cluster
+            .iter()
+            .map(|(k, v)| (u64::from(*k), *v))
+            .collect(),
+        link,
+    );
+    let cl_tp: u64 = by_ce
+        .values()
+        .map(|&(a, b)| {
+            if link {
+                a * b
+            } else {
+                let m = a + b;
+                m * m.saturating_sub(1) / 2
+            }
+        })
+        .sum();
+    let cl = prf(
+        &Prf {
+            predicted: cl_pred,
+            tp: cl_tp,
+        },
+        true_pairs,
+    );
+    let pws: Vec<(f64, f64, f64)> = pw
+        .iter()
+        .map(|(p, t)| {
+            prf(
+                &Prf {
+                    predicted: p.load(Ordering::Relaxed),
+                    tp: t.load(Ordering::Relaxed),
+                },
+                true_pairs,
+            )
+        })
+        .collect();
+    let recall_blocking = cand_true.load(Ordering::Relaxed) as f64 / true_pairs.max(1) as f64;
+
+    let analysis = if std::env::var_os("LINKAGE_ANALYSIS").is_some() {
+        analyse(&data, &labels, &preps, &model)
+    } else {
+        String::new()
+    };
+
+    // ---- incremental check: 1,000 held-out records against an index of the others
+    let held = 1000.min(n / 10);
+    let mut inc_ms: Vec<f64> = Vec::new();
+    let mut inc_cands = 0usize;
+    let mut inc_found = 0usize;
+    if held > 0 && !link {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| hash_bytes(&(i as u64).to_le_bytes()));
+        let mut is_held = vec![false; n];
+        for &i in &order[..held] {
+            is_held[i] = true;
+        }
+        let kept: Vec<Prepared> = preps
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !is_held[*i])
+            .map(|(_, p)| p)
+            .collect();
+        let index = Index::from_prepared(kept);
+        for &i in &order[..held] {
+            let t = Instant::now();
+            let p = Prepared::new(&data.records[i]);
+            let cands = index.candidates_prepared(&p);
+            let mut found = 0;
+            for &c in &cands {
+                if let Some(q) = index.prepared(c) {
+                    if model.weight_prepared(&p, q) >= wts[1] {
+                        let _explained = model.score_prepared(&p, q);
+                        found += 1;
+                    }
+                }
+            }
+            inc_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            inc_cands += cands.len();
+            inc_found += found;
+        }
+        inc_ms.sort_by(f64::total_cmp);
+    }
+    let pct = |q: f64| -> f64 {
+        if inc_ms.is_empty() {
+            return 0.0;
+        }
+        let k = ((inc_ms.len() as f64 - 1.0) * q).round() as usize;
+        inc_ms[k.min(inc_ms.len() - 1)]
+    };
+    let rss_all = peak_rss_mib();
+
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "linkage bench: {} ({}, {})",
+        names.join(" + "),
+        data.format,
+        if link { "link" } else { "dedupe" }
+    );
+    let _ = writeln!(s, "records              {n}");
+    let _ = writeln!(s, "malformed rows       {}", data.malformed.len());
+    for m in data.malformed.iter().take(10) {
+        let _ = writeln!(s, "  {m}");
+    }
+    let _ = writeln!(s, "true pairs           {true_pairs}");
+    let _ = writeln!(
+        s,
+        "candidate pairs      {} (scored: {})",
+        cand_all.load(Ordering::Relaxed),
+        stats.candidate_pairs
+    );
+    let _ = writeln!(s, "blocking recall      {recall_blocking:.4}");
+    let _ = writeln!(
+        s,
+        "time s               load {load_s:.2} | prepare+index {index_s:.2} | train {train_s:.2} | block+score {score_s:.2} | cluster {cluster_s:.2} | total {total_s:.2}"
+    );
+    let _ = writeln!(
+        s,
+        "peak RSS MiB         {rss_pipeline:.0} (pipeline), {rss_all:.0} (with incremental index)"
+    );
+    for (k, p) in THRESHOLDS.iter().enumerate() {
+        let (a, b, c) = pws[k];
+        let _ = writeln!(s, "pairwise @{p:<5}      P {a:.4}  R {b:.4}  F1 {c:.4}");
+    }
+    let _ = writeln!(
+        s,
+        "cluster  @0.9        P {:.4}  R {:.4}  F1 {:.4}",
+        cl.0, cl.1, cl.2
+    );
+    let _ = writeln!(
+        s,
+        "model                λ {:.3e}, EM iterations {}, training candidate pairs {}",
+        model.lambda, model.em_iterations, model.trained_pairs
+    );
+    if !inc_ms.is_empty() {
+        let _ = writeln!(
+            s,
+            "incremental check    {} held-out records vs index of {}: median {:.3} ms, p99 {:.3} ms, max {:.3} ms; {:.1} candidates and {:.2} matches per record",
+            inc_ms.len(),
+            n - held,
+            pct(0.5),
+            pct(0.99),
+            pct(1.0),
+            inc_cands as f64 / inc_ms.len() as f64,
+            inc_found as f64 / inc_ms.len() as f64
+        );
+    }
+    if std::env::var_os("LINKAGE_PARAMS").is_some() {
+        for (f, l, m, u, w) in model.parameters() {
+            let _ = writeln!(s, "  {f:<10} {l:<60} m {m:.4}  u {u:.3e}  w {w:+.2}");
+        }
+    }
+    s.push_str(&analysis);
+
+    if let Some(path) = json {
+        let v = serde_json::json!({
+            "engine": "gugus-linkage",
+            "inputs": names,
+            "format": data.format,
+            "job": if link { "link" } else { "dedupe" },
+            "records": n,
+            "malformed_rows": data.malformed,
+            "true_pairs": true_pairs,
+            "candidate_pairs": cand_all.load(Ordering::Relaxed),
+            "blocking_recall": recall_blocking,
+            "times_s": {"load": load_s, "prepare_index": index_s, "train": train_s,
+                        "block_score": score_s, "cluster": cluster_s, "total": total_s},
+            "peak_rss_mib": {"pipeline": rss_pipeline, "with_incremental": rss_all},
+            "pairwise": THRESHOLDS.iter().zip(&pws).map(|(t, (p, r, f))|
+                serde_json::json!({"threshold": t, "precision": p, "recall": r, "f1": f})).collect::<Vec<_>>(),
+            "cluster": {"threshold": 0.9, "precision": cl.0, "recall": cl.1, "f1": cl.2},
+            "incremental": {"held_out": inc_ms.len(), "median_ms": pct(0.5), "p99_ms": pct(0.99),
+                            "max_ms": pct(1.0)},
+            "lambda": model.lambda,
+            "threads": crate::train::threads(),
+        });
+        let text = serde_json::to_string_pretty(&v).map_err(|e| BenchError(e.to_string()))?;
+        std::fs::write(path, text).map_err(|e| BenchError(format!("{}: {e}", path.display())))?;
+    }
+    Ok(s)
+}
+
+/// Error analysis (evaluator side, `LINKAGE_ANALYSIS=1`): missed true pairs and wrongly merged
+/// pairs by the corruption tags of their records, with a few examples.
+fn analyse(data: &Loaded, labels: &[u32], preps: &[Prepared], model: &crate::Model) -> String {
+    let mut s = String::new();
+    let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, &t) in data.truth.iter().enumerate() {
+        groups.entry(t).or_default().push(i);
+    }
+    let mut fn_tags: HashMap<String, u64> = HashMap::new();
+    let mut fn_total = 0u64;
+    let mut examples = Vec::new();
+    for g in groups.values() {
+        for x in 0..g.len() {
+            for y in x + 1..g.len() {
+                let (i, j) = (g[x], g[y]);
+                if labels[i] != labels[j] {
+                    fn_total += 1;
+                    let mut tags: Vec<&str> = data.corruptions[i]
+                        .split(';')
+                        .chain(data.corruptions[j].split(';'))
+                        .filter(|t| !t.is_empty())
+                        .collect();
+                    tags.sort_unstable();
+                    tags.dedup();
+                    if tags.is_empty() {
+                        tags.push("(none)");
+                    }
+                    for t in tags {
+                        *fn_tags.entry(t.to_string()).or_insert(0) += 1;
+                    }
+                    if examples.len() < 12 && fn_total % 97 == 1 {
+                        examples.push((i, j));
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(s, "\nmissed true pairs (not in one cluster): {fn_total}");
+    let mut v: Vec<_> = fn_tags.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    for (t, c) in v.iter().take(20) {
+        let _ = writeln!(s, "  {t:<20} {c}");
+    }
+    let show = |s: &mut String, i: usize, j: usize| {
+        let (a, b) = (&data.records[i], &data.records[j]);
+        let sc = model.score_prepared(&preps[i], &preps[j]);
+        let _ = writeln!(
+            s,
+            "  {:?} {:?} {:?} | {:?} {:?} {:?} | {} / {} -> w {:.1}",
+            a.name,
+            a.birth.map(|d| d.ymd()),
+            a.nik,
+            b.name,
+            b.birth.map(|d| d.ymd()),
+            b.nik,
+            data.corruptions[i],
+            data.corruptions[j],
+            sc.weight
+        );
+        for c in &sc.explanation {
+            let _ = writeln!(s, "      {:<10} {:<50} {:+.2}", c.field, c.level, c.weight);
+        }
+    };
+    for &(i, j) in &examples {
+        show(&mut s, i, j);
+    }
+    // false merges
+    let mut clusters: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, &l) in labels.iter().enumerate() {
+        clusters.entry(l).or_default().push(i);
+    }
+    let mut fp = 0u64;
+    let mut fp_ex = Vec::new();
+    for c in clusters.values() {
+        for x in 0..c.len() {
+            for y in x + 1..c.len() {
+                if data.truth[c[x]] != data.truth[c[y]] {
+                    fp += 1;
+                    if fp_ex.len() < 12 && fp % 13 == 1 {
+                        fp_ex.push((c[x], c[y]));
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(s, "\nwrongly merged pairs: {fp}");
+    for &(i, j) in &fp_ex {
+        show(&mut s, i, j);
+    }
+    s
 }

@@ -1,0 +1,407 @@
+//! Blocking keys, the in-memory blocking index and all-pairs linkage.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::model::{Model, Prepared};
+use crate::names::hash_bytes;
+use crate::train::{par, threads};
+use crate::{Pair, Record, weight_of_probability};
+
+/// Blocks bigger than this are skipped (a key that common says little and costs n² pairs).
+const CAP: usize = 200;
+/// Smaller cap for keys on the name alone.
+const CAP_NAME: usize = 24;
+
+/// Calls `f(key, cap)` for every blocking key of a prepared record.
+fn for_each_key(p: &Prepared, f: &mut dyn FnMut(&[u8], usize)) {
+    if p.blank {
+        return;
+    }
+    let mut k: Vec<u8> = Vec::with_capacity(64);
+    let mut emit = |parts: &[&[u8]], cap: usize, f: &mut dyn FnMut(&[u8], usize)| {
+        k.clear();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                k.push(b'|');
+            }
+            k.extend_from_slice(part);
+        }
+        f(&k, cap);
+    };
+    if let Some(n) = p.nik.as_deref() {
+        if n.len() >= 12 {
+            emit(&[b"k12", &n[..12]], CAP, f);
+        }
+        if n.len() == 16 {
+            emit(&[b"kds", &n[..6], &n[12..]], CAP, f);
+            emit(&[b"kdt", &n[6..]], CAP, f);
+        }
+    }
+    let key = p.sorted_key.as_bytes();
+    if let Some(d) = p.birth {
+        let ds = format!("{:08}", d.ymd());
+        let db = ds.as_bytes();
+        for t in p.toks.iter().filter(|t| !t.initial) {
+            let s = t.s.as_bytes();
+            emit(&[b"p3d", &s[..s.len().min(3)], db], CAP, f);
+            if s.len() >= 5 {
+                emit(&[b"s3d", &s[s.len() - 3..], db], CAP, f);
+            }
+        }
+        if !key.is_empty() {
+            emit(&[b"fy", key, &db[..4]], CAP, f);
+            emit(&[b"fmd", key, &db[4..]], CAP, f);
+        }
+    }
+    if !key.is_empty() {
+        if let Some(r) = p.region.as_deref() {
+            emit(&[b"nr", key, r.as_bytes()], CAP, f);
+        }
+        emit(&[b"n", key], CAP_NAME, f);
+        if let Some(pc) = p.postcode.as_deref() {
+            emit(&[b"np", key, pc.as_bytes()], CAP, f);
+            for t in p.toks.iter().filter(|t| !t.initial) {
+                emit(&[b"tp", t.s.as_bytes(), pc.as_bytes()], CAP, f);
+            }
+        }
+    }
+    if let Some(o) = p.other_id.as_deref() {
+        emit(&[b"o", o.as_bytes()], CAP, f);
+    }
+}
+
+/// Hash of a key with its cap class in the low bit.
+fn key_hash(k: &[u8], cap: usize) -> u64 {
+    (hash_bytes(k) & !1) | u64::from(cap == CAP_NAME)
+}
+
+fn cap_of(h: u64) -> usize {
+    if h & 1 == 1 { CAP_NAME } else { CAP }
+}
+
+pub(crate) fn key_hashes(p: &Prepared, out: &mut Vec<u64>) {
+    out.clear();
+    for_each_key(p, &mut |k, cap| out.push(key_hash(k, cap)));
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// The keys a record is blocked on, as text (`kind|value...`). Two records are candidates when
+/// they share a key whose block is not too common. Gugus stores keyed hashes of these.
+pub fn blocking_keys(r: &Record) -> Vec<String> {
+    let p = Prepared::new(r);
+    let mut out = Vec::new();
+    for_each_key(&p, &mut |k, _| {
+        out.push(String::from_utf8_lossy(k).into_owned())
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub(crate) fn prepare_all(records: &[Record]) -> Vec<Prepared> {
+    let parts = par(|t, nt| {
+        let lo = records.len() * t / nt;
+        let hi = records.len() * (t + 1) / nt;
+        records[lo..hi]
+            .iter()
+            .map(Prepared::new)
+            .collect::<Vec<_>>()
+    });
+    parts.into_iter().flatten().collect()
+}
+
+fn sorted_entries(preps: &[Prepared]) -> Vec<(u64, u32)> {
+    let parts = par(|t, nt| {
+        let mut v = Vec::new();
+        let mut ks = Vec::new();
+        let mut i = t;
+        while i < preps.len() {
+            key_hashes(&preps[i], &mut ks);
+            v.extend(ks.iter().map(|&k| (k, i as u32)));
+            i += nt;
+        }
+        v.sort_unstable();
+        v
+    });
+    let mut all: Vec<(u64, u32)> = parts.into_iter().flatten().collect();
+    all.sort_unstable();
+    all
+}
+
+/// Blocks of a whole data set: sorted (key, record) entries and, per record, its blocks of
+/// size 2..=cap.
+pub(crate) struct Blocks {
+    entries: Vec<(u64, u32)>,
+    offsets: Vec<u32>,
+    ranges: Vec<(u32, u32)>,
+}
+
+impl Blocks {
+    pub(crate) fn build(preps: &[Prepared]) -> Blocks {
+        let entries = sorted_entries(preps);
+        let n = preps.len();
+        let mut counts = vec![0u32; n + 1];
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let k = entries[i].0;
+            let mut j = i + 1;
+            while j < entries.len() && entries[j].0 == k {
+                j += 1;
+            }
+            let len = j - i;
+            if len >= 2 && len <= cap_of(k) {
+                runs.push((i as u32, len as u32));
+                for e in &entries[i..j] {
+                    counts[e.1 as usize] += 1;
+                }
+            }
+            i = j;
+        }
+        let mut offsets = vec![0u32; n + 1];
+        for r in 0..n {
+            offsets[r + 1] = offsets[r] + counts[r];
+        }
+        let mut fill = offsets.clone();
+        let mut ranges = vec![(0u32, 0u32); offsets[n] as usize];
+        for &(s, l) in &runs {
+            for e in &entries[s as usize..(s + l) as usize] {
+                let r = e.1 as usize;
+                ranges[fill[r] as usize] = (s, l);
+                fill[r] += 1;
+            }
+        }
+        Blocks {
+            entries,
+            offsets,
+            ranges,
+        }
+    }
+
+    /// Σ n(n-1)/2 over the blocks used (pairs before removing duplicates across keys).
+    pub(crate) fn pair_upper_bound(&self) -> u64 {
+        let mut seen: Vec<(u32, u32)> = self.ranges.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.iter()
+            .map(|&(_, l)| u64::from(l) * u64::from(l - 1) / 2)
+            .sum()
+    }
+
+    /// Distinct candidates `j > i` of record `i`.
+    pub(crate) fn candidates_of(&self, i: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
+        for &(s, l) in &self.ranges[a..b] {
+            for e in &self.entries[s as usize..(s + l) as usize] {
+                if e.1 as usize > i {
+                    out.push(e.1);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// What [`link_all_observed`] saw.
+#[derive(Debug, Clone, Default)]
+pub struct LinkStats {
+    /// Distinct candidate pairs scored.
+    pub candidate_pairs: u64,
+}
+
+/// All candidate pairs with match probability ≥ `threshold`, scored with explanations.
+/// `progress(done, total)` is called from the calling thread about 5 times a second.
+pub fn link_all(
+    records: &[Record],
+    model: &Model,
+    threshold: f64,
+    progress: &dyn Fn(usize, usize),
+) -> Vec<Pair> {
+    let preps = prepare_all(records);
+    let blocks = Blocks::build(&preps);
+    link_prepared(&preps, &blocks, model, threshold, progress, &|_, _, _| {}).0
+}
+
+/// Like [`link_all`], and calls `observe(i, j, weight)` (record positions) for every candidate
+/// pair, from worker threads: the benchmark counts blocking recall with it.
+pub fn link_all_observed(
+    records: &[Record],
+    model: &Model,
+    threshold: f64,
+    progress: &dyn Fn(usize, usize),
+    observe: &(dyn Fn(usize, usize, f64) + Sync),
+) -> (Vec<Pair>, LinkStats) {
+    let preps = prepare_all(records);
+    let blocks = Blocks::build(&preps);
+    link_prepared(&preps, &blocks, model, threshold, progress, observe)
+}
+
+pub(crate) fn link_prepared(
+    preps: &[Prepared],
+    blocks: &Blocks,
+    model: &Model,
+    threshold: f64,
+    progress: &dyn Fn(usize, usize),
+    observe: &(dyn Fn(usize, usize, f64) + Sync),
+) -> (Vec<Pair>, LinkStats) {
+    let n = preps.len();
+    let wt = weight_of_probability(threshold);
+    let done = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let nt = threads();
+    let results = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..nt)
+            .map(|t| {
+                let done = &done;
+                let finished = &finished;
+                s.spawn(move || {
+                    let mut pairs = Vec::new();
+                    let mut cand = Vec::new();
+                    let mut count = 0u64;
+                    let mut i = t;
+                    while i < n {
+                        blocks.candidates_of(i, &mut cand);
+                        count += cand.len() as u64;
+                        for &j in &cand {
+                            let (a, b) = (&preps[i], &preps[j as usize]);
+                            let w = model.weight_prepared(a, b);
+                            observe(i, j as usize, w);
+                            if w >= wt {
+                                pairs.push(Pair {
+                                    a: a.id,
+                                    b: b.id,
+                                    scored: model.score_prepared(a, b),
+                                });
+                            }
+                        }
+                        i += nt;
+                        if i % 4096 < nt {
+                            done.fetch_add(4096, Ordering::Relaxed);
+                        }
+                    }
+                    finished.fetch_add(1, Ordering::Release);
+                    (pairs, count)
+                })
+            })
+            .collect();
+        while finished.load(Ordering::Acquire) < nt {
+            progress(done.load(Ordering::Relaxed).min(n), n);
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        progress(n, n);
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .collect::<Vec<_>>()
+    });
+    let mut stats = LinkStats::default();
+    let mut pairs = Vec::new();
+    for (p, c) in results {
+        stats.candidate_pairs += c;
+        pairs.extend(p);
+    }
+    (pairs, stats)
+}
+
+/// In-memory blocking index for incremental checks: build it once over the cleared records,
+/// then find the candidates of a new record (or insert it).
+pub struct Index {
+    preps: Vec<Prepared>,
+    entries: Vec<(u64, u32)>,
+    extra: HashMap<u64, Vec<u32>>,
+}
+
+impl Index {
+    pub fn build(records: &[Record]) -> Index {
+        let preps = prepare_all(records);
+        Index::from_prepared(preps)
+    }
+
+    pub fn from_prepared(preps: Vec<Prepared>) -> Index {
+        let entries = sorted_entries(&preps);
+        Index {
+            preps,
+            entries,
+            extra: HashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.preps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.preps.is_empty()
+    }
+
+    /// The prepared record at a position returned by [`Index::candidates`].
+    pub fn prepared(&self, i: usize) -> Option<&Prepared> {
+        self.preps.get(i)
+    }
+
+    /// Adds a record; returns its position.
+    pub fn insert(&mut self, r: &Record) -> usize {
+        let p = Prepared::new(r);
+        let pos = self.preps.len();
+        let mut ks = Vec::new();
+        key_hashes(&p, &mut ks);
+        for k in ks {
+            self.extra.entry(k).or_default().push(pos as u32);
+        }
+        self.preps.push(p);
+        pos
+    }
+
+    /// Positions of the records sharing a blocking key (in a block of at most the cap) with `r`.
+    pub fn candidates(&self, r: &Record) -> Vec<usize> {
+        self.candidates_prepared(&Prepared::new(r))
+    }
+
+    pub fn candidates_prepared(&self, p: &Prepared) -> Vec<usize> {
+        let mut ks = Vec::new();
+        key_hashes(p, &mut ks);
+        let mut out: Vec<usize> = Vec::new();
+        for k in ks {
+            let lo = self.entries.partition_point(|e| e.0 < k);
+            let hi = lo + self.entries[lo..].partition_point(|e| e.0 == k);
+            let extra = self.extra.get(&k).map(|v| v.as_slice()).unwrap_or(&[]);
+            // +1: the new record itself belongs to the block too
+            if hi - lo + extra.len() + 1 > cap_of(k) {
+                continue;
+            }
+            out.extend(self.entries[lo..hi].iter().map(|e| e.1 as usize));
+            out.extend(extra.iter().map(|&x| x as usize));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Scores a new record against its candidates; returns those at or above `threshold`
+    /// (match probability), best first.
+    pub fn check(&self, model: &Model, r: &Record, threshold: f64) -> Vec<Pair> {
+        let p = Prepared::new(r);
+        let wt = weight_of_probability(threshold);
+        let mut out: Vec<Pair> = self
+            .candidates_prepared(&p)
+            .into_iter()
+            .filter_map(|i| {
+                let q = &self.preps[i];
+                if q.id == p.id {
+                    return None;
+                }
+                (model.weight_prepared(&p, q) >= wt).then(|| Pair {
+                    a: p.id,
+                    b: q.id,
+                    scored: model.score_prepared(&p, q),
+                })
+            })
+            .collect();
+        out.sort_by(|x, y| y.scored.weight.total_cmp(&x.scored.weight));
+        out
+    }
+}
