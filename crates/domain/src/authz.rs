@@ -135,10 +135,24 @@ pub enum Action {
     ViewIdentity,
     /// Register a case or change one.
     EditCase,
+    /// Submit the unit's case for review.
+    SubmitCase,
+    /// Verify (or return) a case submitted by a unit below.
+    VerifyCase,
+    /// Clear a verified case for official statistics (national level only), or return it.
+    ClearCase,
+    /// Close and reopen monthly reporting periods.
+    ManagePeriods,
+    /// See data-quality figures and validation rules.
+    ViewQuality,
+    /// Decide whether two victim records are the same person (and undo it).
+    LinkPersons,
+    /// Start a full record-linkage run over all records.
+    RunLinkage,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewRegions,
         Action::ViewUnit,
         Action::ManageUnit,
@@ -149,6 +163,13 @@ impl Action {
         Action::ViewCase,
         Action::ViewIdentity,
         Action::EditCase,
+        Action::SubmitCase,
+        Action::VerifyCase,
+        Action::ClearCase,
+        Action::ManagePeriods,
+        Action::ViewQuality,
+        Action::LinkPersons,
+        Action::RunLinkage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +184,13 @@ impl Action {
             Action::ViewCase => "view_case",
             Action::ViewIdentity => "view_identity",
             Action::EditCase => "edit_case",
+            Action::SubmitCase => "submit_case",
+            Action::VerifyCase => "verify_case",
+            Action::ClearCase => "clear_case",
+            Action::ManagePeriods => "manage_periods",
+            Action::ViewQuality => "view_quality",
+            Action::LinkPersons => "link_persons",
+            Action::RunLinkage => "run_linkage",
         }
     }
 }
@@ -197,6 +225,16 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
             Some(OWN_SUBTREE)
         }
         (EditCase, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
+        // Review: the unit's data officer submits; a verifier above checks; clearing is the
+        // national verifiers' (checked in `decide`); periods and linkage belong to verifiers.
+        (SubmitCase, Role::DataOfficer) => Some(OWN_SUBTREE),
+        (VerifyCase | ClearCase | ManagePeriods | LinkPersons, Role::Verifier) => {
+            Some(OWN_SUBTREE)
+        }
+        (ViewQuality, Role::Admin | Role::DataOfficer | Role::Verifier | Role::Analyst) => {
+            Some(OWN_SUBTREE)
+        }
+        (RunLinkage, Role::Admin | Role::Verifier) => Some(OWN_LEVEL),
         _ => None,
     }
 }
@@ -207,6 +245,11 @@ pub fn decide(actor: &Actor, action: Action, target: &Scope) -> Result<(), Denie
     let relations = allowed(actor.role, action).ok_or(Denied::Forbidden)?;
     if action == Action::ManageSettings && *target != Scope::National {
         return Err(Denied::NotFound);
+    }
+    // Clearing and full linkage runs are national tasks: a regional verifier never does them.
+    if matches!(action, Action::ClearCase | Action::RunLinkage) && actor.scope != Scope::National
+    {
+        return Err(Denied::Forbidden);
     }
     if relations.contains(&Relation::of(&actor.scope, target)) {
         Ok(())

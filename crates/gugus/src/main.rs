@@ -2,6 +2,7 @@
 //! manages accounts from the command line and verifies the audit chain.
 
 mod bench;
+mod linkage_cli;
 mod config;
 mod demo;
 mod generate;
@@ -85,6 +86,9 @@ enum Command {
     /// Encryption keys for identifying fields.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Record linkage: find the same person reported in several places.
+    #[command(subcommand)]
+    Linkage(LinkageCmd),
     /// Benchmarks on an existing database (see docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -172,6 +176,19 @@ enum BenchCmd {
         /// Also write the report as JSON to this file.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LinkageCmd {
+    /// Train on all victims, rebuild the blocking keys and propose candidate pairs for review.
+    Run,
+    /// Train the model shipped for small databases from a synthetic persons CSV.
+    TrainDefault {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -279,6 +296,19 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             bench::cases(&store, inserts, queries).await
+        }
+        Command::Linkage(LinkageCmd::TrainDefault { input, out }) => {
+            linkage_cli::train_default(&input, &out)
+        }
+        Command::Linkage(LinkageCmd::Run) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let store = open(&url)
+                .await?
+                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            linkage_cli::run(&store, &Actor::system(UnitId(1))).await
         }
         Command::Bench(BenchCmd::Linkage { input, json }) => {
             print!("{}", linkage::bench::run(&input, json.as_deref())?);

@@ -97,13 +97,20 @@ impl Store {
         self.case_access(actor, id, Action::EditCase).await
     }
 
+    /// For the registered facts (route): also refuses while the case is under review or
+    /// locked in a closed period.
+    async fn check_fact_edit(&self, actor: &Actor, id: CaseId) -> Result<()> {
+        self.case_access(actor, id, Action::EditCase).await?;
+        self.check_editable(id).await
+    }
+
     pub async fn add_route_event(
         &self,
         actor: &Actor,
         id: CaseId,
         e: &NewRouteEvent,
     ) -> Result<i64> {
-        self.check_edit(actor, id).await?;
+        self.check_fact_edit(actor, id).await?;
         let p = self.picklists().await?;
         let mut errs = Invalid::default();
         if !p.has("route_event", &e.kind) {
@@ -153,7 +160,7 @@ impl Store {
     }
 
     pub async fn delete_route_event(&self, actor: &Actor, id: CaseId, event: i64) -> Result<()> {
-        self.check_edit(actor, id).await?;
+        self.check_fact_edit(actor, id).await?;
         let mut tx = self.begin_write().await?;
         let n = sqlx::query("DELETE FROM route_events WHERE id = $1 AND case_id = $2")
             .bind(event)

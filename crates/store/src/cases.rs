@@ -469,6 +469,7 @@ impl Store {
         };
         append(&mut tx, actor, ev).await?;
         tx.commit().await?;
+        self.after_case_saved(CaseId(id)).await?;
         Ok((CaseId(id), code))
     }
 
@@ -495,6 +496,7 @@ impl Store {
         {
             return Err(StoreError::Forbidden);
         }
+        self.check_editable(id).await?;
         let p = self.picklists().await?;
         self.check_references(new, &p).await?;
         let k = self.keyring()?;
@@ -552,6 +554,7 @@ impl Store {
         };
         append(&mut tx, actor, ev).await?;
         tx.commit().await?;
+        self.after_case_saved(id).await?;
         Ok(version)
     }
 
@@ -581,6 +584,47 @@ impl Store {
         let owner = UnitId(r.try_get("unit_id")?);
         let access = self.identity_access(actor, id, owner, &scope).await?;
         let identities = access == IdentityAccess::Granted;
+        let mut view = self.load_view(id, r, identities).await?;
+        view.can_break_glass = access == IdentityAccess::BreakGlass;
+        if actor.unit_id == owner {
+            view.grants = self.grants(id).await?;
+        }
+        let (action, detail) = if identities {
+            (
+                "case.identity_view",
+                format!(
+                    "victims={}",
+                    view.victims
+                        .iter()
+                        .map(|v| v.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            )
+        } else {
+            ("case.view", String::new())
+        };
+        self.audit(
+            actor,
+            Event {
+                action,
+                record_type: "case",
+                record_id: id.to_string(),
+                detail,
+            },
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// The case as stored, identities decrypted when `identities` (no access check, no audit:
+    /// callers decide and audit).
+    pub(crate) async fn load_view(
+        &self,
+        id: CaseId,
+        r: sqlx::any::AnyRow,
+        identities: bool,
+    ) -> Result<CaseView> {
         let tags =
             sqlx::query("SELECT list, code FROM case_tags WHERE case_id = $1 ORDER BY list, code")
                 .bind(id.0)
@@ -639,7 +683,7 @@ impl Store {
                     .collect(),
             });
         }
-        let view = CaseView {
+        Ok(CaseView {
             id,
             code: r.try_get("code")?,
             unit_id: UnitId(r.try_get("unit_id")?),
@@ -662,44 +706,14 @@ impl Store {
             created_at_ms: r.try_get("created_at")?,
             updated_at_ms: r.try_get("updated_at")?,
             identities_visible: identities,
-            can_break_glass: access == IdentityAccess::BreakGlass,
-            grants: if actor.unit_id == owner {
-                self.grants(id).await?
-            } else {
-                Vec::new()
-            },
+            can_break_glass: false,
+            grants: Vec::new(),
             route: self.route_events(id).await?,
             legal: self.legal(id).await?,
             consents: self.consents(id).await?,
             perpetrators: self.case_perpetrators(id, identities).await?,
             victims,
-        };
-        let (action, detail) = if identities {
-            (
-                "case.identity_view",
-                format!(
-                    "victims={}",
-                    view.victims
-                        .iter()
-                        .map(|v| v.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            )
-        } else {
-            ("case.view", String::new())
-        };
-        self.audit(
-            actor,
-            Event {
-                action,
-                record_type: "case",
-                record_id: id.to_string(),
-                detail,
-            },
-        )
-        .await?;
-        Ok(view)
+        })
     }
 
     /// Cases in the actor's scope, filtered, sorted and paged.

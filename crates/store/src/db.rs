@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_citizenship_closure.sql"),
         postgres: include_str!("../migrations/postgres/0008_citizenship_closure.sql"),
     },
+    Migration {
+        version: 9,
+        name: "clearing",
+        sqlite: include_str!("../migrations/sqlite/0009_clearing.sql"),
+        postgres: include_str!("../migrations/postgres/0009_clearing.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -146,6 +152,7 @@ impl Store {
             backend,
             policy: crate::AuthPolicy::default(),
             keyring: None,
+            model_cache: Default::default(),
         };
         store.migrate().await?;
         Ok(store)

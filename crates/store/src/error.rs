@@ -22,6 +22,10 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Other(String),
+    /// Submission refused by validation rules: every rule that fires, errors and warnings
+    /// (warnings without a justification refuse it too).
+    #[error("validation rules refused the submission")]
+    Rules(Vec<crate::review::RuleHit>),
 }
 
 impl From<Denied> for StoreError {

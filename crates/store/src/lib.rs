@@ -9,10 +9,13 @@ mod case_parts;
 mod cases;
 pub mod crypto;
 mod db;
+mod linkage;
 mod error;
 mod perpetrators;
+mod quality;
 mod picklists;
 mod regions;
+mod review;
 mod rotate;
 mod settings;
 mod sql;
@@ -29,9 +32,17 @@ pub use cases::{
 };
 pub use db::Backend;
 pub use error::StoreError;
+pub use linkage::{
+    CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,
+};
 pub use perpetrators::{NewPerpetrator, PerpetratorCase, PerpetratorLink, PerpetratorView};
 pub use picklists::{PicklistItem, Picklists};
+pub use quality::QualityRow;
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
+pub use review::{
+    FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleHit, RuleInfo,
+    month_of,
+};
 pub use rotate::RotateStats;
 
 #[cfg(feature = "testing")]
@@ -51,6 +62,7 @@ pub struct Store {
     backend: Backend,
     policy: AuthPolicy,
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
+    model_cache: linkage::ModelCache,
 }
 
 /// Milliseconds since the Unix epoch.

@@ -167,6 +167,7 @@ impl Store {
         role: &str,
     ) -> Result<i64> {
         self.case_access(actor, case, Action::EditCase).await?;
+        self.check_editable(case).await?;
         decide(actor, Action::ViewIdentity, &actor.scope)?;
         if !self.picklists().await?.has("perpetrator_role", role) {
             return Err(Invalid::one("perp_role", "err.choice").into());
@@ -228,6 +229,7 @@ impl Store {
         role: &str,
     ) -> Result<()> {
         self.case_access(actor, case, Action::EditCase).await?;
+        self.check_editable(case).await?;
         decide(actor, Action::ViewIdentity, &actor.scope)?;
         if !self.picklists().await?.has("perpetrator_role", role) {
             return Err(Invalid::one("perp_role", "err.choice").into());
@@ -264,6 +266,7 @@ impl Store {
         perpetrator: i64,
     ) -> Result<()> {
         self.case_access(actor, case, Action::EditCase).await?;
+        self.check_editable(case).await?;
         let mut tx = self.begin_write().await?;
         let n =
             sqlx::query("DELETE FROM case_perpetrators WHERE case_id = $1 AND perpetrator_id = $2")

@@ -80,7 +80,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        self.ensure_rules().await
     }
 
     pub async fn picklists(&self) -> Result<Picklists> {

@@ -525,7 +525,9 @@ pub struct ApiDoc;
 
 /// The OpenAPI 3 document as JSON.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_clearing::ClearingDoc::openapi());
+    doc
 }
 
 async fn openapi_json() -> Response {

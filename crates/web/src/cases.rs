@@ -529,6 +529,10 @@ struct CasePage {
     consent_form: ConsentForm,
     perp_form: PerpForm,
     perp_matches: Vec<store::PerpetratorLink>,
+    review: store::ReviewInfo,
+    review_form: crate::review::ReviewForm,
+    note_fields: Vec<(&'static str, String)>,
+    duplicates: Vec<store::CaseDuplicate>,
 }
 
 /// What the case page's smaller forms hold when they are shown again after a mistake.
@@ -543,6 +547,7 @@ pub(crate) struct Extras {
     pub(crate) perp: PerpForm,
     pub(crate) perp_matches: Vec<store::PerpetratorLink>,
     pub(crate) ok: Option<String>,
+    pub(crate) review: crate::review::ReviewForm,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -616,6 +621,12 @@ pub(crate) async fn case_page(
     let mut page = Page::from_ctx(&user.ctx, "").with_flash(x.ok.as_deref());
     page.title = c.code.clone();
     let legal_form = x.legal.unwrap_or_else(|| legal_input(&c.legal));
+    let review = state.store.review_info(user.actor(), id).await?;
+    let duplicates = state.store.case_duplicates(user.actor(), id).await?;
+    let note_fields = crate::review::NOTE_FIELDS
+        .iter()
+        .map(|f| (*f, crate::review::field_label(user.ctx.locale, f)))
+        .collect();
     render(&CasePage {
         page,
         c,
@@ -630,14 +641,40 @@ pub(crate) async fn case_page(
         consent_form: x.consent,
         perp_form: x.perp,
         perp_matches: x.perp_matches,
+        review,
+        review_form: x.review,
+        note_fields,
+        duplicates,
     })
 }
 
 impl CasePage {
+    fn fl(&self, key: &str) -> String {
+        crate::review::field_label(self.page.locale, key)
+    }
+    fn u_can_link(&self) -> bool {
+        self.page.user.as_ref().is_some_and(|u| u.can_link)
+    }
+    fn can(&self, action: &str) -> bool {
+        self.review.can.iter().any(|a| a.as_str() == action)
+    }
+
     /// The case's dated events in order: report, exploitation, rescue, route, legal stages.
     fn timeline(&self) -> Vec<(i64, String)> {
         let t = |k: &str| self.page.t(k).to_owned();
         let mut out = vec![(self.c.reported_on, t("case.reported_on"))];
+        for s in &self.review.steps {
+            let mut line = format!(
+                "{} ({})",
+                self.page.label("review.step", &s.action),
+                s.actor_name
+            );
+            if !s.note.is_empty() {
+                line.push_str(": ");
+                line.push_str(&s.note);
+            }
+            out.push((s.at_ms.div_euclid(86_400_000), line));
+        }
         if let Some(d) = self.c.exploitation_from {
             out.push((d, t("case.exploitation_from")));
         }

@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 pub mod api;
+mod api_clearing;
 mod assets;
 mod audit;
 mod auth;
@@ -16,7 +17,9 @@ mod csrf;
 mod error;
 mod home;
 pub mod i18n;
+mod clearing;
 mod regions;
+mod review;
 mod security;
 mod templates;
 mod units;
@@ -99,11 +102,14 @@ fn routes() -> Routes {
     let r = regions::routes(r);
     let r = cases::routes(r);
     let r = case_parts::routes(r);
+    let r = review::routes(r);
+    let r = clearing::routes(r);
     let r = units::routes(r);
     let r = users::routes(r);
     let r = audit::routes(r);
     let r = account::routes(r);
     let r = admin::routes(r);
+    let r = api_clearing::routes(r);
     api::routes(r)
 }
 

@@ -21,6 +21,10 @@ pub struct NavUser {
     pub is_admin: bool,
     pub is_national_admin: bool,
     pub can_view_cases: bool,
+    pub has_queue: bool,
+    pub can_periods: bool,
+    pub can_quality: bool,
+    pub can_link: bool,
 }
 
 /// What every page needs: locale, CSRF token, the user, the current path.
@@ -55,6 +59,12 @@ impl Page {
                     is_national_admin: role_may(a.role, Action::ManageSettings)
                         && a.scope == Scope::National,
                     can_view_cases: role_may(a.role, Action::ViewCase),
+                    has_queue: [Action::SubmitCase, Action::VerifyCase, Action::ClearCase]
+                        .into_iter()
+                        .any(|x| role_may(a.role, x)),
+                    can_periods: role_may(a.role, Action::ManagePeriods),
+                    can_quality: role_may(a.role, Action::ViewQuality),
+                    can_link: role_may(a.role, Action::LinkPersons),
                 }
             });
         Page {

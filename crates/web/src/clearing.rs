@@ -1,0 +1,195 @@
+//! Clearing pages: the data-quality dashboard, the queue of possible duplicate persons,
+//! a pair side by side with the explanation, and the full linkage run with its progress.
+
+use crate::context::User;
+use crate::error::WebError;
+use crate::templates::{Page, render};
+use crate::units::parse_id;
+use crate::{AppState, Routes};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/quality", &["GET"], get(quality_page))
+        .add("/linkage", &["GET"], get(linkage_page))
+        .add("/linkage/run", &["POST"], post(start_run))
+        .add("/linkage/{id}", &["GET"], get(pair_page))
+        .add("/linkage/{id}/decide", &["POST"], post(decide))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct QualityQuery {
+    sort: String,
+    dir: String,
+}
+
+#[derive(Template)]
+#[template(path = "quality.html")]
+struct QualityPage {
+    page: Page,
+    rows: Vec<store::QualityRow>,
+    official: store::OfficialCount,
+    sort: String,
+    desc: bool,
+}
+
+impl QualityPage {
+    /// The link of a column header: sorts by it, flipping the direction when it is current.
+    fn sort_href(&self, col: &str) -> String {
+        let dir = if self.sort == col && !self.desc { "desc" } else { "asc" };
+        format!("/quality?sort={col}&dir={dir}")
+    }
+    fn aria_sort(&self, col: &str) -> &'static str {
+        match (self.sort == col, self.desc) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        }
+    }
+    /// Bar width (of 300 px) for completeness.
+    fn bar(&self, v: &f64) -> i64 {
+        (v.clamp(0.0, 100.0) * 3.0).round() as i64
+    }
+    fn days(&self, v: &Option<f64>) -> String {
+        v.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into())
+    }
+    fn chart_height(&self) -> usize {
+        self.rows.len() * 22 + 4
+    }
+}
+
+async fn quality_page(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<QualityQuery>,
+) -> Result<Html<String>, WebError> {
+    let sort = if q.sort.is_empty() { "completeness".to_owned() } else { q.sort };
+    let desc = q.dir == "desc";
+    let rows = state.store.quality(user.actor(), &sort, desc).await?;
+    let official = state.store.official_count(user.actor()).await?;
+    render(&QualityPage {
+        page: Page::from_ctx(&user.ctx, "quality.title"),
+        rows,
+        official,
+        sort,
+        desc,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LinkageQuery {
+    status: String,
+    ok: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "linkage.html")]
+struct LinkagePage {
+    page: Page,
+    pairs: Vec<store::PairRow>,
+    runs: Vec<store::RunView>,
+    status: String,
+    can_run: bool,
+    running: bool,
+}
+
+async fn linkage_page(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<LinkageQuery>,
+) -> Result<Html<String>, WebError> {
+    let status = match q.status.as_str() {
+        "same" | "different" => q.status.clone(),
+        _ => "pending".to_owned(),
+    };
+    let pairs = state.store.linkage_pairs(user.actor(), &status).await?;
+    let runs = state.store.linkage_runs(user.actor()).await?;
+    let running = runs.first().is_some_and(|r| r.state == "running");
+    let can_run = domain::decide(
+        user.actor(),
+        domain::Action::RunLinkage,
+        &domain::Scope::National,
+    )
+    .is_ok();
+    render(&LinkagePage {
+        page: Page::from_ctx(&user.ctx, "linkage.title").with_flash(q.ok.as_deref()),
+        pairs,
+        runs,
+        status,
+        can_run,
+        running,
+    })
+}
+
+async fn start_run(State(state): State<AppState>, user: User) -> Result<Response, WebError> {
+    let run = state.store.start_linkage_run(user.actor()).await?;
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.run_linkage(run).await {
+            tracing::error!(error = %e, run, "linkage run failed");
+        }
+    });
+    Ok(Redirect::to("/linkage?ok=linkage_started").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "linkage_pair.html")]
+struct PairPage {
+    page: Page,
+    p: store::PairView,
+}
+
+impl PairPage {
+    fn day(&self, d: &Option<i64>) -> String {
+        d.map(domain::case::format_day).unwrap_or_else(|| "—".into())
+    }
+    fn opt<'a>(&self, s: &'a Option<String>) -> &'a str {
+        s.as_deref().unwrap_or("—")
+    }
+    fn sign(&self, w: &f64) -> String {
+        format!("{w:+.2}")
+    }
+}
+
+async fn pair_page(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Query(q): Query<LinkageQuery>,
+) -> Result<Html<String>, WebError> {
+    let id = parse_id(&id)?;
+    let p = state.store.linkage_pair(user.actor(), id).await?;
+    render(&PairPage {
+        page: Page::from_ctx(&user.ctx, "linkage.pair_title").with_flash(q.ok.as_deref()),
+        p,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecideForm {
+    decision: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let same = match f.decision.as_str() {
+        "same" => Some(true),
+        "different" => Some(false),
+        "undo" => None,
+        _ => return Err(WebError::BadRequest("unknown decision".into())),
+    };
+    state.store.decide_pair(user.actor(), id, same).await?;
+    Ok(Redirect::to(&format!("/linkage/{id}?ok=linkage_{}", f.decision)).into_response())
+}
