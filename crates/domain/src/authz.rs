@@ -228,9 +228,7 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         // Review: the unit's data officer submits; a verifier above checks; clearing is the
         // national verifiers' (checked in `decide`); periods and linkage belong to verifiers.
         (SubmitCase, Role::DataOfficer) => Some(OWN_SUBTREE),
-        (VerifyCase | ClearCase | ManagePeriods | LinkPersons, Role::Verifier) => {
-            Some(OWN_SUBTREE)
-        }
+        (VerifyCase | ClearCase | ManagePeriods | LinkPersons, Role::Verifier) => Some(OWN_SUBTREE),
         (ViewQuality, Role::Admin | Role::DataOfficer | Role::Verifier | Role::Analyst) => {
             Some(OWN_SUBTREE)
         }
@@ -247,8 +245,7 @@ pub fn decide(actor: &Actor, action: Action, target: &Scope) -> Result<(), Denie
         return Err(Denied::NotFound);
     }
     // Clearing and full linkage runs are national tasks: a regional verifier never does them.
-    if matches!(action, Action::ClearCase | Action::RunLinkage) && actor.scope != Scope::National
-    {
+    if matches!(action, Action::ClearCase | Action::RunLinkage) && actor.scope != Scope::National {
         return Err(Denied::Forbidden);
     }
     if relations.contains(&Relation::of(&actor.scope, target)) {

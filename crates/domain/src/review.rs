@@ -169,10 +169,7 @@ mod tests {
         use crate::Action;
         let p = Some(ReviewLevel::Province);
         let n = Some(ReviewLevel::National);
-        assert_eq!(
-            A::Return.permission(S::Submitted, p),
-            Action::VerifyCase
-        );
+        assert_eq!(A::Return.permission(S::Submitted, p), Action::VerifyCase);
         assert_eq!(A::Return.permission(S::Submitted, n), Action::ClearCase);
         assert_eq!(A::Return.permission(S::Verified, p), Action::ClearCase);
     }

@@ -320,9 +320,14 @@ impl Rule {
     pub fn parse_line(line: &str) -> Result<Rule, String> {
         let cols: Vec<&str> = line.split('|').map(str::trim).collect();
         if cols.len() != 7 {
-            return Err(format!("expected 7 columns separated by `|`, found {}", cols.len()));
+            return Err(format!(
+                "expected 7 columns separated by `|`, found {}",
+                cols.len()
+            ));
         }
-        Rule::new(cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6])
+        Rule::new(
+            cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6],
+        )
     }
 
     pub fn new(
@@ -363,7 +368,11 @@ impl Rule {
         victim: Option<&BTreeMap<String, Value>>,
     ) -> bool {
         self.condition.when.iter().all(|p| holds(p, case, victim))
-            && !self.condition.require.iter().all(|p| holds(p, case, victim))
+            && !self
+                .condition
+                .require
+                .iter()
+                .all(|p| holds(p, case, victim))
     }
 
     pub fn message(&self, lang: &str) -> &str {
@@ -492,7 +501,10 @@ mod tests {
                 ],
                 vec![
                     ("victim.is_child", t("yes")),
-                    ("victim.consent_givers", Value::List(vec!["guardian".into()])),
+                    (
+                        "victim.consent_givers",
+                        Value::List(vec!["guardian".into()]),
+                    ),
                 ],
             ],
         );

@@ -168,6 +168,10 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
     let today = store::now_ms() / 86_400_000;
     let mut rng = crate::generate::Rng::new(2026);
     let mut total = 0;
+    // Victims first registered in Kupang, registered again in Palangka Raya where they were
+    // found (spelling and NIK vary), for the duplicate review queue.
+    let mut kupang_victims: Vec<domain::case::VictimInput> = Vec::new();
+    let mut all_ids = Vec::new();
     for (short, region, n, home) in DEMO_CASES {
         let name = TASK_FORCES
             .iter()
@@ -179,8 +183,23 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
         };
         let region = domain::RegionCode::parse(region).ok();
         let mut batch = Vec::new();
-        for _ in 0..*n {
-            let (input, _) = crate::generate::case(&mut rng, &places, today, *home);
+        for i in 0..*n {
+            let (mut input, _) = crate::generate::case(&mut rng, &places, today, *home);
+            if *short == "kupang" && i % 10 == 0 && kupang_victims.len() < 30 {
+                kupang_victims.extend(input.victims.first().cloned());
+            }
+            if *short == "palangkaraya" && i < kupang_victims.len() {
+                let mut v = kupang_victims[i].clone();
+                v.name = match i % 3 {
+                    0 => v.name.to_uppercase(),
+                    1 => v.name.replace("Maria", "Mariah").replace("Siti", "Sitti"),
+                    _ => v.name.clone(),
+                };
+                if i % 4 == 1 {
+                    v.nik.clear();
+                }
+                input.victims[0] = v;
+            }
             let new = domain::case::NewCase::parse(&input, today)
                 .map_err(crate::config::describe_invalid)?;
             batch.push((unit, region.clone(), new));
@@ -190,10 +209,34 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
             .await
             .map_err(crate::config::describe_store)?;
         total += ids.len();
+        all_ids.extend(ids.iter().copied());
         let region_code = region.as_ref().map(|r| r.to_string()).unwrap_or_default();
         enrich(store, &actor, &mut rng, &places, &ids, &batch, &region_code).await?;
     }
+    // A spread of review states: most older cases cleared, newer ones on their way.
+    let mut states = Vec::new();
+    for id in &all_ids {
+        let state = match rng.below(100) {
+            0..=39 => domain::review::ReviewState::Cleared,
+            40..=54 => domain::review::ReviewState::Verified,
+            55..=69 => domain::review::ReviewState::Submitted,
+            70..=74 => domain::review::ReviewState::Returned,
+            _ => continue,
+        };
+        states.push((*id, state));
+    }
+    store
+        .import_review_states(&actor, &states)
+        .await
+        .map_err(crate::config::describe_store)?;
     store.analyze().await?;
+    let run = store.start_linkage_run(&actor).await;
+    if let Ok(run) = run {
+        store
+            .run_linkage(run)
+            .await
+            .map_err(crate::config::describe_store)?;
+    }
     Ok(total)
 }
 

@@ -26,7 +26,13 @@ pub fn train_default(input: &Path, out: &Path) -> Result<()> {
     let (_, errors) = linkage::csv::for_each_row(reader, |_, header, f| {
         let ix = *cols.get_or_insert_with(|| {
             let p = |n: &str| header.iter().position(|h| h == n).unwrap_or(usize::MAX);
-            [p("full_name"), p("sex"), p("birth_date"), p("nik"), p("regency_code")]
+            [
+                p("full_name"),
+                p("sex"),
+                p("birth_date"),
+                p("nik"),
+                p("regency_code"),
+            ]
         });
         let get = |i: usize| f.get(i).map(|s| s.trim()).filter(|s| !s.is_empty());
         records.push(linkage::Record {

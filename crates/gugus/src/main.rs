@@ -2,10 +2,10 @@
 //! manages accounts from the command line and verifies the audit chain.
 
 mod bench;
-mod linkage_cli;
 mod config;
 mod demo;
 mod generate;
+mod linkage_cli;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};

@@ -224,12 +224,11 @@ impl Store {
             Some(r) => r.try_get("trained_at")?,
             None => 0,
         };
-        if let Ok(cache) = self.model_cache.lock() {
-            if let Some((s, m)) = cache.as_ref() {
-                if *s == stamp {
-                    return Ok(m.clone());
-                }
-            }
+        if let Ok(cache) = self.model_cache.lock()
+            && let Some((s, m)) = cache.as_ref()
+            && *s == stamp
+        {
+            return Ok(m.clone());
         }
         let model: linkage::Model = if stamp == 0 {
             serde_json::from_str(DEFAULT_MODEL)
@@ -266,9 +265,9 @@ impl Store {
     /// persons among all other victims and propose pairs. Decided pairs are never asked again.
     pub(crate) async fn linkage_after_save(&self, case: CaseId) -> Result<usize> {
         let rows = sqlx::query(victim_select!("WHERE v.case_id = $1"))
-        .bind(case.0)
-        .fetch_all(self.pool())
-        .await?;
+            .bind(case.0)
+            .fetch_all(self.pool())
+            .await?;
         let own: HashSet<i64> = rows
             .iter()
             .map(|r| r.try_get::<i64, _>("id"))
@@ -339,7 +338,11 @@ impl Store {
         Ok(n)
     }
 
-    async fn propose_pairs(&self, found: &[(i64, i64, linkage::Scored)], source: &str) -> Result<()> {
+    async fn propose_pairs(
+        &self,
+        found: &[(i64, i64, linkage::Scored)],
+        source: &str,
+    ) -> Result<()> {
         if found.is_empty() {
             return Ok(());
         }
@@ -457,7 +460,17 @@ impl Store {
             let scope = Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
             decide(actor, Action::LinkPersons, &scope)?;
         }
-        Ok((r.try_get("victim_a")?, r.try_get("victim_b")?, r.try_get("status")?))
+        Ok((
+            r.try_get("victim_a")?,
+            r.try_get("victim_b")?,
+            r.try_get("status")?,
+        ))
+    }
+
+    /// Checks that the actor may decide this pair (403 for roles that never do, 404 when
+    /// either record is out of scope), before a request body is looked at.
+    pub async fn pair_access(&self, actor: &Actor, id: i64) -> Result<()> {
+        self.pair_victims(actor, id).await.map(|_| ())
     }
 
     async fn pair_side(&self, victim: i64) -> Result<PairSide> {
@@ -548,26 +561,30 @@ impl Store {
             return Err(StoreError::Conflict("conflict.pair_not_decided"));
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE linkage_pairs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
-            .bind(new_status)
-            .bind(same.map(|_| actor.username.clone()))
-            .bind(same.map(|_| crate::now_ms()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE linkage_pairs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
+        )
+        .bind(new_status)
+        .bind(same.map(|_| actor.username.clone()))
+        .bind(same.map(|_| crate::now_ms()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         // Everything connected to a or b through "same" decisions (before and after).
         let mut seen: HashSet<i64> = HashSet::new();
         let mut todo = vec![a, b];
-        let old_persons: Vec<Option<i64>> = sqlx::query_scalar("SELECT person_id FROM victims WHERE id IN ($1, $2)")
-            .bind(a)
-            .bind(b)
-            .fetch_all(&mut *tx)
-            .await?;
-        for p in old_persons.into_iter().flatten() {
-            let members: Vec<i64> = sqlx::query_scalar("SELECT id FROM victims WHERE person_id = $1")
-                .bind(p)
+        let old_persons: Vec<Option<i64>> =
+            sqlx::query_scalar("SELECT person_id FROM victims WHERE id IN ($1, $2)")
+                .bind(a)
+                .bind(b)
                 .fetch_all(&mut *tx)
                 .await?;
+        for p in old_persons.into_iter().flatten() {
+            let members: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM victims WHERE person_id = $1")
+                    .bind(p)
+                    .fetch_all(&mut *tx)
+                    .await?;
             todo.extend(members);
         }
         let mut edges: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -605,7 +622,11 @@ impl Store {
                     }
                 }
             }
-            let person = if comp.len() > 1 { comp.iter().min().copied() } else { None };
+            let person = if comp.len() > 1 {
+                comp.iter().min().copied()
+            } else {
+                None
+            };
             for v in comp {
                 sqlx::query("UPDATE victims SET person_id = $1 WHERE id = $2")
                     .bind(person)
@@ -687,7 +708,15 @@ impl Store {
         Ok(id)
     }
 
-    async fn run_progress(&self, run: i64, done: i64, total: i64, state: &str, pairs: i64, msg: &str) -> Result<()> {
+    async fn run_progress(
+        &self,
+        run: i64,
+        done: i64,
+        total: i64,
+        state: &str,
+        pairs: i64,
+        msg: &str,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE linkage_runs SET done = $1, total = $2, state = $3, pairs = $4, message = $5, \
              finished_at = CASE WHEN $3 = 'running' THEN NULL ELSE $6 END WHERE id = $7",
@@ -726,9 +755,9 @@ impl Store {
         let mut last = 0i64;
         loop {
             let rows = sqlx::query(victim_select!("WHERE v.id > $1 ORDER BY v.id LIMIT 5000"))
-            .bind(last)
-            .fetch_all(self.pool())
-            .await?;
+                .bind(last)
+                .fetch_all(self.pool())
+                .await?;
             if rows.is_empty() {
                 break;
             }
@@ -737,7 +766,8 @@ impl Store {
                 last = rec.id as i64;
                 records.push(rec);
             }
-            self.run_progress(run, records.len() as i64, all, "running", 0, "load").await?;
+            self.run_progress(run, records.len() as i64, all, "running", 0, "load")
+                .await?;
         }
         let n = records.len() as i64;
         if records.len() >= MIN_TRAIN {
@@ -745,15 +775,20 @@ impl Store {
             let model = tokio::task::spawn_blocking(move || linkage::train(&recs))
                 .await
                 .map_err(|e| StoreError::Other(e.to_string()))?;
-            let json = serde_json::to_string(&model).map_err(|e| StoreError::Other(e.to_string()))?;
+            let json =
+                serde_json::to_string(&model).map_err(|e| StoreError::Other(e.to_string()))?;
             let mut tx = self.begin_write().await?;
-            sqlx::query("DELETE FROM linkage_model").execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO linkage_model (id, model, records, trained_at) VALUES (1, $1, $2, $3)")
-                .bind(json)
-                .bind(n)
-                .bind(crate::now_ms())
+            sqlx::query("DELETE FROM linkage_model")
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(
+                "INSERT INTO linkage_model (id, model, records, trained_at) VALUES (1, $1, $2, $3)",
+            )
+            .bind(json)
+            .bind(n)
+            .bind(crate::now_ms())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
         }
         let model = self.linkage_model().await?;
@@ -775,14 +810,17 @@ impl Store {
             }
             tx.commit().await?;
             let done = n + ((i + 1) * 2000).min(records.len()) as i64;
-            self.run_progress(run, done, all, "running", 0, "keys").await?;
+            self.run_progress(run, done, all, "running", 0, "keys")
+                .await?;
         }
         // Victims of the same case are different people by construction.
         let case_of: HashMap<u64, i64> = sqlx::query("SELECT id, case_id FROM victims")
             .fetch_all(self.pool())
             .await?
             .into_iter()
-            .map(|r| -> Result<(u64, i64)> { Ok((r.try_get::<i64, _>("id")? as u64, r.try_get("case_id")?)) })
+            .map(|r| -> Result<(u64, i64)> {
+                Ok((r.try_get::<i64, _>("id")? as u64, r.try_get("case_id")?))
+            })
             .collect::<Result<_>>()?;
         let m = model.clone();
         let pairs = tokio::task::spawn_blocking(move || {

@@ -41,7 +41,11 @@ const SORTS: [&str; 8] = [
 ];
 
 fn pct(n: i64, d: i64) -> f64 {
-    if d <= 0 { 0.0 } else { n as f64 * 100.0 / d as f64 }
+    if d <= 0 {
+        0.0
+    } else {
+        n as f64 * 100.0 / d as f64
+    }
 }
 
 impl Store {
@@ -139,10 +143,13 @@ impl Store {
                 let case_filled: i64 = fields.iter().sum();
                 let total = row.cases * 3 + victims * 3;
                 row.completeness = pct(case_filled + filled, total);
-                row.label = labels
-                    .get(&row.key)
-                    .cloned()
-                    .unwrap_or_else(|| if row.key.is_empty() { "—".into() } else { row.key.clone() });
+                row.label = labels.get(&row.key).cloned().unwrap_or_else(|| {
+                    if row.key.is_empty() {
+                        "—".into()
+                    } else {
+                        row.key.clone()
+                    }
+                });
                 row.href = if by_unit || row.key.is_empty() {
                     "/cases".into()
                 } else {
@@ -151,7 +158,11 @@ impl Store {
                 row
             })
             .collect();
-        let sort = if SORTS.contains(&sort) { sort } else { "completeness" };
+        let sort = if SORTS.contains(&sort) {
+            sort
+        } else {
+            "completeness"
+        };
         let num = |r: &QualityRow| -> f64 {
             match sort {
                 "cases" => r.cases as f64,
@@ -174,15 +185,21 @@ impl Store {
         Ok(out)
     }
 
-    async fn group_labels(&self, keys: &[String], by_unit: bool) -> Result<HashMap<String, String>> {
+    async fn group_labels(
+        &self,
+        keys: &[String],
+        by_unit: bool,
+    ) -> Result<HashMap<String, String>> {
         let mut out = HashMap::new();
         for k in keys.iter().filter(|k| !k.is_empty()) {
             let name: Option<String> = if by_unit {
                 match k.parse::<i64>() {
-                    Ok(id) => sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(self.pool())
-                        .await?,
+                    Ok(id) => {
+                        sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(self.pool())
+                            .await?
+                    }
                     Err(_) => None,
                 }
             } else {

@@ -262,7 +262,9 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let mut f = Facts::default();
         let text = |col: &str| -> Result<Value> {
-            Ok(Value::opt_text(c.try_get::<Option<String>, _>(col)?.as_deref()))
+            Ok(Value::opt_text(
+                c.try_get::<Option<String>, _>(col)?.as_deref(),
+            ))
         };
         for col in [
             "channel",
@@ -278,8 +280,10 @@ impl Store {
         }
         f.case.insert("chronology".into(), text("chronology_enc")?);
         for col in ["reported_on", "exploitation_from", "rescued_on"] {
-            f.case
-                .insert(col.into(), Value::opt_num(c.try_get::<Option<i64>, _>(col)?));
+            f.case.insert(
+                col.into(),
+                Value::opt_num(c.try_get::<Option<i64>, _>(col)?),
+            );
         }
         for col in ["route_events", "perpetrators"] {
             f.case
@@ -321,7 +325,9 @@ impl Store {
             let vid: i64 = v.try_get("id")?;
             let mut m = BTreeMap::new();
             let vt = |col: &str| -> Result<Value> {
-                Ok(Value::opt_text(v.try_get::<Option<String>, _>(col)?.as_deref()))
+                Ok(Value::opt_text(
+                    v.try_get::<Option<String>, _>(col)?.as_deref(),
+                ))
             };
             m.insert("victim.name".into(), vt("name_enc")?);
             m.insert("victim.nik".into(), vt("nik_enc")?);
@@ -464,7 +470,8 @@ impl Store {
 
     /// True when a closed reporting period covers this region and month.
     pub async fn period_locked(&self, region: Option<&str>, reported_on: Day) -> Result<bool> {
-        let mut q = Sql::new("SELECT COUNT(*) FROM reporting_periods WHERE closed = 1 AND month = ");
+        let mut q =
+            Sql::new("SELECT COUNT(*) FROM reporting_periods WHERE closed = 1 AND month = ");
         q.bind_text(month_of(reported_on))
             .push(" AND region_code IN (");
         for (i, a) in ancestors(region).into_iter().enumerate() {
@@ -495,7 +502,13 @@ impl Store {
         Ok(())
     }
 
-    fn allowed_steps(&self, actor: &Actor, s: &CaseState, scope: &Scope, locked: bool) -> Vec<ReviewAction> {
+    fn allowed_steps(
+        &self,
+        actor: &Actor,
+        s: &CaseState,
+        scope: &Scope,
+        locked: bool,
+    ) -> Vec<ReviewAction> {
         [
             ReviewAction::Submit,
             ReviewAction::Verify,
@@ -515,12 +528,16 @@ impl Store {
         self.case_access(actor, id, Action::ViewCase).await?;
         let s = self.case_state(id).await?;
         let scope = Scope::from_code(s.region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
-        let r = sqlx::query("SELECT COALESCE(state_since, created_at) AS since, returns FROM cases WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(self.pool())
-            .await?;
+        let r = sqlx::query(
+            "SELECT COALESCE(state_since, created_at) AS since, returns FROM cases WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(self.pool())
+        .await?;
         let locked = s.state == ReviewState::Cleared
-            && self.period_locked(s.region.as_deref(), s.reported_on).await?;
+            && self
+                .period_locked(s.region.as_deref(), s.reported_on)
+                .await?;
         let steps = self.review_steps(id).await?;
         let last_return = steps.iter().rev().find(|st| st.action == "return");
         let (return_notes, return_note) = match (s.state, last_return) {
@@ -592,7 +609,10 @@ impl Store {
         let d = |x: Option<Day>| x.map(domain::case::format_day).unwrap_or_default();
         let mut m = BTreeMap::new();
         m.insert("channel".into(), v.channel.clone());
-        m.insert("reported_on".into(), domain::case::format_day(v.reported_on));
+        m.insert(
+            "reported_on".into(),
+            domain::case::format_day(v.reported_on),
+        );
         m.insert("exploitation_from".into(), d(v.exploitation_from));
         m.insert("rescued_on".into(), d(v.rescued_on));
         m.insert("chronology".into(), h(&v.chronology));
@@ -601,7 +621,10 @@ impl Store {
         m.insert("means_of_control".into(), v.means_of_control.join(","));
         m.insert("sector".into(), o(&v.sector));
         m.insert("recruitment".into(), o(&v.recruitment));
-        m.insert("recruiter_relationship".into(), o(&v.recruiter_relationship));
+        m.insert(
+            "recruiter_relationship".into(),
+            o(&v.recruiter_relationship),
+        );
         m.insert(
             "route".into(),
             v.route
@@ -698,7 +721,9 @@ impl Store {
         let to = next_state(s.state, s.level, action).map_err(StoreError::Conflict)?;
         if action == ReviewAction::Return
             && s.state == ReviewState::Cleared
-            && self.period_locked(s.region.as_deref(), s.reported_on).await?
+            && self
+                .period_locked(s.region.as_deref(), s.reported_on)
+                .await?
         {
             return Err(StoreError::Conflict("conflict.period_locked"));
         }
@@ -824,6 +849,90 @@ impl Store {
         Ok(to)
     }
 
+    /// For generated data only (`gugus demo`, `gugus generate`): puts cases straight into a
+    /// review state with a plausible dated history (submitted 3 days after the report,
+    /// verified after 7, cleared after 14). One audit entry for the batch.
+    pub async fn import_review_states(
+        &self,
+        actor: &Actor,
+        items: &[(CaseId, ReviewState)],
+    ) -> Result<()> {
+        decide(actor, Action::ManageSettings, &Scope::National)?;
+        let now = crate::now_ms();
+        let day = 86_400_000i64;
+        for chunk in items.chunks(500) {
+            let mut tx = self.begin_write().await?;
+            for (id, state) in chunk {
+                let reported: i64 =
+                    sqlx::query_scalar("SELECT reported_on FROM cases WHERE id = $1")
+                        .bind(id.0)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let at = |days: i64| (reported * day + days * day).min(now);
+                let mut steps: Vec<(&str, &str, &str, i64)> =
+                    vec![("submit", "draft", "submitted", at(3))];
+                match state {
+                    ReviewState::Draft => steps.clear(),
+                    ReviewState::Submitted => {}
+                    ReviewState::Returned => steps.push(("return", "submitted", "returned", at(5))),
+                    ReviewState::Verified => steps.push(("verify", "submitted", "verified", at(7))),
+                    ReviewState::Cleared => {
+                        steps.push(("verify", "submitted", "verified", at(7)));
+                        steps.push(("clear", "verified", "cleared", at(14)));
+                    }
+                }
+                let Some(last) = steps.last().map(|s| s.3) else {
+                    continue;
+                };
+                for (action, from, to, t) in &steps {
+                    let note = if *action == "return" {
+                        "Lengkapi kronologi dan desa asal korban."
+                    } else {
+                        ""
+                    };
+                    sqlx::query(
+                        "INSERT INTO case_reviews (case_id, action, from_state, to_state, actor_name, at, note) VALUES ($1, $2, $3, $4, 'demo', $5, $6)",
+                    )
+                    .bind(id.0)
+                    .bind(*action)
+                    .bind(*from)
+                    .bind(*to)
+                    .bind(*t)
+                    .bind(note)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE cases SET review_state = $1, review_level = $2, state_since = $3, submitted_at = $4, \
+                     cleared_at = $5, returns = $6, created_at = $7 WHERE id = $8",
+                )
+                .bind(state.as_str())
+                .bind(matches!(state, ReviewState::Submitted | ReviewState::Verified).then_some("province"))
+                .bind(last)
+                .bind(at(3))
+                .bind((*state == ReviewState::Cleared).then(|| at(14)))
+                .bind(i64::from(*state == ReviewState::Returned))
+                .bind(at(0))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            append(
+                &mut tx,
+                actor,
+                Event {
+                    action: "case.import_review_states",
+                    record_type: "case",
+                    record_id: String::new(),
+                    detail: format!("cases={}", chunk.len()),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
     /// What waits for the actor, oldest first: a data officer's drafts and returned cases,
     /// a provincial verifier's submissions, the national clearing officers' verified cases
     /// (and submissions from provinces without a verifier).
@@ -868,7 +977,11 @@ impl Store {
     /// The actor's region's last `months` reporting periods with their counts.
     pub async fn periods(&self, actor: &Actor, months: usize) -> Result<Vec<PeriodView>> {
         decide(actor, Action::ManagePeriods, &actor.scope)?;
-        let region = actor.scope.region().map(|r| r.as_str().to_owned()).unwrap_or_default();
+        let region = actor
+            .scope
+            .region()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default();
         let today = crate::now_ms() / 86_400_000;
         let (mut y, mut m, _) = domain::time::civil_from_days(today);
         let mut out = Vec::new();
@@ -939,7 +1052,11 @@ impl Store {
         if !close && reason.chars().count() < 10 {
             return Err(domain::Invalid::one("reason", "err.reopen_reason").into());
         }
-        let region = actor.scope.region().map(|r| r.as_str().to_owned()).unwrap_or_default();
+        let region = actor
+            .scope
+            .region()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default();
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO reporting_periods (region_code, month, closed, changed_by, changed_at, reason) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -958,9 +1075,17 @@ impl Store {
             &mut tx,
             actor,
             Event {
-                action: if close { "period.close" } else { "period.reopen" },
+                action: if close {
+                    "period.close"
+                } else {
+                    "period.reopen"
+                },
                 record_type: "period",
-                record_id: format!("{}/{}", if region.is_empty() { "NAS" } else { &region }, month.trim()),
+                record_id: format!(
+                    "{}/{}",
+                    if region.is_empty() { "NAS" } else { &region },
+                    month.trim()
+                ),
                 detail: String::new(),
             },
         )
@@ -985,7 +1110,10 @@ mod tests {
 
     #[test]
     fn months() {
-        assert_eq!(month_of(domain::time::days_from_civil(2026, 3, 31)), "2026-03");
+        assert_eq!(
+            month_of(domain::time::days_from_civil(2026, 3, 31)),
+            "2026-03"
+        );
         assert_eq!(parse_month("2026-03"), Some((2026, 3)));
         assert!(parse_month("2026-13").is_none());
         assert!(parse_month("2026-3").is_none());

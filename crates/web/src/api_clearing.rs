@@ -25,7 +25,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
     )
     .add("/api/v1/review-queue", &["GET"], get(queue))
     .add("/api/v1/rules", &["GET"], get(rules))
-    .add("/api/v1/periods", &["GET", "POST"], get(periods).post(set_period))
+    .add(
+        "/api/v1/periods",
+        &["GET", "POST"],
+        get(periods).post(set_period),
+    )
     .add("/api/v1/quality", &["GET"], get(quality))
     .add("/api/v1/statistics/official", &["GET"], get(official))
     .add("/api/v1/linkage/pairs", &["GET"], get(pairs))
@@ -35,7 +39,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
         &["POST"],
         post(decide),
     )
-    .add("/api/v1/linkage/runs", &["GET", "POST"], get(runs).post(start_run))
+    .add(
+        "/api/v1/linkage/runs",
+        &["GET", "POST"],
+        get(runs).post(start_run),
+    )
 }
 
 #[derive(OpenApi)]
@@ -244,6 +252,7 @@ async fn decide(
     JsonBody(b): JsonBody<DecisionIn>,
 ) -> Result<StatusCode, WebError> {
     let id = id_of(&id)?;
+    state.store.pair_access(&u.actor, id).await?;
     let same = match b.decision.trim() {
         "same" => Some(true),
         "different" => Some(false),

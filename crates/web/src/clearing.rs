@@ -41,7 +41,11 @@ struct QualityPage {
 impl QualityPage {
     /// The link of a column header: sorts by it, flipping the direction when it is current.
     fn sort_href(&self, col: &str) -> String {
-        let dir = if self.sort == col && !self.desc { "desc" } else { "asc" };
+        let dir = if self.sort == col && !self.desc {
+            "desc"
+        } else {
+            "asc"
+        };
         format!("/quality?sort={col}&dir={dir}")
     }
     fn aria_sort(&self, col: &str) -> &'static str {
@@ -68,7 +72,11 @@ async fn quality_page(
     user: User,
     Query(q): Query<QualityQuery>,
 ) -> Result<Html<String>, WebError> {
-    let sort = if q.sort.is_empty() { "completeness".to_owned() } else { q.sort };
+    let sort = if q.sort.is_empty() {
+        "completeness".to_owned()
+    } else {
+        q.sort
+    };
     let desc = q.dir == "desc";
     let rows = state.store.quality(user.actor(), &sort, desc).await?;
     let official = state.store.official_count(user.actor()).await?;
@@ -147,7 +155,8 @@ struct PairPage {
 
 impl PairPage {
     fn day(&self, d: &Option<i64>) -> String {
-        d.map(domain::case::format_day).unwrap_or_else(|| "—".into())
+        d.map(domain::case::format_day)
+            .unwrap_or_else(|| "—".into())
     }
     fn opt<'a>(&self, s: &'a Option<String>) -> &'a str {
         s.as_deref().unwrap_or("—")
@@ -184,6 +193,7 @@ async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
+    state.store.pair_access(user.actor(), id).await?;
     let same = match f.decision.as_str() {
         "same" => Some(true),
         "different" => Some(false),

@@ -23,18 +23,22 @@ use store::{CaseId, FieldNote, ReviewRequest, StoreError};
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/cases/{id}/review", &["POST"], post(review_step))
         .add("/review", &["GET"], get(queue_page))
-        .add("/periods", &["GET", "POST"], get(periods_page).post(set_period))
+        .add(
+            "/periods",
+            &["GET", "POST"],
+            get(periods_page).post(set_period),
+        )
         .add("/rules", &["GET"], get(rules_page))
 }
 
 /// A readable label for a field key such as `victims[1].nik` or `exploitation`.
 pub(crate) fn field_label(loc: Locale, key: &str) -> String {
-    if let Some(rest) = key.strip_prefix("victims[") {
-        if let Some((n, field)) = rest.split_once("].") {
-            let n: usize = n.parse().unwrap_or(0);
-            let f = loc.t(&format!("victim.{field}"));
-            return format!("{} {} · {}", loc.t("case.victim"), n + 1, f);
-        }
+    if let Some(rest) = key.strip_prefix("victims[")
+        && let Some((n, field)) = rest.split_once("].")
+    {
+        let n: usize = n.parse().unwrap_or(0);
+        let f = loc.t(&format!("victim.{field}"));
+        return format!("{} {} · {}", loc.t("case.victim"), n + 1, f);
     }
     let k = match key {
         "route" => "route.title".to_owned(),
@@ -45,7 +49,11 @@ pub(crate) fn field_label(loc: Locale, key: &str) -> String {
         other => format!("case.{other}"),
     };
     let t = loc.t(&k);
-    if t == "??" { key.to_owned() } else { t.to_owned() }
+    if t == "??" {
+        key.to_owned()
+    } else {
+        t.to_owned()
+    }
 }
 
 /// The fields a reviewer can attach a note to.
@@ -136,7 +144,9 @@ async fn review_step(
         justifications: form.justifications.clone(),
     };
     match state.store.review(user.actor(), id, action, &req).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?ok=review_{}", action.as_str())).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/cases/{id}?ok=review_{}", action.as_str())).into_response())
+        }
         Err(StoreError::Rules(_)) => {
             let x = Extras {
                 review: ReviewForm {
@@ -225,7 +235,15 @@ async fn periods_page(
     user: User,
     axum::extract::Query(q): axum::extract::Query<OkQuery>,
 ) -> Result<Html<String>, WebError> {
-    periods_view(&state, &user, Errors::default(), String::new(), String::new(), q.ok.as_deref()).await
+    periods_view(
+        &state,
+        &user,
+        Errors::default(),
+        String::new(),
+        String::new(),
+        q.ok.as_deref(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -312,10 +330,7 @@ mod tests {
 
     #[test]
     fn field_labels_name_the_victim() {
-        assert_eq!(
-            field_label(Locale::En, "victims[1].nik"),
-            "Victim 2 · NIK"
-        );
+        assert_eq!(field_label(Locale::En, "victims[1].nik"), "Victim 2 · NIK");
         assert_eq!(field_label(Locale::En, "nonsense"), "nonsense");
     }
 }

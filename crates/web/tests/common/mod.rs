@@ -68,7 +68,14 @@ impl TestApp {
         }
         let mut users = HashMap::new();
         for (unit_key, unit) in units.clone() {
-            for role in ["admin", "data_officer", "viewer"] {
+            // Verifiers in Kalimantan Tengah and at national level; NTT has none, so its
+            // units submit straight to national.
+            let roles: &[&str] = if matches!(unit_key, "kalteng" | "nasional") {
+                &["admin", "data_officer", "viewer", "verifier"]
+            } else {
+                &["admin", "data_officer", "viewer"]
+            };
+            for role in roles.iter().copied() {
                 let username = format!("{role}.{unit_key}").replace('_', "-");
                 let new = NewUser::parse(
                     &username,
@@ -122,6 +129,28 @@ impl TestApp {
 
     pub fn user(&self, username: &str) -> UserId {
         self.users[username]
+    }
+
+    /// The actor of a fixture account (as the store sees it after login).
+    pub async fn actor(&self, username: &str) -> Actor {
+        let store::LoginOutcome::Ok { token, .. } =
+            self.store.login(username, PASSWORD, "t").await.unwrap()
+        else {
+            panic!("login of {username} failed")
+        };
+        self.store.session(&token).await.unwrap().unwrap().actor
+    }
+
+    /// An API token of a fixture account.
+    pub async fn token(&self, username: &str) -> String {
+        let actor = self.actor(username).await;
+        self.store
+            .create_token(&actor, "test")
+            .await
+            .unwrap()
+            .secret
+            .expose()
+            .clone()
     }
 }
 

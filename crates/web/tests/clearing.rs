@@ -1,0 +1,668 @@
+//! Verification and clearing through the running application, on SQLite or PostgreSQL:
+//! the review workflow with a return and resubmission, rules that block and warn, the
+//! period lock, and a duplicate victim found across provinces, merged and unmerged.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::{TestApp, api, sample_input};
+use domain::case::NewCase;
+use serde_json::{Value, json};
+use store::{CaseId, StoreError};
+
+fn today() -> i64 {
+    store::now_ms() / 86_400_000
+}
+
+async fn review(app: &TestApp, token: &str, id: CaseId) -> Value {
+    let r = api(
+        &app.base,
+        token,
+        "GET",
+        &format!("/api/v1/cases/{id}/review"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+/// Justifications for every warning the case has now.
+fn justify_all(info: &Value) -> Value {
+    let mut j = serde_json::Map::new();
+    for h in info["hits"].as_array().unwrap() {
+        if h["severity"] == "warning" {
+            let key = match h["victim"].as_u64() {
+                Some(v) => format!("{}.{v}", h["code"].as_str().unwrap()),
+                None => h["code"].as_str().unwrap().to_owned(),
+            };
+            j.insert(
+                key,
+                json!("Korban belum dapat ditemui lagi; dilengkapi kemudian."),
+            );
+        }
+    }
+    Value::Object(j)
+}
+
+async fn step(app: &TestApp, token: &str, id: CaseId, body: Value) -> common::Resp {
+    api(
+        &app.base,
+        token,
+        "POST",
+        &format!("/api/v1/cases/{id}/review"),
+        Some(&body.to_string()),
+    )
+    .await
+}
+
+async fn submit(app: &TestApp, token: &str, id: CaseId) -> common::Resp {
+    let info = review(app, token, id).await;
+    step(
+        app,
+        token,
+        id,
+        json!({"action": "submit", "justifications": justify_all(&info)}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    let t_officer = app.token("data-officer.palangkaraya").await;
+    let t_prov = app.token("verifier.kalteng").await;
+    let t_nat = app.token("verifier.nasional").await;
+    let (id, code) = app
+        .store
+        .create_case(&officer, &common::sample_case("Korban Uji Alur"))
+        .await
+        .unwrap();
+
+    // Draft: rules are listed; warnings (no home village, no route, no police report…) need
+    // a justification, so a bare submission is refused with every hit named.
+    let info = review(&app, &t_officer, id).await;
+    assert_eq!(info["state"], "draft");
+    assert!(info["can"].as_array().unwrap().contains(&json!("submit")));
+    let r = step(&app, &t_officer, id, json!({"action": "submit"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let refused = r.json();
+    assert_eq!(refused["error"]["code"], "rules");
+    let codes: Vec<&str> = refused["error"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"R10") && codes.contains(&"R12"),
+        "{codes:?}"
+    );
+
+    // Submitted with justifications: Kalimantan Tengah has a verifier, so it goes there.
+    let r = submit(&app, &t_officer, id).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let info = review(&app, &t_prov, id).await;
+    assert_eq!(info["state"], "submitted");
+    assert_eq!(info["level"], "province");
+    assert!(info["hits"][0]["justification"].is_string());
+    // Under review, the unit cannot change the record.
+    let err = app
+        .store
+        .update_case(&officer, id, 1, &common::sample_case("Korban Uji Alur"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict("conflict.under_review")),
+        "{err:?}"
+    );
+    // National cannot clear before the province has verified.
+    let r = step(&app, &t_nat, id, json!({"action": "clear"})).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+
+    // The provincial verifier sees it in the queue, and returns it with a note on a field.
+    let queue = api(&app.base, &t_prov, "GET", "/api/v1/review-queue", None).await;
+    assert!(queue.body.contains(&code), "{}", queue.body);
+    let r = step(&app, &t_prov, id, json!({"action": "return"})).await;
+    assert_eq!(r.status, 422, "a return needs a note: {}", r.body);
+    let r = step(
+        &app,
+        &t_prov,
+        id,
+        json!({"action": "return", "note": "Periksa saluran pengaduan.",
+               "field_notes": [{"field": "channel", "note": "Laporan datang dari LSM, bukan polisi."}]}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Back with the unit: the officer sees the notes on the case page and in the queue.
+    let b = app.login("data-officer.palangkaraya").await;
+    let page = b.get(&format!("/cases/{id}")).await;
+    assert!(page.body.contains("Laporan datang dari LSM, bukan polisi."));
+    let queue = b.get("/review").await;
+    assert!(queue.body.contains(&code));
+    // The officer corrects the channel and resubmits; the resubmission lists what changed.
+    let view = app.store.case(&officer, id).await.unwrap();
+    let mut input = sample_input("Korban Uji Alur");
+    input.channel = "ngo".into();
+    let new = NewCase::parse(&input, today()).unwrap();
+    app.store
+        .update_case(&officer, id, view.version, &new)
+        .await
+        .unwrap();
+    let info = review(&app, &t_officer, id).await;
+    assert_eq!(info["changed_since_return"], json!(["channel"]));
+    let r = submit(&app, &t_officer, id).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let prov_page = app.login("verifier.kalteng").await;
+    let page = prov_page.get(&format!("/cases/{id}")).await;
+    assert!(
+        page.body.contains("Berubah sejak dikembalikan"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Saluran pengaduan"));
+
+    // Verified by the province, cleared by national through the page.
+    let r = step(&app, &t_prov, id, json!({"action": "verify"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let nat = app.login("verifier.nasional").await;
+    assert!(nat.get("/review").await.body.contains(&code));
+    let r = nat
+        .post_form(&format!("/cases/{id}/review"), &[("action", "clear")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let info = review(&app, &t_nat, id).await;
+    assert_eq!(info["state"], "cleared");
+    let actions: Vec<&str> = info["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["submit", "return", "submit", "verify", "clear"]);
+    // On the timeline, and in the audit trail.
+    let page = nat.get(&format!("/cases/{id}")).await;
+    assert!(page.body.contains("Dikliring"));
+    let audit = api(
+        &app.base,
+        &app.token("admin.nasional").await,
+        "GET",
+        &format!("/api/v1/audit?record_type=case&record_id={id}"),
+        None,
+    )
+    .await;
+    for a in ["case.submit", "case.return", "case.verify", "case.clear"] {
+        assert!(audit.body.contains(a), "{a} missing from the audit trail");
+    }
+    // Only now does it count.
+    let official = api(
+        &app.base,
+        &t_nat,
+        "GET",
+        "/api/v1/statistics/official",
+        None,
+    )
+    .await;
+    assert_eq!(official.json()["cleared_cases"], 1);
+}
+
+#[tokio::test]
+async fn rules_block_errors_and_demand_justified_warnings() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    let t = app.token("data-officer.palangkaraya").await;
+    // A child victim (born 2012) without a parent's or guardian's consent: an error.
+    let mut input = sample_input("Anak Uji");
+    input.victims[0].birth_date = "2012-05-01".into();
+    input.victims[0].nik = String::new();
+    let (id, _) = app
+        .store
+        .create_case(&officer, &NewCase::parse(&input, today()).unwrap())
+        .await
+        .unwrap();
+    let r = submit(&app, &t, id).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let hits = r.json()["error"]["rules"].clone();
+    let r02 = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["code"] == "R02")
+        .expect("R02 fires");
+    assert_eq!(r02["severity"], "error");
+    assert_eq!(r02["victim"], 0);
+    // The page shows the refusal and keeps the typed justifications.
+    let b = app.login("data-officer.palangkaraya").await;
+    let page = b
+        .post_form(
+            &format!("/cases/{id}/review"),
+            &[
+                ("action", "submit"),
+                ("j.R07.0", "Kartu keluarga ditahan majikan"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("Pengajuan ditolak"));
+    assert!(page.body.contains("Kartu keluarga ditahan majikan"));
+    // Recording the guardian's consent clears the error; the warnings still need reasons.
+    let victim = app.store.case(&officer, id).await.unwrap().victims[0].id;
+    app.store
+        .add_consent(
+            &officer,
+            id,
+            &store::NewConsent {
+                victim_id: victim,
+                scope: "data_recording".into(),
+                given_by: "guardian".into(),
+                given_on: Some(today()),
+            },
+            today(),
+        )
+        .await
+        .unwrap();
+    // The justifications written at the refused attempts were kept with the warnings, so
+    // nothing needs to be typed again.
+    let r = step(&app, &t, id, json!({"action": "submit"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let info = review(&app, &t, id).await;
+    assert!(
+        info["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["severity"] == "warning" && h["justification"].is_string()),
+        "{info}"
+    );
+    // The rules page counts how often each rule fired.
+    let rules = api(
+        &app.base,
+        &app.token("verifier.kalteng").await,
+        "GET",
+        "/api/v1/rules",
+        None,
+    )
+    .await
+    .json();
+    let r02 = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "R02")
+        .unwrap();
+    assert!(r02["fired"].as_i64().unwrap() >= 2, "{r02}");
+    let page = app.login("verifier.kalteng").await.get("/rules").await;
+    assert!(page.body.contains("R02"));
+}
+
+#[tokio::test]
+async fn units_without_a_provincial_verifier_go_straight_to_national() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.kupang").await;
+    let t = app.token("data-officer.kupang").await;
+    let (id, _) = app
+        .store
+        .create_case(&officer, &common::sample_case("Korban Kupang"))
+        .await
+        .unwrap();
+    assert_eq!(submit(&app, &t, id).await.status, 200);
+    let t_nat = app.token("verifier.nasional").await;
+    assert_eq!(review(&app, &t_nat, id).await["level"], "national");
+    // Kalimantan Tengah's verifier does not even see it.
+    let r = step(
+        &app,
+        &app.token("verifier.kalteng").await,
+        id,
+        json!({"action": "verify"}),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = step(&app, &t_nat, id, json!({"action": "clear"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_closed_period_locks_cleared_records_until_reopened() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    let t = app.token("data-officer.palangkaraya").await;
+    let t_prov = app.token("verifier.kalteng").await;
+    let t_nat = app.token("verifier.nasional").await;
+    let (id, _) = app
+        .store
+        .create_case(&officer, &common::sample_case("Korban Periode"))
+        .await
+        .unwrap();
+    assert_eq!(submit(&app, &t, id).await.status, 200);
+    assert_eq!(
+        step(&app, &t_prov, id, json!({"action": "verify"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        step(&app, &t_nat, id, json!({"action": "clear"}))
+            .await
+            .status,
+        200
+    );
+    // The sample case was reported on 2026-03-02: the province closes March 2026.
+    let prov = app.login("verifier.kalteng").await;
+    let r = prov
+        .post_form("/periods", &[("month", "2026-03"), ("op", "close")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        prov.get("/periods?ok=period_closed")
+            .await
+            .body
+            .contains("Ditutup")
+    );
+    // Locked: national cannot return it, nor can anyone route an edit through.
+    let r = step(
+        &app,
+        &t_nat,
+        id,
+        json!({"action": "return", "note": "Koreksi"}),
+    )
+    .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("periode"), "{}", r.body);
+    let view = app.store.case(&officer, id).await.unwrap();
+    let err = app
+        .store
+        .update_case(
+            &officer,
+            id,
+            view.version,
+            &common::sample_case("Korban Periode"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict("conflict.period_locked")),
+        "{err:?}"
+    );
+    let r = api(
+        &app.base,
+        &t,
+        "POST",
+        &format!("/api/v1/cases/{id}/route-events"),
+        Some(r#"{"kind":"transit","region_code":"62.71"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    // Reopening needs a reason; then the return goes through.
+    let r = api(
+        &app.base,
+        &t_prov,
+        "POST",
+        "/api/v1/periods",
+        Some(r#"{"month":"2026-03","close":false}"#),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let r = api(
+        &app.base,
+        &t_prov,
+        "POST",
+        "/api/v1/periods",
+        Some(r#"{"month":"2026-03","close":false,"reason":"Koreksi data korban dari Polda"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = step(
+        &app,
+        &t_nat,
+        id,
+        json!({"action": "return", "note": "Koreksi"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let audit = api(
+        &app.base,
+        &app.token("admin.nasional").await,
+        "GET",
+        "/api/v1/audit?record_type=period",
+        None,
+    )
+    .await;
+    assert!(audit.body.contains("period.close") && audit.body.contains("period.reopen"));
+}
+
+#[tokio::test]
+async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_and_unmerged() {
+    let app = TestApp::spawn().await;
+    let kalteng = app.actor("data-officer.palangkaraya").await;
+    let ntt = app.actor("data-officer.kupang").await;
+    // Found in Palangka Raya; registered again at home in Kupang with a spelling variant.
+    let mut a = sample_input("Maria Goreti Seran");
+    a.victims[0].nik = "5301054508990003".into();
+    a.victims[0].birth_date = "1999-08-05".into();
+    let mut b = sample_input("MARIA GORETTI SERAN");
+    b.victims[0].nik = "5301054508990003".into();
+    b.victims[0].birth_date = "1999-08-05".into();
+    b.channel = "community".into();
+    let (ka, _) = app
+        .store
+        .create_case(&kalteng, &NewCase::parse(&a, today()).unwrap())
+        .await
+        .unwrap();
+    // An unrelated person must not be proposed.
+    let mut other = sample_input("Yohana Bria");
+    other.victims[0].nik = "5301056212010004".into();
+    other.victims[0].birth_date = "2001-12-22".into();
+    app.store
+        .create_case(&ntt, &NewCase::parse(&other, today()).unwrap())
+        .await
+        .unwrap();
+    let (kb, _) = app
+        .store
+        .create_case(&ntt, &NewCase::parse(&b, today()).unwrap())
+        .await
+        .unwrap();
+    // The incremental check proposed the pair, visible on both cases.
+    let dup_a = app.store.case_duplicates(&kalteng, ka).await.unwrap();
+    let dup_b = app.store.case_duplicates(&ntt, kb).await.unwrap();
+    assert_eq!(dup_a.len(), 1, "{dup_a:?}");
+    assert_eq!(dup_b.len(), 1);
+    assert_eq!(dup_a[0].pair_id, dup_b[0].pair_id);
+    assert!(dup_a[0].probability > 0.9, "{dup_a:?}");
+    let pair = dup_a[0].pair_id;
+
+    // Kalimantan Tengah's verifier may not decide on an NTT record: 404.
+    let t_prov = app.token("verifier.kalteng").await;
+    let r = api(
+        &app.base,
+        &t_prov,
+        "GET",
+        &format!("/api/v1/linkage/pairs/{pair}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = api(
+        &app.base,
+        &t_prov,
+        "POST",
+        &format!("/api/v1/linkage/pairs/{pair}/decision"),
+        Some(r#"{"decision":"same"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+
+    // The national clearing officer sees both side by side with the explanation.
+    let nat = app.login("verifier.nasional").await;
+    let queue = nat.get("/linkage").await;
+    assert!(queue.body.contains(&format!("/linkage/{pair}")));
+    let page = nat.get(&format!("/linkage/{pair}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("MARIA GORETTI SERAN") && page.body.contains("Maria Goreti Seran"));
+    assert!(page.body.contains("NIK") && page.body.contains("Penjelasan skor"));
+
+    // Clear both cases; before the merge they count as two persons.
+    let t_nat = app.token("verifier.nasional").await;
+    for (id, token, via_province) in [
+        (ka, app.token("data-officer.palangkaraya").await, true),
+        (kb, app.token("data-officer.kupang").await, false),
+    ] {
+        assert_eq!(submit(&app, &token, id).await.status, 200);
+        if via_province {
+            assert_eq!(
+                step(&app, &t_prov, id, json!({"action": "verify"}))
+                    .await
+                    .status,
+                200
+            );
+        }
+        assert_eq!(
+            step(&app, &t_nat, id, json!({"action": "clear"}))
+                .await
+                .status,
+            200
+        );
+    }
+    let count = |v: Value| {
+        (
+            v["victim_records"].as_i64().unwrap(),
+            v["unique_persons"].as_i64().unwrap(),
+        )
+    };
+    let official = || async {
+        api(
+            &app.base,
+            &t_nat,
+            "GET",
+            "/api/v1/statistics/official",
+            None,
+        )
+        .await
+        .json()
+    };
+    assert_eq!(count(official().await), (2, 2));
+
+    // Same person: linked, counted once, both source records kept.
+    let r = nat
+        .post_form(&format!("/linkage/{pair}/decide"), &[("decision", "same")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(count(official().await), (2, 1));
+    assert!(app.store.case(&kalteng, ka).await.is_ok() && app.store.case(&ntt, kb).await.is_ok());
+    // Remembered: a second decision is refused, and saving again does not re-propose it.
+    let r = api(
+        &app.base,
+        &t_nat,
+        "POST",
+        &format!("/api/v1/linkage/pairs/{pair}/decision"),
+        Some(r#"{"decision":"different"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 409);
+
+    // Undone: two persons again, and the pair waits for a decision once more.
+    let r = api(
+        &app.base,
+        &t_nat,
+        "POST",
+        &format!("/api/v1/linkage/pairs/{pair}/decision"),
+        Some(r#"{"decision":"undo"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(count(official().await), (2, 2));
+    let pending = api(
+        &app.base,
+        &t_nat,
+        "GET",
+        "/api/v1/linkage/pairs?status=pending",
+        None,
+    )
+    .await;
+    assert_eq!(pending.json().as_array().unwrap().len(), 1);
+    // "Different people" is remembered too: it is not proposed again after another save.
+    let r = api(
+        &app.base,
+        &t_nat,
+        "POST",
+        &format!("/api/v1/linkage/pairs/{pair}/decision"),
+        Some(r#"{"decision":"different"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    let pending = api(
+        &app.base,
+        &t_nat,
+        "GET",
+        "/api/v1/linkage/pairs?status=pending",
+        None,
+    )
+    .await;
+    assert!(pending.json().as_array().unwrap().is_empty());
+    let audit = api(
+        &app.base,
+        &app.token("admin.nasional").await,
+        "GET",
+        "/api/v1/audit?record_type=linkage_pair",
+        None,
+    )
+    .await;
+    for a in [
+        "linkage.view_pair",
+        "linkage.same",
+        "linkage.undo",
+        "linkage.different",
+    ] {
+        assert!(audit.body.contains(a), "{a} missing");
+    }
+}
+
+#[tokio::test]
+async fn the_full_run_and_the_quality_dashboard() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    for name in ["Sri Wahyuni", "Siti Aminah", "Sitti Aminah"] {
+        app.store
+            .create_case(&officer, &common::sample_case(name))
+            .await
+            .unwrap();
+    }
+    // A regional verifier cannot start a national run; the national one can.
+    let r = api(
+        &app.base,
+        &app.token("verifier.kalteng").await,
+        "POST",
+        "/api/v1/linkage/runs",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    let nat = app.actor("verifier.nasional").await;
+    let run = app.store.start_linkage_run(&nat).await.unwrap();
+    app.store.run_linkage(run).await.unwrap();
+    let runs = app.store.linkage_runs(&nat).await.unwrap();
+    assert_eq!(runs[0].state, "done");
+    assert_eq!(runs[0].percent(), 100);
+    let page = app.login("verifier.nasional").await.get("/linkage").await;
+    assert!(page.body.contains("<progress"));
+    // The dashboard groups by province for national users, and drills down to the cases.
+    let q = app
+        .login("verifier.nasional")
+        .await
+        .get("/quality?sort=cases&dir=desc")
+        .await;
+    assert_eq!(q.status, 200);
+    assert!(q.body.contains("/cases?region=62"), "{}", q.body);
+    assert!(q.body.contains("<svg"));
+    let rows = api(
+        &app.base,
+        &app.token("verifier.kalteng").await,
+        "GET",
+        "/api/v1/quality",
+        None,
+    )
+    .await;
+    let rows = rows.json();
+    assert_eq!(rows[0]["key"], "62.71");
+    assert_eq!(rows[0]["cases"], 3);
+}
