@@ -16,6 +16,8 @@
 //! - **Clustering** ([`cluster`]): best pairs first, and a merge is refused when any pair across
 //!   the two clusters has evidence against being the same person.
 
+#![allow(clippy::needless_range_loop)] // index loops over m/u tables read better than zips
+
 pub mod bench;
 mod block;
 mod cluster;

@@ -5,7 +5,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::{self, Tok, hash_bytes, jaro_winkler, osa, token_sim};
+use crate::names::{self, Tok, hash_bytes, jaro_winkler, token_sim, within_one_edit};
 use crate::{Comparison, Date, Record, Scored, Sex, probability};
 
 /// Comparisons, in pattern order.
@@ -80,6 +80,13 @@ pub struct Prepared {
     pub(crate) sorted_key: Box<str>,
     pub(crate) concat: Box<str>,
     pub(crate) sorted_concat: Box<str>,
+    pub(crate) concat_hash: u64,
+    pub(crate) sorted_concat_hash: u64,
+    /// The NIK as a number when it has 16 digits (fast equality and prefix tests), else 0.
+    pub(crate) nik_num: u64,
+    /// Hash of the region code, and its first two characters (the province).
+    pub(crate) region_hash: u64,
+    pub(crate) province: [u8; 2],
     pub(crate) sex: Option<Sex>,
     pub(crate) birth: Option<Date>,
     pub(crate) bdays: i32,
@@ -147,8 +154,31 @@ impl Prepared {
         let sex = r.sex.or(from_nik.map(|x| x.1));
         let other_id = clean(&r.other_id);
         let blank = toks.is_empty() && r.birth.is_none() && nik.is_none() && other_id.is_none();
+        let nik_num = match nik.as_deref() {
+            Some(d) if d.len() == 16 => d.iter().fold(0u64, |a, &c| a * 10 + u64::from(c - b'0')),
+            _ => 0,
+        };
+        let region = clean(&r.region);
+        let (region_hash, province) = match region.as_deref() {
+            Some(x) => {
+                let b = x.as_bytes();
+                (
+                    hash_bytes(b),
+                    [
+                        b.first().copied().unwrap_or(0),
+                        b.get(1).copied().unwrap_or(0),
+                    ],
+                )
+            }
+            None => (0, [0, 0]),
+        };
         Prepared {
             id: r.id,
+            concat_hash: hash_bytes(concat.as_bytes()),
+            sorted_concat_hash: hash_bytes(sorted_concat.as_bytes()),
+            nik_num,
+            region_hash,
+            province,
             name_key: if toks.is_empty() {
                 0
             } else {
@@ -162,7 +192,7 @@ impl Prepared {
             birth,
             bdays: birth.map(|d| d.day_number()).unwrap_or(0),
             nik,
-            region: clean(&r.region),
+            region,
             other_id,
             postcode: clean(&r.postcode),
             address: clean(&r.address),
@@ -184,7 +214,9 @@ pub(crate) fn name_level(a: &Prepared, b: &Prepared, tf: &dyn Fn(u64) -> f64) ->
     if a.name_key == b.name_key && a.sorted_key == b.sorted_key {
         return (0, 0.0);
     }
-    if a.concat == b.concat || a.sorted_concat == b.sorted_concat {
+    if (a.concat_hash == b.concat_hash && a.concat == b.concat)
+        || (a.sorted_concat_hash == b.sorted_concat_hash && a.sorted_concat == b.sorted_concat)
+    {
         return (0, 0.0);
     }
     let (s, l) = if a.toks.len() <= b.toks.len() {
@@ -311,13 +343,18 @@ pub(crate) fn nik_level(a: &Prepared, b: &Prepared, names_agree: bool) -> u8 {
     let (Some(x), Some(y)) = (a.nik.as_deref(), b.nik.as_deref()) else {
         return NULL;
     };
-    if x == y {
+    let (nx, ny) = (a.nik_num, b.nik_num);
+    if nx != 0 && ny != 0 {
+        if nx == ny {
+            return 0;
+        }
+        if nx / 10_000 == ny / 10_000 {
+            return if names_agree { 2 } else { 3 };
+        }
+    } else if x == y {
         return 0;
     }
-    if x.len() == 16 && y.len() == 16 && x[..12] == y[..12] {
-        return if names_agree { 2 } else { 3 };
-    }
-    if osa(x, y, 1) <= 1 {
+    if within_one_edit(x, y) {
         return 1;
     }
     if x.len() >= 6 && y.len() >= 6 && x[..6] == y[..6] {
@@ -334,7 +371,7 @@ fn eq_level(a: &Option<Box<str>>, b: &Option<Box<str>>, fuzzy_edit: bool) -> u8 
         return 0;
     }
     let close = if fuzzy_edit {
-        osa(x.as_bytes(), y.as_bytes(), 1) <= 1
+        within_one_edit(x.as_bytes(), y.as_bytes())
     } else {
         jaro_winkler(x.as_bytes(), y.as_bytes()) >= 0.88
     };
@@ -360,17 +397,14 @@ pub(crate) fn levels(a: &Prepared, b: &Prepared, tf: &dyn Fn(u64) -> f64) -> ([u
             _ => NULL,
         };
     }
-    lv[REGION] = match (&a.region, &b.region) {
-        (Some(x), Some(y)) => {
-            if x == y {
-                0
-            } else if x.len() >= 2 && y.len() >= 2 && x.as_bytes()[..2] == y.as_bytes()[..2] {
-                1
-            } else {
-                2
-            }
-        }
-        _ => NULL,
+    lv[REGION] = if a.region_hash == 0 || b.region_hash == 0 {
+        NULL
+    } else if a.region_hash == b.region_hash {
+        0
+    } else if a.province == b.province {
+        1
+    } else {
+        2
     };
     lv[OTHER_ID] = eq_level(&a.other_id, &b.other_id, true);
     lv[POSTCODE] = eq_level(&a.postcode, &b.postcode, true);
@@ -443,6 +477,9 @@ pub struct Model {
     /// Candidate pairs seen in training and EM iterations run (information only).
     pub trained_pairs: u64,
     pub em_iterations: u32,
+    /// log2(m/u) per level, computed on first use.
+    #[serde(skip)]
+    pub(crate) cache: std::sync::OnceLock<[[f64; 8]; NC]>,
 }
 
 /// Largest TF adjustment, in bits, either way.
@@ -456,8 +493,20 @@ impl Model {
     }
 
     fn level_weight(&self, c: usize, l: u8) -> f64 {
-        let l = usize::from(l);
-        (self.m[c][l] / self.u[c][l]).log2()
+        let table = self.cache.get_or_init(|| {
+            let mut t = [[0.0; 8]; NC];
+            for (c, row) in t.iter_mut().enumerate() {
+                for (l, w) in row.iter_mut().enumerate().take(n_levels(c)) {
+                    let (m, u) = (
+                        self.m.get(c).and_then(|r| r.get(l)).copied().unwrap_or(1.0),
+                        self.u.get(c).and_then(|r| r.get(l)).copied().unwrap_or(1.0),
+                    );
+                    *w = (m / u).log2();
+                }
+            }
+            t
+        });
+        table[c][usize::from(l)]
     }
 
     /// Prior weight, log2(λ/(1-λ)).
@@ -490,12 +539,13 @@ impl Model {
             } else if c == NAME && l == 2 {
                 // a weaker adjustment: the unmatched tokens of the longer name are evidence too
                 x += (self.tf_centre[0] - log_f).clamp(-SUBSET_TF_CAP, SUBSET_TF_CAP);
-            } else if c == DOB && l == 0 {
-                if let Some(d) = a.birth {
-                    let cnt = self.dob_counts.get(&d.ymd()).copied().unwrap_or(1).max(1);
-                    let f = f64::from(cnt) / self.n_dated.max(1) as f64;
-                    x += (self.u[c][0] / f).log2().clamp(-TF_CAP, TF_CAP);
-                }
+            } else if c == DOB
+                && l == 0
+                && let Some(d) = a.birth
+            {
+                let cnt = self.dob_counts.get(&d.ymd()).copied().unwrap_or(1).max(1);
+                let f = f64::from(cnt) / self.n_dated.max(1) as f64;
+                x += (self.u[c][0] / f).log2().clamp(-TF_CAP, TF_CAP);
             }
             w[c] = x;
             total += x;

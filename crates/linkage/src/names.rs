@@ -218,32 +218,57 @@ pub fn osa(a: &[u8], b: &[u8], max: usize) -> usize {
     if la > 40 || lb > 40 {
         return if a == b { 0 } else { max + 1 };
     }
-    let w = lb + 1;
-    let mut d = [0usize; 41 * 41];
-    for i in 0..=la {
-        d[i * w] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(lb + 1) {
+    // three rolling rows (the transposition looks two rows back)
+    let mut r0 = [0usize; 41];
+    let mut r1 = [0usize; 41];
+    let mut r2 = [0usize; 41];
+    for (j, cell) in r1.iter_mut().enumerate().take(lb + 1) {
         *cell = j;
     }
     for i in 1..=la {
-        let mut row_min = usize::MAX;
+        r2[0] = i;
+        let mut row_min = i;
         for j in 1..=lb {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
+            let mut v = (r1[j] + 1).min(r2[j - 1] + 1).min(r1[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
+                v = v.min(r0[j - 2] + 1);
             }
-            d[i * w + j] = v;
+            r2[j] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
             return max + 1;
         }
+        std::mem::swap(&mut r0, &mut r1);
+        std::mem::swap(&mut r1, &mut r2);
     }
-    d[la * w + lb]
+    r1[lb]
+}
+
+/// True when `a` and `b` differ by at most one substitution, insertion, deletion or adjacent
+/// transposition (the same as `osa(a, b, 1) <= 1`, without the table).
+pub fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if p == la && p == lb {
+        return true;
+    }
+    let s = a[p..]
+        .iter()
+        .rev()
+        .zip(b[p..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    if la == lb {
+        let rest = la - p - s;
+        rest <= 1 || (rest == 2 && a[p] == b[p + 1] && a[p + 1] == b[p])
+    } else {
+        la.max(lb) - p - s <= 1
+    }
 }
 
 /// How well two tokens agree: 1.0 exact, 0.85 for an initial that fits, otherwise Jaro-Winkler.

@@ -31,7 +31,7 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             max_em_pairs: 4_000_000,
-            u_samples: 3_000_000,
+            u_samples: 1_500_000,
             seed: 42,
             max_iterations: 200,
         }
@@ -136,6 +136,7 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
         tf_centre: [0.0, 0.0],
         trained_pairs: 0,
         em_iterations: 0,
+        cache: std::sync::OnceLock::new(),
     };
     let n = preps.len();
     if n < 2 {
@@ -205,10 +206,36 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
     // ---- m and λ: EM with u fixed, on two training blockings
     let _ = blocks;
     let cover = |k: u64| (k as f64 / n as f64).powi(2);
+    // session 1: same birth date and same NIK district (or regency, or nothing else, when the
+    // data has no NIK): small blocks where namesakes do not outnumber the true pairs even at
+    // 1M records; estimates the name (and sex, region and the FEBRL fields)
+    let has_region = preps.iter().any(|p| p.region.is_some());
+    let has_nik = preps
+        .iter()
+        .any(|p| p.nik.as_deref().is_some_and(|n| n.len() == 16));
     let dob_keys: Vec<u64> = preps
         .iter()
-        .map(|p| p.birth.map(|d| u64::from(d.ymd()) + 1).unwrap_or(0))
+        .map(|p| {
+            let Some(d) = p.birth else { return 0 };
+            let d = u64::from(d.ymd());
+            if has_nik {
+                // birth date + NIK district: small blocks, mostly the same person or neighbours
+                match p.nik.as_deref() {
+                    Some(n) if n.len() == 16 => mix(d ^ crate::names::hash_bytes(&n[..6])) | 1,
+                    _ => 0,
+                }
+            } else if has_region {
+                match p.region.as_deref() {
+                    Some(r) => mix(d ^ crate::names::hash_bytes(r.as_bytes())) | 1,
+                    None => 0,
+                }
+            } else {
+                d + 1
+            }
+        })
         .collect();
+    // session 2: same name, rare names only (common names are regional, so namesakes agree on
+    // region and district more than random pairs); estimates birth date, NIK, sex, region
     let name_keys: Vec<u64> = preps.iter().map(|p| p.name_key).collect();
     let mut m_sum = vec![vec![0.0f64; 8]; NC];
     let mut m_n = [0u32; NC];
@@ -216,10 +243,16 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
     let mut trained = 0u64;
     let mut iters = 0u32;
     let sessions: [(&[u64], &[usize], usize); 2] = [
-        (&dob_keys, &[DOB, NIK], usize::MAX),
-        // names go with region (naming profiles) and sex: namesakes agree on those more often
-        // than random pairs do, so this session leaves them out too
-        (&name_keys, &[NAME, SEX, crate::model::REGION], 2000),
+        (
+            &dob_keys,
+            if has_nik {
+                &[DOB, NIK]
+            } else {
+                &[DOB, NIK, crate::model::REGION]
+            },
+            usize::MAX,
+        ),
+        (&name_keys, &[NAME], 10),
     ];
     let mut session_m: Vec<Vec<Vec<f64>>> = Vec::new();
     for (si, (keys, excluded, group_cap)) in sessions.iter().enumerate() {
@@ -231,7 +264,7 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
         }
         trained += pairs.len() as u64;
         let pats = patterns(preps, &pairs, &model, excluded);
-        let (lam, m, it) = em_fixed_u(&pats, &model.u, opts.max_iterations);
+        let (lam, m, it) = em(&pats, &model.u, opts.max_iterations);
         iters += it;
         for c in 0..NC {
             if excluded.contains(&c) {
@@ -264,32 +297,45 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
     let all = (n as f64) * (n as f64 - 1.0) / 2.0;
     let mut est = Vec::new();
     if let Some(&k) = lambdas.first() {
-        let share = model.m[DOB][0] * cover(model.n_dated);
+        let mut share = model.m[DOB][0] * cover(model.n_dated);
+        if has_nik {
+            let n_nik = preps
+                .iter()
+                .filter(|p| p.nik.as_deref().is_some_and(|n| n.len() == 16))
+                .count() as u64;
+            let mk = &model.m[NIK];
+            // P(the NIK districts agree | match, both have a NIK)
+            share *= (mk[0] + 0.6 * mk[1] + mk[2] + mk[3] + mk[4]) * cover(n_nik);
+        } else if has_region {
+            let n_region = preps.iter().filter(|p| p.region.is_some()).count() as u64;
+            share *= model.m[crate::model::REGION][0] * cover(n_region);
+        }
         if share > 0.0 && k > 0.0 && !session_m[0].is_empty() {
             est.push(k / share);
         }
     }
-    if est.is_empty() {
-        if let Some(&k) = lambdas.get(1) {
-            let share = model.m[NAME][0] * cover(model.n_named);
-            if share > 0.0 && k > 0.0 {
-                est.push(k / share);
-            }
+    if est.is_empty()
+        && let Some(&k) = lambdas.get(1)
+    {
+        let share = model.m[NAME][0] * cover(model.n_named);
+        if share > 0.0 && k > 0.0 {
+            est.push(k / share);
         }
     }
     let matches = est.first().copied().unwrap_or(n as f64 * 0.1);
     model.lambda = (matches / all).clamp(1e-12, 0.5);
     model.trained_pairs = trained;
     model.em_iterations = iters;
+    model.cache = std::sync::OnceLock::new();
     model
 }
 
-/// Samples up to `max` pairs of records sharing a key (key 0 = missing), at most `group_cap`
-/// per group; returns the pairs and Σ n(n-1)/2 over the groups (the pairs sampled from).
+/// Samples up to `max` pairs of records sharing a key (key 0 = missing), in groups of at most
+/// `max_group` records; returns the pairs and Σ n(n-1)/2 over the groups (the pairs sampled from).
 fn sample_group_pairs(
     keys: &[u64],
     max: u64,
-    group_cap: usize,
+    max_group: usize,
     seed: u64,
 ) -> (Vec<(u32, u32)>, f64) {
     let mut idx: Vec<u32> = (0..keys.len() as u32)
@@ -309,7 +355,8 @@ fn sample_group_pairs(
         }
         i = j;
     }
-    let capped = |g: usize| -> f64 { ((g * (g - 1) / 2).min(group_cap)) as f64 };
+    groups.retain(|&(a, b)| b - a <= max_group);
+    let capped = |g: usize| -> f64 { (g * (g - 1) / 2) as f64 };
     let total: f64 = groups.iter().map(|&(a, b)| capped(b - a)).sum();
     let all: f64 = groups
         .iter()
@@ -409,11 +456,10 @@ fn patterns(
 fn nik_u_from_prefix_counts(preps: &[Prepared], model: &mut Model) {
     let mut full: Vec<u64> = Vec::new();
     for p in preps {
-        if let Some(d) = p.nik.as_deref() {
-            if d.len() == 16 {
-                let v = d.iter().fold(0u64, |a, &c| a * 10 + u64::from(c - b'0'));
-                full.push(v);
-            }
+        if let Some(d) = p.nik.as_deref()
+            && d.len() == 16
+        {
+            full.push(d.iter().fold(0u64, |a, &c| a * 10 + u64::from(c - b'0')));
         }
     }
     let m = full.len() as f64;
@@ -467,13 +513,11 @@ fn nik_u_from_prefix_counts(preps: &[Prepared], model: &mut Model) {
     u[5] = (1.0 - rest + u[2] + u[3]).max(1e-6);
 }
 
-/// Two-class EM over aggregated agreement patterns with u fixed (from random pairs): only m and
-/// the share of matches are estimated. Returns (share of matches, m, iterations).
-fn em_fixed_u(
-    pats: &[([u8; NC], f64)],
-    u: &[Vec<f64>],
-    max_iter: u32,
-) -> (f64, Vec<Vec<f64>>, u32) {
+/// Two-class EM over aggregated agreement patterns. u within the training block is estimated
+/// too (seeded with the random-pair u): the block's non-matches are not random pairs (namesakes
+/// share regions, a birth-date block shares name fashions). Returns (share of matches, m,
+/// iterations).
+fn em(pats: &[([u8; NC], f64)], u_random: &[Vec<f64>], max_iter: u32) -> (f64, Vec<Vec<f64>>, u32) {
     let mut m: Vec<Vec<f64>> = (0..NC)
         .map(|c| {
             let nl = n_levels(c);
@@ -489,11 +533,13 @@ fn em_fixed_u(
         })
         .collect();
     normalise(&mut m);
-    let mut lambda = 0.01;
+    let mut u: Vec<Vec<f64>> = u_random.to_vec();
+    let mut lambda = 0.1;
     let mut iters = 0;
     for it in 0..max_iter {
         iters = it + 1;
         let mut mm = vec![vec![1e-9; 8]; NC];
+        let mut uu = vec![vec![1e-9; 8]; NC];
         let (mut sm, mut total) = (0.0, 0.0);
         for (lv, cnt) in pats {
             let mut lr = 1.0f64;
@@ -515,6 +561,7 @@ fn em_fixed_u(
                 let l = lv[c];
                 if l != NULL {
                     mm[c][usize::from(l)] += g * cnt;
+                    uu[c][usize::from(l)] += (1.0 - g) * cnt;
                 }
             }
         }
@@ -523,10 +570,12 @@ fn em_fixed_u(
         for c in 0..NC {
             let nl = n_levels(c);
             let tm: f64 = mm[c][..nl].iter().sum();
+            let tu: f64 = uu[c][..nl].iter().sum();
             for l in 0..nl {
                 let nm = (mm[c][l] / tm).max(M_FLOOR);
                 delta = delta.max((nm - m[c][l]).abs());
                 m[c][l] = nm;
+                u[c][l] = (uu[c][l] / tu).max(1e-9);
             }
         }
         lambda = new_lambda;
@@ -550,6 +599,6 @@ fn normalise(p: &mut [Vec<f64>]) {
 
 #[cfg(test)]
 pub(crate) fn em_for_test(pats: &[([u8; NC], f64)], u: &[Vec<f64>]) -> (f64, Vec<Vec<f64>>) {
-    let (l, m, _) = em_fixed_u(pats, u, 500);
+    let (l, m, _) = em(pats, u, 500);
     (l, m)
 }
