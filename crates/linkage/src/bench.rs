@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::block::{Blocks, Index, link_prepared, prepare_all};
@@ -270,7 +269,7 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     let n = data.records.len();
 
     let t = Instant::now();
-    let preps = prepare_all(&data.records);
+    let mut preps = prepare_all(&data.records);
     let blocks = Blocks::build(&preps);
     let index_s = t.elapsed().as_secs_f64();
 
@@ -278,56 +277,12 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     let model = train_prepared(&preps, &blocks, &TrainOptions::default());
     let train_s = t.elapsed().as_secs_f64();
 
-    // ---- evaluator side: true pairs
-    let mut ent: HashMap<u64, (u64, u64)> = HashMap::new();
-    for i in 0..n {
-        let e = ent.entry(data.truth[i]).or_insert((0, 0));
-        if data.source[i] == 0 {
-            e.0 += 1
-        } else {
-            e.1 += 1
-        }
-    }
-    let true_pairs = group_pairs(&ent, link);
-    let cand_true = AtomicU64::new(0);
-    let cand_all = AtomicU64::new(0);
-    let pw: Vec<(AtomicU64, AtomicU64)> = THRESHOLDS
-        .iter()
-        .map(|_| (AtomicU64::new(0), AtomicU64::new(0)))
-        .collect();
-    let wts: Vec<f64> = THRESHOLDS
-        .iter()
-        .map(|&p| weight_of_probability(p))
-        .collect();
-    let observe = |i: usize, j: usize, w: f64| {
-        if link && data.source[i] == data.source[j] {
-            return;
-        }
-        let same = data.truth[i] == data.truth[j];
-        if link {
-            // (a dedupe's count comes from the engine's stats: no shared counter per pair)
-            cand_all.fetch_add(1, Ordering::Relaxed);
-        }
-        if same {
-            cand_true.fetch_add(1, Ordering::Relaxed);
-        }
-        for (k, &wt) in wts.iter().enumerate() {
-            if w >= wt {
-                pw[k].0.fetch_add(1, Ordering::Relaxed);
-                if same {
-                    pw[k].1.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
-    };
-
     let t = Instant::now();
-    let (pairs, stats) = link_prepared(&preps, &blocks, &model, 0.5, &|_, _| {}, &observe);
-    if !link {
-        cand_all.store(stats.candidate_pairs, Ordering::Relaxed);
+    for p in preps.iter_mut() {
+        model.annotate(p);
     }
+    let (pairs, stats) = link_prepared(&preps, &blocks, &model, 0.5, &|_, _| {}, &|_, _, _| {});
     let score_s = t.elapsed().as_secs_f64();
-    drop(blocks);
 
     let cluster_at = |p: f64| {
         let wt = weight_of_probability(p);
@@ -346,6 +301,56 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     let cluster_s = t.elapsed().as_secs_f64();
     let total_s = t_all.elapsed().as_secs_f64();
     let rss_pipeline = peak_rss_mib();
+
+    // ---- evaluator side (not timed): true pairs, candidates, pairwise and cluster metrics
+    let mut ent: HashMap<u64, (u64, u64)> = HashMap::new();
+    for i in 0..n {
+        let e = ent.entry(data.truth[i]).or_insert((0, 0));
+        if data.source[i] == 0 {
+            e.0 += 1
+        } else {
+            e.1 += 1
+        }
+    }
+    let true_pairs = group_pairs(&ent, link);
+    let (mut cand_all, mut cand_true) = (0u64, 0u64);
+    let mut cand = Vec::new();
+    for i in 0..n {
+        blocks.candidates_of(i, &mut cand);
+        for &j in &cand {
+            let j = j as usize;
+            if link && data.source[i] == data.source[j] {
+                continue;
+            }
+            cand_all += 1;
+            if data.truth[i] == data.truth[j] {
+                cand_true += 1;
+            }
+        }
+    }
+    if !link {
+        cand_all = stats.candidate_pairs;
+    }
+    drop(blocks);
+    let wts: Vec<f64> = THRESHOLDS
+        .iter()
+        .map(|&p| weight_of_probability(p))
+        .collect();
+    let pws: Vec<(f64, f64, f64)> = wts
+        .iter()
+        .map(|&wt| {
+            let mut c = Prf::default();
+            for p in &pairs {
+                let (i, j) = (p.a as usize, p.b as usize);
+                if p.scored.weight >= wt && (!link || data.source[i] != data.source[j]) {
+                    c.predicted += 1;
+                    c.tp += u64::from(data.truth[i] == data.truth[j]);
+                }
+            }
+            prf(&c, true_pairs)
+        })
+        .collect();
+    let recall_blocking = cand_true as f64 / true_pairs.max(1) as f64;
     let cl = cluster_metrics(&labels, &data.truth, &data.source, link, true_pairs);
     let cl5 = cluster_metrics(
         &cluster_at(0.5),
@@ -354,19 +359,6 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
         link,
         true_pairs,
     );
-    let pws: Vec<(f64, f64, f64)> = pw
-        .iter()
-        .map(|(p, t)| {
-            prf(
-                &Prf {
-                    predicted: p.load(Ordering::Relaxed),
-                    tp: t.load(Ordering::Relaxed),
-                },
-                true_pairs,
-            )
-        })
-        .collect();
-    let recall_blocking = cand_true.load(Ordering::Relaxed) as f64 / true_pairs.max(1) as f64;
 
     let analysis = if std::env::var_os("LINKAGE_ANALYSIS").is_some() {
         analyse(&data, &labels, &preps, &model)
@@ -446,8 +438,7 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     let _ = writeln!(
         s,
         "candidate pairs      {} (scored: {})",
-        cand_all.load(Ordering::Relaxed),
-        stats.candidate_pairs
+        cand_all, stats.candidate_pairs
     );
     let _ = writeln!(s, "blocking recall      {recall_blocking:.4}");
     let _ = writeln!(
@@ -506,7 +497,7 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
             "records": n,
             "malformed_rows": data.malformed,
             "true_pairs": true_pairs,
-            "candidate_pairs": cand_all.load(Ordering::Relaxed),
+            "candidate_pairs": cand_all,
             "blocking_recall": recall_blocking,
             "times_s": {"load": load_s, "prepare_index": index_s, "train": train_s,
                         "block_score": score_s, "cluster": cluster_s, "total": total_s},

@@ -229,14 +229,17 @@ pub struct LinkStats {
 }
 
 /// All candidate pairs with match probability ≥ `threshold`, scored with explanations.
-/// `progress(done, total)` is called from the calling thread about 5 times a second.
+/// `progress(done, total)` is called from the calling thread every 20 ms or so.
 pub fn link_all(
     records: &[Record],
     model: &Model,
     threshold: f64,
     progress: &dyn Fn(usize, usize),
 ) -> Vec<Pair> {
-    let preps = prepare_all(records);
+    let mut preps = prepare_all(records);
+    for p in preps.iter_mut() {
+        model.annotate(p);
+    }
     let blocks = Blocks::build(&preps);
     link_prepared(&preps, &blocks, model, threshold, progress, &|_, _, _| {}).0
 }
@@ -250,7 +253,10 @@ pub fn link_all_observed(
     progress: &dyn Fn(usize, usize),
     observe: &(dyn Fn(usize, usize, f64) + Sync),
 ) -> (Vec<Pair>, LinkStats) {
-    let preps = prepare_all(records);
+    let mut preps = prepare_all(records);
+    for p in preps.iter_mut() {
+        model.annotate(p);
+    }
     let blocks = Blocks::build(&preps);
     link_prepared(&preps, &blocks, model, threshold, progress, observe)
 }
@@ -305,7 +311,7 @@ pub(crate) fn link_prepared(
             .collect();
         while finished.load(Ordering::Acquire) < nt {
             progress(done.load(Ordering::Relaxed).min(n), n);
-            std::thread::sleep(std::time::Duration::from_millis(200));
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
         progress(n, n);
         handles

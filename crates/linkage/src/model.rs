@@ -98,6 +98,10 @@ pub struct Prepared {
     pub(crate) address: Option<Box<str>>,
     pub(crate) locality: Option<Box<str>>,
     pub(crate) blank: bool,
+    /// Frequency counts of this record's full name and birth date under a model, filled by
+    /// [`Model::annotate`] (0 = not filled: looked up at scoring time).
+    pub(crate) name_count: u32,
+    pub(crate) dob_count: u32,
 }
 
 fn clean(s: &Option<String>) -> Option<Box<str>> {
@@ -198,6 +202,8 @@ impl Prepared {
             address: clean(&r.address),
             locality: clean(&r.locality),
             blank,
+            name_count: 0,
+            dob_count: 0,
         }
     }
 
@@ -509,6 +515,29 @@ impl Model {
         table[c][usize::from(l)]
     }
 
+    fn name_count(&self, p: &Prepared) -> u32 {
+        if p.name_count > 0 {
+            p.name_count
+        } else {
+            self.name_counts.get(&p.name_key).copied().unwrap_or(1)
+        }
+    }
+
+    /// Caches this model's frequency counts in a prepared record (scoring it many times is
+    /// then cheaper). Scores are the same with or without it.
+    pub fn annotate(&self, p: &mut Prepared) {
+        p.name_count = self
+            .name_counts
+            .get(&p.name_key)
+            .copied()
+            .unwrap_or(1)
+            .max(1);
+        p.dob_count = p
+            .birth
+            .map(|d| self.dob_counts.get(&d.ymd()).copied().unwrap_or(1).max(1))
+            .unwrap_or(1);
+    }
+
     /// Prior weight, log2(λ/(1-λ)).
     pub fn prior_weight(&self) -> f64 {
         (self.lambda / (1.0 - self.lambda)).log2()
@@ -531,8 +560,8 @@ impl Model {
             let mut x = self.level_weight(c, l);
             if c == NAME && l == 0 {
                 // exact name: u is the frequency of this very name
-                let ca = self.name_counts.get(&a.name_key).copied().unwrap_or(1);
-                let cb = self.name_counts.get(&b.name_key).copied().unwrap_or(1);
+                let ca = self.name_count(a);
+                let cb = self.name_count(b);
                 let f = f64::from(ca.max(cb).max(1)) / self.n_named.max(1) as f64;
                 let adj = (self.u[c][0] / f).log2().clamp(-TF_CAP, TF_CAP);
                 x += adj;
@@ -543,7 +572,11 @@ impl Model {
                 && l == 0
                 && let Some(d) = a.birth
             {
-                let cnt = self.dob_counts.get(&d.ymd()).copied().unwrap_or(1).max(1);
+                let cnt = if a.dob_count > 0 {
+                    a.dob_count
+                } else {
+                    self.dob_counts.get(&d.ymd()).copied().unwrap_or(1).max(1)
+                };
                 let f = f64::from(cnt) / self.n_dated.max(1) as f64;
                 x += (self.u[c][0] / f).log2().clamp(-TF_CAP, TF_CAP);
             }
