@@ -373,6 +373,15 @@ impl Store {
     /// Pairs touching the case's victims, for its page.
     pub async fn case_duplicates(&self, actor: &Actor, case: CaseId) -> Result<Vec<CaseDuplicate>> {
         self.case_access(actor, case, Action::ViewCase).await?;
+        // Only for those who work with identities (the data officer, verifiers): that a
+        // victim is also on record elsewhere is itself sensitive.
+        if self
+            .case_access(actor, case, Action::ViewIdentity)
+            .await
+            .is_err()
+        {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query(
             "SELECT p.id, p.probability, p.status, v.position, v.id AS vid, \
              o.initials AS o_initials, oc.id AS o_case, oc.code AS o_code, oc.region_code AS o_region \

@@ -676,6 +676,10 @@ impl Store {
             return Ok(Vec::new());
         };
         let before: BTreeMap<String, String> = serde_json::from_str(&snap).unwrap_or_default();
+        if before.is_empty() {
+            // A return without a snapshot (imported history): nothing to compare with.
+            return Ok(Vec::new());
+        }
         let now = self.fingerprint(id).await?;
         let mut keys: Vec<&String> = before.keys().chain(now.keys()).collect();
         keys.sort();
@@ -868,7 +872,14 @@ impl Store {
                         .bind(id.0)
                         .fetch_one(&mut *tx)
                         .await?;
-                let at = |days: i64| (reported * day + days * day).min(now);
+                // Cleared cases keep dates near their report; cases still under way got there
+                // in the last weeks (an old report in the queue would look abandoned).
+                let base = if *state == ReviewState::Cleared {
+                    reported * day
+                } else {
+                    (reported * day).max(now - 20 * day - (id.0 % 17) * day)
+                };
+                let at = |days: i64| (base + days * day).min(now);
                 let mut steps: Vec<(&str, &str, &str, i64)> =
                     vec![("submit", "draft", "submitted", at(3))];
                 match state {

@@ -521,6 +521,8 @@ struct CasePage {
     opts: CaseOptions,
     history: Vec<store::CaseEvent>,
     can_edit: bool,
+    /// Follow-up (consents, legal track, status) stays open in every review state.
+    can_follow: bool,
     errs: Errors,
     reason: String,
     route_form: RouteEventInput,
@@ -622,6 +624,9 @@ pub(crate) async fn case_page(
     page.title = c.code.clone();
     let legal_form = x.legal.unwrap_or_else(|| legal_input(&c.legal));
     let review = state.store.review_info(user.actor(), id).await?;
+    // The registered facts change only while the unit holds the case (draft or returned).
+    let can_follow = can_edit;
+    let can_edit = can_edit && review.state.editable();
     let duplicates = state.store.case_duplicates(user.actor(), id).await?;
     let note_fields = crate::review::NOTE_FIELDS
         .iter()
@@ -633,6 +638,7 @@ pub(crate) async fn case_page(
         opts,
         history,
         can_edit,
+        can_follow,
         errs: x.errs,
         reason: x.reason,
         route_form: x.route,
