@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::block::{Blocks, Index, link_prepared, prepare_all};
+use crate::block::{Blocks, Index, link_prepared, prepare_sorted};
 use crate::cluster::cluster_edges;
 use crate::csv::{for_each_row, open};
 use crate::model::Prepared;
@@ -269,7 +269,12 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     let n = data.records.len();
 
     let t = Instant::now();
-    let mut preps = prepare_all(&data.records);
+    let mut preps = prepare_sorted(&data.records);
+    // record id (= row index here) -> position in `preps`
+    let mut pos = vec![0u32; n];
+    for (k, p) in preps.iter().enumerate() {
+        pos[p.id as usize] = k as u32;
+    }
     let blocks = Blocks::build(&preps);
     let index_s = t.elapsed().as_secs_f64();
 
@@ -293,7 +298,10 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
             .map(|p| (p.a as u32, p.b as u32, p.scored.weight))
             .collect();
         cluster_edges(n, &mut edges, &|a, b| {
-            model.evidence_prepared(&preps[a as usize], &preps[b as usize])
+            model.evidence_prepared(
+                &preps[pos[a as usize] as usize],
+                &preps[pos[b as usize] as usize],
+            )
         })
     };
     let t = Instant::now();
@@ -317,8 +325,10 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     let mut cand = Vec::new();
     for i in 0..n {
         blocks.candidates_of(i, &mut cand);
+        let pi = i;
+        let i = preps[pi].id as usize;
         for &j in &cand {
-            let j = j as usize;
+            let j = preps[j as usize].id as usize;
             if link && data.source[i] == data.source[j] {
                 continue;
             }
@@ -361,7 +371,7 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     );
 
     let analysis = if std::env::var_os("LINKAGE_ANALYSIS").is_some() {
-        analyse(&data, &labels, &preps, &model)
+        analyse(&data, &labels, &preps, &pos, &model)
     } else {
         String::new()
     };
@@ -378,11 +388,10 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
         for &i in &order[..held] {
             is_held[i] = true;
         }
+        // (held out by record id; `preps` is in birth-date order)
         let kept: Vec<Prepared> = preps
             .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !is_held[*i])
-            .map(|(_, p)| p)
+            .filter(|p| !is_held[p.id as usize])
             .collect();
         let index = Index::from_prepared(kept);
         for &i in &order[..held] {
@@ -519,7 +528,13 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
 
 /// Error analysis (evaluator side, `LINKAGE_ANALYSIS=1`): missed true pairs and wrongly merged
 /// pairs by the corruption tags of their records, with a few examples.
-fn analyse(data: &Loaded, labels: &[u32], preps: &[Prepared], model: &crate::Model) -> String {
+fn analyse(
+    data: &Loaded,
+    labels: &[u32],
+    preps: &[Prepared],
+    pos: &[u32],
+    model: &crate::Model,
+) -> String {
     let mut s = String::new();
     let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, &t) in data.truth.iter().enumerate() {
@@ -562,7 +577,7 @@ fn analyse(data: &Loaded, labels: &[u32], preps: &[Prepared], model: &crate::Mod
     }
     let show = |s: &mut String, i: usize, j: usize| {
         let (a, b) = (&data.records[i], &data.records[j]);
-        let sc = model.score_prepared(&preps[i], &preps[j]);
+        let sc = model.score_prepared(&preps[pos[i] as usize], &preps[pos[j] as usize]);
         let _ = writeln!(
             s,
             "  {:?} {:?} {:?} | {:?} {:?} {:?} | {} / {} -> w {:.1}",

@@ -14,6 +14,8 @@ const CAP: usize = 200;
 /// Full name + year / day-month / region / postcode: a common name's block is mostly namesakes
 /// that could never score above the threshold anyway.
 const CAP_NAME_PLUS: usize = 32;
+/// Full name + birth year (a year holds many namesakes of a common name).
+const CAP_NAME_YEAR: usize = 12;
 /// Full name alone (not used as a key any more: it cost half the candidate pairs for 0.03% of
 /// recall; kept for the cap class of old keys).
 const CAP_NAME: usize = 24;
@@ -58,7 +60,8 @@ fn for_each_key(p: &Prepared, f: &mut dyn FnMut(&[u8], usize)) {
             }
         }
         if !key.is_empty() {
-            emit(&[b"fy", key, &db[..4]], CAP_NAME_PLUS, f);
+            // full name + birth year, for uncommon names only
+            emit(&[b"fy", key, &db[..4]], CAP_NAME_YEAR, f);
             emit(&[b"fmd", key, &db[4..]], CAP_NAME_PLUS, f);
         }
     }
@@ -78,13 +81,24 @@ fn for_each_key(p: &Prepared, f: &mut dyn FnMut(&[u8], usize)) {
     }
 }
 
-/// Hash of a key with its cap class in the low bit.
+/// Hash of a key with its cap class in the low two bits.
 fn key_hash(k: &[u8], cap: usize) -> u64 {
-    (hash_bytes(k) & !1) | u64::from(cap == CAP_NAME)
+    let class = match cap {
+        CAP_NAME => 1,
+        CAP_NAME_PLUS => 2,
+        CAP_NAME_YEAR => 3,
+        _ => 0,
+    };
+    (hash_bytes(k) & !3) | class
 }
 
 fn cap_of(h: u64) -> usize {
-    if h & 1 == 1 { CAP_NAME } else { CAP }
+    match h & 3 {
+        1 => CAP_NAME,
+        2 => CAP_NAME_PLUS,
+        3 => CAP_NAME_YEAR,
+        _ => CAP,
+    }
 }
 
 pub(crate) fn key_hashes(p: &Prepared, out: &mut Vec<u64>) {
@@ -105,6 +119,23 @@ pub fn blocking_keys(r: &Record) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Prepared records in birth-date order: most candidate pairs share the birth date, so their
+/// records (and their heap data, allocated in this order) sit close together in memory.
+/// `Prepared::id` still names the record.
+pub(crate) fn prepare_sorted(records: &[Record]) -> Vec<Prepared> {
+    let mut order: Vec<u32> = (0..records.len() as u32).collect();
+    order.sort_by_key(|&i| records[i as usize].birth.map(|d| d.ymd()).unwrap_or(0));
+    let parts = par(|t, nt| {
+        let lo = order.len() * t / nt;
+        let hi = order.len() * (t + 1) / nt;
+        order[lo..hi]
+            .iter()
+            .map(|&i| Prepared::new(&records[i as usize]))
+            .collect::<Vec<_>>()
+    });
+    parts.into_iter().flatten().collect()
 }
 
 pub(crate) fn prepare_all(records: &[Record]) -> Vec<Prepared> {
@@ -236,7 +267,7 @@ pub fn link_all(
     threshold: f64,
     progress: &dyn Fn(usize, usize),
 ) -> Vec<Pair> {
-    let mut preps = prepare_all(records);
+    let mut preps = prepare_sorted(records);
     for p in preps.iter_mut() {
         model.annotate(p);
     }

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 pub use block::{Index, LinkStats, blocking_keys, link_all, link_all_observed};
 pub use cluster::cluster;
 pub use model::{Model, Prepared};
-pub use train::{train, train_with};
+pub use train::{TrainOptions, train, train_with};
 
 /// A person record as Gugus holds it. `extra`-like fields (`other_id`, `postcode`, `address`,
 /// `locality`) are optional and only used when the data has them (FEBRL); Gugus leaves them `None`.
@@ -136,17 +136,12 @@ pub struct Pair {
     pub scored: Scored,
 }
 
-/// True when the record has no identifying field (name, birth date, NIK, other id): such a
-/// record is never matched to anything.
+/// True when the record has no identifying field (a name with letters, a birth date, a NIK of
+/// at least 10 digits, another id): such a record is never matched to anything, and has no
+/// blocking keys.
 pub fn is_blank(r: &Record) -> bool {
-    fn empty(s: &Option<String>) -> bool {
-        s.as_deref().is_none_or(|v| v.trim().is_empty())
-    }
-    let name_blank = r
-        .name
-        .as_deref()
-        .is_none_or(|n| names::tokens(n).is_empty());
-    name_blank && r.birth.is_none() && empty(&r.nik) && empty(&r.other_id)
+    // one definition: the prepared form (a NIK of fewer than 10 digits is no NIK)
+    Prepared::new(r).is_blank()
 }
 
 /// Match probability from a weight (log2 odds).

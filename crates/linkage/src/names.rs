@@ -92,7 +92,7 @@ fn make(s: String, initial: bool) -> Tok {
 
 /// Canonical form of one lower-case ASCII token.
 pub fn canon_token(letters: &str, dotted: bool) -> Tok {
-    if MUHAMMAD.contains(&letters) {
+    if letters.len() <= 9 && letters.starts_with('m') && MUHAMMAD.contains(&letters) {
         return make("muhamad".into(), false);
     }
     if letters == "abd" || letters == "abdoel" {

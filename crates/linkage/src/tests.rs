@@ -464,6 +464,11 @@ fn blank_record_is_never_matched() {
     let blank = rec(99_999, "  ", Some(Sex::Female), "", "", "3201");
     assert!(is_blank(&blank));
     assert!(!is_blank(&records[0]));
+    assert!(
+        is_blank(&rec(7, "-", None, "", "12", "3201")),
+        "a 2-digit NIK is no NIK"
+    );
+    assert!(!is_blank(&rec(7, "", None, "", "3201054403900007", "")));
     let s = model.score(&blank, &blank);
     assert_eq!(s.probability, 0.0);
     assert!(blocking_keys(&blank).is_empty());

@@ -31,7 +31,7 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             max_em_pairs: 4_000_000,
-            u_samples: 1_500_000,
+            u_samples: 1_000_000,
             seed: 42,
             max_iterations: 200,
         }
@@ -72,7 +72,7 @@ pub fn train(records: &[Record]) -> Model {
 }
 
 pub fn train_with(records: &[Record], opts: &TrainOptions) -> Model {
-    let preps = crate::block::prepare_all(records);
+    let preps = crate::block::prepare_sorted(records);
     let blocks = Blocks::build(&preps);
     train_prepared(&preps, &blocks, opts)
 }
