@@ -85,9 +85,12 @@ for label, splink, ours in jobs:
               f"| {pw['precision']:.3f} | {pw['recall']:.3f} | {pw['f1']:.3f} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} |")
         if st:
             ratios.append((label, st / max(t["total"], 1e-9)))
+            if "1M" in label and (R / "persons_1m_naive.json").exists():
+                naive = json.loads((R / "persons_1m_naive.json").read_text())["timing_s"]["total"]
+                ratios.append((label + " (Splink naive)", naive / max(t["total"], 1e-9)))
 print()
 for label, r in ratios:
-    print(f"{label}: Splink nik-aware total s / ours = {r:.1f}x")
+    print(f"{label}: Splink total s / ours = {r:.1f}x")
 for ours in ("persons_100k", "persons_1m"):
     g = R / f"gugus_{ours}.json"
     if g.exists():

@@ -149,7 +149,7 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
     // ---- u from random pairs
     let samples = opts
         .u_samples
-        .min((live.len() as u64).saturating_mul(100))
+        .min((live.len() as u64).saturating_mul(20).max(200_000))
         .min((live.len() as u64).saturating_mul(live.len() as u64) / 2);
     let parts = par(|t, nt| {
         let mut cnt = vec![vec![0u64; 8]; NC];
