@@ -71,6 +71,9 @@ impl Date {
     /// "31 April" is still evidence); returns `None` otherwise.
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
+        if !s.is_ascii() {
+            return None;
+        }
         let b = s.as_bytes();
         let (y, m, d) = match b.len() {
             10 if b[4] == b'-' && b[7] == b'-' => (&s[0..4], &s[5..7], &s[8..10]),

@@ -218,6 +218,11 @@ fn dl(a: &str, b: &str) -> u8 {
 fn birth_date_error_kinds() {
     assert_eq!(Date::parse("19560409"), Date::parse("1956-04-09"));
     assert_eq!(Date::parse("1956-13-09"), None);
+    assert_eq!(
+        Date::parse("2003-07-0é"),
+        None,
+        "no panic on a multi-byte character"
+    );
     assert_eq!(dl("1999-08-29", "1999-08-29"), 0);
     assert_eq!(dl("1999-08-29", "1999-08-23"), 1, "one digit");
     assert_eq!(dl("1999-04-05", "1999-05-04"), 1, "day/month swapped");
