@@ -183,6 +183,7 @@ fn swapped_dropped_merged_and_mononyms() {
         "mononym inside a longer name"
     );
     assert_eq!(nlevel("Suwarni", "Suwarmi"), 1, "mononym with a typo");
+    assert_eq!(nlevel("Aulia", "Zulia"), 1, "a typo in the first letter");
     assert_eq!(nlevel("Siti Aminah", "Siti Rahayu"), 3, "one token shared");
     assert_eq!(nlevel("Suwarni", "Budi Santoso"), 4, "different");
     assert_eq!(name_level(&p(""), &p("Budi"), &|_| 0.0).0, model::NULL);

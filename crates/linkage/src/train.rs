@@ -506,6 +506,11 @@ fn nik_u_from_prefix_counts(preps: &[Prepared], model: &mut Model) {
     // among random pairs, how often do names agree (exact or fuzzy)?
     let name_agree = (model.u[NAME][0] + model.u[NAME][1]).clamp(1e-6, 0.5);
     let u = &mut model.u[NIK];
+    // two different people with the same NIK: random sampling cannot see how rare that is
+    // (it would give a pseudo-count of about 1/samples); one pair among all NIK holders, but
+    // not below 1e-9, so that a NIK shared by someone with an unrelated name still only
+    // reaches the review band rather than a sure match
+    u[0] = u[0].min((1.0 / all).max(1e-9));
     u[2] = serial * name_agree;
     u[3] = serial * (1.0 - name_agree);
     u[4] = district;
