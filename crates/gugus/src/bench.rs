@@ -36,6 +36,7 @@ pub async fn cases(store: &Store, inserts: usize, queries: usize) -> Result<()> 
     let today = store::now_ms() / 86_400_000;
     let mut rng = crate::generate::Rng::new(99);
     let mut times = Vec::new();
+    let mut inserted = Vec::new();
     for _ in 0..inserts {
         let (mut input, _) = crate::generate::case(&mut rng, &places, today, Some("53"));
         while input.victims.len() < 3 {
@@ -45,15 +46,34 @@ pub async fn cases(store: &Store, inserts: usize, queries: usize) -> Result<()> 
         input.victims.truncate(3);
         let new = NewCase::parse(&input, today).map_err(crate::config::describe_invalid)?;
         let t = Instant::now();
-        store
+        let (id, _) = store
             .create_case(&actor, &new)
             .await
             .map_err(crate::config::describe_store)?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
+        inserted.push(id);
     }
     times.sort_by(f64::total_cmp);
     println!(
         "insert one case with 3 victims ({inserts} runs, {before} cases present): median {:.2} ms, p99 {:.2} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    // The duplicate check alone (it also runs inside each insert above): blocking keys of
+    // the case's 3 victims, candidate lookup, decryption and scoring.
+    let mut times = Vec::new();
+    let mut proposed = 0;
+    for id in &inserted {
+        let t = Instant::now();
+        proposed += store.check_duplicates(*id).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "duplicate check of one case with 3 victims against {} victims ({} runs, {proposed} pairs at p >= {}): median {:.2} ms, p99 {:.2} ms",
+        store.count_victims().await?,
+        inserted.len(),
+        store::PROPOSE_AT,
         percentile(&times, 0.5),
         percentile(&times, 0.99)
     );

@@ -1028,6 +1028,12 @@ impl Store {
     }
 
     /// Number of cases in the database (for the generator's report).
+    pub async fn count_victims(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM victims")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
     pub async fn count_cases(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases")
             .fetch_one(self.pool())

@@ -263,7 +263,7 @@ impl Store {
 
     /// After a case is saved: refresh its victims' blocking keys, then look for the same
     /// persons among all other victims and propose pairs. Decided pairs are never asked again.
-    pub(crate) async fn linkage_after_save(&self, case: CaseId) -> Result<usize> {
+    pub async fn check_duplicates(&self, case: CaseId) -> Result<usize> {
         let rows = sqlx::query(victim_select!("WHERE v.case_id = $1"))
             .bind(case.0)
             .fetch_all(self.pool())
@@ -801,27 +801,7 @@ impl Store {
             tx.commit().await?;
         }
         let model = self.linkage_model().await?;
-        // Keys, in batches of one transaction each.
-        for (i, chunk) in records.chunks(2000).enumerate() {
-            let mut tx = self.begin_write().await?;
-            for rec in chunk {
-                sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
-                    .bind(rec.id as i64)
-                    .execute(&mut *tx)
-                    .await?;
-                for key in self.keys_of(rec)? {
-                    sqlx::query("INSERT INTO linkage_keys (key, victim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(key)
-                        .bind(rec.id as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            tx.commit().await?;
-            let done = n + ((i + 1) * 2000).min(records.len()) as i64;
-            self.run_progress(run, done, all, "running", 0, "keys")
-                .await?;
-        }
+        self.rebuild_keys_of(&records, Some((run, n, all))).await?;
         // Victims of the same case are different people by construction.
         let case_of: HashMap<u64, i64> = sqlx::query("SELECT id, case_id FROM victims")
             .fetch_all(self.pool())
@@ -848,6 +828,62 @@ impl Store {
         let count = found.len() as i64;
         self.run_progress(run, all, all, "done", count, "").await?;
         Ok(count)
+    }
+
+    /// Recomputes every victim's blocking keys (after a key rotation).
+    pub async fn rebuild_linkage_keys(&self, progress: Option<(i64, i64, i64)>) -> Result<usize> {
+        let mut records = Vec::new();
+        let mut last = 0i64;
+        loop {
+            let rows = sqlx::query(victim_select!("WHERE v.id > $1 ORDER BY v.id LIMIT 5000"))
+                .bind(last)
+                .fetch_all(self.pool())
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let rec = self.victim_record(r)?;
+                last = rec.id as i64;
+                records.push(rec);
+            }
+        }
+        self.rebuild_keys_of(&records, progress).await?;
+        Ok(records.len())
+    }
+
+    /// Replaces the blocking keys of these victims, in batches of one transaction each;
+    /// `progress` is (run, done before, total) for a full run's progress bar.
+    async fn rebuild_keys_of(
+        &self,
+        records: &[linkage::Record],
+        progress: Option<(i64, i64, i64)>,
+    ) -> Result<()> {
+        for (i, chunk) in records.chunks(2000).enumerate() {
+            let mut tx = self.begin_write().await?;
+            for rec in chunk {
+                sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
+                    .bind(rec.id as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                for key in self.keys_of(rec)? {
+                    sqlx::query(
+                        "INSERT INTO linkage_keys (key, victim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(key)
+                    .bind(rec.id as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            if let Some((run, before, all)) = progress {
+                let done = before + ((i + 1) * 2000).min(records.len()) as i64;
+                self.run_progress(run, done, all, "running", 0, "keys")
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn linkage_runs(&self, actor: &Actor) -> Result<Vec<RunView>> {

@@ -168,6 +168,8 @@ impl Store {
         };
         append(&mut tx, actor, ev).await?;
         tx.commit().await?;
+        // The linkage keys are keyed hashes too.
+        self.rebuild_linkage_keys(None).await?;
         Ok(stats)
     }
 }

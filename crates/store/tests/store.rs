@@ -1087,5 +1087,17 @@ mod cases {
             .unwrap();
         assert_eq!(log[0].detail, "victims=0 cases=0 perpetrators=0");
         assert_eq!(log[1].detail, "victims=3 cases=3 perpetrators=1");
+        // The linkage keys were recomputed under the new key: a second registration of
+        // Maria Bere is still found as a possible duplicate.
+        let (again, _) = after
+            .create_case(
+                &officer,
+                &NewCase::parse(&input("MARIA BERE", "5304014101010002"), today()).unwrap(),
+            )
+            .await
+            .unwrap();
+        let dups = after.case_duplicates(&officer, again).await.unwrap();
+        assert_eq!(dups.len(), 1, "{dups:?}");
+        assert_eq!(dups[0].other_case, ids[1].0);
     }
 }
