@@ -218,6 +218,25 @@ fn group_pairs(groups: &HashMap<u64, (u64, u64)>, link: bool) -> u64 {
 
 const THRESHOLDS: [f64; 3] = [0.5, 0.9, 0.99];
 
+/// Trains a model on the records of `inputs` (FEBRL or persons CSV; the truth columns are not
+/// given to the engine) and writes it as JSON to `out`, e.g. the model Gugus ships for small
+/// installations. Returns a one-line summary.
+pub fn train_file(inputs: &[PathBuf], out: &Path) -> Result<String, BenchError> {
+    let data = load(inputs)?;
+    let t = Instant::now();
+    let model = crate::train(&data.records);
+    let secs = t.elapsed().as_secs_f64();
+    let json = serde_json::to_string(&model).map_err(|e| BenchError(e.to_string()))?;
+    std::fs::write(out, &json).map_err(|e| BenchError(format!("{}: {e}", out.display())))?;
+    Ok(format!(
+        "trained on {} records in {secs:.1} s (λ {:.3e}); model {} bytes -> {}\n",
+        data.records.len(),
+        model.lambda,
+        json.len(),
+        out.display()
+    ))
+}
+
 /// Cluster precision, recall and F1 as BASELINE.md defines them (evaluator side).
 fn cluster_metrics(
     labels: &[u32],
