@@ -323,6 +323,23 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
             )
         })
     };
+    if std::env::var_os("LINKAGE_EXP").is_some() {
+        let mut ent: HashMap<u64, (u64, u64)> = HashMap::new();
+        for i in 0..n {
+            let e = ent.entry(data.truth[i]).or_insert((0, 0));
+            if data.source[i] == 0 {
+                e.0 += 1
+            } else {
+                e.1 += 1
+            }
+        }
+        let tp = group_pairs(&ent, link);
+        for p in [0.5, 0.6, 0.7, 0.8, 0.9] {
+            let l = cluster_at(p);
+            let c = cluster_metrics(&l, &data.truth, &data.source, link, tp);
+            eprintln!("plain {p}: P {:.4} R {:.4} F1 {:.4}", c.0, c.1, c.2);
+        }
+    }
     let t = Instant::now();
     let labels = cluster_at(0.9);
     let cluster_s = t.elapsed().as_secs_f64();
@@ -360,6 +377,11 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     if !link {
         cand_all = stats.candidate_pairs;
     }
+    let analysis = if std::env::var_os("LINKAGE_ANALYSIS").is_some() {
+        analyse(&data, &labels, &preps, &pos, &model, &blocks)
+    } else {
+        String::new()
+    };
     drop(blocks);
     let wts: Vec<f64> = THRESHOLDS
         .iter()
@@ -388,12 +410,6 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
         link,
         true_pairs,
     );
-
-    let analysis = if std::env::var_os("LINKAGE_ANALYSIS").is_some() {
-        analyse(&data, &labels, &preps, &pos, &model)
-    } else {
-        String::new()
-    };
 
     // ---- incremental check: 1,000 held-out records against an index of the others
     let held = 1000.min(n / 10);
@@ -553,8 +569,55 @@ fn analyse(
     preps: &[Prepared],
     pos: &[u32],
     model: &crate::Model,
+    blocks: &Blocks,
 ) -> String {
     let mut s = String::new();
+    // candidate pairs (by record id)
+    let mut cands: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    {
+        let mut c = Vec::new();
+        for i in 0..preps.len() {
+            blocks.candidates_of(i, &mut c);
+            for &j in &c {
+                let (a, b) = (preps[i].id as usize, preps[j as usize].id as usize);
+                cands.insert((a.min(b), a.max(b)));
+            }
+        }
+    }
+    let mut pat: HashMap<String, (u64, u64, f64)> = HashMap::new();
+    for &(a, b) in &cands {
+        let (pa, pb) = (&preps[pos[a] as usize], &preps[pos[b] as usize]);
+        let sc = model.score_prepared(pa, pb);
+        if sc.weight < -6.0 || sc.weight > 8.0 {
+            continue;
+        }
+        let key: Vec<String> = sc
+            .explanation
+            .iter()
+            .skip(1)
+            .map(|c| format!("{}={}", &c.field[..3], &c.level[..c.level.len().min(12)]))
+            .collect();
+        let e = pat.entry(key.join(" ")).or_insert((0, 0, sc.weight));
+        if data.truth[a] == data.truth[b] {
+            e.0 += 1
+        } else {
+            e.1 += 1
+        }
+    }
+    let mut pv: Vec<_> = pat.into_iter().collect();
+    pv.sort_by_key(|x| std::cmp::Reverse(x.1.0 + x.1.1));
+    let _ = writeln!(
+        s,
+        "patterns of candidates with weight in [-6, 8]: true false weight"
+    );
+    for (k, (t, f, w)) in pv.iter().take(60) {
+        let _ = writeln!(s, "  {t:>6} {f:>6} {w:>6.1}  {k}");
+    }
+    let mut nc_tags: HashMap<String, u64> = HashMap::new();
+    let mut nc_total = 0u64;
+    let mut nc_ex = Vec::new();
+    let mut hist = [0u64; 12];
+    let mut diag = [0u64; 4];
     let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, &t) in data.truth.iter().enumerate() {
         groups.entry(t).or_default().push(i);
@@ -568,6 +631,54 @@ fn analyse(
                 let (i, j) = (g[x], g[y]);
                 if labels[i] != labels[j] {
                     fn_total += 1;
+                    if !cands.contains(&(i.min(j), i.max(j))) {
+                        nc_total += 1;
+                        let mut tags: Vec<&str> = data.corruptions[i]
+                            .split(';')
+                            .chain(data.corruptions[j].split(';'))
+                            .filter(|t| !t.is_empty())
+                            .collect();
+                        tags.sort_unstable();
+                        tags.dedup();
+                        *nc_tags.entry(tags.join(",")).or_insert(0) += 1;
+                        if nc_ex.len() < 40 && nc_total % 23 == 1 {
+                            nc_ex.push((i, j));
+                        }
+                    } else {
+                        let (pa, pb) = (&preps[pos[i] as usize], &preps[pos[j] as usize]);
+                        let nd = |x: &Prepared| {
+                            x.nik
+                                .as_deref()
+                                .and_then(crate::model::nik_birth_sex)
+                                .map(|v| v.0)
+                        };
+                        let (ra, rb) = (&data.records[i], &data.records[j]);
+                        if ra.birth.is_some()
+                            && rb.birth.is_some()
+                            && ra.birth != rb.birth
+                            && ((nd(pa).is_some() && nd(pa) == rb.birth)
+                                || (nd(pb).is_some() && nd(pb) == ra.birth))
+                        {
+                            diag[0] += 1;
+                        }
+                        let nr = |x: &Prepared| {
+                            x.nik
+                                .as_deref()
+                                .filter(|n| n.len() >= 4)
+                                .map(|n| n[..4].to_vec())
+                        };
+                        let rg = |x: &Record| x.region.as_ref().map(|r| r.as_bytes().to_vec());
+                        if ra.region != rb.region
+                            && ((nr(pa).is_some() && nr(pa) == rg(rb))
+                                || (nr(pb).is_some() && nr(pb) == rg(ra)))
+                        {
+                            diag[1] += 1;
+                        }
+                        let w =
+                            model.weight_prepared(&preps[pos[i] as usize], &preps[pos[j] as usize]);
+                        let b = ((w + 12.0) / 2.0).floor().clamp(0.0, 11.0) as usize;
+                        hist[b] += 1;
+                    }
                     let mut tags: Vec<&str> = data.corruptions[i]
                         .split(';')
                         .chain(data.corruptions[j].split(';'))
@@ -588,7 +699,43 @@ fn analyse(
             }
         }
     }
-    let _ = writeln!(s, "\nmissed true pairs (not in one cluster): {fn_total}");
+    let _ = writeln!(
+        s,
+        "\nmissed true pairs (not in one cluster): {fn_total}; not candidates {nc_total}"
+    );
+    let _ = writeln!(
+        s,
+        "missed candidates: nik-date = other dob {}, nik regency = other region {}",
+        diag[0], diag[1]
+    );
+    let _ = writeln!(
+        s,
+        "weight histogram of missed candidates (from -12, step 2): {hist:?}"
+    );
+    let mut v: Vec<_> = nc_tags.iter().collect();
+    v.sort_by_key(|b| std::cmp::Reverse(*b.1));
+    for (t, c) in v.iter().take(25) {
+        let _ = writeln!(s, "  NC {t:<60} {c}");
+    }
+    for &(i, j) in &nc_ex {
+        let (a, b) = (&data.records[i], &data.records[j]);
+        let _ = writeln!(
+            s,
+            "  NC {:?} {:?} {:?} {:?} {:?} | {:?} {:?} {:?} {:?} {:?} | {} / {}",
+            a.name,
+            a.sex,
+            a.birth.map(|d| d.ymd()),
+            a.nik,
+            a.region,
+            b.name,
+            b.sex,
+            b.birth.map(|d| d.ymd()),
+            b.nik,
+            b.region,
+            data.corruptions[i],
+            data.corruptions[j]
+        );
+    }
     let mut v: Vec<_> = fn_tags.into_iter().collect();
     v.sort_by_key(|b| std::cmp::Reverse(b.1));
     for (t, c) in v.iter().take(20) {

@@ -236,6 +236,8 @@ pub(crate) fn name_level(a: &Prepared, b: &Prepared, tf: &dyn Fn(u64) -> f64) ->
     let mut matched_exact = 0usize;
     let mut strong = 0usize;
     let mut log_f = 0.0;
+    // the more common spelling of each matched pair (a typo must not make a name look rare)
+    let mut log_f_max = 0.0;
     for t in s.iter() {
         let mut best = 0.0;
         let mut bi = usize::MAX;
@@ -257,7 +259,13 @@ pub(crate) fn name_level(a: &Prepared, b: &Prepared, tf: &dyn Fn(u64) -> f64) ->
             }
             if !t.initial && !l[bi].initial && best >= 0.88 {
                 matched_full += 1;
-                log_f += tf(t.hash);
+                let ft = tf(t.hash);
+                log_f += ft;
+                log_f_max += if best >= 0.999 {
+                    ft
+                } else {
+                    ft.max(tf(l[bi].hash))
+                };
                 if best >= 0.92 {
                     strong += 1;
                 }
@@ -274,7 +282,7 @@ pub(crate) fn name_level(a: &Prepared, b: &Prepared, tf: &dyn Fn(u64) -> f64) ->
     }
     if matched == s.len() {
         if s.len() == l.len() {
-            return (1, 0.0);
+            return (1, log_f_max);
         }
         if matched_exact == s.len() {
             return (2, log_f);
@@ -477,8 +485,8 @@ pub struct Model {
     pub token_counts: KeyMap<u64, u32>,
     /// Count of each birth date (`YYYYMMDD`), only counts ≥ 2.
     pub dob_counts: KeyMap<u32, u32>,
-    /// Mean log2 token frequency of training pairs at the name's subset and partial levels:
-    /// the centre of their TF adjustment.
+    /// Mean log2 token frequency of random pairs at the name's subset level and (index 1) at
+    /// its fuzzy level: the centre of their TF adjustment (0 = none; older models).
     pub tf_centre: [f64; 2],
     /// Candidate pairs seen in training and EM iterations run (information only).
     pub trained_pairs: u64,
@@ -491,6 +499,7 @@ pub struct Model {
 /// Largest TF adjustment, in bits, either way.
 const TF_CAP: f64 = 8.0;
 const SUBSET_TF_CAP: f64 = 3.0;
+const FUZZY_TF_CAP: f64 = 4.0;
 
 impl Model {
     pub(crate) fn token_log_freq(&self, h: u64) -> f64 {
@@ -565,6 +574,9 @@ impl Model {
                 let f = f64::from(ca.max(cb).max(1)) / self.n_named.max(1) as f64;
                 let adj = (self.u[c][0] / f).log2().clamp(-TF_CAP, TF_CAP);
                 x += adj;
+            } else if c == NAME && l == 1 && log_f < 0.0 && self.tf_centre[1] < 0.0 {
+                // fuzzy names: rare names agreeing up to a typo count more than common ones
+                x += (self.tf_centre[1] - log_f).clamp(-FUZZY_TF_CAP, FUZZY_TF_CAP);
             } else if c == NAME && l == 2 {
                 // a weaker adjustment: the unmatched tokens of the longer name are evidence too
                 x += (self.tf_centre[0] - log_f).clamp(-SUBSET_TF_CAP, SUBSET_TF_CAP);

@@ -172,8 +172,13 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
                     cnt[c][usize::from(lv[c])] += 1;
                 }
             }
-            if lv[NAME] == 2 || lv[NAME] == 3 {
-                let k = usize::from(lv[NAME]) - 2;
+            // index 0: subset, 1: fuzzy (the levels with a TF adjustment)
+            let k = match lv[NAME] {
+                2 => 0,
+                1 if log_f < 0.0 => 1,
+                _ => 2,
+            };
+            if k < 2 {
                 tf_sum[k] += log_f;
                 tf_n[k] += 1;
             }
@@ -199,6 +204,11 @@ pub(crate) fn train_prepared(preps: &[Prepared], blocks: &Blocks, opts: &TrainOp
         let tot: u64 = ucnt[c][..nl].iter().sum();
         for l in 0..nl {
             model.u[c][l] = (ucnt[c][l] as f64 + 0.5) / (tot as f64 + 0.5 * nl as f64);
+        }
+    }
+    for k in 0..2 {
+        if tf_n[k] >= 20 {
+            model.tf_centre[k] = tf_sum[k] / tf_n[k] as f64;
         }
     }
     nik_u_from_prefix_counts(preps, &mut model);
