@@ -217,6 +217,7 @@ fn group_pairs(groups: &HashMap<u64, (u64, u64)>, link: bool) -> u64 {
 }
 
 const THRESHOLDS: [f64; 3] = [0.5, 0.9, 0.99];
+const CLUSTER_SWEEP: [f64; 5] = [0.5, 0.6, 0.7, 0.8, 0.9];
 
 /// Trains a model on the records of `inputs` (FEBRL or persons CSV; the truth columns are not
 /// given to the engine) and writes it as JSON to `out`, e.g. the model Gugus ships for small
@@ -323,25 +324,8 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
             )
         })
     };
-    if std::env::var_os("LINKAGE_EXP").is_some() {
-        let mut ent: HashMap<u64, (u64, u64)> = HashMap::new();
-        for i in 0..n {
-            let e = ent.entry(data.truth[i]).or_insert((0, 0));
-            if data.source[i] == 0 {
-                e.0 += 1
-            } else {
-                e.1 += 1
-            }
-        }
-        let tp = group_pairs(&ent, link);
-        for p in [0.5, 0.6, 0.7, 0.8, 0.9] {
-            let l = cluster_at(p);
-            let c = cluster_metrics(&l, &data.truth, &data.source, link, tp);
-            eprintln!("plain {p}: P {:.4} R {:.4} F1 {:.4}", c.0, c.1, c.2);
-        }
-    }
     let t = Instant::now();
-    let labels = cluster_at(0.9);
+    let labels = cluster_at(crate::CLUSTER_AT);
     let cluster_s = t.elapsed().as_secs_f64();
     let total_s = t_all.elapsed().as_secs_f64();
     let rss_pipeline = peak_rss_mib();
@@ -403,13 +387,18 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
         .collect();
     let recall_blocking = cand_true as f64 / true_pairs.max(1) as f64;
     let cl = cluster_metrics(&labels, &data.truth, &data.source, link, true_pairs);
-    let cl5 = cluster_metrics(
-        &cluster_at(0.5),
-        &data.truth,
-        &data.source,
-        link,
-        true_pairs,
-    );
+    // other clustering thresholds, for comparison (0.9 is what the baseline's Splink runs use)
+    let sweep: Vec<(f64, (f64, f64, f64))> = CLUSTER_SWEEP
+        .iter()
+        .map(|&p| {
+            let c = if p == crate::CLUSTER_AT {
+                cl
+            } else {
+                cluster_metrics(&cluster_at(p), &data.truth, &data.source, link, true_pairs)
+            };
+            (p, c)
+        })
+        .collect();
 
     // ---- incremental check: 1,000 held-out records against an index of the others
     let held = 1000.min(n / 10);
@@ -499,14 +488,19 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
     }
     let _ = writeln!(
         s,
-        "cluster  @0.9        P {:.4}  R {:.4}  F1 {:.4}",
-        cl.0, cl.1, cl.2
+        "cluster  @{:<5}      P {:.4}  R {:.4}  F1 {:.4}  (engine default)",
+        crate::CLUSTER_AT,
+        cl.0,
+        cl.1,
+        cl.2
     );
-    let _ = writeln!(
-        s,
-        "cluster  @0.5        P {:.4}  R {:.4}  F1 {:.4}",
-        cl5.0, cl5.1, cl5.2
-    );
+    for (p, c) in sweep.iter().filter(|x| x.0 != crate::CLUSTER_AT) {
+        let _ = writeln!(
+            s,
+            "cluster  @{p:<5}      P {:.4}  R {:.4}  F1 {:.4}",
+            c.0, c.1, c.2
+        );
+    }
     let _ = writeln!(
         s,
         "model                λ {:.3e}, EM iterations {}, training candidate pairs {}",
@@ -548,8 +542,9 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
             "peak_rss_mib": {"pipeline": rss_pipeline, "with_incremental": rss_all},
             "pairwise": THRESHOLDS.iter().zip(&pws).map(|(t, (p, r, f))|
                 serde_json::json!({"threshold": t, "precision": p, "recall": r, "f1": f})).collect::<Vec<_>>(),
-            "cluster": {"threshold": 0.9, "precision": cl.0, "recall": cl.1, "f1": cl.2},
-            "cluster_at_0_5": {"threshold": 0.5, "precision": cl5.0, "recall": cl5.1, "f1": cl5.2},
+            "cluster": {"threshold": crate::CLUSTER_AT, "precision": cl.0, "recall": cl.1, "f1": cl.2},
+            "cluster_sweep": sweep.iter().map(|(t, (p, r, f))|
+                serde_json::json!({"threshold": t, "precision": p, "recall": r, "f1": f})).collect::<Vec<_>>(),
             "incremental": {"held_out": inc_ms.len(), "median_ms": pct(0.5), "p99_ms": pct(0.99),
                             "max_ms": pct(1.0)},
             "lambda": model.lambda,
