@@ -610,6 +610,7 @@ fn analyse(
     }
     let mut nc_tags: HashMap<String, u64> = HashMap::new();
     let mut nc_total = 0u64;
+    let mut nc_above = 0u64;
     let mut nc_ex = Vec::new();
     let mut hist = [0u64; 12];
     let mut diag = [0u64; 4];
@@ -628,6 +629,14 @@ fn analyse(
                     fn_total += 1;
                     if !cands.contains(&(i.min(j), i.max(j))) {
                         nc_total += 1;
+                        let w =
+                            model.weight_prepared(&preps[pos[i] as usize], &preps[pos[j] as usize]);
+                        if w >= weight_of_probability(crate::CLUSTER_AT) {
+                            nc_above += 1;
+                            if nc_ex.len() < 40 {
+                                nc_ex.push((i, j));
+                            }
+                        }
                         let mut tags: Vec<&str> = data.corruptions[i]
                             .split(';')
                             .chain(data.corruptions[j].split(';'))
@@ -636,9 +645,6 @@ fn analyse(
                         tags.sort_unstable();
                         tags.dedup();
                         *nc_tags.entry(tags.join(",")).or_insert(0) += 1;
-                        if nc_ex.len() < 40 && nc_total % 23 == 1 {
-                            nc_ex.push((i, j));
-                        }
                     } else {
                         let (pa, pb) = (&preps[pos[i] as usize], &preps[pos[j] as usize]);
                         let nd = |x: &Prepared| {
@@ -696,7 +702,7 @@ fn analyse(
     }
     let _ = writeln!(
         s,
-        "\nmissed true pairs (not in one cluster): {fn_total}; not candidates {nc_total}"
+        "\nmissed true pairs (not in one cluster): {fn_total}; not candidates {nc_total}, {nc_above} of them above the clustering threshold"
     );
     let _ = writeln!(
         s,

@@ -48,7 +48,26 @@ fn for_each_key(p: &Prepared, f: &mut dyn FnMut(&[u8], usize)) {
             emit(&[b"kdt", &n[6..], first], CAP, f);
         }
     }
+    if let Some(n) = p.nik.as_deref()
+        && (n.len() == 15 || n.len() == 17)
+    {
+        // a digit dropped or added in the date part: the district and the serial survive
+        let first = &p.sorted_key.as_bytes()[..p.sorted_key.len().min(2)];
+        emit(&[b"kds", &n[..6], &n[n.len() - 4..], first], CAP, f);
+    }
     let key = p.sorted_key.as_bytes();
+    if let Some(d) = p.birth
+        && !p.toks.is_empty()
+    {
+        let ds = format!("{:08}", d.ymd());
+        let db = ds.as_bytes();
+        let c = p.concat.as_bytes();
+        emit(&[b"cy", c, &db[..4]], CAP_NAME_YEAR, f);
+        // day and month swapped
+        let (m, dd) = (&db[4..6], &db[6..]);
+        let (lo, hi) = if m <= dd { (m, dd) } else { (dd, m) };
+        emit(&[b"cys", c, &db[..4], lo, hi], CAP_NAME_PLUS, f);
+    }
     if let Some(d) = p.birth {
         let ds = format!("{:08}", d.ymd());
         let db = ds.as_bytes();
