@@ -318,7 +318,7 @@ pub fn run(inputs: &[PathBuf], json: Option<&Path>) -> Result<String, BenchError
             .map(|p| (p.a as u32, p.b as u32, p.scored.weight))
             .collect();
         cluster_edges(n, &mut edges, &|a, b| {
-            model.evidence_prepared(
+            model.cluster_evidence(
                 &preps[pos[a as usize] as usize],
                 &preps[pos[b as usize] as usize],
             )
@@ -611,6 +611,7 @@ fn analyse(
     let mut nc_tags: HashMap<String, u64> = HashMap::new();
     let mut nc_total = 0u64;
     let mut nc_above = 0u64;
+    let mut fn_pat: HashMap<String, u64> = HashMap::new();
     let mut nc_ex = Vec::new();
     let mut hist = [0u64; 12];
     let mut diag = [0u64; 4];
@@ -677,6 +678,17 @@ fn analyse(
                         }
                         let w =
                             model.weight_prepared(&preps[pos[i] as usize], &preps[pos[j] as usize]);
+                        let sc =
+                            model.score_prepared(&preps[pos[i] as usize], &preps[pos[j] as usize]);
+                        let key: Vec<String> = sc
+                            .explanation
+                            .iter()
+                            .skip(1)
+                            .map(|c| {
+                                format!("{}={}", &c.field[..3], &c.level[..c.level.len().min(12)])
+                            })
+                            .collect();
+                        *fn_pat.entry(key.join(" ")).or_insert(0) += 1;
                         let b = ((w + 12.0) / 2.0).floor().clamp(0.0, 11.0) as usize;
                         hist[b] += 1;
                     }
@@ -709,6 +721,11 @@ fn analyse(
         "missed candidates: nik-date = other dob {}, nik regency = other region {}",
         diag[0], diag[1]
     );
+    let mut v: Vec<_> = fn_pat.iter().collect();
+    v.sort_by_key(|x| std::cmp::Reverse(*x.1));
+    for (k, c) in v.iter().take(25) {
+        let _ = writeln!(s, "  FN {c:>6} {k}");
+    }
     let _ = writeln!(
         s,
         "weight histogram of missed candidates (from -12, step 2): {hist:?}"
@@ -772,11 +789,22 @@ fn analyse(
     }
     let mut fp = 0u64;
     let mut fp_ex = Vec::new();
+    let mut fp_pat: HashMap<(bool, String), u64> = HashMap::new();
     for c in clusters.values() {
         for x in 0..c.len() {
             for y in x + 1..c.len() {
                 if data.truth[c[x]] != data.truth[c[y]] {
                     fp += 1;
+                    let sc = model
+                        .score_prepared(&preps[pos[c[x]] as usize], &preps[pos[c[y]] as usize]);
+                    let key: Vec<String> = sc
+                        .explanation
+                        .iter()
+                        .skip(1)
+                        .map(|c| format!("{}={}", &c.field[..3], &c.level[..c.level.len().min(12)]))
+                        .collect();
+                    let direct = sc.weight >= weight_of_probability(crate::CLUSTER_AT);
+                    *fp_pat.entry((direct, key.join(" "))).or_insert(0) += 1;
                     if fp_ex.len() < 12 && fp % 13 == 1 {
                         fp_ex.push((c[x], c[y]));
                     }
@@ -785,6 +813,11 @@ fn analyse(
         }
     }
     let _ = writeln!(s, "\nwrongly merged pairs: {fp}");
+    let mut v: Vec<_> = fp_pat.into_iter().collect();
+    v.sort_by_key(|x| std::cmp::Reverse(x.1));
+    for ((d, k), c) in v.iter().take(25) {
+        let _ = writeln!(s, "  FP {c:>6} direct={d} {k}");
+    }
     for &(i, j) in &fp_ex {
         show(&mut s, i, j);
     }

@@ -1,6 +1,6 @@
 //! Clustering that does not chain: pairs are merged best first, and a merge is refused when
 //! any record of one cluster has evidence against being the same person as any record of the
-//! other (Bayes factor below 2^-5, prior excluded).
+//! other (Bayes factor below 2^-5, prior excluded, or two unrelated NIKs).
 
 use std::collections::HashMap;
 
@@ -38,7 +38,7 @@ pub fn cluster(records: &[Record], pairs: &[Pair], model: &Model) -> Vec<Vec<u64
         preps.get(&a),
         preps.get(&b),
     ) {
-        (Some(x), Some(y)) => model.evidence_prepared(x, y),
+        (Some(x), Some(y)) => model.cluster_evidence(x, y),
         _ => f64::NEG_INFINITY,
     });
     let mut groups: HashMap<u32, Vec<u64>> = HashMap::new();

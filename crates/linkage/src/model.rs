@@ -657,6 +657,21 @@ impl Model {
         self.weight_prepared(a, b) - self.prior_weight()
     }
 
+    /// The evidence clustering checks between records of two clusters before merging them:
+    /// [`Model::evidence_prepared`], but minus infinity when both records hold a NIK and the
+    /// NIKs are unrelated (not equal, not neighbours, and more than two edits apart; two
+    /// duplicates with one NIK typo each are two edits apart): the same person almost never
+    /// has two such NIKs, however well the names and dates agree.
+    pub(crate) fn cluster_evidence(&self, a: &Prepared, b: &Prepared) -> f64 {
+        if let (Some(x), Some(y)) = (a.nik.as_deref(), b.nik.as_deref())
+            && nik_level(a, b, false) == 5
+            && names::osa(x, y, 2) > 2
+        {
+            return f64::NEG_INFINITY;
+        }
+        self.evidence_prepared(a, b)
+    }
+
     /// m and u of every level, for reports: (field, level, m, u, weight).
     pub fn parameters(&self) -> Vec<(&'static str, &'static str, f64, f64, f64)> {
         let mut out = Vec::new();
