@@ -376,6 +376,25 @@ impl Store {
             v.alias.as_ref().map(|a| a.expose().as_str()),
         )
         .await?;
+        // Blocking keys for the duplicate check, in the same transaction.
+        let region: Option<String> =
+            sqlx::query_scalar("SELECT region_code FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let rec = linkage::Record {
+            id: id as u64,
+            name: Some(v.name.expose().clone()),
+            nik: v.nik.as_ref().map(|n| n.as_str().to_owned()),
+            sex: crate::linkage::sex_of(sex_str(v.sex)),
+            birth: crate::linkage::date_of(v.birth_date),
+            region: crate::linkage::record_region(
+                v.home_village.as_ref().map(|c| c.as_str()),
+                region.as_deref(),
+            ),
+            ..Default::default()
+        };
+        self.write_linkage_keys(conn, &rec).await?;
         Ok(id)
     }
 

@@ -153,6 +153,7 @@ impl Store {
             policy: crate::AuthPolicy::default(),
             keyring: None,
             model_cache: Default::default(),
+            quality_cache: Default::default(),
         };
         store.migrate().await?;
         Ok(store)

@@ -63,6 +63,7 @@ pub struct Store {
     policy: AuthPolicy,
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
     model_cache: linkage::ModelCache,
+    quality_cache: quality::QualityCache,
 }
 
 /// Milliseconds since the Unix epoch.

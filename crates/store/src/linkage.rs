@@ -158,7 +158,7 @@ pub struct OfficialCount {
     pub unique_persons: i64,
 }
 
-fn sex_of(code: &str) -> Option<linkage::Sex> {
+pub(crate) fn sex_of(code: &str) -> Option<linkage::Sex> {
     match code {
         "female" => Some(linkage::Sex::Female),
         "male" => Some(linkage::Sex::Male),
@@ -166,7 +166,7 @@ fn sex_of(code: &str) -> Option<linkage::Sex> {
     }
 }
 
-fn date_of(day: Option<Day>) -> Option<linkage::Date> {
+pub(crate) fn date_of(day: Option<Day>) -> Option<linkage::Date> {
     day.map(|d| {
         let (y, m, dd) = domain::time::civil_from_days(d);
         linkage::Date {
@@ -175,6 +175,14 @@ fn date_of(day: Option<Day>) -> Option<linkage::Date> {
             day: dd as u8,
         }
     })
+}
+
+/// Where the person comes from when known, else where the case was registered (regency).
+pub(crate) fn record_region(
+    home_village: Option<&str>,
+    case_region: Option<&str>,
+) -> Option<String> {
+    regency4(home_village).or_else(|| regency4(case_region))
 }
 
 /// "62.71" → "6271": the regency part of a region code, as the engine compares it.
@@ -209,30 +217,42 @@ impl Store {
             nik: nik.map(|n| k.decrypt("victims.nik", &n)).transpose()?,
             sex: sex_of(&sex),
             birth: date_of(r.try_get("birth_date")?),
-            // Where the person comes from when known, else where the case was registered.
-            region: regency4(home.as_deref()).or_else(|| regency4(region.as_deref())),
+            region: record_region(home.as_deref(), region.as_deref()),
             ..Default::default()
         })
     }
 
-    /// The model in use: the last trained one, or the shipped one.
+    /// The model in use: the last trained one, or the shipped one. The shipped model's prior
+    /// (the chance that two random records are one person) was estimated on its training set,
+    /// so it is rescaled to this database's size (by powers of two, to reuse the cache).
     pub(crate) async fn linkage_model(&self) -> Result<Arc<linkage::Model>> {
         let row = sqlx::query("SELECT trained_at FROM linkage_model WHERE id = 1")
             .fetch_optional(self.pool())
             .await?;
-        let stamp: i64 = match &row {
+        let mut stamp: i64 = match &row {
             Some(r) => r.try_get("trained_at")?,
             None => 0,
         };
+        let mut size = 0u32;
+        if stamp == 0 {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM victims")
+                .fetch_one(self.pool())
+                .await?;
+            size = (n.max(2) as u64).next_power_of_two().trailing_zeros();
+            stamp = -i64::from(size);
+        }
         if let Ok(cache) = self.model_cache.lock()
             && let Some((s, m)) = cache.as_ref()
             && *s == stamp
         {
             return Ok(m.clone());
         }
-        let model: linkage::Model = if stamp == 0 {
-            serde_json::from_str(DEFAULT_MODEL)
-                .map_err(|e| StoreError::Other(format!("shipped linkage model: {e}")))?
+        let model: linkage::Model = if stamp <= 0 {
+            let mut m: linkage::Model = serde_json::from_str(DEFAULT_MODEL)
+                .map_err(|e| StoreError::Other(format!("shipped linkage model: {e}")))?;
+            let n = (1u64 << size) as f64;
+            m.lambda = (m.lambda * m.n_records as f64 / n).clamp(m.lambda.min(0.01), 0.01);
+            m
         } else {
             let json: String = sqlx::query_scalar("SELECT model FROM linkage_model WHERE id = 1")
                 .fetch_one(self.pool())
@@ -261,57 +281,94 @@ impl Store {
         Ok(keys)
     }
 
-    /// After a case is saved: refresh its victims' blocking keys, then look for the same
-    /// persons among all other victims and propose pairs. Decided pairs are never asked again.
+    /// Replaces one victim's blocking keys (inside the transaction that writes the victim).
+    pub(crate) async fn write_linkage_keys(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        rec: &linkage::Record,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
+            .bind(rec.id as i64)
+            .execute(&mut *conn)
+            .await?;
+        let keys = self.keys_of(rec)?;
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut q = crate::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
+        for (i, key) in keys.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind_text(key.as_str())
+                .push(", ")
+                .bind_int(rec.id as i64)
+                .push(")");
+        }
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// The incremental duplicate check after a case is saved: look up the victims' blocking
+    /// keys (written with the victims), decrypt only the candidates, score them, and propose
+    /// the pairs above the threshold. Decided pairs are never asked again. Returns how many
+    /// pairs were proposed or refreshed.
     pub async fn check_duplicates(&self, case: CaseId) -> Result<usize> {
         let rows = sqlx::query(victim_select!("WHERE v.case_id = $1"))
             .bind(case.0)
             .fetch_all(self.pool())
             .await?;
-        let own: HashSet<i64> = rows
-            .iter()
-            .map(|r| r.try_get::<i64, _>("id"))
-            .collect::<std::result::Result<_, _>>()?;
+        let mut own: HashSet<i64> = HashSet::new();
         let mut records = Vec::new();
-        let mut tx = self.begin_write().await?;
         for r in &rows {
             let rec = self.victim_record(r)?;
-            let id = rec.id as i64;
-            sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            own.insert(rec.id as i64);
             let keys = self.keys_of(&rec)?;
-            for key in &keys {
-                sqlx::query("INSERT INTO linkage_keys (key, victim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(key.clone())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+            if !keys.is_empty() {
+                records.push((rec, keys));
             }
-            records.push((rec, keys));
         }
-        tx.commit().await?;
+        if records.is_empty() {
+            return Ok(0);
+        }
+        // One lookup for every key of every victim of the case.
+        let mut q = crate::sql::Sql::new("SELECT key, victim_id FROM linkage_keys WHERE key IN (");
+        let mut first = true;
+        for (_, keys) in &records {
+            for key in keys {
+                if !first {
+                    q.push(", ");
+                }
+                first = false;
+                q.bind_text(key.as_str());
+            }
+        }
+        q.push(")");
+        let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            by_key
+                .entry(r.try_get("key")?)
+                .or_default()
+                .push(r.try_get("victim_id")?);
+        }
         let model = self.linkage_model().await?;
         let mut found = Vec::new();
         for (rec, keys) in &records {
-            if keys.is_empty() {
-                continue;
-            }
             let mut candidates: BTreeSet<i64> = BTreeSet::new();
             for key in keys {
-                let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT victim_id FROM linkage_keys WHERE key = $1 LIMIT 501",
-                )
-                .bind(key.clone())
-                .fetch_all(self.pool())
-                .await?;
-                if ids.len() as i64 > KEY_CAP {
-                    continue;
+                if let Some(ids) = by_key.get(key)
+                    && ids.len() as i64 <= KEY_CAP
+                {
+                    candidates.extend(ids.iter().filter(|i| !own.contains(i)));
                 }
-                candidates.extend(ids.into_iter().filter(|i| !own.contains(i)));
             }
-            let a = linkage::Prepared::new(rec);
+            if candidates.is_empty() {
+                continue;
+            }
+            let mut a = linkage::Prepared::new(rec);
+            model.annotate(&mut a);
             for chunk in candidates.into_iter().collect::<Vec<_>>().chunks(200) {
                 let list = chunk
                     .iter()
@@ -852,29 +909,44 @@ impl Store {
         Ok(records.len())
     }
 
-    /// Replaces the blocking keys of these victims, in batches of one transaction each;
-    /// `progress` is (run, done before, total) for a full run's progress bar.
+    /// Replaces every victim's blocking keys with those of `records` (a full rebuild): the
+    /// table is emptied, then filled with multi-row inserts, one transaction per 2,000
+    /// victims. `progress` is (run, done before, total) for a full run's progress bar.
     async fn rebuild_keys_of(
         &self,
         records: &[linkage::Record],
         progress: Option<(i64, i64, i64)>,
     ) -> Result<()> {
-        for (i, chunk) in records.chunks(2000).enumerate() {
+        {
             let mut tx = self.begin_write().await?;
+            sqlx::query("DELETE FROM linkage_keys")
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        for (i, chunk) in records.chunks(2000).enumerate() {
+            let mut rows: Vec<(String, i64)> = Vec::new();
             for rec in chunk {
-                sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
-                    .bind(rec.id as i64)
-                    .execute(&mut *tx)
-                    .await?;
                 for key in self.keys_of(rec)? {
-                    sqlx::query(
-                        "INSERT INTO linkage_keys (key, victim_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(key)
-                    .bind(rec.id as i64)
-                    .execute(&mut *tx)
-                    .await?;
+                    rows.push((key, rec.id as i64));
                 }
+            }
+            let mut tx = self.begin_write().await?;
+            for part in rows.chunks(400) {
+                let mut q =
+                    crate::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
+                for (j, (key, id)) in part.iter().enumerate() {
+                    if j > 0 {
+                        q.push(", ");
+                    }
+                    q.push("(")
+                        .bind_text(key.as_str())
+                        .push(", ")
+                        .bind_int(*id)
+                        .push(")");
+                }
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             if let Some((run, before, all)) = progress {

@@ -418,28 +418,47 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        for h in hits {
-            sqlx::query(
-                "INSERT INTO case_rule_hits (case_id, rule_code, victim_pos, severity, justification) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(id.0)
-            .bind(h.code.clone())
-            .bind(h.victim.map(|v| v as i64).unwrap_or(-1))
-            .bind(h.severity.as_str())
-            .bind(h.justification.clone())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE validation_rules SET fired = fired + 1 WHERE code = $1")
-                .bind(h.code.clone())
-                .execute(&mut *tx)
-                .await?;
+        if !hits.is_empty() {
+            let mut q = Sql::new(
+                "INSERT INTO case_rule_hits (case_id, rule_code, victim_pos, severity, justification) VALUES ",
+            );
+            for (i, h) in hits.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(")
+                    .bind_int(id.0)
+                    .push(", ")
+                    .bind_text(h.code.as_str())
+                    .push(", ")
+                    .bind_int(h.victim.map(|v| v as i64).unwrap_or(-1))
+                    .push(", ")
+                    .bind_text(h.severity.as_str());
+                match &h.justification {
+                    Some(j) => q.push(", ").bind_text(j.as_str()).push(")"),
+                    None => q.push(", NULL)"),
+                };
+            }
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *tx).await?;
+            // One firing per rule and save (a victim rule firing for two victims counts once).
+            let mut codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
+            codes.sort();
+            codes.dedup();
+            let mut q = Sql::new("UPDATE validation_rules SET fired = fired + 1 WHERE code IN (");
+            for (i, c) in codes.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind_text(*c);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Runs the rules after a save (called by the case writers).
     /// The save itself is committed by then: a failure here is logged, not reported as a
     /// failed save (submission re-runs the rules, the full linkage run re-checks everything).
     pub(crate) async fn after_case_saved(&self, id: CaseId) -> Result<()> {

@@ -195,12 +195,11 @@ async fn quality(
     u: ApiUser,
     Query(q): Query<QualityQuery>,
 ) -> Result<Json<Value>, WebError> {
-    to_json(
-        &state
-            .store
-            .quality(&u.actor, &q.sort, q.dir == "desc")
-            .await?,
-    )
+    let (rows, at) = state
+        .store
+        .quality(&u.actor, &q.sort, q.dir == "desc")
+        .await?;
+    Ok(Json(json!({"computed_at_ms": at, "rows": rows})))
 }
 
 #[utoipa::path(get, path = "/api/v1/statistics/official", tag = "clearing",

@@ -36,6 +36,7 @@ struct QualityPage {
     official: store::OfficialCount,
     sort: String,
     desc: bool,
+    computed_at: i64,
 }
 
 impl QualityPage {
@@ -78,7 +79,7 @@ async fn quality_page(
         q.sort
     };
     let desc = q.dir == "desc";
-    let rows = state.store.quality(user.actor(), &sort, desc).await?;
+    let (rows, computed_at) = state.store.quality(user.actor(), &sort, desc).await?;
     let official = state.store.official_count(user.actor()).await?;
     render(&QualityPage {
         page: Page::from_ctx(&user.ctx, "quality.title"),
@@ -86,6 +87,7 @@ async fn quality_page(
         official,
         sort,
         desc,
+        computed_at,
     })
 }
 

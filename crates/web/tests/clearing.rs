@@ -662,7 +662,7 @@ async fn the_full_run_and_the_quality_dashboard() {
         None,
     )
     .await;
-    let rows = rows.json();
+    let rows = rows.json()["rows"].clone();
     assert_eq!(rows[0]["key"], "62.71");
     assert_eq!(rows[0]["cases"], 3);
 }
