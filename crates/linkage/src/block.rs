@@ -36,24 +36,52 @@ fn for_each_key(p: &Prepared, f: &mut dyn FnMut(&[u8], usize)) {
         }
         f(&k, cap);
     };
-    if let Some(n) = p.nik.as_deref() {
-        if n.len() >= 12 {
-            emit(&[b"k12", &n[..12]], CAP, f);
-        }
-        if n.len() == 16 {
-            // a typo in the date part (district + serial) or in the district part (date +
-            // serial); with the name's first two letters, or these blocks fill with strangers
-            let first = &p.sorted_key.as_bytes()[..p.sorted_key.len().min(2)];
-            emit(&[b"kds", &n[..6], &n[12..], first], CAP, f);
-            emit(&[b"kdt", &n[6..], first], CAP, f);
-        }
+    if let Some(n) = p.nik.as_deref()
+        && n.len() >= 12
+    {
+        emit(&[b"k12", &n[..12]], CAP, f);
     }
     if let Some(n) = p.nik.as_deref()
-        && (n.len() == 15 || n.len() == 17)
+        && (15..=17).contains(&n.len())
     {
-        // a digit dropped or added in the date part: the district and the serial survive
-        let first = &p.sorted_key.as_bytes()[..p.sorted_key.len().min(2)];
-        emit(&[b"kds", &n[..6], &n[n.len() - 4..], first], CAP, f);
+        // a typo in the date part (district + serial) or in the district part (date +
+        // serial), or a digit dropped or added in the date part (district + serial); with the
+        // first two letters of a name token (any token: one may be dropped or swapped), or
+        // these blocks fill with strangers
+        let mut letters: Vec<&[u8]> = p
+            .toks
+            .iter()
+            .map(|t| &t.s.as_bytes()[..t.s.len().min(2)])
+            .collect();
+        letters.sort_unstable();
+        letters.dedup();
+        for l in letters {
+            emit(&[b"kds", &n[..6], &n[n.len() - 4..], l], CAP, f);
+            if n.len() == 16 {
+                emit(&[b"kdt", &n[6..], l], CAP, f);
+            }
+        }
+    }
+    if let (Some(r), Some(d)) = (p.region.as_deref(), p.birth) {
+        // a name token in the same regency with the month and day, or the year and month: one
+        // error in the name elsewhere and one in the date
+        let ds = format!("{:08}", d.ymd());
+        let db = ds.as_bytes();
+        for t in p.toks.iter().filter(|t| !t.initial) {
+            let s = t.s.as_bytes();
+            emit(&[b"trm", s, r.as_bytes(), &db[4..]], CAP_NAME_YEAR, f);
+            emit(&[b"try", s, r.as_bytes(), &db[..6]], CAP_NAME_YEAR, f);
+        }
+    }
+    if let Some(r) = p.region.as_deref()
+        && !p.toks.is_empty()
+    {
+        // a name written without spaces, in the same regency
+        emit(
+            &[b"cr", p.concat.as_bytes(), r.as_bytes()],
+            CAP_NAME_PLUS,
+            f,
+        );
     }
     let key = p.sorted_key.as_bytes();
     if let Some(d) = p.birth
@@ -182,27 +210,16 @@ fn sorted_entries(preps: &[Prepared]) -> Vec<(u64, u32)> {
         v.sort_unstable();
         v
     });
-    // the parts are sorted: merge them pairwise
-    let mut parts = parts;
-    while parts.len() > 1 {
-        let b = parts.pop().unwrap_or_default();
-        let a = parts.pop().unwrap_or_default();
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            if a[i] <= b[j] {
-                out.push(a[i]);
-                i += 1;
-            } else {
-                out.push(b[j]);
-                j += 1;
-            }
-        }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
-        parts.insert(0, out);
+    // the parts are sorted runs: concatenate them (each part is freed as soon as it is copied)
+    // and let the stable sort merge the runs; its buffer is half the entries, where a merge
+    // into a new vector would need all of them a second time
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total);
+    for p in parts {
+        out.extend_from_slice(&p);
     }
-    parts.pop().unwrap_or_default()
+    out.sort();
+    out
 }
 
 /// Blocks of a whole data set: sorted (key, record) entries and, per record, its blocks of
