@@ -591,6 +591,43 @@ fn clustering_with_a_real_model_refuses_a_contradicting_merge() {
 }
 
 #[test]
+fn clustering_refuses_to_join_records_with_unrelated_niks() {
+    let (_, _, model) = population();
+    let f = Some(Sex::Female);
+    // same name and birth date everywhere; A and C hold NIKs of the same birth date in two
+    // districts (more than two edits apart), B has none
+    let a = rec(1, "Wulan Sari", f, "1995-06-12", "3201055206950003", "3201");
+    let b = rec(2, "Wulan Sari", f, "1995-06-12", "", "3174");
+    let c = rec(3, "Wulan Sari", f, "1995-06-12", "3302175206950011", "3302");
+    let pa = Prepared::new(&a);
+    let pc = Prepared::new(&c);
+    assert!(model.evidence_prepared(&pa, &pc) > crate::cluster::CONTRADICTION);
+    assert_eq!(model.cluster_evidence(&pa, &pc), f64::NEG_INFINITY);
+    // two typos of one NIK (two edits apart) do not contradict
+    let d = rec(4, "Wulan Sari", f, "1995-06-12", "3201055206950093", "3201");
+    let e = rec(5, "Wulan Sari", f, "1995-06-12", "3201055296950003", "3201");
+    let (pd, pe) = (Prepared::new(&d), Prepared::new(&e));
+    assert!(model.cluster_evidence(&pd, &pe) > crate::cluster::CONTRADICTION);
+    let pairs = vec![
+        Pair {
+            a: 1,
+            b: 2,
+            scored: model.score(&a, &b),
+        },
+        Pair {
+            a: 2,
+            b: 3,
+            scored: model.score(&b, &c),
+        },
+    ];
+    let clusters = cluster(&[a.clone(), b.clone(), c.clone()], &pairs, model);
+    assert!(
+        clusters.iter().all(|g| !(g.contains(&1) && g.contains(&3))),
+        "{clusters:?}"
+    );
+}
+
+#[test]
 fn blocking_keys_cover_typical_errors() {
     let f = Some(Sex::Female);
     let a = rec(
