@@ -563,7 +563,17 @@ impl Store {
             && self
                 .period_locked(s.region.as_deref(), s.reported_on)
                 .await?;
-        let steps = self.review_steps(id).await?;
+        let mut steps = self.review_steps(id).await?;
+        // Reviewers' notes are free text and may name people: only for roles that see
+        // identities (the field a note is attached to stays visible).
+        if decide(actor, Action::ViewIdentity, &scope).is_err() {
+            for st in steps.iter_mut() {
+                st.note.clear();
+                for n in st.field_notes.iter_mut() {
+                    n.note.clear();
+                }
+            }
+        }
         let last_return = steps.iter().rev().find(|st| st.action == "return");
         let (return_notes, return_note) = match (s.state, last_return) {
             (ReviewState::Returned | ReviewState::Submitted, Some(r)) => {

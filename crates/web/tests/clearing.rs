@@ -135,6 +135,12 @@ async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission() {
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
+    // A viewer in scope sees that the case was returned and on which field, not the notes.
+    let seen = review(&app, &app.token("viewer.palangkaraya").await, id).await;
+    assert_eq!(seen["state"], "returned");
+    assert_eq!(seen["return_notes"][0]["field"], "channel");
+    assert_eq!(seen["return_notes"][0]["note"], "");
+    assert!(!seen.to_string().contains("bukan polisi"));
     // Back with the unit: the officer sees the notes on the case page and in the queue.
     let b = app.login("data-officer.palangkaraya").await;
     let page = b.get(&format!("/cases/{id}")).await;
