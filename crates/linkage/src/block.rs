@@ -210,22 +210,23 @@ fn sorted_entries(preps: &[Prepared]) -> Vec<(u64, u32)> {
         v.sort_unstable();
         v
     });
-    // the parts are sorted runs: concatenate them (each part is freed as soon as it is copied)
-    // and let the stable sort merge the runs; its buffer is half the entries, where a merge
-    // into a new vector would need all of them a second time
+    // concatenate the parts (each is freed as soon as it is copied) and sort in place: a
+    // merge into a new vector would need all the entries a second time
     let total: usize = parts.iter().map(Vec::len).sum();
     let mut out = Vec::with_capacity(total);
     for p in parts {
         out.extend_from_slice(&p);
     }
-    out.sort();
+    out.sort_unstable();
     out
 }
 
-/// Blocks of a whole data set: sorted (key, record) entries and, per record, its blocks of
+/// Blocks of a whole data set: the members of each usable block and, per record, its blocks of
 /// size 2..=cap.
 pub(crate) struct Blocks {
-    entries: Vec<(u64, u32)>,
+    /// Record positions of the usable blocks (size 2..=cap), block after block; the keys and
+    /// the blocks of one record or too many are not kept.
+    members: Vec<u32>,
     offsets: Vec<u32>,
     ranges: Vec<(u32, u32)>,
 }
@@ -252,6 +253,18 @@ impl Blocks {
             }
             i = j;
         }
+        // keep only the members of usable blocks (most keys are unique to one record)
+        let mut members: Vec<u32> = Vec::with_capacity(runs.iter().map(|r| r.1 as usize).sum());
+        for r in runs.iter_mut() {
+            let start = members.len() as u32;
+            members.extend(
+                entries[r.0 as usize..(r.0 + r.1) as usize]
+                    .iter()
+                    .map(|e| e.1),
+            );
+            r.0 = start;
+        }
+        drop(entries);
         let mut offsets = vec![0u32; n + 1];
         for r in 0..n {
             offsets[r + 1] = offsets[r] + counts[r];
@@ -259,14 +272,14 @@ impl Blocks {
         let mut fill = offsets.clone();
         let mut ranges = vec![(0u32, 0u32); offsets[n] as usize];
         for &(s, l) in &runs {
-            for e in &entries[s as usize..(s + l) as usize] {
-                let r = e.1 as usize;
+            for &r in &members[s as usize..(s + l) as usize] {
+                let r = r as usize;
                 ranges[fill[r] as usize] = (s, l);
                 fill[r] += 1;
             }
         }
         Blocks {
-            entries,
+            members,
             offsets,
             ranges,
         }
@@ -277,9 +290,9 @@ impl Blocks {
         out.clear();
         let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
         for &(s, l) in &self.ranges[a..b] {
-            for e in &self.entries[s as usize..(s + l) as usize] {
-                if e.1 as usize > i {
-                    out.push(e.1);
+            for &r in &self.members[s as usize..(s + l) as usize] {
+                if r as usize > i {
+                    out.push(r);
                 }
             }
         }
