@@ -248,6 +248,10 @@ pub fn decide(actor: &Actor, action: Action, target: &Scope) -> Result<(), Denie
     if matches!(action, Action::ClearCase | Action::RunLinkage) && actor.scope != Scope::National {
         return Err(Denied::Forbidden);
     }
+    // Verification is the province's step; national clears (four eyes: never both).
+    if action == Action::VerifyCase && actor.scope == Scope::National {
+        return Err(Denied::Forbidden);
+    }
     if relations.contains(&Relation::of(&actor.scope, target)) {
         Ok(())
     } else {

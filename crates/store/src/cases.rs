@@ -528,7 +528,7 @@ impl Store {
         let res = sqlx::query(
             "UPDATE cases SET channel = $1, reported_on = $2, exploitation_from = $3, rescued_on = $4, chronology_enc = $5, \
              trafficking_status = $6, sector = $7, recruitment = $8, recruiter_relationship = $9, version = version + 1, \
-             updated_at = $10 WHERE id = $11 AND version = $12",
+             updated_at = $10 WHERE id = $11 AND version = $12 AND review_state IN ('draft', 'returned')",
         )
         .bind(c.channel.clone())
         .bind(new.reported_on)

@@ -254,11 +254,27 @@ impl Store {
             m.lambda = (m.lambda * m.n_records as f64 / n).clamp(m.lambda.min(0.01), 0.01);
             m
         } else {
-            let json: String = sqlx::query_scalar("SELECT model FROM linkage_model WHERE id = 1")
+            // The trained model's frequency tables hold hashes of victims' names: it is
+            // stored encrypted. If it cannot be read (a key rotated away), the shipped model
+            // serves until the next full run.
+            let stored: String = sqlx::query_scalar("SELECT model FROM linkage_model WHERE id = 1")
                 .fetch_one(self.pool())
                 .await?;
-            serde_json::from_str(&json)
-                .map_err(|e| StoreError::Other(format!("stored linkage model: {e}")))?
+            let parsed = self
+                .keyring()
+                .and_then(|k| k.decrypt("linkage_model.model", &stored))
+                .and_then(|json| {
+                    serde_json::from_str::<linkage::Model>(&json)
+                        .map_err(|e| StoreError::Other(format!("stored linkage model: {e}")))
+                });
+            match parsed {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(error = %e, "stored linkage model unreadable; using the shipped one");
+                    serde_json::from_str(DEFAULT_MODEL)
+                        .map_err(|e| StoreError::Other(format!("shipped linkage model: {e}")))?
+                }
+            }
         };
         let model = Arc::new(model);
         if let Ok(mut cache) = self.model_cache.lock() {
@@ -454,6 +470,22 @@ impl Store {
         let mut out = Vec::new();
         for r in rows {
             let region: Option<String> = r.try_get("o_region")?;
+            let other_scope =
+                Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
+            if decide(actor, Action::ViewCase, &other_scope).is_err() {
+                // Outside the actor's scope: only that the person may be on record elsewhere.
+                out.push(CaseDuplicate {
+                    pair_id: r.try_get("id")?,
+                    victim_position: r.try_get("position")?,
+                    other_case: 0,
+                    other_code: String::new(),
+                    other_initials: String::new(),
+                    other_region: String::new(),
+                    probability: r.try_get("probability")?,
+                    status: r.try_get("status")?,
+                });
+                continue;
+            }
             out.push(CaseDuplicate {
                 pair_id: r.try_get("id")?,
                 victim_position: r.try_get("position")?,
@@ -539,21 +571,36 @@ impl Store {
         self.pair_victims(actor, id).await.map(|_| ())
     }
 
-    async fn pair_side(&self, victim: i64) -> Result<PairSide> {
+    /// One side of a pair. Identities are shown when the actor may see them on that case
+    /// (own unit, or a break-the-glass grant), and to national clearing officers, whose
+    /// task is to compare them (every view is audited as `linkage.view_pair`); provincial
+    /// verifiers of another unit's case see initials.
+    async fn pair_side(&self, actor: &Actor, victim: i64) -> Result<PairSide> {
         let r = sqlx::query(
-            "SELECT v.*, c.code, c.region_code, c.review_state, n.name AS unit_name FROM victims v \
+            "SELECT v.*, c.code, c.region_code, c.review_state, c.unit_id, n.name AS unit_name FROM victims v \
              JOIN cases c ON c.id = v.case_id JOIN units n ON n.id = c.unit_id WHERE v.id = $1",
         )
         .bind(victim)
         .fetch_one(self.pool())
         .await?;
         let k = self.keyring()?;
-        let name: Option<String> = r.try_get("name_enc")?;
-        let nik: Option<String> = r.try_get("nik_enc")?;
         let region: Option<String> = r.try_get("region_code")?;
+        let case_id: i64 = r.try_get("case_id")?;
+        let scope = Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
+        let owner = domain::UnitId(r.try_get("unit_id")?);
+        let identities = decide(actor, Action::ClearCase, &scope).is_ok()
+            || self
+                .identity_access(actor, CaseId(case_id), owner, &scope)
+                .await?
+                == crate::cases::IdentityAccess::Granted;
+        let (name, nik): (Option<String>, Option<String>) = if identities {
+            (r.try_get("name_enc")?, r.try_get("nik_enc")?)
+        } else {
+            (None, None)
+        };
         Ok(PairSide {
             victim_id: victim,
-            case_id: r.try_get("case_id")?,
+            case_id,
             case_code: r.try_get("code")?,
             unit_name: r.try_get("unit_name")?,
             region_code: region.unwrap_or_else(|| "NAS".into()),
@@ -595,8 +642,8 @@ impl Store {
                     weight: l["weight"].as_f64().unwrap_or(0.0),
                 })
                 .collect(),
-            a: self.pair_side(a).await?,
-            b: self.pair_side(b).await?,
+            a: self.pair_side(actor, a).await?,
+            b: self.pair_side(actor, b).await?,
         };
         self.audit(
             actor,
@@ -627,15 +674,19 @@ impl Store {
             return Err(StoreError::Conflict("conflict.pair_not_decided"));
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE linkage_pairs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
+        let res = sqlx::query(
+            "UPDATE linkage_pairs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = $5",
         )
         .bind(new_status)
         .bind(same.map(|_| actor.username.clone()))
         .bind(same.map(|_| crate::now_ms()))
         .bind(id)
+        .bind(status.clone())
         .execute(&mut *tx)
         .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::Conflict("conflict.pair_decided"));
+        }
         // Everything connected to a or b through "same" decisions (before and after).
         let mut seen: HashSet<i64> = HashSet::new();
         let mut todo = vec![a, b];
@@ -843,6 +894,7 @@ impl Store {
                 .map_err(|e| StoreError::Other(e.to_string()))?;
             let json =
                 serde_json::to_string(&model).map_err(|e| StoreError::Other(e.to_string()))?;
+            let json = self.keyring()?.encrypt("linkage_model.model", &json)?;
             let mut tx = self.begin_write().await?;
             sqlx::query("DELETE FROM linkage_model")
                 .execute(&mut *tx)

@@ -462,9 +462,12 @@ impl Store {
     /// The save itself is committed by then: a failure here is logged, not reported as a
     /// failed save (submission re-runs the rules, the full linkage run re-checks everything).
     pub(crate) async fn after_case_saved(&self, id: CaseId) -> Result<()> {
-        match self.hits_now(id).await {
-            Ok(hits) => self.record_rule_hits(id, &hits).await?,
-            Err(e) => tracing::error!(error = %e, case = id.0, "rules after save failed"),
+        let rules = match self.hits_now(id).await {
+            Ok(hits) => self.record_rule_hits(id, &hits).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = rules {
+            tracing::error!(error = %e, case = id.0, "rules after save failed");
         }
         if let Err(e) = self.check_duplicates(id).await {
             tracing::error!(error = %e, case = id.0, "duplicate check after save failed");
@@ -566,7 +569,8 @@ impl Store {
         let mut steps = self.review_steps(id).await?;
         // Reviewers' notes are free text and may name people: only for roles that see
         // identities (the field a note is attached to stays visible).
-        if decide(actor, Action::ViewIdentity, &scope).is_err() {
+        let notes_visible = decide(actor, Action::ViewIdentity, &scope).is_ok();
+        if !notes_visible {
             for st in steps.iter_mut() {
                 st.note.clear();
                 for n in st.field_notes.iter_mut() {
@@ -597,7 +601,15 @@ impl Store {
             return_notes,
             return_note,
             changed_since_return,
-            hits: self.hits_now(id).await?,
+            hits: {
+                let mut hits = self.hits_now(id).await?;
+                if !notes_visible {
+                    for h in hits.iter_mut() {
+                        h.justification = h.justification.as_ref().map(|_| String::new());
+                    }
+                }
+                hits
+            },
         })
     }
 
@@ -758,6 +770,18 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let to = next_state(s.state, s.level, action).map_err(StoreError::Conflict)?;
+        // Four eyes: whoever verified a case does not clear it too.
+        if action == ReviewAction::Clear && s.state == ReviewState::Verified {
+            let verifier: Option<Option<i64>> = sqlx::query_scalar(
+                "SELECT actor_id FROM case_reviews WHERE case_id = $1 AND action = 'verify' ORDER BY id DESC LIMIT 1",
+            )
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+            if actor.user_id.is_some() && verifier.flatten() == actor.user_id.map(|u| u.0) {
+                return Err(StoreError::Conflict("conflict.same_reviewer"));
+            }
+        }
         if action == ReviewAction::Return
             && s.state == ReviewState::Cleared
             && self

@@ -189,7 +189,7 @@ async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission() {
     assert_eq!(actions, ["submit", "return", "submit", "verify", "clear"]);
     // On the timeline, and in the audit trail.
     let page = nat.get(&format!("/cases/{id}")).await;
-    assert!(page.body.contains("Dikliring"));
+    assert!(page.body.contains("Disahkan"));
     let audit = api(
         &app.base,
         &app.token("admin.nasional").await,
