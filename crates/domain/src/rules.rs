@@ -158,6 +158,44 @@ pub struct Rule {
     condition: Condition,
 }
 
+/// The facts a rule may read (the store fills exactly these); a rule naming anything else
+/// is refused when the rules are loaded, so a typo cannot make a rule silently never fire.
+pub const CASE_FIELDS: [&str; 17] = [
+    "channel",
+    "reported_on",
+    "exploitation_from",
+    "rescued_on",
+    "chronology",
+    "trafficking_status",
+    "exploitation",
+    "means_of_control",
+    "sector",
+    "recruitment",
+    "recruiter_relationship",
+    "status",
+    "close_reason",
+    "route_events",
+    "police_report",
+    "victims",
+    "perpetrators",
+];
+pub const VICTIM_FIELDS: [&str; 14] = [
+    "victim.name",
+    "victim.nik",
+    "victim.sex",
+    "victim.birth_date",
+    "victim.age_estimate",
+    "victim.is_child",
+    "victim.home_village",
+    "victim.citizenship",
+    "victim.education",
+    "victim.occupation",
+    "victim.disability",
+    "victim.migrant_status",
+    "victim.nik_warnings",
+    "victim.consent_givers",
+];
+
 /// One rule that fires on a case.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Hit {
@@ -349,6 +387,12 @@ impl Rule {
         let parsed = Condition::parse(condition).map_err(|e| format!("{code}: {e}"))?;
         if scope == RuleScope::Case && parsed.fields().any(|f| f.starts_with("victim.")) {
             return Err(format!("{code}: a case rule cannot read victim fields"));
+        }
+        if let Some(f) = parsed
+            .fields()
+            .find(|f| !CASE_FIELDS.contains(f) && !VICTIM_FIELDS.contains(f))
+        {
+            return Err(format!("{code}: unknown field `{f}`"));
         }
         Ok(Rule {
             code: code.to_owned(),
@@ -542,9 +586,10 @@ mod tests {
 
     #[test]
     fn bad_lines_are_reported_with_their_numbers() {
-        let text = "# comment\n\nR1|error|case|x|require x present|a|b\nR2|fatal|case|x|require x present|a|b\nR3|error|case|x|when y = 1|a|b\nR4|error|case|x|require victim.name present|a|b\nR5|error|case|x\n";
+        let text = "# comment\n\nR1|error|case|x|require sector present|a|b\nR2|fatal|case|x|require sector present|a|b\nR3|error|case|x|when sector = 1|a|b\nR4|error|case|x|require victim.name present|a|b\nR5|error|case|x\nR6|error|case|x|require secter present|a|b\n";
         let errs = parse_rules(text).unwrap_err();
-        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert_eq!(errs.len(), 5, "{errs:?}");
+        assert!(errs[4].contains("unknown field `secter`"), "{errs:?}");
         assert!(errs[0].starts_with("line 4:"));
         assert!(errs[1].starts_with("line 5:"));
         assert!(errs[2].starts_with("line 6:"));

@@ -223,12 +223,16 @@ impl Store {
     /// The rules with how often each fired, for the admin page.
     pub async fn rules(&self, actor: &Actor) -> Result<Vec<RuleInfo>> {
         decide(actor, Action::ViewQuality, &actor.scope)?;
-        let rows = sqlx::query(
-            "SELECT r.*, (SELECT COUNT(DISTINCT h.case_id) FROM case_rule_hits h WHERE h.rule_code = r.code) AS open_cases \
-             FROM validation_rules r ORDER BY r.sort",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        // Cases breaking each rule now, in the actor's scope only.
+        let mut q = Sql::new(
+            "SELECT r.*, (SELECT COUNT(DISTINCT h.case_id) FROM case_rule_hits h JOIN cases c ON c.id = h.case_id \
+             WHERE h.rule_code = r.code",
+        );
+        if actor.scope != Scope::National {
+            q.scope("c.region_code", &actor.scope);
+        }
+        q.push(") AS open_cases FROM validation_rules r ORDER BY r.sort");
+        let rows = q.build().fetch_all(self.pool()).await?;
         let mut out = Vec::new();
         for r in rows {
             out.push(RuleInfo {
