@@ -558,11 +558,23 @@ impl Store {
             self.write_victim(&mut tx, id.0, i as i64, existing.get(i).copied(), v, child)
                 .await?;
         }
+        let mut relinked = Vec::new();
         for gone in existing.iter().skip(new.victims.len()) {
+            // Records linked to this one as the same person are linked again without it.
+            let linked: Vec<i64> = sqlx::query_scalar(
+                "SELECT o.id FROM victims o JOIN victims g ON g.person_id = o.person_id WHERE g.id = $1 AND o.id <> $1",
+            )
+            .bind(*gone)
+            .fetch_all(&mut *tx)
+            .await?;
+            relinked.extend(linked);
             sqlx::query("DELETE FROM victims WHERE id = $1")
                 .bind(*gone)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if !relinked.is_empty() {
+            crate::linkage::relink(&mut tx, relinked).await?;
         }
         let version = expected_version + 1;
         let ev = Event {

@@ -687,71 +687,7 @@ impl Store {
         if res.rows_affected() == 0 {
             return Err(StoreError::Conflict("conflict.pair_decided"));
         }
-        // Everything connected to a or b through "same" decisions (before and after).
-        let mut seen: HashSet<i64> = HashSet::new();
-        let mut todo = vec![a, b];
-        let old_persons: Vec<Option<i64>> =
-            sqlx::query_scalar("SELECT person_id FROM victims WHERE id IN ($1, $2)")
-                .bind(a)
-                .bind(b)
-                .fetch_all(&mut *tx)
-                .await?;
-        for p in old_persons.into_iter().flatten() {
-            let members: Vec<i64> =
-                sqlx::query_scalar("SELECT id FROM victims WHERE person_id = $1")
-                    .bind(p)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            todo.extend(members);
-        }
-        let mut edges: HashMap<i64, Vec<i64>> = HashMap::new();
-        while let Some(v) = todo.pop() {
-            if !seen.insert(v) {
-                continue;
-            }
-            let rows = sqlx::query(
-                "SELECT victim_a, victim_b FROM linkage_pairs WHERE status = 'same' AND (victim_a = $1 OR victim_b = $1)",
-            )
-            .bind(v)
-            .fetch_all(&mut *tx)
-            .await?;
-            for r in rows {
-                let (x, y): (i64, i64) = (r.try_get("victim_a")?, r.try_get("victim_b")?);
-                edges.entry(x).or_default().push(y);
-                edges.entry(y).or_default().push(x);
-                todo.push(if x == v { y } else { x });
-            }
-        }
-        // Connected components of the "same" graph among the touched victims.
-        let mut assigned: HashSet<i64> = HashSet::new();
-        for &start in &seen {
-            if assigned.contains(&start) {
-                continue;
-            }
-            let mut comp = vec![start];
-            let mut stack = vec![start];
-            assigned.insert(start);
-            while let Some(v) = stack.pop() {
-                for &w in edges.get(&v).map(Vec::as_slice).unwrap_or(&[]) {
-                    if assigned.insert(w) {
-                        comp.push(w);
-                        stack.push(w);
-                    }
-                }
-            }
-            let person = if comp.len() > 1 {
-                comp.iter().min().copied()
-            } else {
-                None
-            };
-            for v in comp {
-                sqlx::query("UPDATE victims SET person_id = $1 WHERE id = $2")
-                    .bind(person)
-                    .bind(v)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        relink(&mut tx, vec![a, b]).await?;
         append(
             &mut tx,
             actor,
@@ -1031,6 +967,82 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Recomputes person identities around `seeds`: every victim connected to them through
+/// "same person" decisions, or sharing their current person id, gets the smallest victim id
+/// of its connected component (NULL when alone). Used after a decision, an undo, and when a
+/// victim is deleted.
+pub(crate) async fn relink(conn: &mut sqlx::AnyConnection, seeds: Vec<i64>) -> Result<()> {
+    // Everything connected to a or b through "same" decisions (before and after).
+    let mut seen: HashSet<i64> = HashSet::new();
+    let mut todo = seeds.clone();
+    let mut old_persons: Vec<Option<i64>> = Vec::new();
+    for v in &seeds {
+        old_persons.push(
+            sqlx::query_scalar::<_, Option<i64>>("SELECT person_id FROM victims WHERE id = $1")
+                .bind(*v)
+                .fetch_optional(&mut *conn)
+                .await?
+                .flatten(),
+        );
+    }
+    for p in old_persons.into_iter().flatten() {
+        let members: Vec<i64> = sqlx::query_scalar("SELECT id FROM victims WHERE person_id = $1")
+            .bind(p)
+            .fetch_all(&mut *conn)
+            .await?;
+        todo.extend(members);
+    }
+    let mut edges: HashMap<i64, Vec<i64>> = HashMap::new();
+    while let Some(v) = todo.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        let rows = sqlx::query(
+                "SELECT victim_a, victim_b FROM linkage_pairs WHERE status = 'same' AND (victim_a = $1 OR victim_b = $1)",
+            )
+            .bind(v)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in rows {
+            let (x, y): (i64, i64) = (r.try_get("victim_a")?, r.try_get("victim_b")?);
+            edges.entry(x).or_default().push(y);
+            edges.entry(y).or_default().push(x);
+            todo.push(if x == v { y } else { x });
+        }
+    }
+    // Connected components of the "same" graph among the touched victims.
+    let mut assigned: HashSet<i64> = HashSet::new();
+    for &start in &seen {
+        if assigned.contains(&start) {
+            continue;
+        }
+        let mut comp = vec![start];
+        let mut stack = vec![start];
+        assigned.insert(start);
+        while let Some(v) = stack.pop() {
+            for &w in edges.get(&v).map(Vec::as_slice).unwrap_or(&[]) {
+                if assigned.insert(w) {
+                    comp.push(w);
+                    stack.push(w);
+                }
+            }
+        }
+        let person = if comp.len() > 1 {
+            comp.iter().min().copied()
+        } else {
+            None
+        };
+        for v in comp {
+            sqlx::query("UPDATE victims SET person_id = $1 WHERE id = $2")
+                .bind(person)
+                .bind(v)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

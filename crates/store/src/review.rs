@@ -126,6 +126,8 @@ pub struct QueueItem {
 pub struct PeriodView {
     pub month: String,
     pub closed: bool,
+    /// Closed by a level above (e.g. national): locked here too, reopened only there.
+    pub closed_above: bool,
     pub changed_by: Option<String>,
     pub changed_at_ms: Option<i64>,
     pub reason: String,
@@ -1083,7 +1085,27 @@ impl Store {
             .bind(month.clone())
             .fetch_optional(self.pool())
             .await?;
+            let mut above =
+                Sql::new("SELECT COUNT(*) FROM reporting_periods WHERE closed = 1 AND month = ");
+            above.bind_text(month.clone()).push(" AND region_code IN (");
+            let ups: Vec<String> = ancestors(actor.scope.region().map(|r| r.as_str()))
+                .into_iter()
+                .filter(|a| *a != region)
+                .collect();
+            for (i, a) in ups.iter().enumerate() {
+                if i > 0 {
+                    above.push(", ");
+                }
+                above.bind_text(a.as_str());
+            }
+            above.push(")");
+            let closed_above: i64 = if ups.is_empty() {
+                0
+            } else {
+                above.build().fetch_one(self.pool()).await?.try_get(0)?
+            };
             out.push(PeriodView {
+                closed_above: closed_above > 0,
                 closed: match &p {
                     Some(p) => p.try_get::<i64, _>("closed")? != 0,
                     None => false,

@@ -672,3 +672,81 @@ async fn the_full_run_and_the_quality_dashboard() {
     assert_eq!(rows[0]["key"], "62.71");
     assert_eq!(rows[0]["cases"], 3);
 }
+
+#[tokio::test]
+async fn removing_a_linked_victim_keeps_the_others_linked() {
+    let app = TestApp::spawn().await;
+    let kupang = app.actor("data-officer.kupang").await;
+    let nat = app.actor("verifier.nasional").await;
+    let person = |name: &str| {
+        let mut i = sample_input(name);
+        i.victims[0].nik = "5301054508990003".into();
+        i.victims[0].birth_date = "1999-08-05".into();
+        i
+    };
+    let mut yohana = sample_input("Yohana Bria").victims[0].clone();
+    yohana.nik = "5301056212010004".into();
+    yohana.birth_date = "2001-12-22".into();
+    // The first registration (second victim of a case) is the smallest of the three victim
+    // ids, so it gives the person identity.
+    let mut one = person("Maria Goreti Seran");
+    one.victims.insert(0, yohana.clone());
+    let (first, _) = app
+        .store
+        .create_case(&kupang, &NewCase::parse(&one, today()).unwrap())
+        .await
+        .unwrap();
+    let (second, _) = app
+        .store
+        .create_case(
+            &kupang,
+            &NewCase::parse(&person("Maria Seran"), today()).unwrap(),
+        )
+        .await
+        .unwrap();
+    let (third, _) = app
+        .store
+        .create_case(
+            &kupang,
+            &NewCase::parse(&person("MARIA GORETI SERAN"), today()).unwrap(),
+        )
+        .await
+        .unwrap();
+    for p in app.store.linkage_pairs(&nat, "pending").await.unwrap() {
+        app.store.decide_pair(&nat, p.id, Some(true)).await.unwrap();
+    }
+    let maria = app.store.case(&kupang, first).await.unwrap().victims[1].id;
+    let p = person_of(&app, &kupang, &nat, second).await;
+    assert_eq!(p.a.person_id, Some(maria));
+    // Maria is removed from the first case (entered there by mistake): the other two
+    // records stay one person, under a new identity.
+    let view = app.store.case(&kupang, first).await.unwrap();
+    let mut only_yohana = sample_input("Yohana Bria");
+    only_yohana.victims = vec![yohana];
+    app.store
+        .update_case(
+            &kupang,
+            first,
+            view.version,
+            &NewCase::parse(&only_yohana, today()).unwrap(),
+        )
+        .await
+        .unwrap();
+    let a = app.store.case(&kupang, second).await.unwrap().victims[0].id;
+    let b = app.store.case(&kupang, third).await.unwrap().victims[0].id;
+    let p = person_of(&app, &kupang, &nat, second).await;
+    let ids = [p.a.victim_id, p.b.victim_id];
+    assert!(ids.contains(&a) && ids.contains(&b), "{ids:?}");
+    assert_eq!(p.a.person_id, Some(a.min(b)));
+    assert_eq!(p.b.person_id, Some(a.min(b)));
+}
+
+async fn person_of(
+    app: &TestApp,
+    officer: &domain::Actor,
+    nat: &domain::Actor,
+    case: CaseId,
+) -> store::PairView {
+    let d = app.store.case_duplicates(officer, case).await.unwrap();
+    app.store.linkage_pair(nat, d[0].pair_id).await.unwrap()
+}
