@@ -905,9 +905,12 @@ impl Store {
         records: &[linkage::Record],
         progress: Option<(i64, i64, i64)>,
     ) -> Result<()> {
+        // Victims registered after the snapshot was loaded keep the keys written with them.
+        let max_id = records.iter().map(|r| r.id as i64).max().unwrap_or(0);
         {
             let mut tx = self.begin_write().await?;
-            sqlx::query("DELETE FROM linkage_keys")
+            sqlx::query("DELETE FROM linkage_keys WHERE victim_id <= $1")
+                .bind(max_id)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -920,6 +923,19 @@ impl Store {
                 }
             }
             let mut tx = self.begin_write().await?;
+            // Victims deleted since the snapshot are skipped (their keys would break the
+            // foreign key and fail the whole run).
+            if let (Some(lo), Some(hi)) = (chunk.first(), chunk.last()) {
+                let alive: HashSet<i64> =
+                    sqlx::query_scalar("SELECT id FROM victims WHERE id >= $1 AND id <= $2")
+                        .bind(lo.id as i64)
+                        .bind(hi.id as i64)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect();
+                rows.retain(|(_, id)| alive.contains(id));
+            }
             for part in rows.chunks(400) {
                 let mut q =
                     crate::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
