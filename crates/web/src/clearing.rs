@@ -155,7 +155,56 @@ struct PairPage {
     p: store::PairView,
 }
 
+/// The engine's agreement levels in Indonesian (the engine names them in English).
+fn level_id(level: &str) -> Option<&'static str> {
+    Some(match level {
+        "two records taken at random" => "dua catatan yang diambil acak",
+        "counted in the NIK" => "sudah dihitung di NIK",
+        "blank: no identifying field, never matched" => {
+            "kosong: tanpa isian identitas, tidak pernah dicocokkan"
+        }
+        "exact (same tokens in any order, or merged)" => {
+            "sama (kata sama, urutan bebas, atau digabung)"
+        }
+        "fuzzy (every token close: typo, variant, initial)" => {
+            "mirip (tiap kata dekat: salah ketik, ejaan lain, inisial)"
+        }
+        "subset (the shorter name's tokens all in the longer: token dropped, mononym)" => {
+            "sebagian (nama pendek termuat di nama panjang: kata hilang, nama tunggal)"
+        }
+        "partial (some token shared or close)" => "sebagian kecil (ada kata yang sama atau mirip)",
+        "different" => "berbeda",
+        "exact" => "sama",
+        "typo (one digit, day/month swapped)" => "salah ketik (satu angka, hari/bulan tertukar)",
+        "near (a few days, or year ±1)" => "dekat (selisih beberapa hari, atau tahun ±1)",
+        "placeholder date (1 Jan / 1 Jul / 31 Dec) in the same year" => {
+            "tanggal pengganti (1 Jan / 1 Jul / 31 Des) di tahun yang sama"
+        }
+        "typo (one digit or transposition)" => "salah ketik (satu angka atau tertukar)",
+        "same district+birth date, other serial, names agree" => {
+            "kecamatan dan tanggal lahir sama, nomor urut lain, nama cocok"
+        }
+        "same district+birth date, other serial (a different person)" => {
+            "kecamatan dan tanggal lahir sama, nomor urut lain (orang lain)"
+        }
+        "same district" => "kecamatan sama",
+        "agree" => "sama",
+        "differ" => "berbeda",
+        "same regency" => "kabupaten/kota sama",
+        "same province" => "provinsi sama",
+        "one edit" => "beda satu karakter",
+        "similar" => "mirip",
+        _ => return None,
+    })
+}
+
 impl PairPage {
+    fn lvl<'a>(&self, level: &'a str) -> &'a str {
+        match self.page.locale {
+            crate::i18n::Locale::Id => level_id(level).unwrap_or(level),
+            crate::i18n::Locale::En => level,
+        }
+    }
     fn day(&self, d: &Option<i64>) -> String {
         d.map(domain::case::format_day)
             .unwrap_or_else(|| "—".into())

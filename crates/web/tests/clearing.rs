@@ -506,6 +506,12 @@ async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_
     assert_eq!(page.status, 200);
     assert!(page.body.contains("MARIA GORETTI SERAN") && page.body.contains("Maria Goreti Seran"));
     assert!(page.body.contains("NIK") && page.body.contains("Penjelasan skor"));
+    // The engine's agreement levels read in Indonesian.
+    assert!(
+        page.body.contains("dua catatan yang diambil acak"),
+        "{}",
+        page.body
+    );
 
     // Clear both cases; before the merge they count as two persons.
     let t_nat = app.token("verifier.nasional").await;
