@@ -804,24 +804,7 @@ impl Store {
             .await?;
         // Progress: loading counts as the first third, keys the second, scoring the last.
         let all = total.max(1) * 3;
-        let mut records = Vec::with_capacity(total as usize);
-        let mut last = 0i64;
-        loop {
-            let rows = sqlx::query(victim_select!("WHERE v.id > $1 ORDER BY v.id LIMIT 5000"))
-                .bind(last)
-                .fetch_all(self.pool())
-                .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for r in &rows {
-                let rec = self.victim_record(r)?;
-                last = rec.id as i64;
-                records.push(rec);
-            }
-            self.run_progress(run, records.len() as i64, all, "running", 0, "load")
-                .await?;
-        }
+        let records = self.load_victim_records(Some((run, all))).await?;
         let n = records.len() as i64;
         if records.len() >= MIN_TRAIN {
             let recs = records.clone();
@@ -875,8 +858,12 @@ impl Store {
         Ok(count)
     }
 
-    /// Recomputes every victim's blocking keys (after a key rotation).
-    pub async fn rebuild_linkage_keys(&self, progress: Option<(i64, i64, i64)>) -> Result<usize> {
+    /// Every victim as the engine sees it (identities decrypted in memory), in id order, in
+    /// batches of 5,000; `progress` is (run, total) for a full run's progress bar.
+    async fn load_victim_records(
+        &self,
+        progress: Option<(i64, i64)>,
+    ) -> Result<Vec<linkage::Record>> {
         let mut records = Vec::new();
         let mut last = 0i64;
         loop {
@@ -892,7 +879,17 @@ impl Store {
                 last = rec.id as i64;
                 records.push(rec);
             }
+            if let Some((run, all)) = progress {
+                self.run_progress(run, records.len() as i64, all, "running", 0, "load")
+                    .await?;
+            }
         }
+        Ok(records)
+    }
+
+    /// Recomputes every victim's blocking keys (after a key rotation).
+    pub async fn rebuild_linkage_keys(&self, progress: Option<(i64, i64, i64)>) -> Result<usize> {
+        let records = self.load_victim_records(None).await?;
         self.rebuild_keys_of(&records, progress).await?;
         Ok(records.len())
     }
