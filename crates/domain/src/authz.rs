@@ -149,10 +149,12 @@ pub enum Action {
     LinkPersons,
     /// Start a full record-linkage run over all records.
     RunLinkage,
+    /// Plan and record a victim's services, send referrals, keep the restitution ledger.
+    ManageServices,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ViewRegions,
         Action::ViewUnit,
         Action::ManageUnit,
@@ -170,6 +172,7 @@ impl Action {
         Action::ViewQuality,
         Action::LinkPersons,
         Action::RunLinkage,
+        Action::ManageServices,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -191,6 +194,7 @@ impl Action {
             Action::ViewQuality => "view_quality",
             Action::LinkPersons => "link_persons",
             Action::RunLinkage => "run_linkage",
+            Action::ManageServices => "manage_services",
         }
     }
 }
@@ -225,6 +229,11 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
             Some(OWN_SUBTREE)
         }
         (EditCase, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
+        // Recovery: the people who follow victims; receiving units act through an open
+        // referral (`recovery::referral_side`), not through this table.
+        (ManageServices, Role::Admin | Role::DataOfficer | Role::CaseWorker) => {
+            Some(OWN_SUBTREE)
+        }
         // Review: the unit's data officer submits; a verifier above checks; clearing is the
         // national verifiers' (checked in `decide`); periods and linkage belong to verifiers.
         (SubmitCase, Role::DataOfficer) => Some(OWN_SUBTREE),

@@ -6,6 +6,7 @@ pub mod authz;
 pub mod case;
 pub mod ids;
 pub mod nik;
+pub mod recovery;
 pub mod region;
 pub mod review;
 pub mod role;

@@ -589,7 +589,7 @@ impl Store {
         Ok(version)
     }
 
-    async fn case_scope(&self, id: CaseId) -> Result<Scope> {
+    pub(crate) async fn case_scope(&self, id: CaseId) -> Result<Scope> {
         let region: Option<Option<String>> =
             sqlx::query_scalar("SELECT region_code FROM cases WHERE id = $1")
                 .bind(id.0)
@@ -1312,6 +1312,10 @@ impl Store {
         let reason = close_reason.map(str::trim).filter(|r| !r.is_empty());
         if status == "closed" && !reason.is_some_and(|r| p.has("close_reason", r)) {
             errs.push("close_reason", "err.close_reason");
+        }
+        // Closed *paripurna* only when every victim's service plan is closed.
+        if status == "closed" && reason == Some("recovered") && !self.all_plans_closed(id).await? {
+            errs.push("close_reason", "err.plans_open");
         }
         errs.into_result(())?;
         let (reason, closed_on) = if status == "closed" {

@@ -156,6 +156,61 @@ impl Keyring {
         String::from_utf8(pt).map_err(|_| StoreError::Other("ciphertext is not text".into()))
     }
 
+    /// Encrypts a file (evidence): `key id length, key id, nonce, ciphertext`, bound to the
+    /// column like text fields.
+    pub fn encrypt_bytes(&self, column: &str, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; 24];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| StoreError::Other(format!("random source failed: {e}")))?;
+        let ct = self
+            .current
+            .cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: column.as_bytes(),
+                },
+            )
+            .map_err(|_| StoreError::Other("encryption failed".into()))?;
+        let id = self.current.id.as_bytes();
+        let mut out = Vec::with_capacity(1 + id.len() + 24 + ct.len());
+        out.push(id.len() as u8);
+        out.extend_from_slice(id);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    pub fn decrypt_bytes(&self, column: &str, stored: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let bad = || StoreError::Other("unreadable encrypted file".into());
+        let (&n, rest) = stored.split_first().ok_or_else(bad)?;
+        let n = n as usize;
+        if rest.len() < n + 24 {
+            return Err(bad());
+        }
+        let (kid, rest) = rest.split_at(n);
+        let key = if kid == self.current.id.as_bytes() {
+            &self.current
+        } else {
+            match &self.previous {
+                Some(p) if p.id.as_bytes() == kid => p,
+                _ => return Err(StoreError::Other("file encrypted with an unknown key".into())),
+            }
+        };
+        let (nonce, ct) = rest.split_at(24);
+        let nonce: [u8; 24] = nonce.try_into().map_err(|_| bad())?;
+        key.cipher
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: ct,
+                    aad: column.as_bytes(),
+                },
+            )
+            .map_err(|_| StoreError::Other("encrypted file failed authentication".into()))
+    }
+
     /// Does this ciphertext need re-encrypting under the current key?
     pub fn is_current(&self, stored: &str) -> bool {
         stored.split(':').nth(1) == Some(self.current.id.as_str())

@@ -96,6 +96,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_clearing.sql"),
         postgres: include_str!("../migrations/postgres/0009_clearing.sql"),
     },
+    Migration {
+        version: 10,
+        name: "recovery",
+        sqlite: include_str!("../migrations/sqlite/0010_recovery.sql"),
+        postgres: include_str!("../migrations/postgres/0010_recovery.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -14,6 +14,8 @@ mod linkage;
 mod perpetrators;
 mod picklists;
 mod quality;
+mod recovery;
+mod referrals;
 mod regions;
 mod review;
 mod rotate;
@@ -38,6 +40,14 @@ pub use linkage::{
 pub use perpetrators::{NewPerpetrator, PerpetratorCase, PerpetratorLink, PerpetratorView};
 pub use picklists::{PicklistItem, Picklists};
 pub use quality::QualityRow;
+pub use recovery::{
+    EVIDENCE_MAX, EvidenceMeta, LedgerLine, LedgerTotalRow, LedgerView, NeedView, NewLedgerEntry,
+    NewService, PlanSummary, PlanView, RecoveryEvent, ServiceType, ServiceUpdate, ServiceView,
+    TaskRow, TasksView, evidence_type,
+};
+pub use referrals::{
+    MessageView, NewReferral, Notification, PendingMail, ReferralRow, ReferralView, SharedVictim,
+};
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
 pub use review::{
     FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleHit, RuleInfo,

@@ -80,6 +80,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.ensure_service_types().await?;
         self.ensure_rules().await
     }
 

@@ -25,6 +25,7 @@ mod templates;
 mod units;
 mod users;
 mod util;
+pub mod mail;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

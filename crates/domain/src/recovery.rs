@@ -1,0 +1,645 @@
+//! Recovery until complete (*sampai paripurna*): the states of services and referrals, what
+//! a referral shares, who may do what with a referral, the restitution ledger and its legal
+//! clocks. Pure code: the store applies these decisions, the web layer only shows them.
+
+use crate::authz::{Action, Actor, Denied, Scope, decide};
+use crate::case::Day;
+use crate::ids::UnitId;
+use serde::Serialize;
+
+/// Where one service for one victim stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    Planned,
+    InProgress,
+    Delivered,
+    /// The victim refused it (a reason is recorded).
+    Refused,
+    /// It could not be given (a reason is required).
+    NotPossible,
+}
+
+impl ServiceStatus {
+    pub const ALL: [ServiceStatus; 5] = [
+        ServiceStatus::Planned,
+        ServiceStatus::InProgress,
+        ServiceStatus::Delivered,
+        ServiceStatus::Refused,
+        ServiceStatus::NotPossible,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Planned => "planned",
+            ServiceStatus::InProgress => "in_progress",
+            ServiceStatus::Delivered => "delivered",
+            ServiceStatus::Refused => "refused",
+            ServiceStatus::NotPossible => "not_possible",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ServiceStatus> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+    /// Still work to do (on someone's task list).
+    pub fn is_open(self) -> bool {
+        matches!(self, ServiceStatus::Planned | ServiceStatus::InProgress)
+    }
+    /// A reason must be written down.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, ServiceStatus::Refused | ServiceStatus::NotPossible)
+    }
+}
+
+/// A referral's life: sent → accepted / declined → delivered → closed, or withdrawn by the
+/// sender while it is still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralState {
+    Sent,
+    Accepted,
+    Declined,
+    Delivered,
+    Closed,
+    Withdrawn,
+}
+
+impl ReferralState {
+    pub const ALL: [ReferralState; 6] = [
+        ReferralState::Sent,
+        ReferralState::Accepted,
+        ReferralState::Declined,
+        ReferralState::Delivered,
+        ReferralState::Closed,
+        ReferralState::Withdrawn,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferralState::Sent => "sent",
+            ReferralState::Accepted => "accepted",
+            ReferralState::Declined => "declined",
+            ReferralState::Delivered => "delivered",
+            ReferralState::Closed => "closed",
+            ReferralState::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ReferralState> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+    /// The receiving unit has access while the referral is open.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            ReferralState::Sent | ReferralState::Accepted | ReferralState::Delivered
+        )
+    }
+    /// Work is still owed (overdue counts only here): an answer, or the service.
+    pub fn is_pending(self) -> bool {
+        matches!(self, ReferralState::Sent | ReferralState::Accepted)
+    }
+}
+
+/// What a user asks to do with a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralOp {
+    Accept,
+    Decline,
+    Deliver,
+    Close,
+    Withdraw,
+}
+
+impl ReferralOp {
+    pub const ALL: [ReferralOp; 5] = [
+        ReferralOp::Accept,
+        ReferralOp::Decline,
+        ReferralOp::Deliver,
+        ReferralOp::Close,
+        ReferralOp::Withdraw,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferralOp::Accept => "accept",
+            ReferralOp::Decline => "decline",
+            ReferralOp::Deliver => "deliver",
+            ReferralOp::Close => "close",
+            ReferralOp::Withdraw => "withdraw",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ReferralOp> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+    /// Which side of the referral does this: the receiving unit answers and delivers; the
+    /// sending side withdraws; either side closes once the service is delivered.
+    pub fn by_receiver(self) -> bool {
+        matches!(
+            self,
+            ReferralOp::Accept | ReferralOp::Decline | ReferralOp::Deliver
+        )
+    }
+}
+
+/// The next state, or `None` when the operation is not possible from `from`.
+pub fn referral_next(from: ReferralState, op: ReferralOp) -> Option<ReferralState> {
+    use ReferralOp as O;
+    use ReferralState as S;
+    match (from, op) {
+        (S::Sent, O::Accept) => Some(S::Accepted),
+        (S::Sent, O::Decline) => Some(S::Declined),
+        (S::Accepted, O::Deliver) => Some(S::Delivered),
+        (S::Delivered, O::Close) => Some(S::Closed),
+        (S::Sent | S::Accepted, O::Withdraw) => Some(S::Withdrawn),
+        _ => None,
+    }
+}
+
+/// The groups of fields a sender may share with the receiving unit (minimum necessary: the
+/// sender ticks what the receiver needs). The victim's initials, sex, age, the requested
+/// service and the sender's message are always part of a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareGroup {
+    /// Full name, NIK, date of birth.
+    Identity,
+    /// Phone number and home village.
+    Contact,
+    /// Forms of exploitation, sector, dates of the case (no chronology).
+    CaseFacts,
+    /// Assessed needs and the services given so far.
+    Services,
+    /// The legal track's stages.
+    Legal,
+}
+
+impl ShareGroup {
+    pub const ALL: [ShareGroup; 5] = [
+        ShareGroup::Identity,
+        ShareGroup::Contact,
+        ShareGroup::CaseFacts,
+        ShareGroup::Services,
+        ShareGroup::Legal,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShareGroup::Identity => "identity",
+            ShareGroup::Contact => "contact",
+            ShareGroup::CaseFacts => "case_facts",
+            ShareGroup::Services => "services",
+            ShareGroup::Legal => "legal",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ShareGroup> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+    /// Parses a stored comma list, ignoring unknown words.
+    pub fn parse_list(s: &str) -> Vec<ShareGroup> {
+        let mut v: Vec<ShareGroup> = s.split(',').filter_map(ShareGroup::parse).collect();
+        v.dedup();
+        v
+    }
+    pub fn join(groups: &[ShareGroup]) -> String {
+        Self::ALL
+            .into_iter()
+            .filter(|g| groups.contains(g))
+            .map(ShareGroup::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// How the actor stands towards one referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralSide {
+    /// The sending unit, or anyone who may manage the case's services in its region.
+    Sender,
+    /// The receiving unit, while the referral is open.
+    Receiver,
+    /// Someone whose region contains the case (task force above): reads, does not act.
+    Overseer,
+}
+
+/// What is known about a referral when deciding access.
+#[derive(Debug, Clone)]
+pub struct ReferralFacts {
+    pub from_unit: UnitId,
+    pub to_unit: UnitId,
+    pub state: ReferralState,
+    /// Where the case lives (the registering unit's region).
+    pub case_scope: Scope,
+}
+
+/// The one decision about referrals, next to [`decide`]: the receiving unit reaches the
+/// victim only through an open referral, and only roles that work with identities do;
+/// everybody else needs the case in their region. Anything else is "not found".
+pub fn referral_side(actor: &Actor, f: &ReferralFacts) -> Result<ReferralSide, Denied> {
+    let manages = decide(actor, Action::ManageServices, &f.case_scope).is_ok();
+    if actor.unit_id == f.from_unit && manages {
+        return Ok(ReferralSide::Sender);
+    }
+    if actor.unit_id == f.to_unit && f.state.is_open() && actor.role.sees_identities() {
+        return Ok(ReferralSide::Receiver);
+    }
+    if manages {
+        return Ok(ReferralSide::Sender);
+    }
+    if decide(actor, Action::ViewCase, &f.case_scope).is_ok() {
+        return Ok(ReferralSide::Overseer);
+    }
+    Err(Denied::NotFound)
+}
+
+/// May the actor perform `op` on the referral? (Which transitions exist is
+/// [`referral_next`]'s business.)
+pub fn referral_may(side: ReferralSide, op: ReferralOp) -> Result<(), Denied> {
+    match (side, op) {
+        (ReferralSide::Receiver, o) if o.by_receiver() || o == ReferralOp::Close => Ok(()),
+        (ReferralSide::Sender, ReferralOp::Withdraw | ReferralOp::Close) => Ok(()),
+        _ => Err(Denied::Forbidden),
+    }
+}
+
+/// The two tracks of the ledger: restitution paid by the offender, compensation paid by the
+/// state through LPSK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerTrack {
+    Restitution,
+    Compensation,
+}
+
+impl LedgerTrack {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerTrack::Restitution => "restitution",
+            LedgerTrack::Compensation => "compensation",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LedgerTrack> {
+        match s.trim() {
+            "restitution" => Some(LedgerTrack::Restitution),
+            "compensation" => Some(LedgerTrack::Compensation),
+            _ => None,
+        }
+    }
+}
+
+/// One ledger line. Amounts are whole rupiah.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    /// LPSK's assessment of the loss.
+    Assessment,
+    /// The prosecutor's demand.
+    Demand,
+    /// The court's award.
+    Award,
+    /// Money deposited (consigned) with the court or prosecutor.
+    Deposit,
+    /// Money received by the victim (partial payments allowed).
+    Payment,
+    /// The warning after the 14 days (amount 0).
+    Warning,
+    /// Assets seized and auctioned (the amount they yielded, may be 0).
+    Seizure,
+}
+
+impl LedgerKind {
+    pub const ALL: [LedgerKind; 7] = [
+        LedgerKind::Assessment,
+        LedgerKind::Demand,
+        LedgerKind::Award,
+        LedgerKind::Deposit,
+        LedgerKind::Payment,
+        LedgerKind::Warning,
+        LedgerKind::Seizure,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Assessment => "assessment",
+            LedgerKind::Demand => "demand",
+            LedgerKind::Award => "award",
+            LedgerKind::Deposit => "deposit",
+            LedgerKind::Payment => "payment",
+            LedgerKind::Warning => "warning",
+            LedgerKind::Seizure => "seizure",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LedgerKind> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+    /// Money that reached the victim (counts against the award).
+    pub fn pays(self) -> bool {
+        matches!(self, LedgerKind::Payment | LedgerKind::Seizure)
+    }
+    /// Kinds that carry an amount (a warning does not).
+    pub fn has_amount(self) -> bool {
+        !matches!(self, LedgerKind::Warning)
+    }
+}
+
+/// Sums of one track of one victim (or of many).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LedgerSums {
+    /// The latest assessment, demand and award (a later one replaces an earlier one).
+    pub assessed: i64,
+    pub demanded: i64,
+    pub awarded: i64,
+    pub deposited: i64,
+    pub paid: i64,
+}
+
+impl LedgerSums {
+    /// From one victim's lines of one track, in date order.
+    pub fn of(lines: &[(LedgerKind, i64)]) -> LedgerSums {
+        let mut s = LedgerSums::default();
+        for (k, a) in lines {
+            match k {
+                LedgerKind::Assessment => s.assessed = *a,
+                LedgerKind::Demand => s.demanded = *a,
+                LedgerKind::Award => s.awarded = *a,
+                LedgerKind::Deposit => s.deposited += a,
+                LedgerKind::Payment | LedgerKind::Seizure => s.paid += a,
+                LedgerKind::Warning => {}
+            }
+        }
+        s
+    }
+    /// What the court awarded and the victim has not received.
+    pub fn outstanding(&self) -> i64 {
+        (self.awarded - self.paid).max(0)
+    }
+    pub fn add(&mut self, o: &LedgerSums) {
+        self.assessed += o.assessed;
+        self.demanded += o.demanded;
+        self.awarded += o.awarded;
+        self.deposited += o.deposited;
+        self.paid += o.paid;
+    }
+}
+
+/// Days the offender has to pay after the final verdict, and again after the warning
+/// (PERMA 1/2022; UU 21/2007 Ps. 50).
+pub const RESTITUTION_DAYS: Day = 14;
+
+/// Where the restitution clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    /// No final verdict (or no award) yet.
+    NotStarted,
+    /// Within the 14 days after the final verdict.
+    Running,
+    /// The 14 days passed unpaid: a warning is due.
+    WarningDue,
+    /// Warned; within the second 14 days.
+    Warned,
+    /// The second period passed unpaid: assets are to be seized.
+    SeizureDue,
+    /// Nothing outstanding.
+    Paid,
+}
+
+impl ClockState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockState::NotStarted => "not_started",
+            ClockState::Running => "running",
+            ClockState::WarningDue => "warning_due",
+            ClockState::Warned => "warned",
+            ClockState::SeizureDue => "seizure_due",
+            ClockState::Paid => "paid",
+        }
+    }
+    /// Someone must act now.
+    pub fn is_late(self) -> bool {
+        matches!(self, ClockState::WarningDue | ClockState::SeizureDue)
+    }
+}
+
+/// The restitution clock of one victim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Clock {
+    pub state: ClockState,
+    /// Final verdict + 14 days.
+    pub due_on: Option<Day>,
+    /// Warning (or, if none recorded, the due day) + 14 days.
+    pub seizure_on: Option<Day>,
+}
+
+/// Computes the clock from the final verdict's day, the day a warning was recorded, the sums
+/// and today.
+pub fn restitution_clock(
+    final_on: Option<Day>,
+    warned_on: Option<Day>,
+    sums: &LedgerSums,
+    today: Day,
+) -> Clock {
+    let Some(final_on) = final_on.filter(|_| sums.awarded > 0) else {
+        return Clock {
+            state: ClockState::NotStarted,
+            due_on: None,
+            seizure_on: None,
+        };
+    };
+    let due_on = final_on + RESTITUTION_DAYS;
+    let seizure_on = warned_on.unwrap_or(due_on) + RESTITUTION_DAYS;
+    let state = if sums.outstanding() == 0 {
+        ClockState::Paid
+    } else if today <= due_on {
+        ClockState::Running
+    } else if warned_on.is_none() {
+        ClockState::WarningDue
+    } else if today <= seizure_on {
+        ClockState::Warned
+    } else {
+        ClockState::SeizureDue
+    };
+    Clock {
+        state,
+        due_on: Some(due_on),
+        seizure_on: Some(seizure_on),
+    }
+}
+
+/// Why a victim's plan cannot be closed yet (message keys, with the service code concerned).
+pub fn closure_blockers(
+    needs: &[(String, bool)],
+    services: &[(String, ServiceStatus)],
+    followup_on: Option<Day>,
+) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (code, explained) in needs {
+        let met = services
+            .iter()
+            .any(|(c, s)| c == code && *s == ServiceStatus::Delivered);
+        if !met && !explained {
+            out.push(("plan.block_need", code.clone()));
+        }
+    }
+    for (code, s) in services {
+        if s.is_open() {
+            out.push(("plan.block_open_service", code.clone()));
+        }
+    }
+    if followup_on.is_none() {
+        out.push(("plan.block_followup", String::new()));
+    }
+    if needs.is_empty() {
+        out.push(("plan.block_no_assessment", String::new()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::RegionCode;
+    use crate::role::Role;
+
+    fn actor(role: Role, unit: i64, scope: &'static str) -> Actor {
+        Actor {
+            user_id: None,
+            username: "t".into(),
+            unit_id: UnitId(unit),
+            role,
+            scope: if scope.is_empty() {
+                Scope::National
+            } else {
+                Scope::Region(RegionCode::trusted(scope))
+            },
+            origin: None,
+        }
+    }
+
+    fn facts(state: ReferralState) -> ReferralFacts {
+        ReferralFacts {
+            from_unit: UnitId(2),
+            to_unit: UnitId(5),
+            state,
+            case_scope: Scope::Region(RegionCode::trusted("62.71")),
+        }
+    }
+
+    #[test]
+    fn referral_states_follow_the_path() {
+        use ReferralOp as O;
+        use ReferralState as S;
+        assert_eq!(referral_next(S::Sent, O::Accept), Some(S::Accepted));
+        assert_eq!(referral_next(S::Sent, O::Decline), Some(S::Declined));
+        assert_eq!(referral_next(S::Accepted, O::Deliver), Some(S::Delivered));
+        assert_eq!(referral_next(S::Delivered, O::Close), Some(S::Closed));
+        assert_eq!(referral_next(S::Accepted, O::Withdraw), Some(S::Withdrawn));
+        assert_eq!(referral_next(S::Sent, O::Deliver), None);
+        assert_eq!(referral_next(S::Closed, O::Accept), None);
+        assert_eq!(referral_next(S::Declined, O::Withdraw), None);
+        assert_eq!(referral_next(S::Delivered, O::Withdraw), None);
+    }
+
+    #[test]
+    fn the_receiving_unit_sees_the_victim_only_while_the_referral_is_open() {
+        let receiver = actor(Role::CaseWorker, 5, "53.01");
+        for s in ReferralState::ALL {
+            let got = referral_side(&receiver, &facts(s));
+            if s.is_open() {
+                assert_eq!(got, Ok(ReferralSide::Receiver), "{s:?}");
+            } else {
+                assert_eq!(got, Err(Denied::NotFound), "{s:?}");
+            }
+        }
+        // Roles that never see identities do not get them through a referral either.
+        let viewer = actor(Role::Viewer, 5, "53.01");
+        assert_eq!(
+            referral_side(&viewer, &facts(ReferralState::Sent)),
+            Err(Denied::NotFound)
+        );
+        // A partner officer of the receiving unit does.
+        let partner = actor(Role::PartnerOfficer, 5, "53.01");
+        assert_eq!(
+            referral_side(&partner, &facts(ReferralState::Accepted)),
+            Ok(ReferralSide::Receiver)
+        );
+        // Another unit of the same province is not the receiver.
+        let other = actor(Role::CaseWorker, 6, "53.01");
+        assert_eq!(
+            referral_side(&other, &facts(ReferralState::Sent)),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn senders_and_overseers() {
+        let sender = actor(Role::DataOfficer, 2, "62.71");
+        assert_eq!(
+            referral_side(&sender, &facts(ReferralState::Closed)),
+            Ok(ReferralSide::Sender)
+        );
+        let province = actor(Role::Verifier, 3, "62");
+        assert_eq!(
+            referral_side(&province, &facts(ReferralState::Sent)),
+            Ok(ReferralSide::Overseer)
+        );
+        assert_eq!(
+            referral_may(ReferralSide::Overseer, ReferralOp::Close),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            referral_may(ReferralSide::Sender, ReferralOp::Accept),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(referral_may(ReferralSide::Receiver, ReferralOp::Accept), Ok(()));
+        assert_eq!(
+            referral_may(ReferralSide::Receiver, ReferralOp::Withdraw),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    #[test]
+    fn share_groups_round_trip() {
+        let g = ShareGroup::parse_list("contact,identity,bogus");
+        assert_eq!(g, vec![ShareGroup::Contact, ShareGroup::Identity]);
+        assert_eq!(ShareGroup::join(&g), "identity,contact");
+    }
+
+    #[test]
+    fn ledger_sums_and_clock() {
+        use LedgerKind::*;
+        let s = LedgerSums::of(&[
+            (Assessment, 50_000_000),
+            (Demand, 40_000_000),
+            (Award, 30_000_000),
+            (Payment, 10_000_000),
+            (Payment, 5_000_000),
+        ]);
+        assert_eq!(s.outstanding(), 15_000_000);
+        let none = restitution_clock(None, None, &s, 100);
+        assert_eq!(none.state, ClockState::NotStarted);
+        assert_eq!(restitution_clock(Some(100), None, &s, 114).state, ClockState::Running);
+        let late = restitution_clock(Some(100), None, &s, 115);
+        assert_eq!(late.state, ClockState::WarningDue);
+        assert_eq!(late.due_on, Some(114));
+        let warned = restitution_clock(Some(100), Some(116), &s, 130);
+        assert_eq!(warned.state, ClockState::Warned);
+        assert_eq!(warned.seizure_on, Some(130));
+        assert_eq!(
+            restitution_clock(Some(100), Some(116), &s, 131).state,
+            ClockState::SeizureDue
+        );
+        let paid = LedgerSums::of(&[(Award, 10), (Payment, 10)]);
+        assert_eq!(restitution_clock(Some(1), None, &paid, 500).state, ClockState::Paid);
+    }
+
+    #[test]
+    fn closure_needs_every_need_met_or_explained_and_a_follow_up() {
+        let needs = vec![("shelter".to_string(), false), ("education".to_string(), true)];
+        let services = vec![("shelter".to_string(), ServiceStatus::InProgress)];
+        let b = closure_blockers(&needs, &services, None);
+        let keys: Vec<&str> = b.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            vec!["plan.block_need", "plan.block_open_service", "plan.block_followup"]
+        );
+        let services = vec![("shelter".to_string(), ServiceStatus::Delivered)];
+        assert!(closure_blockers(&needs, &services, Some(3)).is_empty());
+    }
+}
