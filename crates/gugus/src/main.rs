@@ -56,6 +56,10 @@ struct ServeArgs {
     /// Login attempts allowed per client address per minute (on top of per-account lockout).
     #[arg(long, env = "GUGUS_LOGINS_PER_MINUTE", default_value_t = 30)]
     logins_per_minute: u32,
+    /// SMTP server for notification e-mails, e.g. smtp://user:pass@relay.example:25?from=gugus@example.go.id
+    /// (plain SMTP to a relay; the e-mail holds a link only).
+    #[arg(long, env = "GUGUS_SMTP_URL")]
+    smtp_url: Option<String>,
     /// Largest accepted request body in KiB.
     #[arg(long, env = "GUGUS_MAX_BODY_KB", default_value_t = 1024)]
     max_body_kb: usize,
@@ -437,6 +441,25 @@ async fn serve(
         logins_per_minute: args.logins_per_minute.max(1),
     };
     tokio::spawn(web::session_janitor(store.clone()));
+    let smtp = args
+        .smtp_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(web::mail::SmtpConfig::parse)
+        .transpose()
+        .context("GUGUS_SMTP_URL")?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default()));
+    tokio::spawn(web::worker::run(
+        store.clone(),
+        web::worker::WorkerConfig {
+            smtp,
+            public_url,
+            every: std::time::Duration::from_secs(60),
+        },
+    ));
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "gugus is listening");

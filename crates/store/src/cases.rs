@@ -950,7 +950,7 @@ impl Store {
         decide(actor, Action::ViewCase, &scope)?;
         let rows = sqlx::query(
             "SELECT at, actor_username, action, detail FROM audit_log WHERE record_type = 'case' AND record_id = $1 \
-             AND action NOT IN ('case.view', 'case.identity_view', 'case.search') ORDER BY seq DESC LIMIT 200",
+             AND action NOT IN ('case.view', 'case.identity_view', 'case.search', 'plan.view', 'plan.identity_view', 'referral.view', 'referral.identity_view', 'service.evidence_view') ORDER BY seq DESC LIMIT 200",
         )
         .bind(id.0.to_string())
         .fetch_all(self.pool())

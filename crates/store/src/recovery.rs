@@ -577,6 +577,21 @@ impl Store {
         Err(StoreError::NotFound)
     }
 
+    /// One service, for the unit recording its progress (the receiving unit of a referral).
+    pub async fn service_for_referral(
+        &self,
+        actor: &Actor,
+        service: i64,
+        today: Day,
+    ) -> Result<ServiceView> {
+        let (victim, _) = self.check_service_edit(actor, service).await?;
+        self.services_of(victim, true, today)
+            .await?
+            .into_iter()
+            .find(|s| s.id == service)
+            .ok_or(StoreError::NotFound)
+    }
+
     /// Records progress of a service: status, reason, outcome, the day it was done.
     pub async fn update_service(
         &self,

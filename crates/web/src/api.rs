@@ -527,6 +527,7 @@ pub struct ApiDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_clearing::ClearingDoc::openapi());
+    doc.merge(crate::api_recovery::RecoveryDoc::openapi());
     doc
 }
 

@@ -535,6 +535,9 @@ struct CasePage {
     review_form: crate::review::ReviewForm,
     note_fields: Vec<(&'static str, String)>,
     duplicates: Vec<store::CaseDuplicate>,
+    recovery: Vec<store::PlanSummary>,
+    recovery_events: Vec<store::RecoveryEvent>,
+    service_types: Vec<store::ServiceType>,
 }
 
 /// What the case page's smaller forms hold when they are shown again after a mistake.
@@ -632,6 +635,12 @@ pub(crate) async fn case_page(
         .iter()
         .map(|f| (*f, crate::review::field_label(user.ctx.locale, f)))
         .collect();
+    let recovery = state
+        .store
+        .plan_summaries(user.actor(), id, today())
+        .await?;
+    let recovery_events = state.store.recovery_events(user.actor(), id).await?;
+    let service_types = state.store.service_types().await?;
     render(&CasePage {
         page,
         c,
@@ -651,6 +660,9 @@ pub(crate) async fn case_page(
         review_form: x.review,
         note_fields,
         duplicates,
+        recovery,
+        recovery_events,
+        service_types,
     })
 }
 
@@ -704,8 +716,54 @@ impl CasePage {
         for s in &self.c.legal.stages {
             out.push((s.happened, self.opts.legal_stage.label(&s.stage).to_owned()));
         }
+        // Services, referrals and payments on the same line of time as the legal track.
+        for e in &self.recovery_events {
+            let (first, second) = e.detail.split_once('|').unwrap_or((e.detail.as_str(), ""));
+            let line = match e.kind.as_str() {
+                "service" => {
+                    let key = if first == "planned" {
+                        "timeline.service.planned"
+                    } else {
+                        "timeline.service.done"
+                    };
+                    let status = if first == "planned" {
+                        String::new()
+                    } else {
+                        format!(" ({})", self.page.label("service.status", first))
+                    };
+                    format!("{}: {}{status} · {second}", t(key), self.service_label(&e.code))
+                }
+                "referral" => format!(
+                    "{} {first}: {} · {second}",
+                    t("timeline.referral"),
+                    self.page.label("referral.state", &e.code)
+                ),
+                "ledger" => {
+                    let kind = e.code.split_once('.').map(|(_, k)| k).unwrap_or("");
+                    let track = e.code.split_once('.').map(|(t, _)| t).unwrap_or("");
+                    let amount = first.parse::<i64>().unwrap_or(0);
+                    format!(
+                        "{} · {}: {} {} · {second}",
+                        t("timeline.ledger"),
+                        self.page.label("ledger.track", track),
+                        self.page.label("ledger.kind", kind),
+                        crate::recovery::rupiah(&amount)
+                    )
+                }
+                _ => format!("{}: {first}", t("timeline.plan_closed")),
+            };
+            out.push((e.day, line));
+        }
         out.sort();
         out
+    }
+
+    fn service_label(&self, code: &str) -> String {
+        self.service_types
+            .iter()
+            .find(|t| t.code == code)
+            .map(|t| t.label(self.page.locale.code()).to_owned())
+            .unwrap_or_else(|| code.to_owned())
     }
 }
 

@@ -53,11 +53,33 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         }
         return WebError::Csrf.into_response();
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or("")
+        .to_owned();
+    // File uploads (evidence) carry the token as a form part; the body limit is the upload
+    // limit, and the body is passed on unchanged.
+    if let Some(boundary) = crate::multipart::boundary(&content_type) {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, crate::UPLOAD_BODY_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => return WebError::PayloadTooLarge.into_response(),
+        };
+        let sent = crate::multipart::parse(&boundary, &bytes).and_then(|ps| {
+            ps.into_iter()
+                .find(|p| p.name == "csrf")
+                .and_then(|p| String::from_utf8(p.data.to_vec()).ok())
+        });
+        if !sent.is_some_and(|s| ct_eq(s.as_bytes(), ctx.csrf.as_bytes())) {
+            return WebError::Csrf.into_response();
+        }
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return WebError::Csrf.into_response();
     }

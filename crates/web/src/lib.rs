@@ -7,6 +7,9 @@ mod account;
 mod admin;
 pub mod api;
 mod api_clearing;
+mod api_recovery;
+mod multipart;
+mod recovery;
 mod assets;
 mod audit;
 mod auth;
@@ -25,6 +28,7 @@ mod templates;
 mod units;
 mod users;
 mod util;
+pub mod worker;
 pub mod mail;
 
 use axum::Router;
@@ -105,12 +109,14 @@ fn routes() -> Routes {
     let r = case_parts::routes(r);
     let r = review::routes(r);
     let r = clearing::routes(r);
+    let r = recovery::routes(r);
     let r = units::routes(r);
     let r = users::routes(r);
     let r = audit::routes(r);
     let r = account::routes(r);
     let r = admin::routes(r);
     let r = api_clearing::routes(r);
+    let r = api_recovery::routes(r);
     api::routes(r)
 }
 
@@ -142,6 +148,9 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .route_layer(from_fn(security::request_log))
         .with_state(state)
 }
+
+/// Largest body of an upload request (an evidence file and the form around it).
+pub(crate) const UPLOAD_BODY_LIMIT: usize = store::EVIDENCE_MAX + 64 * 1024;
 
 /// Deletes expired sessions every few minutes while the server runs.
 pub async fn session_janitor(store: Store) {

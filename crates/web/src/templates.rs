@@ -25,6 +25,8 @@ pub struct NavUser {
     pub can_periods: bool,
     pub can_quality: bool,
     pub can_link: bool,
+    /// Works with victims' services and referrals (tasks, referral lists).
+    pub can_follow: bool,
 }
 
 /// What every page needs: locale, CSRF token, the user, the current path.
@@ -65,6 +67,7 @@ impl Page {
                     can_periods: role_may(a.role, Action::ManagePeriods),
                     can_quality: role_may(a.role, Action::ViewQuality),
                     can_link: role_may(a.role, Action::LinkPersons),
+                    can_follow: a.role.sees_identities(),
                 }
             });
         Page {

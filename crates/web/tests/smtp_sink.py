@@ -11,7 +11,7 @@ Usage: smtp_sink.py PORT OUTFILE [--exit-on-stdin-eof] [--auth USER:PASS]
 
 Backend: aiosmtpd when importable, else the standard library's smtpd + asyncore (Python
 <= 3.11). SMTP_SINK_BACKEND=aiosmtpd|smtpd forces one. Recipients containing "reject" get
-554 at the end of DATA, so tests can see a real rejection.
+554 at the end of DATA, so tests can see a real rejection (the message is still recorded).
 
 Each JSON line: mail_from, rcpt_tos, mail_options, data (CRLF turned into LF, dots already
 unstuffed by the server), backend, login (AUTH identity or null), and when the data parses:
@@ -114,7 +114,8 @@ def run_aiosmtpd(args, recorder: Recorder) -> None:
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = (isinstance(auth_data, LoginPassword)
                   and auth_data.login == user.encode() and auth_data.password == password.encode())
-            return AuthResult(success=ok, auth_data=auth_data if ok else None)
+            # handled=False: let aiosmtpd send its 535 (its default leaves the client hanging).
+            return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
         kwargs.update(auth_require_tls=False, auth_required=True, authenticator=authenticator)
 

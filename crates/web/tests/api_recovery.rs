@@ -1,0 +1,950 @@
+//! The recovery API with bearer tokens: a victim's service plan from assessment to closure,
+//! referrals between units (consent, what the receiver sees, the end of access), evidence
+//! files, the restitution ledger, tasks and notifications; on SQLite and (with
+//! GUGUS_TEST_DATABASE_URL) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::{Resp, TestApp, api};
+use serde_json::{Value, json};
+
+/// The day the server calls today (WIB).
+fn today() -> i64 {
+    (store::now_ms() + 7 * 3_600_000) / 86_400_000
+}
+
+fn date(d: i64) -> String {
+    domain::case::format_day(d)
+}
+
+/// POSTs a JSON value.
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Resp {
+    api(&app.base, token, "POST", path, Some(&body.to_string())).await
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Resp {
+    api(&app.base, token, "GET", path, None).await
+}
+
+/// The (field, code) pairs of a 422 body.
+fn fields(r: &Resp) -> Vec<(String, String)> {
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap().to_owned(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pair(f: &str, c: &str) -> (String, String) {
+    (f.to_owned(), c.to_owned())
+}
+
+/// Registers a case with one victim through the API: (case id, victim id).
+async fn new_case(app: &TestApp, token: &str, name: &str) -> (i64, i64) {
+    let body = serde_json::to_value(common::sample_input(name)).unwrap();
+    let r = post(app, token, "/api/v1/cases", body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let c = r.json();
+    (
+        c["id"].as_i64().unwrap(),
+        c["victims"][0]["id"].as_i64().unwrap(),
+    )
+}
+
+/// Sends raw bytes (an upload). `None` when the server cut the connection while the body
+/// was still being sent (a refusal, too).
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Option<Resp> {
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}{path}", app.base))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .ok()?;
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    Some(Resp {
+        status,
+        body: r.text().await.unwrap_or_default(),
+        headers,
+    })
+}
+
+#[tokio::test]
+async fn a_service_plan_goes_from_needs_to_closure() {
+    let app = TestApp::spawn().await;
+    let officer = app.token("data-officer.palangkaraya").await;
+    let viewer = app.token("viewer.palangkaraya").await;
+    let outsider = app.token("data-officer.kupang").await;
+    let unit = app.units["palangkaraya"].0;
+    let (case, victim) = new_case(&app, &officer, "Maria Ulfa").await;
+    let plan_path = format!("/api/v1/victims/{victim}/plan");
+
+    let types = get(&app, &viewer, "/api/v1/service-types").await.json();
+    let health = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "health_rehab")
+        .unwrap();
+    assert_eq!(health["statutory"], true);
+
+    let p = get(&app, &officer, &plan_path).await.json();
+    assert_eq!(
+        (p["status"].as_str(), p["exists"].as_bool()),
+        (Some("none"), Some(false))
+    );
+
+    // Needs.
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/victims/{victim}/needs"),
+        json!({"needs": ["shelter", "bogus"]}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("needs", "choice")]);
+    let r = post(
+        &app,
+        &viewer,
+        &format!("/api/v1/victims/{victim}/needs"),
+        json!({"needs": ["shelter"]}),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = post(
+        &app,
+        &outsider,
+        &format!("/api/v1/victims/{victim}/needs"),
+        json!({"needs": ["shelter"]}),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/victims/{victim}/needs"),
+        json!({"needs": ["shelter", "education"]}),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+
+    // A service, with a bad date first.
+    let services = format!("/api/v1/victims/{victim}/services");
+    let r = post(
+        &app,
+        &officer,
+        &services,
+        json!({"service_code": "shelter", "unit_id": unit, "due_on": "2026-02-30"}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("due_on", "date")]);
+    let r = post(
+        &app,
+        &officer,
+        &services,
+        json!({"service_code": "shelter", "unit_id": 999_999}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("unit_id", "unit_unknown")]);
+    let r = post(
+        &app,
+        &officer,
+        &services,
+        json!({"service_code": "shelter", "unit_id": unit, "requested_on": date(today() - 1)}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let service = r.json()["id"].as_i64().unwrap();
+
+    let p = get(&app, &officer, &plan_path).await.json();
+    assert_eq!(p["status"], "open");
+    assert_eq!(p["services"][0]["id"], service);
+    assert_eq!(p["services"][0]["requested_on"], date(today() - 1));
+    // The shelter's default is one day.
+    assert_eq!(p["services"][0]["due_on"], date(today()));
+    assert_eq!(p["services"][0]["status"], "planned");
+    let blockers = p["blockers"].as_array().unwrap();
+    assert!(
+        blockers.contains(&json!({"code": "plan.block_need", "service_code": "shelter"})),
+        "{blockers:?}"
+    );
+    assert!(
+        blockers.contains(&json!({"code": "plan.block_need", "service_code": "education"})),
+        "{blockers:?}"
+    );
+    assert!(
+        blockers.contains(&json!({"code": "plan.block_open_service", "service_code": "shelter"})),
+        "{blockers:?}"
+    );
+
+    // The responsible unit has it on its task list.
+    let t = get(&app, &officer, "/api/v1/tasks").await.json();
+    let task = t["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == service)
+        .unwrap();
+    assert_eq!(
+        (
+            task["service_code"].as_str(),
+            task["overdue"].as_bool(),
+            task["due_on"].as_str()
+        ),
+        (Some("shelter"), Some(false), Some(date(today()).as_str()))
+    );
+    assert_eq!(t["services_total"], 1);
+    assert_eq!(
+        get(&app, &outsider, "/api/v1/tasks").await.json()["services_total"],
+        0
+    );
+
+    // Closing is refused with every blocker named.
+    let close = format!("/api/v1/victims/{victim}/plan/close");
+    let r = post(&app, &officer, &close, json!({})).await;
+    let f = fields(&r);
+    for want in [
+        pair("plan", "plan.block_need"),
+        pair("plan", "plan.block_open_service"),
+        pair("followup_on", "plan.block_followup"),
+    ] {
+        assert!(f.contains(&want), "{want:?} missing in {f:?}");
+    }
+
+    // Delivered, and the other need explained.
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/services/{service}"),
+        json!({"status": "refused"}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("reason", "reason_required")]);
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/services/{service}"),
+        json!({"status": "delivered", "outcome": "Ditampung di rumah aman.", "done_on": "kemarin"}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("done_on", "date")]);
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/services/{service}"),
+        json!({"status": "delivered", "outcome": "Ditampung di rumah aman."}),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = post(
+        &app,
+        &officer,
+        &close,
+        json!({"followup_on": date(today())}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("plan", "plan.block_need")]);
+    let p = get(&app, &officer, &plan_path).await.json();
+    assert_eq!(p["services"][0]["done_on"], date(today()));
+    assert_eq!(p["services"][0]["outcome"], "Ditampung di rumah aman.");
+    let need = p["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["service_code"] == "education")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/victims/{victim}/needs/{need}/explanation"),
+        json!({"explanation": "Korban memilih bekerja dulu."}),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+
+    let r = post(&app, &officer, &close, json!({"followup_on": "2026-13-01"})).await;
+    assert_eq!(fields(&r), [pair("followup_on", "date")]);
+    let r = post(
+        &app,
+        &officer,
+        &close,
+        json!({"followup_on": date(today()), "note": "Kembali ke keluarga."}),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let p = get(&app, &officer, &plan_path).await.json();
+    assert_eq!(
+        (
+            p["status"].as_str(),
+            p["followup_on"].as_str(),
+            p["closed_on"].as_str()
+        ),
+        (
+            Some("closed"),
+            Some(date(today()).as_str()),
+            Some(date(today()).as_str())
+        )
+    );
+    assert_eq!(p["closure_note"], "Kembali ke keluarga.");
+    assert_eq!(p["blockers"], json!([]));
+    // Viewers read the plan without its notes; other regions do not find it.
+    let pv = get(&app, &viewer, &plan_path).await.json();
+    assert_eq!(
+        (pv["status"].as_str(), pv["closure_note"].is_null()),
+        (Some("closed"), true)
+    );
+    assert!(
+        pv["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["explanation"].is_null())
+    );
+    assert_eq!(get(&app, &outsider, &plan_path).await.status, 404);
+
+    // Closed: no changes until reopened.
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/victims/{victim}/needs"),
+        json!({"needs": ["legal_aid"]}),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let reopen = format!("/api/v1/victims/{victim}/plan/reopen");
+    assert_eq!(
+        api(&app.base, &officer, "POST", &reopen, None).await.status,
+        204
+    );
+    assert_eq!(
+        api(&app.base, &officer, "POST", &reopen, None).await.status,
+        409
+    );
+
+    // The case page's view.
+    let rec = get(&app, &officer, &format!("/api/v1/cases/{case}/recovery"))
+        .await
+        .json();
+    assert_eq!(rec["summaries"][0]["victim_id"], victim);
+    assert_eq!(rec["summaries"][0]["status"], "open");
+    let events = rec["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["kind"] == "service"
+            && e["code"] == "shelter"
+            && e["day"] == date(today() - 1)),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "plan" && e["code"] == "closed"),
+        "{events:?}"
+    );
+    assert_eq!(
+        get(&app, &outsider, &format!("/api/v1/cases/{case}/recovery"))
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_referral_needs_consent_shows_only_what_is_shared_and_ends() {
+    let app = TestApp::spawn().await;
+    let sender = app.token("data-officer.palangkaraya").await;
+    let receiver = app.token("data-officer.kupang").await;
+    let receiver_viewer = app.token("viewer.kupang").await;
+    let kupang = app.units["kupang"].0;
+    let (case, victim) = new_case(&app, &sender, "Maria Ulfa").await;
+    let r = post(
+        &app,
+        &sender,
+        &format!("/api/v1/victims/{victim}/needs"),
+        json!({"needs": ["shelter"]}),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let send = format!("/api/v1/victims/{victim}/referrals");
+    let body = json!({
+        "to_unit": kupang,
+        "service_code": "shelter",
+        "shared": ["services"],
+        "basis": "consent",
+        "message": "Mohon penampungan sementara di Kupang.",
+        "due_on": date(today() + 3),
+    });
+
+    // No consent recorded yet.
+    let r = post(&app, &sender, &send, body.clone()).await;
+    assert_eq!(fields(&r), [pair("basis", "referral_consent")]);
+    // A unit that does not exist.
+    let mut bad = body.clone();
+    bad["to_unit"] = json!(999_999);
+    let r = post(&app, &sender, &send, bad).await;
+    assert!(
+        fields(&r).contains(&pair("to_unit", "unit_unknown")),
+        "{}",
+        r.body
+    );
+    let mut bad = body.clone();
+    bad["due_on"] = json!("besok");
+    assert_eq!(
+        fields(&post(&app, &sender, &send, bad).await),
+        [pair("due_on", "date")]
+    );
+
+    let r = post(&app, &sender, &format!("/api/v1/cases/{case}/consents"), json!({"victim_id": victim, "scope": "referral", "given_by": "victim", "given_on": date(today())})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = post(&app, &sender, &send, body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/referrals/{id}");
+    let actions = format!("{path}/actions");
+
+    // The receiving unit is told, and finds it among its incoming referrals.
+    let n = get(&app, &receiver, "/api/v1/notifications").await.json();
+    assert_eq!(n["unread"], 1);
+    assert_eq!(n["notifications"][0]["kind"], "referral_received");
+    assert_eq!(n["notifications"][0]["link"], format!("/referrals/{id}"));
+    let incoming = get(&app, &receiver, "/api/v1/referrals?which=incoming")
+        .await
+        .json();
+    assert_eq!(incoming[0]["id"], id);
+    assert_eq!(incoming[0]["due_on"], date(today() + 3));
+    let outgoing = get(&app, &sender, "/api/v1/referrals?which=outgoing")
+        .await
+        .json();
+    assert_eq!(outgoing[0]["id"], id);
+    assert_eq!(
+        get(&app, &sender, "/api/v1/referrals?which=sideways")
+            .await
+            .status,
+        422
+    );
+
+    // It sees the shared groups only: no identity was shared.
+    let v = get(&app, &receiver, &path).await.json();
+    assert_eq!(v["side"], "receiver");
+    assert_eq!(v["shared"], json!(["services"]));
+    assert_eq!(v["victim"]["initials"], "M. U.");
+    assert!(
+        v["victim"]["name"].is_null()
+            && v["victim"]["nik"].is_null()
+            && v["victim"]["phone"].is_null(),
+        "{}",
+        v["victim"]
+    );
+    assert_eq!(v["victim"]["needs"], json!(["shelter"]));
+    assert_eq!(v["message"], "Mohon penampungan sementara di Kupang.");
+    assert_eq!(v["ops"], json!(["accept", "decline"]));
+    assert_eq!(get(&app, &receiver_viewer, &path).await.status, 404);
+    assert_eq!(
+        post(&app, &receiver_viewer, &actions, json!({"op": "accept"}))
+            .await
+            .status,
+        404
+    );
+    // The sender cannot answer its own referral.
+    assert_eq!(
+        post(&app, &sender, &actions, json!({"op": "accept"}))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        fields(&post(&app, &receiver, &actions, json!({"op": "decline"})).await),
+        [pair("reason", "reason_required")]
+    );
+    assert_eq!(
+        fields(&post(&app, &receiver, &actions, json!({"op": "adopt"})).await),
+        [pair("op", "choice")]
+    );
+
+    let r = post(&app, &receiver, &actions, json!({"op": "accept"})).await;
+    assert_eq!(
+        (r.status, r.json()["state"].as_str()),
+        (200, Some("accepted")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        post(&app, &receiver, &actions, json!({"op": "accept"}))
+            .await
+            .status,
+        409
+    );
+    // The service is now on Kupang's task list, not on the sender's.
+    let t = get(&app, &receiver, "/api/v1/tasks").await.json();
+    let task = &t["services"][0];
+    assert_eq!(
+        (
+            task["service_code"].as_str(),
+            task["status"].as_str(),
+            task["link"].as_str()
+        ),
+        (
+            Some("shelter"),
+            Some("planned"),
+            Some(format!("/referrals/{id}").as_str())
+        )
+    );
+    assert_eq!(
+        get(&app, &sender, "/api/v1/tasks").await.json()["services_total"],
+        0
+    );
+    assert_eq!(get(&app, &receiver_viewer, &path).await.status, 404);
+
+    // A conversation.
+    let r = post(
+        &app,
+        &receiver,
+        &format!("{path}/messages"),
+        json!({"body": "Diterima, rumah aman siap."}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        fields(
+            &post(
+                &app,
+                &receiver,
+                &format!("{path}/messages"),
+                json!({"body": "  "})
+            )
+            .await
+        ),
+        [pair("body", "required")]
+    );
+    let v = get(&app, &sender, &path).await.json();
+    assert_eq!(v["side"], "sender");
+    assert_eq!(v["messages"][0]["body"], "Diterima, rumah aman siap.");
+
+    let r = post(&app, &receiver, &actions, json!({"op": "deliver"})).await;
+    assert_eq!(
+        (r.status, r.json()["state"].as_str()),
+        (200, Some("delivered")),
+        "{}",
+        r.body
+    );
+    let p = get(&app, &sender, &format!("/api/v1/victims/{victim}/plan"))
+        .await
+        .json();
+    assert_eq!(
+        (
+            p["services"][0]["status"].as_str(),
+            p["services"][0]["unit_id"].as_i64()
+        ),
+        (Some("delivered"), Some(kupang))
+    );
+    assert_eq!(p["referrals"][0]["state"], "delivered");
+
+    let r = post(&app, &sender, &actions, json!({"op": "close"})).await;
+    assert_eq!(
+        (r.status, r.json()["state"].as_str()),
+        (200, Some("closed")),
+        "{}",
+        r.body
+    );
+    // Ended: the receiving unit no longer finds it.
+    assert_eq!(get(&app, &receiver, &path).await.status, 404);
+    assert_eq!(
+        post(
+            &app,
+            &receiver,
+            &format!("{path}/messages"),
+            json!({"body": "Terima kasih"})
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(get(&app, &receiver_viewer, &path).await.status, 404);
+    assert_eq!(get(&app, &sender, &path).await.json()["state"], "closed");
+
+    // The sender was told along the way; reading clears the count.
+    let n = get(&app, &sender, "/api/v1/notifications").await.json();
+    let kinds: Vec<&str> = n["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "referral_delivered",
+            "referral_message",
+            "referral_accepted"
+        ]
+    );
+    assert_eq!(n["unread"], 3);
+    let one = n["notifications"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &sender,
+            "/api/v1/notifications/read",
+            json!({"id": one})
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        get(&app, &sender, "/api/v1/notifications").await.json()["unread"],
+        2
+    );
+    assert_eq!(
+        post(&app, &sender, "/api/v1/notifications/read", json!({}))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        get(&app, &sender, "/api/v1/notifications").await.json()["unread"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn evidence_files_are_checked_stored_and_read_back() {
+    let app = TestApp::spawn().await;
+    let officer = app.token("data-officer.palangkaraya").await;
+    let viewer = app.token("viewer.palangkaraya").await;
+    let outsider = app.token("data-officer.kupang").await;
+    let unit = app.units["palangkaraya"].0;
+    let (_, victim) = new_case(&app, &officer, "Maria Ulfa").await;
+    let r = post(
+        &app,
+        &officer,
+        &format!("/api/v1/victims/{victim}/services"),
+        json!({"service_code": "health_rehab", "unit_id": unit}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let service = r.json()["id"].as_i64().unwrap();
+    let up = format!("/api/v1/services/{service}/evidence?filename=surat.pdf");
+    let evidence_count = async || {
+        get(&app, &officer, &format!("/api/v1/victims/{victim}/plan"))
+            .await
+            .json()["services"][0]["evidence"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+
+    // A text file, whatever it claims to be.
+    let r = upload(&app, &officer, &up, "text/plain", b"bukan bukti".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(fields(&r), [pair("file", "file_type")]);
+    let r = upload(
+        &app,
+        &officer,
+        &up,
+        "application/pdf",
+        b"bukan bukti".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fields(&r), [pair("file", "file_type")]);
+    let r = upload(&app, &officer, &up, "application/pdf", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(fields(&r), [pair("file", "file_empty")]);
+    // Over the limit: refused by the request limit (413) or by the store (422).
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(store::EVIDENCE_MAX + 1, b'x');
+    match upload(&app, &officer, &up, "application/pdf", big).await {
+        Some(r) => assert!(
+            r.status == 413 || fields(&r) == [pair("file", "file_too_large")],
+            "{} {}",
+            r.status,
+            r.body
+        ),
+        None => {} // the connection was cut while sending: refused too
+    }
+    assert_eq!(evidence_count().await, 0);
+    // Outsiders and viewers may not add evidence.
+    let pdf: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+        .iter()
+        .copied()
+        .chain(0..=255u8)
+        .chain(b"\n%%EOF\n".iter().copied())
+        .collect();
+    let r = upload(&app, &outsider, &up, "application/pdf", pdf.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = upload(&app, &viewer, &up, "application/pdf", pdf.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(evidence_count().await, 0);
+
+    let name = "surat \"tugas\" ñ.pdf";
+    let r = upload(
+        &app,
+        &officer,
+        &format!("/api/v1/services/{service}/evidence?filename=surat%20%22tugas%22%20%C3%B1.pdf"),
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let png = [
+        &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..],
+        b"rest",
+    ]
+    .concat();
+    let r = upload(&app, &officer, &up, "image/png", png).await.unwrap();
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // Read back byte for byte, as a download.
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("{}/api/v1/evidence/{id}", app.base))
+        .header("authorization", format!("Bearer {officer}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "application/pdf");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let cd = h["content-disposition"].to_str().unwrap().to_owned();
+    assert_eq!(
+        cd,
+        "attachment; filename=\"surat _tugas_ _.pdf\"; filename*=UTF-8''surat%20%22tugas%22%20%C3%B1.pdf"
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+
+    let p = get(&app, &officer, &format!("/api/v1/victims/{victim}/plan"))
+        .await
+        .json();
+    let ev = p["services"][0]["evidence"].as_array().unwrap();
+    assert_eq!(ev.len(), 2);
+    assert_eq!(
+        (
+            ev[0]["filename"].as_str(),
+            ev[0]["content_type"].as_str(),
+            ev[0]["size"].as_u64()
+        ),
+        (Some(name), Some("application/pdf"), Some(pdf.len() as u64))
+    );
+    assert_eq!(ev[1]["content_type"], "image/png");
+    // Only those who may work on the service read the file.
+    assert_eq!(
+        get(&app, &outsider, &format!("/api/v1/evidence/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&app, &viewer, &format!("/api/v1/evidence/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&app, &officer, "/api/v1/evidence/999999").await.status,
+        404
+    );
+    assert_eq!(get(&app, &officer, "/api/v1/evidence/x").await.status, 400);
+}
+
+#[tokio::test]
+async fn the_ledger_warns_before_an_overpayment() {
+    let app = TestApp::spawn().await;
+    let officer = app.token("data-officer.palangkaraya").await;
+    let national = app.token("data-officer.nasional").await;
+    let (case, victim) = new_case(&app, &officer, "Maria Ulfa").await;
+    let ledger = format!("/api/v1/victims/{victim}/ledger");
+    let line = |kind: &str, amount: i64| json!({"track": "restitution", "kind": kind, "amount": amount, "on_day": date(today() - 5)});
+
+    let r = post(
+        &app,
+        &officer,
+        &ledger,
+        json!({"track": "restitution", "kind": "award", "amount": -5, "on_day": "5/3/2026"}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("on_day", "date")]);
+    let r = post(
+        &app,
+        &officer,
+        &ledger,
+        json!({"track": "restitusi", "kind": "award", "amount": -5}),
+    )
+    .await;
+    assert_eq!(
+        fields(&r),
+        [
+            pair("track", "choice"),
+            pair("amount", "amount"),
+            pair("on_day", "date")
+        ]
+    );
+    let r = post(
+        &app,
+        &officer,
+        &ledger,
+        json!({"kind": "award", "amount": "banyak"}),
+    )
+    .await;
+    assert_eq!(fields(&r), [pair("amount", "type")]);
+
+    assert_eq!(
+        post(&app, &officer, &ledger, line("award", 10_000_000))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        post(&app, &officer, &ledger, line("payment", 4_000_000))
+            .await
+            .status,
+        201
+    );
+    // More than the 6 000 000 outstanding: a warning first.
+    let r = post(&app, &officer, &ledger, line("payment", 7_000_000)).await;
+    assert_eq!(fields(&r), [pair("confirm", "warn.overpayment")]);
+    let mut confirmed = line("payment", 7_000_000);
+    confirmed["confirm"] = json!(true);
+    let r = post(&app, &officer, &ledger, confirmed).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let p = get(&app, &officer, &format!("/api/v1/victims/{victim}/plan"))
+        .await
+        .json();
+    let l = &p["ledger"];
+    assert_eq!(
+        (
+            l["restitution"]["awarded"].as_i64(),
+            l["restitution"]["paid"].as_i64()
+        ),
+        (Some(10_000_000), Some(11_000_000))
+    );
+    let lines = l["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["confirmed"], true);
+    assert_eq!(lines[0]["on_day"], date(today() - 5));
+    assert_eq!(l["clock"]["state"], "not_started");
+
+    let sums = get(&app, &officer, &format!("/api/v1/cases/{case}/recovery"))
+        .await
+        .json();
+    assert_eq!(
+        (
+            sums["summaries"][0]["awarded"].as_i64(),
+            sums["summaries"][0]["paid"].as_i64()
+        ),
+        (Some(10_000_000), Some(11_000_000))
+    );
+    let totals = get(&app, &officer, "/api/v1/restitution").await.json();
+    let row = totals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region_code"] == "62.71")
+        .unwrap();
+    assert_eq!(
+        (
+            row["victims"].as_i64(),
+            row["restitution"]["awarded"].as_i64()
+        ),
+        (Some(1), Some(10_000_000))
+    );
+    // National users see it per province.
+    let totals = get(&app, &national, "/api/v1/restitution").await.json();
+    let row = totals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region_code"] == "62")
+        .unwrap();
+    assert_eq!(row["restitution"]["paid"], 11_000_000);
+    // Only those who manage services write the ledger.
+    let viewer = app.token("viewer.palangkaraya").await;
+    assert_eq!(
+        post(&app, &viewer, &ledger, line("payment", 1))
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_recovery_api() {
+    let app = TestApp::spawn().await;
+    let r = app.browser().get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/service-types", "get"),
+        ("/api/v1/victims/{id}/plan", "get"),
+        ("/api/v1/victims/{id}/needs", "post"),
+        ("/api/v1/victims/{id}/needs/{need}/explanation", "post"),
+        ("/api/v1/victims/{id}/services", "post"),
+        ("/api/v1/services/{id}", "post"),
+        ("/api/v1/services/{id}/evidence", "post"),
+        ("/api/v1/evidence/{id}", "get"),
+        ("/api/v1/victims/{id}/plan/close", "post"),
+        ("/api/v1/victims/{id}/plan/reopen", "post"),
+        ("/api/v1/victims/{id}/ledger", "post"),
+        ("/api/v1/cases/{id}/recovery", "get"),
+        ("/api/v1/restitution", "get"),
+        ("/api/v1/tasks", "get"),
+        ("/api/v1/victims/{id}/referrals", "post"),
+        ("/api/v1/referrals", "get"),
+        ("/api/v1/referrals/{id}", "get"),
+        ("/api/v1/referrals/{id}/actions", "post"),
+        ("/api/v1/referrals/{id}/messages", "post"),
+        ("/api/v1/notifications", "get"),
+        ("/api/v1/notifications/read", "post"),
+    ] {
+        let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
+        assert_eq!(op["tags"], json!(["recovery"]), "{method} {path}");
+    }
+    let ledger = &paths["/api/v1/victims/{id}/ledger"]["post"];
+    assert!(
+        ledger["responses"]["422"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("warn.overpayment")
+    );
+    let upload = &paths["/api/v1/services/{id}/evidence"]["post"]["requestBody"]["content"];
+    assert!(
+        upload.get("application/pdf").is_some() && upload.get("image/jpeg").is_some(),
+        "{upload}"
+    );
+    assert!(doc["components"]["schemas"].get("ReferralIn").is_some());
+    assert!(
+        doc["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "recovery")
+    );
+}
