@@ -1,11 +1,12 @@
 //! `gugus bench cases`: in-process timings on an existing (generated) database: single
 //! case inserts with three victims, and the case list with a region + period filter.
-//! Prints medians and 99th percentiles; the HTTP side is measured with wrk (see
-//! docs/BENCHMARKS.md).
+//! `gugus bench tasks`: fills one unit's "my tasks" (open services and referrals) and times
+//! the query behind `/tasks`. Prints medians and 99th percentiles; the HTTP side is measured
+//! with wrk (see docs/BENCHMARKS.md).
 
 use anyhow::{Context, Result};
 use domain::case::{NewCase, format_day};
-use domain::{Actor, RegionCode, Role, Scope};
+use domain::{Actor, RegionCode, Role, Scope, UnitId};
 use std::time::Instant;
 use store::{CaseFilter, Store};
 
@@ -104,5 +105,72 @@ pub async fn cases(store: &Store, inserts: usize, queries: usize) -> Result<()> 
         percentile(&times, 0.5),
         percentile(&times, 0.99)
     );
+    Ok(())
+}
+
+/// `gugus bench tasks`: gives `unit_name` `services` open services and `referrals` referrals
+/// (bulk inserts, benchmarks only), then times `Store::my_tasks` for that unit in-process,
+/// first page and page `deep_page`, `queries` runs each.
+pub async fn tasks(
+    store: &Store,
+    unit_name: &str,
+    services: usize,
+    referrals: usize,
+    seed: u64,
+    queries: usize,
+    deep_page: i64,
+) -> Result<()> {
+    let unit_id = store
+        .unit_id_by_name(unit_name)
+        .await?
+        .with_context(|| format!("no unit named {unit_name}: run `gugus generate` first"))?;
+    let unit = store
+        .unit(&Actor::system(UnitId(1)), unit_id)
+        .await
+        .map_err(crate::config::describe_store)?;
+    let today = store::now_ms() / 86_400_000;
+    if services > 0 || referrals > 0 {
+        let t = Instant::now();
+        let (s, r) = store
+            .bench_fill_tasks(unit_id, services, referrals, seed, today, "bench")
+            .await
+            .map_err(crate::config::describe_store)?;
+        println!(
+            "inserted {s} open services and {r} referrals for {} (unit {}) in {:.1} s",
+            unit.name,
+            unit_id.0,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let actor = Actor {
+        user_id: None,
+        username: "bench".into(),
+        unit_id,
+        role: Role::CaseWorker,
+        scope: unit.scope(),
+        origin: Some("bench".into()),
+    };
+    for page in [1, deep_page] {
+        let mut times = Vec::new();
+        let mut last = None;
+        for _ in 0..queries {
+            let t = Instant::now();
+            let view = store.my_tasks(&actor, today, page).await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            last = Some(view);
+        }
+        times.sort_by(f64::total_cmp);
+        if let Some(v) = last {
+            println!(
+                "my tasks, page {page} ({queries} runs): {} open services ({} overdue), {} service rows, {} referral rows: median {:.2} ms, p99 {:.2} ms",
+                v.services_total,
+                v.services_overdue,
+                v.services.len(),
+                v.referrals.len(),
+                percentile(&times, 0.5),
+                percentile(&times, 0.99)
+            );
+        }
+    }
     Ok(())
 }

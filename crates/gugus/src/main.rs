@@ -172,6 +172,28 @@ enum BenchCmd {
         #[arg(long, default_value_t = 200)]
         queries: usize,
     },
+    /// Fill one unit's "my tasks" with open services and referrals (bulk inserts without
+    /// audit entries: benchmarks only, never on a real database), then time the query behind
+    /// `/tasks` in-process. `--services 0 --referrals 0` only times.
+    Tasks {
+        /// Unit id or exact unit name, e.g. "GT PP-TPPO Kabupaten Belu".
+        #[arg(long)]
+        unit: String,
+        /// Open services to add to the unit.
+        #[arg(long, default_value_t = 10_000)]
+        services: usize,
+        /// Open referrals to add (two thirds to the unit, one third from it).
+        #[arg(long, default_value_t = 300)]
+        referrals: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// In-process runs of the first page and of the deep page.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// The deep page to time besides the first.
+        #[arg(long, default_value_t = 100)]
+        deep_page: i64,
+    },
     /// Record linkage on a CSV file (FEBRL or synthetic persons) scored against its truth
     /// columns, which the engine never reads. Give two `--input` files to link FEBRL4a/4b.
     Linkage {
@@ -300,6 +322,33 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             bench::cases(&store, inserts, queries).await
+        }
+        Command::Bench(BenchCmd::Tasks {
+            unit,
+            services,
+            referrals,
+            seed,
+            queries,
+            deep_page,
+        }) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let store = open(&url)
+                .await?
+                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            let unit = match unit.parse::<i64>() {
+                Ok(id) => {
+                    store
+                        .unit(&Actor::system(UnitId(1)), UnitId(id))
+                        .await
+                        .map_err(config::describe_store)?
+                        .name
+                }
+                Err(_) => unit,
+            };
+            bench::tasks(&store, &unit, services, referrals, seed, queries, deep_page).await
         }
         Command::Linkage(LinkageCmd::TrainDefault { input, out }) => {
             linkage_cli::train_default(&input, &out)

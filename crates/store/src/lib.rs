@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod bench_support;
 mod case_parts;
 mod cases;
 pub mod crypto;

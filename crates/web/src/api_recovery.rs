@@ -14,7 +14,7 @@ use crate::error::WebError;
 use crate::{AppState, Routes};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -43,7 +43,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add(
             "/api/v1/services/{id}/evidence",
             &["POST"],
-            post(add_evidence),
+            post(add_evidence).layer(DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT)),
         )
         .add("/api/v1/evidence/{id}", &["GET"], get(evidence))
         .add(
@@ -325,7 +325,7 @@ struct EvidenceQuery {
 #[utoipa::path(post, path = "/api/v1/services/{id}/evidence", tag = "recovery", params(("id" = i64, Path, description = "Service id"), EvidenceQuery),
     request_body(description = "The file itself as the body, at most 5 MiB. Its type is recognised from its first bytes (the Content-Type header is not trusted): PDF, PNG or JPEG.",
         content(([u8] = "application/pdf"), ([u8] = "image/png"), ([u8] = "image/jpeg"))),
-    responses((status = 201, description = "`{\"id\": …}` of the stored (encrypted) file", body = Object), (status = 404), (status = 413, description = "Larger than the request limit"),
+    responses((status = 201, description = "`{\"id\": …}` of the stored (encrypted) file", body = Object), (status = 404), (status = 413, description = "A body well over 5 MiB"),
         (status = 422, description = "Field `file`: `file_empty`, `file_too_large` or `file_type`")), security(("bearer" = [])))]
 async fn add_evidence(
     State(state): State<AppState>,
@@ -618,7 +618,7 @@ async fn referrals(
 }
 
 #[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "recovery", params(("id" = i64, Path, description = "Referral id")),
-    responses((status = 200, description = "The referral as the caller may see it: `side` (sender, receiver, overseer), the victim with only the shared groups filled in (others null or empty), messages, and `ops` the caller may do now. The receiving unit's view is audited; after the referral ends it is 404 for them.", body = Object), (status = 404)),
+    responses((status = 200, description = "The referral as the caller may see it: its row (id, state, units, days, as in the list), `side` (sender, receiver, overseer), the victim with only the shared groups filled in (others null or empty), messages, and `ops` the caller may do now. The receiving unit's view is audited; after the referral ends it is 404 for them.", body = Object), (status = 404)),
     security(("bearer" = [])))]
 async fn referral(
     State(state): State<AppState>,
@@ -627,6 +627,12 @@ async fn referral(
 ) -> Result<Json<Value>, WebError> {
     let view = state.store.referral(&u.actor, id_of(&id)?, today()).await?;
     let mut j = to_value(&view)?;
+    // The row's fields (id, state, units, days …) sit at the top level of the answer.
+    if let Value::Object(m) = &mut j
+        && let Some(Value::Object(row)) = m.remove("row")
+    {
+        m.extend(row);
+    }
     if let Some(v) = j.get_mut("victim") {
         name_tuples(
             v.get_mut("services"),
