@@ -231,9 +231,7 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         (EditCase, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
         // Recovery: the people who follow victims; receiving units act through an open
         // referral (`recovery::referral_side`), not through this table.
-        (ManageServices, Role::Admin | Role::DataOfficer | Role::CaseWorker) => {
-            Some(OWN_SUBTREE)
-        }
+        (ManageServices, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
         // Review: the unit's data officer submits; a verifier above checks; clearing is the
         // national verifiers' (checked in `decide`); periods and linkage belong to verifiers.
         (SubmitCase, Role::DataOfficer) => Some(OWN_SUBTREE),

@@ -587,7 +587,10 @@ mod tests {
             referral_may(ReferralSide::Sender, ReferralOp::Accept),
             Err(Denied::Forbidden)
         );
-        assert_eq!(referral_may(ReferralSide::Receiver, ReferralOp::Accept), Ok(()));
+        assert_eq!(
+            referral_may(ReferralSide::Receiver, ReferralOp::Accept),
+            Ok(())
+        );
         assert_eq!(
             referral_may(ReferralSide::Receiver, ReferralOp::Withdraw),
             Err(Denied::Forbidden)
@@ -614,7 +617,10 @@ mod tests {
         assert_eq!(s.outstanding(), 15_000_000);
         let none = restitution_clock(None, None, &s, 100);
         assert_eq!(none.state, ClockState::NotStarted);
-        assert_eq!(restitution_clock(Some(100), None, &s, 114).state, ClockState::Running);
+        assert_eq!(
+            restitution_clock(Some(100), None, &s, 114).state,
+            ClockState::Running
+        );
         let late = restitution_clock(Some(100), None, &s, 115);
         assert_eq!(late.state, ClockState::WarningDue);
         assert_eq!(late.due_on, Some(114));
@@ -626,18 +632,28 @@ mod tests {
             ClockState::SeizureDue
         );
         let paid = LedgerSums::of(&[(Award, 10), (Payment, 10)]);
-        assert_eq!(restitution_clock(Some(1), None, &paid, 500).state, ClockState::Paid);
+        assert_eq!(
+            restitution_clock(Some(1), None, &paid, 500).state,
+            ClockState::Paid
+        );
     }
 
     #[test]
     fn closure_needs_every_need_met_or_explained_and_a_follow_up() {
-        let needs = vec![("shelter".to_string(), false), ("education".to_string(), true)];
+        let needs = vec![
+            ("shelter".to_string(), false),
+            ("education".to_string(), true),
+        ];
         let services = vec![("shelter".to_string(), ServiceStatus::InProgress)];
         let b = closure_blockers(&needs, &services, None);
         let keys: Vec<&str> = b.iter().map(|(k, _)| *k).collect();
         assert_eq!(
             keys,
-            vec!["plan.block_need", "plan.block_open_service", "plan.block_followup"]
+            vec![
+                "plan.block_need",
+                "plan.block_open_service",
+                "plan.block_followup"
+            ]
         );
         let services = vec![("shelter".to_string(), ServiceStatus::Delivered)];
         assert!(closure_blockers(&needs, &services, Some(3)).is_empty());

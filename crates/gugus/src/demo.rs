@@ -229,6 +229,7 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
         .import_review_states(&actor, &states)
         .await
         .map_err(crate::config::describe_store)?;
+    recovery(store, &all_ids).await?;
     store.analyze().await?;
     let run = store.start_linkage_run(&actor).await;
     if let Ok(run) = run {
@@ -394,5 +395,188 @@ async fn enrich(
             }
         }
     }
+    Ok(())
+}
+
+/// An actor working for one demo unit (for the receiving side of referrals).
+async fn unit_actor(store: &Store, short: &str) -> Result<Option<Actor>> {
+    let Some((_, name, region)) = TASK_FORCES.iter().find(|(s, ..)| *s == short) else {
+        return Ok(None);
+    };
+    let Some(unit) = store.unit_id_by_name(name).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Actor {
+        user_id: None,
+        username: format!("demo:{short}"),
+        unit_id: unit,
+        role: Role::DataOfficer,
+        scope: domain::Scope::from_code(domain::RegionCode::parse(region).ok()),
+        origin: Some("cli".into()),
+    }))
+}
+
+/// Services, referrals between Kalimantan Tengah and NTT (some overdue), and restitution
+/// awarded and partly paid, so the recovery pages have something to show.
+async fn recovery(store: &Store, ids: &[store::CaseId]) -> Result<()> {
+    let sys = Actor::system(UnitId(1));
+    let today = store::now_ms() / 86_400_000;
+    let (Some(pky), Some(kupang)) = (
+        unit_actor(store, "palangkaraya").await?,
+        unit_actor(store, "kupang").await?,
+    ) else {
+        return Ok(());
+    };
+    let err = crate::config::describe_store;
+    let mut rng = crate::generate::Rng::new(77);
+    let mut done = 0;
+    let mut per_unit = std::collections::HashMap::new();
+    for id in ids {
+        let c = store.case(&sys, *id).await.map_err(err)?;
+        let (from, to) = if c.unit_id == pky.unit_id {
+            (&pky, &kupang)
+        } else if c.unit_id == kupang.unit_id {
+            (&kupang, &pky)
+        } else {
+            continue;
+        };
+        let Some(v) = c.victims.first() else { continue };
+        // Thirty victims from each side.
+        let count = per_unit.entry(from.unit_id).or_insert(0);
+        *count += 1;
+        if *count > 30 {
+            continue;
+        }
+        let n = done;
+        done += 1;
+        // Found in one province, from the other: services here, a referral there.
+        let started = today - 10 - rng.below(50) as i64;
+        let (here, there) = if from.unit_id == pky.unit_id {
+            (["shelter", "health_rehab"], "reintegration")
+        } else {
+            (["case_management", "psychosocial"], "legal_aid")
+        };
+        let needs: Vec<String> = here
+            .iter()
+            .chain([&there])
+            .map(|s| (*s).to_owned())
+            .collect();
+        store
+            .assess_needs(&sys, v.id, &needs, started)
+            .await
+            .map_err(err)?;
+        for code in here {
+            let sid = store
+                .add_service(
+                    &sys,
+                    v.id,
+                    &store::NewService {
+                        service_code: code.into(),
+                        unit_id: Some(from.unit_id.0),
+                        requested_on: Some(started),
+                        due_on: None,
+                    },
+                    started,
+                )
+                .await
+                .map_err(err)?;
+            if n % 5 != 4 {
+                let u = store::ServiceUpdate {
+                    status: "delivered".into(),
+                    done_on: Some(started + 1 + rng.below(5) as i64),
+                    ..Default::default()
+                };
+                store
+                    .update_service(&sys, sid, &u, today)
+                    .await
+                    .map_err(err)?;
+            }
+        }
+        let consent = store::NewConsent {
+            victim_id: v.id,
+            scope: "referral".into(),
+            given_by: if v.is_child { "parent" } else { "victim" }.into(),
+            given_on: Some(started),
+        };
+        store
+            .add_consent(&sys, *id, &consent, today)
+            .await
+            .map_err(err)?;
+        let rid = store
+            .send_referral(
+                &sys,
+                v.id,
+                &store::NewReferral {
+                    to_unit: Some(to.unit_id.0),
+                    kind: "service".into(),
+                    service_code: there.into(),
+                    shared: vec!["identity".into(), "contact".into()],
+                    basis: "consent".into(),
+                    message: "Mohon tindak lanjut di daerah asal korban (contoh).".into(),
+                    ..Default::default()
+                },
+                started + 2,
+            )
+            .await
+            .map_err(err)?;
+        // A third are still waiting (most of them overdue), the rest accepted; of those,
+        // some delivered and closed.
+        match n % 3 {
+            0 => {}
+            1 => {
+                store
+                    .act_on_referral(to, rid, "accept", "", started + 3)
+                    .await
+                    .map_err(err)?;
+            }
+            _ => {
+                store
+                    .act_on_referral(to, rid, "accept", "", started + 3)
+                    .await
+                    .map_err(err)?;
+                store
+                    .act_on_referral(to, rid, "deliver", "", started + 8)
+                    .await
+                    .map_err(err)?;
+                store
+                    .act_on_referral(&sys, rid, "close", "", started + 9)
+                    .await
+                    .map_err(err)?;
+            }
+        }
+        // Restitution on every fourth: final verdict, LPSK's assessment, the award, part paid.
+        if n % 4 == 0 {
+            let final_on = today - 30 - rng.below(40) as i64;
+            let _ = store
+                .add_legal_stage(&sys, *id, "final", Some(final_on), today)
+                .await;
+            let assessed = 20_000_000 + 1_000_000 * rng.below(40) as i64;
+            let awarded = assessed * 3 / 4;
+            let paid = if n % 8 == 0 { awarded / 3 } else { 0 };
+            for (track, kind, amount, on) in [
+                ("restitution", "assessment", assessed, final_on - 90),
+                ("restitution", "demand", assessed, final_on - 40),
+                ("restitution", "award", awarded, final_on),
+                ("restitution", "payment", paid, final_on + 10),
+                ("compensation", "assessment", 5_000_000, final_on - 60),
+            ] {
+                if amount == 0 {
+                    continue;
+                }
+                let e = store::NewLedgerEntry {
+                    track: track.into(),
+                    kind: kind.into(),
+                    amount: Some(amount),
+                    on_day: Some(on),
+                    ..Default::default()
+                };
+                store
+                    .add_ledger_entry(&sys, v.id, &e, today)
+                    .await
+                    .map_err(err)?;
+            }
+        }
+    }
+    store.escalate_overdue(today).await.map_err(err)?;
     Ok(())
 }

@@ -497,10 +497,15 @@ async fn serve(
         .map(web::mail::SmtpConfig::parse)
         .transpose()
         .context("GUGUS_SMTP_URL")?;
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default()));
+    let public_url = args.public_url.clone().unwrap_or_else(|| {
+        format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        )
+    });
     tokio::spawn(web::worker::run(
         store.clone(),
         web::worker::WorkerConfig {

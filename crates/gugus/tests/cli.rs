@@ -326,6 +326,56 @@ fn demo_accounts_log_in_and_see_only_their_scope() {
                 }
             }
         }
+        // Referrals between Kalimantan Tengah and NTT wait on both sides, some overdue and
+        // escalated; restitution is awarded and partly paid.
+        for (username, want) in [
+            ("data.kupang", "Rujukan masuk"),
+            ("data.palangkaraya", "Rujukan masuk"),
+        ] {
+            let c = client();
+            login(&c, &server.base, username, "Demo-Gugus-2026")
+                .await
+                .unwrap();
+            let tasks = c
+                .get(format!("{}/tasks", server.base))
+                .send()
+                .await
+                .unwrap();
+            let body = tasks.text().await.unwrap();
+            assert!(body.contains(want), "{username} /tasks lacks {want}");
+            assert!(
+                body.contains("Lewat tenggat"),
+                "{username}: nothing overdue"
+            );
+        }
+        let c = client();
+        login(&c, &server.base, "data.ntt", "Demo-Gugus-2026")
+            .await
+            .unwrap();
+        let esc = c
+            .get(format!("{}/referrals?which=escalated", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            esc.contains("/referrals/"),
+            "NTT sees no escalated referral"
+        );
+        let rest = c
+            .get(format!("{}/restitution", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            rest.contains("Kabupaten Kupang") || rest.contains("KUPANG"),
+            "no restitution in NTT"
+        );
     });
     drop(server);
     // Running the demo again reuses the data.

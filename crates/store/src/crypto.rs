@@ -195,7 +195,11 @@ impl Keyring {
         } else {
             match &self.previous {
                 Some(p) if p.id.as_bytes() == kid => p,
-                _ => return Err(StoreError::Other("file encrypted with an unknown key".into())),
+                _ => {
+                    return Err(StoreError::Other(
+                        "file encrypted with an unknown key".into(),
+                    ));
+                }
             }
         };
         let (nonce, ct) = rest.split_at(24);

@@ -234,6 +234,16 @@ pub struct LedgerTotalRow {
     pub late_clocks: i64,
 }
 
+/// One victim's ledger lines while summing by region: (region, case, restitution lines,
+/// compensation lines, first warning).
+type VictimLedger = (
+    String,
+    i64,
+    Vec<(LedgerKind, i64)>,
+    Vec<(LedgerKind, i64)>,
+    Option<Day>,
+);
+
 pub(crate) struct VictimCase {
     pub case_id: CaseId,
     pub case_code: String,
@@ -501,8 +511,10 @@ impl Store {
         let due = s.due_on.unwrap_or(requested + ty.default_days);
         let mut tx = self.begin_write().await?;
         Self::ensure_plan(&mut tx, victim, &vc, today).await?;
-        let id = Self::insert_service(&mut tx, actor, victim, &vc, &ty.code, unit, requested, due, None)
-            .await?;
+        let id = Self::insert_service(
+            &mut tx, actor, victim, &vc, &ty.code, unit, requested, due, None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -584,8 +596,22 @@ impl Store {
         service: i64,
         today: Day,
     ) -> Result<ServiceView> {
-        let (victim, _) = self.check_service_edit(actor, service).await?;
-        self.services_of(victim, true, today)
+        let (victim, vc) = self.check_service_edit(actor, service).await?;
+        // The receiving unit reads the notes of the service it delivers; anyone else needs
+        // identity access to the case.
+        let assigned: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM services WHERE id = $1 AND unit_id = $2 AND referral_id IS NOT NULL",
+        )
+        .bind(service)
+        .bind(actor.unit_id.0)
+        .fetch_one(self.pool())
+        .await?;
+        let notes = assigned > 0
+            || self
+                .identity_access(actor, vc.case_id, vc.owner, &vc.scope)
+                .await?
+                == IdentityAccess::Granted;
+        self.services_of(victim, notes, today)
             .await?
             .into_iter()
             .find(|s| s.id == service)
@@ -656,7 +682,10 @@ impl Store {
                 action: "service.update",
                 record_type: "case",
                 record_id: vc.case_id.to_string(),
-                detail: format!("service={service} victim={victim} status={}", status.as_str()),
+                detail: format!(
+                    "service={service} victim={victim} status={}",
+                    status.as_str()
+                ),
             },
         )
         .await?;
@@ -673,6 +702,7 @@ impl Store {
         bytes: &[u8],
     ) -> Result<i64> {
         let (victim, vc) = self.check_service_edit(actor, service).await?;
+        self.check_plan_open(victim).await?;
         if bytes.is_empty() {
             return Err(Invalid::one("file", "err.file_empty").into());
         }
@@ -747,7 +777,10 @@ impl Store {
         let service: i64 = r.try_get("service_id")?;
         let (_, vc) = self.check_service_edit(actor, service).await?;
         let k = self.keyring()?;
-        let name = k.decrypt("service_evidence.filename", &r.try_get::<String, _>("filename_enc")?)?;
+        let name = k.decrypt(
+            "service_evidence.filename",
+            &r.try_get::<String, _>("filename_enc")?,
+        )?;
         let body = k.decrypt_bytes("service_evidence.body", &r.try_get::<Vec<u8>, _>("body")?)?;
         self.audit(
             actor,
@@ -830,7 +863,7 @@ impl Store {
         let vc = self.check_manage(actor, victim).await?;
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
-            "UPDATE service_plans SET status = 'open', closed_on = NULL, closed_by = NULL, updated_at = $1 WHERE victim_id = $2 AND status = 'closed'",
+            "UPDATE service_plans SET status = 'open', updated_at = $1 WHERE victim_id = $2 AND status = 'closed'",
         )
         .bind(crate::now_ms())
         .bind(victim)
@@ -873,19 +906,20 @@ impl Store {
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-        let services = sqlx::query("SELECT service_code, status FROM services WHERE victim_id = $1")
-            .bind(victim)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                let s: String = r.try_get("status")?;
-                Ok((
-                    r.try_get::<String, _>("service_code")?,
-                    ServiceStatus::parse(&s).unwrap_or(ServiceStatus::Planned),
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let services =
+            sqlx::query("SELECT service_code, status FROM services WHERE victim_id = $1")
+                .bind(victim)
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| {
+                    let s: String = r.try_get("status")?;
+                    Ok((
+                        r.try_get::<String, _>("service_code")?,
+                        ServiceStatus::parse(&s).unwrap_or(ServiceStatus::Planned),
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
         Ok((needs, services))
     }
 
@@ -943,7 +977,9 @@ impl Store {
                 explanation: dec("victim_needs.explanation", expl)?,
             });
         }
-        let ledger = self.ledger_of(victim, vc.case_id, notes_visible, today).await?;
+        let ledger = self
+            .ledger_of(victim, vc.case_id, notes_visible, today)
+            .await?;
         let referrals = self.referral_rows_of_victim(victim, today).await?;
         let (ni, si) = self.closure_inputs(victim).await?;
         let mut view = PlanView {
@@ -987,7 +1023,11 @@ impl Store {
         self.audit(
             actor,
             Event {
-                action: if notes_visible { "plan.identity_view" } else { "plan.view" },
+                action: if notes_visible {
+                    "plan.identity_view"
+                } else {
+                    "plan.view"
+                },
                 record_type: "case",
                 record_id: vc.case_id.to_string(),
                 detail: format!("victim={victim}"),
@@ -1071,10 +1111,11 @@ impl Store {
         today: Day,
     ) -> Result<LedgerView> {
         let k = self.keyring()?;
-        let rows = sqlx::query("SELECT * FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id")
-            .bind(victim)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id")
+                .bind(victim)
+                .fetch_all(self.pool())
+                .await?;
         let mut lines = Vec::new();
         for r in rows {
             let note: Option<String> = r.try_get("note_enc")?;
@@ -1164,7 +1205,7 @@ impl Store {
         }
         let amount = match (kind, e.amount) {
             (Some(k), _) if !k.has_amount() => 0,
-            (_, Some(a)) if a >= 0 && a <= 1_000_000_000_000_000 => a,
+            (_, Some(a)) if (0..=1_000_000_000_000_000).contains(&a) => a,
             (_, Some(_)) => {
                 errs.push("amount", "err.amount");
                 0
@@ -1241,7 +1282,11 @@ impl Store {
                     "entry={id} victim={victim} track={} kind={} amount={amount}{}",
                     track.as_str(),
                     kind.as_str(),
-                    if confirmed { " over_outstanding=confirmed" } else { "" }
+                    if confirmed {
+                        " over_outstanding=confirmed"
+                    } else {
+                        ""
+                    }
                 ),
             },
         )
@@ -1251,7 +1296,12 @@ impl Store {
     }
 
     /// Per-victim summaries for the case page.
-    pub async fn plan_summaries(&self, actor: &Actor, case: CaseId, today: Day) -> Result<Vec<PlanSummary>> {
+    pub async fn plan_summaries(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        today: Day,
+    ) -> Result<Vec<PlanSummary>> {
         let scope = self.case_scope(case).await?;
         decide(actor, Action::ViewCase, &scope)?;
         let rows = sqlx::query(
@@ -1441,7 +1491,10 @@ impl Store {
                 other_unit: None,
                 link: match referral {
                     Some(rid) => format!("/referrals/{rid}"),
-                    None => format!("/victims/{}/plan#service-{id}", r.try_get::<i64, _>("victim_id")?),
+                    None => format!(
+                        "/victims/{}/plan#service-{id}",
+                        r.try_get::<i64, _>("victim_id")?
+                    ),
                 },
             });
         }
@@ -1474,7 +1527,6 @@ impl Store {
         decide(actor, Action::ViewCase, &actor.scope)?;
         let (col, within) = match &actor.scope {
             Scope::National => ("c.province_code", None),
-            Scope::Region(r) if r.as_str().len() == 2 => ("c.regency_code", Some(r.clone())),
             Scope::Region(r) => ("c.regency_code", Some(r.clone())),
         };
         let mut q = crate::sql::Sql::new(&format!(
@@ -1487,10 +1539,7 @@ impl Store {
         q.push(" ORDER BY l.victim_id, l.on_day, l.id");
         let rows = q.build().fetch_all(self.pool()).await?;
         // victim → (region, case, lines per track, warned)
-        let mut per_victim: std::collections::BTreeMap<
-            i64,
-            (String, i64, Vec<(LedgerKind, i64)>, Vec<(LedgerKind, i64)>, Option<Day>),
-        > = Default::default();
+        let mut per_victim: std::collections::BTreeMap<i64, VictimLedger> = Default::default();
         for r in rows {
             let v: i64 = r.try_get("victim_id")?;
             let region: Option<String> = r.try_get("region")?;
@@ -1523,15 +1572,19 @@ impl Store {
             let rs = LedgerSums::of(&rest);
             let cs = LedgerSums::of(&comp);
             let (final_on, _) = self.final_verdict(CaseId(case)).await?;
-            let late = restitution_clock(final_on, warned, &rs, today).state.is_late();
-            let row = by_region.entry(region.clone()).or_insert_with(|| LedgerTotalRow {
-                region_code: region.clone(),
-                region_name: String::new(),
-                victims: 0,
-                restitution: LedgerSums::default(),
-                compensation: LedgerSums::default(),
-                late_clocks: 0,
-            });
+            let late = restitution_clock(final_on, warned, &rs, today)
+                .state
+                .is_late();
+            let row = by_region
+                .entry(region.clone())
+                .or_insert_with(|| LedgerTotalRow {
+                    region_code: region.clone(),
+                    region_name: String::new(),
+                    victims: 0,
+                    restitution: LedgerSums::default(),
+                    compensation: LedgerSums::default(),
+                    late_clocks: 0,
+                });
             row.victims += 1;
             row.restitution.add(&rs);
             row.compensation.add(&cs);
@@ -1539,11 +1592,12 @@ impl Store {
         }
         let mut out: Vec<LedgerTotalRow> = by_region.into_values().collect();
         for row in &mut out {
-            row.region_name = sqlx::query_scalar::<_, String>("SELECT name FROM regions WHERE code = $1")
-                .bind(row.region_code.clone())
-                .fetch_optional(self.pool())
-                .await?
-                .unwrap_or_default();
+            row.region_name =
+                sqlx::query_scalar::<_, String>("SELECT name FROM regions WHERE code = $1")
+                    .bind(row.region_code.clone())
+                    .fetch_optional(self.pool())
+                    .await?
+                    .unwrap_or_default();
         }
         Ok(out)
     }

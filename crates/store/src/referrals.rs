@@ -12,8 +12,7 @@ use crate::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::recovery::{
-    ReferralOp, ReferralSide, ReferralState, ShareGroup, referral_may, referral_next,
-    referral_side,
+    ReferralOp, ReferralSide, ReferralState, ShareGroup, referral_may, referral_next, referral_side,
 };
 use domain::{Action, Actor, Invalid, Scope, UnitId, decide};
 use serde::Serialize;
@@ -273,8 +272,14 @@ impl Store {
             },
         )
         .await?;
-        Self::notify_unit(&mut tx, to_unit, "referral_received", &format!("/referrals/{id}"), actor)
-            .await?;
+        Self::notify_unit(
+            &mut tx,
+            to_unit,
+            "referral_received",
+            &format!("/referrals/{id}"),
+            actor,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -334,7 +339,9 @@ impl Store {
         }
         let ops = ReferralOp::ALL
             .into_iter()
-            .filter(|op| referral_may(side, *op).is_ok() && referral_next(facts.state, *op).is_some())
+            .filter(|op| {
+                referral_may(side, *op).is_ok() && referral_next(facts.state, *op).is_some()
+            })
             .map(|op| op.as_str().to_owned())
             .collect();
         let view = ReferralView {
@@ -342,7 +349,10 @@ impl Store {
             basis: extra.try_get("basis")?,
             basis_note: dec("referrals.basis_note", extra.try_get("basis_note_enc")?)?,
             message: dec("referrals.message", extra.try_get("message_enc")?)?,
-            decline_reason: dec("referrals.decline_reason", extra.try_get("decline_reason_enc")?)?,
+            decline_reason: dec(
+                "referrals.decline_reason",
+                extra.try_get("decline_reason_enc")?,
+            )?,
             responded_on: extra.try_get("responded_on")?,
             delivered_on: extra.try_get("delivered_on")?,
             ended_on: extra.try_get("ended_on")?,
@@ -366,7 +376,10 @@ impl Store {
                 action,
                 record_type: "case",
                 record_id: vc.case_id.to_string(),
-                detail: format!("referral={id} victim={} shared={shared_s}", view.row.victim_id),
+                detail: format!(
+                    "referral={id} victim={} shared={shared_s}",
+                    view.row.victim_id
+                ),
             },
         )
         .await?;
@@ -464,7 +477,8 @@ impl Store {
             .fetch_all(self.pool())
             .await?
             {
-                out.legal.push((r.try_get("stage")?, r.try_get("happened")?));
+                out.legal
+                    .push((r.try_get("stage")?, r.try_get("happened")?));
             }
         }
         Ok(out)
@@ -486,8 +500,8 @@ impl Store {
             return Err(Invalid::one("op", "err.choice").into());
         };
         referral_may(side, op)?;
-        let next =
-            referral_next(facts.state, op).ok_or(StoreError::Conflict("conflict.referral_state"))?;
+        let next = referral_next(facts.state, op)
+            .ok_or(StoreError::Conflict("conflict.referral_state"))?;
         if op == ReferralOp::Decline && reason.trim().is_empty() {
             return Err(Invalid::one("reason", "err.reason_required").into());
         }
@@ -522,7 +536,11 @@ impl Store {
             .bind(next.is_open() as i64)
             .bind(today)
             .bind(now)
-            .bind(if op == ReferralOp::Decline { reason_enc } else { None })
+            .bind(if op == ReferralOp::Decline {
+                reason_enc
+            } else {
+                None
+            })
             .bind(id)
             .bind(facts.state.as_str())
             .execute(&mut *tx)
@@ -672,8 +690,14 @@ impl Store {
         } else {
             facts.to_unit
         };
-        Self::notify_unit(&mut tx, other.0, "referral_message", &format!("/referrals/{id}"), actor)
-            .await?;
+        Self::notify_unit(
+            &mut tx,
+            other.0,
+            "referral_message",
+            &format!("/referrals/{id}"),
+            actor,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -715,7 +739,7 @@ impl Store {
             "outgoing" => {
                 q.push(" WHERE r.from_unit_id = ").bind_int(actor.unit_id.0);
             }
-            _ => {
+            "escalated" => {
                 q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND r.due_on < ")
                     .bind_int(today);
                 if let Scope::Region(code) = &actor.scope {
@@ -727,6 +751,7 @@ impl Store {
                     q.push("))");
                 }
             }
+            _ => return Err(Invalid::one("which", "err.choice").into()),
         }
         q.push(" ORDER BY r.is_open DESC, r.due_on, r.id LIMIT 300");
         q.build()
@@ -759,7 +784,12 @@ impl Store {
                 continue;
             }
             out.push(crate::recovery::TaskRow {
-                kind: if incoming { "referral_in" } else { "referral_out" }.into(),
+                kind: if incoming {
+                    "referral_in"
+                } else {
+                    "referral_out"
+                }
+                .into(),
                 id: row.id,
                 case_id: row.case_id,
                 case_code: row.case_code,
@@ -801,12 +831,14 @@ impl Store {
                         .fetch_optional(self.pool())
                         .await?;
                 let above: Vec<i64> = match parent.flatten() {
-                    Some(p) => sqlx::query_scalar(
-                        "SELECT id FROM units WHERE region_code = $1 AND kind = 'task_force'",
-                    )
-                    .bind(p)
-                    .fetch_all(self.pool())
-                    .await?,
+                    Some(p) => {
+                        sqlx::query_scalar(
+                            "SELECT id FROM units WHERE region_code = $1 AND kind = 'task_force'",
+                        )
+                        .bind(p)
+                        .fetch_all(self.pool())
+                        .await?
+                    }
                     None => sqlx::query_scalar(
                         "SELECT id FROM units WHERE region_code IS NULL AND kind = 'task_force'",
                     )
@@ -847,7 +879,11 @@ impl Store {
                     record_id: case.to_string(),
                     detail: format!(
                         "referral={id} units={}",
-                        units.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                        units
+                            .iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
                     ),
                 },
             )
@@ -926,7 +962,8 @@ impl Store {
         };
         let mut q = Sql::new("UPDATE notifications SET read_at = ");
         q.bind_int(crate::now_ms());
-        q.push(" WHERE read_at IS NULL AND user_id = ").bind_int(user.0);
+        q.push(" WHERE read_at IS NULL AND user_id = ")
+            .bind_int(user.0);
         if let Some(id) = id {
             q.push(" AND id = ").bind_int(id);
         }

@@ -737,7 +737,7 @@ mod tests {
     #[test]
     fn days_become_dates_and_timestamps_stay() {
         let mut v =
-            json!({"due_on": 20_513, "at_ms": 5, "done_on": null, "x": [{"on_day": 0}], "day": 1});
+            json!({"due_on": 20_514, "at_ms": 5, "done_on": null, "x": [{"on_day": 0}], "day": 1});
         render_days(&mut v);
         assert_eq!(
             v,

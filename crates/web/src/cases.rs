@@ -731,7 +731,11 @@ impl CasePage {
                     } else {
                         format!(" ({})", self.page.label("service.status", first))
                     };
-                    format!("{}: {}{status} · {second}", t(key), self.service_label(&e.code))
+                    format!(
+                        "{}: {}{status} · {second}",
+                        t(key),
+                        self.service_label(&e.code)
+                    )
                 }
                 "referral" => format!(
                     "{} {first}: {} · {second}",

@@ -117,7 +117,7 @@ pub(crate) fn rupiah(v: &i64) -> String {
     let s = v.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -244,7 +244,16 @@ async fn plan_page(
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    plan_response(&state, &user, victim_id(&id)?, "", Vec::new(), &[], q.ok.as_deref()).await
+    plan_response(
+        &state,
+        &user,
+        victim_id(&id)?,
+        "",
+        Vec::new(),
+        &[],
+        q.ok.as_deref(),
+    )
+    .await
 }
 
 /// After a plan form: back to the plan (at `anchor`), or the plan with the form's errors.
@@ -261,7 +270,9 @@ async fn after(
         Ok(()) => {
             Ok(Redirect::to(&format!("/victims/{victim}/plan?ok=saved#{anchor}")).into_response())
         }
-        Err(StoreError::Invalid(e)) => plan_response(state, user, victim, form, values, &e.0, None).await,
+        Err(StoreError::Invalid(e)) => {
+            plan_response(state, user, victim, form, values, &e.0, None).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -355,6 +366,10 @@ async fn back_from_service(
     service: i64,
     r: Result<(), StoreError>,
 ) -> Result<Response, WebError> {
+    // Access refusals first: a refused request learns nothing from the form.
+    if let Err(e @ (StoreError::NotFound | StoreError::Forbidden)) = r {
+        return Err(e.into());
+    }
     let back = field(f, "back");
     if let Some(rid) = back
         .strip_prefix("referral:")
@@ -393,10 +408,10 @@ async fn upload_evidence(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let boundary = crate::multipart::boundary(ctype)
-        .ok_or_else(|| WebError::BadRequest("expected a file upload form".into()))?;
-    let parts = crate::multipart::parse(&boundary, &body)
-        .ok_or_else(|| WebError::BadRequest("unreadable upload form".into()))?;
+    // Not a well-formed upload: no file (the store checks access before anything else).
+    let parts = crate::multipart::boundary(ctype)
+        .and_then(|b| crate::multipart::parse(&b, &body))
+        .unwrap_or_default();
     let mut f: Fields = Vec::new();
     let mut file: Option<(String, &[u8])> = None;
     for p in &parts {
@@ -408,14 +423,12 @@ async fn upload_evidence(
             _ => {}
         }
     }
-    let r = match file {
-        Some((name, data)) => state
-            .store
-            .add_evidence(user.actor(), service, &name, data)
-            .await
-            .map(|_| ()),
-        None => Err(domain::Invalid::one("file", "err.file_empty").into()),
-    };
+    let (name, data) = file.unwrap_or_default();
+    let r = state
+        .store
+        .add_evidence(user.actor(), service, &name, data)
+        .await
+        .map(|_| ());
     back_from_service(&state, &user, &f, service, r).await
 }
 
@@ -559,7 +572,9 @@ async fn send_referral(
     };
     match r {
         Ok(rid) => Ok(Redirect::to(&format!("/referrals/{rid}?ok=referral_sent")).into_response()),
-        Err(StoreError::Invalid(e)) => plan_response(&state, &user, victim, "referral", f, &e.0, None).await,
+        Err(StoreError::Invalid(e)) => {
+            plan_response(&state, &user, victim, "referral", f, &e.0, None).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -649,7 +664,16 @@ async fn referral_page(
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    referral_response(&state, &user, parse_id(&id)?, "", Vec::new(), &[], q.ok.as_deref()).await
+    referral_response(
+        &state,
+        &user,
+        parse_id(&id)?,
+        "",
+        Vec::new(),
+        &[],
+        q.ok.as_deref(),
+    )
+    .await
 }
 
 async fn act(
@@ -661,7 +685,13 @@ async fn act(
     let id = parse_id(&id)?;
     match state
         .store
-        .act_on_referral(user.actor(), id, field(&f, "op"), field(&f, "reason"), today())
+        .act_on_referral(
+            user.actor(),
+            id,
+            field(&f, "op"),
+            field(&f, "reason"),
+            today(),
+        )
         .await
     {
         Ok(s) if s.is_open() => {
@@ -669,7 +699,9 @@ async fn act(
         }
         // The receiving unit's access ends with the referral: go back to the list.
         Ok(_) => Ok(Redirect::to("/referrals?ok=referral_ended").into_response()),
-        Err(StoreError::Invalid(e)) => referral_response(&state, &user, id, "act", f, &e.0, None).await,
+        Err(StoreError::Invalid(e)) => {
+            referral_response(&state, &user, id, "act", f, &e.0, None).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -57,7 +57,14 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
         return Ok(report);
     };
     for m in store.pending_mail(100).await? {
-        match send(smtp, &m.email, &subject(&m.kind), &body(&cfg.public_url, &m.link)).await {
+        match send(
+            smtp,
+            &m.email,
+            &subject(&m.kind),
+            &body(&cfg.public_url, &m.link),
+        )
+        .await
+        {
             Ok(()) => {
                 store.mark_mail(m.id, "sent").await?;
                 report.mailed += 1;
@@ -80,7 +87,12 @@ pub async fn run(store: Store, cfg: WorkerConfig) {
         every.tick().await;
         match tick(&store, &cfg).await {
             Ok(r) if r.escalated + r.mailed + r.failed > 0 => {
-                tracing::info!(escalated = r.escalated, mailed = r.mailed, failed = r.failed, "recovery worker");
+                tracing::info!(
+                    escalated = r.escalated,
+                    mailed = r.mailed,
+                    failed = r.failed,
+                    "recovery worker"
+                );
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "recovery worker pass failed"),

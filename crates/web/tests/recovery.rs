@@ -156,10 +156,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     let r = pky
         .post_form(
             &format!("/victims/{victim}/services"),
-            &[
-                ("service_code", "education"),
-                ("unit_id", "999999"),
-            ],
+            &[("service_code", "education"), ("unit_id", "999999")],
         )
         .await;
     assert_eq!(r.status, 422);

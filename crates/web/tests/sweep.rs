@@ -340,6 +340,196 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         Admin,
         "/api/v1/linkage/runs",
     ),
+    (
+        "GET",
+        "/victims/{id}/plan",
+        Scoped,
+        "/victims/{ntt_victim}/plan",
+    ),
+    (
+        "POST",
+        "/victims/{id}/needs",
+        Scoped,
+        "/victims/{ntt_victim}/needs",
+    ),
+    (
+        "POST",
+        "/victims/{id}/needs/{need}/explain",
+        Scoped,
+        "/victims/{ntt_victim}/needs/1/explain",
+    ),
+    (
+        "POST",
+        "/victims/{id}/services",
+        Scoped,
+        "/victims/{ntt_victim}/services",
+    ),
+    (
+        "POST",
+        "/victims/{id}/plan/close",
+        Scoped,
+        "/victims/{ntt_victim}/plan/close",
+    ),
+    (
+        "POST",
+        "/victims/{id}/plan/reopen",
+        Scoped,
+        "/victims/{ntt_victim}/plan/reopen",
+    ),
+    (
+        "POST",
+        "/victims/{id}/ledger",
+        Scoped,
+        "/victims/{ntt_victim}/ledger",
+    ),
+    (
+        "POST",
+        "/victims/{id}/referrals",
+        Scoped,
+        "/victims/{ntt_victim}/referrals",
+    ),
+    ("POST", "/services/{id}", Scoped, "/services/{ntt_service}"),
+    (
+        "POST",
+        "/services/{id}/evidence",
+        Scoped,
+        "/services/{ntt_service}/evidence",
+    ),
+    ("GET", "/evidence/{id}", Scoped, "/evidence/{ntt_evidence}"),
+    ("GET", "/referrals", User, "/referrals"),
+    (
+        "GET",
+        "/referrals/{id}",
+        Scoped,
+        "/referrals/{ntt_referral}",
+    ),
+    (
+        "POST",
+        "/referrals/{id}/act",
+        Scoped,
+        "/referrals/{ntt_referral}/act",
+    ),
+    (
+        "POST",
+        "/referrals/{id}/messages",
+        Scoped,
+        "/referrals/{ntt_referral}/messages",
+    ),
+    ("GET", "/tasks", User, "/tasks"),
+    ("GET", "/notifications", User, "/notifications"),
+    ("POST", "/notifications/read", User, "/notifications/read"),
+    ("GET", "/restitution", User, "/restitution"),
+    (
+        "GET",
+        "/api/v1/service-types",
+        User,
+        "/api/v1/service-types",
+    ),
+    (
+        "GET",
+        "/api/v1/victims/{id}/plan",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/plan",
+    ),
+    (
+        "POST",
+        "/api/v1/victims/{id}/needs",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/needs",
+    ),
+    (
+        "POST",
+        "/api/v1/victims/{id}/needs/{need}/explanation",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/needs/1/explanation",
+    ),
+    (
+        "POST",
+        "/api/v1/victims/{id}/services",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/services",
+    ),
+    (
+        "POST",
+        "/api/v1/services/{id}",
+        Scoped,
+        "/api/v1/services/{ntt_service}",
+    ),
+    (
+        "POST",
+        "/api/v1/services/{id}/evidence",
+        Scoped,
+        "/api/v1/services/{ntt_service}/evidence",
+    ),
+    (
+        "GET",
+        "/api/v1/evidence/{id}",
+        Scoped,
+        "/api/v1/evidence/{ntt_evidence}",
+    ),
+    (
+        "POST",
+        "/api/v1/victims/{id}/plan/close",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/plan/close",
+    ),
+    (
+        "POST",
+        "/api/v1/victims/{id}/plan/reopen",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/plan/reopen",
+    ),
+    (
+        "POST",
+        "/api/v1/victims/{id}/ledger",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/ledger",
+    ),
+    (
+        "GET",
+        "/api/v1/cases/{id}/recovery",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/recovery",
+    ),
+    ("GET", "/api/v1/restitution", User, "/api/v1/restitution"),
+    ("GET", "/api/v1/tasks", User, "/api/v1/tasks"),
+    (
+        "POST",
+        "/api/v1/victims/{id}/referrals",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/referrals",
+    ),
+    ("GET", "/api/v1/referrals", User, "/api/v1/referrals"),
+    (
+        "GET",
+        "/api/v1/referrals/{id}",
+        Scoped,
+        "/api/v1/referrals/{ntt_referral}",
+    ),
+    (
+        "POST",
+        "/api/v1/referrals/{id}/actions",
+        Scoped,
+        "/api/v1/referrals/{ntt_referral}/actions",
+    ),
+    (
+        "POST",
+        "/api/v1/referrals/{id}/messages",
+        Scoped,
+        "/api/v1/referrals/{ntt_referral}/messages",
+    ),
+    (
+        "GET",
+        "/api/v1/notifications",
+        User,
+        "/api/v1/notifications",
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/read",
+        User,
+        "/api/v1/notifications/read",
+    ),
 ];
 
 #[test]
@@ -439,8 +629,60 @@ async fn every_route_answers_as_its_access_class_says() {
         .await
         .unwrap()
         .to_string();
+    // Recovery records of the NTT case: a victim, a service with evidence, a referral.
+    let ntt_victim_id = app
+        .store
+        .case(&officer, store::CaseId(ntt_case.parse().unwrap()))
+        .await
+        .unwrap()
+        .victims[0]
+        .id;
+    let ntt_victim = ntt_victim_id.to_string();
+    let day = store::now_ms() / 86_400_000;
+    let service_id = app
+        .store
+        .add_service(
+            &officer,
+            ntt_victim_id,
+            &store::NewService {
+                service_code: "shelter".into(),
+                unit_id: Some(app.units["kupang"].0),
+                ..Default::default()
+            },
+            day,
+        )
+        .await
+        .unwrap();
+    let ntt_service = service_id.to_string();
+    let ntt_evidence = app
+        .store
+        .add_evidence(&officer, service_id, "bukti.pdf", b"%PDF-1.4 sapuan")
+        .await
+        .unwrap()
+        .to_string();
+    let ntt_referral = app
+        .store
+        .send_referral(
+            &officer,
+            ntt_victim_id,
+            &store::NewReferral {
+                to_unit: Some(app.units["ntt"].0),
+                kind: "takeover".into(),
+                basis: "vital_interest".into(),
+                basis_note: "Keselamatan korban terancam (uji sapuan).".into(),
+                ..Default::default()
+            },
+            day,
+        )
+        .await
+        .unwrap()
+        .to_string();
     let fill = |p: &str| {
         p.replace("{ntt_perp}", &ntt_perp)
+            .replace("{ntt_victim}", &ntt_victim)
+            .replace("{ntt_service}", &ntt_service)
+            .replace("{ntt_evidence}", &ntt_evidence)
+            .replace("{ntt_referral}", &ntt_referral)
             .replace("{ntt_case}", &ntt_case)
             .replace("{ntt_user}", &ntt_user)
             .replace("{ntt_unit}", &ntt_unit)
