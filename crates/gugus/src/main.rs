@@ -308,8 +308,8 @@ async fn run(cli: Cli) -> Result<()> {
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
             println!(
-                "re-encrypted {} victims, {} case chronologies and {} perpetrators under the new key",
-                stats.victims, stats.cases, stats.perpetrators
+                "re-encrypted {} victims, {} case chronologies, {} perpetrators and {} recovery notes and files under the new key",
+                stats.victims, stats.cases, stats.perpetrators, stats.recovery
             );
             Ok(())
         }

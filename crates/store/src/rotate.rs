@@ -16,7 +16,48 @@ pub struct RotateStats {
     pub victims: u64,
     pub cases: u64,
     pub perpetrators: u64,
+    /// Free-text fields of recovery (notes, reasons, messages) and evidence files.
+    pub recovery: u64,
 }
+
+/// Encrypted free-text columns of recovery: (table, key column, column, associated data).
+const RECOVERY_TEXT: &[(&str, &str, &str, &str)] = &[
+    ("services", "id", "reason_enc", "services.reason"),
+    ("services", "id", "outcome_enc", "services.outcome"),
+    ("referrals", "id", "basis_note_enc", "referrals.basis_note"),
+    ("referrals", "id", "message_enc", "referrals.message"),
+    (
+        "referrals",
+        "id",
+        "decline_reason_enc",
+        "referrals.decline_reason",
+    ),
+    (
+        "referral_messages",
+        "id",
+        "body_enc",
+        "referral_messages.body",
+    ),
+    ("ledger_entries", "id", "note_enc", "ledger_entries.note"),
+    (
+        "victim_needs",
+        "id",
+        "explanation_enc",
+        "victim_needs.explanation",
+    ),
+    (
+        "service_plans",
+        "victim_id",
+        "closure_note_enc",
+        "service_plans.closure_note",
+    ),
+    (
+        "service_evidence",
+        "id",
+        "filename_enc",
+        "service_evidence.filename",
+    ),
+];
 
 impl Store {
     pub async fn rotate_keys(&self, actor: &Actor, batch: i64) -> Result<RotateStats> {
@@ -156,14 +197,18 @@ impl Store {
             }
             tx.commit().await?;
         }
+        for (table, key, col, aad) in RECOVERY_TEXT {
+            stats.recovery += self.rotate_text_column(table, key, col, aad, batch).await?;
+        }
+        stats.recovery += self.rotate_evidence(batch).await?;
         let mut tx = self.begin_write().await?;
         let ev = Event {
             action: "keys.rotate",
             record_type: "key",
             record_id: k.current_id().to_owned(),
             detail: format!(
-                "victims={} cases={} perpetrators={}",
-                stats.victims, stats.cases, stats.perpetrators
+                "victims={} cases={} perpetrators={} recovery={}",
+                stats.victims, stats.cases, stats.perpetrators, stats.recovery
             ),
         };
         append(&mut tx, actor, ev).await?;
@@ -171,5 +216,91 @@ impl Store {
         // The linkage keys are keyed hashes too.
         self.rebuild_linkage_keys(None).await?;
         Ok(stats)
+    }
+}
+
+impl Store {
+    /// Re-encrypts one nullable text column under the current key, in batches.
+    async fn rotate_text_column(
+        &self,
+        table: &str,
+        key: &str,
+        col: &str,
+        aad: &str,
+        batch: i64,
+    ) -> Result<u64> {
+        let k = self.keyring()?;
+        let mut done = 0;
+        let mut last = i64::MIN;
+        let select = format!(
+            "SELECT {key} AS k, {col} AS v FROM {table} WHERE {key} > $1 AND {col} IS NOT NULL ORDER BY {key} LIMIT $2"
+        );
+        let update = format!("UPDATE {table} SET {col} = $1 WHERE {key} = $2");
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+                .bind(last)
+                .bind(batch)
+                .fetch_all(self.pool())
+                .await?;
+            let Some(tail) = rows.last() else { break };
+            last = tail.try_get("k")?;
+            let mut tx = self.begin_write().await?;
+            for r in &rows {
+                let v: String = r.try_get("v")?;
+                if k.is_current(&v) {
+                    continue;
+                }
+                let plain = k.decrypt(aad, &v)?;
+                sqlx::query(sqlx::AssertSqlSafe(update.clone()))
+                    .bind(k.encrypt(aad, &plain)?)
+                    .bind(r.try_get::<i64, _>("k")?)
+                    .execute(&mut *tx)
+                    .await?;
+                done += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(done)
+    }
+
+    /// Re-encrypts evidence files whose key is not the current one.
+    async fn rotate_evidence(&self, batch: i64) -> Result<u64> {
+        let k = self.keyring()?;
+        let current = k.current_id().as_bytes().to_vec();
+        let mut done = 0;
+        let mut last = 0i64;
+        loop {
+            // Ids first, then one file at a time: files are up to 5 MB each.
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM service_evidence WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(last)
+            .bind(batch)
+            .fetch_all(self.pool())
+            .await?;
+            let Some(tail) = ids.last() else { break };
+            last = *tail;
+            for id in ids {
+                let body: Vec<u8> =
+                    sqlx::query_scalar("SELECT body FROM service_evidence WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(self.pool())
+                        .await?;
+                let kid_len = body.first().copied().unwrap_or(0) as usize;
+                if body.get(1..1 + kid_len) == Some(current.as_slice()) {
+                    continue;
+                }
+                let plain = k.decrypt_bytes("service_evidence.body", &body)?;
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE service_evidence SET body = $1 WHERE id = $2")
+                    .bind(k.encrypt_bytes("service_evidence.body", &plain)?)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                done += 1;
+            }
+        }
+        Ok(done)
     }
 }

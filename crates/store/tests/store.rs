@@ -993,6 +993,38 @@ mod cases {
             )
             .await
             .unwrap();
+        // Recovery's free text and an evidence file, under the old key.
+        let victim = store.case(&officer, ids[0]).await.unwrap().victims[0].id;
+        let service = store
+            .add_service(
+                &officer,
+                victim,
+                &store::NewService {
+                    service_code: "shelter".into(),
+                    unit_id: Some(officer.unit_id.0),
+                    ..Default::default()
+                },
+                today(),
+            )
+            .await
+            .unwrap();
+        store
+            .update_service(
+                &officer,
+                service,
+                &store::ServiceUpdate {
+                    status: "in_progress".into(),
+                    outcome: "Tinggal di rumah aman bersama adiknya.".into(),
+                    ..Default::default()
+                },
+                today(),
+            )
+            .await
+            .unwrap();
+        let evidence = store
+            .add_evidence(&officer, service, "surat.pdf", b"%PDF-1.4 rahasia")
+            .await
+            .unwrap();
         let new_secret = [7u8; 32];
         let rotating = Store::connect(&db.url).await.unwrap().with_keyring(
             store::crypto::Keyring::new(&new_secret, Some(&store::testing::TEST_SECRET)).unwrap(),
@@ -1006,6 +1038,7 @@ mod cases {
         );
         let stats = rotating.rotate_keys(&system(), 2).await.unwrap();
         assert_eq!((stats.victims, stats.cases), (3, 3));
+        assert_eq!(stats.recovery, 3, "outcome, file name and file body");
         assert_eq!(
             rotating.rotate_keys(&system(), 2).await.unwrap().victims,
             0,
@@ -1047,8 +1080,19 @@ mod cases {
                 .len(),
             1
         );
+        let plan = after.plan(&officer, victim, today()).await.unwrap();
+        assert_eq!(
+            plan.services[0].outcome.as_deref(),
+            Some("Tinggal di rumah aman bersama adiknya.")
+        );
+        let (name, _, bytes) = after.evidence(&officer, evidence).await.unwrap();
+        assert_eq!(
+            (name.as_str(), bytes.as_slice()),
+            ("surat.pdf", b"%PDF-1.4 rahasia".as_slice())
+        );
         // …and the old key no longer reads anything.
         assert!(store.case(&officer, ids[0]).await.is_err());
+        assert!(store.evidence(&officer, evidence).await.is_err());
         assert_eq!(
             after
                 .perpetrator(&officer, broker)
@@ -1085,8 +1129,8 @@ mod cases {
             )
             .await
             .unwrap();
-        assert_eq!(log[0].detail, "victims=0 cases=0 perpetrators=0");
-        assert_eq!(log[1].detail, "victims=3 cases=3 perpetrators=1");
+        assert_eq!(log[0].detail, "victims=0 cases=0 perpetrators=0 recovery=0");
+        assert_eq!(log[1].detail, "victims=3 cases=3 perpetrators=1 recovery=3");
         // The linkage keys were recomputed under the new key: a second registration of
         // Maria Bere is still found as a possible duplicate.
         let (again, _) = after
