@@ -43,7 +43,7 @@ pub use picklists::{PicklistItem, Picklists};
 pub use quality::QualityRow;
 pub use recovery::{
     EVIDENCE_MAX, EvidenceMeta, LedgerLine, LedgerTotalRow, LedgerView, NeedView, NewLedgerEntry,
-    NewService, PlanSummary, PlanView, RecoveryEvent, ServiceType, ServiceUpdate, ServiceView,
+    NewService, PlanSummary, PlanView, RecoveryDashboard, RecoveryEvent, ServiceType, ServiceUpdate, ServiceView,
     TaskRow, TasksView, evidence_type,
 };
 pub use referrals::{

@@ -223,6 +223,17 @@ pub struct TasksView {
     pub per_page: i64,
 }
 
+/// The recovery figures on the home page: what waits on the actor's unit, and what is
+/// overdue in the actor's region.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RecoveryDashboard {
+    pub open_services: i64,
+    pub overdue_services: i64,
+    pub referrals_waiting: i64,
+    pub referrals_out_overdue: i64,
+    pub escalated_in_region: i64,
+}
+
 /// Money per region: what was assessed, demanded, awarded, paid.
 #[derive(Debug, Clone, Serialize)]
 pub struct LedgerTotalRow {
@@ -1519,6 +1530,44 @@ impl Store {
             page,
             per_page,
         })
+    }
+
+    /// Counts for the home page (index lookups only).
+    pub async fn recovery_dashboard(&self, actor: &Actor, today: Day) -> Result<RecoveryDashboard> {
+        decide(actor, Action::ViewCase, &actor.scope)?;
+        let unit = actor.unit_id.0;
+        let count = |sql: &'static str, day: bool| async move {
+            let q = sqlx::query_scalar::<_, i64>(sql).bind(unit);
+            let q = if day { q.bind(today) } else { q };
+            q.fetch_one(self.pool()).await
+        };
+        let mut d = RecoveryDashboard {
+            open_services: count(
+                "SELECT COUNT(*) FROM services WHERE unit_id = $1 AND is_open = 1",
+                false,
+            )
+            .await?,
+            overdue_services: count(
+                "SELECT COUNT(*) FROM services WHERE unit_id = $1 AND is_open = 1 AND due_on < $2",
+                true,
+            )
+            .await?,
+            referrals_out_overdue: count(
+                "SELECT COUNT(*) FROM referrals WHERE from_unit_id = $1 AND is_open = 1 AND state IN ('sent', 'accepted') AND due_on < $2",
+                true,
+            )
+            .await?,
+            ..Default::default()
+        };
+        if actor.role.sees_identities() {
+            d.referrals_waiting = count(
+                "SELECT COUNT(*) FROM referrals WHERE to_unit_id = $1 AND is_open = 1 AND state IN ('sent', 'accepted')",
+                false,
+            )
+            .await?;
+        }
+        d.escalated_in_region = self.referral_list(actor, "escalated", today).await?.len() as i64;
+        Ok(d)
     }
 
     /// Restitution and compensation per region below the actor (provinces for national

@@ -22,6 +22,7 @@ struct HomePage {
     regencies: i64,
     villages: i64,
     units: usize,
+    recovery: store::RecoveryDashboard,
 }
 
 async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>, WebError> {
@@ -51,11 +52,16 @@ async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>,
         .list_units(actor, within.as_ref(), "")
         .await?
         .len();
+    let recovery = state
+        .store
+        .recovery_dashboard(actor, crate::cases::today())
+        .await?;
     render(&HomePage {
         page,
         scope_name,
         regencies,
         villages,
         units,
+        recovery,
     })
 }
