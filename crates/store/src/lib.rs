@@ -43,8 +43,8 @@ pub use picklists::{PicklistItem, Picklists};
 pub use quality::QualityRow;
 pub use recovery::{
     EVIDENCE_MAX, EvidenceMeta, LedgerLine, LedgerTotalRow, LedgerView, NeedView, NewLedgerEntry,
-    NewService, PlanSummary, PlanView, RecoveryDashboard, RecoveryEvent, ServiceType, ServiceUpdate, ServiceView,
-    TaskRow, TasksView, evidence_type,
+    NewService, PlanSummary, PlanView, RecoveryDashboard, RecoveryEvent, ServiceType,
+    ServiceUpdate, ServiceView, TaskRow, TasksView, evidence_type,
 };
 pub use referrals::{
     MessageView, NewReferral, Notification, PendingMail, ReferralRow, ReferralView, SharedVictim,
