@@ -227,6 +227,9 @@ pub struct ReferralFacts {
     pub state: ReferralState,
     /// Where the case lives (the registering unit's region).
     pub case_scope: Scope,
+    /// Where the two units are: the task forces above them follow an overdue referral.
+    pub from_scope: Scope,
+    pub to_scope: Scope,
 }
 
 /// The one decision about referrals, next to [`decide`]: the receiving unit reaches the
@@ -243,7 +246,13 @@ pub fn referral_side(actor: &Actor, f: &ReferralFacts) -> Result<ReferralSide, D
     if manages {
         return Ok(ReferralSide::Sender);
     }
-    if decide(actor, Action::ViewCase, &f.case_scope).is_ok() {
+    // The case's region, or a region strictly above either unit (the task force above a
+    // unit that lets a referral run late): reads the state, never the texts or the victim.
+    let above = |unit: &Scope| actor.scope != *unit && actor.scope.contains(unit);
+    if decide(actor, Action::ViewCase, &f.case_scope).is_ok()
+        || above(&f.from_scope)
+        || above(&f.to_scope)
+    {
         return Ok(ReferralSide::Overseer);
     }
     Err(Denied::NotFound)
@@ -518,6 +527,8 @@ mod tests {
             to_unit: UnitId(5),
             state,
             case_scope: Scope::Region(RegionCode::trusted("62.71")),
+            from_scope: Scope::Region(RegionCode::trusted("62.71")),
+            to_scope: Scope::Region(RegionCode::trusted("53.01")),
         }
     }
 
@@ -559,10 +570,21 @@ mod tests {
             referral_side(&partner, &facts(ReferralState::Accepted)),
             Ok(ReferralSide::Receiver)
         );
-        // Another unit of the same province is not the receiver.
+        // Another unit of the same regency is not the receiver.
         let other = actor(Role::CaseWorker, 6, "53.01");
         assert_eq!(
             referral_side(&other, &facts(ReferralState::Sent)),
+            Err(Denied::NotFound)
+        );
+        // The province above the receiving unit follows it, without the victim's data.
+        let ntt = actor(Role::DataOfficer, 7, "53");
+        assert_eq!(
+            referral_side(&ntt, &facts(ReferralState::Sent)),
+            Ok(ReferralSide::Overseer)
+        );
+        let elsewhere = actor(Role::DataOfficer, 8, "35");
+        assert_eq!(
+            referral_side(&elsewhere, &facts(ReferralState::Sent)),
             Err(Denied::NotFound)
         );
     }

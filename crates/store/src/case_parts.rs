@@ -403,11 +403,14 @@ impl Store {
         if n.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        let ended = self
+            .end_referrals_of_consent(&mut tx, actor, consent, today)
+            .await?;
         let ev = Event {
             action: "case.consent_withdraw",
             record_type: "case",
             record_id: id.to_string(),
-            detail: format!("consent={consent}"),
+            detail: format!("consent={consent} referrals_ended={ended}"),
         };
         append(&mut tx, actor, ev).await?;
         tx.commit().await?;

@@ -348,12 +348,34 @@ impl Store {
         Ok(vc)
     }
 
+    /// Where a unit is (`None` when there is no such unit).
+    pub(crate) async fn unit_scope(&self, id: i64) -> Result<Option<Scope>> {
+        let r: Option<Option<String>> =
+            sqlx::query_scalar("SELECT region_code FROM units WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(r.map(scope_of))
+    }
+
     pub(crate) async fn unit_exists(&self, id: i64) -> Result<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units WHERE id = $1")
             .bind(id)
             .fetch_one(self.pool())
             .await?;
         Ok(n > 0)
+    }
+
+    /// Serialises writers of one victim's recovery records: a row lock on PostgreSQL; on
+    /// SQLite the write transaction (`BEGIN IMMEDIATE`) already holds the database.
+    pub(crate) async fn lock_victim(&self, conn: &mut AnyConnection, victim: i64) -> Result<()> {
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM victims WHERE id = $1 FOR UPDATE")
+                .bind(victim)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Creates the plan row if it does not exist yet (lead: the case's unit).
@@ -378,7 +400,7 @@ impl Store {
         Ok(())
     }
 
-    async fn check_plan_open(&self, victim: i64) -> Result<()> {
+    pub(crate) async fn check_plan_open(&self, victim: i64) -> Result<()> {
         let s: Option<String> =
             sqlx::query_scalar("SELECT status FROM service_plans WHERE victim_id = $1")
                 .bind(victim)
@@ -501,10 +523,17 @@ impl Store {
         if ty.is_none() {
             errs.push("service_code", "err.choice");
         }
+        // A unit may be given a service directly when it sees the case (its region contains
+        // the case's); any other unit is asked through a referral, with consent.
         match s.unit_id {
             None => errs.push("unit_id", "err.required"),
-            Some(u) if !self.unit_exists(u).await? => errs.push("unit_id", "err.unit_unknown"),
-            _ => {}
+            Some(u) => match self.unit_scope(u).await? {
+                None => errs.push("unit_id", "err.unit_unknown"),
+                Some(us) if !us.contains(&vc.scope) && u != vc.owner.0 => {
+                    errs.push("unit_id", "err.service_unit_refer")
+                }
+                Some(_) => {}
+            },
         }
         let requested = s.requested_on.unwrap_or(today);
         if requested > today {
@@ -572,9 +601,21 @@ impl Store {
         Ok(id)
     }
 
-    /// Who may change this service: those who manage the case's services, or the unit the
-    /// service is assigned to through an open referral.
+    /// Who may reach this service: those who manage the case's services, or the unit it is
+    /// assigned to through an open referral (to change it: while the referral is accepted,
+    /// not yet delivered). Returns the victim, the case and whether access is through the
+    /// referral.
     async fn check_service_edit(&self, actor: &Actor, service: i64) -> Result<(i64, VictimCase)> {
+        let (victim, vc, _) = self.service_access(actor, service, true).await?;
+        Ok((victim, vc))
+    }
+
+    async fn service_access(
+        &self,
+        actor: &Actor,
+        service: i64,
+        edit: bool,
+    ) -> Result<(i64, VictimCase, bool)> {
         let r = sqlx::query("SELECT victim_id, unit_id, referral_id FROM services WHERE id = $1")
             .bind(service)
             .fetch_optional(self.pool())
@@ -587,17 +628,34 @@ impl Store {
         if decide(actor, Action::ViewCase, &vc.scope).is_ok()
             && decide(actor, Action::ManageServices, &vc.scope).is_ok()
         {
-            return Ok((victim, vc));
+            return Ok((victim, vc, false));
         }
         if let Some(rid) = referral
             && actor.unit_id.0 == unit
         {
             let f = self.referral_facts(rid).await?;
-            if referral_side(actor, &f)? == domain::recovery::ReferralSide::Receiver {
-                return Ok((victim, vc));
+            if referral_side(actor, &f)? == domain::recovery::ReferralSide::Receiver
+                && (!edit || f.state == ReferralState::Accepted)
+            {
+                return Ok((victim, vc, true));
             }
         }
         Err(StoreError::NotFound)
+    }
+
+    /// Notes and files of a victim's services are for the receiving unit of the service's
+    /// referral, or for those who may see the case's identities.
+    async fn notes_allowed(
+        &self,
+        actor: &Actor,
+        vc: &VictimCase,
+        via_referral: bool,
+    ) -> Result<bool> {
+        Ok(via_referral
+            || self
+                .identity_access(actor, vc.case_id, vc.owner, &vc.scope)
+                .await?
+                == IdentityAccess::Granted)
     }
 
     /// One service, for the unit recording its progress (the receiving unit of a referral).
@@ -607,26 +665,12 @@ impl Store {
         service: i64,
         today: Day,
     ) -> Result<ServiceView> {
-        let (victim, vc) = self.check_service_edit(actor, service).await?;
-        // The receiving unit reads the notes of the service it delivers; anyone else needs
-        // identity access to the case.
-        let assigned: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM services WHERE id = $1 AND unit_id = $2 AND referral_id IS NOT NULL",
-        )
-        .bind(service)
-        .bind(actor.unit_id.0)
-        .fetch_one(self.pool())
-        .await?;
-        let notes = assigned > 0
-            || self
-                .identity_access(actor, vc.case_id, vc.owner, &vc.scope)
-                .await?
-                == IdentityAccess::Granted;
-        self.services_of(victim, notes, today)
-            .await?
-            .into_iter()
-            .find(|s| s.id == service)
-            .ok_or(StoreError::NotFound)
+        let (victim, vc, via) = self.service_access(actor, service, false).await?;
+        let notes = self.notes_allowed(actor, &vc, via).await?;
+        let mut list = self.services_of(victim, notes, today).await?;
+        // The receiving unit sees its own service only.
+        list.retain(|s| s.id == service);
+        list.pop().ok_or(StoreError::NotFound)
     }
 
     /// Records progress of a service: status, reason, outcome, the day it was done.
@@ -786,7 +830,10 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let service: i64 = r.try_get("service_id")?;
-        let (_, vc) = self.check_service_edit(actor, service).await?;
+        let (_, vc, via) = self.service_access(actor, service, false).await?;
+        if !self.notes_allowed(actor, &vc, via).await? {
+            return Err(StoreError::NotFound);
+        }
         let k = self.keyring()?;
         let name = k.decrypt(
             "service_evidence.filename",
@@ -821,8 +868,20 @@ impl Store {
         if followup_on.is_some_and(|d| d > today) {
             return Err(Invalid::one("followup_on", "err.date_future").into());
         }
-        let (needs, services) = self.closure_inputs(victim).await?;
-        let blockers = closure_blockers(&needs, &services, followup_on);
+        let note = note.trim();
+        let enc = Some(note)
+            .filter(|s| !s.is_empty())
+            .map(|s| self.keyring()?.encrypt("service_plans.closure_note", s))
+            .transpose()?;
+        // The checklist is read under the victim's lock: nothing is added between the check
+        // and the closure.
+        let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        let (needs, services) = Self::closure_inputs(&mut tx, victim).await?;
+        let mut blockers = closure_blockers(&needs, &services, followup_on);
+        if Self::open_referrals(&mut tx, victim).await? > 0 {
+            blockers.push(("plan.block_open_referral", String::new()));
+        }
         if !blockers.is_empty() {
             let mut errs = Invalid::default();
             for (key, _) in &blockers {
@@ -836,13 +895,7 @@ impl Store {
             errs.dedup();
             return Err(errs.into());
         }
-        let note = note.trim();
-        let enc = Some(note)
-            .filter(|s| !s.is_empty())
-            .map(|s| self.keyring()?.encrypt("service_plans.closure_note", s))
-            .transpose()?;
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
+        let n = sqlx::query(
             "UPDATE service_plans SET status = 'closed', followup_on = $1, closure_note_enc = $2, closed_on = $3, closed_by = $4, updated_at = $5 \
              WHERE victim_id = $6 AND status = 'open'",
         )
@@ -854,6 +907,10 @@ impl Store {
         .bind(victim)
         .execute(&mut *tx)
         .await?;
+        if n.rows_affected() == 0 {
+            // Closed by someone else meanwhile, or no plan at all.
+            return Err(StoreError::Conflict("conflict.plan_closed"));
+        }
         append(
             &mut tx,
             actor,
@@ -900,14 +957,14 @@ impl Store {
 
     #[allow(clippy::type_complexity)]
     async fn closure_inputs(
-        &self,
+        conn: &mut AnyConnection,
         victim: i64,
     ) -> Result<(Vec<(String, bool)>, Vec<(String, ServiceStatus)>)> {
         let needs = sqlx::query(
             "SELECT service_code, explanation_enc FROM victim_needs WHERE victim_id = $1 ORDER BY id",
         )
         .bind(victim)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| {
@@ -920,7 +977,7 @@ impl Store {
         let services =
             sqlx::query("SELECT service_code, status FROM services WHERE victim_id = $1")
                 .bind(victim)
-                .fetch_all(self.pool())
+                .fetch_all(&mut *conn)
                 .await?
                 .iter()
                 .map(|r| {
@@ -932,6 +989,15 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>>>()?;
         Ok((needs, services))
+    }
+
+    async fn open_referrals(conn: &mut AnyConnection, victim: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM referrals WHERE victim_id = $1 AND is_open = 1",
+        )
+        .bind(victim)
+        .fetch_one(&mut *conn)
+        .await?)
     }
 
     /// True when every victim of the case has a closed plan (the case may close *paripurna*).
@@ -992,7 +1058,10 @@ impl Store {
             .ledger_of(victim, vc.case_id, notes_visible, today)
             .await?;
         let referrals = self.referral_rows_of_victim(victim, today).await?;
-        let (ni, si) = self.closure_inputs(victim).await?;
+        let mut conn = self.pool().acquire().await?;
+        let (ni, si) = Self::closure_inputs(&mut conn, victim).await?;
+        let open_referrals = Self::open_referrals(&mut conn, victim).await?;
+        drop(conn);
         let mut view = PlanView {
             victim_id: victim,
             case_id: vc.case_id,
@@ -1030,6 +1099,10 @@ impl Store {
                 .into_iter()
                 .map(|(k, c)| (k.to_owned(), c))
                 .collect();
+            if open_referrals > 0 {
+                view.blockers
+                    .push(("plan.block_open_referral".into(), String::new()));
+            }
         }
         self.audit(
             actor,
@@ -1239,13 +1312,21 @@ impl Store {
             return Err(StoreError::NotFound);
         };
         let mut confirmed = false;
+        let note = Some(e.note.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| self.keyring()?.encrypt("ledger_entries.note", s))
+            .transpose()?;
+        let mut tx = self.begin_write().await?;
+        // What is outstanding is read under the victim's lock, so two payments entered at the
+        // same moment cannot both pass the check.
+        self.lock_victim(&mut tx, victim).await?;
         if kind.pays() {
             let lines: Vec<(LedgerKind, i64)> = sqlx::query(
                 "SELECT kind, amount FROM ledger_entries WHERE victim_id = $1 AND track = $2 ORDER BY on_day, id",
             )
             .bind(victim)
             .bind(track.as_str())
-            .fetch_all(self.pool())
+            .fetch_all(&mut *tx)
             .await?
             .iter()
             .filter_map(|r| {
@@ -1261,11 +1342,6 @@ impl Store {
                 confirmed = true;
             }
         }
-        let note = Some(e.note.trim())
-            .filter(|s| !s.is_empty())
-            .map(|s| self.keyring()?.encrypt("ledger_entries.note", s))
-            .transpose()?;
-        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO ledger_entries (case_id, victim_id, track, kind, amount, on_day, note_enc, confirmed, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -1653,7 +1729,8 @@ impl Store {
 
     pub(crate) async fn referral_facts(&self, id: i64) -> Result<ReferralFacts> {
         let r = sqlx::query(
-            "SELECT r.from_unit_id, r.to_unit_id, r.state, c.region_code FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.id = $1",
+            "SELECT r.from_unit_id, r.to_unit_id, r.state, c.region_code, fu.region_code AS from_region, tu.region_code AS to_region \
+             FROM referrals r JOIN cases c ON c.id = r.case_id JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id WHERE r.id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -1665,7 +1742,13 @@ impl Store {
             from_unit: UnitId(r.try_get("from_unit_id")?),
             to_unit: UnitId(r.try_get("to_unit_id")?),
             state: ReferralState::parse(&state).ok_or(StoreError::NotFound)?,
-            case_scope: Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok())),
+            case_scope: scope_of(region),
+            from_scope: scope_of(r.try_get("from_region")?),
+            to_scope: scope_of(r.try_get("to_region")?),
         })
     }
+}
+
+fn scope_of(region: Option<String>) -> Scope {
+    Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()))
 }

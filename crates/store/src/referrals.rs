@@ -191,6 +191,17 @@ impl Store {
                 None => errs.push("shared", "err.choice"),
             }
         }
+        // Sharing identity or contact needs identity access to the case.
+        if groups
+            .iter()
+            .any(|g| matches!(g, ShareGroup::Identity | ShareGroup::Contact))
+            && self
+                .identity_access(actor, vc.case_id, vc.owner, &vc.scope)
+                .await?
+                != crate::cases::IdentityAccess::Granted
+        {
+            errs.push("shared", "err.share_identity");
+        }
         let basis = n.basis.trim();
         let mut consent_id = None;
         if basis == "consent" {
@@ -302,10 +313,21 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         let vc = self.victim_case(row.victim_id).await?;
+        let vc_victim = row.victim_id;
         let shared_s: String = extra.try_get("shared")?;
         let groups = ShareGroup::parse_list(&shared_s);
-        // Overseers read the referral's existence and state, never its texts or shared data.
-        let texts = side != ReferralSide::Overseer;
+        // The receiving unit reads what was shared with it; the sending side only with
+        // identity access to the case (else it sees what an overseer sees); overseers read
+        // the referral's existence and state, never its texts or the victim's data.
+        let texts = match side {
+            ReferralSide::Receiver => true,
+            ReferralSide::Sender => {
+                self.identity_access(actor, vc.case_id, vc.owner, &vc.scope)
+                    .await?
+                    == crate::cases::IdentityAccess::Granted
+            }
+            ReferralSide::Overseer => false,
+        };
         let k = self.keyring()?;
         let dec = |col: &str, v: Option<String>| -> Result<Option<String>> {
             match v {
@@ -364,22 +386,26 @@ impl Store {
             side,
             row,
         };
-        let action = match side {
-            ReferralSide::Receiver if groups.contains(&ShareGroup::Identity) => {
-                "referral.identity_view"
-            }
-            _ => "referral.view",
+        let action = if texts && groups.contains(&ShareGroup::Identity) {
+            "referral.identity_view"
+        } else {
+            "referral.view"
         };
+        let mut view = view;
+        if side == ReferralSide::Receiver {
+            // The receiving unit knows the victim through this referral only: not the case's
+            // code or ids.
+            view.row.case_id = CaseId(0);
+            view.row.case_code = String::new();
+            view.row.victim_id = 0;
+        }
         self.audit(
             actor,
             Event {
                 action,
                 record_type: "case",
                 record_id: vc.case_id.to_string(),
-                detail: format!(
-                    "referral={id} victim={} shared={shared_s}",
-                    view.row.victim_id
-                ),
+                detail: format!("referral={id} victim={vc_victim} shared={shared_s}"),
             },
         )
         .await?;
@@ -502,6 +528,13 @@ impl Store {
         referral_may(side, op)?;
         let next = referral_next(facts.state, op)
             .ok_or(StoreError::Conflict("conflict.referral_state"))?;
+        if op == ReferralOp::Accept {
+            let victim: i64 = sqlx::query_scalar("SELECT victim_id FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+            self.check_plan_open(victim).await?;
+        }
         if op == ReferralOp::Decline && reason.trim().is_empty() {
             return Err(Invalid::one("reason", "err.reason_required").into());
         }
@@ -536,11 +569,13 @@ impl Store {
             .bind(next.is_open() as i64)
             .bind(today)
             .bind(now)
-            .bind(if op == ReferralOp::Decline {
-                reason_enc
-            } else {
-                None
-            })
+            .bind(
+                if matches!(op, ReferralOp::Decline | ReferralOp::Withdraw) {
+                    reason_enc
+                } else {
+                    None
+                },
+            )
             .bind(id)
             .bind(facts.state.as_str())
             .execute(&mut *tx)
@@ -641,6 +676,70 @@ impl Store {
         Ok(next)
     }
 
+    /// A withdrawn consent ends the referrals made on it: withdrawn, their open services
+    /// stopped, the receiving units told. Runs in the caller's transaction.
+    pub(crate) async fn end_referrals_of_consent(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        consent: i64,
+        today: Day,
+    ) -> Result<usize> {
+        let rows = sqlx::query(
+            "SELECT id, case_id, to_unit_id FROM referrals WHERE consent_id = $1 AND is_open = 1",
+        )
+        .bind(consent)
+        .fetch_all(&mut *conn)
+        .await?;
+        let why = self.keyring()?.encrypt(
+            "services.reason",
+            "persetujuan korban ditarik / consent withdrawn",
+        )?;
+        let now = crate::now_ms();
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let case: i64 = r.try_get("case_id")?;
+            sqlx::query(
+                "UPDATE referrals SET state = 'withdrawn', is_open = 0, ended_on = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(today)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "UPDATE services SET status = 'not_possible', is_open = 0, reason_enc = $1, done_on = $2, updated_at = $3 \
+                 WHERE referral_id = $4 AND is_open = 1",
+            )
+            .bind(why.clone())
+            .bind(today)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            append(
+                conn,
+                actor,
+                Event {
+                    action: "referral.withdraw",
+                    record_type: "case",
+                    record_id: case.to_string(),
+                    detail: format!("referral={id} state=withdrawn reason=consent_withdrawn"),
+                },
+            )
+            .await?;
+            Self::notify_unit(
+                conn,
+                r.try_get("to_unit_id")?,
+                "referral_withdrawn",
+                &format!("/referrals/{id}"),
+                actor,
+            )
+            .await?;
+        }
+        Ok(rows.len())
+    }
+
     /// Adds a message to the referral's conversation (both sides, while it is open).
     pub async fn post_referral_message(&self, actor: &Actor, id: i64, body: &str) -> Result<()> {
         let facts = self.referral_facts(id).await?;
@@ -734,7 +833,9 @@ impl Store {
                 if !actor.role.sees_identities() {
                     return Ok(Vec::new());
                 }
-                q.push(" WHERE r.to_unit_id = ").bind_int(actor.unit_id.0);
+                // Ended referrals are gone for the receiving unit.
+                q.push(" WHERE r.is_open = 1 AND r.to_unit_id = ")
+                    .bind_int(actor.unit_id.0);
             }
             "outgoing" => {
                 q.push(" WHERE r.from_unit_id = ").bind_int(actor.unit_id.0);
@@ -955,10 +1056,27 @@ impl Store {
         .await?)
     }
 
-    /// Marks one (or, with `None`, all) of the actor's notifications read.
-    pub async fn mark_notifications_read(&self, actor: &Actor, id: Option<i64>) -> Result<()> {
+    /// Marks one (or, with `None`, all) of the actor's notifications read; returns the link
+    /// of the one (as stored, so a form cannot redirect anywhere else).
+    pub async fn mark_notifications_read(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+    ) -> Result<Option<String>> {
         let Some(user) = actor.user_id else {
-            return Ok(());
+            return Ok(None);
+        };
+        let link = match id {
+            Some(id) => {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT link FROM notifications WHERE id = $1 AND user_id = $2",
+                )
+                .bind(id)
+                .bind(user.0)
+                .fetch_optional(self.pool())
+                .await?
+            }
+            None => None,
         };
         let mut q = Sql::new("UPDATE notifications SET read_at = ");
         q.bind_int(crate::now_ms());
@@ -968,12 +1086,13 @@ impl Store {
             q.push(" AND id = ").bind_int(id);
         }
         q.build().execute(self.pool()).await?;
-        Ok(())
+        Ok(link)
     }
 
-    /// E-mails waiting to be sent (oldest first).
+    /// E-mails waiting to be sent (oldest first), each claimed (`sending`) so that two
+    /// servers never send the same one.
     pub async fn pending_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
-        sqlx::query(
+        let all: Vec<PendingMail> = sqlx::query(
             "SELECT n.id, u.email, n.kind, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
              WHERE n.email_state = 'pending' ORDER BY n.id LIMIT $1",
         )
@@ -989,7 +1108,20 @@ impl Store {
                 link: r.try_get("link")?,
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+        let mut claimed = Vec::with_capacity(all.len());
+        for m in all {
+            let n = sqlx::query(
+                "UPDATE notifications SET email_state = 'sending' WHERE id = $1 AND email_state = 'pending'",
+            )
+            .bind(m.id)
+            .execute(self.pool())
+            .await?;
+            if n.rows_affected() == 1 {
+                claimed.push(m);
+            }
+        }
+        Ok(claimed)
     }
 
     /// Records the outcome of sending one e-mail (`sent` or `failed`).

@@ -235,7 +235,9 @@ impl Store {
         let select = format!(
             "SELECT {key} AS k, {col} AS v FROM {table} WHERE {key} > $1 AND {col} IS NOT NULL ORDER BY {key} LIMIT $2"
         );
-        let update = format!("UPDATE {table} SET {col} = $1 WHERE {key} = $2");
+        // Compare-and-set: a value edited meanwhile (servers keep running) is left alone; it
+        // was written under the new key anyway.
+        let update = format!("UPDATE {table} SET {col} = $1 WHERE {key} = $2 AND {col} = $3");
         loop {
             let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
                 .bind(last)
@@ -254,6 +256,7 @@ impl Store {
                 sqlx::query(sqlx::AssertSqlSafe(update.clone()))
                     .bind(k.encrypt(aad, &plain)?)
                     .bind(r.try_get::<i64, _>("k")?)
+                    .bind(v.clone())
                     .execute(&mut *tx)
                     .await?;
                 done += 1;

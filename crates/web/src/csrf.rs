@@ -61,7 +61,13 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         .to_owned();
     // File uploads (evidence) carry the token as a form part; the body limit is the upload
     // limit, and the body is passed on unchanged.
-    if let Some(boundary) = crate::multipart::boundary(&content_type) {
+    // Only the upload routes take multipart bodies (and their larger limit).
+    let upload_route = {
+        let path = req.uri().path();
+        path.ends_with("/evidence")
+            && (path.starts_with("/services/") || path.starts_with("/api/v1/services/"))
+    };
+    if let Some(boundary) = crate::multipart::boundary(&content_type).filter(|_| upload_route) {
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, crate::UPLOAD_BODY_LIMIT).await {
             Ok(b) => b,

@@ -848,14 +848,13 @@ async fn read_notifications(
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     let id = field(&f, "id").parse::<i64>().ok();
-    state
+    let link = state
         .store
         .mark_notifications_read(user.actor(), id)
         .await?;
-    // Opening one notification goes to what it points at (a local path only).
-    let link = field(&f, "link");
-    if id.is_some() && link.starts_with('/') && !link.starts_with("//") {
-        return Ok(Redirect::to(link).into_response());
+    // Opening one notification goes to what it points at: the stored link, a path of ours.
+    if let Some(link) = link.filter(|l| l.starts_with('/') && !l.starts_with("//")) {
+        return Ok(Redirect::to(&link).into_response());
     }
     Ok(Redirect::to("/notifications").into_response())
 }

@@ -70,8 +70,14 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
                 report.mailed += 1;
             }
             Err(e) => {
-                // The address is personal data: log the notification id only.
-                tracing::warn!(notification = m.id, error = %e, "e-mail not sent");
+                // The address is personal data, and a server's refusal often repeats it: log
+                // the notification id and the SMTP step and code only.
+                let (step, code) = match &e {
+                    crate::mail::MailError::Rejected { step, code, .. } => (*step, *code),
+                    crate::mail::MailError::Timeout { step } => (*step, 0),
+                    _ => ("connect", 0),
+                };
+                tracing::warn!(notification = m.id, step, code, "e-mail not sent");
                 store.mark_mail(m.id, "failed").await?;
                 report.failed += 1;
             }

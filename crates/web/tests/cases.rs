@@ -409,7 +409,7 @@ async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
         &officer,
         "POST",
         &format!("{path}/status"),
-        Some(r#"{"status": "closed", "close_reason": "recovered"}"#),
+        Some(r#"{"status": "closed", "close_reason": "not_trafficking"}"#),
     )
     .await;
     assert_eq!(
@@ -886,11 +886,18 @@ async fn a_case_is_closed_with_a_reason_and_reopened() {
             &[("status", "closed"), ("close_reason", "recovered")],
         )
         .await;
+    // "Full recovery" needs every victim's service plan closed (tests/recovery.rs).
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("rencana layanan setiap korban"));
+    let r = officer
+        .post_form(
+            &format!("{path}/status"),
+            &[("status", "closed"), ("close_reason", "other")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let page = officer.get(&path).await.body;
-    assert!(
-        page.contains("Ditutup — Pemulihan paripurna") && page.contains("<code>case.close</code>")
-    );
+    assert!(page.contains("Ditutup — Lainnya") && page.contains("<code>case.close</code>"));
     assert!(
         officer
             .get("/cases?status=closed")

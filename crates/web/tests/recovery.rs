@@ -668,18 +668,12 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
         assert!(r.body.contains("Lewat tenggat"));
         // The task force above sees that it is overdue, not the victim's data.
         let one = b.get(&format!("/referrals/{rid}")).await;
-        if user == "data-officer.ntt" {
-            assert_eq!(
-                one.status, 404,
-                "NTT's province does not hold Palangka Raya's case"
-            );
-        } else {
-            assert_eq!(one.status, 200);
-            assert!(
-                !one.body.contains("terancam oleh perekrut"),
-                "overseers read no texts"
-            );
-        }
+        assert_eq!(one.status, 200, "{user}");
+        assert!(
+            !one.body.contains("terancam oleh perekrut"),
+            "overseers read no texts"
+        );
+        assert!(!one.body.contains("Yohana"), "nor the victim's name");
     }
     // On the sending unit's tasks as overdue at the other side; on Kupang's as waiting.
     let b = app.login("data-officer.palangkaraya").await;
@@ -708,4 +702,102 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(b.get(&format!("/referrals/{rid}")).await.status, 404);
+}
+
+#[tokio::test]
+async fn withdrawing_consent_ends_the_referral_and_units_outside_need_one() {
+    let app = TestApp::spawn().await;
+    let (case, victim) = rescued_in_palangkaraya(&app, "Agustina Uji Persetujuan").await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    let day = today();
+    // A unit outside the case's region cannot be handed a service directly.
+    let err = app
+        .store
+        .add_service(
+            &officer,
+            victim,
+            &store::NewService {
+                service_code: "reintegration".into(),
+                unit_id: Some(app.units["kupang"].0),
+                ..Default::default()
+            },
+            day,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("err.service_unit_refer"),
+        "{err:?}"
+    );
+    // A provincial admin without identity access cannot share the victim's identity.
+    let province = app.actor("admin.kalteng").await;
+    let share = store::NewReferral {
+        to_unit: Some(app.units["kupang"].0),
+        kind: "service".into(),
+        service_code: "reintegration".into(),
+        shared: vec!["identity".into()],
+        basis: "vital_interest".into(),
+        basis_note: "Korban harus segera dipulangkan (uji).".into(),
+        ..Default::default()
+    };
+    let err = app
+        .store
+        .send_referral(&province, victim, &share, day)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("err.share_identity"), "{err:?}");
+    // On consent: sent, accepted; then the victim withdraws her consent.
+    let consent = app
+        .store
+        .add_consent(
+            &officer,
+            case,
+            &store::NewConsent {
+                victim_id: victim,
+                scope: "referral".into(),
+                given_by: "victim".into(),
+                given_on: Some(day),
+            },
+            day,
+        )
+        .await
+        .unwrap();
+    let rid = app
+        .store
+        .send_referral(
+            &officer,
+            victim,
+            &store::NewReferral {
+                basis: "consent".into(),
+                basis_note: String::new(),
+                ..share.clone()
+            },
+            day,
+        )
+        .await
+        .unwrap();
+    let kupang = app.actor("data-officer.kupang").await;
+    app.store
+        .act_on_referral(&kupang, rid, "accept", "", day)
+        .await
+        .unwrap();
+    assert!(app.store.referral(&kupang, rid, day).await.is_ok());
+    app.store
+        .withdraw_consent(&officer, case, consent, day)
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.store.referral(&kupang, rid, day).await,
+        Err(store::StoreError::NotFound)
+    ));
+    let p = app.store.plan(&officer, victim, day).await.unwrap();
+    assert_eq!(p.referrals[0].state, "withdrawn");
+    let s = p
+        .services
+        .iter()
+        .find(|s| s.service_code == "reintegration")
+        .unwrap();
+    assert_eq!(s.status, "not_possible");
+    let t = app.store.my_tasks(&kupang, day, 1).await.unwrap();
+    assert_eq!(t.services_total, 0, "off the receiving unit's list");
 }
