@@ -502,9 +502,10 @@ async fn recovery(store: &Store, ids: &[store::CaseId]) -> Result<()> {
             .add_consent(&sys, *id, &consent, today)
             .await
             .map_err(err)?;
+        // Sent by the unit that holds the case (it may share the victim's identity).
         let rid = store
             .send_referral(
-                &sys,
+                from,
                 v.id,
                 &store::NewReferral {
                     to_unit: Some(to.unit_id.0),

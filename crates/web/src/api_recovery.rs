@@ -319,6 +319,8 @@ async fn update_service(
 #[serde(default)]
 struct EvidenceQuery {
     /// The file's name, kept for the download (path and control characters are dropped).
+    /// Prefer the `X-File-Name` header (percent-encoded UTF-8): proxies log query strings,
+    /// and a file name can name a person.
     filename: String,
 }
 
@@ -332,11 +334,25 @@ async fn add_evidence(
     u: ApiUser,
     Path(id): Path<String>,
     Query(q): Query<EvidenceQuery>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
+    let name = headers
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|raw| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!(
+                "n={}",
+                raw.replace('+', "%2B")
+            ))
+            .ok()
+            .and_then(|mut v| v.pop())
+            .map(|(_, n)| n)
+        })
+        .unwrap_or(q.filename);
     let eid = state
         .store
-        .add_evidence(&u.actor, id_of(&id)?, &q.filename, &body)
+        .add_evidence(&u.actor, id_of(&id)?, &name, &body)
         .await?;
     Ok(created(eid))
 }
