@@ -517,6 +517,47 @@ impl Store {
         today: Day,
     ) -> Result<i64> {
         let vc = self.check_manage(actor, victim).await?;
+        self.add_service_checked(actor, victim, &vc, s, today, None)
+            .await
+    }
+
+    /// The receiving unit of an accepted take-over referral plans the victim's services
+    /// itself: given by its own unit or units of its region, tied to the referral (so its
+    /// access to them ends with it).
+    pub async fn add_service_for_referral(
+        &self,
+        actor: &Actor,
+        referral: i64,
+        s: &NewService,
+        today: Day,
+    ) -> Result<i64> {
+        let f = self.referral_facts(referral).await?;
+        if referral_side(actor, &f)? != domain::recovery::ReferralSide::Receiver {
+            return Err(StoreError::NotFound);
+        }
+        let r = sqlx::query("SELECT victim_id, kind FROM referrals WHERE id = $1")
+            .bind(referral)
+            .fetch_one(self.pool())
+            .await?;
+        let kind: String = r.try_get("kind")?;
+        if kind != "takeover" || f.state != ReferralState::Accepted {
+            return Err(StoreError::Conflict("conflict.referral_state"));
+        }
+        let victim: i64 = r.try_get("victim_id")?;
+        let vc = self.victim_case(victim).await?;
+        self.add_service_checked(actor, victim, &vc, s, today, Some(referral))
+            .await
+    }
+
+    async fn add_service_checked(
+        &self,
+        actor: &Actor,
+        victim: i64,
+        vc: &VictimCase,
+        s: &NewService,
+        today: Day,
+        referral: Option<i64>,
+    ) -> Result<i64> {
         self.check_plan_open(victim).await?;
         let mut errs = Invalid::default();
         let ty = self.service_type(&s.service_code).await?;
@@ -529,7 +570,13 @@ impl Store {
             None => errs.push("unit_id", "err.required"),
             Some(u) => match self.unit_scope(u).await? {
                 None => errs.push("unit_id", "err.unit_unknown"),
-                Some(us) if !us.contains(&vc.scope) && u != vc.owner.0 => {
+                // Through a take-over: the receiving unit's own region.
+                Some(us)
+                    if referral.is_some() && u != actor.unit_id.0 && !actor.scope.contains(&us) =>
+                {
+                    errs.push("unit_id", "err.service_unit_refer")
+                }
+                Some(us) if referral.is_none() && !us.contains(&vc.scope) && u != vc.owner.0 => {
                     errs.push("unit_id", "err.service_unit_refer")
                 }
                 Some(_) => {}
@@ -550,9 +597,9 @@ impl Store {
         };
         let due = s.due_on.unwrap_or(requested + ty.default_days);
         let mut tx = self.begin_write().await?;
-        Self::ensure_plan(&mut tx, victim, &vc, today).await?;
+        Self::ensure_plan(&mut tx, victim, vc, today).await?;
         let id = Self::insert_service(
-            &mut tx, actor, victim, &vc, &ty.code, unit, requested, due, None,
+            &mut tx, actor, victim, vc, &ty.code, unit, requested, due, referral,
         )
         .await?;
         tx.commit().await?;
@@ -630,9 +677,10 @@ impl Store {
         {
             return Ok((victim, vc, false));
         }
-        if let Some(rid) = referral
-            && actor.unit_id.0 == unit
-        {
+        // The receiving unit of the service's referral (a requested service, or the services
+        // it planned itself after a take-over).
+        let _ = unit;
+        if let Some(rid) = referral {
             let f = self.referral_facts(rid).await?;
             if referral_side(actor, &f)? == domain::recovery::ReferralSide::Receiver
                 && (!edit || f.state == ReferralState::Accepted)
@@ -658,19 +706,29 @@ impl Store {
                 == IdentityAccess::Granted)
     }
 
-    /// One service, for the unit recording its progress (the receiving unit of a referral).
-    pub async fn service_for_referral(
+    /// The services that came with a referral, for its page (the receiving unit records
+    /// their progress there).
+    pub async fn referral_services(
         &self,
         actor: &Actor,
-        service: i64,
+        referral: i64,
         today: Day,
-    ) -> Result<ServiceView> {
-        let (victim, vc, via) = self.service_access(actor, service, false).await?;
-        let notes = self.notes_allowed(actor, &vc, via).await?;
+    ) -> Result<Vec<ServiceView>> {
+        let f = self.referral_facts(referral).await?;
+        let side = referral_side(actor, &f)?;
+        let victim: i64 = sqlx::query_scalar("SELECT victim_id FROM referrals WHERE id = $1")
+            .bind(referral)
+            .fetch_one(self.pool())
+            .await?;
+        let vc = self.victim_case(victim).await?;
+        let notes = match side {
+            domain::recovery::ReferralSide::Receiver => true,
+            domain::recovery::ReferralSide::Sender => self.notes_allowed(actor, &vc, false).await?,
+            domain::recovery::ReferralSide::Overseer => false,
+        };
         let mut list = self.services_of(victim, notes, today).await?;
-        // The receiving unit sees its own service only.
-        list.retain(|s| s.id == service);
-        list.pop().ok_or(StoreError::NotFound)
+        list.retain(|s| s.referral_id == Some(referral));
+        Ok(list)
     }
 
     /// Records progress of a service: status, reason, outcome, the day it was done.

@@ -631,17 +631,18 @@ impl Store {
                 }
             }
             ReferralOp::Withdraw => {
-                if let Some(sid) = service_id {
+                // Every open service that came with the referral stops.
+                {
                     let why = self
                         .keyring()?
                         .encrypt("services.reason", "rujukan ditarik / referral withdrawn")?;
                     sqlx::query(
-                        "UPDATE services SET status = 'not_possible', is_open = 0, reason_enc = $1, done_on = $2, updated_at = $3 WHERE id = $4 AND is_open = 1",
+                        "UPDATE services SET status = 'not_possible', is_open = 0, reason_enc = $1, done_on = $2, updated_at = $3 WHERE referral_id = $4 AND is_open = 1",
                     )
                     .bind(why)
                     .bind(today)
                     .bind(now)
-                    .bind(sid)
+                    .bind(id)
                     .execute(&mut *tx)
                     .await?;
                 }

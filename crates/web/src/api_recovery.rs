@@ -77,13 +77,18 @@ pub(crate) fn routes(r: Routes) -> Routes {
             &["POST"],
             post(post_message),
         )
+        .add(
+            "/api/v1/referrals/{id}/services",
+            &["POST"],
+            post(add_referral_service),
+        )
         .add("/api/v1/notifications", &["GET"], get(notifications))
         .add("/api/v1/notifications/read", &["POST"], post(mark_read))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(service_types, plan, assess_needs, explain_need, add_service, update_service, add_evidence, evidence, close_plan, reopen_plan, add_ledger, case_recovery, restitution, tasks, send_referral, referrals, referral, act_on_referral, post_message, notifications, mark_read),
+    paths(service_types, plan, assess_needs, explain_need, add_service, update_service, add_evidence, evidence, close_plan, reopen_plan, add_ledger, case_recovery, restitution, tasks, send_referral, referrals, referral, act_on_referral, post_message, notifications, mark_read, add_referral_service),
     components(schemas(NeedsIn, ExplanationIn, ServiceIn, ServiceUpdateIn, CloseIn, LedgerIn, ReferralIn, ReferralActionIn, MessageIn, ReadIn)),
     tags((name = "recovery", description = "Service plans, referrals, restitution and compensation, tasks"))
 )]
@@ -247,7 +252,9 @@ async fn explain_need(
 #[serde(default)]
 pub struct ServiceIn {
     service_code: String,
-    /// The unit responsible for the service (any unit; one outside the case's region gets no access from this: send it a referral).
+    /// The unit responsible for the service: a unit whose region contains the case's (a unit
+    /// elsewhere is asked with a referral); through a take-over referral, the receiving unit
+    /// or a unit of its region.
     unit_id: Option<i64>,
     /// YYYY-MM-DD, default today.
     requested_on: String,
@@ -275,6 +282,30 @@ async fn add_service(
     let sid = state
         .store
         .add_service(&u.actor, victim, &s, today())
+        .await?;
+    Ok(created(sid))
+}
+
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/services", tag = "recovery", params(("id" = i64, Path, description = "Referral id (an accepted take-over)")), request_body = ServiceIn,
+    responses((status = 201, description = "`{\"id\": …}` of the new service, tied to the referral", body = Object), (status = 404), (status = 409, description = "Not an accepted take-over, or the plan is closed"), (status = 422)), security(("bearer" = [])))]
+async fn add_referral_service(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ServiceIn>,
+) -> Result<Response, WebError> {
+    let referral = id_of(&id)?;
+    let mut errs = Vec::new();
+    let s = NewService {
+        service_code: b.service_code.trim().to_owned(),
+        unit_id: b.unit_id,
+        requested_on: opt_day("requested_on", &b.requested_on, &mut errs),
+        due_on: opt_day("due_on", &b.due_on, &mut errs),
+    };
+    check(errs)?;
+    let sid = state
+        .store
+        .add_service_for_referral(&u.actor, referral, &s, today())
         .await?;
     Ok(created(sid))
 }

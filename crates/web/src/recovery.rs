@@ -46,6 +46,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/referrals/{id}", &["GET"], get(referral_page))
         .add("/referrals/{id}/act", &["POST"], post(act))
         .add("/referrals/{id}/messages", &["POST"], post(message))
+        .add(
+            "/referrals/{id}/services",
+            &["POST"],
+            post(referral_service),
+        )
         .add("/tasks", &["GET"], get(tasks_page))
         .add("/notifications", &["GET"], get(notifications_page))
         .add("/notifications/read", &["POST"], post(read_notifications))
@@ -585,7 +590,9 @@ struct ReferralPage {
     page: Page,
     r: store::ReferralView,
     types: Vec<store::ServiceType>,
-    service: Option<store::ServiceView>,
+    services: Vec<store::ServiceView>,
+    /// Units the receiving unit may give a take-over's services to.
+    units: Vec<store::Unit>,
     failed: String,
     values: Fields,
     errs: Errors,
@@ -619,6 +626,14 @@ impl ReferralPage {
     fn is_receiver(&self) -> bool {
         self.r.side == domain::recovery::ReferralSide::Receiver
     }
+    /// The receiving unit plans services itself after accepting a take-over.
+    fn can_plan(&self) -> bool {
+        self.is_receiver() && self.r.row.kind == "takeover" && self.r.row.state == "accepted"
+    }
+    /// Services are recorded by the receiving unit while the referral is accepted.
+    fn can_record(&self) -> bool {
+        self.is_receiver() && self.r.row.state == "accepted"
+    }
 }
 
 async fn referral_response(
@@ -632,20 +647,26 @@ async fn referral_response(
 ) -> Result<Response, WebError> {
     let r = state.store.referral(user.actor(), id, today()).await?;
     let types = state.store.service_types().await?;
-    // The service this referral created, for the receiving unit to record progress.
-    let service = match r.service_id {
-        Some(sid) if r.side != domain::recovery::ReferralSide::Overseer => state
+    // The services that came with the referral, for the receiving unit to record.
+    let services = state
+        .store
+        .referral_services(user.actor(), id, today())
+        .await?;
+    let units = if r.side == domain::recovery::ReferralSide::Receiver && r.row.kind == "takeover" {
+        let within = user.actor().scope.region().cloned();
+        state
             .store
-            .service_for_referral(user.actor(), sid, today())
-            .await
-            .ok(),
-        _ => None,
+            .list_units(user.actor(), within.as_ref(), "")
+            .await?
+    } else {
+        Vec::new()
     };
     let page = ReferralPage {
         page: Page::from_ctx(&user.ctx, "referral.title").with_flash(ok),
         r,
         types,
-        service,
+        services,
+        units,
         failed: failed.to_owned(),
         values,
         errs: Errors::new(user.ctx.locale, errs),
@@ -701,6 +722,37 @@ async fn act(
         Ok(_) => Ok(Redirect::to("/referrals?ok=referral_ended").into_response()),
         Err(StoreError::Invalid(e)) => {
             referral_response(&state, &user, id, "act", f, &e.0, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn referral_service(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let mut errs = domain::Invalid::default();
+    let s = NewService {
+        service_code: field(&f, "service_code").trim().to_owned(),
+        unit_id: field(&f, "unit_id").trim().parse().ok(),
+        requested_on: day_field(&f, "requested_on", &mut errs),
+        due_on: day_field(&f, "due_on", &mut errs),
+    };
+    let r = if errs.is_empty() {
+        state
+            .store
+            .add_service_for_referral(user.actor(), id, &s, today())
+            .await
+    } else {
+        Err(errs.into())
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/referrals/{id}?ok=saved")).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            referral_response(&state, &user, id, "plan", f, &e.0, None).await
         }
         Err(e) => Err(e.into()),
     }

@@ -694,6 +694,51 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
     assert_eq!(r.status, 303, "{}", r.body);
     let p = app.store.plan(&officer, victim, today()).await.unwrap();
     assert_eq!(p.lead_unit_id, Some(app.units["kupang"]));
+    // Having taken over, Kupang plans her services itself: by its own unit, not by a unit
+    // outside its region.
+    let kupang_unit = app.units["kupang"].0.to_string();
+    let pky_unit = app.units["palangkaraya"].0.to_string();
+    b.get(&format!("/referrals/{rid}")).await;
+    let r = b
+        .post_form(
+            &format!("/referrals/{rid}/services"),
+            &[("service_code", "shelter"), ("unit_id", &pky_unit)],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("di luar wilayah"), "{}", r.body);
+    let r = b
+        .post_form(
+            &format!("/referrals/{rid}/services"),
+            &[("service_code", "reintegration"), ("unit_id", &kupang_unit)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = app.store.plan(&officer, victim, today()).await.unwrap();
+    let reint = p
+        .services
+        .iter()
+        .find(|s| s.service_code == "reintegration")
+        .unwrap();
+    assert_eq!(
+        (reint.unit_id, reint.referral_id),
+        (app.units["kupang"], Some(rid))
+    );
+    b.get(&format!("/referrals/{rid}")).await;
+    let r = b
+        .post_form(
+            &format!("/services/{}", reint.id),
+            &[
+                ("back", &format!("referral:{rid}")),
+                ("status", "in_progress"),
+                ("outcome", "Kunjungan pertama ke keluarga."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&format!("/referrals/{rid}")).await.body;
+    assert!(page.contains("Kunjungan pertama ke keluarga."));
+    assert!(b.get("/tasks").await.body.contains("Reintegrasi sosial"));
     // Withdrawn by the sender: Kupang's access ends.
     let s = app.login("data-officer.palangkaraya").await;
     s.get(&format!("/referrals/{rid}")).await;
@@ -702,6 +747,12 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(b.get(&format!("/referrals/{rid}")).await.status, 404);
+    let p = app.store.plan(&officer, victim, today()).await.unwrap();
+    assert_eq!(
+        p.services[0].status, "not_possible",
+        "stopped with the referral"
+    );
+    assert!(!b.get("/tasks").await.body.contains("Reintegrasi sosial"));
 }
 
 #[tokio::test]

@@ -530,6 +530,18 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         User,
         "/api/v1/notifications/read",
     ),
+    (
+        "POST",
+        "/referrals/{id}/services",
+        Scoped,
+        "/referrals/{ntt_referral}/services",
+    ),
+    (
+        "POST",
+        "/api/v1/referrals/{id}/services",
+        Scoped,
+        "/api/v1/referrals/{ntt_referral}/services",
+    ),
 ];
 
 #[test]
