@@ -138,6 +138,8 @@ pub struct SessionInfo {
     pub totp_enabled: bool,
     /// The instance requires 2FA for this role and the user has not set it up yet.
     pub must_enroll_totp: bool,
+    /// Unread notifications (shown in the navigation).
+    pub unread: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -389,7 +391,8 @@ impl Store {
         let th = hash_token(token);
         let row = sqlx::query(
             "SELECT s.user_id, s.created_at, s.last_seen_at, s.second_factor_ok, s.origin, u.username, u.full_name, u.role, \
-             u.unit_id, u.disabled, u.totp_enabled, n.region_code, n.name AS unit_name \
+             u.unit_id, u.disabled, u.totp_enabled, n.region_code, n.name AS unit_name, \
+             (SELECT COUNT(*) FROM notifications x WHERE x.user_id = s.user_id AND x.read_at IS NULL) AS unread \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN units n ON n.id = u.unit_id WHERE s.token_hash = $1",
         )
         .bind(th.clone())
@@ -435,6 +438,7 @@ impl Store {
             second_factor_ok: r.try_get::<i64, _>("second_factor_ok")? != 0,
             totp_enabled,
             must_enroll_totp,
+            unread: r.try_get("unread")?,
         }))
     }
 

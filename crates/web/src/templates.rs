@@ -27,6 +27,7 @@ pub struct NavUser {
     pub can_link: bool,
     /// Works with victims' services and referrals (tasks, referral lists).
     pub can_follow: bool,
+    pub unread: i64,
 }
 
 /// What every page needs: locale, CSRF token, the user, the current path.
@@ -68,6 +69,7 @@ impl Page {
                     can_quality: role_may(a.role, Action::ViewQuality),
                     can_link: role_may(a.role, Action::LinkPersons),
                     can_follow: a.role.sees_identities(),
+                    unread: s.info.unread,
                 }
             });
         Page {

@@ -656,6 +656,12 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
             "{user}: {}",
             n.body
         );
+        // The navigation counts what is unread; reading everything clears it.
+        assert!(n.body.contains("<span class=\"badge warn\">"), "{user}");
+        let r = b.post_form("/notifications/read", &[]).await;
+        assert_eq!(r.status, 303);
+        let n = b.get("/notifications").await;
+        assert!(!n.body.contains("<span class=\"badge warn\">"), "{user}");
     }
     for user in ["data-officer.ntt", "verifier.kalteng", "verifier.nasional"] {
         let b = app.login(user).await;

@@ -141,4 +141,5 @@ CREATE TABLE notifications (
     email_state TEXT
 );
 CREATE INDEX notifications_user ON notifications (user_id, id);
+CREATE INDEX notifications_unread ON notifications (user_id, read_at);
 CREATE INDEX notifications_email ON notifications (email_state, id);
