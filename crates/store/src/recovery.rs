@@ -602,6 +602,14 @@ impl Store {
             &mut tx, actor, victim, vc, &ty.code, unit, requested, due, referral,
         )
         .await?;
+        // Another unit learns that a service waits on it.
+        if unit != actor.unit_id.0 {
+            let link = match referral {
+                Some(rid) => format!("/referrals/{rid}"),
+                None => format!("/victims/{victim}/plan#service-{id}"),
+            };
+            Self::notify_unit(&mut tx, unit, "service_assigned", &link, actor).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }

@@ -32,6 +32,10 @@ fn subject(kind: &str) -> String {
         "referral_delivered" => ("Layanan rujukan diberikan", "Referred service delivered"),
         "referral_overdue" => ("Rujukan lewat tenggat", "Referral overdue"),
         "referral_message" => ("Pesan baru dalam rujukan", "New message in a referral"),
+        "service_assigned" => (
+            "Layanan baru untuk unit Anda",
+            "A new service for your unit",
+        ),
         _ => ("Pemberitahuan baru", "New notification"),
     };
     format!("[Gugus] {id} / {en}")
