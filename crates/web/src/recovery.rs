@@ -130,33 +130,39 @@ pub(crate) fn rupiah(v: &i64) -> String {
     format!("{}Rp{out}", if *v < 0 { "-" } else { "" })
 }
 
-fn victim_id(s: &str) -> Result<i64, WebError> {
-    parse_id(s)
+/// A service's label in the page's language (the code itself when unknown).
+fn service_label(types: &[store::ServiceType], code: &str, lang: &str) -> String {
+    if code == "takeover" {
+        return crate::i18n::Locale::parse(lang)
+            .unwrap_or(crate::i18n::Locale::Id)
+            .t("referral.kind.takeover")
+            .to_owned();
+    }
+    types
+        .iter()
+        .find(|t| t.code == code)
+        .map(|t| t.label(lang).to_owned())
+        .unwrap_or_else(|| code.to_owned())
 }
 
-#[derive(Template)]
-#[template(path = "plan.html")]
-struct PlanPage {
-    page: Page,
-    p: store::PlanView,
-    types: Vec<store::ServiceType>,
-    units: Vec<store::Unit>,
-    bases: Vec<store::PicklistItem>,
-    /// The form that failed, its values and errors.
+/// The one form on a page that failed: its name, what was typed and what was wrong. The
+/// page shows every other form empty.
+#[derive(Default)]
+struct FormState {
     failed: String,
     values: Fields,
     errs: Errors,
-    today: Day,
 }
 
-impl PlanPage {
-    fn svc(&self, code: &str) -> String {
-        self.types
-            .iter()
-            .find(|t| t.code == code)
-            .map(|t| t.label(self.page.locale.code()).to_owned())
-            .unwrap_or_else(|| code.to_owned())
+impl FormState {
+    fn new(user: &User, failed: &str, values: Fields, errs: &[domain::FieldError]) -> FormState {
+        FormState {
+            failed: failed.to_owned(),
+            values,
+            errs: Errors::new(user.ctx.locale, errs),
+        }
     }
+    /// What was typed in `key` of `form`, if that form failed.
     fn v(&self, form: &str, key: &str) -> String {
         if self.failed == form {
             field(&self.values, key).to_owned()
@@ -180,6 +186,47 @@ impl PlanPage {
         } else {
             Vec::new()
         }
+    }
+    /// 422 when the page is shown again because of this form's errors.
+    fn respond(&self, html: Html<String>) -> Response {
+        let status = if self.errs.any() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        (status, html).into_response()
+    }
+}
+
+/// The service form's fields (shared by the plan and a take-over referral).
+fn new_service(f: &Fields, errs: &mut domain::Invalid) -> NewService {
+    NewService {
+        service_code: field(f, "service_code").trim().to_owned(),
+        unit_id: field(f, "unit_id").trim().parse().ok(),
+        requested_on: day_field(f, "requested_on", errs),
+        due_on: day_field(f, "due_on", errs),
+    }
+}
+
+fn victim_id(s: &str) -> Result<i64, WebError> {
+    parse_id(s)
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    page: Page,
+    p: store::PlanView,
+    types: Vec<store::ServiceType>,
+    units: Vec<store::Unit>,
+    bases: Vec<store::PicklistItem>,
+    f: FormState,
+    today: Day,
+}
+
+impl PlanPage {
+    fn svc(&self, code: &str) -> String {
+        service_label(&self.types, code, self.page.locale.code())
     }
     fn day(&self, d: impl Num) -> String {
         crate::cases::fmt_day(&d.num())
@@ -230,17 +277,10 @@ async fn plan_response(
         types,
         units,
         bases,
-        failed: failed.to_owned(),
-        values,
-        errs: Errors::new(user.ctx.locale, errs),
+        f: FormState::new(user, failed, values, errs),
         today: today(),
     };
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, render(&page)?).into_response())
+    Ok(page.f.respond(render(&page)?))
 }
 
 async fn plan_page(
@@ -320,12 +360,7 @@ async fn add_service(
 ) -> Result<Response, WebError> {
     let victim = victim_id(&id)?;
     let mut errs = domain::Invalid::default();
-    let s = NewService {
-        service_code: field(&f, "service_code").trim().to_owned(),
-        unit_id: field(&f, "unit_id").trim().parse().ok(),
-        requested_on: day_field(&f, "requested_on", &mut errs),
-        due_on: day_field(&f, "due_on", &mut errs),
-    };
+    let s = new_service(&f, &mut errs);
     let r = if errs.is_empty() {
         state
             .store
@@ -593,32 +628,12 @@ struct ReferralPage {
     services: Vec<store::ServiceView>,
     /// Units the receiving unit may give a take-over's services to.
     units: Vec<store::Unit>,
-    failed: String,
-    values: Fields,
-    errs: Errors,
+    f: FormState,
 }
 
 impl ReferralPage {
     fn svc(&self, code: &str) -> String {
-        self.types
-            .iter()
-            .find(|t| t.code == code)
-            .map(|t| t.label(self.page.locale.code()).to_owned())
-            .unwrap_or_else(|| code.to_owned())
-    }
-    fn v(&self, form: &str, key: &str) -> String {
-        if self.failed == form {
-            field(&self.values, key).to_owned()
-        } else {
-            String::new()
-        }
-    }
-    fn e(&self, form: &str, key: &str) -> &'static str {
-        if self.failed == form {
-            self.errs.get(key)
-        } else {
-            ""
-        }
+        service_label(&self.types, code, self.page.locale.code())
     }
     fn day(&self, d: impl Num) -> String {
         crate::cases::fmt_day(&d.num())
@@ -667,16 +682,9 @@ async fn referral_response(
         types,
         services,
         units,
-        failed: failed.to_owned(),
-        values,
-        errs: Errors::new(user.ctx.locale, errs),
+        f: FormState::new(user, failed, values, errs),
     };
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, render(&page)?).into_response())
+    Ok(page.f.respond(render(&page)?))
 }
 
 async fn referral_page(
@@ -735,12 +743,7 @@ async fn referral_service(
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
     let mut errs = domain::Invalid::default();
-    let s = NewService {
-        service_code: field(&f, "service_code").trim().to_owned(),
-        unit_id: field(&f, "unit_id").trim().parse().ok(),
-        requested_on: day_field(&f, "requested_on", &mut errs),
-        due_on: day_field(&f, "due_on", &mut errs),
-    };
+    let s = new_service(&f, &mut errs);
     let r = if errs.is_empty() {
         state
             .store
@@ -797,15 +800,8 @@ struct ReferralsPage {
 
 impl ReferralsPage {
     fn svc(&self, code: &Option<String>) -> String {
-        match code {
-            None => self.page.t("referral.kind.takeover").to_owned(),
-            Some(c) => self
-                .types
-                .iter()
-                .find(|t| &t.code == c)
-                .map(|t| t.label(self.page.locale.code()).to_owned())
-                .unwrap_or_else(|| c.clone()),
-        }
+        let code = code.as_deref().unwrap_or("takeover");
+        service_label(&self.types, code, self.page.locale.code())
     }
     fn day(&self, d: impl Num) -> String {
         crate::cases::fmt_day(&d.num())
@@ -844,14 +840,7 @@ struct TasksPage {
 
 impl TasksPage {
     fn svc(&self, code: &str) -> String {
-        if code == "takeover" {
-            return self.page.t("referral.kind.takeover").to_owned();
-        }
-        self.types
-            .iter()
-            .find(|t| t.code == code)
-            .map(|t| t.label(self.page.locale.code()).to_owned())
-            .unwrap_or_else(|| code.to_owned())
+        service_label(&self.types, code, self.page.locale.code())
     }
     fn day(&self, d: impl Num) -> String {
         crate::cases::fmt_day(&d.num())
