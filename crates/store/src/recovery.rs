@@ -1615,10 +1615,13 @@ impl Store {
         let unit = actor.unit_id.0;
         let per_page = 50;
         let page = page.max(1);
+        // The page's ids come from the index alone (a deep page skips index entries, not
+        // joined rows); the joins run for the 50 shown.
         let rows = sqlx::query(
             "SELECT s.id, s.case_id, s.victim_id, s.service_code, s.due_on, s.status, s.referral_id, c.code, v.initials FROM services s \
              JOIN cases c ON c.id = s.case_id JOIN victims v ON v.id = s.victim_id \
-             WHERE s.unit_id = $1 AND s.is_open = 1 ORDER BY s.due_on, s.id LIMIT $2 OFFSET $3",
+             WHERE s.id IN (SELECT id FROM services WHERE unit_id = $1 AND is_open = 1 ORDER BY due_on, id LIMIT $2 OFFSET $3) \
+             ORDER BY s.due_on, s.id",
         )
         .bind(unit)
         .bind(per_page)
