@@ -219,6 +219,8 @@ pub struct TasksView {
     pub services_total: i64,
     pub services_overdue: i64,
     pub referrals: Vec<TaskRow>,
+    /// All referrals waiting (the list holds the first 50).
+    pub referrals_total: i64,
     pub page: i64,
     pub per_page: i64,
 }
@@ -1666,12 +1668,13 @@ impl Store {
         .bind(today)
         .fetch_one(self.pool())
         .await?;
-        let referrals = self.referral_tasks(actor, today).await?;
+        let (referrals, referrals_total) = self.referral_tasks(actor, today).await?;
         Ok(TasksView {
             services,
             services_total: total,
             services_overdue: overdue,
             referrals,
+            referrals_total,
             page,
             per_page,
         })

@@ -870,21 +870,30 @@ impl Store {
         &self,
         actor: &Actor,
         today: Day,
-    ) -> Result<Vec<crate::recovery::TaskRow>> {
+    ) -> Result<(Vec<crate::recovery::TaskRow>, i64)> {
+        // Incoming referrals only for roles that may open them.
+        let filter = |q: &mut Sql| {
+            q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND (");
+            if actor.role.sees_identities() {
+                q.push("r.to_unit_id = ").bind_int(actor.unit_id.0);
+                q.push(" OR ");
+            }
+            q.push("(r.from_unit_id = ").bind_int(actor.unit_id.0);
+            q.push(" AND r.due_on < ").bind_int(today);
+            q.push("))");
+        };
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM referrals r");
+        filter(&mut count);
+        let total: i64 = count.build().fetch_one(self.pool()).await?.try_get("n")?;
+        // The first 50, most overdue first; the rest are on the referrals page.
         let mut q = Sql::new(ROW_SELECT);
-        q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND (r.to_unit_id = ")
-            .bind_int(actor.unit_id.0);
-        q.push(" OR (r.from_unit_id = ").bind_int(actor.unit_id.0);
-        q.push(" AND r.due_on < ").bind_int(today);
-        q.push(")) ORDER BY r.due_on, r.id LIMIT 200");
+        filter(&mut q);
+        q.push(" ORDER BY r.due_on, r.id LIMIT 50");
         let rows = q.build().fetch_all(self.pool()).await?;
         let mut out = Vec::new();
         for r in rows {
             let row = row_from(&r, today)?;
             let incoming = row.to_unit_id == actor.unit_id;
-            if incoming && !actor.role.sees_identities() {
-                continue;
-            }
             out.push(crate::recovery::TaskRow {
                 kind: if incoming {
                     "referral_in"
@@ -904,7 +913,7 @@ impl Store {
                 link: format!("/referrals/{}", row.id),
             });
         }
-        Ok(out)
+        Ok((out, total))
     }
 
     /// Marks overdue referrals as escalated and notifies both units and the task force(s)

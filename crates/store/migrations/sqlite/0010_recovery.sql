@@ -57,7 +57,7 @@ CREATE TABLE services (
 );
 CREATE INDEX services_victim ON services (victim_id, requested_on);
 CREATE INDEX services_case ON services (case_id);
-CREATE INDEX services_unit_open ON services (unit_id, is_open, due_on);
+CREATE INDEX services_unit_open ON services (unit_id, is_open, due_on, id);
 
 CREATE TABLE service_evidence (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
