@@ -363,20 +363,37 @@ impl LedgerSums {
     pub fn of(lines: &[(LedgerKind, i64)]) -> LedgerSums {
         let mut s = LedgerSums::default();
         for (k, a) in lines {
-            match k {
-                LedgerKind::Assessment => s.assessed = *a,
-                LedgerKind::Demand => s.demanded = *a,
-                LedgerKind::Award => s.awarded = *a,
-                LedgerKind::Deposit => s.deposited += a,
-                LedgerKind::Payment | LedgerKind::Seizure => s.paid += a,
-                LedgerKind::Warning => {}
-            }
+            s.push(*k, *a);
         }
         s
     }
-    /// What the court awarded and the victim has not received.
+    /// Adds one line (a later assessment, demand or award replaces the earlier one).
+    pub fn push(&mut self, kind: LedgerKind, amount: i64) {
+        match kind {
+            LedgerKind::Assessment => self.assessed = amount,
+            LedgerKind::Demand => self.demanded = amount,
+            LedgerKind::Award => self.awarded = amount,
+            LedgerKind::Deposit => self.deposited += amount,
+            LedgerKind::Payment | LedgerKind::Seizure => self.paid += amount,
+            LedgerKind::Warning => {}
+        }
+    }
+    /// What the court awarded and the victim has not received (restitution).
     pub fn outstanding(&self) -> i64 {
         (self.awarded - self.paid).max(0)
+    }
+    /// What is owed on a track: the court's award; for compensation without an award line,
+    /// what LPSK assessed (the state pays what LPSK decided).
+    pub fn owed(&self, track: LedgerTrack) -> i64 {
+        match track {
+            LedgerTrack::Restitution => self.awarded,
+            LedgerTrack::Compensation if self.awarded > 0 => self.awarded,
+            LedgerTrack::Compensation => self.assessed,
+        }
+    }
+    /// What is owed on the track and not yet paid.
+    pub fn outstanding_on(&self, track: LedgerTrack) -> i64 {
+        (self.owed(track) - self.paid).max(0)
     }
     pub fn add(&mut self, o: &LedgerSums) {
         self.assessed += o.assessed;
@@ -384,6 +401,44 @@ impl LedgerSums {
         self.awarded += o.awarded;
         self.deposited += o.deposited;
         self.paid += o.paid;
+    }
+}
+
+/// One victim's ledger summed: both tracks and the first restitution warning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LedgerParts {
+    pub restitution: LedgerSums,
+    pub compensation: LedgerSums,
+    pub warned_on: Option<Day>,
+}
+
+impl LedgerParts {
+    /// From one victim's lines in date order: (track, kind, amount, day); unknown words are
+    /// skipped.
+    pub fn of<'a>(lines: impl IntoIterator<Item = (&'a str, &'a str, i64, Day)>) -> LedgerParts {
+        let mut p = LedgerParts::default();
+        for (track, kind, amount, day) in lines {
+            let (Some(track), Some(kind)) = (LedgerTrack::parse(track), LedgerKind::parse(kind))
+            else {
+                continue;
+            };
+            match track {
+                LedgerTrack::Restitution => {
+                    p.restitution.push(kind, amount);
+                    if kind == LedgerKind::Warning && p.warned_on.is_none() {
+                        p.warned_on = Some(day);
+                    }
+                }
+                LedgerTrack::Compensation => p.compensation.push(kind, amount),
+            }
+        }
+        p
+    }
+    pub fn track(&self, track: LedgerTrack) -> &LedgerSums {
+        match track {
+            LedgerTrack::Restitution => &self.restitution,
+            LedgerTrack::Compensation => &self.compensation,
+        }
     }
 }
 
@@ -652,6 +707,20 @@ mod tests {
         assert_eq!(
             restitution_clock(Some(100), Some(116), &s, 131).state,
             ClockState::SeizureDue
+        );
+        let parts = LedgerParts::of([
+            ("compensation", "assessment", 5, 1),
+            ("restitution", "award", 10, 2),
+            ("restitution", "warning", 0, 20),
+            ("compensation", "payment", 2, 30),
+            ("restitution", "warning", 0, 40),
+        ]);
+        assert_eq!(parts.warned_on, Some(20));
+        assert_eq!(parts.restitution.outstanding(), 10);
+        assert_eq!(
+            parts.compensation.outstanding_on(LedgerTrack::Compensation),
+            3,
+            "compensation owed is LPSK's assessment when there is no award"
         );
         let paid = LedgerSums::of(&[(Award, 10), (Payment, 10)]);
         assert_eq!(

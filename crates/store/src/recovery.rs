@@ -11,8 +11,8 @@ use crate::cases::{CaseId, IdentityAccess};
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::recovery::{
-    Clock, LedgerKind, LedgerSums, LedgerTrack, ReferralFacts, ReferralState, ServiceStatus,
-    closure_blockers, referral_side, restitution_clock,
+    Clock, LedgerKind, LedgerParts, LedgerSums, LedgerTrack, ReferralFacts, ReferralState,
+    ServiceStatus, closure_blockers, referral_side, restitution_clock,
 };
 use domain::{Action, Actor, Invalid, RegionCode, Scope, UnitId, decide};
 use serde::Serialize;
@@ -244,18 +244,42 @@ pub struct LedgerTotalRow {
     pub victims: i64,
     pub restitution: LedgerSums,
     pub compensation: LedgerSums,
+    /// Owed and not paid, summed victim by victim.
+    pub restitution_gap: i64,
+    pub compensation_gap: i64,
     pub late_clocks: i64,
 }
 
-/// One victim's ledger lines while summing by region: (region, case, restitution lines,
-/// compensation lines, first warning).
-type VictimLedger = (
-    String,
-    i64,
-    Vec<(LedgerKind, i64)>,
-    Vec<(LedgerKind, i64)>,
-    Option<Day>,
-);
+/// A ledger row as read for sums (columns a query lacks are 0 / `None`).
+struct LedgerRow {
+    victim: i64,
+    case: i64,
+    region: Option<String>,
+    track: String,
+    kind: String,
+    amount: i64,
+    on_day: Day,
+}
+
+fn ledger_lines(rows: &[sqlx::any::AnyRow]) -> Result<Vec<LedgerRow>> {
+    rows.iter()
+        .map(|r| {
+            Ok(LedgerRow {
+                victim: r.try_get("victim_id").unwrap_or(0),
+                case: r.try_get("case_id").unwrap_or(0),
+                region: r.try_get("region").unwrap_or(None),
+                track: r.try_get("track")?,
+                kind: r.try_get("kind")?,
+                amount: r.try_get("amount")?,
+                on_day: r.try_get("on_day")?,
+            })
+        })
+        .collect()
+}
+
+fn as_line(l: &LedgerRow) -> (&str, &str, i64, Day) {
+    (l.track.as_str(), l.kind.as_str(), l.amount, l.on_day)
+}
 
 pub(crate) struct VictimCase {
     pub case_id: CaseId,
@@ -360,14 +384,6 @@ impl Store {
         Ok(r.map(scope_of))
     }
 
-    pub(crate) async fn unit_exists(&self, id: i64) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        Ok(n > 0)
-    }
-
     /// Serialises writers of one victim's recovery records: a row lock on PostgreSQL; on
     /// SQLite the write transaction (`BEGIN IMMEDIATE`) already holds the database.
     pub(crate) async fn lock_victim(&self, conn: &mut AnyConnection, victim: i64) -> Result<()> {
@@ -399,6 +415,19 @@ impl Store {
         .bind(now)
         .execute(&mut *conn)
         .await?;
+        Ok(())
+    }
+
+    /// Inside a write transaction, after [`Store::lock_victim`]: the plan is still open.
+    pub(crate) async fn plan_open_in(conn: &mut AnyConnection, victim: i64) -> Result<()> {
+        let s: Option<String> =
+            sqlx::query_scalar("SELECT status FROM service_plans WHERE victim_id = $1")
+                .bind(victim)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if s.as_deref() == Some("closed") {
+            return Err(StoreError::Conflict("conflict.plan_closed"));
+        }
         Ok(())
     }
 
@@ -434,6 +463,8 @@ impl Store {
         }
         errs.into_result(())?;
         let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
         Self::ensure_plan(&mut tx, victim, &vc, today).await?;
         for c in codes {
             sqlx::query(
@@ -483,6 +514,8 @@ impl Store {
             Some(self.keyring()?.encrypt("victim_needs.explanation", text)?)
         };
         let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
         let n = sqlx::query(
             "UPDATE victim_needs SET explanation_enc = $1 WHERE id = $2 AND victim_id = $3",
         )
@@ -599,6 +632,8 @@ impl Store {
         };
         let due = s.due_on.unwrap_or(requested + ty.default_days);
         let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
         Self::ensure_plan(&mut tx, victim, vc, today).await?;
         let id = Self::insert_service(
             &mut tx, actor, victim, vc, &ty.code, unit, requested, due, referral,
@@ -673,13 +708,12 @@ impl Store {
         service: i64,
         edit: bool,
     ) -> Result<(i64, VictimCase, bool)> {
-        let r = sqlx::query("SELECT victim_id, unit_id, referral_id FROM services WHERE id = $1")
+        let r = sqlx::query("SELECT victim_id, referral_id FROM services WHERE id = $1")
             .bind(service)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound)?;
         let victim: i64 = r.try_get("victim_id")?;
-        let unit: i64 = r.try_get("unit_id")?;
         let referral: Option<i64> = r.try_get("referral_id")?;
         let vc = self.victim_case(victim).await?;
         if decide(actor, Action::ViewCase, &vc.scope).is_ok()
@@ -689,7 +723,6 @@ impl Store {
         }
         // The receiving unit of the service's referral (a requested service, or the services
         // it planned itself after a take-over).
-        let _ = unit;
         if let Some(rid) = referral {
             let f = self.referral_facts(rid).await?;
             if referral_side(actor, &f)? == domain::recovery::ReferralSide::Receiver
@@ -785,6 +818,8 @@ impl Store {
             Some(u.done_on.unwrap_or(today))
         };
         let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
         sqlx::query(
             "UPDATE services SET status = $1, is_open = $2, reason_enc = COALESCE($3, reason_enc), outcome_enc = COALESCE($4, outcome_enc), \
              done_on = $5, updated_at = $6 WHERE id = $7",
@@ -812,6 +847,47 @@ impl Store {
             },
         )
         .await?;
+        // A requested service delivered: its referral is delivered too (one path, whichever
+        // form the receiving unit used), and the sender is told.
+        if status == ServiceStatus::Delivered {
+            let referral: Option<(i64, i64)> = sqlx::query(
+                "SELECT r.id, r.from_unit_id FROM referrals r WHERE r.service_id = $1 AND r.state = 'accepted'",
+            )
+            .bind(service)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("from_unit_id")?)))
+            .transpose()?;
+            if let Some((rid, from)) = referral {
+                sqlx::query(
+                    "UPDATE referrals SET state = 'delivered', delivered_on = $1, updated_at = $2 WHERE id = $3 AND state = 'accepted'",
+                )
+                .bind(done.unwrap_or(today))
+                .bind(crate::now_ms())
+                .bind(rid)
+                .execute(&mut *tx)
+                .await?;
+                append(
+                    &mut tx,
+                    actor,
+                    Event {
+                        action: "referral.deliver",
+                        record_type: "case",
+                        record_id: vc.case_id.to_string(),
+                        detail: format!("referral={rid} victim={victim} state=delivered"),
+                    },
+                )
+                .await?;
+                Self::notify_unit(
+                    &mut tx,
+                    from,
+                    "referral_delivered",
+                    &format!("/referrals/{rid}"),
+                    actor,
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -852,6 +928,8 @@ impl Store {
         let body = k.encrypt_bytes("service_evidence.body", bytes)?;
         let fname = k.encrypt("service_evidence.filename", &name)?;
         let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO service_evidence (service_id, case_id, filename_enc, content_type, size, body, uploaded_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -1295,25 +1373,16 @@ impl Store {
         ordered_for_case: Option<i64>,
         today: Day,
     ) -> LedgerView {
-        let of = |track: &str| -> Vec<(LedgerKind, i64)> {
+        let parts = LedgerParts::of(
             lines
                 .iter()
-                .filter(|l| l.track == track)
-                .filter_map(|l| LedgerKind::parse(&l.kind).map(|k| (k, l.amount)))
-                .collect()
-        };
-        let restitution = LedgerSums::of(&of("restitution"));
-        let compensation = LedgerSums::of(&of("compensation"));
-        let warned_on = lines
-            .iter()
-            .filter(|l| l.track == "restitution" && l.kind == "warning")
-            .map(|l| l.on_day)
-            .min();
-        let clock = restitution_clock(final_on, warned_on, &restitution, today);
+                .map(|l| (l.track.as_str(), l.kind.as_str(), l.amount, l.on_day)),
+        );
+        let clock = restitution_clock(final_on, parts.warned_on, &parts.restitution, today);
         LedgerView {
             lines,
-            restitution,
-            compensation,
+            restitution: parts.restitution,
+            compensation: parts.compensation,
             final_on,
             ordered_for_case,
             clock,
@@ -1389,21 +1458,14 @@ impl Store {
         // same moment cannot both pass the check.
         self.lock_victim(&mut tx, victim).await?;
         if kind.pays() {
-            let lines: Vec<(LedgerKind, i64)> = sqlx::query(
-                "SELECT kind, amount FROM ledger_entries WHERE victim_id = $1 AND track = $2 ORDER BY on_day, id",
+            let rows = sqlx::query(
+                "SELECT track, kind, amount, on_day FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id",
             )
             .bind(victim)
-            .bind(track.as_str())
             .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .filter_map(|r| {
-                let k: String = r.try_get("kind").ok()?;
-                Some((LedgerKind::parse(&k)?, r.try_get("amount").ok()?))
-            })
-            .collect();
-            let sums = LedgerSums::of(&lines);
-            if amount > sums.outstanding() {
+            .await?;
+            let parts = LedgerParts::of(ledger_lines(&rows)?.iter().map(as_line));
+            if amount > parts.track(track).outstanding_on(track) {
                 if !e.confirm {
                     return Err(Invalid::one("confirm", "warn.overpayment").into());
                 }
@@ -1472,23 +1534,17 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let ledger = sqlx::query(
-            "SELECT victim_id, kind, amount FROM ledger_entries WHERE case_id = $1 AND track = 'restitution' ORDER BY on_day, id",
+            "SELECT victim_id, track, kind, amount, on_day FROM ledger_entries WHERE case_id = $1 ORDER BY on_day, id",
         )
         .bind(case.0)
         .fetch_all(self.pool())
         .await?;
+        let ledger = ledger_lines(&ledger)?;
         let mut out = Vec::new();
         for r in rows {
             let id: i64 = r.try_get("id")?;
-            let lines: Vec<(LedgerKind, i64)> = ledger
-                .iter()
-                .filter(|l| l.try_get::<i64, _>("victim_id").ok() == Some(id))
-                .filter_map(|l| {
-                    let k: String = l.try_get("kind").ok()?;
-                    Some((LedgerKind::parse(&k)?, l.try_get("amount").ok()?))
-                })
-                .collect();
-            let sums = LedgerSums::of(&lines);
+            let sums =
+                LedgerParts::of(ledger.iter().filter(|l| l.victim == id).map(as_line)).restitution;
             out.push(PlanSummary {
                 victim_id: id,
                 initials: r.try_get("initials")?,
@@ -1680,7 +1736,7 @@ impl Store {
         })
     }
 
-    /// Counts for the home page (index lookups only).
+    /// Counts for the home page.
     pub async fn recovery_dashboard(&self, actor: &Actor, today: Day) -> Result<RecoveryDashboard> {
         decide(actor, Action::ViewCase, &actor.scope)?;
         let unit = actor.unit_id.0;
@@ -1714,7 +1770,7 @@ impl Store {
             )
             .await?;
         }
-        d.escalated_in_region = self.referral_list(actor, "escalated", today).await?.len() as i64;
+        d.escalated_in_region = self.escalated_count(actor, today).await?;
         Ok(d)
     }
 
@@ -1735,56 +1791,34 @@ impl Store {
         }
         q.push(" ORDER BY l.victim_id, l.on_day, l.id");
         let rows = q.build().fetch_all(self.pool()).await?;
-        // victim → (region, case, lines per track, warned)
-        let mut per_victim: std::collections::BTreeMap<i64, VictimLedger> = Default::default();
-        for r in rows {
-            let v: i64 = r.try_get("victim_id")?;
-            let region: Option<String> = r.try_get("region")?;
-            let e = per_victim.entry(v).or_insert_with(|| {
-                (
-                    region.unwrap_or_default(),
-                    r.try_get("case_id").unwrap_or(0),
-                    Vec::new(),
-                    Vec::new(),
-                    None,
-                )
-            });
-            let kind: String = r.try_get("kind")?;
-            let Some(kind) = LedgerKind::parse(&kind) else {
-                continue;
-            };
-            let track: String = r.try_get("track")?;
-            let amount: i64 = r.try_get("amount")?;
-            if track == "restitution" {
-                e.2.push((kind, amount));
-                if kind == LedgerKind::Warning && e.4.is_none() {
-                    e.4 = Some(r.try_get("on_day")?);
-                }
-            } else {
-                e.3.push((kind, amount));
-            }
-        }
+        let lines = ledger_lines(&rows)?;
+        // Lines come ordered by victim: one group per victim.
         let mut by_region: std::collections::BTreeMap<String, LedgerTotalRow> = Default::default();
-        for (_, (region, case, rest, comp, warned)) in per_victim {
-            let rs = LedgerSums::of(&rest);
-            let cs = LedgerSums::of(&comp);
-            let (final_on, _) = self.final_verdict(CaseId(case)).await?;
-            let late = restitution_clock(final_on, warned, &rs, today)
+        for group in lines.chunk_by(|a, b| a.victim == b.victim) {
+            let Some(first) = group.first() else { continue };
+            let parts = LedgerParts::of(group.iter().map(as_line));
+            let (final_on, _) = self.final_verdict(CaseId(first.case)).await?;
+            let late = restitution_clock(final_on, parts.warned_on, &parts.restitution, today)
                 .state
                 .is_late();
+            let region = first.region.clone().unwrap_or_default();
             let row = by_region
                 .entry(region.clone())
                 .or_insert_with(|| LedgerTotalRow {
-                    region_code: region.clone(),
+                    region_code: region,
                     region_name: String::new(),
                     victims: 0,
                     restitution: LedgerSums::default(),
                     compensation: LedgerSums::default(),
+                    restitution_gap: 0,
+                    compensation_gap: 0,
                     late_clocks: 0,
                 });
             row.victims += 1;
-            row.restitution.add(&rs);
-            row.compensation.add(&cs);
+            row.restitution_gap += parts.restitution.outstanding_on(LedgerTrack::Restitution);
+            row.compensation_gap += parts.compensation.outstanding_on(LedgerTrack::Compensation);
+            row.restitution.add(&parts.restitution);
+            row.compensation.add(&parts.compensation);
             row.late_clocks += late as i64;
         }
         let mut out: Vec<LedgerTotalRow> = by_region.into_values().collect();

@@ -153,7 +153,31 @@ fn row_from(r: &sqlx::any::AnyRow, today: Day) -> Result<ReferralRow> {
     })
 }
 
+/// Open referrals past their due day that involve a unit in the actor's region (`fu`/`tu`:
+/// the sending and receiving units).
+fn escalated_filter(q: &mut Sql, actor: &Actor, today: Day) {
+    q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND r.due_on < ")
+        .bind_int(today);
+    if let Scope::Region(code) = &actor.scope {
+        let (lo, hi) = code.subtree_bounds();
+        q.push(" AND ((fu.region_code >= ").bind_text(lo.clone());
+        q.push(" AND fu.region_code < ").bind_text(hi.clone());
+        q.push(") OR (tu.region_code >= ").bind_text(lo);
+        q.push(" AND tu.region_code < ").bind_text(hi);
+        q.push("))");
+    }
+}
+
 impl Store {
+    /// How many referrals are overdue in the actor's region (the home page's figure).
+    pub(crate) async fn escalated_count(&self, actor: &Actor, today: Day) -> Result<i64> {
+        let mut q = Sql::new(
+            "SELECT COUNT(*) AS n FROM referrals r JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id",
+        );
+        escalated_filter(&mut q, actor, today);
+        Ok(q.build().fetch_one(self.pool()).await?.try_get("n")?)
+    }
+
     /// Sends a referral. Refused (with field messages) when the unit does not exist, when
     /// there is no active referral consent and no legal exception is given, or when the
     /// service is unknown.
@@ -167,12 +191,15 @@ impl Store {
         let vc = self.victim_case(victim).await?;
         decide(actor, Action::ViewCase, &vc.scope)?;
         decide(actor, Action::ManageServices, &vc.scope)?;
+        self.check_plan_open(victim).await?;
         let p = self.picklists().await?;
         let types = self.service_types().await?;
         let mut errs = Invalid::default();
         match n.to_unit {
             None => errs.push("to_unit", "err.required"),
-            Some(u) if !self.unit_exists(u).await? => errs.push("to_unit", "err.unit_unknown"),
+            Some(u) if self.unit_scope(u).await?.is_none() => {
+                errs.push("to_unit", "err.unit_unknown")
+            }
             Some(u) if u == actor.unit_id.0 => errs.push("to_unit", "err.refer_self"),
             _ => {}
         }
@@ -246,6 +273,8 @@ impl Store {
         let now = crate::now_ms();
         let service_code = (kind == "service").then(|| n.service_code.trim().to_owned());
         let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO referrals (case_id, victim_id, from_unit_id, to_unit_id, kind, service_code, shared, basis, consent_id, basis_note_enc, message_enc, \
              state, is_open, sent_on, due_on, created_by, created_at, updated_at) \
@@ -312,8 +341,8 @@ impl Store {
             .bind(id)
             .fetch_one(self.pool())
             .await?;
-        let vc = self.victim_case(row.victim_id).await?;
-        let vc_victim = row.victim_id;
+        let victim_id = row.victim_id;
+        let vc = self.victim_case(victim_id).await?;
         let shared_s: String = extra.try_get("shared")?;
         let groups = ShareGroup::parse_list(&shared_s);
         // The receiving unit reads what was shared with it; the sending side only with
@@ -366,7 +395,7 @@ impl Store {
             })
             .map(|op| op.as_str().to_owned())
             .collect();
-        let view = ReferralView {
+        let mut view = ReferralView {
             shared: groups.iter().map(|g| g.as_str().to_owned()).collect(),
             basis: extra.try_get("basis")?,
             basis_note: dec("referrals.basis_note", extra.try_get("basis_note_enc")?)?,
@@ -391,7 +420,6 @@ impl Store {
         } else {
             "referral.view"
         };
-        let mut view = view;
         if side == ReferralSide::Receiver {
             // The receiving unit knows the victim through this referral only: not the case's
             // code or ids.
@@ -405,7 +433,7 @@ impl Store {
                 action,
                 record_type: "case",
                 record_id: vc.case_id.to_string(),
-                detail: format!("referral={id} victim={vc_victim} shared={shared_s}"),
+                detail: format!("referral={id} victim={victim_id} shared={shared_s}"),
             },
         )
         .await?;
@@ -554,6 +582,10 @@ impl Store {
             .transpose()?;
         let now = crate::now_ms();
         let mut tx = self.begin_write().await?;
+        if op == ReferralOp::Accept {
+            self.lock_victim(&mut tx, victim).await?;
+            Self::plan_open_in(&mut tx, victim).await?;
+        }
         // Guarded by the state read above: a concurrent change makes this a conflict.
         let col = match op {
             ReferralOp::Accept | ReferralOp::Decline => "responded_on",
@@ -631,21 +663,13 @@ impl Store {
                 }
             }
             ReferralOp::Withdraw => {
-                // Every open service that came with the referral stops.
-                {
-                    let why = self
-                        .keyring()?
-                        .encrypt("services.reason", "rujukan ditarik / referral withdrawn")?;
-                    sqlx::query(
-                        "UPDATE services SET status = 'not_possible', is_open = 0, reason_enc = $1, done_on = $2, updated_at = $3 WHERE referral_id = $4 AND is_open = 1",
-                    )
-                    .bind(why)
-                    .bind(today)
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                self.stop_referral_services(
+                    &mut tx,
+                    id,
+                    "rujukan dibatalkan / referral withdrawn",
+                    today,
+                )
+                .await?;
             }
             ReferralOp::Decline | ReferralOp::Close => {}
         }
@@ -677,6 +701,28 @@ impl Store {
         Ok(next)
     }
 
+    /// Every open service that came with a referral stops (not possible, with the reason).
+    async fn stop_referral_services(
+        &self,
+        conn: &mut AnyConnection,
+        referral: i64,
+        reason: &str,
+        today: Day,
+    ) -> Result<()> {
+        let why = self.keyring()?.encrypt("services.reason", reason)?;
+        sqlx::query(
+            "UPDATE services SET status = 'not_possible', is_open = 0, reason_enc = $1, done_on = $2, updated_at = $3 \
+             WHERE referral_id = $4 AND is_open = 1",
+        )
+        .bind(why)
+        .bind(today)
+        .bind(crate::now_ms())
+        .bind(referral)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     /// A withdrawn consent ends the referrals made on it: withdrawn, their open services
     /// stopped, the receiving units told. Runs in the caller's transaction.
     pub(crate) async fn end_referrals_of_consent(
@@ -692,10 +738,6 @@ impl Store {
         .bind(consent)
         .fetch_all(&mut *conn)
         .await?;
-        let why = self.keyring()?.encrypt(
-            "services.reason",
-            "persetujuan korban ditarik / consent withdrawn",
-        )?;
         let now = crate::now_ms();
         for r in &rows {
             let id: i64 = r.try_get("id")?;
@@ -708,15 +750,12 @@ impl Store {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
-                "UPDATE services SET status = 'not_possible', is_open = 0, reason_enc = $1, done_on = $2, updated_at = $3 \
-                 WHERE referral_id = $4 AND is_open = 1",
+            self.stop_referral_services(
+                conn,
+                id,
+                "persetujuan korban dicabut / consent withdrawn",
+                today,
             )
-            .bind(why.clone())
-            .bind(today)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *conn)
             .await?;
             append(
                 conn,
@@ -841,18 +880,7 @@ impl Store {
             "outgoing" => {
                 q.push(" WHERE r.from_unit_id = ").bind_int(actor.unit_id.0);
             }
-            "escalated" => {
-                q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND r.due_on < ")
-                    .bind_int(today);
-                if let Scope::Region(code) = &actor.scope {
-                    let (lo, hi) = code.subtree_bounds();
-                    q.push(" AND ((fu.region_code >= ").bind_text(lo.clone());
-                    q.push(" AND fu.region_code < ").bind_text(hi.clone());
-                    q.push(") OR (tu.region_code >= ").bind_text(lo);
-                    q.push(" AND tu.region_code < ").bind_text(hi);
-                    q.push("))");
-                }
-            }
+            "escalated" => escalated_filter(&mut q, actor, today),
             _ => return Err(Invalid::one("which", "err.choice").into()),
         }
         q.push(" ORDER BY r.is_open DESC, r.due_on, r.id LIMIT 300");

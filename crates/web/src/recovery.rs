@@ -208,10 +208,6 @@ fn new_service(f: &Fields, errs: &mut domain::Invalid) -> NewService {
     }
 }
 
-fn victim_id(s: &str) -> Result<i64, WebError> {
-    parse_id(s)
-}
-
 #[derive(Template)]
 #[template(path = "plan.html")]
 struct PlanPage {
@@ -241,8 +237,14 @@ impl PlanPage {
     fn today_s(&self) -> String {
         crate::cases::fmt_day(&self.today)
     }
-    fn outstanding(&self) -> i64 {
-        self.p.ledger.restitution.outstanding()
+    /// Owed and not yet paid on a track ("restitution" or "compensation").
+    fn outstanding(&self, track: &str) -> i64 {
+        match domain::recovery::LedgerTrack::parse(track) {
+            Some(t @ domain::recovery::LedgerTrack::Compensation) => {
+                self.p.ledger.compensation.outstanding_on(t)
+            }
+            _ => self.p.ledger.restitution.outstanding(),
+        }
     }
     fn blocker_text(&self, key: &str, code: &str) -> String {
         if code.is_empty() {
@@ -292,7 +294,7 @@ async fn plan_page(
     plan_response(
         &state,
         &user,
-        victim_id(&id)?,
+        parse_id(&id)?,
         "",
         Vec::new(),
         &[],
@@ -328,7 +330,7 @@ async fn assess(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let victim = victim_id(&id)?;
+    let victim = parse_id(&id)?;
     let codes = fields_all(&f, "needs");
     let r = state
         .store
@@ -343,7 +345,7 @@ async fn explain(
     Path((id, need)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let victim = victim_id(&id)?;
+    let victim = parse_id(&id)?;
     let need = parse_id(&need)?;
     let r = state
         .store
@@ -358,7 +360,7 @@ async fn add_service(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let victim = victim_id(&id)?;
+    let victim = parse_id(&id)?;
     let mut errs = domain::Invalid::default();
     let s = new_service(&f, &mut errs);
     let r = if errs.is_empty() {
@@ -418,7 +420,16 @@ async fn back_from_service(
         return match r {
             Ok(()) => Ok(Redirect::to(&format!("/referrals/{rid}?ok=saved")).into_response()),
             Err(StoreError::Invalid(e)) => {
-                referral_response(state, user, rid, "service", f.clone(), &e.0, None).await
+                referral_response(
+                    state,
+                    user,
+                    rid,
+                    &format!("svc{service}"),
+                    f.clone(),
+                    &e.0,
+                    None,
+                )
+                .await
             }
             Err(e) => Err(e.into()),
         };
@@ -508,7 +519,7 @@ async fn close_plan(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let victim = victim_id(&id)?;
+    let victim = parse_id(&id)?;
     let mut errs = domain::Invalid::default();
     let followup = day_field(&f, "followup_on", &mut errs);
     let r = if errs.is_empty() {
@@ -527,7 +538,7 @@ async fn reopen_plan(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let victim = victim_id(&id)?;
+    let victim = parse_id(&id)?;
     let r = state.store.reopen_plan(user.actor(), victim).await;
     after(&state, &user, victim, "close", Vec::new(), r, "closure").await
 }
@@ -538,7 +549,7 @@ async fn add_ledger(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let victim = victim_id(&id)?;
+    let victim = parse_id(&id)?;
     let mut errs = domain::Invalid::default();
     let amount_s = field(&f, "amount");
     let amount = if amount_s.trim().is_empty() {
@@ -553,11 +564,7 @@ async fn add_ledger(
     let e = NewLedgerEntry {
         track: field(&f, "track").to_owned(),
         kind: field(&f, "kind").to_owned(),
-        amount: amount.or(if field(&f, "kind") == "warning" {
-            Some(0)
-        } else {
-            None
-        }),
+        amount,
         on_day: day_field(&f, "on_day", &mut errs),
         note: field(&f, "note").to_owned(),
         confirm: field(&f, "confirm") == "yes",
@@ -580,7 +587,7 @@ async fn send_referral(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let victim = victim_id(&id)?;
+    let victim = parse_id(&id)?;
     let mut errs = domain::Invalid::default();
     let to_unit = match field(&f, "to_unit").trim() {
         "" => None,
@@ -626,6 +633,7 @@ struct ReferralPage {
     r: store::ReferralView,
     types: Vec<store::ServiceType>,
     services: Vec<store::ServiceView>,
+    picks: store::Picklists,
     /// Units the receiving unit may give a take-over's services to.
     units: Vec<store::Unit>,
     f: FormState,
@@ -637,6 +645,12 @@ impl ReferralPage {
     }
     fn day(&self, d: impl Num) -> String {
         crate::cases::fmt_day(&d.num())
+    }
+    /// A picklist label (legal stage, form of exploitation) in the page's language.
+    fn pick(&self, list: &str, code: &str) -> String {
+        self.picks
+            .label(list, code, self.page.locale.code())
+            .to_owned()
     }
     fn is_receiver(&self) -> bool {
         self.r.side == domain::recovery::ReferralSide::Receiver
@@ -681,6 +695,7 @@ async fn referral_response(
         r,
         types,
         services,
+        picks: state.store.picklists().await?,
         units,
         f: FormState::new(user, failed, values, errs),
     };
@@ -907,14 +922,13 @@ struct RestitutionPage {
     rows: Vec<store::LedgerTotalRow>,
     total_rest: domain::recovery::LedgerSums,
     total_comp: domain::recovery::LedgerSums,
+    gap_rest: i64,
+    gap_comp: i64,
 }
 
 impl RestitutionPage {
     fn rp(&self, v: impl Num) -> String {
         rupiah(&v.num())
-    }
-    fn gap(&self, s: &domain::recovery::LedgerSums) -> String {
-        rupiah(&(s.awarded - s.paid).max(0))
     }
     fn pct(&self, s: &domain::recovery::LedgerSums) -> String {
         if s.awarded == 0 {
@@ -932,15 +946,20 @@ async fn restitution_page(
     let rows = state.store.ledger_totals(user.actor(), today()).await?;
     let mut total_rest = domain::recovery::LedgerSums::default();
     let mut total_comp = domain::recovery::LedgerSums::default();
+    let (mut gap_rest, mut gap_comp) = (0, 0);
     for r in &rows {
         total_rest.add(&r.restitution);
         total_comp.add(&r.compensation);
+        gap_rest += r.restitution_gap;
+        gap_comp += r.compensation_gap;
     }
     render(&RestitutionPage {
         page: Page::from_ctx(&user.ctx, "restitution.title"),
         rows,
         total_rest,
         total_comp,
+        gap_rest,
+        gap_comp,
     })
 }
 

@@ -888,7 +888,7 @@ async fn a_case_is_closed_with_a_reason_and_reopened() {
         .await;
     // "Full recovery" needs every victim's service plan closed (tests/recovery.rs).
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("rencana layanan setiap korban"));
+    assert!(r.body.contains("rencana layanan semua korban"));
     let r = officer
         .post_form(
             &format!("{path}/status"),

@@ -123,7 +123,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     let plan = format!("/victims/{victim}/plan");
     let r = pky.get(&plan).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("Belum dinilai"));
+    assert!(r.body.contains("Belum diasesmen"));
 
     // Assessment: shelter, health rehabilitation, reintegration, restitution facilitation.
     let r = pky
@@ -396,7 +396,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
         .post_form(&format!("{plan}/close"), &[("followup_on", &day(today()))])
         .await;
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("Layanan masih berjalan"), "{}", r.body);
+    assert!(r.body.contains("Layanan belum selesai"), "{}", r.body);
     kupang.get(&format!("/referrals/{rid}")).await;
     let r = kupang
         .post_form(&format!("/referrals/{rid}/act"), &[("op", "deliver")])
@@ -477,7 +477,11 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
         )
         .await;
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("melebihi sisa restitusi"), "{}", r.body);
+    assert!(
+        r.body.contains("melebihi sisa yang belum dibayar"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("value=\"20.000.000\""), "amount kept");
     let p = app.store.plan(&owner, victim, today()).await.unwrap();
     assert_eq!(p.ledger.restitution.awarded, 30_000_000);
@@ -511,7 +515,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
-    assert!(r.body.contains("rencana layanan setiap korban"));
+    assert!(r.body.contains("rencana layanan semua korban"));
     pky.get(&plan).await;
     pky.post_form(
         &format!("/services/{restit}"),
@@ -857,4 +861,123 @@ async fn withdrawing_consent_ends_the_referral_and_units_outside_need_one() {
     assert_eq!(s.status, "not_possible");
     let t = app.store.my_tasks(&kupang, day, 1).await.unwrap();
     assert_eq!(t.services_total, 0, "off the receiving unit's list");
+}
+
+#[tokio::test]
+async fn a_delivered_service_delivers_its_referral_and_compensation_is_owed_as_assessed() {
+    let app = TestApp::spawn().await;
+    let (case, victim) = rescued_in_palangkaraya(&app, "Regina Uji Kompensasi").await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    let day = today();
+    app.store
+        .add_consent(
+            &officer,
+            case,
+            &store::NewConsent {
+                victim_id: victim,
+                scope: "referral".into(),
+                given_by: "victim".into(),
+                given_on: Some(day),
+            },
+            day,
+        )
+        .await
+        .unwrap();
+    let rid = app
+        .store
+        .send_referral(
+            &officer,
+            victim,
+            &store::NewReferral {
+                to_unit: Some(app.units["kupang"].0),
+                kind: "service".into(),
+                service_code: "economic".into(),
+                basis: "consent".into(),
+                ..Default::default()
+            },
+            day,
+        )
+        .await
+        .unwrap();
+    let kupang = app.actor("data-officer.kupang").await;
+    app.store
+        .act_on_referral(&kupang, rid, "accept", "", day)
+        .await
+        .unwrap();
+    let sid = app
+        .store
+        .referral(&kupang, rid, day)
+        .await
+        .unwrap()
+        .service_id
+        .unwrap();
+    // Recording the service as delivered moves the referral on as well: one path.
+    app.store
+        .update_service(
+            &kupang,
+            sid,
+            &store::ServiceUpdate {
+                status: "delivered".into(),
+                outcome: "Modal usaha kios diberikan.".into(),
+                ..Default::default()
+            },
+            day,
+        )
+        .await
+        .unwrap();
+    let r = app.store.referral(&officer, rid, day).await.unwrap();
+    assert_eq!(r.row.state, "delivered");
+    assert!(!r.row.overdue);
+    // Delivered: the receiving unit may no longer change it.
+    let again = app
+        .store
+        .update_service(
+            &kupang,
+            sid,
+            &store::ServiceUpdate {
+                status: "in_progress".into(),
+                ..Default::default()
+            },
+            day,
+        )
+        .await;
+    assert!(
+        matches!(again, Err(store::StoreError::NotFound)),
+        "{again:?}"
+    );
+
+    // Compensation: what LPSK assessed is owed while there is no award.
+    let entry = |kind: &str, amount: i64, confirm: bool| store::NewLedgerEntry {
+        track: "compensation".into(),
+        kind: kind.into(),
+        amount: Some(amount),
+        on_day: Some(day),
+        confirm,
+        ..Default::default()
+    };
+    app.store
+        .add_ledger_entry(
+            &officer,
+            victim,
+            &entry("assessment", 5_000_000, false),
+            day,
+        )
+        .await
+        .unwrap();
+    app.store
+        .add_ledger_entry(&officer, victim, &entry("payment", 3_000_000, false), day)
+        .await
+        .unwrap();
+    let over = app
+        .store
+        .add_ledger_entry(&officer, victim, &entry("payment", 3_000_000, false), day)
+        .await;
+    assert!(format!("{over:?}").contains("warn.overpayment"), "{over:?}");
+    let p = app.store.plan(&officer, victim, day).await.unwrap();
+    assert_eq!(
+        p.ledger
+            .compensation
+            .outstanding_on(domain::recovery::LedgerTrack::Compensation),
+        2_000_000
+    );
 }
