@@ -526,6 +526,14 @@ pub fn restitution_clock(
     }
 }
 
+/// A need is met when a service of its kind was delivered.
+pub fn need_met<'a>(
+    code: &str,
+    mut services: impl Iterator<Item = (&'a str, ServiceStatus)>,
+) -> bool {
+    services.any(|(c, s)| c == code && s == ServiceStatus::Delivered)
+}
+
 /// Why a victim's plan cannot be closed yet (message keys, with the service code concerned).
 pub fn closure_blockers(
     needs: &[(String, bool)],
@@ -534,10 +542,7 @@ pub fn closure_blockers(
 ) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for (code, explained) in needs {
-        let met = services
-            .iter()
-            .any(|(c, s)| c == code && *s == ServiceStatus::Delivered);
-        if !met && !explained {
+        if !need_met(code, services.iter().map(|(c, s)| (c.as_str(), *s))) && !explained {
             out.push(("plan.block_need", code.clone()));
         }
     }

@@ -126,6 +126,7 @@ pub struct PlanView {
     pub case_id: CaseId,
     pub case_code: String,
     pub initials: String,
+    /// A plan has been started (needs assessed or a service planned).
     pub exists: bool,
     pub lead_unit_id: Option<UnitId>,
     pub lead_unit_name: Option<String>,
@@ -1191,9 +1192,12 @@ impl Store {
             let expl: Option<String> = r.try_get("explanation_enc")?;
             needs.push(NeedView {
                 id: r.try_get("id")?,
-                met: services
-                    .iter()
-                    .any(|s| s.service_code == code && s.status == "delivered"),
+                met: domain::recovery::need_met(
+                    &code,
+                    services.iter().filter_map(|s| {
+                        Some((s.service_code.as_str(), ServiceStatus::parse(&s.status)?))
+                    }),
+                ),
                 service_code: code,
                 assessed_on: r.try_get("assessed_on")?,
                 explained: expl.is_some(),

@@ -221,6 +221,10 @@ struct PlanPage {
 }
 
 impl PlanPage {
+    /// Services, needs and referrals can be added and changed: the role may, the plan is open.
+    fn can_edit(&self) -> bool {
+        self.p.can_manage && self.p.status != "closed"
+    }
     fn svc(&self, code: &str) -> String {
         service_label(&self.types, code, self.page.locale.code())
     }
