@@ -42,8 +42,9 @@ impl Zone {
     /// digits). National level and unknown codes use WIB, the capital's zone.
     pub fn of_region(code: &str) -> Zone {
         match code.get(..2) {
-            Some("51" | "52" | "53" | "63" | "64" | "65" | "71" | "72" | "73" | "74" | "75"
-            | "76") => Zone::Wita,
+            Some(
+                "51" | "52" | "53" | "63" | "64" | "65" | "71" | "72" | "73" | "74" | "75" | "76",
+            ) => Zone::Wita,
             Some(p) if p.starts_with('8') || p.starts_with('9') => Zone::Wit,
             _ => Zone::Wib,
         }

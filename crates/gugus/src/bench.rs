@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result};
 use domain::case::{NewCase, format_day};
-use domain::{Actor, RegionCode, Role, Scope, UnitId};
+use domain::{Actor, RegionCode, Role, Scope};
 use std::time::Instant;
 use store::{CaseFilter, Store};
 
@@ -111,6 +111,7 @@ pub async fn cases(store: &Store, inserts: usize, queries: usize) -> Result<()> 
 /// `gugus bench tasks`: gives `unit_name` `services` open services and `referrals` referrals
 /// (bulk inserts, benchmarks only), then times `Store::my_tasks` for that unit in-process,
 /// first page and page `deep_page`, `queries` runs each.
+#[cfg(feature = "bench")]
 pub async fn tasks(
     store: &Store,
     unit_name: &str,
@@ -125,7 +126,7 @@ pub async fn tasks(
         .await?
         .with_context(|| format!("no unit named {unit_name}: run `gugus generate` first"))?;
     let unit = store
-        .unit(&Actor::system(UnitId(1)), unit_id)
+        .unit(&Actor::system(domain::UnitId(1)), unit_id)
         .await
         .map_err(crate::config::describe_store)?;
     let today = store::now_ms() / 86_400_000;

@@ -174,7 +174,9 @@ enum BenchCmd {
     },
     /// Fill one unit's "my tasks" with open services and referrals (bulk inserts without
     /// audit entries: benchmarks only, never on a real database), then time the query behind
-    /// `/tasks` in-process. `--services 0 --referrals 0` only times.
+    /// `/tasks` in-process. `--services 0 --referrals 0` only times. Only in a build with
+    /// `--features bench`: the bulk fill bypasses authorization and audit.
+    #[cfg(feature = "bench")]
     Tasks {
         /// Unit id or exact unit name, e.g. "GT PP-TPPO Kabupaten Belu".
         #[arg(long)]
@@ -323,6 +325,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             bench::cases(&store, inserts, queries).await
         }
+        #[cfg(feature = "bench")]
         Command::Bench(BenchCmd::Tasks {
             unit,
             services,

@@ -3,64 +3,55 @@
 //! scope in SQL, so no caller can forget a check. One code path serves SQLite and
 //! PostgreSQL through sqlx's `Any` driver; the few differences live in [`db`].
 
-mod audit;
-mod auth;
+mod accounts;
+mod admin;
+#[cfg(feature = "bench")]
 mod bench_support;
-mod case_parts;
 mod cases;
-pub mod crypto;
-mod db;
-mod error;
+pub mod core;
 mod linkage;
+mod notifications;
 mod perpetrators;
-mod picklists;
-mod quality;
 mod recovery;
 mod referrals;
 mod regions;
 mod review;
-mod rotate;
-mod settings;
-mod sql;
-mod tokens;
-mod units;
-mod users;
 
-pub use audit::{AuditFilter, AuditRow, VerifyReport};
-pub use auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
-pub use case_parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};
+pub use crate::core::access::IdentityAccess;
+pub use crate::core::audit::{AuditFilter, AuditRow, VerifyReport};
+pub use crate::core::crypto;
+pub use crate::core::db::Backend;
+pub use crate::core::error::{RuleHit, StoreError};
+pub use crate::core::ids::CaseId;
+pub use accounts::auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
+pub use accounts::tokens::{ApiToken, NewToken};
+pub use accounts::users::UserRow;
+pub use admin::rotate::RotateStats;
+pub use cases::parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};
 pub use cases::{
-    CaseEvent, CaseFilter, CaseId, CasePage, CaseRow, CaseSort, CaseView, Grant, IdentityAccess,
-    SimilarVictim, VictimView,
+    CaseEvent, CaseFilter, CasePage, CaseRow, CaseSort, CaseView, Grant, SimilarVictim, VictimView,
 };
-pub use db::Backend;
-pub use error::StoreError;
 pub use linkage::{
     CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,
 };
+pub use notifications::{Notification, PendingMail};
 pub use perpetrators::{NewPerpetrator, PerpetratorCase, PerpetratorLink, PerpetratorView};
-pub use picklists::{PicklistItem, Picklists};
-pub use quality::QualityRow;
 pub use recovery::{
     EVIDENCE_MAX, EvidenceMeta, LedgerLine, LedgerTotalRow, LedgerView, NeedView, NewLedgerEntry,
     NewService, PlanSummary, PlanView, RecoveryDashboard, RecoveryEvent, ServiceType,
     ServiceUpdate, ServiceView, TaskRow, TasksView, evidence_type,
 };
-pub use referrals::{
-    MessageView, NewReferral, Notification, PendingMail, ReferralRow, ReferralView, SharedVictim,
-};
+pub use referrals::{MessageView, NewReferral, ReferralRow, ReferralView, SharedVictim};
+pub use regions::picklists::{PicklistItem, Picklists};
+pub use regions::units::Unit;
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
+pub use review::quality::QualityRow;
 pub use review::{
-    FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleHit, RuleInfo,
-    month_of,
+    FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleInfo, month_of,
 };
-pub use rotate::RotateStats;
 
 #[cfg(feature = "testing")]
 pub mod testing;
-pub use tokens::{ApiToken, NewToken};
-pub use units::Unit;
-pub use users::UserRow;
 
 use sqlx::AnyPool;
 
@@ -74,7 +65,7 @@ pub struct Store {
     policy: AuthPolicy,
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
     model_cache: linkage::ModelCache,
-    quality_cache: quality::QualityCache,
+    quality_cache: review::quality::QualityCache,
 }
 
 /// Milliseconds since the Unix epoch.

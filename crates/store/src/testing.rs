@@ -47,8 +47,8 @@ fn unique(prefix: &str) -> String {
 pub const TEST_SECRET: [u8; 32] = [42; 32];
 
 /// Keys for personal fields derived from [`TEST_SECRET`].
-pub fn test_keyring() -> crate::crypto::Keyring {
-    crate::crypto::Keyring::new(&TEST_SECRET, None).unwrap()
+pub fn test_keyring() -> crate::core::crypto::Keyring {
+    crate::core::crypto::Keyring::new(&TEST_SECRET, None).unwrap()
 }
 
 /// A private database that is deleted when dropped.

@@ -2,9 +2,13 @@
 //! validation rules on save and on submission; monthly reporting periods that lock cleared
 //! records. Every transition is audited and kept in `case_reviews` for the case timeline.
 
-use crate::audit::{Event, append};
-use crate::cases::{CaseId, CaseView};
-use crate::sql::Sql;
+pub(crate) mod quality;
+
+use crate::cases::CaseView;
+use crate::core::audit::{Event, append};
+use crate::core::error::RuleHit;
+use crate::core::ids::CaseId;
+use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::review::{ReviewAction, ReviewLevel, ReviewState, next_state};
@@ -14,43 +18,13 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
-const RULES_SEED: &str = include_str!("../../../data/rules.txt");
+const RULES_SEED: &str = include_str!("../../../../data/rules.txt");
 
 /// A note a reviewer attaches to one field when returning a case.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FieldNote {
     pub field: String,
     pub note: String,
-}
-
-/// One rule a case breaks, with its message in both languages.
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleHit {
-    pub code: String,
-    pub severity: Severity,
-    /// The victim's position (0-based) for a victim rule.
-    pub victim: Option<usize>,
-    pub field: String,
-    pub message_id: String,
-    pub message_en: String,
-    pub justification: Option<String>,
-}
-
-impl RuleHit {
-    pub fn message(&self, lang: &str) -> &str {
-        if lang == "en" {
-            &self.message_en
-        } else {
-            &self.message_id
-        }
-    }
-    /// The form field name of this warning's justification.
-    pub fn justification_key(&self) -> String {
-        match self.victim {
-            Some(v) => format!("{}.{}", self.code, v),
-            None => self.code.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,7 +2,10 @@
 //! 83,762 villages), embedded in the binary and loaded on first start. Subtree queries are
 //! range scans on the primary key: a subtree is `[code, code + "/")` in byte order.
 
-use crate::sql::{Sql, like_escape};
+pub(crate) mod picklists;
+pub(crate) mod units;
+
+use crate::core::sql::{Sql, like_escape};
 use crate::{Result, Store, StoreError};
 use domain::{Action, Actor, RegionCode, RegionLevel, Scope, decide};
 use serde::Serialize;
@@ -11,10 +14,10 @@ use sqlx::Row;
 /// Attribution shown wherever region names are displayed.
 pub const ATTRIBUTION: &str = "Data wilayah: cahyadsn/wilayah (MIT), berdasarkan Kepmendagri No. 300.2.2-2138/2025 jo. 300.2.2-2430/2025";
 
-const PROVINCES: &str = include_str!("../../../data/wilayah/provinces.csv");
-const REGENCIES: &str = include_str!("../../../data/wilayah/regencies.csv");
-const DISTRICTS: &str = include_str!("../../../data/wilayah/districts.csv");
-const VILLAGES: &str = include_str!("../../../data/wilayah/villages.csv");
+const PROVINCES: &str = include_str!("../../../../data/wilayah/provinces.csv");
+const REGENCIES: &str = include_str!("../../../../data/wilayah/regencies.csv");
+const DISTRICTS: &str = include_str!("../../../../data/wilayah/districts.csv");
+const VILLAGES: &str = include_str!("../../../../data/wilayah/villages.csv");
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Region {

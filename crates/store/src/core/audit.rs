@@ -3,7 +3,7 @@
 //! Updating the head first serialises appenders on both backends (a row lock on
 //! PostgreSQL, the write lock on SQLite), so two servers never fork the chain.
 
-use crate::sql::{Arg, Sql};
+use crate::core::sql::{Arg, Sql};
 use crate::{Result, Store};
 use domain::audit::{ChainError, ChainVerifier, Entry, entry_hash};
 use domain::{Action, Actor, Scope, decide};

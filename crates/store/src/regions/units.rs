@@ -2,8 +2,8 @@
 //! unit must be findable to refer a victim to it); creating and editing is for admins of
 //! the region above.
 
-use crate::audit::{Event, append};
-use crate::sql::Sql;
+use crate::core::audit::{Event, append};
+use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::unit::NewUnit;
 use domain::{Action, Actor, Invalid, RegionCode, Scope, UnitId, decide};
@@ -65,7 +65,7 @@ impl Store {
         let name = crate::regions::fold(name);
         if !name.is_empty() {
             q.push(" AND LOWER(n.name) LIKE ")
-                .bind_text(format!("%{}%", crate::sql::like_escape(&name)))
+                .bind_text(format!("%{}%", crate::core::sql::like_escape(&name)))
                 .push(" ESCAPE '\\'");
         }
         q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name LIMIT 1000");

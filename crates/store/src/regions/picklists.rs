@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
-const SEED: &str = include_str!("../../../data/picklists.csv");
+const SEED: &str = include_str!("../../../../data/picklists.csv");
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PicklistItem {

@@ -2,6 +2,7 @@
 //! conflict (409), and everything else (500, logged once, shown to nobody).
 
 use domain::{Denied, Invalid};
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -25,7 +26,7 @@ pub enum StoreError {
     /// Submission refused by validation rules: every rule that fires, errors and warnings
     /// (warnings without a justification refuse it too).
     #[error("validation rules refused the submission")]
-    Rules(Vec<crate::review::RuleHit>),
+    Rules(Vec<RuleHit>),
 }
 
 impl From<Denied> for StoreError {
@@ -48,6 +49,36 @@ impl StoreError {
                     || d.message().contains("duplicate key value")
             }
             _ => false,
+        }
+    }
+}
+
+/// One rule a case breaks, with its message in both languages.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleHit {
+    pub code: String,
+    pub severity: domain::rules::Severity,
+    /// The victim's position (0-based) for a victim rule.
+    pub victim: Option<usize>,
+    pub field: String,
+    pub message_id: String,
+    pub message_en: String,
+    pub justification: Option<String>,
+}
+
+impl RuleHit {
+    pub fn message(&self, lang: &str) -> &str {
+        if lang == "en" {
+            &self.message_en
+        } else {
+            &self.message_id
+        }
+    }
+    /// The form field name of this warning's justification.
+    pub fn justification_key(&self) -> String {
+        match self.victim {
+            Some(v) => format!("{}.{}", self.code, v),
+            None => self.code.clone(),
         }
     }
 }

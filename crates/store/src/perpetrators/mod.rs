@@ -3,9 +3,10 @@
 //! perpetrator is visible to whoever can see one of their cases; names are encrypted and
 //! shown only to roles that see identities.
 
-use crate::audit::{Event, append};
-use crate::cases::{CaseId, name_tokens};
-use crate::sql::Sql;
+use crate::core::audit::{Event, append};
+use crate::core::blind::name_tokens;
+use crate::core::ids::CaseId;
+use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::{Action, Actor, Invalid, Scope, decide};
 use serde::Serialize;

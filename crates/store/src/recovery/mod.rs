@@ -6,19 +6,20 @@
 //! plan and record; everyone who sees the case reads the plan (notes only with identity
 //! access); a receiving unit updates the one service its open referral is about.
 
-use crate::audit::{Event, append};
-use crate::cases::{CaseId, IdentityAccess};
+use crate::core::access::{IdentityAccess, VictimCase, scope_of};
+use crate::core::audit::{Event, append};
+use crate::core::ids::CaseId;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::recovery::{
     Clock, LedgerKind, LedgerParts, LedgerSums, LedgerTrack, ReferralFacts, ReferralState,
     ServiceStatus, closure_blockers, referral_side, restitution_clock,
 };
-use domain::{Action, Actor, Invalid, RegionCode, Scope, UnitId, decide};
+use domain::{Action, Actor, Invalid, Scope, UnitId, decide};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-const SEED: &str = include_str!("../../../data/services.csv");
+const SEED: &str = include_str!("../../../../data/services.csv");
 
 /// Largest evidence file accepted (bytes).
 pub const EVIDENCE_MAX: usize = 5 * 1024 * 1024;
@@ -282,14 +283,6 @@ fn as_line(l: &LedgerRow) -> (&str, &str, i64, Day) {
     (l.track.as_str(), l.kind.as_str(), l.amount, l.on_day)
 }
 
-pub(crate) struct VictimCase {
-    pub case_id: CaseId,
-    pub case_code: String,
-    pub owner: UnitId,
-    pub scope: Scope,
-    pub initials: String,
-}
-
 fn seed_rows() -> Vec<Vec<String>> {
     SEED.lines()
         .skip(1)
@@ -348,53 +341,12 @@ impl Store {
             .find(|t| t.code == code))
     }
 
-    /// The victim's case, its scope and owner (404 when there is no such victim).
-    pub(crate) async fn victim_case(&self, victim: i64) -> Result<VictimCase> {
-        let r = sqlx::query(
-            "SELECT v.case_id, v.initials, c.code, c.unit_id, c.region_code FROM victims v JOIN cases c ON c.id = v.case_id WHERE v.id = $1",
-        )
-        .bind(victim)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let region: Option<String> = r.try_get("region_code")?;
-        Ok(VictimCase {
-            case_id: CaseId(r.try_get("case_id")?),
-            case_code: r.try_get("code")?,
-            owner: UnitId(r.try_get("unit_id")?),
-            scope: Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok())),
-            initials: r.try_get("initials")?,
-        })
-    }
-
     /// For planning and recording: the case in sight and the role may manage services.
     async fn check_manage(&self, actor: &Actor, victim: i64) -> Result<VictimCase> {
         let vc = self.victim_case(victim).await?;
         decide(actor, Action::ViewCase, &vc.scope)?;
         decide(actor, Action::ManageServices, &vc.scope)?;
         Ok(vc)
-    }
-
-    /// Where a unit is (`None` when there is no such unit).
-    pub(crate) async fn unit_scope(&self, id: i64) -> Result<Option<Scope>> {
-        let r: Option<Option<String>> =
-            sqlx::query_scalar("SELECT region_code FROM units WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(r.map(scope_of))
-    }
-
-    /// Serialises writers of one victim's recovery records: a row lock on PostgreSQL; on
-    /// SQLite the write transaction (`BEGIN IMMEDIATE`) already holds the database.
-    pub(crate) async fn lock_victim(&self, conn: &mut AnyConnection, victim: i64) -> Result<()> {
-        if self.backend() == crate::Backend::Postgres {
-            sqlx::query("SELECT id FROM victims WHERE id = $1 FOR UPDATE")
-                .bind(victim)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
     }
 
     /// Creates the plan row if it does not exist yet (lead: the case's unit).
@@ -1786,7 +1738,7 @@ impl Store {
             Scope::National => ("c.province_code", None),
             Scope::Region(r) => ("c.regency_code", Some(r.clone())),
         };
-        let mut q = crate::sql::Sql::new(&format!(
+        let mut q = crate::core::sql::Sql::new(&format!(
             "SELECT {col} AS region, l.victim_id, l.case_id, l.track, l.kind, l.amount, l.on_day FROM ledger_entries l \
              JOIN cases c ON c.id = l.case_id WHERE 1=1"
         ));
@@ -1857,8 +1809,4 @@ impl Store {
             to_scope: scope_of(r.try_get("to_region")?),
         })
     }
-}
-
-fn scope_of(region: Option<String>) -> Scope {
-    Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()))
 }

@@ -3,26 +3,21 @@
 //! read that reveals identities is audited as such. Roles without identity rights get
 //! codes and initials only.
 
-use crate::audit::{Event, append};
-use crate::crypto::Keyring;
-use crate::picklists::Picklists;
-use crate::sql::{Arg, Sql};
+pub(crate) mod parts;
+
+use crate::core::access::IdentityAccess;
+use crate::core::audit::{Event, append};
+use crate::core::blind::{name_tokens, write_name_tokens};
+use crate::core::crypto::Keyring;
+use crate::core::ids::CaseId;
+use crate::core::sql::{Arg, Sql};
+use crate::regions::picklists::Picklists;
 use crate::{Result, Store, StoreError};
 use domain::case::{Day, NewCase, NewVictim};
 use domain::nik::Sex;
 use domain::{Action, Actor, Invalid, RegionCode, Scope, UnitId, decide};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct CaseId(pub i64);
-
-impl std::fmt::Display for CaseId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VictimView {
@@ -75,9 +70,9 @@ pub struct CaseView {
     pub can_break_glass: bool,
     /// Break-the-glass accesses, shown to the owning unit.
     pub grants: Vec<Grant>,
-    pub route: Vec<crate::case_parts::RouteEventView>,
-    pub legal: crate::case_parts::LegalView,
-    pub consents: Vec<crate::case_parts::ConsentView>,
+    pub route: Vec<crate::cases::parts::RouteEventView>,
+    pub legal: crate::cases::parts::LegalView,
+    pub consents: Vec<crate::cases::parts::ConsentView>,
     pub perpetrators: Vec<crate::perpetrators::PerpetratorLink>,
     pub victims: Vec<VictimView>,
 }
@@ -148,56 +143,6 @@ fn sex_str(s: Sex) -> &'static str {
 /// The regency (`PP.KK`) a region lies in, if it is at regency level or below.
 fn regency_of(r: &RegionCode) -> Option<String> {
     (r.level() >= domain::RegionLevel::Regency).then(|| r.as_str()[..5].to_owned())
-}
-
-/// Lower-case word tokens of a name, for the name blind index.
-pub(crate) fn name_tokens(name: &str) -> Vec<String> {
-    let mut t: Vec<String> = name
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect();
-    t.sort();
-    t.dedup();
-    t
-}
-
-/// Replaces a victim's name tokens (keyed hashes of the words of name and alias).
-pub(crate) async fn write_name_tokens(
-    conn: &mut AnyConnection,
-    k: &Keyring,
-    victim: i64,
-    name: &str,
-    alias: Option<&str>,
-) -> Result<()> {
-    sqlx::query("DELETE FROM victim_name_tokens WHERE victim_id = $1")
-        .bind(victim)
-        .execute(&mut *conn)
-        .await?;
-    let mut tokens = name_tokens(name);
-    if let Some(a) = alias {
-        tokens.extend(name_tokens(a));
-    }
-    tokens.sort();
-    tokens.dedup();
-    // One statement for all words: each statement is a round trip on PostgreSQL.
-    if !tokens.is_empty() {
-        let mut q = Sql::new("INSERT INTO victim_name_tokens (token, victim_id) VALUES ");
-        for (i, t) in tokens.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.push("(")
-                .bind_text(k.blind_index("name", t))
-                .push(", ")
-                .bind_int(victim)
-                .push(")");
-        }
-        q.push(" ON CONFLICT DO NOTHING");
-        q.build().execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 impl Store {
@@ -1072,16 +1017,6 @@ impl Store {
     }
 }
 
-/// How a viewer stands towards a case's identities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdentityAccess {
-    /// The role never sees identities.
-    Never,
-    /// Outside the owning unit: possible by breaking the glass.
-    BreakGlass,
-    Granted,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Grant {
     pub username: String,
@@ -1095,38 +1030,6 @@ pub struct Grant {
 pub const GRANT_HOURS: i64 = 8;
 
 impl Store {
-    /// Identities belong to the unit that registered the case. Others whose role sees
-    /// identities, within scope, must break the glass (a written reason, audited, shown to
-    /// the owning unit), which opens them for a few hours.
-    pub(crate) async fn identity_access(
-        &self,
-        actor: &Actor,
-        id: CaseId,
-        owner: UnitId,
-        scope: &Scope,
-    ) -> Result<IdentityAccess> {
-        if decide(actor, Action::ViewIdentity, scope).is_err() {
-            return Ok(IdentityAccess::Never);
-        }
-        if actor.unit_id == owner {
-            return Ok(IdentityAccess::Granted);
-        }
-        let Some(user) = actor.user_id else {
-            return Ok(IdentityAccess::BreakGlass);
-        };
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identity_grants WHERE case_id = $1 AND user_id = $2 AND expires_at > $3")
-            .bind(id.0)
-            .bind(user.0)
-            .bind(crate::now_ms())
-            .fetch_one(self.pool())
-            .await?;
-        Ok(if n > 0 {
-            IdentityAccess::Granted
-        } else {
-            IdentityAccess::BreakGlass
-        })
-    }
-
     async fn grants(&self, id: CaseId) -> Result<Vec<Grant>> {
         let rows = sqlx::query(
             "SELECT username, unit_name, reason, granted_at, expires_at FROM identity_grants WHERE case_id = $1 ORDER BY id DESC",

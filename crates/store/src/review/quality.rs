@@ -1,7 +1,7 @@
 //! Data quality per region (or unit) below the actor: completeness of key fields,
 //! timeliness of submission and clearing, return rate and pending duplicates.
 
-use crate::sql::Sql;
+use crate::core::sql::Sql;
 use crate::{Result, Store};
 use domain::{Action, Actor, RegionLevel, Scope, decide};
 use serde::Serialize;

@@ -1,8 +1,8 @@
 //! Staff accounts, administered within the admin's region subtree.
 
-use crate::audit::{Event, append};
-use crate::auth::hash_password;
-use crate::sql::Sql;
+use crate::accounts::auth::hash_password;
+use crate::core::audit::{Event, append};
+use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::user::{NewUser, check_password};
 use domain::{Action, Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId, decide};

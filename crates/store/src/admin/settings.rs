@@ -1,6 +1,6 @@
 //! Instance-wide settings, changed by a national admin.
 
-use crate::audit::{Event, append};
+use crate::core::audit::{Event, append};
 use crate::{Result, Store};
 use domain::{Action, Actor, Scope, decide};
 

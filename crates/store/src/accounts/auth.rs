@@ -3,7 +3,7 @@
 //! sessions with idle and absolute expiry (any server process sharing the database sees
 //! them), and optional TOTP as a second factor.
 
-use crate::audit::{Event, append};
+use crate::core::audit::{Event, append};
 use crate::{Result, Store, StoreError, hash_token, now_ms, random_token};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};

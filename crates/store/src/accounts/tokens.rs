@@ -1,7 +1,7 @@
 //! API tokens for `/api/v1`: shown once, stored as a SHA-256 hash, revocable, and acting
 //! with exactly their owner's role and scope.
 
-use crate::audit::{Event, append};
+use crate::core::audit::{Event, append};
 use crate::{Result, Store, StoreError, hash_token, now_ms, random_token};
 use domain::ids::TokenId;
 use domain::{Actor, RegionCode, Role, Scope, UnitId, UserId};

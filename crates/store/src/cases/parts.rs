@@ -1,8 +1,8 @@
 //! The parts of a case recorded one entry at a time: route events (where and when) and the
 //! legal track (police report, articles, stages, sentence, restitution ordered).
 
-use crate::audit::{Event, append};
-use crate::cases::CaseId;
+use crate::core::audit::{Event, append};
+use crate::core::ids::CaseId;
 use crate::{Result, Store, StoreError};
 use domain::case::{Day, NewLegal, NewRouteEvent};
 use domain::{Action, Actor, Invalid};

@@ -9,8 +9,8 @@
 //!   "same person" links the records to one person identity (`victims.person_id`), never
 //!   deletes anything, and can be undone. Official figures count unique persons.
 
-use crate::audit::{Event, append};
-use crate::cases::CaseId;
+use crate::core::audit::{Event, append};
+use crate::core::ids::CaseId;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::{Action, Actor, RegionCode, Scope, decide};
@@ -24,7 +24,7 @@ pub const PROPOSE_AT: f64 = 0.5;
 /// A blocking key shared by more victims than this is too common to look up one by one.
 const KEY_CAP: i64 = 500;
 /// The model shipped for small databases, trained on synthetic records (no real person).
-const DEFAULT_MODEL: &str = include_str!("../../../data/linkage-model.json");
+const DEFAULT_MODEL: &str = include_str!("../../../../data/linkage-model.json");
 /// Below this many victims the shipped model is used instead of one trained on the data.
 const MIN_TRAIN: usize = 2_000;
 
@@ -311,7 +311,7 @@ impl Store {
         if keys.is_empty() {
             return Ok(());
         }
-        let mut q = crate::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
+        let mut q = crate::core::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
         for (i, key) in keys.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
@@ -350,7 +350,8 @@ impl Store {
             return Ok(0);
         }
         // One lookup for every key of every victim of the case.
-        let mut q = crate::sql::Sql::new("SELECT key, victim_id FROM linkage_keys WHERE key IN (");
+        let mut q =
+            crate::core::sql::Sql::new("SELECT key, victim_id FROM linkage_keys WHERE key IN (");
         let mut first = true;
         for (_, keys) in &records {
             for key in keys {
@@ -508,7 +509,7 @@ impl Store {
             "same" | "different" | "pending" => status,
             _ => "pending",
         };
-        let mut q = crate::sql::Sql::new(
+        let mut q = crate::core::sql::Sql::new(
             "SELECT p.id, p.probability, p.status, p.found_at, \
              ca.code AS a_code, ca.region_code AS a_region, va.initials AS a_initials, \
              cb.code AS b_code, cb.region_code AS b_region, vb.initials AS b_initials \
@@ -592,7 +593,7 @@ impl Store {
             || self
                 .identity_access(actor, CaseId(case_id), owner, &scope)
                 .await?
-                == crate::cases::IdentityAccess::Granted;
+                == crate::core::access::IdentityAccess::Granted;
         let (name, nik): (Option<String>, Option<String>) = if identities {
             (r.try_get("name_enc")?, r.try_get("nik_enc")?)
         } else {
@@ -710,7 +711,7 @@ impl Store {
     /// Cleared cases, their victim records, and the unique persons among them, in scope.
     pub async fn official_count(&self, actor: &Actor) -> Result<OfficialCount> {
         decide(actor, Action::ViewCase, &actor.scope)?;
-        let mut q = crate::sql::Sql::new(
+        let mut q = crate::core::sql::Sql::new(
             "SELECT COUNT(DISTINCT c.id) AS cases, COUNT(v.id) AS victims, \
              COUNT(DISTINCT COALESCE(v.person_id, v.id)) AS persons \
              FROM cases c LEFT JOIN victims v ON v.case_id = c.id WHERE c.review_state = 'cleared'",
@@ -935,7 +936,7 @@ impl Store {
             }
             for part in rows.chunks(400) {
                 let mut q =
-                    crate::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
+                    crate::core::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
                 for (j, (key, id)) in part.iter().enumerate() {
                     if j > 0 {
                         q.push(", ");

@@ -5,8 +5,8 @@
 //! either and write only with the new one. Rows already under the new key are skipped, so
 //! an interrupted rotation is simply run again.
 
-use crate::audit::{Event, append};
-use crate::cases::write_name_tokens;
+use crate::core::audit::{Event, append};
+use crate::core::blind::write_name_tokens;
 use crate::{Result, Store};
 use domain::Actor;
 use sqlx::Row;
@@ -180,9 +180,9 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                let mut tokens = crate::cases::name_tokens(&name);
+                let mut tokens = crate::core::blind::name_tokens(&name);
                 if let Some(a) = &alias {
-                    tokens.extend(crate::cases::name_tokens(a));
+                    tokens.extend(crate::core::blind::name_tokens(a));
                 }
                 tokens.sort();
                 tokens.dedup();

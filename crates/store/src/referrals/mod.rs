@@ -3,12 +3,11 @@
 //! legal exception, is required. The receiving unit sees that one victim, and only the field
 //! groups the sender chose, while the referral is open (`domain::recovery::referral_side`).
 //! Overdue referrals escalate to both units and to the task force of the region above.
-//! Also here: in-app notifications, which carry a link and never personal data.
 
-use crate::audit::{Event, append};
-use crate::cases::CaseId;
-use crate::recovery::VictimCase;
-use crate::sql::Sql;
+use crate::core::access::VictimCase;
+use crate::core::audit::{Event, append};
+use crate::core::ids::CaseId;
+use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::recovery::{
@@ -104,24 +103,6 @@ pub struct ReferralView {
     /// Operations the actor may do now.
     pub ops: Vec<String>,
     pub can_message: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Notification {
-    pub id: i64,
-    pub kind: String,
-    pub link: String,
-    pub at_ms: i64,
-    pub read: bool,
-}
-
-/// An e-mail to send: the address, the kind (for the subject) and the link.
-#[derive(Debug, Clone)]
-pub struct PendingMail {
-    pub id: i64,
-    pub email: String,
-    pub kind: String,
-    pub link: String,
 }
 
 const ROW_SELECT: &str = "SELECT r.id, r.case_id, c.code AS case_code, r.victim_id, v.initials, r.from_unit_id, fu.name AS from_name, \
@@ -225,7 +206,7 @@ impl Store {
             && self
                 .identity_access(actor, vc.case_id, vc.owner, &vc.scope)
                 .await?
-                != crate::cases::IdentityAccess::Granted
+                != crate::core::access::IdentityAccess::Granted
         {
             errs.push("shared", "err.share_identity");
         }
@@ -353,7 +334,7 @@ impl Store {
             ReferralSide::Sender => {
                 self.identity_access(actor, vc.case_id, vc.owner, &vc.scope)
                     .await?
-                    == crate::cases::IdentityAccess::Granted
+                    == crate::core::access::IdentityAccess::Granted
             }
             ReferralSide::Overseer => false,
         };
@@ -1031,144 +1012,5 @@ impl Store {
             done += 1;
         }
         Ok(done)
-    }
-
-    /// Notifies the working staff of a unit (not viewers or analysts, not the actor). Those
-    /// with an e-mail address also get an e-mail (a link only).
-    pub(crate) async fn notify_unit(
-        conn: &mut AnyConnection,
-        unit: i64,
-        kind: &str,
-        link: &str,
-        actor: &Actor,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO notifications (user_id, kind, link, created_at, email_state) \
-             SELECT id, $1, $2, $3, CASE WHEN email IS NOT NULL AND email <> '' THEN 'pending' ELSE NULL END FROM users \
-             WHERE unit_id = $4 AND disabled = 0 AND role NOT IN ('viewer', 'analyst') AND id <> $5",
-        )
-        .bind(kind.to_owned())
-        .bind(link.to_owned())
-        .bind(crate::now_ms())
-        .bind(unit)
-        .bind(actor.user_id.map(|u| u.0).unwrap_or(0))
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
-
-    /// The actor's notifications, newest first.
-    pub async fn notifications(&self, actor: &Actor, limit: i64) -> Result<Vec<Notification>> {
-        let Some(user) = actor.user_id else {
-            return Ok(Vec::new());
-        };
-        sqlx::query(
-            "SELECT id, kind, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(user.0)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Notification {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                link: r.try_get("link")?,
-                at_ms: r.try_get("created_at")?,
-                read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),
-            })
-        })
-        .collect()
-    }
-
-    pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64> {
-        let Some(user) = actor.user_id else {
-            return Ok(0);
-        };
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-        )
-        .bind(user.0)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
-    /// Marks one (or, with `None`, all) of the actor's notifications read; returns the link
-    /// of the one (as stored, so a form cannot redirect anywhere else).
-    pub async fn mark_notifications_read(
-        &self,
-        actor: &Actor,
-        id: Option<i64>,
-    ) -> Result<Option<String>> {
-        let Some(user) = actor.user_id else {
-            return Ok(None);
-        };
-        let link = match id {
-            Some(id) => {
-                sqlx::query_scalar::<_, String>(
-                    "SELECT link FROM notifications WHERE id = $1 AND user_id = $2",
-                )
-                .bind(id)
-                .bind(user.0)
-                .fetch_optional(self.pool())
-                .await?
-            }
-            None => None,
-        };
-        let mut q = Sql::new("UPDATE notifications SET read_at = ");
-        q.bind_int(crate::now_ms());
-        q.push(" WHERE read_at IS NULL AND user_id = ")
-            .bind_int(user.0);
-        if let Some(id) = id {
-            q.push(" AND id = ").bind_int(id);
-        }
-        q.build().execute(self.pool()).await?;
-        Ok(link)
-    }
-
-    /// E-mails waiting to be sent (oldest first), each claimed (`sending`) so that two
-    /// servers never send the same one.
-    pub async fn pending_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
-        let all: Vec<PendingMail> = sqlx::query(
-            "SELECT n.id, u.email, n.kind, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
-             WHERE n.email_state = 'pending' ORDER BY n.id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PendingMail {
-                id: r.try_get("id")?,
-                email: r.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
-                kind: r.try_get("kind")?,
-                link: r.try_get("link")?,
-            })
-        })
-        .collect::<Result<_>>()?;
-        let mut claimed = Vec::with_capacity(all.len());
-        for m in all {
-            let n = sqlx::query(
-                "UPDATE notifications SET email_state = 'sending' WHERE id = $1 AND email_state = 'pending'",
-            )
-            .bind(m.id)
-            .execute(self.pool())
-            .await?;
-            if n.rows_affected() == 1 {
-                claimed.push(m);
-            }
-        }
-        Ok(claimed)
-    }
-
-    /// Records the outcome of sending one e-mail (`sent` or `failed`).
-    pub async fn mark_mail(&self, id: i64, state: &str) -> Result<()> {
-        sqlx::query("UPDATE notifications SET email_state = $1 WHERE id = $2")
-            .bind(state.to_owned())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 }

@@ -1,0 +1,5 @@
+//! Accounts: login with lockout and two factors, sessions, users and API tokens.
+
+pub(crate) mod auth;
+pub(crate) mod tokens;
+pub(crate) mod users;

@@ -1,0 +1,4 @@
+//! Instance administration: settings and key rotation.
+
+pub(crate) mod rotate;
+pub(crate) mod settings;
