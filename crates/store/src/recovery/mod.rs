@@ -6,14 +6,14 @@
 //! plan and record; everyone who sees the case reads the plan (notes only with identity
 //! access); a receiving unit updates the one service its open referral is about.
 
-use crate::core::access::{IdentityAccess, VictimCase, scope_of};
+use crate::core::access::{IdentityAccess, VictimCase};
 use crate::core::audit::{Event, append};
 use crate::core::ids::CaseId;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::recovery::{
-    Clock, LedgerKind, LedgerParts, LedgerSums, LedgerTrack, ReferralFacts, ReferralState,
-    ServiceStatus, closure_blockers, referral_side, restitution_clock,
+    Clock, LedgerKind, LedgerParts, LedgerSums, LedgerTrack, ReferralState, ServiceStatus,
+    closure_blockers, referral_side, restitution_clock,
 };
 use domain::{Action, Actor, Invalid, Scope, UnitId, decide};
 use serde::Serialize;
@@ -1680,7 +1680,31 @@ impl Store {
         .bind(today)
         .fetch_one(self.pool())
         .await?;
-        let (referrals, referrals_total) = self.referral_tasks(actor, today).await?;
+        let (rows, referrals_total) = self.referral_tasks(actor, today).await?;
+        let referrals = rows
+            .into_iter()
+            .map(|row| {
+                let incoming = row.to_unit_id == actor.unit_id;
+                TaskRow {
+                    kind: if incoming {
+                        "referral_in"
+                    } else {
+                        "referral_out"
+                    }
+                    .into(),
+                    id: row.id,
+                    case_id: row.case_id,
+                    case_code: row.case_code,
+                    initials: row.initials,
+                    service_code: row.service_code.unwrap_or_else(|| "takeover".into()),
+                    due_on: row.due_on,
+                    status: row.state,
+                    overdue: row.overdue,
+                    other_unit: Some(if incoming { row.from_unit } else { row.to_unit }),
+                    link: format!("/referrals/{}", row.id),
+                }
+            })
+            .collect();
         Ok(TasksView {
             services,
             services_total: total,
@@ -1787,26 +1811,5 @@ impl Store {
                     .unwrap_or_default();
         }
         Ok(out)
-    }
-
-    pub(crate) async fn referral_facts(&self, id: i64) -> Result<ReferralFacts> {
-        let r = sqlx::query(
-            "SELECT r.from_unit_id, r.to_unit_id, r.state, c.region_code, fu.region_code AS from_region, tu.region_code AS to_region \
-             FROM referrals r JOIN cases c ON c.id = r.case_id JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id WHERE r.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let region: Option<String> = r.try_get("region_code")?;
-        let state: String = r.try_get("state")?;
-        Ok(ReferralFacts {
-            from_unit: UnitId(r.try_get("from_unit_id")?),
-            to_unit: UnitId(r.try_get("to_unit_id")?),
-            state: ReferralState::parse(&state).ok_or(StoreError::NotFound)?,
-            case_scope: scope_of(region),
-            from_scope: scope_of(r.try_get("from_region")?),
-            to_scope: scope_of(r.try_get("to_region")?),
-        })
     }
 }

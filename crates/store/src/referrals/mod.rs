@@ -4,14 +4,15 @@
 //! groups the sender chose, while the referral is open (`domain::recovery::referral_side`).
 //! Overdue referrals escalate to both units and to the task force of the region above.
 
-use crate::core::access::VictimCase;
+use crate::core::access::{VictimCase, scope_of};
 use crate::core::audit::{Event, append};
 use crate::core::ids::CaseId;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::recovery::{
-    ReferralOp, ReferralSide, ReferralState, ShareGroup, referral_may, referral_next, referral_side,
+    ReferralFacts, ReferralOp, ReferralSide, ReferralState, ShareGroup, referral_may,
+    referral_next, referral_side,
 };
 use domain::{Action, Actor, Invalid, Scope, UnitId, decide};
 use serde::Serialize;
@@ -879,7 +880,7 @@ impl Store {
         &self,
         actor: &Actor,
         today: Day,
-    ) -> Result<(Vec<crate::recovery::TaskRow>, i64)> {
+    ) -> Result<(Vec<ReferralRow>, i64)> {
         // Incoming referrals only for roles that may open them.
         let filter = |q: &mut Sql| {
             q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND (");
@@ -899,30 +900,33 @@ impl Store {
         filter(&mut q);
         q.push(" ORDER BY r.due_on, r.id LIMIT 50");
         let rows = q.build().fetch_all(self.pool()).await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let row = row_from(&r, today)?;
-            let incoming = row.to_unit_id == actor.unit_id;
-            out.push(crate::recovery::TaskRow {
-                kind: if incoming {
-                    "referral_in"
-                } else {
-                    "referral_out"
-                }
-                .into(),
-                id: row.id,
-                case_id: row.case_id,
-                case_code: row.case_code,
-                initials: row.initials,
-                service_code: row.service_code.unwrap_or_else(|| "takeover".into()),
-                due_on: row.due_on,
-                status: row.state,
-                overdue: row.overdue,
-                other_unit: Some(if incoming { row.from_unit } else { row.to_unit }),
-                link: format!("/referrals/{}", row.id),
-            });
-        }
+        let out = rows
+            .iter()
+            .map(|r| row_from(r, today))
+            .collect::<Result<Vec<_>>>()?;
         Ok((out, total))
+    }
+
+    /// Who sent and receives a referral, its state, and the scopes of case and units.
+    pub(crate) async fn referral_facts(&self, id: i64) -> Result<ReferralFacts> {
+        let r = sqlx::query(
+            "SELECT r.from_unit_id, r.to_unit_id, r.state, c.region_code, fu.region_code AS from_region, tu.region_code AS to_region \
+             FROM referrals r JOIN cases c ON c.id = r.case_id JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id WHERE r.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let region: Option<String> = r.try_get("region_code")?;
+        let state: String = r.try_get("state")?;
+        Ok(ReferralFacts {
+            from_unit: UnitId(r.try_get("from_unit_id")?),
+            to_unit: UnitId(r.try_get("to_unit_id")?),
+            state: ReferralState::parse(&state).ok_or(StoreError::NotFound)?,
+            case_scope: scope_of(region),
+            from_scope: scope_of(r.try_get("from_region")?),
+            to_scope: scope_of(r.try_get("to_region")?),
+        })
     }
 
     /// Marks overdue referrals as escalated and notifies both units and the task force(s)
