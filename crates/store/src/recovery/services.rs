@@ -1,0 +1,425 @@
+//! Services in a plan: planned by the plan's units (or through a referral), updated
+//! through their states, and read with their evidence.
+
+use super::*;
+
+impl Store {
+    /// Plans a service for a victim, given by any unit (a unit outside the case's region
+    /// gets no access from this: ask it with a referral).
+    pub async fn add_service(
+        &self,
+        actor: &Actor,
+        victim: i64,
+        s: &NewService,
+        today: Day,
+    ) -> Result<i64> {
+        let vc = self.check_manage(actor, victim).await?;
+        self.add_service_checked(actor, victim, &vc, s, today, None)
+            .await
+    }
+
+    /// The receiving unit of an accepted take-over referral plans the victim's services
+    /// itself: given by its own unit or units of its region, tied to the referral (so its
+    /// access to them ends with it).
+    pub async fn add_service_for_referral(
+        &self,
+        actor: &Actor,
+        referral: i64,
+        s: &NewService,
+        today: Day,
+    ) -> Result<i64> {
+        let f = self.referral_facts(referral).await?;
+        if referral_side(actor, &f)? != domain::recovery::ReferralSide::Receiver {
+            return Err(StoreError::NotFound);
+        }
+        let r = sqlx::query("SELECT victim_id, kind FROM referrals WHERE id = $1")
+            .bind(referral)
+            .fetch_one(self.pool())
+            .await?;
+        let kind: String = r.try_get("kind")?;
+        if kind != "takeover" || f.state != ReferralState::Accepted {
+            return Err(StoreError::Conflict("conflict.referral_state"));
+        }
+        let victim: i64 = r.try_get("victim_id")?;
+        let vc = self.victim_case(victim).await?;
+        self.add_service_checked(actor, victim, &vc, s, today, Some(referral))
+            .await
+    }
+
+    pub(super) async fn add_service_checked(
+        &self,
+        actor: &Actor,
+        victim: i64,
+        vc: &VictimCase,
+        s: &NewService,
+        today: Day,
+        referral: Option<i64>,
+    ) -> Result<i64> {
+        self.check_plan_open(victim).await?;
+        let mut errs = Invalid::default();
+        let ty = self.service_type(&s.service_code).await?;
+        if ty.is_none() {
+            errs.push("service_code", "err.choice");
+        }
+        // A unit may be given a service directly when it sees the case (its region contains
+        // the case's); any other unit is asked through a referral, with consent.
+        match s.unit_id {
+            None => errs.push("unit_id", "err.required"),
+            Some(u) => match self.unit_scope(u).await? {
+                None => errs.push("unit_id", "err.unit_unknown"),
+                // Through a take-over: the receiving unit's own region.
+                Some(us)
+                    if referral.is_some() && u != actor.unit_id.0 && !actor.scope.contains(&us) =>
+                {
+                    errs.push("unit_id", "err.service_unit_refer")
+                }
+                Some(us) if referral.is_none() && !us.contains(&vc.scope) && u != vc.owner.0 => {
+                    errs.push("unit_id", "err.service_unit_refer")
+                }
+                Some(_) => {}
+            },
+        }
+        let requested = s.requested_on.unwrap_or(today);
+        if requested > today {
+            errs.push("requested_on", "err.date_future");
+        }
+        if let Some(d) = s.due_on
+            && d < requested
+        {
+            errs.push("due_on", "err.due_before_request");
+        }
+        errs.into_result(())?;
+        let (Some(ty), Some(unit)) = (ty, s.unit_id) else {
+            return Err(StoreError::NotFound);
+        };
+        let due = s.due_on.unwrap_or(requested + ty.default_days);
+        let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
+        Self::ensure_plan(&mut tx, victim, vc, today).await?;
+        let id = Self::insert_service(
+            &mut tx, actor, victim, vc, &ty.code, unit, requested, due, referral,
+        )
+        .await?;
+        // Another unit learns that a service waits on it.
+        if unit != actor.unit_id.0 {
+            let link = match referral {
+                Some(rid) => format!("/referrals/{rid}"),
+                None => format!("/victims/{victim}/plan#service-{id}"),
+            };
+            Self::notify_unit(&mut tx, unit, "service_assigned", &link, actor).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_service(
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        victim: i64,
+        vc: &VictimCase,
+        code: &str,
+        unit: i64,
+        requested: Day,
+        due: Day,
+        referral: Option<i64>,
+    ) -> Result<i64> {
+        let now = crate::now_ms();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO services (victim_id, case_id, service_code, unit_id, requested_on, due_on, status, is_open, referral_id, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'planned', 1, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(victim)
+        .bind(vc.case_id.0)
+        .bind(code.to_owned())
+        .bind(unit)
+        .bind(requested)
+        .bind(due)
+        .bind(referral)
+        .bind(actor.username.clone())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        append(
+            conn,
+            actor,
+            Event {
+                action: "service.plan",
+                record_type: "case",
+                record_id: vc.case_id.to_string(),
+                detail: format!("service={id} victim={victim} code={code} unit={unit} due={due}"),
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Who may reach this service: those who manage the case's services, or the unit it is
+    /// assigned to through an open referral (to change it: while the referral is accepted,
+    /// not yet delivered). Returns the victim, the case and whether access is through the
+    /// referral.
+    pub(super) async fn check_service_edit(
+        &self,
+        actor: &Actor,
+        service: i64,
+    ) -> Result<(i64, VictimCase)> {
+        let (victim, vc, _) = self.service_access(actor, service, true).await?;
+        Ok((victim, vc))
+    }
+
+    pub(super) async fn service_access(
+        &self,
+        actor: &Actor,
+        service: i64,
+        edit: bool,
+    ) -> Result<(i64, VictimCase, bool)> {
+        let r = sqlx::query("SELECT victim_id, referral_id FROM services WHERE id = $1")
+            .bind(service)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let victim: i64 = r.try_get("victim_id")?;
+        let referral: Option<i64> = r.try_get("referral_id")?;
+        let vc = self.victim_case(victim).await?;
+        if decide(actor, Action::ViewCase, &vc.scope).is_ok()
+            && decide(actor, Action::ManageServices, &vc.scope).is_ok()
+        {
+            return Ok((victim, vc, false));
+        }
+        // The receiving unit of the service's referral (a requested service, or the services
+        // it planned itself after a take-over).
+        if let Some(rid) = referral {
+            let f = self.referral_facts(rid).await?;
+            if referral_side(actor, &f)? == domain::recovery::ReferralSide::Receiver
+                && (!edit || f.state == ReferralState::Accepted)
+            {
+                return Ok((victim, vc, true));
+            }
+        }
+        Err(StoreError::NotFound)
+    }
+
+    /// Notes and files of a victim's services are for the receiving unit of the service's
+    /// referral, or for those who may see the case's identities.
+    pub(super) async fn notes_allowed(
+        &self,
+        actor: &Actor,
+        vc: &VictimCase,
+        via_referral: bool,
+    ) -> Result<bool> {
+        Ok(via_referral
+            || self
+                .identity_access(actor, vc.case_id, vc.owner, &vc.scope)
+                .await?
+                == IdentityAccess::Granted)
+    }
+
+    /// The services that came with a referral, for its page (the receiving unit records
+    /// their progress there).
+    pub async fn referral_services(
+        &self,
+        actor: &Actor,
+        referral: i64,
+        today: Day,
+    ) -> Result<Vec<ServiceView>> {
+        let f = self.referral_facts(referral).await?;
+        let side = referral_side(actor, &f)?;
+        let victim: i64 = sqlx::query_scalar("SELECT victim_id FROM referrals WHERE id = $1")
+            .bind(referral)
+            .fetch_one(self.pool())
+            .await?;
+        let vc = self.victim_case(victim).await?;
+        let notes = match side {
+            domain::recovery::ReferralSide::Receiver => true,
+            domain::recovery::ReferralSide::Sender => self.notes_allowed(actor, &vc, false).await?,
+            domain::recovery::ReferralSide::Overseer => false,
+        };
+        let mut list = self.services_of(victim, notes, today).await?;
+        list.retain(|s| s.referral_id == Some(referral));
+        Ok(list)
+    }
+
+    /// Records progress of a service: status, reason, outcome, the day it was done.
+    pub async fn update_service(
+        &self,
+        actor: &Actor,
+        service: i64,
+        u: &ServiceUpdate,
+        today: Day,
+    ) -> Result<()> {
+        let (victim, vc) = self.check_service_edit(actor, service).await?;
+        self.check_plan_open(victim).await?;
+        let mut errs = Invalid::default();
+        let status = ServiceStatus::parse(&u.status);
+        match status {
+            None => errs.push("status", "err.choice"),
+            Some(s) if s.needs_reason() && u.reason.trim().is_empty() => {
+                errs.push("reason", "err.reason_required")
+            }
+            _ => {}
+        }
+        if u.outcome.chars().count() > 4000 || u.reason.chars().count() > 2000 {
+            errs.push("outcome", "err.too_long");
+        }
+        if u.done_on.is_some_and(|d| d > today) {
+            errs.push("done_on", "err.date_future");
+        }
+        errs.into_result(())?;
+        let Some(status) = status else {
+            return Err(StoreError::NotFound);
+        };
+        let k = self.keyring()?;
+        let reason = Some(u.reason.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| k.encrypt("services.reason", s))
+            .transpose()?;
+        let outcome = Some(u.outcome.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| k.encrypt("services.outcome", s))
+            .transpose()?;
+        let done = if status.is_open() {
+            None
+        } else {
+            Some(u.done_on.unwrap_or(today))
+        };
+        let mut tx = self.begin_write().await?;
+        self.lock_victim(&mut tx, victim).await?;
+        Self::plan_open_in(&mut tx, victim).await?;
+        sqlx::query(
+            "UPDATE services SET status = $1, is_open = $2, reason_enc = COALESCE($3, reason_enc), outcome_enc = COALESCE($4, outcome_enc), \
+             done_on = $5, updated_at = $6 WHERE id = $7",
+        )
+        .bind(status.as_str())
+        .bind(status.is_open() as i64)
+        .bind(reason)
+        .bind(outcome)
+        .bind(done)
+        .bind(crate::now_ms())
+        .bind(service)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: "service.update",
+                record_type: "case",
+                record_id: vc.case_id.to_string(),
+                detail: format!(
+                    "service={service} victim={victim} status={}",
+                    status.as_str()
+                ),
+            },
+        )
+        .await?;
+        // A requested service delivered: its referral is delivered too (one path, whichever
+        // form the receiving unit used), and the sender is told.
+        if status == ServiceStatus::Delivered {
+            let referral: Option<(i64, i64)> = sqlx::query(
+                "SELECT r.id, r.from_unit_id FROM referrals r WHERE r.service_id = $1 AND r.state = 'accepted'",
+            )
+            .bind(service)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("from_unit_id")?)))
+            .transpose()?;
+            if let Some((rid, from)) = referral {
+                sqlx::query(
+                    "UPDATE referrals SET state = 'delivered', delivered_on = $1, updated_at = $2 WHERE id = $3 AND state = 'accepted'",
+                )
+                .bind(done.unwrap_or(today))
+                .bind(crate::now_ms())
+                .bind(rid)
+                .execute(&mut *tx)
+                .await?;
+                append(
+                    &mut tx,
+                    actor,
+                    Event {
+                        action: "referral.deliver",
+                        record_type: "case",
+                        record_id: vc.case_id.to_string(),
+                        detail: format!("referral={rid} victim={victim} state=delivered"),
+                    },
+                )
+                .await?;
+                Self::notify_unit(
+                    &mut tx,
+                    from,
+                    "referral_delivered",
+                    &format!("/referrals/{rid}"),
+                    actor,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn services_of(
+        &self,
+        victim: i64,
+        notes: bool,
+        today: Day,
+    ) -> Result<Vec<ServiceView>> {
+        let k = self.keyring()?;
+        let dec = |col: &str, v: Option<String>| -> Result<Option<String>> {
+            match v {
+                Some(v) if notes => Ok(Some(k.decrypt(col, &v)?)),
+                _ => Ok(None),
+            }
+        };
+        let rows = sqlx::query(
+            "SELECT s.*, n.name AS unit_name FROM services s JOIN units n ON n.id = s.unit_id WHERE s.victim_id = $1 ORDER BY s.requested_on, s.id",
+        )
+        .bind(victim)
+        .fetch_all(self.pool())
+        .await?;
+        let ev_rows = sqlx::query(
+            "SELECT e.id, e.service_id, e.filename_enc, e.content_type, e.size, e.uploaded_by, e.created_at FROM service_evidence e \
+             JOIN services s ON s.id = e.service_id WHERE s.victim_id = $1 ORDER BY e.id",
+        )
+        .bind(victim)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let due: Day = r.try_get("due_on")?;
+            let open = r.try_get::<i64, _>("is_open")? != 0;
+            let mut evidence = Vec::new();
+            for e in ev_rows
+                .iter()
+                .filter(|e| e.try_get::<i64, _>("service_id").ok() == Some(id))
+            {
+                evidence.push(EvidenceMeta {
+                    id: e.try_get("id")?,
+                    filename: dec("service_evidence.filename", e.try_get("filename_enc")?)?,
+                    content_type: e.try_get("content_type")?,
+                    size: e.try_get("size")?,
+                    uploaded_by: e.try_get("uploaded_by")?,
+                    at_ms: e.try_get("created_at")?,
+                });
+            }
+            out.push(ServiceView {
+                id,
+                victim_id: victim,
+                service_code: r.try_get("service_code")?,
+                unit_id: UnitId(r.try_get("unit_id")?),
+                unit_name: r.try_get("unit_name")?,
+                requested_on: r.try_get("requested_on")?,
+                due_on: due,
+                status: r.try_get("status")?,
+                reason: dec("services.reason", r.try_get("reason_enc")?)?,
+                outcome: dec("services.outcome", r.try_get("outcome_enc")?)?,
+                done_on: r.try_get("done_on")?,
+                referral_id: r.try_get("referral_id")?,
+                overdue: open && due < today,
+                evidence,
+            });
+        }
+        Ok(out)
+    }
+}
