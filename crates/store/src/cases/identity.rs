@@ -1,0 +1,159 @@
+//! Break-the-glass access to identities outside the owning unit, and search for similar
+//! victims before a new case is created.
+
+use super::*;
+
+impl Store {
+    pub(super) async fn grants(&self, id: CaseId) -> Result<Vec<Grant>> {
+        let rows = sqlx::query(
+            "SELECT username, unit_name, reason, granted_at, expires_at FROM identity_grants WHERE case_id = $1 ORDER BY id DESC",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Grant {
+                    username: r.try_get("username")?,
+                    unit_name: r.try_get("unit_name")?,
+                    reason: r.try_get("reason")?,
+                    granted_at_ms: r.try_get("granted_at")?,
+                    expires_at_ms: r.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Breaks the glass: opens the case's identities to the actor for [`GRANT_HOURS`].
+    pub async fn break_glass(&self, actor: &Actor, id: CaseId, reason: &str) -> Result<()> {
+        let scope = self.case_scope(id).await?;
+        decide(actor, Action::ViewCase, &scope)?;
+        let owner: i64 = sqlx::query_scalar("SELECT unit_id FROM cases WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(self.pool())
+            .await?;
+        match self
+            .identity_access(actor, id, UnitId(owner), &scope)
+            .await?
+        {
+            IdentityAccess::Never => return Err(StoreError::Forbidden),
+            IdentityAccess::Granted => return Ok(()),
+            IdentityAccess::BreakGlass => {}
+        }
+        let user = actor.user_id.ok_or(StoreError::Forbidden)?;
+        let reason = reason.trim();
+        if reason.chars().count() < 15 {
+            return Err(Invalid::one("reason", "err.reason_short").into());
+        }
+        if reason.chars().count() > 1000 {
+            return Err(Invalid::one("reason", "err.too_long").into());
+        }
+        let unit_name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
+            .bind(actor.unit_id.0)
+            .fetch_one(self.pool())
+            .await?;
+        let now = crate::now_ms();
+        let mut tx = self.begin_write().await?;
+        let grant: i64 = sqlx::query_scalar(
+            "INSERT INTO identity_grants (case_id, user_id, username, unit_name, reason, granted_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(user.0)
+        .bind(actor.username.clone())
+        .bind(unit_name)
+        .bind(reason.to_owned())
+        .bind(now)
+        .bind(now + GRANT_HOURS * 3_600_000)
+        .fetch_one(&mut *tx)
+        .await?;
+        let ev = Event {
+            action: "case.break_glass",
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!("grant={grant} hours={GRANT_HOURS}"),
+        };
+        append(&mut tx, actor, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// "Search before create": victims in the actor's scope with the same NIK, or the same
+    /// name words (and the same birth date when one is given). Identity roles only; the
+    /// answer carries case codes and initials, nothing more.
+    pub async fn similar_victims(
+        &self,
+        actor: &Actor,
+        nik: Option<&str>,
+        name: &str,
+        birth_date: Option<Day>,
+    ) -> Result<Vec<SimilarVictim>> {
+        decide(actor, Action::ViewIdentity, &actor.scope)?;
+        let k = self.keyring()?;
+        let mut out: Vec<SimilarVictim> = Vec::new();
+        let base = "SELECT v.case_id, c.code, v.initials FROM victims v JOIN cases c ON c.id = v.case_id WHERE 1=1";
+        if let Some(n) = nik.and_then(domain::nik::Nik::parse) {
+            let mut q = Sql::new(base);
+            q.scope("c.region_code", &actor.scope);
+            q.push(" AND v.nik_index IN (");
+            for (i, x) in k.blind_indexes("nik", n.as_str()).iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind_text(x.clone());
+            }
+            q.push(") LIMIT 10");
+            for r in q.build().fetch_all(self.pool()).await? {
+                out.push(SimilarVictim {
+                    case_id: CaseId(r.try_get("case_id")?),
+                    code: r.try_get("code")?,
+                    initials: r.try_get("initials")?,
+                    reason: "nik",
+                });
+            }
+        }
+        let tokens = name_tokens(name);
+        if !tokens.is_empty() {
+            let mut q = Sql::new(base);
+            q.scope("c.region_code", &actor.scope);
+            for t in &tokens {
+                q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token IN (");
+                for (i, x) in k.blind_indexes("name", t).iter().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.bind_text(x.clone());
+                }
+                q.push("))");
+            }
+            if let Some(b) = birth_date {
+                q.push(" AND v.birth_date = ").bind_int(b);
+            }
+            q.push(" LIMIT 10");
+            let reason = if birth_date.is_some() {
+                "name_birth"
+            } else {
+                "name"
+            };
+            for r in q.build().fetch_all(self.pool()).await? {
+                let case_id = CaseId(r.try_get("case_id")?);
+                if !out.iter().any(|s| s.case_id == case_id) {
+                    out.push(SimilarVictim {
+                        case_id,
+                        code: r.try_get("code")?,
+                        initials: r.try_get("initials")?,
+                        reason,
+                    });
+                }
+            }
+        }
+        let ev = Event {
+            action: "case.search",
+            record_type: "case",
+            record_id: String::new(),
+            detail: format!("by=similar hits={}", out.len()),
+        };
+        self.audit(actor, ev).await?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,396 @@
+//! Reading cases: one case with everything on its page, the filtered list, and the
+//! history of a case.
+
+use super::*;
+
+impl Store {
+    pub(crate) async fn case_scope(&self, id: CaseId) -> Result<Scope> {
+        let region: Option<Option<String>> =
+            sqlx::query_scalar("SELECT region_code FROM cases WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(self.pool())
+                .await?;
+        let region = region.ok_or(StoreError::NotFound)?;
+        Ok(Scope::from_code(
+            region.as_deref().and_then(|c| RegionCode::parse(c).ok()),
+        ))
+    }
+
+    /// One case. Identities are decrypted only for roles that may see them, and that
+    /// reveal is audited separately from the plain view.
+    pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
+        let scope = self.case_scope(id).await?;
+        decide(actor, Action::ViewCase, &scope)?;
+        let r = sqlx::query(
+            "SELECT c.*, n.name AS unit_name FROM cases c JOIN units n ON n.id = c.unit_id WHERE c.id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(self.pool())
+        .await?;
+        let owner = UnitId(r.try_get("unit_id")?);
+        let access = self.identity_access(actor, id, owner, &scope).await?;
+        let identities = access == IdentityAccess::Granted;
+        let mut view = self.load_view(id, r, identities).await?;
+        view.can_break_glass = access == IdentityAccess::BreakGlass;
+        if actor.unit_id == owner {
+            view.grants = self.grants(id).await?;
+        }
+        let (action, detail) = if identities {
+            (
+                "case.identity_view",
+                format!(
+                    "victims={}",
+                    view.victims
+                        .iter()
+                        .map(|v| v.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            )
+        } else {
+            ("case.view", String::new())
+        };
+        self.audit(
+            actor,
+            Event {
+                action,
+                record_type: "case",
+                record_id: id.to_string(),
+                detail,
+            },
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// The case as stored, identities decrypted when `identities` (no access check, no audit:
+    /// callers decide and audit).
+    pub(crate) async fn load_view(
+        &self,
+        id: CaseId,
+        r: sqlx::any::AnyRow,
+        identities: bool,
+    ) -> Result<CaseView> {
+        let tags =
+            sqlx::query("SELECT list, code FROM case_tags WHERE case_id = $1 ORDER BY list, code")
+                .bind(id.0)
+                .fetch_all(self.pool())
+                .await?;
+        let mut exploitation = Vec::new();
+        let mut means = Vec::new();
+        for t in tags {
+            let list: String = t.try_get("list")?;
+            let code: String = t.try_get("code")?;
+            if list == "exploitation" {
+                exploitation.push(code)
+            } else {
+                means.push(code)
+            }
+        }
+        let k = if identities {
+            Some(self.keyring()?)
+        } else {
+            None
+        };
+        let dec = |col: &str, v: Option<String>| -> Result<Option<String>> {
+            match (k, v) {
+                (Some(k), Some(v)) => Ok(Some(k.decrypt(col, &v)?)),
+                _ => Ok(None),
+            }
+        };
+        let mut victims = Vec::new();
+        for v in sqlx::query("SELECT * FROM victims WHERE case_id = $1 ORDER BY position")
+            .bind(id.0)
+            .fetch_all(self.pool())
+            .await?
+        {
+            let warnings: String = v.try_get("nik_warnings")?;
+            victims.push(VictimView {
+                id: v.try_get("id")?,
+                initials: v.try_get("initials")?,
+                name: dec("victims.name", v.try_get("name_enc")?)?,
+                alias: dec("victims.alias", v.try_get("alias_enc")?)?,
+                nik: dec("victims.nik", v.try_get("nik_enc")?)?,
+                phone: dec("victims.phone", v.try_get("phone_enc")?)?,
+                sex: v.try_get("sex")?,
+                birth_date: v.try_get("birth_date")?,
+                age_estimate: v.try_get("age_estimate")?,
+                is_child: v.try_get::<i64, _>("is_child")? != 0,
+                home_village: v.try_get("home_village")?,
+                education: v.try_get("education")?,
+                occupation: v.try_get("occupation")?,
+                disability: v.try_get("disability")?,
+                migrant_status: v.try_get("migrant_status")?,
+                citizenship: v.try_get("citizenship")?,
+                nik_warnings: warnings
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            });
+        }
+        Ok(CaseView {
+            id,
+            code: r.try_get("code")?,
+            unit_id: UnitId(r.try_get("unit_id")?),
+            unit_name: r.try_get("unit_name")?,
+            region_code: r.try_get("region_code")?,
+            channel: r.try_get("channel")?,
+            reported_on: r.try_get("reported_on")?,
+            exploitation_from: r.try_get("exploitation_from")?,
+            rescued_on: r.try_get("rescued_on")?,
+            chronology: dec("cases.chronology", r.try_get("chronology_enc")?)?,
+            trafficking_status: r.try_get("trafficking_status")?,
+            exploitation,
+            means_of_control: means,
+            sector: r.try_get("sector")?,
+            recruitment: r.try_get("recruitment")?,
+            recruiter_relationship: r.try_get("recruiter_relationship")?,
+            status: r.try_get("status")?,
+            close_reason: r.try_get("close_reason")?,
+            version: r.try_get("version")?,
+            created_at_ms: r.try_get("created_at")?,
+            updated_at_ms: r.try_get("updated_at")?,
+            identities_visible: identities,
+            can_break_glass: false,
+            grants: Vec::new(),
+            route: self.route_events(id).await?,
+            legal: self.legal(id).await?,
+            consents: self.consents(id).await?,
+            perpetrators: self.case_perpetrators(id, identities).await?,
+            victims,
+        })
+    }
+
+    /// Cases in the actor's scope, filtered, sorted and paged.
+    pub async fn list_cases(&self, actor: &Actor, f: &CaseFilter) -> Result<CasePage> {
+        decide(actor, Action::ViewCase, &actor.scope)?;
+        let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
+        let mut q = Sql::new(
+            "SELECT c.id, c.code, c.reported_on, c.region_code, c.trafficking_status, c.status, \
+             (SELECT COUNT(*) FROM victims v WHERE v.case_id = c.id) AS victims \
+             FROM cases c WHERE 1=1",
+        );
+        // One region condition: the narrower of the actor's scope and the filter. Province and
+        // regency use their own indexed columns, so "newest first" walks an index in order.
+        let region = match (&actor.scope, &f.region) {
+            (Scope::National, r) => r.clone(),
+            (Scope::Region(s), None) => Some(s.clone()),
+            (Scope::Region(s), Some(r)) if s.contains(r) => Some(r.clone()),
+            (Scope::Region(s), Some(r)) if r.contains(s) => Some(s.clone()),
+            _ => {
+                return Ok(CasePage {
+                    rows: Vec::new(),
+                    more: false,
+                });
+            }
+        };
+        if let Some(r) = &region {
+            match r.level() {
+                domain::RegionLevel::Province => {
+                    q.push(" AND c.province_code = ").bind_text(r.as_str());
+                }
+                domain::RegionLevel::Regency => {
+                    q.push(" AND c.regency_code = ").bind_text(r.as_str());
+                }
+                _ => {
+                    q.scope("c.region_code", &Scope::Region(r.clone()));
+                }
+            }
+        }
+        if let Some(d) = f.from {
+            q.push(" AND c.reported_on >= ").bind_int(d);
+        }
+        if let Some(d) = f.to {
+            q.push(" AND c.reported_on <= ").bind_int(d);
+        }
+        for (col, v) in [
+            ("c.status", &f.status),
+            ("c.trafficking_status", &f.trafficking_status),
+            ("c.channel", &f.channel),
+        ] {
+            if let Some(v) = v {
+                q.push(" AND ").push(col).push(" = ").bind_text(v.clone());
+            }
+        }
+        if let Some(e) = &f.exploitation {
+            q.push(" AND EXISTS (SELECT 1 FROM case_tags t WHERE t.case_id = c.id AND t.list = 'exploitation' AND t.code = ")
+                .bind_text(e.clone())
+                .push(")");
+        }
+        if f.sex.is_some() || f.child.is_some() {
+            q.push(" AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id");
+            if let Some(s) = &f.sex {
+                q.push(" AND v.sex = ").bind_text(s.clone());
+            }
+            if let Some(child) = f.child {
+                q.push(" AND v.is_child = ").bind_int(child as i64);
+            }
+            q.push(")");
+        }
+        let needle = f.q.trim();
+        let mut search_kind = "";
+        if !needle.is_empty() {
+            if needle.to_uppercase().starts_with("TPPO-") {
+                search_kind = "code";
+                let up = needle.to_uppercase();
+                q.push(" AND c.code >= ")
+                    .bind_text(up.clone())
+                    .push(" AND c.code < ")
+                    .bind_text(format!("{up}~"));
+            } else if !identities {
+                // Searching by NIK or name would reveal who is a victim: identity roles only.
+                return Ok(CasePage {
+                    rows: Vec::new(),
+                    more: false,
+                });
+            } else if let Some(nik) = domain::nik::Nik::parse(needle) {
+                search_kind = "nik";
+                let idx = self.keyring()?.blind_indexes("nik", nik.as_str());
+                q.push(" AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id AND v.nik_index IN (");
+                for (i, x) in idx.iter().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.bind_text(x.clone());
+                }
+                q.push("))");
+            } else {
+                search_kind = "name";
+                let k = self.keyring()?;
+                let tokens = name_tokens(needle);
+                if tokens.is_empty() {
+                    return Ok(CasePage {
+                        rows: Vec::new(),
+                        more: false,
+                    });
+                }
+                q.push(" AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id");
+                for t in tokens {
+                    q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token IN (");
+                    for (i, x) in k.blind_indexes("name", &t).iter().enumerate() {
+                        if i > 0 {
+                            q.push(", ");
+                        }
+                        q.bind_text(x.clone());
+                    }
+                    q.push("))");
+                }
+                q.push(")");
+            }
+        }
+        q.push(match f.sort {
+            CaseSort::ReportedDesc => " ORDER BY c.reported_on DESC, c.id DESC",
+            CaseSort::ReportedAsc => " ORDER BY c.reported_on, c.id",
+            CaseSort::CodeAsc => " ORDER BY c.code",
+        });
+        let per_page = f.per_page.clamp(1, 200);
+        q.push(" LIMIT ").bind(Arg::Int(Some(per_page + 1)));
+        q.push(" OFFSET ")
+            .bind(Arg::Int(Some(f.page.max(0) * per_page)));
+        let rows = q.build().fetch_all(self.pool()).await?;
+        let more = rows.len() as i64 > per_page;
+        let mut out = Vec::new();
+        for r in rows.iter().take(per_page as usize) {
+            out.push(CaseRow {
+                id: CaseId(r.try_get("id")?),
+                code: r.try_get("code")?,
+                reported_on: r.try_get("reported_on")?,
+                region_code: r.try_get("region_code")?,
+                trafficking_status: r.try_get("trafficking_status")?,
+                status: r.try_get("status")?,
+                victims: r.try_get("victims")?,
+                initials: String::new(),
+            });
+        }
+        // Initials for the page in one query.
+        if !out.is_empty() {
+            let mut iq = Sql::new("SELECT case_id, initials FROM victims WHERE case_id IN (");
+            for (i, r) in out.iter().enumerate() {
+                if i > 0 {
+                    iq.push(",");
+                }
+                iq.bind_int(r.id.0);
+            }
+            iq.push(") ORDER BY case_id, position");
+            for v in iq.build().fetch_all(self.pool()).await? {
+                let cid: i64 = v.try_get("case_id")?;
+                let ini: String = v.try_get("initials")?;
+                if let Some(row) = out.iter_mut().find(|r| r.id.0 == cid) {
+                    if !row.initials.is_empty() {
+                        row.initials.push_str(", ");
+                    }
+                    row.initials.push_str(&ini);
+                }
+            }
+        }
+        if !search_kind.is_empty() {
+            // What was searched for is personal data: record the kind of search, never the value.
+            let ev = Event {
+                action: "case.search",
+                record_type: "case",
+                record_id: String::new(),
+                detail: format!("by={search_kind} hits={}", out.len()),
+            };
+            self.audit(actor, ev).await?;
+        }
+        Ok(CasePage { rows: out, more })
+    }
+
+    /// The case's history (creation, edits, views), newest first, for its timeline.
+    pub async fn case_history(&self, actor: &Actor, id: CaseId) -> Result<Vec<CaseEvent>> {
+        let scope = self.case_scope(id).await?;
+        decide(actor, Action::ViewCase, &scope)?;
+        let rows = sqlx::query(
+            "SELECT at, actor_username, action, detail FROM audit_log WHERE record_type = 'case' AND record_id = $1 \
+             AND action NOT IN ('case.view', 'case.identity_view', 'case.search', 'plan.view', 'plan.identity_view', 'referral.view', 'referral.identity_view', 'service.evidence_view') ORDER BY seq DESC LIMIT 200",
+        )
+        .bind(id.0.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseEvent {
+                    at_ms: r.try_get("at")?,
+                    actor_username: r.try_get("actor_username")?,
+                    action: r.try_get("action")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks that the actor may do `action` on the case (404 when it is out of sight),
+    /// without reading or auditing it: handlers call this before looking at a request body,
+    /// so a bad body never reveals whether a case exists.
+    pub async fn case_access(&self, actor: &Actor, id: CaseId, action: Action) -> Result<()> {
+        let scope = self.case_scope(id).await?;
+        decide(actor, Action::ViewCase, &scope)?;
+        Ok(decide(actor, action, &scope)?)
+    }
+
+    /// Village codes inside a region (for the synthetic data generator).
+    pub async fn village_codes(&self, within: &RegionCode) -> Result<Vec<String>> {
+        let (lo, hi) = within.subtree_bounds();
+        Ok(sqlx::query_scalar(
+            "SELECT code FROM regions WHERE code >= $1 AND code < $2 AND level = 4 ORDER BY code",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Number of cases in the database (for the generator's report).
+    pub async fn count_victims(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM victims")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    pub async fn count_cases(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+            .fetch_one(self.pool())
+            .await?)
+    }
+}

@@ -1,0 +1,406 @@
+//! Candidate pairs: proposed when a case is saved, listed for clearing officers, shown
+//! side by side within the viewer's rights, and decided.
+
+use super::*;
+
+impl Store {
+    /// The incremental duplicate check after a case is saved: look up the victims' blocking
+    /// keys (written with the victims), decrypt only the candidates, score them, and propose
+    /// the pairs above the threshold. Decided pairs are never asked again. Returns how many
+    /// pairs were proposed or refreshed.
+    pub async fn check_duplicates(&self, case: CaseId) -> Result<usize> {
+        let rows = sqlx::query(victim_select!("WHERE v.case_id = $1"))
+            .bind(case.0)
+            .fetch_all(self.pool())
+            .await?;
+        let mut own: HashSet<i64> = HashSet::new();
+        let mut records = Vec::new();
+        for r in &rows {
+            let rec = self.victim_record(r)?;
+            own.insert(rec.id as i64);
+            let keys = self.keys_of(&rec)?;
+            if !keys.is_empty() {
+                records.push((rec, keys));
+            }
+        }
+        if records.is_empty() {
+            return Ok(0);
+        }
+        // One lookup for every key of every victim of the case.
+        let mut q =
+            crate::core::sql::Sql::new("SELECT key, victim_id FROM linkage_keys WHERE key IN (");
+        let mut first = true;
+        for (_, keys) in &records {
+            for key in keys {
+                if !first {
+                    q.push(", ");
+                }
+                first = false;
+                q.bind_text(key.as_str());
+            }
+        }
+        q.push(")");
+        let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            by_key
+                .entry(r.try_get("key")?)
+                .or_default()
+                .push(r.try_get("victim_id")?);
+        }
+        let model = self.linkage_model().await?;
+        let mut found = Vec::new();
+        for (rec, keys) in &records {
+            let mut candidates: BTreeSet<i64> = BTreeSet::new();
+            for key in keys {
+                if let Some(ids) = by_key.get(key)
+                    && ids.len() as i64 <= KEY_CAP
+                {
+                    candidates.extend(ids.iter().filter(|i| !own.contains(i)));
+                }
+            }
+            if candidates.is_empty() {
+                continue;
+            }
+            let mut a = linkage::Prepared::new(rec);
+            model.annotate(&mut a);
+            for chunk in candidates.into_iter().collect::<Vec<_>>().chunks(200) {
+                let list = chunk
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let others = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE v.id IN ({list})",
+                    victim_select!("")
+                )))
+                .fetch_all(self.pool())
+                .await?;
+                for o in &others {
+                    let other = self.victim_record(o)?;
+                    let s = model.score_prepared(&a, &linkage::Prepared::new(&other));
+                    if s.probability >= PROPOSE_AT {
+                        found.push((rec.id as i64, other.id as i64, s));
+                    }
+                }
+            }
+        }
+        let n = found.len();
+        self.propose_pairs(&found, "incremental").await?;
+        Ok(n)
+    }
+
+    pub(super) async fn propose_pairs(
+        &self,
+        found: &[(i64, i64, linkage::Scored)],
+        source: &str,
+    ) -> Result<()> {
+        if found.is_empty() {
+            return Ok(());
+        }
+        let now = crate::now_ms();
+        let mut tx = self.begin_write().await?;
+        for (x, y, s) in found {
+            let (a, b) = if x < y { (*x, *y) } else { (*y, *x) };
+            sqlx::query(
+                "INSERT INTO linkage_pairs (victim_a, victim_b, probability, weight, explanation, status, source, found_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT (victim_a, victim_b) DO UPDATE SET \
+                 probability = excluded.probability, weight = excluded.weight, explanation = excluded.explanation \
+                 WHERE linkage_pairs.status = 'pending'",
+            )
+            .bind(a)
+            .bind(b)
+            .bind(s.probability)
+            .bind(if s.weight.is_finite() { s.weight } else { -99.0 })
+            .bind(explain_json(s))
+            .bind(source.to_owned())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Pairs touching the case's victims, for its page.
+    pub async fn case_duplicates(&self, actor: &Actor, case: CaseId) -> Result<Vec<CaseDuplicate>> {
+        self.case_access(actor, case, Action::ViewCase).await?;
+        // Only for those who work with identities (the data officer, verifiers): that a
+        // victim is also on record elsewhere is itself sensitive.
+        if self
+            .case_access(actor, case, Action::ViewIdentity)
+            .await
+            .is_err()
+        {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT p.id, p.probability, p.status, v.position, v.id AS vid, \
+             o.initials AS o_initials, oc.id AS o_case, oc.code AS o_code, oc.region_code AS o_region \
+             FROM linkage_pairs p \
+             JOIN victims v ON (v.id = p.victim_a OR v.id = p.victim_b) AND v.case_id = $1 \
+             JOIN victims o ON o.id = CASE WHEN p.victim_a = v.id THEN p.victim_b ELSE p.victim_a END \
+             JOIN cases oc ON oc.id = o.case_id \
+             WHERE p.status <> 'different' ORDER BY v.position, p.probability DESC LIMIT 50",
+        )
+        .bind(case.0)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let region: Option<String> = r.try_get("o_region")?;
+            let other_scope =
+                Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
+            if decide(actor, Action::ViewCase, &other_scope).is_err() {
+                // Outside the actor's scope: only that the person may be on record elsewhere.
+                out.push(CaseDuplicate {
+                    pair_id: r.try_get("id")?,
+                    victim_position: r.try_get("position")?,
+                    other_case: 0,
+                    other_code: String::new(),
+                    other_initials: String::new(),
+                    other_region: String::new(),
+                    probability: r.try_get("probability")?,
+                    status: r.try_get("status")?,
+                });
+                continue;
+            }
+            out.push(CaseDuplicate {
+                pair_id: r.try_get("id")?,
+                victim_position: r.try_get("position")?,
+                other_case: r.try_get("o_case")?,
+                other_code: r.try_get("o_code")?,
+                other_initials: r.try_get("o_initials")?,
+                other_region: region.unwrap_or_else(|| "NAS".into()),
+                probability: r.try_get("probability")?,
+                status: r.try_get("status")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Pairs for the clearing officers' queue: both records inside the actor's scope,
+    /// most likely first.
+    pub async fn linkage_pairs(&self, actor: &Actor, status: &str) -> Result<Vec<PairRow>> {
+        decide(actor, Action::LinkPersons, &actor.scope)?;
+        let status = match status {
+            "same" | "different" | "pending" => status,
+            _ => "pending",
+        };
+        let mut q = crate::core::sql::Sql::new(
+            "SELECT p.id, p.probability, p.status, p.found_at, \
+             ca.code AS a_code, ca.region_code AS a_region, va.initials AS a_initials, \
+             cb.code AS b_code, cb.region_code AS b_region, vb.initials AS b_initials \
+             FROM linkage_pairs p JOIN victims va ON va.id = p.victim_a JOIN cases ca ON ca.id = va.case_id \
+             JOIN victims vb ON vb.id = p.victim_b JOIN cases cb ON cb.id = vb.case_id WHERE p.status = ",
+        );
+        q.bind_text(status);
+        if actor.scope != Scope::National {
+            q.scope("ca.region_code", &actor.scope);
+            q.scope("cb.region_code", &actor.scope);
+        }
+        q.push(" ORDER BY p.probability DESC, p.id LIMIT 300");
+        let mut out = Vec::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            let ar: Option<String> = r.try_get("a_region")?;
+            let br: Option<String> = r.try_get("b_region")?;
+            out.push(PairRow {
+                id: r.try_get("id")?,
+                probability: r.try_get("probability")?,
+                status: r.try_get("status")?,
+                found_at_ms: r.try_get("found_at")?,
+                a_code: r.try_get("a_code")?,
+                a_region: ar.unwrap_or_else(|| "NAS".into()),
+                a_initials: r.try_get("a_initials")?,
+                b_code: r.try_get("b_code")?,
+                b_region: br.unwrap_or_else(|| "NAS".into()),
+                b_initials: r.try_get("b_initials")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Both victims of a pair, checked against the actor's scope (404 when either is outside).
+    pub(super) async fn pair_victims(&self, actor: &Actor, id: i64) -> Result<(i64, i64, String)> {
+        decide(actor, Action::LinkPersons, &actor.scope)?;
+        let r = sqlx::query(
+            "SELECT p.victim_a, p.victim_b, p.status, ca.region_code AS ra, cb.region_code AS rb \
+             FROM linkage_pairs p JOIN victims va ON va.id = p.victim_a JOIN cases ca ON ca.id = va.case_id \
+             JOIN victims vb ON vb.id = p.victim_b JOIN cases cb ON cb.id = vb.case_id WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        for col in ["ra", "rb"] {
+            let region: Option<String> = r.try_get(col)?;
+            let scope = Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
+            decide(actor, Action::LinkPersons, &scope)?;
+        }
+        Ok((
+            r.try_get("victim_a")?,
+            r.try_get("victim_b")?,
+            r.try_get("status")?,
+        ))
+    }
+
+    /// Checks that the actor may decide this pair (403 for roles that never do, 404 when
+    /// either record is out of scope), before a request body is looked at.
+    pub async fn pair_access(&self, actor: &Actor, id: i64) -> Result<()> {
+        self.pair_victims(actor, id).await.map(|_| ())
+    }
+
+    /// One side of a pair. Identities are shown when the actor may see them on that case
+    /// (own unit, or a break-the-glass grant), and to national clearing officers, whose
+    /// task is to compare them (every view is audited as `linkage.view_pair`); provincial
+    /// verifiers of another unit's case see initials.
+    pub(super) async fn pair_side(&self, actor: &Actor, victim: i64) -> Result<PairSide> {
+        let r = sqlx::query(
+            "SELECT v.*, c.code, c.region_code, c.review_state, c.unit_id, n.name AS unit_name FROM victims v \
+             JOIN cases c ON c.id = v.case_id JOIN units n ON n.id = c.unit_id WHERE v.id = $1",
+        )
+        .bind(victim)
+        .fetch_one(self.pool())
+        .await?;
+        let k = self.keyring()?;
+        let region: Option<String> = r.try_get("region_code")?;
+        let case_id: i64 = r.try_get("case_id")?;
+        let scope = Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
+        let owner = domain::UnitId(r.try_get("unit_id")?);
+        let identities = decide(actor, Action::ClearCase, &scope).is_ok()
+            || self
+                .identity_access(actor, CaseId(case_id), owner, &scope)
+                .await?
+                == crate::core::access::IdentityAccess::Granted;
+        let (name, nik): (Option<String>, Option<String>) = if identities {
+            (r.try_get("name_enc")?, r.try_get("nik_enc")?)
+        } else {
+            (None, None)
+        };
+        Ok(PairSide {
+            victim_id: victim,
+            case_id,
+            case_code: r.try_get("code")?,
+            unit_name: r.try_get("unit_name")?,
+            region_code: region.unwrap_or_else(|| "NAS".into()),
+            review_state: r.try_get("review_state")?,
+            initials: r.try_get("initials")?,
+            name: name.map(|n| k.decrypt("victims.name", &n)).transpose()?,
+            nik: nik.map(|n| k.decrypt("victims.nik", &n)).transpose()?,
+            sex: r.try_get("sex")?,
+            birth_date: r.try_get("birth_date")?,
+            age_estimate: r.try_get("age_estimate")?,
+            home_village: r.try_get("home_village")?,
+            person_id: r.try_get("person_id")?,
+        })
+    }
+
+    /// One pair side by side with the explanation. Comparing identities is the clearing
+    /// officer's job, so names and NIK are shown, and the view is audited.
+    pub async fn linkage_pair(&self, actor: &Actor, id: i64) -> Result<PairView> {
+        let (a, b, _) = self.pair_victims(actor, id).await?;
+        let r = sqlx::query("SELECT * FROM linkage_pairs WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        let explanation: String = r.try_get("explanation")?;
+        let lines: Vec<serde_json::Value> = serde_json::from_str(&explanation).unwrap_or_default();
+        let view = PairView {
+            id,
+            probability: r.try_get("probability")?,
+            weight: r.try_get("weight")?,
+            status: r.try_get("status")?,
+            source: r.try_get("source")?,
+            decided_by: r.try_get("decided_by")?,
+            decided_at_ms: r.try_get("decided_at")?,
+            explanation: lines
+                .iter()
+                .map(|l| ExplainLine {
+                    field: l["field"].as_str().unwrap_or("").to_owned(),
+                    level: l["level"].as_str().unwrap_or("").to_owned(),
+                    weight: l["weight"].as_f64().unwrap_or(0.0),
+                })
+                .collect(),
+            a: self.pair_side(actor, a).await?,
+            b: self.pair_side(actor, b).await?,
+        };
+        self.audit(
+            actor,
+            Event {
+                action: "linkage.view_pair",
+                record_type: "linkage_pair",
+                record_id: id.to_string(),
+                detail: format!("victims={a},{b}"),
+            },
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// Decides a pair: `Some(true)` same person, `Some(false)` different people, `None`
+    /// undoes the decision. Person identities are recomputed from the "same" decisions.
+    pub async fn decide_pair(&self, actor: &Actor, id: i64, same: Option<bool>) -> Result<()> {
+        let (a, b, status) = self.pair_victims(actor, id).await?;
+        let new_status = match same {
+            Some(true) => "same",
+            Some(false) => "different",
+            None => "pending",
+        };
+        if same.is_some() && status != "pending" {
+            return Err(StoreError::Conflict("conflict.pair_decided"));
+        }
+        if same.is_none() && status == "pending" {
+            return Err(StoreError::Conflict("conflict.pair_not_decided"));
+        }
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query(
+            "UPDATE linkage_pairs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = $5",
+        )
+        .bind(new_status)
+        .bind(same.map(|_| actor.username.clone()))
+        .bind(same.map(|_| crate::now_ms()))
+        .bind(id)
+        .bind(status.clone())
+        .execute(&mut *tx)
+        .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::Conflict("conflict.pair_decided"));
+        }
+        relink(&mut tx, vec![a, b]).await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: match same {
+                    Some(true) => "linkage.same",
+                    Some(false) => "linkage.different",
+                    None => "linkage.undo",
+                },
+                record_type: "linkage_pair",
+                record_id: id.to_string(),
+                detail: format!("victims={a},{b}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Cleared cases, their victim records, and the unique persons among them, in scope.
+    pub async fn official_count(&self, actor: &Actor) -> Result<OfficialCount> {
+        decide(actor, Action::ViewCase, &actor.scope)?;
+        let mut q = crate::core::sql::Sql::new(
+            "SELECT COUNT(DISTINCT c.id) AS cases, COUNT(v.id) AS victims, \
+             COUNT(DISTINCT COALESCE(v.person_id, v.id)) AS persons \
+             FROM cases c LEFT JOIN victims v ON v.case_id = c.id WHERE c.review_state = 'cleared'",
+        );
+        if actor.scope != Scope::National {
+            q.scope("c.region_code", &actor.scope);
+        }
+        let r = q.build().fetch_one(self.pool()).await?;
+        Ok(OfficialCount {
+            cleared_cases: r.try_get("cases")?,
+            victim_records: r.try_get("victims")?,
+            unique_persons: r.try_get("persons")?,
+        })
+    }
+}

@@ -1,0 +1,558 @@
+//! The review workflow: draft, submitted, verified, cleared, with returns, field notes and
+//! what changed since a return.
+
+use super::*;
+
+impl Store {
+    pub(super) async fn case_state(&self, id: CaseId) -> Result<CaseState> {
+        let r = sqlx::query(
+            "SELECT review_state, review_level, unit_id, region_code, province_code, reported_on, version FROM cases WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let state: String = r.try_get("review_state")?;
+        let level: Option<String> = r.try_get("review_level")?;
+        Ok(CaseState {
+            state: ReviewState::parse(&state).unwrap_or(ReviewState::Draft),
+            level: level.as_deref().and_then(ReviewLevel::parse),
+            unit_id: r.try_get("unit_id")?,
+            region: r.try_get("region_code")?,
+            province: r.try_get("province_code")?,
+            reported_on: r.try_get("reported_on")?,
+            version: r.try_get("version")?,
+        })
+    }
+
+    /// Refuses a change to a case's registered facts unless its unit holds it (draft or
+    /// returned) and no closed period locks it. Called by every writer of those facts.
+    pub(crate) async fn check_editable(&self, id: CaseId) -> Result<()> {
+        let s = self.case_state(id).await?;
+        if s.state == ReviewState::Cleared
+            && self
+                .period_locked(s.region.as_deref(), s.reported_on)
+                .await?
+        {
+            return Err(StoreError::Conflict("conflict.period_locked"));
+        }
+        if !s.state.editable() {
+            return Err(StoreError::Conflict("conflict.under_review"));
+        }
+        Ok(())
+    }
+
+    pub(super) fn allowed_steps(
+        &self,
+        actor: &Actor,
+        s: &CaseState,
+        scope: &Scope,
+        locked: bool,
+    ) -> Vec<ReviewAction> {
+        [
+            ReviewAction::Submit,
+            ReviewAction::Verify,
+            ReviewAction::Clear,
+            ReviewAction::Return,
+        ]
+        .into_iter()
+        .filter(|a| next_state(s.state, s.level, *a).is_ok())
+        .filter(|a| decide(actor, a.permission(s.state, s.level), scope).is_ok())
+        .filter(|a| *a != ReviewAction::Submit || actor.unit_id.0 == s.unit_id)
+        .filter(|a| !(locked && *a == ReviewAction::Return))
+        .collect()
+    }
+
+    /// The case's place in the workflow, its history and what the actor may do.
+    pub async fn review_info(&self, actor: &Actor, id: CaseId) -> Result<ReviewInfo> {
+        self.case_access(actor, id, Action::ViewCase).await?;
+        let s = self.case_state(id).await?;
+        let scope = Scope::from_code(s.region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
+        let r = sqlx::query(
+            "SELECT COALESCE(state_since, created_at) AS since, returns FROM cases WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(self.pool())
+        .await?;
+        let locked = s.state == ReviewState::Cleared
+            && self
+                .period_locked(s.region.as_deref(), s.reported_on)
+                .await?;
+        let mut steps = self.review_steps(id).await?;
+        // Reviewers' notes are free text and may name people: only for roles that see
+        // identities (the field a note is attached to stays visible).
+        let notes_visible = decide(actor, Action::ViewIdentity, &scope).is_ok();
+        if !notes_visible {
+            for st in steps.iter_mut() {
+                st.note.clear();
+                for n in st.field_notes.iter_mut() {
+                    n.note.clear();
+                }
+            }
+        }
+        let last_return = steps.iter().rev().find(|st| st.action == "return");
+        let (return_notes, return_note) = match (s.state, last_return) {
+            (ReviewState::Returned | ReviewState::Submitted, Some(r)) => {
+                (r.field_notes.clone(), r.note.clone())
+            }
+            _ => (Vec::new(), String::new()),
+        };
+        let changed_since_return = match (s.state, steps.last()) {
+            (ReviewState::Returned, Some(_)) => self.changed_since_return(id).await?,
+            (ReviewState::Submitted, Some(last)) => last.changed.clone(),
+            _ => Vec::new(),
+        };
+        Ok(ReviewInfo {
+            can: self.allowed_steps(actor, &s, &scope, locked),
+            state: s.state,
+            level: s.level,
+            since_ms: r.try_get("since")?,
+            returns: r.try_get("returns")?,
+            locked,
+            steps,
+            return_notes,
+            return_note,
+            changed_since_return,
+            hits: {
+                let mut hits = self.hits_now(id).await?;
+                if !notes_visible {
+                    for h in hits.iter_mut() {
+                        h.justification = h.justification.as_ref().map(|_| String::new());
+                    }
+                }
+                hits
+            },
+        })
+    }
+
+    pub(super) async fn review_steps(&self, id: CaseId) -> Result<Vec<ReviewStep>> {
+        let rows = sqlx::query("SELECT * FROM case_reviews WHERE case_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let notes: String = r.try_get("field_notes")?;
+            let changed: String = r.try_get("changed")?;
+            out.push(ReviewStep {
+                action: r.try_get("action")?,
+                from_state: r.try_get("from_state")?,
+                to_state: r.try_get("to_state")?,
+                actor_name: r.try_get("actor_name")?,
+                at_ms: r.try_get("at")?,
+                note: r.try_get("note")?,
+                field_notes: serde_json::from_str(&notes).unwrap_or_default(),
+                changed: serde_json::from_str(&changed).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A fingerprint of every field of the case: plain codes and dates as they are,
+    /// identities as keyed hashes (the review table never holds personal data).
+    pub(super) async fn fingerprint(&self, id: CaseId) -> Result<BTreeMap<String, String>> {
+        let row = sqlx::query(
+            "SELECT c.*, n.name AS unit_name FROM cases c JOIN units n ON n.id = c.unit_id WHERE c.id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(self.pool())
+        .await?;
+        let v: CaseView = self.load_view(id, row, true).await?;
+        let k = self.keyring()?;
+        let h = |s: &Option<String>| -> String {
+            s.as_deref()
+                .map(|x| k.blind_index("review.fingerprint", x))
+                .unwrap_or_default()
+        };
+        let o = |x: &Option<String>| x.clone().unwrap_or_default();
+        let d = |x: Option<Day>| x.map(domain::case::format_day).unwrap_or_default();
+        let mut m = BTreeMap::new();
+        m.insert("channel".into(), v.channel.clone());
+        m.insert(
+            "reported_on".into(),
+            domain::case::format_day(v.reported_on),
+        );
+        m.insert("exploitation_from".into(), d(v.exploitation_from));
+        m.insert("rescued_on".into(), d(v.rescued_on));
+        m.insert("chronology".into(), h(&v.chronology));
+        m.insert("trafficking_status".into(), v.trafficking_status.clone());
+        m.insert("exploitation".into(), v.exploitation.join(","));
+        m.insert("means_of_control".into(), v.means_of_control.join(","));
+        m.insert("sector".into(), o(&v.sector));
+        m.insert("recruitment".into(), o(&v.recruitment));
+        m.insert(
+            "recruiter_relationship".into(),
+            o(&v.recruiter_relationship),
+        );
+        m.insert(
+            "route".into(),
+            v.route
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect::<Vec<_>>()
+                .join("|"),
+        );
+        m.insert(
+            "perpetrators".into(),
+            v.perpetrators
+                .iter()
+                .map(|p| format!("{}:{}", p.perpetrator_id, p.role))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        m.insert("victims".into(), v.victims.len().to_string());
+        for (i, x) in v.victims.iter().enumerate() {
+            let p = format!("victims[{i}].");
+            m.insert(format!("{p}name"), h(&x.name));
+            m.insert(format!("{p}alias"), h(&x.alias));
+            m.insert(format!("{p}nik"), h(&x.nik));
+            m.insert(format!("{p}phone"), h(&x.phone));
+            m.insert(format!("{p}sex"), x.sex.clone());
+            m.insert(format!("{p}birth_date"), d(x.birth_date));
+            m.insert(
+                format!("{p}age_estimate"),
+                x.age_estimate.map(|a| a.to_string()).unwrap_or_default(),
+            );
+            m.insert(format!("{p}home_village"), o(&x.home_village));
+            m.insert(format!("{p}education"), o(&x.education));
+            m.insert(format!("{p}occupation"), o(&x.occupation));
+            m.insert(format!("{p}disability"), o(&x.disability));
+            m.insert(format!("{p}migrant_status"), o(&x.migrant_status));
+            m.insert(format!("{p}citizenship"), x.citizenship.clone());
+        }
+        Ok(m)
+    }
+
+    /// The fields that differ between the snapshot taken at the last return and now.
+    pub(super) async fn changed_since_return(&self, id: CaseId) -> Result<Vec<String>> {
+        let snap: Option<String> = sqlx::query_scalar(
+            "SELECT snapshot FROM case_reviews WHERE case_id = $1 AND action = 'return' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(snap) = snap else {
+            return Ok(Vec::new());
+        };
+        let before: BTreeMap<String, String> = serde_json::from_str(&snap).unwrap_or_default();
+        if before.is_empty() {
+            // A return without a snapshot (imported history): nothing to compare with.
+            return Ok(Vec::new());
+        }
+        let now = self.fingerprint(id).await?;
+        let mut keys: Vec<&String> = before.keys().chain(now.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        Ok(keys
+            .into_iter()
+            .filter(|k| before.get(*k) != now.get(*k))
+            .cloned()
+            .collect())
+    }
+
+    /// Does the province above have an active verifier? If not, submissions go to national.
+    pub(super) async fn province_has_verifier(&self, province: Option<&str>) -> Result<bool> {
+        let Some(p) = province else {
+            return Ok(false);
+        };
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id \
+             WHERE u.role = 'verifier' AND u.disabled = 0 AND n.region_code = $1",
+        )
+        .bind(p.to_owned())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// One workflow step. Submission runs the rules: errors refuse it, warnings need a
+    /// justification each. A return needs a note (general or on fields).
+    pub async fn review(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        action: ReviewAction,
+        req: &ReviewRequest,
+    ) -> Result<ReviewState> {
+        self.case_access(actor, id, Action::ViewCase).await?;
+        let s = self.case_state(id).await?;
+        let scope = Scope::from_code(s.region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
+        decide(actor, action.permission(s.state, s.level), &scope)?;
+        if action == ReviewAction::Submit && actor.unit_id.0 != s.unit_id {
+            return Err(StoreError::Forbidden);
+        }
+        let to = next_state(s.state, s.level, action).map_err(StoreError::Conflict)?;
+        // Four eyes: whoever verified a case does not clear it too.
+        if action == ReviewAction::Clear && s.state == ReviewState::Verified {
+            let verifier: Option<Option<i64>> = sqlx::query_scalar(
+                "SELECT actor_id FROM case_reviews WHERE case_id = $1 AND action = 'verify' ORDER BY id DESC LIMIT 1",
+            )
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+            if actor.user_id.is_some() && verifier.flatten() == actor.user_id.map(|u| u.0) {
+                return Err(StoreError::Conflict("conflict.same_reviewer"));
+            }
+        }
+        if action == ReviewAction::Return
+            && s.state == ReviewState::Cleared
+            && self
+                .period_locked(s.region.as_deref(), s.reported_on)
+                .await?
+        {
+            return Err(StoreError::Conflict("conflict.period_locked"));
+        }
+        let note = req.note.trim().to_owned();
+        let field_notes: Vec<FieldNote> = req
+            .field_notes
+            .iter()
+            .filter(|n| !n.note.trim().is_empty())
+            .map(|n| FieldNote {
+                field: n.field.trim().to_owned(),
+                note: n.note.trim().chars().take(1000).collect(),
+            })
+            .collect();
+        if action == ReviewAction::Return && note.is_empty() && field_notes.is_empty() {
+            return Err(domain::Invalid::one("note", "err.return_note").into());
+        }
+        if note.chars().count() > 4000 {
+            return Err(domain::Invalid::one("note", "err.too_long").into());
+        }
+        let mut level = s.level;
+        let mut changed = Vec::new();
+        let mut snapshot = String::from("{}");
+        if action == ReviewAction::Submit {
+            let mut hits = self.hits_now(id).await?;
+            let mut missing = false;
+            for h in hits.iter_mut() {
+                if h.severity == Severity::Warning {
+                    if let Some(j) = req
+                        .justifications
+                        .get(&h.justification_key())
+                        .map(|j| j.trim())
+                        .filter(|j| !j.is_empty())
+                    {
+                        h.justification = Some(j.chars().take(1000).collect());
+                    }
+                    if h.justification.is_none() {
+                        missing = true;
+                    }
+                } else {
+                    missing = true;
+                }
+            }
+            self.record_rule_hits(id, &hits).await?;
+            if missing {
+                return Err(StoreError::Rules(hits));
+            }
+            level = Some(
+                if self.province_has_verifier(s.province.as_deref()).await? {
+                    ReviewLevel::Province
+                } else {
+                    ReviewLevel::National
+                },
+            );
+            if s.state == ReviewState::Returned {
+                changed = self.changed_since_return(id).await?;
+            }
+        }
+        if action == ReviewAction::Return {
+            snapshot = serde_json::to_string(&self.fingerprint(id).await?)
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+        }
+        let now = crate::now_ms();
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query(
+            "UPDATE cases SET review_state = $1, review_level = $2, state_since = $3, \
+             submitted_at = CASE WHEN $4 = 1 AND submitted_at IS NULL THEN $3 ELSE submitted_at END, \
+             cleared_at = CASE WHEN $5 = 1 THEN $3 ELSE cleared_at END, \
+             returns = returns + $6 WHERE id = $7 AND review_state = $8 AND version = $9",
+        )
+        .bind(to.as_str())
+        .bind(level.map(|l| l.as_str()))
+        .bind(now)
+        .bind(i64::from(action == ReviewAction::Submit))
+        .bind(i64::from(to == ReviewState::Cleared))
+        .bind(i64::from(action == ReviewAction::Return))
+        .bind(id.0)
+        .bind(s.state.as_str())
+        .bind(s.version)
+        .execute(&mut *tx)
+        .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::Conflict("conflict.case_changed"));
+        }
+        sqlx::query(
+            "INSERT INTO case_reviews (case_id, action, from_state, to_state, actor_id, actor_name, at, note, field_notes, snapshot, changed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id.0)
+        .bind(action.as_str())
+        .bind(s.state.as_str())
+        .bind(to.as_str())
+        .bind(actor.user_id.map(|u| u.0))
+        .bind(actor.username.clone())
+        .bind(now)
+        .bind(note)
+        .bind(serde_json::to_string(&field_notes).unwrap_or_else(|_| "[]".into()))
+        .bind(snapshot)
+        .bind(serde_json::to_string(&changed).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            actor,
+            Event {
+                action: match action {
+                    ReviewAction::Submit => "case.submit",
+                    ReviewAction::Verify => "case.verify",
+                    ReviewAction::Clear => "case.clear",
+                    ReviewAction::Return => "case.return",
+                },
+                record_type: "case",
+                record_id: id.to_string(),
+                detail: format!(
+                    "from={} to={} level={}",
+                    s.state.as_str(),
+                    to.as_str(),
+                    level.map(|l| l.as_str()).unwrap_or("-")
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// For generated data only (`gugus demo`, `gugus generate`): puts cases straight into a
+    /// review state with a plausible dated history (submitted 3 days after the report,
+    /// verified after 7, cleared after 14). One audit entry for the batch.
+    pub async fn import_review_states(
+        &self,
+        actor: &Actor,
+        items: &[(CaseId, ReviewState)],
+    ) -> Result<()> {
+        decide(actor, Action::ManageSettings, &Scope::National)?;
+        let now = crate::now_ms();
+        let day = 86_400_000i64;
+        for chunk in items.chunks(500) {
+            let mut tx = self.begin_write().await?;
+            for (id, state) in chunk {
+                let reported: i64 =
+                    sqlx::query_scalar("SELECT reported_on FROM cases WHERE id = $1")
+                        .bind(id.0)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                // Cleared cases keep dates near their report; cases still under way got there
+                // in the last weeks (an old report in the queue would look abandoned).
+                let base = if *state == ReviewState::Cleared {
+                    reported * day
+                } else {
+                    (reported * day).max(now - 20 * day - (id.0 % 17) * day)
+                };
+                let at = |days: i64| (base + days * day).min(now);
+                let mut steps: Vec<(&str, &str, &str, i64)> =
+                    vec![("submit", "draft", "submitted", at(3))];
+                match state {
+                    ReviewState::Draft => steps.clear(),
+                    ReviewState::Submitted => {}
+                    ReviewState::Returned => steps.push(("return", "submitted", "returned", at(5))),
+                    ReviewState::Verified => steps.push(("verify", "submitted", "verified", at(7))),
+                    ReviewState::Cleared => {
+                        steps.push(("verify", "submitted", "verified", at(7)));
+                        steps.push(("clear", "verified", "cleared", at(14)));
+                    }
+                }
+                let Some(last) = steps.last().map(|s| s.3) else {
+                    continue;
+                };
+                for (action, from, to, t) in &steps {
+                    let note = if *action == "return" {
+                        "Lengkapi kronologi dan desa asal korban."
+                    } else {
+                        ""
+                    };
+                    sqlx::query(
+                        "INSERT INTO case_reviews (case_id, action, from_state, to_state, actor_name, at, note) VALUES ($1, $2, $3, $4, 'demo', $5, $6)",
+                    )
+                    .bind(id.0)
+                    .bind(*action)
+                    .bind(*from)
+                    .bind(*to)
+                    .bind(*t)
+                    .bind(note)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE cases SET review_state = $1, review_level = $2, state_since = $3, submitted_at = $4, \
+                     cleared_at = $5, returns = $6, created_at = $7 WHERE id = $8",
+                )
+                .bind(state.as_str())
+                .bind(matches!(state, ReviewState::Submitted | ReviewState::Verified).then_some("province"))
+                .bind(last)
+                .bind(at(3))
+                .bind((*state == ReviewState::Cleared).then(|| at(14)))
+                .bind(i64::from(*state == ReviewState::Returned))
+                .bind(at(0))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            append(
+                &mut tx,
+                actor,
+                Event {
+                    action: "case.import_review_states",
+                    record_type: "case",
+                    record_id: String::new(),
+                    detail: format!("cases={}", chunk.len()),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// What waits for the actor, oldest first: a data officer's drafts and returned cases,
+    /// a provincial verifier's submissions, the national clearing officers' verified cases
+    /// (and submissions from provinces without a verifier).
+    pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<QueueItem>> {
+        decide(actor, Action::ViewCase, &actor.scope)?;
+        let mut q = Sql::new(
+            "SELECT c.id, c.code, c.review_state, c.region_code, n.name AS unit_name, COALESCE(c.state_since, c.created_at) AS since, c.returns \
+             FROM cases c JOIN units n ON n.id = c.unit_id WHERE ",
+        );
+        if decide(actor, Action::ClearCase, &actor.scope).is_ok() {
+            q.push("(c.review_state = 'verified' OR (c.review_state = 'submitted' AND c.review_level = 'national'))");
+        } else if decide(actor, Action::VerifyCase, &actor.scope).is_ok() {
+            q.push("c.review_state = 'submitted' AND c.review_level = 'province'");
+        } else if decide(actor, Action::SubmitCase, &actor.scope).is_ok() {
+            q.push("c.review_state IN ('draft', 'returned') AND c.unit_id = ")
+                .bind_int(actor.unit_id.0);
+        } else {
+            return Ok(Vec::new());
+        }
+        if actor.scope != Scope::National {
+            q.scope("c.region_code", &actor.scope);
+        }
+        q.push(" ORDER BY since, c.id LIMIT 500");
+        let now = crate::now_ms();
+        let mut out = Vec::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            let since: i64 = r.try_get("since")?;
+            out.push(QueueItem {
+                id: CaseId(r.try_get("id")?),
+                code: r.try_get("code")?,
+                state: r.try_get("review_state")?,
+                region_code: r.try_get("region_code")?,
+                unit_name: r.try_get("unit_name")?,
+                since_ms: since,
+                age_days: (now - since).max(0) / 86_400_000,
+                returns: r.try_get("returns")?,
+            });
+        }
+        Ok(out)
+    }
+}
