@@ -42,8 +42,9 @@ impl Zone {
     /// digits). National level and unknown codes use WIB, the capital's zone.
     pub fn of_region(code: &str) -> Zone {
         match code.get(..2) {
-            Some("51" | "52" | "53" | "63" | "64" | "65" | "71" | "72" | "73" | "74" | "75"
-            | "76") => Zone::Wita,
+            Some(
+                "51" | "52" | "53" | "63" | "64" | "65" | "71" | "72" | "73" | "74" | "75" | "76",
+            ) => Zone::Wita,
             Some(p) if p.starts_with('8') || p.starts_with('9') => Zone::Wit,
             _ => Zone::Wib,
         }
@@ -139,23 +140,10 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Parses `YYYY-MM-DD` into unix ms at 00:00 of that day at `offset_hours`.
+/// Parses `YYYY-MM-DD` (strictly, see [`crate::value::day::parse`]) into unix ms at 00:00
+/// of that day at `offset_hours`.
 pub fn parse_date_ms(s: &str, offset_hours: i64) -> Option<i64> {
-    let mut it = s.trim().split('-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some()
-        || !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
-        || !(1900..=2200).contains(&y)
-    {
-        return None;
-    }
-    let days = days_from_civil(y, m, d);
-    if civil_from_days(days) != (y, m, d) {
-        return None;
-    }
+    let days = crate::value::day::parse(s)?;
     Some((days * 86_400 - offset_hours * 3600) * 1000)
 }
 
