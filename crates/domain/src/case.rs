@@ -383,6 +383,42 @@ mod tests {
     }
 
     #[test]
+    fn the_shared_parsers_apply() {
+        let mut i = good();
+        i.reported_on = "2026-3-2".into();
+        i.chronology = "dibawa ke\u{0}Tawau".into();
+        i.victims[0].name = "x".repeat(151);
+        i.victims[0].alias = "Yuli\nT".into();
+        let e = NewCase::parse(&i, today()).unwrap_err();
+        let got: Vec<(&str, &str)> = e.0.iter().map(|f| (f.field.as_str(), f.key)).collect();
+        assert_eq!(
+            got,
+            [
+                ("reported_on", "err.date"),
+                ("chronology", "err.control_char"),
+                ("victims[0].name", "err.too_long_150"),
+                ("victims[0].alias", "err.control_char"),
+            ]
+        );
+        let mut i = good();
+        i.chronology = "baris satu\r\nbaris dua\r\n".into();
+        let c = NewCase::parse(&i, today()).unwrap();
+        assert_eq!(
+            c.chronology.as_ref().map(|c| c.expose().as_str()),
+            Some("baris satu\nbaris dua")
+        );
+        assert_eq!(parse_day("2026-1-5"), None);
+        assert_eq!(parse_rupiah("1.2.3"), None);
+        assert_eq!(parse_rupiah("Rp12.500.000,00"), Some(12_500_000));
+        let e = NewLegal::parse(&LegalInput {
+            restitution_ordered: "1.2.3".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.0[0].key, "err.rupiah");
+    }
+
+    #[test]
     fn child_at_exploitation() {
         let mut i = good();
         i.victims[0].birth_date = "2008-01-01".into();

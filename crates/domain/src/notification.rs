@@ -120,6 +120,33 @@ impl NotificationKind {
     }
 }
 
+/// Where a notification's e-mail stands (`NULL` in the database: the user has no address).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum EmailState {
+    /// Waiting for the mail job.
+    Pending,
+    /// Claimed by a mail job (so two jobs never send it twice).
+    Sending,
+    Sent,
+    Failed,
+}
+
+crate::str_enum::str_enum!(EmailState);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +180,12 @@ mod tests {
                 None => assert_eq!(s, ReferralState::Sent),
             }
         }
+    }
+
+    #[test]
+    fn email_states() {
+        let all: Vec<&str> = EmailState::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(all, ["pending", "sending", "sent", "failed"]);
     }
 
     #[test]

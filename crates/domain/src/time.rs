@@ -163,6 +163,7 @@ mod tests {
             Some("2024-02-29 00:00".into())
         );
         assert_eq!(parse_date_ms("2026-13-01", 7), None);
+        assert_eq!(parse_date_ms("2026-1-5", 7), None);
     }
 
     #[test]

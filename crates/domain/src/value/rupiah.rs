@@ -1,6 +1,7 @@
 //! Whole rupiah, as people write them: `12500000`, `12.500.000`, `Rp 12.500.000`,
-//! `Rp12.500.000,00`. Dots group thousands (exactly three digits after each dot); a
-//! decimal part, after a comma, may only be zeros (there are no sen in practice).
+//! `Rp12.500.000,00`, `Rp 12.500.000,-`. Dots group thousands (exactly three digits after
+//! each dot); a decimal part, after a comma, may only be zeros or the dash of a price tag
+//! (there are no sen in practice).
 
 use crate::validation::FieldError;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,7 @@ impl Rupiah {
             _ => t,
         };
         let whole = match t.split_once(',') {
+            Some((w, "-")) => w,
             Some((w, frac)) if (1..=2).contains(&frac.len()) && frac.bytes().all(|b| b == b'0') => {
                 w
             }
@@ -147,6 +149,7 @@ mod tests {
             ("Rp12.500.000", 12_500_000),
             ("Rp12.500.000,00", 12_500_000),
             ("Rp. 12.500.000", 12_500_000),
+            ("Rp 12.500.000,-", 12_500_000),
             ("RP 12.500.000,0", 12_500_000),
             ("rp\u{a0}12.500.000", 12_500_000),
             ("  500 ", 500),
@@ -181,6 +184,9 @@ mod tests {
             "12.500,50",
             "12.500,000",
             "12,00,00",
+            "12,--",
+            "12,",
+            ",00",
             "12 500 000",
             "12_500_000",
             "0.500",
