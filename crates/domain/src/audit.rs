@@ -3,6 +3,211 @@
 
 use sha2::{Digest, Sha256};
 
+/// What an audit entry records. Its string form is what the trail stores (`case.view`,
+/// `referral.accept` …); the store writes only these.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::EnumCount,
+)]
+pub enum AuditAction {
+    // Signing in and the account itself.
+    #[strum(serialize = "auth.login")]
+    AuthLogin,
+    #[strum(serialize = "auth.login_failed")]
+    AuthLoginFailed,
+    #[strum(serialize = "auth.logout")]
+    AuthLogout,
+    #[strum(serialize = "auth.second_factor")]
+    AuthSecondFactor,
+    #[strum(serialize = "account.password_change")]
+    AccountPasswordChange,
+    #[strum(serialize = "account.totp_enable")]
+    AccountTotpEnable,
+    #[strum(serialize = "account.totp_disable")]
+    AccountTotpDisable,
+    // Staff accounts, units, API tokens, settings and keys.
+    #[strum(serialize = "user.list")]
+    UserList,
+    #[strum(serialize = "user.view")]
+    UserView,
+    #[strum(serialize = "user.create")]
+    UserCreate,
+    #[strum(serialize = "user.password_reset")]
+    UserPasswordReset,
+    #[strum(serialize = "user.disable")]
+    UserDisable,
+    #[strum(serialize = "user.enable")]
+    UserEnable,
+    #[strum(serialize = "unit.create")]
+    UnitCreate,
+    #[strum(serialize = "unit.update")]
+    UnitUpdate,
+    #[strum(serialize = "token.create")]
+    TokenCreate,
+    #[strum(serialize = "token.revoke")]
+    TokenRevoke,
+    #[strum(serialize = "settings.update")]
+    SettingsUpdate,
+    #[strum(serialize = "keys.rotate")]
+    KeysRotate,
+    // Case records and their parts.
+    #[strum(serialize = "case.create")]
+    CaseCreate,
+    #[strum(serialize = "case.update")]
+    CaseUpdate,
+    #[strum(serialize = "case.view")]
+    CaseView,
+    #[strum(serialize = "case.identity_view")]
+    CaseIdentityView,
+    #[strum(serialize = "case.search")]
+    CaseSearch,
+    #[strum(serialize = "case.import")]
+    CaseImport,
+    #[strum(serialize = "case.break_glass")]
+    CaseBreakGlass,
+    #[strum(serialize = "case.close")]
+    CaseClose,
+    #[strum(serialize = "case.reopen")]
+    CaseReopen,
+    #[strum(serialize = "case.route_add")]
+    CaseRouteAdd,
+    #[strum(serialize = "case.route_delete")]
+    CaseRouteDelete,
+    #[strum(serialize = "case.legal_update")]
+    CaseLegalUpdate,
+    #[strum(serialize = "case.stage_add")]
+    CaseStageAdd,
+    #[strum(serialize = "case.stage_delete")]
+    CaseStageDelete,
+    #[strum(serialize = "case.consent_add")]
+    CaseConsentAdd,
+    #[strum(serialize = "case.consent_withdraw")]
+    CaseConsentWithdraw,
+    #[strum(serialize = "case.perpetrator_add")]
+    CasePerpetratorAdd,
+    #[strum(serialize = "case.perpetrator_link")]
+    CasePerpetratorLink,
+    #[strum(serialize = "case.perpetrator_unlink")]
+    CasePerpetratorUnlink,
+    #[strum(serialize = "perpetrator.view")]
+    PerpetratorView,
+    #[strum(serialize = "perpetrator.identity_view")]
+    PerpetratorIdentityView,
+    // Review, clearing and reporting periods.
+    #[strum(serialize = "case.submit")]
+    CaseSubmit,
+    #[strum(serialize = "case.verify")]
+    CaseVerify,
+    #[strum(serialize = "case.clear")]
+    CaseClear,
+    #[strum(serialize = "case.return")]
+    CaseReturn,
+    #[strum(serialize = "case.import_review_states")]
+    CaseImportReviewStates,
+    #[strum(serialize = "period.close")]
+    PeriodClose,
+    #[strum(serialize = "period.reopen")]
+    PeriodReopen,
+    // Record linkage.
+    #[strum(serialize = "linkage.view_pair")]
+    LinkageViewPair,
+    #[strum(serialize = "linkage.same")]
+    LinkageSame,
+    #[strum(serialize = "linkage.different")]
+    LinkageDifferent,
+    #[strum(serialize = "linkage.undo")]
+    LinkageUndo,
+    #[strum(serialize = "linkage.run")]
+    LinkageRun,
+    // Recovery: plans, services, the ledger and referrals.
+    #[strum(serialize = "plan.view")]
+    PlanView,
+    #[strum(serialize = "plan.identity_view")]
+    PlanIdentityView,
+    #[strum(serialize = "plan.assess")]
+    PlanAssess,
+    #[strum(serialize = "plan.need_explain")]
+    PlanNeedExplain,
+    #[strum(serialize = "plan.close")]
+    PlanClose,
+    #[strum(serialize = "plan.reopen")]
+    PlanReopen,
+    #[strum(serialize = "service.plan")]
+    ServicePlan,
+    #[strum(serialize = "service.update")]
+    ServiceUpdate,
+    #[strum(serialize = "service.evidence_add")]
+    ServiceEvidenceAdd,
+    #[strum(serialize = "service.evidence_view")]
+    ServiceEvidenceView,
+    #[strum(serialize = "ledger.add")]
+    LedgerAdd,
+    #[strum(serialize = "referral.send")]
+    ReferralSend,
+    #[strum(serialize = "referral.view")]
+    ReferralView,
+    #[strum(serialize = "referral.identity_view")]
+    ReferralIdentityView,
+    #[strum(serialize = "referral.accept")]
+    ReferralAccept,
+    #[strum(serialize = "referral.decline")]
+    ReferralDecline,
+    #[strum(serialize = "referral.deliver")]
+    ReferralDeliver,
+    #[strum(serialize = "referral.close")]
+    ReferralClose,
+    #[strum(serialize = "referral.withdraw")]
+    ReferralWithdraw,
+    #[strum(serialize = "referral.message")]
+    ReferralMessage,
+    #[strum(serialize = "referral.escalate")]
+    ReferralEscalate,
+}
+
+crate::str_enum::str_enum!(AuditAction);
+
+impl AuditAction {
+    /// A read that changes nothing (a view, a search, a list): kept in the trail, left out
+    /// of a record's history of changes.
+    pub fn is_view(self) -> bool {
+        matches!(
+            self,
+            AuditAction::CaseView
+                | AuditAction::CaseIdentityView
+                | AuditAction::CaseSearch
+                | AuditAction::PlanView
+                | AuditAction::PlanIdentityView
+                | AuditAction::ReferralView
+                | AuditAction::ReferralIdentityView
+                | AuditAction::ServiceEvidenceView
+                | AuditAction::PerpetratorView
+                | AuditAction::PerpetratorIdentityView
+                | AuditAction::LinkageViewPair
+                | AuditAction::UserList
+                | AuditAction::UserView
+        )
+    }
+
+    /// Every read action (for a `NOT IN (…)` list).
+    pub fn views() -> impl Iterator<Item = AuditAction> {
+        AuditAction::ALL.into_iter().filter(|a| a.is_view())
+    }
+}
+
+impl serde::Serialize for AuditAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// The hash that the first entry links to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -278,5 +483,133 @@ mod tests {
         let mut v = ChainVerifier::default();
         v.check(&c2[0]).unwrap();
         assert_eq!(v.check(&c2[1]), Err(ChainError::Altered { seq: 2 }));
+    }
+}
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+
+    /// The strings are in the trail already written: changing one splits the history.
+    #[test]
+    fn the_stored_strings() {
+        let all: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(
+            all,
+            [
+                "auth.login",
+                "auth.login_failed",
+                "auth.logout",
+                "auth.second_factor",
+                "account.password_change",
+                "account.totp_enable",
+                "account.totp_disable",
+                "user.list",
+                "user.view",
+                "user.create",
+                "user.password_reset",
+                "user.disable",
+                "user.enable",
+                "unit.create",
+                "unit.update",
+                "token.create",
+                "token.revoke",
+                "settings.update",
+                "keys.rotate",
+                "case.create",
+                "case.update",
+                "case.view",
+                "case.identity_view",
+                "case.search",
+                "case.import",
+                "case.break_glass",
+                "case.close",
+                "case.reopen",
+                "case.route_add",
+                "case.route_delete",
+                "case.legal_update",
+                "case.stage_add",
+                "case.stage_delete",
+                "case.consent_add",
+                "case.consent_withdraw",
+                "case.perpetrator_add",
+                "case.perpetrator_link",
+                "case.perpetrator_unlink",
+                "perpetrator.view",
+                "perpetrator.identity_view",
+                "case.submit",
+                "case.verify",
+                "case.clear",
+                "case.return",
+                "case.import_review_states",
+                "period.close",
+                "period.reopen",
+                "linkage.view_pair",
+                "linkage.same",
+                "linkage.different",
+                "linkage.undo",
+                "linkage.run",
+                "plan.view",
+                "plan.identity_view",
+                "plan.assess",
+                "plan.need_explain",
+                "plan.close",
+                "plan.reopen",
+                "service.plan",
+                "service.update",
+                "service.evidence_add",
+                "service.evidence_view",
+                "ledger.add",
+                "referral.send",
+                "referral.view",
+                "referral.identity_view",
+                "referral.accept",
+                "referral.decline",
+                "referral.deliver",
+                "referral.close",
+                "referral.withdraw",
+                "referral.message",
+                "referral.escalate",
+            ]
+        );
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(AuditAction::parse("case.delete"), None);
+    }
+
+    #[test]
+    fn views_are_what_the_case_history_used_to_leave_out_and_the_other_reads() {
+        // The hand-kept list of the case history's `NOT IN (…)` (all on record type `case`).
+        let history = [
+            "case.view",
+            "case.identity_view",
+            "case.search",
+            "plan.view",
+            "plan.identity_view",
+            "referral.view",
+            "referral.identity_view",
+            "service.evidence_view",
+        ];
+        for s in history {
+            assert!(
+                AuditAction::parse(s).is_some_and(AuditAction::is_view),
+                "{s}"
+            );
+        }
+        // Reads recorded on other record types (perpetrator, linkage pair, user).
+        let views: Vec<&str> = AuditAction::views().map(AuditAction::as_str).collect();
+        assert_eq!(views.len(), history.len() + 5, "{views:?}");
+        for s in [
+            "perpetrator.view",
+            "perpetrator.identity_view",
+            "linkage.view_pair",
+            "user.list",
+            "user.view",
+        ] {
+            assert!(views.contains(&s), "{s}");
+        }
+        assert!(!AuditAction::CaseBreakGlass.is_view());
+        assert!(!AuditAction::ServiceEvidenceAdd.is_view());
     }
 }

@@ -10,6 +10,7 @@ use crate::ids::{UnitId, UserId};
 use crate::region::RegionCode;
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
 /// Where a user's authority reaches, or where a record lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -69,7 +70,10 @@ impl Actor {
 }
 
 /// How a target relates to the actor's scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Relation {
     /// The target is at the actor's own level (same region, or both national).
     Same,
@@ -81,14 +85,9 @@ pub enum Relation {
     Outside,
 }
 
-impl Relation {
-    pub const ALL: [Relation; 4] = [
-        Relation::Same,
-        Relation::Below,
-        Relation::Above,
-        Relation::Outside,
-    ];
+crate::str_enum::str_enum!(Relation);
 
+impl Relation {
     pub fn of(actor: &Scope, target: &Scope) -> Relation {
         if actor == target {
             Relation::Same
@@ -100,20 +99,14 @@ impl Relation {
             Relation::Outside
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relation::Same => "same",
-            Relation::Below => "below",
-            Relation::Above => "above",
-            Relation::Outside => "outside",
-        }
-    }
 }
 
 /// Everything a user can try to do. Each later module adds its actions here, so the
 /// golden policy table grows with the product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// Browse and search the region reference.
     ViewRegions,
@@ -153,51 +146,9 @@ pub enum Action {
     ManageServices,
 }
 
-impl Action {
-    pub const ALL: [Action; 18] = [
-        Action::ViewRegions,
-        Action::ViewUnit,
-        Action::ManageUnit,
-        Action::ViewUser,
-        Action::ManageUser,
-        Action::ViewAudit,
-        Action::ManageSettings,
-        Action::ViewCase,
-        Action::ViewIdentity,
-        Action::EditCase,
-        Action::SubmitCase,
-        Action::VerifyCase,
-        Action::ClearCase,
-        Action::ManagePeriods,
-        Action::ViewQuality,
-        Action::LinkPersons,
-        Action::RunLinkage,
-        Action::ManageServices,
-    ];
+crate::str_enum::str_enum!(Action);
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::ViewRegions => "view_regions",
-            Action::ViewUnit => "view_unit",
-            Action::ManageUnit => "manage_unit",
-            Action::ViewUser => "view_user",
-            Action::ManageUser => "manage_user",
-            Action::ViewAudit => "view_audit",
-            Action::ManageSettings => "manage_settings",
-            Action::ViewCase => "view_case",
-            Action::ViewIdentity => "view_identity",
-            Action::EditCase => "edit_case",
-            Action::SubmitCase => "submit_case",
-            Action::VerifyCase => "verify_case",
-            Action::ClearCase => "clear_case",
-            Action::ManagePeriods => "manage_periods",
-            Action::ViewQuality => "view_quality",
-            Action::LinkPersons => "link_persons",
-            Action::RunLinkage => "run_linkage",
-            Action::ManageServices => "manage_services",
-        }
-    }
-}
+impl Action {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {

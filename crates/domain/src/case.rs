@@ -5,27 +5,15 @@
 use crate::nik::{Nik, NikWarning, Sex};
 use crate::region::{RegionCode, RegionLevel};
 use crate::secret::Secret;
-use crate::time::{civil_from_days, days_from_civil};
+use crate::time::civil_from_days;
 use crate::validation::{Invalid, required_text};
+use crate::value::{self, text};
 
-/// A calendar day, stored as days since 1970-01-01.
-pub type Day = i64;
+pub use crate::value::day::{Day, format_day};
 
+/// A day written strictly `YYYY-MM-DD` (see [`value::day::parse`]).
 pub fn parse_day(s: &str) -> Option<Day> {
-    let mut it = s.trim().split('-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some() || !(1900..=2200).contains(&y) {
-        return None;
-    }
-    let days = days_from_civil(y, m, d);
-    (civil_from_days(days) == (y, m, d)).then_some(days)
-}
-
-pub fn format_day(d: Day) -> String {
-    let (y, m, dd) = civil_from_days(d);
-    format!("{y:04}-{m:02}-{dd:02}")
+    value::day::parse(s)
 }
 
 /// Age in whole years on `on` for someone born on `birth`.
@@ -150,14 +138,7 @@ fn opt(s: &str) -> Option<String> {
 }
 
 fn opt_day(errs: &mut Invalid, field: &str, s: &str) -> Option<Day> {
-    if s.trim().is_empty() {
-        return None;
-    }
-    let d = parse_day(s);
-    if d.is_none() {
-        errs.push(field, "err.date");
-    }
-    d
+    errs.take(value::opt_day(field, s)).flatten()
 }
 
 impl NewCase {
@@ -170,12 +151,7 @@ impl NewCase {
         if input.trafficking_status.trim().is_empty() {
             errs.push("trafficking_status", "err.required");
         }
-        let reported_on = if input.reported_on.trim().is_empty() {
-            errs.push("reported_on", "err.required");
-            None
-        } else {
-            opt_day(&mut errs, "reported_on", &input.reported_on)
-        };
+        let reported_on = errs.take(value::day("reported_on", &input.reported_on));
         let exploitation_from = opt_day(&mut errs, "exploitation_from", &input.exploitation_from);
         let rescued_on = opt_day(&mut errs, "rescued_on", &input.rescued_on);
         for (field, d) in [
@@ -192,28 +168,28 @@ impl NewCase {
         {
             errs.push("rescued_on", "err.rescue_before_exploitation");
         }
-        let chronology = opt(&input.chronology).map(Secret::new);
-        if chronology
-            .as_ref()
-            .is_some_and(|c| c.expose().chars().count() > 20_000)
-        {
-            errs.push("chronology", "err.too_long");
-        }
+        let chronology = errs
+            .take(text::opt_multiline(
+                "chronology",
+                &input.chronology,
+                text::CHRONOLOGY,
+            ))
+            .flatten()
+            .map(Secret::new);
         if input.victims.is_empty() {
             errs.push("victims", "err.victim_required");
         }
         let mut victims = Vec::new();
         for (i, v) in input.victims.iter().enumerate() {
             let f = |name: &str| format!("victims[{i}].{name}");
-            let name = required_text(&mut errs, &f("name"), &v.name, 150);
-            let sex = match v.sex.trim() {
-                "female" => Some(Sex::Female),
-                "male" => Some(Sex::Male),
-                "" => {
+            let name = required_text(&mut errs, &f("name"), &v.name, text::NAME_MAX);
+            let sex = match Sex::parse(&v.sex) {
+                Some(s) => Some(s),
+                None if v.sex.trim().is_empty() => {
                     errs.push(&f("sex"), "err.required");
                     None
                 }
-                _ => {
+                None => {
                     errs.push(&f("sex"), "err.choice");
                     None
                 }
@@ -257,6 +233,9 @@ impl NewCase {
                     }
                 },
             };
+            let alias = errs
+                .take(text::opt_line(&f("alias"), &v.alias, text::NAME))
+                .flatten();
             let phone = opt(&v.phone);
             if phone.as_ref().is_some_and(|p| {
                 p.len() > 40 || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
@@ -273,7 +252,7 @@ impl NewCase {
             if let Some(sex) = sex {
                 victims.push(NewVictim {
                     name: Secret::new(name),
-                    alias: opt(&v.alias).map(Secret::new),
+                    alias: alias.map(Secret::new),
                     nik,
                     phone: phone.map(Secret::new),
                     sex,
@@ -404,6 +383,42 @@ mod tests {
     }
 
     #[test]
+    fn the_shared_parsers_apply() {
+        let mut i = good();
+        i.reported_on = "2026-3-2".into();
+        i.chronology = "dibawa ke\u{0}Tawau".into();
+        i.victims[0].name = "x".repeat(151);
+        i.victims[0].alias = "Yuli\nT".into();
+        let e = NewCase::parse(&i, today()).unwrap_err();
+        let got: Vec<(&str, &str)> = e.0.iter().map(|f| (f.field.as_str(), f.key)).collect();
+        assert_eq!(
+            got,
+            [
+                ("reported_on", "err.date"),
+                ("chronology", "err.control_char"),
+                ("victims[0].name", "err.too_long_150"),
+                ("victims[0].alias", "err.control_char"),
+            ]
+        );
+        let mut i = good();
+        i.chronology = "baris satu\r\nbaris dua\r\n".into();
+        let c = NewCase::parse(&i, today()).unwrap();
+        assert_eq!(
+            c.chronology.as_ref().map(|c| c.expose().as_str()),
+            Some("baris satu\nbaris dua")
+        );
+        assert_eq!(parse_day("2026-1-5"), None);
+        assert_eq!(parse_rupiah("1.2.3"), None);
+        assert_eq!(parse_rupiah("Rp12.500.000,00"), Some(12_500_000));
+        let e = NewLegal::parse(&LegalInput {
+            restitution_ordered: "1.2.3".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.0[0].key, "err.rupiah");
+    }
+
+    #[test]
     fn child_at_exploitation() {
         let mut i = good();
         i.victims[0].birth_date = "2008-01-01".into();
@@ -483,10 +498,9 @@ impl NewRouteEvent {
             (true, true) => errs.push("country", "err.place_one"),
             _ => {}
         }
-        let city = opt(&i.city);
-        if city.as_ref().is_some_and(|c| c.chars().count() > 100) {
-            errs.push("city", "err.too_long");
-        }
+        let city = errs
+            .take(text::opt_line("city", &i.city, text::SHORT))
+            .flatten();
         let date_from = opt_day(&mut errs, "date_from", &i.date_from);
         let date_to = opt_day(&mut errs, "date_to", &i.date_to);
         for (f, d) in [("date_from", date_from), ("date_to", date_to)] {
@@ -532,34 +546,26 @@ pub struct NewLegal {
     pub restitution_ordered: Option<i64>,
 }
 
-/// Parses a rupiah amount written with or without thousands dots ("Rp 12.500.000").
+/// Parses a rupiah amount as written ("12500000", "12.500.000", "Rp 12.500.000,00"; see
+/// [`value::Rupiah::parse`]). `None` for anything else, including "1.2.3", negatives
+/// and amounts above [`value::RUPIAH_MAX`].
 pub fn parse_rupiah(s: &str) -> Option<i64> {
-    let t = s
-        .trim()
-        .trim_start_matches("Rp")
-        .trim_start_matches("rp")
-        .trim();
-    if t.is_empty()
-        || !t
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ' ')
-    {
-        return None;
-    }
-    t.replace(['.', ' '], "").parse().ok()
+    value::Rupiah::parse(s).ok().map(value::Rupiah::get)
 }
 
 impl NewLegal {
     pub fn parse(i: &LegalInput) -> Result<NewLegal, Invalid> {
         let mut errs = Invalid::default();
-        let police_report_no = opt(&i.police_report_no);
-        if police_report_no
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > 100)
-        {
-            errs.push("police_report_no", "err.too_long");
-        }
-        let police_unit = opt(&i.police_unit);
+        let police_report_no = errs
+            .take(text::opt_line(
+                "police_report_no",
+                &i.police_report_no,
+                text::SHORT,
+            ))
+            .flatten();
+        let police_unit = errs
+            .take(text::opt_line("police_unit", &i.police_unit, text::NAME))
+            .flatten();
         let mut articles = Vec::new();
         for a in i
             .articles
@@ -586,16 +592,13 @@ impl NewLegal {
                 }
             },
         };
-        let restitution_ordered = match opt(&i.restitution_ordered) {
-            None => None,
-            Some(s) => {
-                let v = parse_rupiah(&s);
-                if v.is_none() {
-                    errs.push("restitution_ordered", "err.rupiah");
-                }
-                v
-            }
-        };
+        let restitution_ordered = errs
+            .take(value::opt_rupiah(
+                "restitution_ordered",
+                &i.restitution_ordered,
+            ))
+            .flatten()
+            .map(value::Rupiah::get);
         errs.into_result(NewLegal {
             police_report_no,
             police_unit,

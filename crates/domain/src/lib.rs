@@ -1,11 +1,14 @@
 //! Gugus domain: the types, rules and authorization policy shared by every layer.
 //! Pure code only (no I/O, no async, no database), so it is cheap to test exhaustively.
 
+mod str_enum;
+
 pub mod audit;
 pub mod authz;
 pub mod case;
 pub mod ids;
 pub mod nik;
+pub mod notification;
 pub mod recovery;
 pub mod region;
 pub mod review;
@@ -17,6 +20,7 @@ pub mod totp;
 pub mod unit;
 pub mod user;
 pub mod validation;
+pub mod value;
 
 pub use authz::{Action, Actor, Denied, Scope, decide};
 pub use ids::{UnitId, UserId};

@@ -6,10 +6,24 @@ use crate::authz::{Action, Actor, Denied, Scope, decide};
 use crate::case::Day;
 use crate::ids::UnitId;
 use serde::Serialize;
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
 /// Where one service for one victim stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ServiceStatus {
     Planned,
     InProgress,
@@ -20,26 +34,9 @@ pub enum ServiceStatus {
     NotPossible,
 }
 
+crate::str_enum::str_enum!(ServiceStatus);
+
 impl ServiceStatus {
-    pub const ALL: [ServiceStatus; 5] = [
-        ServiceStatus::Planned,
-        ServiceStatus::InProgress,
-        ServiceStatus::Delivered,
-        ServiceStatus::Refused,
-        ServiceStatus::NotPossible,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceStatus::Planned => "planned",
-            ServiceStatus::InProgress => "in_progress",
-            ServiceStatus::Delivered => "delivered",
-            ServiceStatus::Refused => "refused",
-            ServiceStatus::NotPossible => "not_possible",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ServiceStatus> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
     /// Still work to do (on someone's task list).
     pub fn is_open(self) -> bool {
         matches!(self, ServiceStatus::Planned | ServiceStatus::InProgress)
@@ -52,8 +49,21 @@ impl ServiceStatus {
 
 /// A referral's life: sent → accepted / declined → delivered → closed, or withdrawn by the
 /// sender while it is still open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReferralState {
     Sent,
     Accepted,
@@ -63,28 +73,9 @@ pub enum ReferralState {
     Withdrawn,
 }
 
+crate::str_enum::str_enum!(ReferralState);
+
 impl ReferralState {
-    pub const ALL: [ReferralState; 6] = [
-        ReferralState::Sent,
-        ReferralState::Accepted,
-        ReferralState::Declined,
-        ReferralState::Delivered,
-        ReferralState::Closed,
-        ReferralState::Withdrawn,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReferralState::Sent => "sent",
-            ReferralState::Accepted => "accepted",
-            ReferralState::Declined => "declined",
-            ReferralState::Delivered => "delivered",
-            ReferralState::Closed => "closed",
-            ReferralState::Withdrawn => "withdrawn",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ReferralState> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
     /// The receiving unit has access while the referral is open.
     pub fn is_open(self) -> bool {
         matches!(
@@ -98,9 +89,53 @@ impl ReferralState {
     }
 }
 
-/// What a user asks to do with a referral.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// What a referral asks of the receiving unit: one service, or to take over the victim's
+/// follow-up (no service code).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ReferralKind {
+    Service,
+    Takeover,
+}
+
+crate::str_enum::str_enum!(ReferralKind);
+
+impl ReferralKind {
+    /// A service referral names the service it asks for; a takeover does not.
+    pub fn needs_service(self) -> bool {
+        self == ReferralKind::Service
+    }
+}
+
+/// What a user asks to do with a referral.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReferralOp {
     Accept,
     Decline,
@@ -109,26 +144,9 @@ pub enum ReferralOp {
     Withdraw,
 }
 
+crate::str_enum::str_enum!(ReferralOp);
+
 impl ReferralOp {
-    pub const ALL: [ReferralOp; 5] = [
-        ReferralOp::Accept,
-        ReferralOp::Decline,
-        ReferralOp::Deliver,
-        ReferralOp::Close,
-        ReferralOp::Withdraw,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReferralOp::Accept => "accept",
-            ReferralOp::Decline => "decline",
-            ReferralOp::Deliver => "deliver",
-            ReferralOp::Close => "close",
-            ReferralOp::Withdraw => "withdraw",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ReferralOp> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
     /// Which side of the referral does this: the receiving unit answers and delivers; the
     /// sending side withdraws; either side closes once the service is delivered.
     pub fn by_receiver(self) -> bool {
@@ -156,8 +174,21 @@ pub fn referral_next(from: ReferralState, op: ReferralOp) -> Option<ReferralStat
 /// The groups of fields a sender may share with the receiving unit (minimum necessary: the
 /// sender ticks what the receiver needs). The victim's initials, sex, age, the requested
 /// service and the sender's message are always part of a referral.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ShareGroup {
     /// Full name, NIK, date of birth.
     Identity,
@@ -171,26 +202,9 @@ pub enum ShareGroup {
     Legal,
 }
 
+crate::str_enum::str_enum!(ShareGroup);
+
 impl ShareGroup {
-    pub const ALL: [ShareGroup; 5] = [
-        ShareGroup::Identity,
-        ShareGroup::Contact,
-        ShareGroup::CaseFacts,
-        ShareGroup::Services,
-        ShareGroup::Legal,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShareGroup::Identity => "identity",
-            ShareGroup::Contact => "contact",
-            ShareGroup::CaseFacts => "case_facts",
-            ShareGroup::Services => "services",
-            ShareGroup::Legal => "legal",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ShareGroup> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
     /// Parses a stored comma list, ignoring unknown words.
     pub fn parse_list(s: &str) -> Vec<ShareGroup> {
         let mut v: Vec<ShareGroup> = s.split(',').filter_map(ShareGroup::parse).collect();
@@ -270,32 +284,46 @@ pub fn referral_may(side: ReferralSide, op: ReferralOp) -> Result<(), Denied> {
 
 /// The two tracks of the ledger: restitution paid by the offender, compensation paid by the
 /// state through LPSK.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LedgerTrack {
     Restitution,
     Compensation,
 }
 
-impl LedgerTrack {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LedgerTrack::Restitution => "restitution",
-            LedgerTrack::Compensation => "compensation",
-        }
-    }
-    pub fn parse(s: &str) -> Option<LedgerTrack> {
-        match s.trim() {
-            "restitution" => Some(LedgerTrack::Restitution),
-            "compensation" => Some(LedgerTrack::Compensation),
-            _ => None,
-        }
-    }
-}
+crate::str_enum::str_enum!(LedgerTrack);
+
+impl LedgerTrack {}
 
 /// One ledger line. Amounts are whole rupiah.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LedgerKind {
     /// LPSK's assessment of the loss.
     Assessment,
@@ -313,30 +341,9 @@ pub enum LedgerKind {
     Seizure,
 }
 
+crate::str_enum::str_enum!(LedgerKind);
+
 impl LedgerKind {
-    pub const ALL: [LedgerKind; 7] = [
-        LedgerKind::Assessment,
-        LedgerKind::Demand,
-        LedgerKind::Award,
-        LedgerKind::Deposit,
-        LedgerKind::Payment,
-        LedgerKind::Warning,
-        LedgerKind::Seizure,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LedgerKind::Assessment => "assessment",
-            LedgerKind::Demand => "demand",
-            LedgerKind::Award => "award",
-            LedgerKind::Deposit => "deposit",
-            LedgerKind::Payment => "payment",
-            LedgerKind::Warning => "warning",
-            LedgerKind::Seizure => "seizure",
-        }
-    }
-    pub fn parse(s: &str) -> Option<LedgerKind> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
     /// Money that reached the victim (counts against the award).
     pub fn pays(self) -> bool {
         matches!(self, LedgerKind::Payment | LedgerKind::Seizure)
@@ -447,8 +454,11 @@ impl LedgerParts {
 pub const RESTITUTION_DAYS: Day = 14;
 
 /// Where the restitution clock stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr, EnumString, VariantArray, EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClockState {
     /// No final verdict (or no award) yet.
     NotStarted,
@@ -464,17 +474,9 @@ pub enum ClockState {
     Paid,
 }
 
+crate::str_enum::str_enum!(ClockState);
+
 impl ClockState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClockState::NotStarted => "not_started",
-            ClockState::Running => "running",
-            ClockState::WarningDue => "warning_due",
-            ClockState::Warned => "warned",
-            ClockState::SeizureDue => "seizure_due",
-            ClockState::Paid => "paid",
-        }
-    }
     /// Someone must act now.
     pub fn is_late(self) -> bool {
         matches!(self, ClockState::WarningDue | ClockState::SeizureDue)

@@ -5,9 +5,23 @@
 //! verifier submits straight to national, where clearing also verifies.
 
 use serde::Serialize;
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReviewState {
     Draft,
     Submitted,
@@ -16,26 +30,9 @@ pub enum ReviewState {
     Cleared,
 }
 
+crate::str_enum::str_enum!(ReviewState);
+
 impl ReviewState {
-    pub const ALL: [ReviewState; 5] = [
-        ReviewState::Draft,
-        ReviewState::Submitted,
-        ReviewState::Returned,
-        ReviewState::Verified,
-        ReviewState::Cleared,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewState::Draft => "draft",
-            ReviewState::Submitted => "submitted",
-            ReviewState::Returned => "returned",
-            ReviewState::Verified => "verified",
-            ReviewState::Cleared => "cleared",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ReviewState> {
-        ReviewState::ALL.into_iter().find(|r| r.as_str() == s)
-    }
     /// The unit may change the record only while it holds it.
     pub fn editable(self) -> bool {
         matches!(self, ReviewState::Draft | ReviewState::Returned)
@@ -43,31 +40,25 @@ impl ReviewState {
 }
 
 /// Who reviews a submitted record first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr, EnumString, VariantArray, EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReviewLevel {
     Province,
     National,
 }
 
-impl ReviewLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewLevel::Province => "province",
-            ReviewLevel::National => "national",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ReviewLevel> {
-        match s {
-            "province" => Some(ReviewLevel::Province),
-            "national" => Some(ReviewLevel::National),
-            _ => None,
-        }
-    }
-}
+crate::str_enum::str_enum!(ReviewLevel);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+impl ReviewLevel {}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr, EnumString, VariantArray, EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReviewAction {
     Submit,
     Verify,
@@ -75,24 +66,9 @@ pub enum ReviewAction {
     Return,
 }
 
+crate::str_enum::str_enum!(ReviewAction);
+
 impl ReviewAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewAction::Submit => "submit",
-            ReviewAction::Verify => "verify",
-            ReviewAction::Clear => "clear",
-            ReviewAction::Return => "return",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ReviewAction> {
-        match s {
-            "submit" => Some(ReviewAction::Submit),
-            "verify" => Some(ReviewAction::Verify),
-            "clear" => Some(ReviewAction::Clear),
-            "return" => Some(ReviewAction::Return),
-            _ => None,
-        }
-    }
     /// The authorization action a reviewer needs for this step, given where the record is.
     pub fn permission(self, state: ReviewState, level: Option<ReviewLevel>) -> crate::Action {
         use crate::Action;

@@ -1,9 +1,26 @@
 //! The roles a Gugus account can hold. A user has exactly one role, in one unit.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Manages units, accounts and settings within the unit's region subtree.
     Admin,
@@ -21,33 +38,9 @@ pub enum Role {
     Viewer,
 }
 
+crate::str_enum::str_enum!(Role);
+
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Admin,
-        Role::DataOfficer,
-        Role::Verifier,
-        Role::CaseWorker,
-        Role::PartnerOfficer,
-        Role::Analyst,
-        Role::Viewer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::DataOfficer => "data_officer",
-            Role::Verifier => "verifier",
-            Role::CaseWorker => "case_worker",
-            Role::PartnerOfficer => "partner_officer",
-            Role::Analyst => "analyst",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
-    }
-
     /// Roles whose work needs victims' identities (used by the "require 2FA" setting).
     pub fn sees_identities(self) -> bool {
         matches!(

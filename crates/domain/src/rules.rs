@@ -18,45 +18,54 @@
 //! Severity: an `error` blocks submission; a `warning` needs a written justification.
 
 use std::collections::BTreeMap;
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Severity {
     Error,
     Warning,
 }
 
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s.trim() {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            _ => None,
-        }
-    }
-}
+crate::str_enum::str_enum!(Severity);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+impl Severity {}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RuleScope {
     Case,
     Victim,
 }
 
-impl RuleScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleScope::Case => "case",
-            RuleScope::Victim => "victim",
-        }
-    }
-}
+crate::str_enum::str_enum!(RuleScope);
+
+impl RuleScope {}
 
 /// A fact about a case or a victim, as the rules see it.
 #[derive(Debug, Clone, PartialEq)]

@@ -140,23 +140,10 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Parses `YYYY-MM-DD` into unix ms at 00:00 of that day at `offset_hours`.
+/// Parses `YYYY-MM-DD` (strictly, see [`crate::value::day::parse`]) into unix ms at 00:00
+/// of that day at `offset_hours`.
 pub fn parse_date_ms(s: &str, offset_hours: i64) -> Option<i64> {
-    let mut it = s.trim().split('-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some()
-        || !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
-        || !(1900..=2200).contains(&y)
-    {
-        return None;
-    }
-    let days = days_from_civil(y, m, d);
-    if civil_from_days(days) != (y, m, d) {
-        return None;
-    }
+    let days = crate::value::day::parse(s)?;
     Some((days * 86_400 - offset_hours * 3600) * 1000)
 }
 
@@ -176,6 +163,7 @@ mod tests {
             Some("2024-02-29 00:00".into())
         );
         assert_eq!(parse_date_ms("2026-13-01", 7), None);
+        assert_eq!(parse_date_ms("2026-1-5", 7), None);
     }
 
     #[test]

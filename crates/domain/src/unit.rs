@@ -3,8 +3,13 @@
 
 use crate::region::RegionCode;
 use crate::validation::{Invalid, required_text};
+use crate::value::text;
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum UnitKind {
     TaskForce,
     ServiceUnit,
@@ -19,39 +24,9 @@ pub enum UnitKind {
     Other,
 }
 
-impl UnitKind {
-    pub const ALL: [UnitKind; 11] = [
-        UnitKind::TaskForce,
-        UnitKind::ServiceUnit,
-        UnitKind::Police,
-        UnitKind::Prosecutor,
-        UnitKind::SocialAffairs,
-        UnitKind::Health,
-        UnitKind::Manpower,
-        UnitKind::MigrantAgency,
-        UnitKind::Immigration,
-        UnitKind::Ngo,
-        UnitKind::Other,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::TaskForce => "task_force",
-            UnitKind::ServiceUnit => "service_unit",
-            UnitKind::Police => "police",
-            UnitKind::Prosecutor => "prosecutor",
-            UnitKind::SocialAffairs => "social_affairs",
-            UnitKind::Health => "health",
-            UnitKind::Manpower => "manpower",
-            UnitKind::MigrantAgency => "migrant_agency",
-            UnitKind::Immigration => "immigration",
-            UnitKind::Ngo => "ngo",
-            UnitKind::Other => "other",
-        }
-    }
-    pub fn parse(s: &str) -> Option<UnitKind> {
-        UnitKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-}
+crate::str_enum::str_enum!(UnitKind);
+
+impl UnitKind {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUnit {
@@ -66,7 +41,7 @@ impl NewUnit {
     /// checked by the store (it reports `region_code` as a field error too).
     pub fn parse(name: &str, kind: &str, region: &str) -> Result<NewUnit, Invalid> {
         let mut errs = Invalid::default();
-        let name = required_text(&mut errs, "name", name, 150);
+        let name = required_text(&mut errs, "name", name, text::NAME_MAX);
         let kind = UnitKind::parse(kind);
         if kind.is_none() {
             errs.push("kind", "err.choice");

@@ -4,6 +4,7 @@ use crate::ids::UnitId;
 use crate::role::Role;
 use crate::secret::Secret;
 use crate::validation::{Invalid, required_text};
+use crate::value::text;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -47,7 +48,7 @@ pub fn parse_email(errs: &mut Invalid, field: &str, s: &str) -> Option<String> {
         && s.split_once('@').is_some_and(|(l, d)| {
             !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
         })
-        && !s.contains(char::is_whitespace);
+        && !s.contains(|c: char| c.is_whitespace() || c.is_control());
     if !valid {
         errs.push(field, "err.email");
     }
@@ -79,9 +80,9 @@ impl NewUser {
         if uname.is_none() {
             errs.push("username", "err.username");
         }
-        let full_name = required_text(&mut errs, "full_name", full_name, 100);
+        let full_name = required_text(&mut errs, "full_name", full_name, text::NAME_MAX);
         let email = parse_email(&mut errs, "email", email);
-        let unit = unit_id.trim().parse::<i64>().ok().filter(|v| *v > 0);
+        let unit = crate::value::id::parse(unit_id);
         if unit.is_none() {
             errs.push("unit_id", "err.unit");
         }

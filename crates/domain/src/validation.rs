@@ -1,6 +1,7 @@
 //! Validation failures that name every failing field. `key` is a message key in the web
 //! layer's translation catalogue (`err.*`), so the user reads it in their own language.
 
+use crate::value::text;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,19 +40,32 @@ impl Invalid {
     pub fn one(field: &str, key: &'static str) -> Self {
         Invalid(vec![FieldError::new(field, key)])
     }
+    /// The value of a parse, or `None` with its error recorded: lets a form parse every
+    /// field with the `value` parsers and report all failures at once.
+    pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
     /// `Ok(v)` when nothing failed.
     pub fn into_result<T>(self, v: T) -> Result<T, Invalid> {
         if self.0.is_empty() { Ok(v) } else { Err(self) }
     }
 }
 
-/// Trims and checks a required text field's length (in characters).
+/// Trims and checks a required single-line text field (see [`text::line`]: no control
+/// characters, at most `max` characters, the error naming the cap when `max` is one of
+/// the [`text`] caps).
 pub fn required_text(errs: &mut Invalid, field: &str, value: &str, max: usize) -> String {
-    let v = value.trim();
-    if v.is_empty() {
-        errs.push(field, "err.required");
-    } else if v.chars().count() > max {
-        errs.push(field, "err.too_long");
+    match text::line(field, value, text::Limit::new(max)) {
+        Ok(v) => v,
+        Err(e) => {
+            errs.0.push(e);
+            value.trim().to_owned()
+        }
     }
-    v.to_owned()
 }
