@@ -578,6 +578,9 @@ async fn recovery(store: &Store, ids: &[store::CaseId]) -> Result<()> {
             }
         }
     }
-    store.escalate_overdue(today).await.map_err(err)?;
+    store
+        .escalate_overdue(&store::job_actor(), today)
+        .await
+        .map_err(err)?;
     Ok(())
 }

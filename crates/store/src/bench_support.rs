@@ -74,7 +74,7 @@ impl Store {
                 "the unit registered no cases: generate cases first".into(),
             ));
         }
-        let now = crate::now_ms();
+        let now = self.now_ms();
 
         let mut rows: Vec<(i64, i64, &str, Day, Day, &str)> = Vec::with_capacity(services);
         let mut v = 0;
@@ -96,7 +96,9 @@ impl Store {
             }
         }
         for chunk in rows.chunks(BATCH) {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self
+                .maintenance(crate::core::write::Maintenance::Bench)
+                .await?;
             for (victim, case, code, requested, due, status) in chunk {
                 sqlx::query(
                     "INSERT INTO services (victim_id, case_id, service_code, unit_id, requested_on, due_on, status, is_open, created_by, created_at, updated_at) \
@@ -119,7 +121,9 @@ impl Store {
 
         // Referrals: incoming from the units that registered the other victims' cases,
         // outgoing to those same units about the unit's own victims.
-        let mut tx = self.begin_write().await?;
+        let mut tx = self
+            .maintenance(crate::core::write::Maintenance::Bench)
+            .await?;
         let mut sent = 0;
         for i in 0..referrals {
             let (victim, case, from, to) = if i < incoming {

@@ -23,6 +23,7 @@ pub use crate::core::crypto;
 pub use crate::core::db::Backend;
 pub use crate::core::error::{RuleHit, StoreError};
 pub use crate::core::ids::CaseId;
+pub use crate::core::write::job_actor;
 pub use accounts::auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
 pub use accounts::tokens::{ApiToken, NewToken};
 pub use accounts::users::UserRow;
@@ -53,6 +54,7 @@ pub use review::{
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use domain::time::{Clock, Zone};
 use sqlx::AnyPool;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -66,14 +68,14 @@ pub struct Store {
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
+    clock: Clock,
 }
 
-/// Milliseconds since the Unix epoch.
+/// Milliseconds since the Unix epoch by the system clock, for code that has no store (the
+/// command line, logs). Everything that decides with time asks [`Store::now_ms`] or
+/// [`Store::today`], which read the store's [`Clock`].
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    Clock::system().now_ms()
 }
 
 /// 32 random bytes as hex: session ids, API tokens, CSRF pre-session ids.
@@ -96,6 +98,30 @@ impl Store {
 
     pub fn policy(&self) -> &AuthPolicy {
         &self.policy
+    }
+
+    /// The clock every decision with time reads (tests move it; clones share it).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Uses `clock` instead of the system clock (tests: a clock shared with the test).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Milliseconds since the Unix epoch, by the store's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Today in the time zone of the actor's region (WIB for national staff and the
+    /// system): the one "today" that dates are checked and deadlines counted against.
+    pub fn today(&self, actor: &domain::Actor) -> domain::case::Day {
+        self.clock.today(Zone::of_scope(
+            actor.scope.region().map(domain::RegionCode::as_str),
+        ))
     }
 
     pub fn with_policy(mut self, policy: AuthPolicy) -> Self {

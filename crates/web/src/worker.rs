@@ -3,6 +3,7 @@
 //! e-mail says only that something waits in Gugus and links to it: no names, no case facts.
 
 use crate::mail::{SmtpConfig, send};
+use domain::notification::EmailState;
 use std::time::Duration;
 use store::Store;
 
@@ -25,20 +26,7 @@ pub struct TickReport {
 }
 
 fn subject(kind: &str) -> String {
-    let (id, en) = match kind {
-        "referral_received" => ("Rujukan baru untuk unit Anda", "New referral for your unit"),
-        "referral_accepted" => ("Rujukan Anda diterima", "Your referral was accepted"),
-        "referral_declined" => ("Rujukan Anda ditolak", "Your referral was declined"),
-        "referral_delivered" => ("Layanan rujukan diberikan", "Referred service delivered"),
-        "referral_overdue" => ("Rujukan lewat tenggat", "Referral overdue"),
-        "referral_message" => ("Pesan baru dalam rujukan", "New message in a referral"),
-        "service_assigned" => (
-            "Layanan baru untuk unit Anda",
-            "A new service for your unit",
-        ),
-        _ => ("Pemberitahuan baru", "New notification"),
-    };
-    format!("[Gugus] {id} / {en}")
+    domain::notification::NotificationKind::email_subject_of(kind)
 }
 
 fn body(public_url: &str, link: &str) -> String {
@@ -52,15 +40,16 @@ fn body(public_url: &str, link: &str) -> String {
 
 /// One pass: escalations, then up to 100 e-mails.
 pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport> {
-    let today = crate::cases::today();
+    let system = store::job_actor();
+    let today = store.today(&system);
     let mut report = TickReport {
-        escalated: store.escalate_overdue(today).await?,
+        escalated: store.escalate_overdue(&system, today).await?,
         ..Default::default()
     };
     let Some(smtp) = &cfg.smtp else {
         return Ok(report);
     };
-    for m in store.pending_mail(100).await? {
+    for m in store.pending_mail(&system, 100).await? {
         match send(
             smtp,
             &m.email,
@@ -70,7 +59,7 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
         .await
         {
             Ok(()) => {
-                store.mark_mail(m.id, "sent").await?;
+                store.mark_mail(&system, m.id, EmailState::Sent).await?;
                 report.mailed += 1;
             }
             Err(e) => {
@@ -82,7 +71,7 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
                     _ => ("connect", 0),
                 };
                 tracing::warn!(notification = m.id, step, code, "e-mail not sent");
-                store.mark_mail(m.id, "failed").await?;
+                store.mark_mail(&system, m.id, EmailState::Failed).await?;
                 report.failed += 1;
             }
         }

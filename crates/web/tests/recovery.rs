@@ -627,7 +627,13 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
         .await
         .unwrap();
     // Nothing is overdue yet.
-    assert_eq!(app.store.escalate_overdue(today()).await.unwrap(), 0);
+    assert_eq!(
+        app.store
+            .escalate_overdue(&store::job_actor(), today())
+            .await
+            .unwrap(),
+        0
+    );
     // Ten days pass without an answer.
     app.store
         .exec_raw_for_tests("UPDATE referrals SET due_on = due_on - 10, sent_on = sent_on - 10")

@@ -3,10 +3,11 @@
 //! sessions with idle and absolute expiry (any server process sharing the database sees
 //! them), and optional TOTP as a second factor.
 
-use crate::core::audit::{Event, append};
-use crate::{Result, Store, StoreError, hash_token, now_ms, random_token};
+use crate::core::audit::Event;
+use crate::{Result, Store, StoreError, hash_token, random_token};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use domain::audit::AuditAction;
 use domain::user::check_password;
 use domain::{Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId};
 use sqlx::Row;
@@ -229,9 +230,9 @@ impl Store {
         what: &str,
         record_id: String,
     ) -> Result<i64> {
-        let now = now_ms();
+        let now = self.now_ms();
         let p = self.policy;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(self.allow_own_account(actor)).await?;
         let row = sqlx::query("SELECT failures, last_at FROM login_failures WHERE username = $1")
             .bind(username.to_owned())
             .fetch_optional(&mut *tx)
@@ -263,16 +264,12 @@ impl Store {
         } else {
             what.to_owned()
         };
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "auth.login_failed",
-                record_type: "user",
-                record_id,
-                detail,
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::AuthLoginFailed,
+            record_type: "user",
+            record_id,
+            detail,
+        })
         .await?;
         tx.commit().await?;
         Ok(locked_until)
@@ -291,7 +288,7 @@ impl Store {
             return Ok(LoginOutcome::Invalid);
         }
         let until = self.locked_until(&name).await?;
-        if until > now_ms() {
+        if until > self.now_ms() {
             return Ok(LoginOutcome::Locked { until_ms: until });
         }
         let account = self.account(&name).await?;
@@ -311,8 +308,8 @@ impl Store {
                     origin,
                 );
                 let token = random_token()?;
-                let now = now_ms();
-                let mut tx = self.begin_write().await?;
+                let now = self.now_ms();
+                let mut tx = self.write(self.allow_own_account(&actor)).await?;
                 sqlx::query("DELETE FROM login_failures WHERE username = $1")
                     .bind(name.clone())
                     .execute(&mut *tx)
@@ -332,16 +329,12 @@ impl Store {
                 } else {
                     "password ok"
                 };
-                append(
-                    &mut tx,
-                    &actor,
-                    Event {
-                        action: "auth.login",
-                        record_type: "user",
-                        record_id: a.id.to_string(),
-                        detail: detail.into(),
-                    },
-                )
+                tx.audit(Event {
+                    action: AuditAction::AuthLogin,
+                    record_type: "user",
+                    record_id: a.id.to_string(),
+                    detail: detail.into(),
+                })
                 .await?;
                 tx.commit().await?;
                 Ok(LoginOutcome::Ok {
@@ -399,7 +392,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let now = now_ms();
+        let now = self.now_ms();
         let created: i64 = r.try_get("created_at")?;
         let seen: i64 = r.try_get("last_seen_at")?;
         let disabled = r.try_get::<i64, _>("disabled")? != 0;
@@ -443,22 +436,18 @@ impl Store {
     }
 
     pub async fn logout(&self, token: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(self.allow_own_account(actor)).await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(hash_token(token))
             .execute(&mut *tx)
             .await?;
         let id = actor.user_id.map(|u| u.to_string()).unwrap_or_default();
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "auth.logout",
-                record_type: "user",
-                record_id: id,
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::AuthLogout,
+            record_type: "user",
+            record_id: id,
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -482,7 +471,7 @@ impl Store {
         let Some(secret) = secret else {
             return Ok(false);
         };
-        let now_s = (now_ms() / 1000) as u64;
+        let now_s = (self.now_ms() / 1000) as u64;
         match domain::totp::verify(&secret, code, now_s) {
             Some(step) if step as i64 > last_step => {
                 // Compare-and-set so a code replayed concurrently is accepted once.
@@ -509,11 +498,11 @@ impl Store {
     ) -> Result<LoginOutcome> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
         let until = self.locked_until(&actor.username).await?;
-        if until > now_ms() {
+        if until > self.now_ms() {
             return Ok(LoginOutcome::Locked { until_ms: until });
         }
         if self.check_totp(user, code).await? {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.write(self.allow_own_account(actor)).await?;
             sqlx::query("UPDATE sessions SET second_factor_ok = 1 WHERE token_hash = $1")
                 .bind(hash_token(token))
                 .execute(&mut *tx)
@@ -522,16 +511,12 @@ impl Store {
                 .bind(actor.username.clone())
                 .execute(&mut *tx)
                 .await?;
-            append(
-                &mut tx,
-                actor,
-                Event {
-                    action: "auth.second_factor",
-                    record_type: "user",
-                    record_id: user.to_string(),
-                    detail: "totp ok".into(),
-                },
-            )
+            tx.audit(Event {
+                action: AuditAction::AuthSecondFactor,
+                record_type: "user",
+                record_id: user.to_string(),
+                detail: "totp ok".into(),
+            })
             .await?;
             tx.commit().await?;
             return Ok(LoginOutcome::Ok {
@@ -583,7 +568,7 @@ impl Store {
         if !self.check_totp(user, code).await? {
             return Err(Invalid::one("code", "err.totp_code").into());
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(self.allow_own_account(actor)).await?;
         sqlx::query("UPDATE users SET totp_enabled = 1 WHERE id = $1")
             .bind(user.0)
             .execute(&mut *tx)
@@ -592,16 +577,12 @@ impl Store {
             .bind(hash_token(session_token))
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "account.totp_enable",
-                record_type: "user",
-                record_id: user.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::AccountTotpEnable,
+            record_type: "user",
+            record_id: user.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -620,21 +601,17 @@ impl Store {
         if !verify_password(password.to_owned(), a.hash).await {
             return Err(Invalid::one("password", "err.password_wrong").into());
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(self.allow_own_account(actor)).await?;
         sqlx::query("UPDATE users SET totp_enabled = 0, totp_secret = NULL WHERE id = $1")
             .bind(user.0)
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "account.totp_disable",
-                record_type: "user",
-                record_id: user.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::AccountTotpDisable,
+            record_type: "user",
+            record_id: user.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -664,10 +641,10 @@ impl Store {
         }
         errs.into_result(())?;
         let hash = hash_password(new.to_owned()).await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(self.allow_own_account(actor)).await?;
         sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
             .bind(hash)
-            .bind(now_ms())
+            .bind(self.now_ms())
             .bind(user.0)
             .execute(&mut *tx)
             .await?;
@@ -676,16 +653,12 @@ impl Store {
             .bind(hash_token(current_token))
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "account.password_change",
-                record_type: "user",
-                record_id: user.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::AccountPasswordChange,
+            record_type: "user",
+            record_id: user.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -707,7 +680,7 @@ impl Store {
 
     /// Deletes expired sessions (run periodically by the server).
     pub async fn purge_sessions(&self) -> Result<u64> {
-        let now = now_ms();
+        let now = self.now_ms();
         let res = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(now - self.policy.idle_ms)
             .bind(now - self.policy.absolute_ms)

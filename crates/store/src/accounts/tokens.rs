@@ -1,8 +1,9 @@
 //! API tokens for `/api/v1`: shown once, stored as a SHA-256 hash, revocable, and acting
 //! with exactly their owner's role and scope.
 
-use crate::core::audit::{Event, append};
-use crate::{Result, Store, StoreError, hash_token, now_ms, random_token};
+use crate::core::audit::Event;
+use crate::{Result, Store, StoreError, hash_token, random_token};
+use domain::audit::AuditAction;
 use domain::ids::TokenId;
 use domain::{Actor, RegionCode, Role, Scope, UnitId, UserId};
 use serde::Serialize;
@@ -31,24 +32,20 @@ impl Store {
         let name = domain::validation::required_text(&mut errs, "name", name, 80);
         errs.into_result(())?;
         let secret = format!("gug_{}", random_token()?);
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(self.allow_own_account(actor)).await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(user.0)
             .bind(name)
             .bind(hash_token(&secret))
-            .bind(now_ms())
+            .bind(self.now_ms())
             .fetch_one(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "token.create",
-                record_type: "api_token",
-                record_id: id.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::TokenCreate,
+            record_type: "api_token",
+            record_id: id.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(NewToken {
@@ -79,9 +76,9 @@ impl Store {
     /// Revokes one of the actor's own tokens.
     pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<()> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(self.allow_own_account(actor)).await?;
         let res = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
-            .bind(now_ms())
+            .bind(self.now_ms())
             .bind(id.0)
             .bind(user.0)
             .execute(&mut *tx)
@@ -89,16 +86,12 @@ impl Store {
         if res.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "token.revoke",
-                record_type: "api_token",
-                record_id: id.0.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::TokenRevoke,
+            record_type: "api_token",
+            record_id: id.0.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -119,7 +112,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let now = now_ms();
+        let now = self.now_ms();
         let last: Option<i64> = r.try_get("last_used_at")?;
         if last.is_none_or(|l| now - l > 60_000) {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")

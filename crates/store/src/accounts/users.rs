@@ -1,9 +1,10 @@
 //! Staff accounts, administered within the admin's region subtree.
 
 use crate::accounts::auth::hash_password;
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
+use domain::audit::AuditAction;
 use domain::user::{NewUser, check_password};
 use domain::{Action, Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId, decide};
 use serde::Serialize;
@@ -73,7 +74,7 @@ impl Store {
         self.audit(
             actor,
             Event {
-                action: "user.list",
+                action: AuditAction::UserList,
                 record_type: "user",
                 record_id: String::new(),
                 detail: format!("rows={}", rows.len()),
@@ -102,7 +103,7 @@ impl Store {
         self.audit(
             actor,
             Event {
-                action: "user.view",
+                action: AuditAction::UserView,
                 record_type: "user",
                 record_id: id.to_string(),
                 detail: String::new(),
@@ -125,13 +126,13 @@ impl Store {
             Err(StoreError::NotFound) => return Err(Invalid::one("unit_id", "err.unit").into()),
             Err(e) => return Err(e),
         };
-        match decide(actor, Action::ManageUser, &unit.scope()) {
-            Err(domain::Denied::NotFound) => return Err(Invalid::one("unit_id", "err.unit").into()),
+        let allowed = match self.allow(actor, Action::ManageUser, &unit.scope()) {
+            Err(StoreError::NotFound) => return Err(Invalid::one("unit_id", "err.unit").into()),
             other => other?,
-        }
+        };
         let hash = hash_password(new.password.expose().clone()).await?;
-        let now = crate::now_ms();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
+        let now = tx.now_ms();
         let id: i64 = match sqlx::query_scalar(
             "INSERT INTO users (username, full_name, email, unit_id, role, password_hash, created_at, password_changed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -151,12 +152,12 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let ev = Event {
-            action: "user.create",
+            action: AuditAction::UserCreate,
             record_type: "user",
             record_id: id.to_string(),
             detail: format!("unit={} role={}", new.unit_id, new.role.as_str()),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(UserId(id))
     }
@@ -164,15 +165,15 @@ impl Store {
     /// An admin sets a new password for an account in scope; its sessions end.
     pub async fn reset_password(&self, actor: &Actor, id: UserId, password: &str) -> Result<()> {
         let u = self.load_user(id).await?;
-        decide(actor, Action::ManageUser, &u.scope())?;
+        let allowed = self.allow(actor, Action::ManageUser, &u.scope())?;
         let mut errs = Invalid::default();
         check_password(&mut errs, "password", password, &u.username);
         errs.into_result(())?;
         let hash = hash_password(password.to_owned()).await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
             .bind(hash)
-            .bind(crate::now_ms())
+            .bind(self.now_ms())
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
@@ -184,16 +185,12 @@ impl Store {
             .bind(u.username.clone())
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "user.password_reset",
-                record_type: "user",
-                record_id: id.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::UserPasswordReset,
+            record_type: "user",
+            record_id: id.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -202,11 +199,11 @@ impl Store {
     /// Disables or re-enables an account in scope. Disabling ends its sessions.
     pub async fn set_user_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> Result<()> {
         let u = self.load_user(id).await?;
-        decide(actor, Action::ManageUser, &u.scope())?;
+        let allowed = self.allow(actor, Action::ManageUser, &u.scope())?;
         if actor.user_id == Some(id) && disabled {
             return Err(StoreError::Conflict("conflict.self_disable"));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(disabled as i64)
             .bind(id.0)
@@ -219,20 +216,16 @@ impl Store {
                 .await?;
         }
         let action = if disabled {
-            "user.disable"
+            AuditAction::UserDisable
         } else {
-            "user.enable"
+            AuditAction::UserEnable
         };
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action,
-                record_type: "user",
-                record_id: id.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action,
+            record_type: "user",
+            record_id: id.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())

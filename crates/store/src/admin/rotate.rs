@@ -5,10 +5,12 @@
 //! either and write only with the new one. Rows already under the new key are skipped, so
 //! an interrupted rotation is simply run again.
 
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::blind::write_name_tokens;
+use crate::core::write::Maintenance;
 use crate::{Result, Store};
-use domain::Actor;
+use domain::audit::AuditAction;
+use domain::{Action, Actor, Scope};
 use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,6 +63,7 @@ const RECOVERY_TEXT: &[(&str, &str, &str, &str)] = &[
 
 impl Store {
     pub async fn rotate_keys(&self, actor: &Actor, batch: i64) -> Result<RotateStats> {
+        let allowed = self.allow(actor, Action::ManageSettings, &Scope::National)?;
         let k = self.keyring()?;
         let mut stats = RotateStats::default();
         let mut last = 0i64;
@@ -74,7 +77,7 @@ impl Store {
             .await?;
             let Some(tail) = rows.last() else { break };
             last = tail.try_get("id")?;
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
             for r in &rows {
                 let name_enc: String = r.try_get("name_enc")?;
                 let alias_enc: Option<String> = r.try_get("alias_enc")?;
@@ -121,7 +124,7 @@ impl Store {
             .await?;
             let Some(tail) = rows.last() else { break };
             last = tail.try_get("id")?;
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
             for r in &rows {
                 let Some(c) = r.try_get::<Option<String>, _>("chronology_enc")? else {
                     continue;
@@ -148,7 +151,7 @@ impl Store {
                 .await?;
             let Some(tail) = rows.last() else { break };
             last = tail.try_get("id")?;
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
             for r in &rows {
                 let name_enc: String = r.try_get("name_enc")?;
                 let alias_enc: Option<String> = r.try_get("alias_enc")?;
@@ -201,9 +204,9 @@ impl Store {
             stats.recovery += self.rotate_text_column(table, key, col, aad, batch).await?;
         }
         stats.recovery += self.rotate_evidence(batch).await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         let ev = Event {
-            action: "keys.rotate",
+            action: AuditAction::KeysRotate,
             record_type: "key",
             record_id: k.current_id().to_owned(),
             detail: format!(
@@ -211,7 +214,7 @@ impl Store {
                 stats.victims, stats.cases, stats.perpetrators, stats.recovery
             ),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         // The linkage keys are keyed hashes too.
         self.rebuild_linkage_keys(None).await?;
@@ -246,7 +249,7 @@ impl Store {
                 .await?;
             let Some(tail) = rows.last() else { break };
             last = tail.try_get("k")?;
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
             for r in &rows {
                 let v: String = r.try_get("v")?;
                 if k.is_current(&v) {
@@ -294,7 +297,7 @@ impl Store {
                     continue;
                 }
                 let plain = k.decrypt_bytes("service_evidence.body", &body)?;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
                 sqlx::query("UPDATE service_evidence SET body = $1 WHERE id = $2")
                     .bind(k.encrypt_bytes("service_evidence.body", &plain)?)
                     .bind(id)

@@ -1,8 +1,9 @@
 //! Instance-wide settings, changed by a national admin.
 
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::{Result, Store};
-use domain::{Action, Actor, Scope, decide};
+use domain::audit::AuditAction;
+use domain::{Action, Actor, Scope};
 
 const REQUIRE_TOTP: &str = "require_totp_for_identity_roles";
 
@@ -22,8 +23,8 @@ impl Store {
     }
 
     pub async fn set_require_totp(&self, actor: &Actor, on: bool) -> Result<()> {
-        decide(actor, Action::ManageSettings, &Scope::National)?;
-        let mut tx = self.begin_write().await?;
+        let allowed = self.allow(actor, Action::ManageSettings, &Scope::National)?;
+        let mut tx = self.write(allowed).await?;
         sqlx::query("DELETE FROM settings WHERE key = $1")
             .bind(REQUIRE_TOTP)
             .execute(&mut *tx)
@@ -33,16 +34,12 @@ impl Store {
             .bind(if on { "1" } else { "0" })
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "settings.update",
-                record_type: "setting",
-                record_id: REQUIRE_TOTP.into(),
-                detail: format!("value={on}"),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::SettingsUpdate,
+            record_type: "setting",
+            record_id: REQUIRE_TOTP.into(),
+            detail: format!("value={on}"),
+        })
         .await?;
         tx.commit().await?;
         Ok(())

@@ -2,6 +2,7 @@
 //! victims before a new case is created.
 
 use super::*;
+use domain::audit::AuditAction;
 
 impl Store {
     pub(super) async fn grants(&self, id: CaseId) -> Result<Vec<Grant>> {
@@ -27,7 +28,7 @@ impl Store {
     /// Breaks the glass: opens the case's identities to the actor for [`GRANT_HOURS`].
     pub async fn break_glass(&self, actor: &Actor, id: CaseId, reason: &str) -> Result<()> {
         let scope = self.case_scope(id).await?;
-        decide(actor, Action::ViewCase, &scope)?;
+        let allowed = self.allow(actor, Action::ViewCase, &scope)?;
         let owner: i64 = sqlx::query_scalar("SELECT unit_id FROM cases WHERE id = $1")
             .bind(id.0)
             .fetch_one(self.pool())
@@ -52,8 +53,8 @@ impl Store {
             .bind(actor.unit_id.0)
             .fetch_one(self.pool())
             .await?;
-        let now = crate::now_ms();
-        let mut tx = self.begin_write().await?;
+        let now = self.now_ms();
+        let mut tx = self.write(allowed).await?;
         let grant: i64 = sqlx::query_scalar(
             "INSERT INTO identity_grants (case_id, user_id, username, unit_name, reason, granted_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -68,12 +69,12 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let ev = Event {
-            action: "case.break_glass",
+            action: AuditAction::CaseBreakGlass,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("grant={grant} hours={GRANT_HOURS}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -148,7 +149,7 @@ impl Store {
             }
         }
         let ev = Event {
-            action: "case.search",
+            action: AuditAction::CaseSearch,
             record_type: "case",
             record_id: String::new(),
             detail: format!("by=similar hits={}", out.len()),

@@ -10,7 +10,7 @@ mod write;
 pub(crate) mod parts;
 
 use crate::core::access::IdentityAccess;
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::blind::{name_tokens, write_name_tokens};
 use crate::core::crypto::Keyring;
 use crate::core::ids::CaseId;

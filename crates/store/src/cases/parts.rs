@@ -1,9 +1,11 @@
 //! The parts of a case recorded one entry at a time: route events (where and when) and the
 //! legal track (police report, articles, stages, sentence, restitution ordered).
 
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::ids::CaseId;
+use crate::core::write::Write;
 use crate::{Result, Store, StoreError};
+use domain::audit::AuditAction;
 use domain::case::{Day, NewLegal, NewRouteEvent};
 use domain::{Action, Actor, Invalid};
 use serde::Serialize;
@@ -93,15 +95,21 @@ impl Store {
         Ok(v)
     }
 
-    async fn check_edit(&self, actor: &Actor, id: CaseId) -> Result<()> {
-        self.case_access(actor, id, Action::EditCase).await
+    /// Opens the write of a case part: the actor may edit the case, and the case row is
+    /// locked for the transaction.
+    async fn edit_case<'a>(&self, actor: &'a Actor, id: CaseId) -> Result<Write<'a>> {
+        let allowed = self.case_allow(actor, id, Action::EditCase).await?;
+        let mut w = self.write(allowed).await?;
+        self.lock_case(&mut w, id).await?;
+        Ok(w)
     }
 
     /// For the registered facts (route): also refuses while the case is under review or
-    /// locked in a closed period.
-    async fn check_fact_edit(&self, actor: &Actor, id: CaseId) -> Result<()> {
-        self.case_access(actor, id, Action::EditCase).await?;
-        self.check_editable(id).await
+    /// locked in a closed period, checked inside the write.
+    async fn edit_case_facts<'a>(&self, actor: &'a Actor, id: CaseId) -> Result<Write<'a>> {
+        let w = self.edit_case(actor, id).await?;
+        self.check_editable(id).await?;
+        Ok(w)
     }
 
     pub async fn add_route_event(
@@ -110,7 +118,6 @@ impl Store {
         id: CaseId,
         e: &NewRouteEvent,
     ) -> Result<i64> {
-        self.check_fact_edit(actor, id).await?;
         let p = self.picklists().await?;
         let mut errs = Invalid::default();
         if !p.has("route_event", &e.kind) {
@@ -127,7 +134,7 @@ impl Store {
             errs.push("region_code", "err.region_unknown");
         }
         errs.into_result(())?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.edit_case_facts(actor, id).await?;
         let eid: i64 = sqlx::query_scalar(
             "INSERT INTO route_events (case_id, kind, region_code, country, city, date_from, date_to, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -139,7 +146,7 @@ impl Store {
         .bind(e.city.clone())
         .bind(e.date_from)
         .bind(e.date_to)
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
         let place = e
@@ -149,19 +156,18 @@ impl Store {
             .or(e.country.clone())
             .unwrap_or_default();
         let ev = Event {
-            action: "case.route_add",
+            action: AuditAction::CaseRouteAdd,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("event={eid} kind={} place={place}", e.kind),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(eid)
     }
 
     pub async fn delete_route_event(&self, actor: &Actor, id: CaseId, event: i64) -> Result<()> {
-        self.check_fact_edit(actor, id).await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.edit_case_facts(actor, id).await?;
         let n = sqlx::query("DELETE FROM route_events WHERE id = $1 AND case_id = $2")
             .bind(event)
             .bind(id.0)
@@ -171,25 +177,24 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let ev = Event {
-            action: "case.route_delete",
+            action: AuditAction::CaseRouteDelete,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("event={event}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn set_legal(&self, actor: &Actor, id: CaseId, l: &NewLegal) -> Result<()> {
-        self.check_edit(actor, id).await?;
         let articles = l
             .articles
             .iter()
             .map(|a| a.to_string())
             .collect::<Vec<_>>()
             .join(",");
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.edit_case(actor, id).await?;
         sqlx::query("DELETE FROM legal_tracks WHERE case_id = $1")
             .bind(id.0)
             .execute(&mut *tx)
@@ -204,16 +209,16 @@ impl Store {
         .bind(articles.clone())
         .bind(l.sentence_months)
         .bind(l.restitution_ordered)
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .execute(&mut *tx)
         .await?;
         let ev = Event {
-            action: "case.legal_update",
+            action: AuditAction::CaseLegalUpdate,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("articles={articles}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -226,7 +231,6 @@ impl Store {
         happened: Option<Day>,
         today: Day,
     ) -> Result<i64> {
-        self.check_edit(actor, id).await?;
         let mut errs = Invalid::default();
         if !self.picklists().await?.has("legal_stage", stage) {
             errs.push("stage", "err.choice");
@@ -237,28 +241,27 @@ impl Store {
             _ => {}
         }
         errs.into_result(())?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.edit_case(actor, id).await?;
         let sid: i64 = sqlx::query_scalar("INSERT INTO legal_stages (case_id, stage, happened, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(id.0)
             .bind(stage.to_owned())
             .bind(happened)
-            .bind(crate::now_ms())
+            .bind(self.now_ms())
             .fetch_one(&mut *tx)
             .await?;
         let ev = Event {
-            action: "case.stage_add",
+            action: AuditAction::CaseStageAdd,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("stage={stage}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(sid)
     }
 
     pub async fn delete_legal_stage(&self, actor: &Actor, id: CaseId, stage: i64) -> Result<()> {
-        self.check_edit(actor, id).await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.edit_case(actor, id).await?;
         let n = sqlx::query("DELETE FROM legal_stages WHERE id = $1 AND case_id = $2")
             .bind(stage)
             .bind(id.0)
@@ -268,12 +271,12 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let ev = Event {
-            action: "case.stage_delete",
+            action: AuditAction::CaseStageDelete,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("stage={stage}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -336,7 +339,6 @@ impl Store {
             c.given_by.as_str(),
             c.given_on,
         );
-        self.check_edit(actor, id).await?;
         let p = self.picklists().await?;
         let mut errs = Invalid::default();
         let belongs: i64 =
@@ -360,7 +362,7 @@ impl Store {
             _ => {}
         }
         errs.into_result(())?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.edit_case(actor, id).await?;
         let cid: i64 = sqlx::query_scalar(
             "INSERT INTO consents (case_id, victim_id, scope, given_by, given_on, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -370,16 +372,16 @@ impl Store {
         .bind(given_by.to_owned())
         .bind(given_on)
         .bind(actor.username.clone())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
         let ev = Event {
-            action: "case.consent_add",
+            action: AuditAction::CaseConsentAdd,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("consent={cid} victim={victim} scope={scope}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(cid)
     }
@@ -392,8 +394,7 @@ impl Store {
         consent: i64,
         today: Day,
     ) -> Result<()> {
-        self.check_edit(actor, id).await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.edit_case(actor, id).await?;
         let n = sqlx::query("UPDATE consents SET withdrawn_on = $1 WHERE id = $2 AND case_id = $3 AND withdrawn_on IS NULL")
             .bind(today)
             .bind(consent)
@@ -404,15 +405,15 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let ended = self
-            .end_referrals_of_consent(&mut tx, actor, consent, today)
+            .end_referrals_of_consent(&mut tx, consent, today)
             .await?;
         let ev = Event {
-            action: "case.consent_withdraw",
+            action: AuditAction::CaseConsentWithdraw,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("consent={consent} referrals_ended={ended}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }

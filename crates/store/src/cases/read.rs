@@ -2,6 +2,8 @@
 //! history of a case.
 
 use super::*;
+use crate::core::write::Allowed;
+use domain::audit::AuditAction;
 
 impl Store {
     pub(crate) async fn case_scope(&self, id: CaseId) -> Result<Scope> {
@@ -37,7 +39,7 @@ impl Store {
         }
         let (action, detail) = if identities {
             (
-                "case.identity_view",
+                AuditAction::CaseIdentityView,
                 format!(
                     "victims={}",
                     view.victims
@@ -48,7 +50,7 @@ impl Store {
                 ),
             )
         } else {
-            ("case.view", String::new())
+            (AuditAction::CaseView, String::new())
         };
         self.audit(
             actor,
@@ -327,7 +329,7 @@ impl Store {
         if !search_kind.is_empty() {
             // What was searched for is personal data: record the kind of search, never the value.
             let ev = Event {
-                action: "case.search",
+                action: AuditAction::CaseSearch,
                 record_type: "case",
                 record_id: String::new(),
                 detail: format!("by={search_kind} hits={}", out.len()),
@@ -364,9 +366,19 @@ impl Store {
     /// without reading or auditing it: handlers call this before looking at a request body,
     /// so a bad body never reveals whether a case exists.
     pub async fn case_access(&self, actor: &Actor, id: CaseId, action: Action) -> Result<()> {
+        self.case_allow(actor, id, action).await.map(|_| ())
+    }
+
+    /// [`Store::case_access`] with the proof that opens the write it allows.
+    pub(crate) async fn case_allow<'a>(
+        &self,
+        actor: &'a Actor,
+        id: CaseId,
+        action: Action,
+    ) -> Result<Allowed<'a>> {
         let scope = self.case_scope(id).await?;
         decide(actor, Action::ViewCase, &scope)?;
-        Ok(decide(actor, action, &scope)?)
+        self.allow(actor, action, &scope)
     }
 
     /// Village codes inside a region (for the synthetic data generator).

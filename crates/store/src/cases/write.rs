@@ -2,6 +2,7 @@
 //! code, victims with encrypted identities and blind indexes, tags, and bulk import.
 
 use super::*;
+use domain::audit::AuditAction;
 
 impl Store {
     /// Checks every picklist code and region reference of a case, naming each bad field.
@@ -238,7 +239,7 @@ impl Store {
 
     /// Registers a case for the actor's unit. Returns its id and readable code.
     pub async fn create_case(&self, actor: &Actor, new: &NewCase) -> Result<(CaseId, String)> {
-        decide(actor, Action::EditCase, &actor.scope)?;
+        let allowed = self.allow(actor, Action::EditCase, &actor.scope)?;
         let p = self.picklists().await?;
         self.check_references(new, &p).await?;
         let k = self.keyring()?;
@@ -246,9 +247,9 @@ impl Store {
             "cases.chronology",
             new.chronology.as_ref().map(|c| c.expose().as_str()),
         )?;
-        let now = crate::now_ms();
+        let now = self.now_ms();
         let year = domain::time::civil_from_days(now / 86_400_000).0;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         let code = Self::next_code(&mut tx, actor.scope.region(), year).await?;
         let c = &new.choices;
         let id: i64 = sqlx::query_scalar(
@@ -282,12 +283,12 @@ impl Store {
                 .await?;
         }
         let ev = Event {
-            action: "case.create",
+            action: AuditAction::CaseCreate,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("code={code} victims={}", new.victims.len()),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         self.after_case_saved(CaseId(id)).await?;
         Ok((CaseId(id), code))
@@ -303,7 +304,7 @@ impl Store {
     ) -> Result<i64> {
         let scope = self.case_scope(id).await?;
         decide(actor, Action::ViewCase, &scope)?;
-        decide(actor, Action::EditCase, &scope)?;
+        let allowed = self.allow(actor, Action::EditCase, &scope)?;
         // Editing rewrites identities, so the editor must be able to see them.
         let owner: i64 = sqlx::query_scalar("SELECT unit_id FROM cases WHERE id = $1")
             .bind(id.0)
@@ -316,7 +317,6 @@ impl Store {
         {
             return Err(StoreError::Forbidden);
         }
-        self.check_editable(id).await?;
         let p = self.picklists().await?;
         self.check_references(new, &p).await?;
         let k = self.keyring()?;
@@ -325,7 +325,9 @@ impl Store {
             new.chronology.as_ref().map(|c| c.expose().as_str()),
         )?;
         let c = &new.choices;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
+        self.lock_case(&mut tx, id).await?;
+        self.check_editable(id).await?;
         let res = sqlx::query(
             "UPDATE cases SET channel = $1, reported_on = $2, exploitation_from = $3, rescued_on = $4, chronology_enc = $5, \
              trafficking_status = $6, sector = $7, recruitment = $8, recruiter_relationship = $9, version = version + 1, \
@@ -340,7 +342,7 @@ impl Store {
         .bind(c.sector.clone())
         .bind(c.recruitment.clone())
         .bind(c.recruiter_relationship.clone())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(id.0)
         .bind(expected_version)
         .execute(&mut *tx)
@@ -379,12 +381,12 @@ impl Store {
         }
         let version = expected_version + 1;
         let ev = Event {
-            action: "case.update",
+            action: AuditAction::CaseUpdate,
             record_type: "case",
             record_id: id.to_string(),
             detail: format!("version={version}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         self.after_case_saved(id).await?;
         Ok(version)
@@ -398,14 +400,19 @@ impl Store {
         actor: &Actor,
         batch: &[(UnitId, Option<RegionCode>, NewCase)],
     ) -> Result<Vec<CaseId>> {
+        let mut allowed = None;
         for (_, region, _) in batch {
-            decide(actor, Action::EditCase, &Scope::from_code(region.clone()))?;
+            allowed =
+                Some(self.allow(actor, Action::EditCase, &Scope::from_code(region.clone()))?);
         }
+        let Some(allowed) = allowed else {
+            return Ok(Vec::new());
+        };
         let k = self.keyring()?;
-        let now = crate::now_ms();
+        let now = self.now_ms();
         let year = domain::time::civil_from_days(now / 86_400_000).0;
         let mut ids = Vec::with_capacity(batch.len());
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         for (unit, region, new) in batch {
             let code = Self::next_code(&mut tx, region.as_ref(), year).await?;
             let c = &new.choices;
@@ -446,12 +453,12 @@ impl Store {
             }
         }
         let ev = Event {
-            action: "case.import",
+            action: AuditAction::CaseImport,
             record_type: "case",
             record_id: String::new(),
             detail: format!("count={}", batch.len()),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -465,7 +472,7 @@ impl Store {
         close_reason: Option<&str>,
         today: Day,
     ) -> Result<()> {
-        self.case_access(actor, id, Action::EditCase).await?;
+        let allowed = self.case_allow(actor, id, Action::EditCase).await?;
         let p = self.picklists().await?;
         let mut errs = Invalid::default();
         if !p.has("case_status", status) {
@@ -485,19 +492,19 @@ impl Store {
         } else {
             (None, None)
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         sqlx::query("UPDATE cases SET status = $1, close_reason = $2, closed_on = $3, version = version + 1, updated_at = $4 WHERE id = $5")
             .bind(status.to_owned())
             .bind(reason.clone())
             .bind(closed_on)
-            .bind(crate::now_ms())
+            .bind(self.now_ms())
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
         let action = if status == "closed" {
-            "case.close"
+            AuditAction::CaseClose
         } else {
-            "case.reopen"
+            AuditAction::CaseReopen
         };
         let ev = Event {
             action,
@@ -505,7 +512,7 @@ impl Store {
             record_id: id.to_string(),
             detail: reason.map(|r| format!("reason={r}")).unwrap_or_default(),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }

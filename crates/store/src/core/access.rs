@@ -39,7 +39,7 @@ impl Store {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identity_grants WHERE case_id = $1 AND user_id = $2 AND expires_at > $3")
             .bind(id.0)
             .bind(user.0)
-            .bind(crate::now_ms())
+            .bind(self.now_ms())
             .fetch_one(self.pool())
             .await?;
         Ok(if n > 0 {
@@ -76,6 +76,18 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?;
         Ok(r.map(scope_of))
+    }
+
+    /// Locks a case row for the write (PostgreSQL; on SQLite the write transaction already
+    /// holds the database), so the checks made inside the write stay true until it commits.
+    pub(crate) async fn lock_case(&self, conn: &mut AnyConnection, id: CaseId) -> Result<()> {
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM cases WHERE id = $1 FOR UPDATE")
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Serialises writers of one victim's recovery records: a row lock on PostgreSQL; on

@@ -5,25 +5,30 @@
 
 use crate::core::sql::{Arg, Sql};
 use crate::{Result, Store};
-use domain::audit::{ChainError, ChainVerifier, Entry, entry_hash};
+use domain::audit::{AuditAction, ChainError, ChainVerifier, Entry, entry_hash};
 use domain::{Action, Actor, Scope, decide};
 use sqlx::{AnyConnection, Row};
 
 /// What happened, to which record. `detail` holds ids and codes, never personal data.
 pub(crate) struct Event<'a> {
-    pub action: &'a str,
+    pub action: AuditAction,
     pub record_type: &'a str,
     pub record_id: String,
     pub detail: String,
 }
 
-pub(crate) async fn append(conn: &mut AnyConnection, actor: &Actor, ev: Event<'_>) -> Result<i64> {
+/// Appends `ev` at instant `at` (the write's time, from the store's clock).
+pub(crate) async fn append_at(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    at: i64,
+    ev: Event<'_>,
+) -> Result<i64> {
     let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *conn)
         .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev: String = head.try_get("hash")?;
-    let at = crate::now_ms();
     let region = actor
         .scope
         .region()
@@ -39,7 +44,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, actor: &Actor, ev: Event<'_
         &actor.username,
         &region,
         &origin,
-        ev.action,
+        ev.action.as_str(),
         ev.record_type,
         &ev.record_id,
         &ev.detail,
@@ -54,7 +59,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, actor: &Actor, ev: Event<'_
     .bind(actor.username.clone())
     .bind(region)
     .bind(origin)
-    .bind(ev.action.to_owned())
+    .bind(ev.action.as_str().to_owned())
     .bind(ev.record_type.to_owned())
     .bind(ev.record_id)
     .bind(ev.detail)
@@ -104,14 +109,6 @@ pub struct VerifyReport {
 }
 
 impl Store {
-    /// Records an event that is not part of another write (e.g. a page view).
-    pub(crate) async fn audit(&self, actor: &Actor, ev: Event<'_>) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        append(&mut tx, actor, ev).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The trail of actors inside the admin's scope, newest first.
     pub async fn audit_list(&self, actor: &Actor, f: &AuditFilter) -> Result<Vec<AuditRow>> {
         decide(actor, Action::ViewAudit, &actor.scope)?;

@@ -1,6 +1,7 @@
 //! Connecting, migrating, and the few places where SQLite and PostgreSQL differ.
 
 use crate::{Result, Store, StoreError};
+use domain::time::Clock;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 use std::str::FromStr;
@@ -160,6 +161,7 @@ impl Store {
             keyring: None,
             model_cache: Default::default(),
             quality_cache: Default::default(),
+            clock: Clock::system(),
         };
         store.migrate().await?;
         Ok(store)
@@ -195,7 +197,7 @@ impl Store {
                 sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
                     .bind(m.name)
-                    .bind(crate::now_ms())
+                    .bind(self.now_ms())
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -228,7 +230,9 @@ impl Store {
 
     /// A transaction that will write. SQLite takes the write lock up front so two writers
     /// wait for each other (busy_timeout) instead of failing on a lock upgrade.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+    /// Only through [`crate::core::write`]: a write opened from an access check, or a named
+    /// maintenance write.
+    pub(in crate::core) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,

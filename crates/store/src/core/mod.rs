@@ -12,3 +12,4 @@ pub(crate) mod db;
 pub(crate) mod error;
 pub(crate) mod ids;
 pub(crate) mod sql;
+pub(crate) mod write;

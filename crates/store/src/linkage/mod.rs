@@ -9,7 +9,7 @@
 //!   "same person" links the records to one person identity (`victims.person_id`), never
 //!   deletes anything, and can be undone. Official figures count unique persons.
 
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::ids::CaseId;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;

@@ -2,6 +2,8 @@
 //! side by side within the viewer's rights, and decided.
 
 use super::*;
+use crate::core::write::{Allowed, Maintenance};
+use domain::audit::AuditAction;
 
 impl Store {
     /// The incremental duplicate check after a case is saved: look up the victims' blocking
@@ -97,8 +99,8 @@ impl Store {
         if found.is_empty() {
             return Ok(());
         }
-        let now = crate::now_ms();
-        let mut tx = self.begin_write().await?;
+        let now = self.now_ms();
+        let mut tx = self.maintenance(Maintenance::LinkageRun).await?;
         for (x, y, s) in found {
             let (a, b) = if x < y { (*x, *y) } else { (*y, *x) };
             sqlx::query(
@@ -220,8 +222,12 @@ impl Store {
     }
 
     /// Both victims of a pair, checked against the actor's scope (404 when either is outside).
-    pub(super) async fn pair_victims(&self, actor: &Actor, id: i64) -> Result<(i64, i64, String)> {
-        decide(actor, Action::LinkPersons, &actor.scope)?;
+    pub(super) async fn pair_victims<'a>(
+        &self,
+        actor: &'a Actor,
+        id: i64,
+    ) -> Result<(Allowed<'a>, i64, i64, String)> {
+        let allowed = self.allow(actor, Action::LinkPersons, &actor.scope)?;
         let r = sqlx::query(
             "SELECT p.victim_a, p.victim_b, p.status, ca.region_code AS ra, cb.region_code AS rb \
              FROM linkage_pairs p JOIN victims va ON va.id = p.victim_a JOIN cases ca ON ca.id = va.case_id \
@@ -237,6 +243,7 @@ impl Store {
             decide(actor, Action::LinkPersons, &scope)?;
         }
         Ok((
+            allowed,
             r.try_get("victim_a")?,
             r.try_get("victim_b")?,
             r.try_get("status")?,
@@ -297,7 +304,7 @@ impl Store {
     /// One pair side by side with the explanation. Comparing identities is the clearing
     /// officer's job, so names and NIK are shown, and the view is audited.
     pub async fn linkage_pair(&self, actor: &Actor, id: i64) -> Result<PairView> {
-        let (a, b, _) = self.pair_victims(actor, id).await?;
+        let (_, a, b, _) = self.pair_victims(actor, id).await?;
         let r = sqlx::query("SELECT * FROM linkage_pairs WHERE id = $1")
             .bind(id)
             .fetch_one(self.pool())
@@ -326,7 +333,7 @@ impl Store {
         self.audit(
             actor,
             Event {
-                action: "linkage.view_pair",
+                action: AuditAction::LinkageViewPair,
                 record_type: "linkage_pair",
                 record_id: id.to_string(),
                 detail: format!("victims={a},{b}"),
@@ -339,7 +346,7 @@ impl Store {
     /// Decides a pair: `Some(true)` same person, `Some(false)` different people, `None`
     /// undoes the decision. Person identities are recomputed from the "same" decisions.
     pub async fn decide_pair(&self, actor: &Actor, id: i64, same: Option<bool>) -> Result<()> {
-        let (a, b, status) = self.pair_victims(actor, id).await?;
+        let (allowed, a, b, status) = self.pair_victims(actor, id).await?;
         let new_status = match same {
             Some(true) => "same",
             Some(false) => "different",
@@ -351,13 +358,13 @@ impl Store {
         if same.is_none() && status == "pending" {
             return Err(StoreError::Conflict("conflict.pair_not_decided"));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         let res = sqlx::query(
             "UPDATE linkage_pairs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = $5",
         )
         .bind(new_status)
         .bind(same.map(|_| actor.username.clone()))
-        .bind(same.map(|_| crate::now_ms()))
+        .bind(same.map(|_| self.now_ms()))
         .bind(id)
         .bind(status.clone())
         .execute(&mut *tx)
@@ -366,20 +373,16 @@ impl Store {
             return Err(StoreError::Conflict("conflict.pair_decided"));
         }
         relink(&mut tx, vec![a, b]).await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: match same {
-                    Some(true) => "linkage.same",
-                    Some(false) => "linkage.different",
-                    None => "linkage.undo",
-                },
-                record_type: "linkage_pair",
-                record_id: id.to_string(),
-                detail: format!("victims={a},{b}"),
+        tx.audit(Event {
+            action: match same {
+                Some(true) => AuditAction::LinkageSame,
+                Some(false) => AuditAction::LinkageDifferent,
+                None => AuditAction::LinkageUndo,
             },
-        )
+            record_type: "linkage_pair",
+            record_id: id.to_string(),
+            detail: format!("victims={a},{b}"),
+        })
         .await?;
         tx.commit().await?;
         Ok(())

@@ -2,6 +2,8 @@
 //! and relinking persons after a decision or a removal.
 
 use super::*;
+use crate::core::write::Maintenance;
+use domain::audit::AuditAction;
 
 /// Recomputes person identities around `seeds`: every victim connected to them through
 /// "same person" decisions, or sharing their current person id, gets the smallest victim id
@@ -82,34 +84,30 @@ pub(crate) async fn relink(conn: &mut sqlx::AnyConnection, seeds: Vec<i64>) -> R
 impl Store {
     /// Starts a full run record; the caller then runs [`Store::run_linkage`].
     pub async fn start_linkage_run(&self, actor: &Actor) -> Result<i64> {
-        decide(actor, Action::RunLinkage, &Scope::National)?;
+        let allowed = self.allow(actor, Action::RunLinkage, &Scope::National)?;
         let running: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM linkage_runs WHERE state = 'running' AND started_at > $1",
         )
-        .bind(crate::now_ms() - 6 * 3_600_000)
+        .bind(self.now_ms() - 6 * 3_600_000)
         .fetch_one(self.pool())
         .await?;
         if running > 0 {
             return Err(StoreError::Conflict("conflict.linkage_running"));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO linkage_runs (started_by, started_at, state) VALUES ($1, $2, 'running') RETURNING id",
         )
         .bind(actor.username.clone())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "linkage.run",
-                record_type: "linkage_run",
-                record_id: id.to_string(),
-                detail: String::new(),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::LinkageRun,
+            record_type: "linkage_run",
+            record_id: id.to_string(),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(id)
@@ -133,7 +131,7 @@ impl Store {
         .bind(state.to_owned())
         .bind(pairs)
         .bind(msg.to_owned())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(run)
         .execute(self.pool())
         .await?;
@@ -168,7 +166,7 @@ impl Store {
             let json =
                 serde_json::to_string(&model).map_err(|e| StoreError::Other(e.to_string()))?;
             let json = self.keyring()?.encrypt("linkage_model.model", &json)?;
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.maintenance(Maintenance::LinkageRun).await?;
             sqlx::query("DELETE FROM linkage_model")
                 .execute(&mut *tx)
                 .await?;
@@ -177,7 +175,7 @@ impl Store {
             )
             .bind(json)
             .bind(n)
-            .bind(crate::now_ms())
+            .bind(self.now_ms())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -259,7 +257,7 @@ impl Store {
         // Victims registered after the snapshot was loaded keep the keys written with them.
         let max_id = records.iter().map(|r| r.id as i64).max().unwrap_or(0);
         {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.maintenance(Maintenance::LinkageRun).await?;
             sqlx::query("DELETE FROM linkage_keys WHERE victim_id <= $1")
                 .bind(max_id)
                 .execute(&mut *tx)
@@ -273,7 +271,7 @@ impl Store {
                     rows.push((key, rec.id as i64));
                 }
             }
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.maintenance(Maintenance::LinkageRun).await?;
             // Victims deleted since the snapshot are skipped (their keys would break the
             // foreign key and fail the whole run).
             if let (Some(lo), Some(hi)) = (chunk.first(), chunk.last()) {

@@ -4,6 +4,7 @@
 use crate::core::sql::Sql;
 use crate::{Result, Store};
 use domain::Actor;
+use domain::notification::EmailState;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -29,6 +30,7 @@ impl Store {
     /// Notifies the working staff of a unit (not viewers or analysts, not the actor). Those
     /// with an e-mail address also get an e-mail (a link only).
     pub(crate) async fn notify_unit(
+        &self,
         conn: &mut AnyConnection,
         unit: i64,
         kind: &str,
@@ -42,7 +44,7 @@ impl Store {
         )
         .bind(kind.to_owned())
         .bind(link.to_owned())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(unit)
         .bind(actor.user_id.map(|u| u.0).unwrap_or(0))
         .execute(&mut *conn)
@@ -110,7 +112,7 @@ impl Store {
             None => None,
         };
         let mut q = Sql::new("UPDATE notifications SET read_at = ");
-        q.bind_int(crate::now_ms());
+        q.bind_int(self.now_ms());
         q.push(" WHERE read_at IS NULL AND user_id = ")
             .bind_int(user.0);
         if let Some(id) = id {
@@ -122,7 +124,8 @@ impl Store {
 
     /// E-mails waiting to be sent (oldest first), each claimed (`sending`) so that two
     /// servers never send the same one.
-    pub async fn pending_mail(&self, limit: i64) -> Result<Vec<PendingMail>> {
+    pub async fn pending_mail(&self, actor: &Actor, limit: i64) -> Result<Vec<PendingMail>> {
+        let _ = self.allow_system(actor)?;
         let all: Vec<PendingMail> = sqlx::query(
             "SELECT n.id, u.email, n.kind, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
              WHERE n.email_state = 'pending' ORDER BY n.id LIMIT $1",
@@ -156,9 +159,10 @@ impl Store {
     }
 
     /// Records the outcome of sending one e-mail (`sent` or `failed`).
-    pub async fn mark_mail(&self, id: i64, state: &str) -> Result<()> {
+    pub async fn mark_mail(&self, actor: &Actor, id: i64, state: EmailState) -> Result<()> {
+        let _ = self.allow_system(actor)?;
         sqlx::query("UPDATE notifications SET email_state = $1 WHERE id = $2")
-            .bind(state.to_owned())
+            .bind(state.as_str())
             .bind(id)
             .execute(self.pool())
             .await?;

@@ -3,11 +3,12 @@
 //! perpetrator is visible to whoever can see one of their cases; names are encrypted and
 //! shown only to roles that see identities.
 
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::blind::name_tokens;
 use crate::core::ids::CaseId;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
+use domain::audit::AuditAction;
 use domain::{Action, Actor, Invalid, Scope, decide};
 use serde::Serialize;
 use sqlx::Row;
@@ -168,13 +169,14 @@ impl Store {
         role: &str,
     ) -> Result<i64> {
         self.case_access(actor, case, Action::EditCase).await?;
-        self.check_editable(case).await?;
-        decide(actor, Action::ViewIdentity, &actor.scope)?;
+        let allowed = self.allow(actor, Action::ViewIdentity, &actor.scope)?;
         if !self.picklists().await?.has("perpetrator_role", role) {
             return Err(Invalid::one("perp_role", "err.choice").into());
         }
         let k = self.keyring()?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
+        self.lock_case(&mut tx, case).await?;
+        self.check_editable(case).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO perpetrators (kind, name_enc, alias_enc, nik_enc, nik_index, initials, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -186,7 +188,7 @@ impl Store {
         .bind(p.nik.as_ref().map(|n| k.blind_index("nik", n.as_str())))
         .bind(domain::case::initials(&p.name))
         .bind(actor.user_id.map(|u| u.0))
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
         let mut tokens = name_tokens(&p.name);
@@ -211,12 +213,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let ev = Event {
-            action: "case.perpetrator_add",
+            action: AuditAction::CasePerpetratorAdd,
             record_type: "case",
             record_id: case.to_string(),
             detail: format!("perpetrator={id} role={role}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -230,8 +232,7 @@ impl Store {
         role: &str,
     ) -> Result<()> {
         self.case_access(actor, case, Action::EditCase).await?;
-        self.check_editable(case).await?;
-        decide(actor, Action::ViewIdentity, &actor.scope)?;
+        let allowed = self.allow(actor, Action::ViewIdentity, &actor.scope)?;
         if !self.picklists().await?.has("perpetrator_role", role) {
             return Err(Invalid::one("perp_role", "err.choice").into());
         }
@@ -242,7 +243,9 @@ impl Store {
         if exists == 0 {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
+        self.lock_case(&mut tx, case).await?;
+        self.check_editable(case).await?;
         sqlx::query("INSERT INTO case_perpetrators (case_id, perpetrator_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(case.0)
             .bind(perpetrator)
@@ -250,12 +253,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let ev = Event {
-            action: "case.perpetrator_link",
+            action: AuditAction::CasePerpetratorLink,
             record_type: "case",
             record_id: case.to_string(),
             detail: format!("perpetrator={perpetrator} role={role}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -266,9 +269,10 @@ impl Store {
         case: CaseId,
         perpetrator: i64,
     ) -> Result<()> {
-        self.case_access(actor, case, Action::EditCase).await?;
+        let allowed = self.case_allow(actor, case, Action::EditCase).await?;
+        let mut tx = self.write(allowed).await?;
+        self.lock_case(&mut tx, case).await?;
         self.check_editable(case).await?;
-        let mut tx = self.begin_write().await?;
         let n =
             sqlx::query("DELETE FROM case_perpetrators WHERE case_id = $1 AND perpetrator_id = $2")
                 .bind(case.0)
@@ -279,12 +283,12 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let ev = Event {
-            action: "case.perpetrator_unlink",
+            action: AuditAction::CasePerpetratorUnlink,
             record_type: "case",
             record_id: case.to_string(),
             detail: format!("perpetrator={perpetrator}"),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -337,9 +341,9 @@ impl Store {
             cases,
         };
         let action = if identities {
-            "perpetrator.identity_view"
+            AuditAction::PerpetratorIdentityView
         } else {
-            "perpetrator.view"
+            AuditAction::PerpetratorView
         };
         self.audit(
             actor,

@@ -2,6 +2,7 @@
 //! download audited.
 
 use super::*;
+use domain::audit::AuditAction;
 
 impl Store {
     /// Stores an evidence file, encrypted, after checking its size and type.
@@ -12,7 +13,7 @@ impl Store {
         filename: &str,
         bytes: &[u8],
     ) -> Result<i64> {
-        let (victim, vc) = self.check_service_edit(actor, service).await?;
+        let (victim, vc, allowed) = self.check_service_edit(actor, service).await?;
         self.check_plan_open(victim).await?;
         if bytes.is_empty() {
             return Err(Invalid::one("file", "err.file_empty").into());
@@ -39,9 +40,7 @@ impl Store {
         let k = self.keyring()?;
         let body = k.encrypt_bytes("service_evidence.body", bytes)?;
         let fname = k.encrypt("service_evidence.filename", &name)?;
-        let mut tx = self.begin_write().await?;
-        self.lock_victim(&mut tx, victim).await?;
-        Self::plan_open_in(&mut tx, victim).await?;
+        let mut tx = self.recovery_write(allowed, victim).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO service_evidence (service_id, case_id, filename_enc, content_type, size, body, uploaded_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -53,22 +52,18 @@ impl Store {
         .bind(bytes.len() as i64)
         .bind(body)
         .bind(actor.username.clone())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "service.evidence_add",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!(
-                    "service={service} victim={victim} evidence={id} type={ctype} size={}",
-                    bytes.len()
-                ),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::ServiceEvidenceAdd,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!(
+                "service={service} victim={victim} evidence={id} type={ctype} size={}",
+                bytes.len()
+            ),
+        })
         .await?;
         tx.commit().await?;
         Ok(id)
@@ -101,7 +96,7 @@ impl Store {
         self.audit(
             actor,
             Event {
-                action: "service.evidence_view",
+                action: AuditAction::ServiceEvidenceView,
                 record_type: "case",
                 record_id: vc.case_id.to_string(),
                 detail: format!("service={service} evidence={evidence}"),

@@ -2,6 +2,7 @@
 //! totals per region.
 
 use super::*;
+use domain::audit::AuditAction;
 
 /// A ledger row as read for sums (columns a query lacks are 0 / `None`).
 pub(super) struct LedgerRow {
@@ -117,7 +118,7 @@ impl Store {
         e: &NewLedgerEntry,
         today: Day,
     ) -> Result<i64> {
-        let vc = self.check_manage(actor, victim).await?;
+        let (vc, allowed) = self.check_manage(actor, victim).await?;
         let mut errs = Invalid::default();
         let track = LedgerTrack::parse(&e.track);
         let kind = LedgerKind::parse(&e.kind);
@@ -156,7 +157,7 @@ impl Store {
             .filter(|s| !s.is_empty())
             .map(|s| self.keyring()?.encrypt("ledger_entries.note", s))
             .transpose()?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         // What is outstanding is read under the victim's lock, so two payments entered at the
         // same moment cannot both pass the check.
         self.lock_victim(&mut tx, victim).await?;
@@ -188,28 +189,24 @@ impl Store {
         .bind(note)
         .bind(confirmed as i64)
         .bind(actor.username.clone())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "ledger.add",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!(
-                    "entry={id} victim={victim} track={} kind={} amount={amount}{}",
-                    track.as_str(),
-                    kind.as_str(),
-                    if confirmed {
-                        " over_outstanding=confirmed"
-                    } else {
-                        ""
-                    }
-                ),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::LedgerAdd,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!(
+                "entry={id} victim={victim} track={} kind={} amount={amount}{}",
+                track.as_str(),
+                kind.as_str(),
+                if confirmed {
+                    " over_outstanding=confirmed"
+                } else {
+                    ""
+                }
+            ),
+        })
         .await?;
         tx.commit().await?;
         Ok(id)

@@ -13,8 +13,9 @@ mod services;
 mod tasks;
 
 use crate::core::access::{IdentityAccess, VictimCase};
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::ids::CaseId;
+use crate::core::write::Maintenance;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::recovery::{
@@ -269,7 +270,7 @@ fn seed_rows() -> Vec<Vec<String>> {
 
 impl Store {
     pub(crate) async fn ensure_service_types(&self) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.maintenance(Maintenance::Seed).await?;
         for (sort, r) in seed_rows().iter().enumerate() {
             sqlx::query(
                 "INSERT INTO service_types (code, label_id, label_en, default_days, statutory, sort) VALUES ($1, $2, $3, $4, $5, $6) \

@@ -3,24 +3,44 @@
 
 use super::ledger::{as_line, ledger_lines};
 use super::*;
+use crate::core::write::{Allowed, Write};
+use domain::audit::AuditAction;
 
 impl Store {
     /// For planning and recording: the case in sight and the role may manage services.
-    pub(super) async fn check_manage(&self, actor: &Actor, victim: i64) -> Result<VictimCase> {
+    pub(super) async fn check_manage<'a>(
+        &self,
+        actor: &'a Actor,
+        victim: i64,
+    ) -> Result<(VictimCase, Allowed<'a>)> {
         let vc = self.victim_case(victim).await?;
         decide(actor, Action::ViewCase, &vc.scope)?;
-        decide(actor, Action::ManageServices, &vc.scope)?;
-        Ok(vc)
+        let allowed = self.allow(actor, Action::ManageServices, &vc.scope)?;
+        Ok((vc, allowed))
+    }
+
+    /// Opens a write of a victim's recovery records: the victim is locked and, inside the
+    /// transaction, the plan must still be open.
+    pub(super) async fn recovery_write<'a>(
+        &self,
+        allowed: Allowed<'a>,
+        victim: i64,
+    ) -> Result<Write<'a>> {
+        let mut w = self.write(allowed).await?;
+        self.lock_victim(&mut w, victim).await?;
+        Self::plan_open_in(&mut w, victim).await?;
+        Ok(w)
     }
 
     /// Creates the plan row if it does not exist yet (lead: the case's unit).
     pub(super) async fn ensure_plan(
+        &self,
         conn: &mut AnyConnection,
         victim: i64,
         vc: &VictimCase,
         today: Day,
     ) -> Result<()> {
-        let now = crate::now_ms();
+        let now = self.now_ms();
         sqlx::query(
             "INSERT INTO service_plans (victim_id, case_id, lead_unit_id, status, assessed_on, created_at, updated_at) \
              VALUES ($1, $2, $3, 'open', $4, $5, $5) ON CONFLICT (victim_id) DO NOTHING",
@@ -68,7 +88,7 @@ impl Store {
         codes: &[String],
         today: Day,
     ) -> Result<()> {
-        let vc = self.check_manage(actor, victim).await?;
+        let (vc, allowed) = self.check_manage(actor, victim).await?;
         self.check_plan_open(victim).await?;
         let types = self.service_types().await?;
         let mut errs = Invalid::default();
@@ -79,10 +99,8 @@ impl Store {
             errs.push("needs", "err.choice");
         }
         errs.into_result(())?;
-        let mut tx = self.begin_write().await?;
-        self.lock_victim(&mut tx, victim).await?;
-        Self::plan_open_in(&mut tx, victim).await?;
-        Self::ensure_plan(&mut tx, victim, &vc, today).await?;
+        let mut tx = self.recovery_write(allowed, victim).await?;
+        self.ensure_plan(&mut tx, victim, &vc, today).await?;
         for c in codes {
             sqlx::query(
                 "INSERT INTO victim_needs (victim_id, case_id, service_code, assessed_on, created_at) VALUES ($1, $2, $3, $4, $5) \
@@ -92,20 +110,16 @@ impl Store {
             .bind(vc.case_id.0)
             .bind(c.clone())
             .bind(today)
-            .bind(crate::now_ms())
+            .bind(self.now_ms())
             .execute(&mut *tx)
             .await?;
         }
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "plan.assess",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!("victim={victim} needs={}", codes.join(",")),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::PlanAssess,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("victim={victim} needs={}", codes.join(",")),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -119,7 +133,7 @@ impl Store {
         need: i64,
         text: &str,
     ) -> Result<()> {
-        let vc = self.check_manage(actor, victim).await?;
+        let (vc, allowed) = self.check_manage(actor, victim).await?;
         self.check_plan_open(victim).await?;
         let text = text.trim();
         if text.chars().count() > 2000 {
@@ -130,9 +144,7 @@ impl Store {
         } else {
             Some(self.keyring()?.encrypt("victim_needs.explanation", text)?)
         };
-        let mut tx = self.begin_write().await?;
-        self.lock_victim(&mut tx, victim).await?;
-        Self::plan_open_in(&mut tx, victim).await?;
+        let mut tx = self.recovery_write(allowed, victim).await?;
         let n = sqlx::query(
             "UPDATE victim_needs SET explanation_enc = $1 WHERE id = $2 AND victim_id = $3",
         )
@@ -144,16 +156,12 @@ impl Store {
         if n.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "plan.need_explain",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!("victim={victim} need={need}"),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::PlanNeedExplain,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("victim={victim} need={need}"),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -169,7 +177,7 @@ impl Store {
         note: &str,
         today: Day,
     ) -> Result<()> {
-        let vc = self.check_manage(actor, victim).await?;
+        let (vc, allowed) = self.check_manage(actor, victim).await?;
         self.check_plan_open(victim).await?;
         if followup_on.is_some_and(|d| d > today) {
             return Err(Invalid::one("followup_on", "err.date_future").into());
@@ -181,8 +189,7 @@ impl Store {
             .transpose()?;
         // The checklist is read under the victim's lock: nothing is added between the check
         // and the closure.
-        let mut tx = self.begin_write().await?;
-        self.lock_victim(&mut tx, victim).await?;
+        let mut tx = self.recovery_write(allowed, victim).await?;
         let (needs, services) = Self::closure_inputs(&mut tx, victim).await?;
         let mut blockers = closure_blockers(&needs, &services, followup_on);
         if Self::open_referrals(&mut tx, victim).await? > 0 {
@@ -209,7 +216,7 @@ impl Store {
         .bind(enc)
         .bind(today)
         .bind(actor.username.clone())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(victim)
         .execute(&mut *tx)
         .await?;
@@ -217,16 +224,12 @@ impl Store {
             // Closed by someone else meanwhile, or no plan at all.
             return Err(StoreError::Conflict("conflict.plan_closed"));
         }
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "plan.close",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!("victim={victim}"),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::PlanClose,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("victim={victim}"),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -234,28 +237,25 @@ impl Store {
 
     /// Reopens a closed plan (a new need appeared).
     pub async fn reopen_plan(&self, actor: &Actor, victim: i64) -> Result<()> {
-        let vc = self.check_manage(actor, victim).await?;
-        let mut tx = self.begin_write().await?;
+        let (vc, allowed) = self.check_manage(actor, victim).await?;
+        let mut tx = self.write(allowed).await?;
+        self.lock_victim(&mut tx, victim).await?;
         let n = sqlx::query(
             "UPDATE service_plans SET status = 'open', updated_at = $1 WHERE victim_id = $2 AND status = 'closed'",
         )
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(victim)
         .execute(&mut *tx)
         .await?;
         if n.rows_affected() == 0 {
             return Err(StoreError::Conflict("conflict.plan_not_closed"));
         }
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "plan.reopen",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!("victim={victim}"),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::PlanReopen,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("victim={victim}"),
+        })
         .await?;
         tx.commit().await?;
         Ok(())
@@ -417,9 +417,9 @@ impl Store {
             actor,
             Event {
                 action: if notes_visible {
-                    "plan.identity_view"
+                    AuditAction::PlanIdentityView
                 } else {
-                    "plan.view"
+                    AuditAction::PlanView
                 },
                 record_type: "case",
                 record_id: vc.case_id.to_string(),

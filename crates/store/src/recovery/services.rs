@@ -2,6 +2,8 @@
 //! through their states, and read with their evidence.
 
 use super::*;
+use crate::core::write::{Allowed, Write};
+use domain::audit::AuditAction;
 
 impl Store {
     /// Plans a service for a victim, given by any unit (a unit outside the case's region
@@ -13,8 +15,8 @@ impl Store {
         s: &NewService,
         today: Day,
     ) -> Result<i64> {
-        let vc = self.check_manage(actor, victim).await?;
-        self.add_service_checked(actor, victim, &vc, s, today, None)
+        let (vc, allowed) = self.check_manage(actor, victim).await?;
+        self.add_service_checked(allowed, victim, &vc, s, today, None)
             .await
     }
 
@@ -29,9 +31,16 @@ impl Store {
         today: Day,
     ) -> Result<i64> {
         let f = self.referral_facts(referral).await?;
-        if referral_side(actor, &f)? != domain::recovery::ReferralSide::Receiver {
-            return Err(StoreError::NotFound);
-        }
+        let allowed = self.allow_by(
+            actor,
+            referral_side(actor, &f).and_then(|side| {
+                if side == domain::recovery::ReferralSide::Receiver {
+                    Ok(())
+                } else {
+                    Err(domain::Denied::NotFound)
+                }
+            }),
+        )?;
         let r = sqlx::query("SELECT victim_id, kind FROM referrals WHERE id = $1")
             .bind(referral)
             .fetch_one(self.pool())
@@ -42,19 +51,20 @@ impl Store {
         }
         let victim: i64 = r.try_get("victim_id")?;
         let vc = self.victim_case(victim).await?;
-        self.add_service_checked(actor, victim, &vc, s, today, Some(referral))
+        self.add_service_checked(allowed, victim, &vc, s, today, Some(referral))
             .await
     }
 
     pub(super) async fn add_service_checked(
         &self,
-        actor: &Actor,
+        allowed: Allowed<'_>,
         victim: i64,
         vc: &VictimCase,
         s: &NewService,
         today: Day,
         referral: Option<i64>,
     ) -> Result<i64> {
+        let actor = allowed.actor();
         self.check_plan_open(victim).await?;
         let mut errs = Invalid::default();
         let ty = self.service_type(&s.service_code).await?;
@@ -93,21 +103,21 @@ impl Store {
             return Err(StoreError::NotFound);
         };
         let due = s.due_on.unwrap_or(requested + ty.default_days);
-        let mut tx = self.begin_write().await?;
-        self.lock_victim(&mut tx, victim).await?;
-        Self::plan_open_in(&mut tx, victim).await?;
-        Self::ensure_plan(&mut tx, victim, vc, today).await?;
-        let id = Self::insert_service(
-            &mut tx, actor, victim, vc, &ty.code, unit, requested, due, referral,
-        )
-        .await?;
+        let mut tx = self.recovery_write(allowed, victim).await?;
+        self.ensure_plan(&mut tx, victim, vc, today).await?;
+        let id = self
+            .insert_service(
+                &mut tx, victim, vc, &ty.code, unit, requested, due, referral,
+            )
+            .await?;
         // Another unit learns that a service waits on it.
         if unit != actor.unit_id.0 {
             let link = match referral {
                 Some(rid) => format!("/referrals/{rid}"),
                 None => format!("/victims/{victim}/plan#service-{id}"),
             };
-            Self::notify_unit(&mut tx, unit, "service_assigned", &link, actor).await?;
+            self.notify_unit(&mut tx, unit, "service_assigned", &link, actor)
+                .await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -115,8 +125,8 @@ impl Store {
 
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_service(
-        conn: &mut AnyConnection,
-        actor: &Actor,
+        &self,
+        w: &mut Write<'_>,
         victim: i64,
         vc: &VictimCase,
         code: &str,
@@ -125,7 +135,8 @@ impl Store {
         due: Day,
         referral: Option<i64>,
     ) -> Result<i64> {
-        let now = crate::now_ms();
+        let now = w.now_ms();
+        let username = w.actor().username.clone();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO services (victim_id, case_id, service_code, unit_id, requested_on, due_on, status, is_open, referral_id, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'planned', 1, $7, $8, $9, $9) RETURNING id",
@@ -137,20 +148,16 @@ impl Store {
         .bind(requested)
         .bind(due)
         .bind(referral)
-        .bind(actor.username.clone())
+        .bind(username)
         .bind(now)
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut **w)
         .await?;
-        append(
-            conn,
-            actor,
-            Event {
-                action: "service.plan",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!("service={id} victim={victim} code={code} unit={unit} due={due}"),
-            },
-        )
+        w.audit(Event {
+            action: AuditAction::ServicePlan,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("service={id} victim={victim} code={code} unit={unit} due={due}"),
+        })
         .await?;
         Ok(id)
     }
@@ -159,13 +166,19 @@ impl Store {
     /// assigned to through an open referral (to change it: while the referral is accepted,
     /// not yet delivered). Returns the victim, the case and whether access is through the
     /// referral.
-    pub(super) async fn check_service_edit(
+    pub(super) async fn check_service_edit<'a>(
         &self,
-        actor: &Actor,
+        actor: &'a Actor,
         service: i64,
-    ) -> Result<(i64, VictimCase)> {
-        let (victim, vc, _) = self.service_access(actor, service, true).await?;
-        Ok((victim, vc))
+    ) -> Result<(i64, VictimCase, Allowed<'a>)> {
+        let (victim, vc, via) = self.service_access(actor, service, true).await?;
+        // service_access decided: through the case (the policy) or through the referral.
+        let allowed = if via {
+            self.allow_by(actor, Ok(()))?
+        } else {
+            self.allow(actor, Action::ManageServices, &vc.scope)?
+        };
+        Ok((victim, vc, allowed))
     }
 
     pub(super) async fn service_access(
@@ -248,7 +261,7 @@ impl Store {
         u: &ServiceUpdate,
         today: Day,
     ) -> Result<()> {
-        let (victim, vc) = self.check_service_edit(actor, service).await?;
+        let (victim, vc, allowed) = self.check_service_edit(actor, service).await?;
         self.check_plan_open(victim).await?;
         let mut errs = Invalid::default();
         let status = ServiceStatus::parse(&u.status);
@@ -283,9 +296,7 @@ impl Store {
         } else {
             Some(u.done_on.unwrap_or(today))
         };
-        let mut tx = self.begin_write().await?;
-        self.lock_victim(&mut tx, victim).await?;
-        Self::plan_open_in(&mut tx, victim).await?;
+        let mut tx = self.recovery_write(allowed, victim).await?;
         sqlx::query(
             "UPDATE services SET status = $1, is_open = $2, reason_enc = COALESCE($3, reason_enc), outcome_enc = COALESCE($4, outcome_enc), \
              done_on = $5, updated_at = $6 WHERE id = $7",
@@ -295,23 +306,19 @@ impl Store {
         .bind(reason)
         .bind(outcome)
         .bind(done)
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(service)
         .execute(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "service.update",
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!(
-                    "service={service} victim={victim} status={}",
-                    status.as_str()
-                ),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::ServiceUpdate,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!(
+                "service={service} victim={victim} status={}",
+                status.as_str()
+            ),
+        })
         .await?;
         // A requested service delivered: its referral is delivered too (one path, whichever
         // form the receiving unit used), and the sender is told.
@@ -329,22 +336,18 @@ impl Store {
                     "UPDATE referrals SET state = 'delivered', delivered_on = $1, updated_at = $2 WHERE id = $3 AND state = 'accepted'",
                 )
                 .bind(done.unwrap_or(today))
-                .bind(crate::now_ms())
+                .bind(self.now_ms())
                 .bind(rid)
                 .execute(&mut *tx)
                 .await?;
-                append(
-                    &mut tx,
-                    actor,
-                    Event {
-                        action: "referral.deliver",
-                        record_type: "case",
-                        record_id: vc.case_id.to_string(),
-                        detail: format!("referral={rid} victim={victim} state=delivered"),
-                    },
-                )
+                tx.audit(Event {
+                    action: AuditAction::ReferralDeliver,
+                    record_type: "case",
+                    record_id: vc.case_id.to_string(),
+                    detail: format!("referral={rid} victim={victim} state=delivered"),
+                })
                 .await?;
-                Self::notify_unit(
+                self.notify_unit(
                     &mut tx,
                     from,
                     "referral_delivered",

@@ -2,6 +2,8 @@
 //! withdraw, messages, consent withdrawal, and escalation when overdue.
 
 use super::*;
+use crate::core::write::Write;
+use domain::audit::AuditAction;
 
 impl Store {
     /// Moves a referral on: accept (creates the service at the receiving unit, or hands over
@@ -19,7 +21,7 @@ impl Store {
         let Some(op) = ReferralOp::parse(op) else {
             return Err(Invalid::one("op", "err.choice").into());
         };
-        referral_may(side, op)?;
+        let allowed = self.allow_by(actor, referral_may(side, op))?;
         let next = referral_next(facts.state, op)
             .ok_or(StoreError::Conflict("conflict.referral_state"))?;
         if op == ReferralOp::Accept {
@@ -46,8 +48,8 @@ impl Store {
             .filter(|s| !s.is_empty())
             .map(|s| self.keyring()?.encrypt("referrals.decline_reason", s))
             .transpose()?;
-        let now = crate::now_ms();
-        let mut tx = self.begin_write().await?;
+        let now = self.now_ms();
+        let mut tx = self.write(allowed).await?;
         if op == ReferralOp::Accept {
             self.lock_victim(&mut tx, victim).await?;
             Self::plan_open_in(&mut tx, victim).await?;
@@ -84,18 +86,18 @@ impl Store {
         match op {
             ReferralOp::Accept => {
                 if let (Some(code), "service") = (&service_code, kind.as_str()) {
-                    let sid = Self::insert_service(
-                        &mut tx,
-                        actor,
-                        victim,
-                        &vc,
-                        code,
-                        facts.to_unit.0,
-                        today,
-                        due.max(today),
-                        Some(id),
-                    )
-                    .await?;
+                    let sid = self
+                        .insert_service(
+                            &mut tx,
+                            victim,
+                            &vc,
+                            code,
+                            facts.to_unit.0,
+                            today,
+                            due.max(today),
+                            Some(id),
+                        )
+                        .await?;
                     sqlx::query("UPDATE referrals SET service_id = $1 WHERE id = $2")
                         .bind(sid)
                         .bind(id)
@@ -139,22 +141,18 @@ impl Store {
             }
             ReferralOp::Decline | ReferralOp::Close => {}
         }
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: match op {
-                    ReferralOp::Accept => "referral.accept",
-                    ReferralOp::Decline => "referral.decline",
-                    ReferralOp::Deliver => "referral.deliver",
-                    ReferralOp::Close => "referral.close",
-                    ReferralOp::Withdraw => "referral.withdraw",
-                },
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!("referral={id} victim={victim} state={}", next.as_str()),
+        tx.audit(Event {
+            action: match op {
+                ReferralOp::Accept => AuditAction::ReferralAccept,
+                ReferralOp::Decline => AuditAction::ReferralDecline,
+                ReferralOp::Deliver => AuditAction::ReferralDeliver,
+                ReferralOp::Close => AuditAction::ReferralClose,
+                ReferralOp::Withdraw => AuditAction::ReferralWithdraw,
             },
-        )
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("referral={id} victim={victim} state={}", next.as_str()),
+        })
         .await?;
         let other = if side == ReferralSide::Receiver {
             facts.from_unit
@@ -162,7 +160,8 @@ impl Store {
             facts.to_unit
         };
         let kind = format!("referral_{}", next.as_str());
-        Self::notify_unit(&mut tx, other.0, &kind, &format!("/referrals/{id}"), actor).await?;
+        self.notify_unit(&mut tx, other.0, &kind, &format!("/referrals/{id}"), actor)
+            .await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -182,7 +181,7 @@ impl Store {
         )
         .bind(why)
         .bind(today)
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(referral)
         .execute(&mut *conn)
         .await?;
@@ -193,8 +192,7 @@ impl Store {
     /// stopped, the receiving units told. Runs in the caller's transaction.
     pub(crate) async fn end_referrals_of_consent(
         &self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
+        w: &mut Write<'_>,
         consent: i64,
         today: Day,
     ) -> Result<usize> {
@@ -202,9 +200,10 @@ impl Store {
             "SELECT id, case_id, to_unit_id FROM referrals WHERE consent_id = $1 AND is_open = 1",
         )
         .bind(consent)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut **w)
         .await?;
-        let now = crate::now_ms();
+        let now = w.now_ms();
+        let actor = w.actor();
         for r in &rows {
             let id: i64 = r.try_get("id")?;
             let case: i64 = r.try_get("case_id")?;
@@ -214,28 +213,24 @@ impl Store {
             .bind(today)
             .bind(now)
             .bind(id)
-            .execute(&mut *conn)
+            .execute(&mut **w)
             .await?;
             self.stop_referral_services(
-                conn,
+                w,
                 id,
                 "persetujuan korban dicabut / consent withdrawn",
                 today,
             )
             .await?;
-            append(
-                conn,
-                actor,
-                Event {
-                    action: "referral.withdraw",
-                    record_type: "case",
-                    record_id: case.to_string(),
-                    detail: format!("referral={id} state=withdrawn reason=consent_withdrawn"),
-                },
-            )
+            w.audit(Event {
+                action: AuditAction::ReferralWithdraw,
+                record_type: "case",
+                record_id: case.to_string(),
+                detail: format!("referral={id} state=withdrawn reason=consent_withdrawn"),
+            })
             .await?;
-            Self::notify_unit(
-                conn,
+            self.notify_unit(
+                w,
                 r.try_get("to_unit_id")?,
                 "referral_withdrawn",
                 &format!("/referrals/{id}"),
@@ -250,9 +245,14 @@ impl Store {
     pub async fn post_referral_message(&self, actor: &Actor, id: i64, body: &str) -> Result<()> {
         let facts = self.referral_facts(id).await?;
         let side = referral_side(actor, &facts)?;
-        if side == ReferralSide::Overseer {
-            return Err(StoreError::Forbidden);
-        }
+        let allowed = self.allow_by(
+            actor,
+            if side == ReferralSide::Overseer {
+                Err(domain::Denied::Forbidden)
+            } else {
+                Ok(())
+            },
+        )?;
         if !facts.state.is_open() {
             return Err(StoreError::Conflict("conflict.referral_state"));
         }
@@ -268,7 +268,7 @@ impl Store {
             .bind(id)
             .fetch_one(self.pool())
             .await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         sqlx::query(
             "INSERT INTO referral_messages (referral_id, unit_id, username, body_enc, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -276,26 +276,22 @@ impl Store {
         .bind(actor.unit_id.0)
         .bind(actor.username.clone())
         .bind(enc)
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .execute(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "referral.message",
-                record_type: "case",
-                record_id: case.to_string(),
-                detail: format!("referral={id}"),
-            },
-        )
+        tx.audit(Event {
+            action: AuditAction::ReferralMessage,
+            record_type: "case",
+            record_id: case.to_string(),
+            detail: format!("referral={id}"),
+        })
         .await?;
         let other = if side == ReferralSide::Receiver {
             facts.from_unit
         } else {
             facts.to_unit
         };
-        Self::notify_unit(
+        self.notify_unit(
             &mut tx,
             other.0,
             "referral_message",
@@ -309,7 +305,8 @@ impl Store {
 
     /// Marks overdue referrals as escalated and notifies both units and the task force(s)
     /// of the region above each. Idempotent: each referral escalates once.
-    pub async fn escalate_overdue(&self, today: Day) -> Result<usize> {
+    pub async fn escalate_overdue(&self, actor: &Actor, today: Day) -> Result<usize> {
+        let _ = self.allow_system(actor)?;
         let rows = sqlx::query(
             "SELECT r.id, r.case_id, r.from_unit_id, r.to_unit_id, fu.region_code AS from_region, tu.region_code AS to_region \
              FROM referrals r JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id \
@@ -318,7 +315,6 @@ impl Store {
         .bind(today)
         .fetch_all(self.pool())
         .await?;
-        let system = Actor::system(UnitId(1));
         let mut done = 0;
         for r in rows {
             let id: i64 = r.try_get("id")?;
@@ -351,11 +347,11 @@ impl Store {
             }
             units.sort_unstable();
             units.dedup();
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.write(self.allow_system(actor)?).await?;
             let n = sqlx::query(
                 "UPDATE referrals SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL",
             )
-            .bind(crate::now_ms())
+            .bind(self.now_ms())
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -363,32 +359,28 @@ impl Store {
                 continue;
             }
             for u in &units {
-                Self::notify_unit(
+                self.notify_unit(
                     &mut tx,
                     *u,
                     "referral_overdue",
                     &format!("/referrals/{id}"),
-                    &system,
+                    actor,
                 )
                 .await?;
             }
-            append(
-                &mut tx,
-                &system,
-                Event {
-                    action: "referral.escalate",
-                    record_type: "case",
-                    record_id: case.to_string(),
-                    detail: format!(
-                        "referral={id} units={}",
-                        units
-                            .iter()
-                            .map(i64::to_string)
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    ),
-                },
-            )
+            tx.audit(Event {
+                action: AuditAction::ReferralEscalate,
+                record_type: "case",
+                record_id: case.to_string(),
+                detail: format!(
+                    "referral={id} units={}",
+                    units
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            })
             .await?;
             tx.commit().await?;
             done += 1;

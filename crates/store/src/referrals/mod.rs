@@ -8,10 +8,11 @@ mod actions;
 mod read;
 
 use crate::core::access::{VictimCase, scope_of};
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::ids::CaseId;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
+use domain::audit::AuditAction;
 use domain::case::Day;
 use domain::recovery::{
     ReferralFacts, ReferralOp, ReferralSide, ReferralState, ShareGroup, referral_may,
@@ -175,7 +176,7 @@ impl Store {
     ) -> Result<i64> {
         let vc = self.victim_case(victim).await?;
         decide(actor, Action::ViewCase, &vc.scope)?;
-        decide(actor, Action::ManageServices, &vc.scope)?;
+        let allowed = self.allow(actor, Action::ManageServices, &vc.scope)?;
         self.check_plan_open(victim).await?;
         let p = self.picklists().await?;
         let types = self.service_types().await?;
@@ -255,9 +256,9 @@ impl Store {
                 Ok(Some(k.encrypt(col, s)?))
             }
         };
-        let now = crate::now_ms();
+        let now = self.now_ms();
         let service_code = (kind == "service").then(|| n.service_code.trim().to_owned());
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         self.lock_victim(&mut tx, victim).await?;
         Self::plan_open_in(&mut tx, victim).await?;
         let id: i64 = sqlx::query_scalar(
@@ -282,11 +283,8 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: "referral.send",
+        tx.audit(Event {
+                action: AuditAction::ReferralSend,
                 record_type: "case",
                 record_id: vc.case_id.to_string(),
                 detail: format!(
@@ -297,7 +295,7 @@ impl Store {
             },
         )
         .await?;
-        Self::notify_unit(
+        self.notify_unit(
             &mut tx,
             to_unit,
             "referral_received",

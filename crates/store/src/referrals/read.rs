@@ -2,6 +2,7 @@
 //! while it is open), the lists, and the rows for plans and tasks.
 
 use super::*;
+use domain::audit::AuditAction;
 
 impl Store {
     /// One referral, as the actor may see it. The receiving unit's view is audited as a
@@ -96,9 +97,9 @@ impl Store {
             row,
         };
         let action = if texts && groups.contains(&ShareGroup::Identity) {
-            "referral.identity_view"
+            AuditAction::ReferralIdentityView
         } else {
-            "referral.view"
+            AuditAction::ReferralView
         };
         if side == ReferralSide::Receiver {
             // The receiving unit knows the victim through this referral only: not the case's
@@ -135,9 +136,9 @@ impl Store {
             s.map(|s| k.decrypt(col, &s)).transpose()
         };
         let birth: Option<Day> = v.try_get("birth_date")?;
-        let age = v.try_get::<Option<i64>, _>("age_estimate")?.or_else(|| {
-            birth.map(|b| (crate::now_ms().div_euclid(86_400_000) - b).div_euclid(365))
-        });
+        let age = v
+            .try_get::<Option<i64>, _>("age_estimate")?
+            .or_else(|| birth.map(|b| (self.now_ms().div_euclid(86_400_000) - b).div_euclid(365)));
         let mut out = SharedVictim {
             initials: v.try_get("initials")?,
             sex: v.try_get("sex")?,

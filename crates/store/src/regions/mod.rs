@@ -6,6 +6,7 @@ pub(crate) mod picklists;
 pub(crate) mod units;
 
 use crate::core::sql::{Sql, like_escape};
+use crate::core::write::Maintenance;
 use crate::{Result, Store, StoreError};
 use domain::{Action, Actor, RegionCode, RegionLevel, Scope, decide};
 use serde::Serialize;
@@ -135,7 +136,7 @@ impl Store {
                  FROM jsonb_array_elements($1::jsonb) AS t(value)"
             }
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.maintenance(Maintenance::Seed).await?;
         for chunk in rows.chunks(20_000) {
             let json: Vec<serde_json::Value> = chunk
                 .iter()

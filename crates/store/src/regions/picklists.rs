@@ -2,6 +2,7 @@
 //! tables with Indonesian and English labels and their HTCDS v2.0 value, seeded from the
 //! embedded `data/picklists.csv`. New codes can be added without a code change.
 
+use crate::core::write::Maintenance;
 use crate::{Result, Store, StoreError};
 use serde::Serialize;
 use sqlx::Row;
@@ -64,7 +65,7 @@ fn seed_rows() -> Vec<[String; 5]> {
 impl Store {
     /// Adds any seed item that is missing (existing items and their labels are kept).
     pub async fn ensure_picklists(&self) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.maintenance(Maintenance::Seed).await?;
         for (sort, r) in seed_rows().iter().enumerate() {
             sqlx::query(
                 "INSERT INTO picklist_items (list, code, htcds, label_id, label_en, sort) VALUES ($1, $2, $3, $4, $5, $6) \

@@ -2,9 +2,11 @@
 //! unit must be findable to refer a victim to it); creating and editing is for admins of
 //! the region above.
 
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::sql::Sql;
+use crate::core::write::Allowed;
 use crate::{Result, Store, StoreError};
+use domain::audit::AuditAction;
 use domain::unit::NewUnit;
 use domain::{Action, Actor, Invalid, RegionCode, Scope, UnitId, decide};
 use serde::Serialize;
@@ -92,34 +94,34 @@ impl Store {
         Ok(unit)
     }
 
-    async fn check_unit_target(&self, actor: &Actor, new: &NewUnit) -> Result<()> {
+    async fn check_unit_target<'a>(&self, actor: &'a Actor, new: &NewUnit) -> Result<Allowed<'a>> {
         if let Some(code) = &new.region
             && !self.region_exists(code).await?
         {
             return Err(Invalid::one("region_code", "err.region_unknown").into());
         }
-        match decide(
+        match self.allow(
             actor,
             Action::ManageUnit,
             &Scope::from_code(new.region.clone()),
         ) {
-            Err(domain::Denied::NotFound) => {
+            Err(StoreError::NotFound) => {
                 Err(Invalid::one("region_code", "err.region_outside_scope").into())
             }
-            other => Ok(other?),
+            other => other,
         }
     }
 
     pub async fn create_unit(&self, actor: &Actor, new: &NewUnit) -> Result<UnitId> {
-        self.check_unit_target(actor, new).await?;
-        let mut tx = self.begin_write().await?;
+        let allowed = self.check_unit_target(actor, new).await?;
+        let mut tx = self.write(allowed).await?;
         let id: i64 = match sqlx::query_scalar(
             "INSERT INTO units (name, kind, region_code, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(new.name.clone())
         .bind(new.kind.as_str())
         .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await
         {
@@ -133,21 +135,21 @@ impl Store {
             .map(|r| r.to_string())
             .unwrap_or_default();
         let ev = Event {
-            action: "unit.create",
+            action: AuditAction::UnitCreate,
             record_type: "unit",
             record_id: id.to_string(),
             detail: format!("kind={} region={region}", new.kind.as_str()),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(UnitId(id))
     }
 
     pub async fn update_unit(&self, actor: &Actor, id: UnitId, new: &NewUnit) -> Result<()> {
         let current = self.unit(actor, id).await?;
-        decide(actor, Action::ManageUnit, &current.scope())?;
-        self.check_unit_target(actor, new).await?;
-        let mut tx = self.begin_write().await?;
+        let allowed = self.allow(actor, Action::ManageUnit, &current.scope())?;
+        let _target = self.check_unit_target(actor, new).await?;
+        let mut tx = self.write(allowed).await?;
         let res =
             sqlx::query("UPDATE units SET name = $1, kind = $2, region_code = $3 WHERE id = $4")
                 .bind(new.name.clone())
@@ -169,12 +171,12 @@ impl Store {
             .map(|r| r.to_string())
             .unwrap_or_default();
         let ev = Event {
-            action: "unit.update",
+            action: AuditAction::UnitUpdate,
             record_type: "unit",
             record_id: id.to_string(),
             detail: format!("kind={} region={region}", new.kind.as_str()),
         };
-        append(&mut tx, actor, ev).await?;
+        tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
     }

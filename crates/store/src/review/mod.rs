@@ -9,7 +9,7 @@ mod workflow;
 pub(crate) mod quality;
 
 use crate::cases::CaseView;
-use crate::core::audit::{Event, append};
+use crate::core::audit::Event;
 use crate::core::error::RuleHit;
 use crate::core::ids::CaseId;
 use crate::core::sql::Sql;

@@ -2,6 +2,7 @@
 //! region and below.
 
 use super::*;
+use domain::audit::AuditAction;
 
 impl Store {
     /// True when a closed reporting period covers this region and month.
@@ -29,7 +30,7 @@ impl Store {
             .region()
             .map(|r| r.as_str().to_owned())
             .unwrap_or_default();
-        let today = crate::now_ms() / 86_400_000;
+        let today = self.now_ms() / 86_400_000;
         let (mut y, mut m, _) = domain::time::civil_from_days(today);
         let mut out = Vec::new();
         for _ in 0..months {
@@ -111,7 +112,7 @@ impl Store {
         close: bool,
         reason: &str,
     ) -> Result<()> {
-        decide(actor, Action::ManagePeriods, &actor.scope)?;
+        let allowed = self.allow(actor, Action::ManagePeriods, &actor.scope)?;
         if parse_month(month).is_none() {
             return Err(domain::Invalid::one("month", "err.month").into());
         }
@@ -124,7 +125,7 @@ impl Store {
             .region()
             .map(|r| r.as_str().to_owned())
             .unwrap_or_default();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write(allowed).await?;
         sqlx::query(
             "INSERT INTO reporting_periods (region_code, month, closed, changed_by, changed_at, reason) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (region_code, month) DO UPDATE SET closed = excluded.closed, changed_by = excluded.changed_by, \
@@ -134,28 +135,24 @@ impl Store {
         .bind(month.trim().to_owned())
         .bind(i64::from(close))
         .bind(actor.username.clone())
-        .bind(crate::now_ms())
+        .bind(self.now_ms())
         .bind(reason.chars().take(1000).collect::<String>())
         .execute(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: if close {
-                    "period.close"
-                } else {
-                    "period.reopen"
-                },
-                record_type: "period",
-                record_id: format!(
-                    "{}/{}",
-                    if region.is_empty() { "NAS" } else { &region },
-                    month.trim()
-                ),
-                detail: String::new(),
+        tx.audit(Event {
+            action: if close {
+                AuditAction::PeriodClose
+            } else {
+                AuditAction::PeriodReopen
             },
-        )
+            record_type: "period",
+            record_id: format!(
+                "{}/{}",
+                if region.is_empty() { "NAS" } else { &region },
+                month.trim()
+            ),
+            detail: String::new(),
+        })
         .await?;
         tx.commit().await?;
         Ok(())

@@ -65,7 +65,7 @@ impl Store {
     ) -> Result<(Vec<QualityRow>, i64)> {
         decide(actor, Action::ViewQuality, &actor.scope)?;
         let key = format!("{:?}", actor.scope);
-        let now = crate::now_ms();
+        let now = self.now_ms();
         let cached = self.quality_cache.lock().ok().and_then(|c| {
             c.get(&key)
                 .filter(|(at, _)| now - at < QUALITY_TTL_MS)

@@ -2,13 +2,14 @@
 //! recorded for the quality dashboard.
 
 use super::*;
+use crate::core::write::Maintenance;
 
 impl Store {
     /// Loads the shipped rules: adds new ones and updates the text of known ones, keeping
     /// whether an administrator switched a rule off and how often it fired.
     pub(crate) async fn ensure_rules(&self) -> Result<()> {
         let rules = parse_rules(RULES_SEED).map_err(|e| StoreError::Other(e.join("; ")))?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.maintenance(Maintenance::Seed).await?;
         for (sort, r) in rules.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO validation_rules (code, severity, scope, condition, field, message_id, message_en, sort) \
@@ -147,7 +148,7 @@ impl Store {
             "means_of_control".into(),
             Value::List(tags.remove("means_of_control").unwrap_or_default()),
         );
-        let today = crate::now_ms() / 86_400_000;
+        let today = self.now_ms() / 86_400_000;
         let victims = sqlx::query("SELECT * FROM victims WHERE case_id = $1 ORDER BY position")
             .bind(id.0)
             .fetch_all(self.pool())
@@ -253,7 +254,7 @@ impl Store {
     /// Stores the rules a case breaks now (after a save or at submission) and counts the
     /// firings. Justifications already written for a warning that still fires are kept.
     pub(crate) async fn record_rule_hits(&self, id: CaseId, hits: &[RuleHit]) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.maintenance(Maintenance::Derived).await?;
         sqlx::query("DELETE FROM case_rule_hits WHERE case_id = $1")
             .bind(id.0)
             .execute(&mut *tx)

@@ -2,6 +2,7 @@
 //! what changed since a return.
 
 use super::*;
+use domain::audit::AuditAction;
 
 impl Store {
     pub(super) async fn case_state(&self, id: CaseId) -> Result<CaseState> {
@@ -277,7 +278,7 @@ impl Store {
         self.case_access(actor, id, Action::ViewCase).await?;
         let s = self.case_state(id).await?;
         let scope = Scope::from_code(s.region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
-        decide(actor, action.permission(s.state, s.level), &scope)?;
+        let allowed = self.allow(actor, action.permission(s.state, s.level), &scope)?;
         if action == ReviewAction::Submit && actor.unit_id.0 != s.unit_id {
             return Err(StoreError::Forbidden);
         }
@@ -360,8 +361,8 @@ impl Store {
             snapshot = serde_json::to_string(&self.fingerprint(id).await?)
                 .map_err(|e| StoreError::Other(e.to_string()))?;
         }
-        let now = crate::now_ms();
-        let mut tx = self.begin_write().await?;
+        let now = self.now_ms();
+        let mut tx = self.write(allowed).await?;
         let res = sqlx::query(
             "UPDATE cases SET review_state = $1, review_level = $2, state_since = $3, \
              submitted_at = CASE WHEN $4 = 1 AND submitted_at IS NULL THEN $3 ELSE submitted_at END, \
@@ -399,26 +400,22 @@ impl Store {
         .bind(serde_json::to_string(&changed).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            Event {
-                action: match action {
-                    ReviewAction::Submit => "case.submit",
-                    ReviewAction::Verify => "case.verify",
-                    ReviewAction::Clear => "case.clear",
-                    ReviewAction::Return => "case.return",
-                },
-                record_type: "case",
-                record_id: id.to_string(),
-                detail: format!(
-                    "from={} to={} level={}",
-                    s.state.as_str(),
-                    to.as_str(),
-                    level.map(|l| l.as_str()).unwrap_or("-")
-                ),
+        tx.audit(Event {
+            action: match action {
+                ReviewAction::Submit => AuditAction::CaseSubmit,
+                ReviewAction::Verify => AuditAction::CaseVerify,
+                ReviewAction::Clear => AuditAction::CaseClear,
+                ReviewAction::Return => AuditAction::CaseReturn,
             },
-        )
+            record_type: "case",
+            record_id: id.to_string(),
+            detail: format!(
+                "from={} to={} level={}",
+                s.state.as_str(),
+                to.as_str(),
+                level.map(|l| l.as_str()).unwrap_or("-")
+            ),
+        })
         .await?;
         tx.commit().await?;
         Ok(to)
@@ -433,10 +430,11 @@ impl Store {
         items: &[(CaseId, ReviewState)],
     ) -> Result<()> {
         decide(actor, Action::ManageSettings, &Scope::National)?;
-        let now = crate::now_ms();
+        let now = self.now_ms();
         let day = 86_400_000i64;
         for chunk in items.chunks(500) {
-            let mut tx = self.begin_write().await?;
+            let allowed = self.allow(actor, Action::ManageSettings, &Scope::National)?;
+            let mut tx = self.write(allowed).await?;
             for (id, state) in chunk {
                 let reported: i64 =
                     sqlx::query_scalar("SELECT reported_on FROM cases WHERE id = $1")
@@ -499,16 +497,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            append(
-                &mut tx,
-                actor,
-                Event {
-                    action: "case.import_review_states",
-                    record_type: "case",
-                    record_id: String::new(),
-                    detail: format!("cases={}", chunk.len()),
-                },
-            )
+            tx.audit(Event {
+                action: AuditAction::CaseImportReviewStates,
+                record_type: "case",
+                record_id: String::new(),
+                detail: format!("cases={}", chunk.len()),
+            })
             .await?;
             tx.commit().await?;
         }
@@ -538,7 +532,7 @@ impl Store {
             q.scope("c.region_code", &actor.scope);
         }
         q.push(" ORDER BY since, c.id LIMIT 500");
-        let now = crate::now_ms();
+        let now = self.now_ms();
         let mut out = Vec::new();
         for r in q.build().fetch_all(self.pool()).await? {
             let since: i64 = r.try_get("since")?;

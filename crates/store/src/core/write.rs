@@ -1,0 +1,165 @@
+//! The write guard. A write transaction is opened only from the proof that an access check
+//! passed ([`Allowed`]), takes its time from the store's clock, and cannot commit without
+//! its audit entry — so the check, the write and the audit of each write cannot drift
+//! apart. The few writes no person makes (seed data, sessions, the linkage run's progress,
+//! the mail queue) open [`Store::maintenance`] instead, with the reason named.
+
+use crate::core::audit::{Event, append_at};
+use crate::{Result, Store, StoreError};
+use domain::{Action, Actor, Denied, Scope, decide};
+use sqlx::{Any, AnyConnection, Transaction};
+use std::ops::{Deref, DerefMut};
+
+/// The actor of background jobs (escalation, the mail queue): the system, never a person.
+pub fn job_actor() -> Actor {
+    Actor {
+        user_id: None,
+        username: "system:jobs".into(),
+        unit_id: domain::UnitId(1),
+        role: domain::Role::Admin,
+        scope: Scope::National,
+        origin: Some("job".into()),
+    }
+}
+
+/// Proof that `actor` passed an access check. Only this module makes one.
+#[must_use = "an access check's proof opens the write it allows"]
+pub(crate) struct Allowed<'a> {
+    actor: &'a Actor,
+}
+
+impl<'a> Allowed<'a> {
+    pub(crate) fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+}
+
+/// Why a write runs without a person's audit entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Maintenance {
+    /// Reference data loaded at start-up (regions, picklists, services, rules).
+    Seed,
+    /// Figures derived from an audited write (the rule hits of a saved case).
+    Derived,
+    /// Progress and results of a linkage run (its start is audited).
+    LinkageRun,
+    /// Re-encrypting rows in batches during a key rotation (the rotation is audited).
+    KeyRotation,
+    /// Bulk fills of the benchmarks (`bench` feature only).
+    #[cfg_attr(not(feature = "bench"), allow(dead_code))]
+    Bench,
+}
+
+impl Store {
+    /// Asks the policy table; the proof it returns opens a write.
+    pub(crate) fn allow<'a>(
+        &self,
+        actor: &'a Actor,
+        action: Action,
+        scope: &Scope,
+    ) -> Result<Allowed<'a>> {
+        decide(actor, action, scope)?;
+        Ok(Allowed { actor })
+    }
+
+    /// A proof from another domain decision (the referral rules, an account's own
+    /// settings): the decision is made by `domain`, never here.
+    pub(crate) fn allow_by<'a>(
+        &self,
+        actor: &'a Actor,
+        decision: std::result::Result<(), Denied>,
+    ) -> Result<Allowed<'a>> {
+        decision?;
+        Ok(Allowed { actor })
+    }
+
+    /// The actor acts on their own account (login, logout, second factor, own password or
+    /// two-factor settings): the credential the caller just checked is the access check.
+    pub(crate) fn allow_own_account<'a>(&self, actor: &'a Actor) -> Allowed<'a> {
+        Allowed { actor }
+    }
+
+    /// Background jobs (escalation, the mail queue) act as the system: no signed-in person
+    /// may call them, whatever their role.
+    pub(crate) fn allow_system<'a>(&self, actor: &'a Actor) -> Result<Allowed<'a>> {
+        if actor.user_id.is_none() && actor.scope == Scope::National {
+            Ok(Allowed { actor })
+        } else {
+            Err(StoreError::Forbidden)
+        }
+    }
+
+    /// Opens the write that `allowed` permits (`BEGIN IMMEDIATE` on SQLite, so the checks
+    /// made inside it see the state the write will change).
+    pub(crate) async fn write<'a>(&self, allowed: Allowed<'a>) -> Result<Write<'a>> {
+        Ok(Write {
+            tx: self.begin_write().await?,
+            actor: allowed.actor,
+            now: self.now_ms(),
+            audited: false,
+        })
+    }
+
+    /// Records an event that writes nothing else (a view of personal data, a search): the
+    /// view itself was checked by the read that calls this.
+    pub(crate) async fn audit(&self, actor: &Actor, ev: Event<'_>) -> Result<()> {
+        let mut w = self.write(Allowed { actor }).await?;
+        w.audit(ev).await?;
+        w.commit().await
+    }
+
+    /// A write no person makes; `why` says which kind.
+    pub(crate) async fn maintenance(&self, why: Maintenance) -> Result<Transaction<'static, Any>> {
+        tracing::trace!(?why, "maintenance write");
+        self.begin_write().await
+    }
+}
+
+/// An open write transaction of one actor. It derefs to the connection for queries.
+pub(crate) struct Write<'a> {
+    tx: Transaction<'static, Any>,
+    actor: &'a Actor,
+    now: i64,
+    audited: bool,
+}
+
+impl<'a> Write<'a> {
+    pub(crate) fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+
+    /// The time of this write (one instant for every row and the audit entry).
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.now
+    }
+
+    /// Appends the audit entry of this write (in the same transaction).
+    pub(crate) async fn audit(&mut self, ev: Event<'_>) -> Result<i64> {
+        let seq = append_at(&mut self.tx, self.actor, self.now, ev).await?;
+        self.audited = true;
+        Ok(seq)
+    }
+
+    /// Commits; a write without an audit entry is refused and rolled back.
+    pub(crate) async fn commit(self) -> Result<()> {
+        if !self.audited {
+            tracing::error!("write without an audit entry refused");
+            return Err(StoreError::Other("write without an audit entry".into()));
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Deref for Write<'_> {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for Write<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
