@@ -24,11 +24,9 @@ pub(crate) fn field_label(loc: Locale, key: &str) -> String {
         "close_reason" => "field.status".to_owned(),
         other => format!("case.{other}"),
     };
-    let t = loc.t(&k);
-    if t == "??" {
-        key.to_owned()
-    } else {
-        t.to_owned()
+    match loc.lookup(&k) {
+        Some(t) => t.to_owned(),
+        None => key.to_owned(),
     }
 }
 

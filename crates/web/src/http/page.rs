@@ -104,8 +104,7 @@ impl Page {
             ok.filter(|k| k.len() < 40 && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
         {
             let key = format!("flash.{k}");
-            let msg = self.locale.t(&key);
-            if msg != "??" {
+            if let Some(msg) = self.locale.lookup(&key) {
                 self.flash = msg.to_owned();
             }
         }
