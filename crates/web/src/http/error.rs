@@ -1,7 +1,7 @@
 //! One error type for every handler. It becomes an HTML page in the user's language or a
 //! JSON body `{"error": {"code", "message", "fields"}}`, decided by the route (`/api/…`)
-//! in [`crate::http::error_page::render_errors`]. Server errors are logged once and reveal
-//! nothing to the client.
+//! by the `error_page` middleware, which finishes every error response. Server errors are
+//! logged once and reveal nothing to the client.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -1,5 +1,5 @@
 //! In-app notifications (new referral, overdue, message …), as a page and as the JSON API.
-//! The e-mails that announce them are sent by [`crate::jobs::worker`].
+//! The e-mails that announce them are sent by the background worker (`jobs::worker`).
 
 mod api;
 mod dto;
