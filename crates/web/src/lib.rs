@@ -2,121 +2,58 @@
 //! API under `/api/v1`, both calling the same store methods. Routers are composed per
 //! feature and merged here; the route table is recorded so the endpoint sweep test can
 //! fail when a route is added without being checked.
+//!
+//! Layout: `http/` holds the cross-cutting machinery (context, CSRF, errors, page frame,
+//! i18n, extractors), `shared/` the few helpers several features use, `jobs/` the
+//! background work (escalation, e-mail), and one folder per feature with its pages, its
+//! JSON API and the API's DTOs side by side. `api/` only assembles the OpenAPI document.
+//! Features depend on `http` and `shared`, never the other way round; the two one-way
+//! edges between features are `review → cases` (the review step re-renders the case page)
+//! and `recovery → referrals` (a service form on a referral page returns to it).
 
-mod account;
+mod accounts;
 mod admin;
 pub mod api;
-mod api_clearing;
-mod api_recovery;
-mod assets;
 mod audit;
-mod auth;
-mod case_parts;
 mod cases;
-mod clearing;
-mod context;
-mod csrf;
-mod error;
 mod home;
-pub mod i18n;
-pub mod mail;
-mod multipart;
+mod http;
+mod jobs;
+mod notifications;
 mod recovery;
+mod referrals;
 mod regions;
 mod review;
-mod security;
-mod templates;
+mod shared;
 mod units;
-mod users;
-mod util;
-pub mod worker;
+
+pub use http::context::{LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
+pub use http::i18n;
+pub use http::state::{AppState, WebConfig};
+pub(crate) use http::state::{Routes, UPLOAD_BODY_LIMIT};
+pub use jobs::{mail, worker};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::MethodRouter;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 
-pub use context::{LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
-
-/// Web settings decided at start-up.
-#[derive(Clone)]
-pub struct WebConfig {
-    /// Instance secret (from `GUGUS_SECRET_KEY_FILE`); keys the CSRF tokens.
-    pub secret: Vec<u8>,
-    /// Mark cookies `Secure` (set when the public URL is https).
-    pub secure_cookies: bool,
-    /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` (behind a reverse proxy).
-    pub trust_proxy: bool,
-    /// Largest accepted request body, in bytes.
-    pub body_limit: usize,
-    /// Login attempts allowed per client address per minute.
-    pub logins_per_minute: u32,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            secret: vec![0; 32],
-            secure_cookies: false,
-            trust_proxy: false,
-            body_limit: 1 << 20,
-            logins_per_minute: 30,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub config: Arc<WebConfig>,
-    pub(crate) limiter: Arc<security::LoginLimiter>,
-}
-
-/// Builds the router while recording every (method, path) pair it serves.
-pub(crate) struct Routes {
-    router: Router<AppState>,
-    table: Vec<(&'static str, &'static str)>,
-}
-
-impl Routes {
-    pub(crate) fn add(
-        mut self,
-        path: &'static str,
-        methods: &[&'static str],
-        mr: MethodRouter<AppState>,
-    ) -> Self {
-        for m in methods {
-            self.table.push((m, path));
-        }
-        self.router = self.router.route(path, mr);
-        self
-    }
-}
-
 fn routes() -> Routes {
-    let r = Routes {
-        router: Router::new(),
-        table: Vec::new(),
-    };
-    let r = assets::routes(r);
-    let r = auth::routes(r);
+    let r = Routes::new();
+    let r = http::assets::routes(r);
+    let r = accounts::routes(r);
     let r = home::routes(r);
     let r = regions::routes(r);
     let r = cases::routes(r);
-    let r = case_parts::routes(r);
     let r = review::routes(r);
-    let r = clearing::routes(r);
     let r = recovery::routes(r);
+    let r = referrals::routes(r);
+    let r = notifications::routes(r);
     let r = units::routes(r);
-    let r = users::routes(r);
     let r = audit::routes(r);
-    let r = account::routes(r);
     let r = admin::routes(r);
-    let r = api_clearing::routes(r);
-    let r = api_recovery::routes(r);
     api::routes(r)
 }
 
@@ -127,7 +64,7 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
 
 /// The complete application.
 pub fn app(store: Store, config: WebConfig) -> Router {
-    let limiter = Arc::new(security::LoginLimiter::new(
+    let limiter = Arc::new(http::security::LoginLimiter::new(
         config.logins_per_minute,
         Duration::from_secs(60),
     ));
@@ -139,18 +76,21 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     };
     routes()
         .router
-        .fallback(|| async { error::WebError::NotFound })
+        .fallback(|| async { http::error::WebError::NotFound })
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(from_fn_with_state(state.clone(), csrf::csrf_guard))
-        .layer(from_fn_with_state(state.clone(), error::render_errors))
-        .layer(from_fn_with_state(state.clone(), context::load_context))
-        .layer(from_fn(security::security_headers))
-        .route_layer(from_fn(security::request_log))
+        .layer(from_fn_with_state(state.clone(), http::csrf::csrf_guard))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::error_page::render_errors,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::context::load_context,
+        ))
+        .layer(from_fn(http::security::security_headers))
+        .route_layer(from_fn(http::security::request_log))
         .with_state(state)
 }
-
-/// Largest body of an upload request (an evidence file and the form around it).
-pub(crate) const UPLOAD_BODY_LIMIT: usize = store::EVIDENCE_MAX + 64 * 1024;
 
 /// Deletes expired sessions every few minutes while the server runs.
 pub async fn session_janitor(store: Store) {

@@ -1,0 +1,259 @@
+//! My account: password, two-factor login, API tokens.
+
+use crate::http::context::{EnrollingUser, User};
+use crate::http::error::WebError;
+use crate::http::extract::parse_id;
+use crate::http::page::{Errors, Page, render};
+use crate::{AppState, Routes};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::ids::TokenId;
+use serde::Deserialize;
+use store::{ApiToken, StoreError, UserRow};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/account", &["GET"], get(show))
+        .add("/account/password", &["POST"], post(change_password))
+        .add(
+            "/account/totp",
+            &["GET", "POST"],
+            get(totp_setup).post(totp_confirm),
+        )
+        .add("/account/totp/disable", &["POST"], post(totp_disable))
+        .add("/account/tokens", &["POST"], post(create_token))
+        .add("/account/tokens/{id}/revoke", &["POST"], post(revoke_token))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+struct AccountPage {
+    page: Page,
+    me: UserRow,
+    tokens: Vec<ApiToken>,
+    errs: Errors,
+    new_token: String,
+    require_totp: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OkQuery {
+    ok: Option<String>,
+}
+
+async fn account_page(
+    state: &AppState,
+    user: &User,
+    errs: Errors,
+    new_token: String,
+    ok: Option<&str>,
+) -> Result<Html<String>, WebError> {
+    let actor = user.actor();
+    let me = state.store.me(actor).await?;
+    let tokens = state.store.list_tokens(actor).await?;
+    let require_totp = actor.role.sees_identities() && state.store.require_totp().await?;
+    let page = Page::from_ctx(&user.ctx, "account.title").with_flash(ok);
+    render(&AccountPage {
+        page,
+        me,
+        tokens,
+        errs,
+        new_token,
+        require_totp,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<OkQuery>,
+) -> Result<Html<String>, WebError> {
+    account_page(
+        &state,
+        &user,
+        Errors::default(),
+        String::new(),
+        q.ok.as_deref(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let res = state
+        .store
+        .change_own_password(
+            user.actor(),
+            &user.session.token,
+            &f.current_password,
+            &f.new_password,
+            &f.confirm_password,
+        )
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to("/account?ok=password_changed").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let errs = Errors::new(user.ctx.locale, &e.0);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                account_page(&state, &user, errs, String::new(), None).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/totp_setup.html")]
+struct TotpSetupPage {
+    page: Page,
+    enabled: bool,
+    required: bool,
+    secret: String,
+    uri: String,
+    errs: Errors,
+}
+
+async fn totp_page(state: &AppState, user: &User, errs: Errors) -> Result<Html<String>, WebError> {
+    let me = state.store.me(user.actor()).await?;
+    let required = user.session.info.must_enroll_totp;
+    let (secret, uri) = if me.totp_enabled {
+        (String::new(), String::new())
+    } else {
+        let s = state.store.totp_begin(user.actor()).await?;
+        (s.secret_base32, s.uri)
+    };
+    let page = Page::from_ctx(&user.ctx, "totp.title");
+    render(&TotpSetupPage {
+        page,
+        enabled: me.totp_enabled,
+        required,
+        secret,
+        uri,
+        errs,
+    })
+}
+
+async fn totp_setup(
+    State(state): State<AppState>,
+    EnrollingUser(user): EnrollingUser,
+) -> Result<Html<String>, WebError> {
+    totp_page(&state, &user, Errors::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
+}
+
+async fn totp_confirm(
+    State(state): State<AppState>,
+    EnrollingUser(user): EnrollingUser,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    match state
+        .store
+        .totp_confirm(user.actor(), &user.session.token, &f.code)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account?ok=totp_enabled").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            // A failed confirmation keeps the secret the user already scanned.
+            let errs = Errors::new(user.ctx.locale, &e.0);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                totp_page(&state, &user, errs).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DisableForm {
+    password: String,
+}
+
+async fn totp_disable(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<DisableForm>,
+) -> Result<Response, WebError> {
+    match state.store.totp_disable(user.actor(), &f.password).await {
+        Ok(()) => Ok(Redirect::to("/account?ok=totp_disabled").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let errs = Errors::new(user.ctx.locale, &e.0);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                account_page(&state, &user, errs, String::new(), None).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    match state.store.create_token(user.actor(), &f.name).await {
+        // The secret is shown once, on this response, and never stored.
+        Ok(t) => Ok(account_page(
+            &state,
+            &user,
+            Errors::default(),
+            t.secret.expose().clone(),
+            Some("token_created"),
+        )
+        .await?
+        .into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let errs = Errors::new(user.ctx.locale, &e.0);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                account_page(&state, &user, errs, String::new(), None).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .revoke_token(user.actor(), TokenId(parse_id(&id)?))
+        .await?;
+    Ok(Redirect::to("/account?ok=token_revoked").into_response())
+}

@@ -1,0 +1,227 @@
+//! Login (password, then the second factor where enabled), logout, language switch.
+
+use crate::http::context::{Ctx, LANG_COOKIE, SESSION_COOKIE};
+use crate::http::error::WebError;
+use crate::http::page::{Page, render};
+use crate::http::util::{safe_next, set_cookie};
+use crate::{AppState, Routes};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use store::LoginOutcome;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/login", &["GET", "POST"], get(login_form).post(login))
+        .add("/login/totp", &["GET", "POST"], get(totp_form).post(totp))
+        .add("/logout", &["POST"], post(logout))
+        .add("/lang/{code}", &["GET"], get(set_lang))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    page: Page,
+    username: String,
+    next: String,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+    let next = safe_next(q.next.as_deref());
+    if ctx
+        .session
+        .as_ref()
+        .is_some_and(|s| s.info.second_factor_ok)
+    {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let page = Page::from_ctx(&ctx, "login.title");
+    Ok(render(&LoginPage {
+        page,
+        username: String::new(),
+        next,
+        error: String::new(),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+fn with_cookie(mut resp: Response, cookie: String) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let next = safe_next(Some(&f.next));
+    let page = Page::from_ctx(&ctx, "login.title");
+    let fail = |status: StatusCode, error: String| -> Result<Response, WebError> {
+        let p = LoginPage {
+            page: page.clone(),
+            username: f.username.clone(),
+            next: next.clone(),
+            error,
+        };
+        Ok((status, render(&p)?).into_response())
+    };
+    if !state.limiter.allow(&ctx.origin) {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            ctx.locale.t("login.throttled").to_owned(),
+        );
+    }
+    match state
+        .store
+        .login(&f.username, &f.password, &ctx.origin)
+        .await?
+    {
+        LoginOutcome::Ok {
+            token,
+            needs_second_factor,
+        } => {
+            let target = if needs_second_factor {
+                format!("/login/totp?next={}", crate::http::util::url_encode(&next))
+            } else {
+                next
+            };
+            let cookie = set_cookie(SESSION_COOKIE, &token, None, ctx.secure, true);
+            Ok(with_cookie(Redirect::to(&target).into_response(), cookie))
+        }
+        LoginOutcome::Invalid => fail(
+            StatusCode::UNAUTHORIZED,
+            ctx.locale.t("login.invalid").to_owned(),
+        ),
+        LoginOutcome::Locked { until_ms } => {
+            let minutes = ((until_ms - store::now_ms()) / 60_000 + 1)
+                .max(1)
+                .to_string();
+            fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                ctx.locale.tf("login.locked", &[&minutes]),
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login_totp.html")]
+struct TotpPage {
+    page: Page,
+    next: String,
+    error: String,
+}
+
+async fn totp_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+    let next = safe_next(q.next.as_deref());
+    match &ctx.session {
+        None => Ok(Redirect::to("/login").into_response()),
+        Some(s) if s.info.second_factor_ok => Ok(Redirect::to(&next).into_response()),
+        Some(_) => {
+            let page = Page::from_ctx(&ctx, "totp.login_title");
+            Ok(render(&TotpPage {
+                page,
+                next,
+                error: String::new(),
+            })?
+            .into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TotpForm {
+    code: String,
+    next: String,
+}
+
+async fn totp(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<TotpForm>,
+) -> Result<Response, WebError> {
+    let next = safe_next(Some(&f.next));
+    let Some(s) = ctx.session.clone() else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let page = Page::from_ctx(&ctx, "totp.login_title");
+    match state
+        .store
+        .verify_second_factor(&s.token, &s.info.actor, &f.code)
+        .await?
+    {
+        LoginOutcome::Ok { .. } => Ok(Redirect::to(&next).into_response()),
+        LoginOutcome::Invalid => {
+            let p = TotpPage {
+                page,
+                next,
+                error: ctx.locale.t("totp.invalid").to_owned(),
+            };
+            Ok((StatusCode::UNAUTHORIZED, render(&p)?).into_response())
+        }
+        LoginOutcome::Locked { until_ms } => {
+            let minutes = ((until_ms - store::now_ms()) / 60_000 + 1)
+                .max(1)
+                .to_string();
+            let p = LoginPage {
+                page,
+                username: String::new(),
+                next,
+                error: ctx.locale.tf("login.locked", &[&minutes]),
+            };
+            let resp = (StatusCode::TOO_MANY_REQUESTS, render(&p)?).into_response();
+            Ok(with_cookie(
+                resp,
+                set_cookie(SESSION_COOKIE, "", Some(0), ctx.secure, true),
+            ))
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    if let Some(s) = &ctx.session {
+        state.store.logout(&s.token, &s.info.actor).await?;
+    }
+    let resp = Redirect::to("/login").into_response();
+    Ok(with_cookie(
+        resp,
+        set_cookie(SESSION_COOKIE, "", Some(0), ctx.secure, true),
+    ))
+}
+
+async fn set_lang(ctx: Ctx, Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let locale = crate::http::i18n::Locale::parse(&code).unwrap_or_default();
+    let resp = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    with_cookie(
+        resp,
+        set_cookie(
+            LANG_COOKIE,
+            locale.code(),
+            Some(365 * 86_400),
+            ctx.secure,
+            false,
+        ),
+    )
+}

@@ -1,0 +1,55 @@
+//! The JSON API of the audit trail, filtered like the page.
+
+use super::dto::{AuditOut, AuditParams};
+use crate::http::context::ApiUser;
+use crate::http::error::WebError;
+use crate::{AppState, Routes};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use utoipa::OpenApi;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/api/v1/audit", &["GET"], get(audit))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(audit), components(schemas(AuditOut)))]
+pub(crate) struct AuditDoc;
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+    responses((status = 200, body = Vec<AuditOut>), (status = 403, description = "Admins only")), security(("bearer" = [])))]
+async fn audit(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Query(p): Query<AuditParams>,
+) -> Result<Json<Vec<AuditOut>>, WebError> {
+    let q = super::pages::AuditQuery {
+        user: p.user,
+        action: p.action,
+        record_type: p.record_type,
+        record_id: p.record_id,
+        from: p.from,
+        to: p.to,
+        before: p.before,
+    };
+    let rows = state
+        .store
+        .audit_list(&u.actor, &q.filter(p.limit.unwrap_or(100)))
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AuditOut {
+                seq: r.seq,
+                at_ms: r.at_ms,
+                actor_user_id: r.actor_user_id,
+                actor_username: r.actor_username,
+                origin: r.origin,
+                action: r.action,
+                record_type: r.record_type,
+                record_id: r.record_id,
+                detail: r.detail,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,90 @@
+//! The audit trail page: filter by user, action, record and date.
+
+use crate::http::context::User;
+use crate::http::error::WebError;
+use crate::http::page::{Page, render};
+use crate::{AppState, Routes};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use serde::Deserialize;
+use store::{AuditFilter, AuditRow};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/audit", &["GET"], get(index))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(crate) struct AuditQuery {
+    pub user: String,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: String,
+    /// YYYY-MM-DD (WIB)
+    pub from: String,
+    pub to: String,
+    pub before: Option<i64>,
+}
+
+impl AuditQuery {
+    pub(crate) fn filter(&self, limit: i64) -> AuditFilter {
+        let day = |s: &str| domain::time::parse_date_ms(s, 7);
+        AuditFilter {
+            username: Some(self.user.clone()),
+            action: Some(self.action.clone()),
+            record_type: Some(self.record_type.clone()),
+            record_id: Some(self.record_id.clone()),
+            from_ms: day(&self.from),
+            to_ms: day(&self.to).map(|m| m + 86_400_000 - 1),
+            before_seq: self.before,
+            limit,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit/audit.html")]
+struct AuditPage {
+    page: Page,
+    q: AuditQuery,
+    rows: Vec<AuditRow>,
+    older: String,
+}
+
+const PAGE_SIZE: i64 = 100;
+
+async fn index(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, WebError> {
+    let rows = state
+        .store
+        .audit_list(user.actor(), &q.filter(PAGE_SIZE))
+        .await?;
+    let older = match rows.last() {
+        Some(last) if rows.len() as i64 == PAGE_SIZE => {
+            let enc = crate::http::util::url_encode;
+            format!(
+                "/audit?user={}&action={}&record_type={}&record_id={}&from={}&to={}&before={}",
+                enc(&q.user),
+                enc(&q.action),
+                enc(&q.record_type),
+                enc(&q.record_id),
+                enc(&q.from),
+                enc(&q.to),
+                last.seq
+            )
+        }
+        _ => String::new(),
+    };
+    let page = Page::from_ctx(&user.ctx, "audit.title");
+    render(&AuditPage {
+        page,
+        q,
+        rows,
+        older,
+    })
+}

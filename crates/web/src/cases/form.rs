@@ -1,0 +1,399 @@
+//! The case form in numbered steps: new and edit, with a search for victims already on
+//! record before a new case is saved, and a version check on edit. It keeps every typed
+//! value when something is wrong.
+
+use super::options::CaseOptions;
+use crate::AppState;
+use crate::http::context::User;
+use crate::http::error::WebError;
+use crate::http::extract::parse_id;
+use crate::http::page::{Errors, Page, render};
+use crate::shared::today;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::Action;
+use domain::case::{CaseInput, NewCase, VictimInput, format_day};
+use store::{CaseId, CaseView, StoreError};
+
+/// Builds the case input from form pairs: `victims[N].field` names, repeated checkboxes.
+fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, i64, bool) {
+    let mut c = CaseInput::default();
+    let mut version = 0;
+    let mut add_victim = false;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "channel" => c.channel = v.clone(),
+            "reported_on" => c.reported_on = v.clone(),
+            "exploitation_from" => c.exploitation_from = v.clone(),
+            "rescued_on" => c.rescued_on = v.clone(),
+            "chronology" => c.chronology = v.clone(),
+            "trafficking_status" => c.trafficking_status = v.clone(),
+            "exploitation" => c.exploitation.push(v.clone()),
+            "means_of_control" => c.means_of_control.push(v.clone()),
+            "sector" => c.sector = v.clone(),
+            "recruitment" => c.recruitment = v.clone(),
+            "recruiter_relationship" => c.recruiter_relationship = v.clone(),
+            "version" => version = v.parse().unwrap_or(0),
+            "add_victim" => add_victim = true,
+            _ => {
+                let Some(rest) = k.strip_prefix("victims[") else {
+                    continue;
+                };
+                let Some((idx, field)) = rest.split_once("].") else {
+                    continue;
+                };
+                let Ok(i) = idx.parse::<usize>() else {
+                    continue;
+                };
+                if i >= 50 {
+                    continue;
+                }
+                while c.victims.len() <= i {
+                    c.victims.push(VictimInput::default());
+                }
+                let vi = &mut c.victims[i];
+                let slot = match field {
+                    "name" => &mut vi.name,
+                    "alias" => &mut vi.alias,
+                    "nik" => &mut vi.nik,
+                    "phone" => &mut vi.phone,
+                    "sex" => &mut vi.sex,
+                    "birth_date" => &mut vi.birth_date,
+                    "age_estimate" => &mut vi.age_estimate,
+                    "home_village" => &mut vi.home_village,
+                    "education" => &mut vi.education,
+                    "occupation" => &mut vi.occupation,
+                    "disability" => &mut vi.disability,
+                    "migrant_status" => &mut vi.migrant_status,
+                    "citizenship" => &mut vi.citizenship,
+                    _ => continue,
+                };
+                *slot = v.clone();
+            }
+        }
+    }
+    // Blocks left entirely empty are not victims (the form offers spare blocks).
+    c.victims.retain(|v| *v != VictimInput::default());
+    (c, version, add_victim)
+}
+
+#[derive(Template)]
+#[template(path = "cases/case_form.html")]
+struct CaseFormPage {
+    page: Page,
+    form: CaseInput,
+    errs: Errors,
+    opts: CaseOptions,
+    action: String,
+    version: i64,
+    conflict: bool,
+    /// Possible existing records of the victims being entered: (victim index, matches).
+    similar: Vec<(usize, Vec<store::SimilarVictim>)>,
+}
+
+impl CaseFormPage {
+    fn checked(&self, list: &[String], code: &str) -> bool {
+        list.iter().any(|c| c == code)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &User,
+    mut form: CaseInput,
+    errs: Errors,
+    action: String,
+    version: i64,
+    conflict: bool,
+) -> Result<Html<String>, WebError> {
+    if form.victims.is_empty() {
+        form.victims.push(VictimInput::default());
+    }
+    let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
+    let title = if action == "/cases" {
+        "cases.new"
+    } else {
+        "cases.edit"
+    };
+    let page = Page::from_ctx(&user.ctx, title);
+    render(&CaseFormPage {
+        page,
+        form,
+        errs,
+        opts,
+        action,
+        version,
+        conflict,
+        similar: Vec::new(),
+    })
+}
+
+/// Victims already on record who may be the people being entered (identity roles only).
+async fn find_similar(
+    state: &AppState,
+    user: &User,
+    new: &NewCase,
+) -> Result<Vec<(usize, Vec<store::SimilarVictim>)>, WebError> {
+    let actor = user.actor();
+    if domain::decide(actor, Action::ViewIdentity, &actor.scope).is_err() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (i, v) in new.victims.iter().enumerate() {
+        let found = state
+            .store
+            .similar_victims(
+                actor,
+                v.nik.as_ref().map(|n| n.as_str()),
+                v.name.expose(),
+                v.birth_date,
+            )
+            .await?;
+        if !found.is_empty() {
+            out.push((i, found));
+        }
+    }
+    Ok(out)
+}
+
+fn require_edit(user: &User) -> Result<(), WebError> {
+    if domain::authz::role_may(user.actor().role, Action::EditCase) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
+pub(super) async fn new_form(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Html<String>, WebError> {
+    require_edit(&user)?;
+    let form = CaseInput {
+        reported_on: format_day(today()),
+        trafficking_status: "possible".into(),
+        ..Default::default()
+    };
+    form_page(
+        &state,
+        &user,
+        form,
+        Errors::default(),
+        "/cases".into(),
+        0,
+        false,
+    )
+    .await
+}
+
+/// Shared by create and update: re-render with the typed values on a problem.
+async fn save(
+    state: &AppState,
+    user: &User,
+    pairs: Vec<(String, String)>,
+    id: Option<CaseId>,
+) -> Result<Response, WebError> {
+    let (mut input, version, add_victim) = input_from_pairs(&pairs);
+    let action = id
+        .map(|i| format!("/cases/{i}"))
+        .unwrap_or_else(|| "/cases".into());
+    if add_victim {
+        input.victims.push(VictimInput::default());
+        return Ok(form_page(
+            state,
+            user,
+            input,
+            Errors::default(),
+            action,
+            version,
+            false,
+        )
+        .await?
+        .into_response());
+    }
+    let invalid = |fields: Vec<domain::FieldError>, input: CaseInput| async move {
+        let errs = Errors::new(user.ctx.locale, &fields);
+        Ok::<_, WebError>(
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(state, user, input, errs, action.clone(), version, false).await?,
+            )
+                .into_response(),
+        )
+    };
+    let new = match NewCase::parse(&input, today()) {
+        Ok(n) => n,
+        Err(e) => return invalid(e.0, input).await,
+    };
+    // Search before create: show possible existing records once; saving again with the
+    // confirmation box ticked registers the case anyway.
+    if id.is_none() && !pairs.iter().any(|(k, _)| k == "confirm_new") {
+        let similar = find_similar(state, user, &new).await?;
+        if !similar.is_empty() {
+            let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
+            let page = Page::from_ctx(&user.ctx, "cases.new");
+            let tpl = CaseFormPage {
+                page,
+                form: input,
+                errs: Errors::default(),
+                opts,
+                action: "/cases".into(),
+                version,
+                conflict: false,
+                similar,
+            };
+            return Ok((StatusCode::OK, render(&tpl)?).into_response());
+        }
+    }
+    let result = match id {
+        None => state
+            .store
+            .create_case(user.actor(), &new)
+            .await
+            .map(|(id, _)| id),
+        Some(id) => state
+            .store
+            .update_case(user.actor(), id, version, &new)
+            .await
+            .map(|_| id),
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}?ok=saved")).into_response()),
+        Err(StoreError::Invalid(e)) => invalid(e.0, input).await,
+        Err(StoreError::Conflict(_)) => {
+            // Someone saved first: keep what this user typed, show the newer version number.
+            let current = state
+                .store
+                .case(user.actor(), id.unwrap_or(CaseId(0)))
+                .await?;
+            let page = form_page(
+                state,
+                user,
+                input,
+                Errors::default(),
+                format!("/cases/{}", current.id),
+                current.version,
+                true,
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    user: User,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    require_edit(&user)?;
+    save(&state, &user, pairs, None).await
+}
+
+fn to_input(c: &CaseView) -> CaseInput {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let d = |v: &Option<i64>| v.map(format_day).unwrap_or_default();
+    CaseInput {
+        channel: c.channel.clone(),
+        reported_on: format_day(c.reported_on),
+        exploitation_from: d(&c.exploitation_from),
+        rescued_on: d(&c.rescued_on),
+        chronology: s(&c.chronology),
+        trafficking_status: c.trafficking_status.clone(),
+        exploitation: c.exploitation.clone(),
+        means_of_control: c.means_of_control.clone(),
+        sector: s(&c.sector),
+        recruitment: s(&c.recruitment),
+        recruiter_relationship: s(&c.recruiter_relationship),
+        victims: c
+            .victims
+            .iter()
+            .map(|v| VictimInput {
+                name: s(&v.name),
+                alias: s(&v.alias),
+                nik: s(&v.nik),
+                phone: s(&v.phone),
+                sex: v.sex.clone(),
+                birth_date: d(&v.birth_date),
+                age_estimate: v.age_estimate.map(|a| a.to_string()).unwrap_or_default(),
+                home_village: s(&v.home_village),
+                education: s(&v.education),
+                occupation: s(&v.occupation),
+                disability: s(&v.disability),
+                migrant_status: s(&v.migrant_status),
+                citizenship: v.citizenship.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub(super) async fn edit_form(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    let c = state.store.case(user.actor(), id).await?;
+    domain::decide(user.actor(), Action::EditCase, &c.scope()).map_err(StoreError::from)?;
+    if !c.identities_visible {
+        return Err(WebError::Forbidden);
+    }
+    form_page(
+        &state,
+        &user,
+        to_input(&c),
+        Errors::default(),
+        format!("/cases/{id}"),
+        c.version,
+        false,
+    )
+    .await
+}
+
+pub(super) async fn update(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
+    save(&state, &user, pairs, Some(id)).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn form_pairs_become_a_case_input() {
+        let pairs: Vec<(String, String)> = [
+            ("channel", "police"),
+            ("exploitation", "sexual"),
+            ("exploitation", "child"),
+            ("victims[0].name", "A B"),
+            ("victims[1].name", ""),
+            ("victims[2].name", "C D"),
+            ("victims[99].name", "ignored"),
+            ("version", "3"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let (c, version, add) = super::input_from_pairs(&pairs);
+        assert_eq!(c.exploitation, ["sexual", "child"]);
+        assert_eq!(
+            c.victims
+                .iter()
+                .map(|v| v.name.as_str())
+                .collect::<Vec<_>>(),
+            ["A B", "C D"]
+        );
+        assert_eq!((version, add), (3, false));
+    }
+}

@@ -1,0 +1,124 @@
+//! The case list with its filters and pager.
+
+use super::options::CaseOptions;
+use crate::AppState;
+use crate::http::context::User;
+use crate::http::error::WebError;
+use crate::http::page::{Page, render};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use domain::case::parse_day;
+use domain::{Action, RegionCode};
+use serde::Deserialize;
+use store::{CaseFilter, CaseRow, CaseSort};
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(crate) struct ListQuery {
+    pub region: String,
+    pub from: String,
+    pub to: String,
+    pub exploitation: String,
+    pub status: String,
+    pub trafficking_status: String,
+    pub channel: String,
+    pub sex: String,
+    pub child: String,
+    pub q: String,
+    pub sort: String,
+    pub page: i64,
+}
+
+impl ListQuery {
+    pub(crate) fn filter(&self, per_page: i64) -> CaseFilter {
+        let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        CaseFilter {
+            region: RegionCode::parse(&self.region).ok(),
+            from: parse_day(&self.from),
+            to: parse_day(&self.to),
+            exploitation: some(&self.exploitation),
+            status: some(&self.status),
+            trafficking_status: some(&self.trafficking_status),
+            channel: some(&self.channel),
+            sex: some(&self.sex),
+            child: match self.child.as_str() {
+                "child" => Some(true),
+                "adult" => Some(false),
+                _ => None,
+            },
+            q: self.q.clone(),
+            sort: match self.sort.as_str() {
+                "oldest" => CaseSort::ReportedAsc,
+                "code" => CaseSort::CodeAsc,
+                _ => CaseSort::ReportedDesc,
+            },
+            page: self.page.max(0),
+            per_page,
+        }
+    }
+
+    /// This query with another page number, for the pager links.
+    fn page_href(&self, page: i64) -> String {
+        let enc = crate::http::util::url_encode;
+        format!(
+            "/cases?region={}&from={}&to={}&exploitation={}&status={}&trafficking_status={}&channel={}&sex={}&child={}&q={}&sort={}&page={page}",
+            enc(&self.region),
+            enc(&self.from),
+            enc(&self.to),
+            enc(&self.exploitation),
+            enc(&self.status),
+            enc(&self.trafficking_status),
+            enc(&self.channel),
+            enc(&self.sex),
+            enc(&self.child),
+            enc(&self.q),
+            enc(&self.sort)
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/cases.html")]
+struct CasesPage {
+    page: Page,
+    q: ListQuery,
+    rows: Vec<CaseRow>,
+    opts: CaseOptions,
+    can_edit: bool,
+    prev: String,
+    next: String,
+}
+
+const PER_PAGE: i64 = 50;
+
+pub(super) async fn index(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, WebError> {
+    let actor = user.actor();
+    let result = state.store.list_cases(actor, &q.filter(PER_PAGE)).await?;
+    let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
+    let prev = if q.page > 0 {
+        q.page_href(q.page - 1)
+    } else {
+        String::new()
+    };
+    let next = if result.more {
+        q.page_href(q.page + 1)
+    } else {
+        String::new()
+    };
+    let page = Page::from_ctx(&user.ctx, "cases.title");
+    let can_edit = domain::authz::role_may(actor.role, Action::EditCase);
+    render(&CasesPage {
+        page,
+        q,
+        rows: result.rows,
+        opts,
+        can_edit,
+        prev,
+        next,
+    })
+}

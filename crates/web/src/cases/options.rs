@@ -1,0 +1,95 @@
+//! The picklists a case page shows, in the page's language.
+
+use crate::AppState;
+use crate::http::error::WebError;
+use store::Picklists;
+
+/// A picklist in the page's language: (code, label).
+#[derive(Clone)]
+pub(crate) struct Options(pub Vec<(String, String)>);
+
+impl Options {
+    fn of(p: &Picklists, list: &str, lang: &str) -> Options {
+        Options(
+            p.items(list)
+                .iter()
+                .map(|i| {
+                    (
+                        i.code.clone(),
+                        if lang == "en" {
+                            i.label_en.clone()
+                        } else {
+                            i.label_id.clone()
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+    pub fn label<'a>(&'a self, code: &'a str) -> &'a str {
+        self.0
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, l)| l.as_str())
+            .unwrap_or(code)
+    }
+    pub fn label_opt<'a>(&'a self, code: &'a Option<String>) -> &'a str {
+        code.as_deref().map(|c| self.label(c)).unwrap_or("—")
+    }
+}
+
+/// All picklists a case page shows, in the page's language.
+#[derive(Clone)]
+pub(crate) struct CaseOptions {
+    pub channel: Options,
+    pub trafficking_status: Options,
+    pub exploitation: Options,
+    pub means_of_control: Options,
+    pub sector: Options,
+    pub recruitment: Options,
+    pub recruiter_relationship: Options,
+    pub case_status: Options,
+    pub sex: Options,
+    pub education: Options,
+    pub disability: Options,
+    pub migrant_status: Options,
+    pub route_event: Options,
+    pub country: Options,
+    pub legal_stage: Options,
+    pub consent_scope: Options,
+    pub consent_giver: Options,
+    pub perpetrator_kind: Options,
+    pub perpetrator_role: Options,
+    pub citizenship: Options,
+    pub close_reason: Options,
+}
+
+impl CaseOptions {
+    pub(crate) async fn load(state: &AppState, lang: &str) -> Result<CaseOptions, WebError> {
+        let p = state.store.picklists().await?;
+        let o = |l: &str| Options::of(&p, l, lang);
+        Ok(CaseOptions {
+            channel: o("channel"),
+            trafficking_status: o("trafficking_status"),
+            exploitation: o("exploitation"),
+            means_of_control: o("means_of_control"),
+            sector: o("sector"),
+            recruitment: o("recruitment"),
+            recruiter_relationship: o("recruiter_relationship"),
+            case_status: o("case_status"),
+            sex: o("sex"),
+            education: o("education"),
+            disability: o("disability"),
+            migrant_status: o("migrant_status"),
+            route_event: o("route_event"),
+            country: o("country"),
+            legal_stage: o("legal_stage"),
+            consent_scope: o("consent_scope"),
+            consent_giver: o("consent_giver"),
+            perpetrator_kind: o("perpetrator_kind"),
+            perpetrator_role: o("perpetrator_role"),
+            citizenship: o("citizenship"),
+            close_reason: o("close_reason"),
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! The home page.
+
+mod pages;
+
+use crate::Routes;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    pages::routes(r)
+}

@@ -1,0 +1,262 @@
+//! The PIC-data workflow in the browser: the review step on a case page (submit with
+//! justifications, verify, clear, return with notes), the queue of what waits for me, the
+//! monthly reporting periods, and the list of validation rules.
+
+use crate::cases::{Extras, ReviewForm, case_page};
+use crate::http::context::User;
+use crate::http::error::WebError;
+use crate::http::extract::parse_id;
+use crate::http::page::{Errors, Page, render};
+use crate::{AppState, Routes};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::review::ReviewAction;
+use serde::Deserialize;
+use store::{CaseId, FieldNote, ReviewRequest, StoreError};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/cases/{id}/review", &["POST"], post(review_step))
+        .add("/review", &["GET"], get(queue_page))
+        .add(
+            "/periods",
+            &["GET", "POST"],
+            get(periods_page).post(set_period),
+        )
+        .add("/rules", &["GET"], get(rules_page))
+}
+
+/// Reads the review form: `action`, `note`, repeated `note_field`/`note_text`, `j.<key>`.
+pub(crate) fn parse_review_form(pairs: &[(String, String)]) -> (Option<ReviewAction>, ReviewForm) {
+    let mut action = None;
+    let mut f = ReviewForm::default();
+    let mut fields = Vec::new();
+    let mut texts = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "action" => action = ReviewAction::parse(v),
+            "note" => f.note = v.clone(),
+            "note_field" => fields.push(v.clone()),
+            "note_text" => texts.push(v.clone()),
+            _ => {
+                if let Some(key) = k.strip_prefix("j.") {
+                    f.justifications.insert(key.to_owned(), v.clone());
+                }
+            }
+        }
+    }
+    f.field_notes = fields
+        .into_iter()
+        .zip(texts)
+        .filter(|(field, _)| !field.is_empty())
+        .map(|(field, note)| FieldNote { field, note })
+        .collect();
+    (action, f)
+}
+
+async fn review_step(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let id = CaseId(parse_id(&id)?);
+    state
+        .store
+        .case_access(user.actor(), id, domain::Action::ViewCase)
+        .await?;
+    let (action, form) = parse_review_form(&pairs);
+    let action = action.ok_or_else(|| WebError::BadRequest("unknown action".into()))?;
+    let req = ReviewRequest {
+        note: form.note.clone(),
+        field_notes: form.field_notes.clone(),
+        justifications: form.justifications.clone(),
+    };
+    match state.store.review(user.actor(), id, action, &req).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/cases/{id}?ok=review_{}", action.as_str())).into_response())
+        }
+        Err(StoreError::Rules(_)) => {
+            let x = Extras {
+                review: ReviewForm {
+                    refused: true,
+                    ..form
+                },
+                errs: Errors::new(
+                    user.ctx.locale,
+                    &[domain::FieldError::new("review", "err.rules_refused")],
+                ),
+                ..Default::default()
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                case_page(&state, &user, id, x).await?,
+            )
+                .into_response())
+        }
+        Err(StoreError::Invalid(e)) => {
+            let x = Extras {
+                errs: Errors::new(user.ctx.locale, &e.0),
+                review: form,
+                ..Default::default()
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                case_page(&state, &user, id, x).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review/review_queue.html")]
+struct QueuePage {
+    page: Page,
+    items: Vec<store::QueueItem>,
+}
+
+async fn queue_page(State(state): State<AppState>, user: User) -> Result<Html<String>, WebError> {
+    let items = state.store.review_queue(user.actor()).await?;
+    render(&QueuePage {
+        page: Page::from_ctx(&user.ctx, "review.title"),
+        items,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "review/periods.html")]
+struct PeriodsPage {
+    page: Page,
+    periods: Vec<store::PeriodView>,
+    errs: Errors,
+    month: String,
+    reason: String,
+}
+
+async fn periods_view(
+    state: &AppState,
+    user: &User,
+    errs: Errors,
+    month: String,
+    reason: String,
+    ok: Option<&str>,
+) -> Result<Html<String>, WebError> {
+    let periods = state.store.periods(user.actor(), 12).await?;
+    render(&PeriodsPage {
+        page: Page::from_ctx(&user.ctx, "periods.title").with_flash(ok),
+        periods,
+        errs,
+        month,
+        reason,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OkQuery {
+    ok: Option<String>,
+}
+
+async fn periods_page(
+    State(state): State<AppState>,
+    user: User,
+    axum::extract::Query(q): axum::extract::Query<OkQuery>,
+) -> Result<Html<String>, WebError> {
+    periods_view(
+        &state,
+        &user,
+        Errors::default(),
+        String::new(),
+        String::new(),
+        q.ok.as_deref(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PeriodForm {
+    month: String,
+    op: String,
+    reason: String,
+}
+
+async fn set_period(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<PeriodForm>,
+) -> Result<Response, WebError> {
+    let close = f.op == "close";
+    match state
+        .store
+        .set_period(user.actor(), &f.month, close, &f.reason)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(if close {
+            "/periods?ok=period_closed"
+        } else {
+            "/periods?ok=period_reopened"
+        })
+        .into_response()),
+        Err(StoreError::Invalid(e)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            periods_view(
+                &state,
+                &user,
+                Errors::new(user.ctx.locale, &e.0),
+                f.month,
+                f.reason,
+                None,
+            )
+            .await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review/rules.html")]
+struct RulesPage {
+    page: Page,
+    rules: Vec<store::RuleInfo>,
+}
+
+async fn rules_page(State(state): State<AppState>, user: User) -> Result<Html<String>, WebError> {
+    let rules = state.store.rules(user.actor()).await?;
+    render(&RulesPage {
+        page: Page::from_ctx(&user.ctx, "rules.title"),
+        rules,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_review_form_pairs_notes_and_justifications() {
+        let pairs: Vec<(String, String)> = [
+            ("action", "return"),
+            ("note", "see fields"),
+            ("note_field", "channel"),
+            ("note_text", "wrong channel"),
+            ("note_field", ""),
+            ("note_text", "ignored"),
+            ("j.R07.0", "no ID card"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+        let (a, f) = parse_review_form(&pairs);
+        assert_eq!(a, Some(ReviewAction::Return));
+        assert_eq!(f.field_notes.len(), 1);
+        assert_eq!(f.field_notes[0].note, "wrong channel");
+        assert_eq!(f.justification("R07.0"), "no ID card");
+    }
+}

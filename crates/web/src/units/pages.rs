@@ -1,0 +1,239 @@
+//! The unit directory, and creating/editing units (admins, within their region).
+
+use crate::http::context::User;
+use crate::http::error::WebError;
+use crate::http::extract::parse_id;
+use crate::http::page::{Errors, Page, render};
+use crate::{AppState, Routes};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use domain::unit::{NewUnit, UnitKind};
+use domain::{Action, RegionCode, UnitId};
+use serde::Deserialize;
+use store::{StoreError, Unit};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/units", &["GET", "POST"], get(index).post(create))
+        .add("/units/new", &["GET"], get(new_form))
+        .add("/units/{id}", &["GET", "POST"], get(show).post(update))
+        .add("/units/{id}/edit", &["GET"], get(edit_form))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    q: String,
+    region: String,
+    ok: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "units/units.html")]
+struct UnitsPage {
+    page: Page,
+    units: Vec<Unit>,
+    q: String,
+    region: String,
+    can_manage: bool,
+}
+
+async fn index(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, WebError> {
+    let actor = user.actor();
+    let region = RegionCode::parse(&q.region).ok();
+    let units = state.store.list_units(actor, region.as_ref(), &q.q).await?;
+    let page = Page::from_ctx(&user.ctx, "units.title").with_flash(q.ok.as_deref());
+    let can_manage = domain::authz::role_may(actor.role, Action::ManageUnit);
+    render(&UnitsPage {
+        page,
+        units,
+        q: q.q,
+        region: q.region,
+        can_manage,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(crate) struct UnitForm {
+    pub name: String,
+    pub kind: String,
+    pub region_code: String,
+}
+
+#[derive(Template)]
+#[template(path = "units/unit_form.html")]
+struct UnitFormPage {
+    page: Page,
+    form: UnitForm,
+    errs: Errors,
+    action: String,
+    kinds: Vec<&'static str>,
+}
+
+fn form_page(
+    user: &User,
+    form: UnitForm,
+    errs: Errors,
+    action: String,
+) -> Result<Html<String>, WebError> {
+    let title = if action == "/units" {
+        "units.new"
+    } else {
+        "units.edit"
+    };
+    let page = Page::from_ctx(&user.ctx, title);
+    let kinds = UnitKind::ALL.iter().map(|k| k.as_str()).collect();
+    render(&UnitFormPage {
+        page,
+        form,
+        errs,
+        action,
+        kinds,
+    })
+}
+
+fn require_manage(user: &User) -> Result<(), WebError> {
+    if domain::authz::role_may(user.actor().role, Action::ManageUnit) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
+async fn new_form(user: User) -> Result<Html<String>, WebError> {
+    require_manage(&user)?;
+    let region = user
+        .actor()
+        .scope
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    form_page(
+        &user,
+        UnitForm {
+            kind: "task_force".into(),
+            region_code: region,
+            ..Default::default()
+        },
+        Errors::default(),
+        "/units".into(),
+    )
+}
+
+/// Saves through `op`; on invalid input re-renders the form with what was typed (422).
+async fn save<F, Fut>(
+    user: &User,
+    form: UnitForm,
+    action: String,
+    op: F,
+) -> Result<Response, WebError>
+where
+    F: FnOnce(NewUnit) -> Fut,
+    Fut: std::future::Future<Output = Result<UnitId, StoreError>>,
+{
+    let invalid = |fields: Vec<domain::FieldError>| -> Result<Response, WebError> {
+        let errs = Errors::new(user.ctx.locale, &fields);
+        Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(user, form.clone(), errs, action.clone())?,
+        )
+            .into_response())
+    };
+    let new = match NewUnit::parse(&form.name, &form.kind, &form.region_code) {
+        Ok(n) => n,
+        Err(e) => return invalid(e.0),
+    };
+    match op(new).await {
+        Ok(id) => Ok(Redirect::to(&format!("/units/{id}?ok=saved")).into_response()),
+        Err(StoreError::Invalid(e)) => invalid(e.0),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, WebError> {
+    require_manage(&user)?;
+    let actor = user.actor().clone();
+    save(&user, form, "/units".into(), |n| async move {
+        state.store.create_unit(&actor, &n).await
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "units/unit.html")]
+struct UnitPage {
+    page: Page,
+    unit: Unit,
+    can_manage: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OkQuery {
+    ok: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> Result<Html<String>, WebError> {
+    let unit = state
+        .store
+        .unit(user.actor(), UnitId(parse_id(&id)?))
+        .await?;
+    let can_manage = domain::decide(user.actor(), Action::ManageUnit, &unit.scope()).is_ok();
+    let mut page = Page::from_ctx(&user.ctx, "").with_flash(q.ok.as_deref());
+    page.title = unit.name.clone();
+    render(&UnitPage {
+        page,
+        unit,
+        can_manage,
+    })
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let id = UnitId(parse_id(&id)?);
+    let unit = state.store.unit(user.actor(), id).await?;
+    domain::decide(user.actor(), Action::ManageUnit, &unit.scope()).map_err(StoreError::from)?;
+    let form = UnitForm {
+        name: unit.name,
+        kind: unit.kind,
+        region_code: unit.region_code.unwrap_or_default(),
+    };
+    form_page(&user, form, Errors::default(), format!("/units/{id}"))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, WebError> {
+    let id = UnitId(parse_id(&id)?);
+    let actor = user.actor().clone();
+    // Check visibility before showing any form errors.
+    let unit = state.store.unit(&actor, id).await?;
+    domain::decide(&actor, Action::ManageUnit, &unit.scope()).map_err(StoreError::from)?;
+    save(&user, form, format!("/units/{id}"), |n| async move {
+        state.store.update_unit(&actor, id, &n).await.map(|_| id)
+    })
+    .await
+}
