@@ -34,7 +34,7 @@ pub async fn cases(store: &Store, inserts: usize, queries: usize) -> Result<()> 
         origin: Some("bench".into()),
     };
     let places = crate::generate::Places::load(store).await?;
-    let today = store::now_ms() / 86_400_000;
+    let today = store.today(&Actor::system(domain::UnitId(1)));
     let mut rng = crate::generate::Rng::new(99);
     let mut times = Vec::new();
     let mut inserted = Vec::new();
@@ -129,7 +129,7 @@ pub async fn tasks(
         .unit(&Actor::system(domain::UnitId(1)), unit_id)
         .await
         .map_err(crate::config::describe_store)?;
-    let today = store::now_ms() / 86_400_000;
+    let today = store.today(&Actor::system(domain::UnitId(1)));
     if services > 0 || referrals > 0 {
         let t = Instant::now();
         let (s, r) = store

@@ -165,7 +165,7 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
     }
     let actor = Actor::system(UnitId(1));
     let places = crate::generate::Places::load(store).await?;
-    let today = store::now_ms() / 86_400_000;
+    let today = store.today(&Actor::system(UnitId(1)));
     let mut rng = crate::generate::Rng::new(2026);
     let mut total = 0;
     // Victims first registered in Kupang, registered again in Palangka Raya where they were
@@ -262,7 +262,7 @@ async fn enrich(
     region: &str,
 ) -> Result<()> {
     use domain::case::{LegalInput, NewLegal, NewRouteEvent, RouteEventInput, format_day};
-    let today = store::now_ms() / 86_400_000;
+    let today = store.today(&Actor::system(UnitId(1)));
     let province = region.get(..2).unwrap_or("53").to_owned();
     let mut brokers: Vec<i64> = Vec::new();
     for (i, (id, (_, _, new))) in ids.iter().zip(batch).enumerate() {
@@ -420,7 +420,7 @@ async fn unit_actor(store: &Store, short: &str) -> Result<Option<Actor>> {
 /// awarded and partly paid, so the recovery pages have something to show.
 async fn recovery(store: &Store, ids: &[store::CaseId]) -> Result<()> {
     let sys = Actor::system(UnitId(1));
-    let today = store::now_ms() / 86_400_000;
+    let today = store.today(&Actor::system(UnitId(1)));
     let (Some(pky), Some(kupang)) = (
         unit_actor(store, "palangkaraya").await?,
         unit_actor(store, "kupang").await?,

@@ -459,7 +459,7 @@ pub async fn generate(store: &Store, n: usize, seed: u64, progress: bool) -> Res
     let started = std::time::Instant::now();
     let actor = Actor::system(UnitId(1));
     let places = Places::load(store).await?;
-    let today = store::now_ms() / 86_400_000;
+    let today = store.today(&Actor::system(UnitId(1)));
     let mut rng = Rng::new(seed);
     // All regencies of the origin provinces plus the hubs may register cases.
     let mut codes: Vec<String> = HUBS.iter().map(|(c, _)| (*c).to_owned()).collect();

@@ -114,7 +114,7 @@ async fn login(
             ctx.locale.t("login.invalid").to_owned(),
         ),
         LoginOutcome::Locked { until_ms } => {
-            let minutes = ((until_ms - store::now_ms()) / 60_000 + 1)
+            let minutes = ((until_ms - state.store.now_ms()) / 60_000 + 1)
                 .max(1)
                 .to_string();
             fail(
@@ -182,7 +182,7 @@ async fn totp(
             Ok((StatusCode::UNAUTHORIZED, render(&p)?).into_response())
         }
         LoginOutcome::Locked { until_ms } => {
-            let minutes = ((until_ms - store::now_ms()) / 60_000 + 1)
+            let minutes = ((until_ms - state.store.now_ms()) / 60_000 + 1)
                 .max(1)
                 .to_string();
             let p = LoginPage {

@@ -160,7 +160,7 @@ async fn create_case(
         return Err(WebError::Forbidden);
     }
     let input: domain::case::CaseInput = b.into();
-    let new = domain::case::NewCase::parse(&input, today())?;
+    let new = domain::case::NewCase::parse(&input, today(&state.store, &u.actor))?;
     let (id, _) = state.store.create_case(&u.actor, &new).await?;
     let view = state.store.case(&u.actor, id).await?;
     Ok((StatusCode::CREATED, Json(CaseOut::from(view))).into_response())
@@ -203,7 +203,7 @@ async fn update_case(
         )]));
     };
     let input: domain::case::CaseInput = b.into();
-    let new = domain::case::NewCase::parse(&input, today())?;
+    let new = domain::case::NewCase::parse(&input, today(&state.store, &u.actor))?;
     state.store.update_case(&u.actor, id, version, &new).await?;
     Ok(Json(state.store.case(&u.actor, id).await?.into()))
 }
@@ -253,7 +253,7 @@ async fn add_route_event(
         date_from: b.date_from,
         date_to: b.date_to,
     };
-    let e = domain::case::NewRouteEvent::parse(&input, today())?;
+    let e = domain::case::NewRouteEvent::parse(&input, today(&state.store, &u.actor))?;
     state.store.add_route_event(&u.actor, id, &e).await?;
     Ok(Json(state.store.case(&u.actor, id).await?.into()))
 }
@@ -303,7 +303,7 @@ async fn add_legal_stage(
             id,
             b.stage.trim(),
             domain::case::parse_day(&b.happened),
-            today(),
+            today(&state.store, &u.actor),
         )
         .await?;
     Ok(Json(state.store.case(&u.actor, id).await?.into()))
@@ -325,7 +325,7 @@ async fn set_status(
             id,
             b.status.trim(),
             Some(b.close_reason.as_str()),
-            today(),
+            today(&state.store, &u.actor),
         )
         .await?;
     Ok(Json(state.store.case(&u.actor, id).await?.into()))
@@ -350,7 +350,10 @@ async fn add_consent(
         given_by: b.given_by,
         given_on: domain::case::parse_day(&b.given_on),
     };
-    state.store.add_consent(&u.actor, id, &c, today()).await?;
+    state
+        .store
+        .add_consent(&u.actor, id, &c, today(&state.store, &u.actor))
+        .await?;
     Ok(Json(state.store.case(&u.actor, id).await?.into()))
 }
 

@@ -173,7 +173,7 @@ pub(super) async fn new_form(
 ) -> Result<Html<String>, WebError> {
     require_edit(&user)?;
     let form = CaseInput {
-        reported_on: format_day(today()),
+        reported_on: format_day(today(&state.store, user.actor())),
         trafficking_status: "possible".into(),
         ..Default::default()
     };
@@ -224,7 +224,7 @@ async fn save(
                 .into_response(),
         )
     };
-    let new = match NewCase::parse(&input, today()) {
+    let new = match NewCase::parse(&input, today(&state.store, user.actor())) {
         Ok(n) => n,
         Err(e) => return invalid(e.0, input).await,
     };

@@ -132,7 +132,7 @@ pub(crate) async fn case_page(
         .collect();
     let recovery = state
         .store
-        .plan_summaries(user.actor(), id, today())
+        .plan_summaries(user.actor(), id, today(&state.store, user.actor()))
         .await?;
     let recovery_events = state.store.recovery_events(user.actor(), id).await?;
     let service_types = state.store.service_types().await?;

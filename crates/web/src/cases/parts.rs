@@ -92,7 +92,7 @@ async fn add_route(
         .store
         .case_access(user.actor(), id, Action::EditCase)
         .await?;
-    let result = match NewRouteEvent::parse(&f, today()) {
+    let result = match NewRouteEvent::parse(&f, today(&state.store, user.actor())) {
         Ok(e) => state
             .store
             .add_route_event(user.actor(), id, &e)
@@ -172,7 +172,7 @@ async fn add_stage(
             id,
             f.stage.trim(),
             parse_day(&f.happened),
-            today(),
+            today(&state.store, user.actor()),
         )
         .await
         .map(|_| ());
@@ -221,7 +221,7 @@ async fn add_consent(
     };
     let result = state
         .store
-        .add_consent(user.actor(), id, &c, today())
+        .add_consent(user.actor(), id, &c, today(&state.store, user.actor()))
         .await
         .map(|_| ());
     after(
@@ -245,7 +245,12 @@ async fn withdraw_consent(
     let id = CaseId(parse_id(&id)?);
     let result = state
         .store
-        .withdraw_consent(user.actor(), id, parse_id(&consent)?, today())
+        .withdraw_consent(
+            user.actor(),
+            id,
+            parse_id(&consent)?,
+            today(&state.store, user.actor()),
+        )
         .await;
     after(&state, &user, id, result, Extras::default()).await
 }
@@ -392,7 +397,7 @@ async fn set_status(
             id,
             f.status.trim(),
             Some(f.close_reason.as_str()),
-            today(),
+            today(&state.store, user.actor()),
         )
         .await;
     after(&state, &user, id, result, Extras::default()).await

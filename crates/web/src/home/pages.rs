@@ -54,7 +54,7 @@ async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>,
         .len();
     let recovery = state
         .store
-        .recovery_dashboard(actor, crate::shared::today())
+        .recovery_dashboard(actor, crate::shared::today(&state.store, user.actor()))
         .await?;
     render(&HomePage {
         page,

@@ -79,7 +79,10 @@ async fn plan(
     u: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, WebError> {
-    let view = state.store.plan(&u.actor, id_of(&id)?, today()).await?;
+    let view = state
+        .store
+        .plan(&u.actor, id_of(&id)?, today(&state.store, &u.actor))
+        .await?;
     let mut j = to_value(&view)?;
     name_tuples(j.get_mut("blockers"), &["code", "service_code"]);
     if let Some(Value::Array(bs)) = j.get_mut("blockers") {
@@ -104,7 +107,7 @@ async fn assess_needs(
     let needs: Vec<String> = b.needs.iter().map(|n| n.trim().to_owned()).collect();
     state
         .store
-        .assess_needs(&u.actor, id_of(&id)?, &needs, today())
+        .assess_needs(&u.actor, id_of(&id)?, &needs, today(&state.store, &u.actor))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -144,7 +147,7 @@ async fn add_service(
     check(errs)?;
     let sid = state
         .store
-        .add_service(&u.actor, victim, &s, today())
+        .add_service(&u.actor, victim, &s, today(&state.store, &u.actor))
         .await?;
     Ok(created(sid))
 }
@@ -168,7 +171,7 @@ async fn update_service(
     check(errs)?;
     state
         .store
-        .update_service(&u.actor, service, &upd, today())
+        .update_service(&u.actor, service, &upd, today(&state.store, &u.actor))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -189,7 +192,13 @@ async fn close_plan(
     check(errs)?;
     state
         .store
-        .close_plan(&u.actor, victim, followup_on, &b.note, today())
+        .close_plan(
+            &u.actor,
+            victim,
+            followup_on,
+            &b.note,
+            today(&state.store, &u.actor),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -228,7 +237,7 @@ async fn add_ledger(
     check(errs)?;
     let lid = state
         .store
-        .add_ledger_entry(&u.actor, victim, &e, today())
+        .add_ledger_entry(&u.actor, victim, &e, today(&state.store, &u.actor))
         .await?;
     Ok(created(lid))
 }
@@ -242,7 +251,10 @@ async fn case_recovery(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, WebError> {
     let case = CaseId(id_of(&id)?);
-    let summaries = state.store.plan_summaries(&u.actor, case, today()).await?;
+    let summaries = state
+        .store
+        .plan_summaries(&u.actor, case, today(&state.store, &u.actor))
+        .await?;
     let events = state.store.recovery_events(&u.actor, case).await?;
     to_json(&json!({"summaries": summaries, "events": events}))
 }
@@ -251,7 +263,12 @@ async fn case_recovery(
     responses((status = 200, description = "Restitution and compensation per region below the caller (assessed, demanded, awarded, deposited, paid; victims; restitution clocks running late)", body = Object), (status = 403)),
     security(("bearer" = [])))]
 async fn restitution(State(state): State<AppState>, u: ApiUser) -> Result<Json<Value>, WebError> {
-    to_json(&state.store.ledger_totals(&u.actor, today()).await?)
+    to_json(
+        &state
+            .store
+            .ledger_totals(&u.actor, today(&state.store, &u.actor))
+            .await?,
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "recovery", params(TasksQuery),
@@ -265,7 +282,7 @@ async fn tasks(
     to_json(
         &state
             .store
-            .my_tasks(&u.actor, today(), q.page.unwrap_or(1))
+            .my_tasks(&u.actor, today(&state.store, &u.actor), q.page.unwrap_or(1))
             .await?,
     )
 }

@@ -45,7 +45,10 @@ async fn tasks_page(
     user: User,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, WebError> {
-    let t = state.store.my_tasks(user.actor(), today(), q.page).await?;
+    let t = state
+        .store
+        .my_tasks(user.actor(), today(&state.store, user.actor()), q.page)
+        .await?;
     let unread = state.store.unread_notifications(user.actor()).await?;
     render(&TasksPage {
         page: Page::from_ctx(&user.ctx, "tasks.title"),
@@ -83,7 +86,10 @@ async fn restitution_page(
     State(state): State<AppState>,
     user: User,
 ) -> Result<Html<String>, WebError> {
-    let rows = state.store.ledger_totals(user.actor(), today()).await?;
+    let rows = state
+        .store
+        .ledger_totals(user.actor(), today(&state.store, user.actor()))
+        .await?;
     let mut total_rest = domain::recovery::LedgerSums::default();
     let mut total_comp = domain::recovery::LedgerSums::default();
     let (mut gap_rest, mut gap_comp) = (0, 0);

@@ -109,7 +109,10 @@ pub(crate) async fn plan_response(
     errs: &[domain::FieldError],
     ok: Option<&str>,
 ) -> Result<Response, WebError> {
-    let p = state.store.plan(user.actor(), victim, today()).await?;
+    let p = state
+        .store
+        .plan(user.actor(), victim, today(&state.store, user.actor()))
+        .await?;
     let types = state.store.service_types().await?;
     let units = state.store.list_units(user.actor(), None, "").await?;
     let bases = state
@@ -125,7 +128,7 @@ pub(crate) async fn plan_response(
         units,
         bases,
         f: FormState::new(user, failed, values, errs),
-        today: today(),
+        today: today(&state.store, user.actor()),
     };
     Ok(page.f.respond(render(&page)?))
 }
@@ -179,7 +182,12 @@ async fn assess(
     let codes = fields_all(&f, "needs");
     let r = state
         .store
-        .assess_needs(user.actor(), victim, &codes, today())
+        .assess_needs(
+            user.actor(),
+            victim,
+            &codes,
+            today(&state.store, user.actor()),
+        )
         .await;
     after(&state, &user, victim, "needs", f, r, "needs").await
 }
@@ -211,7 +219,7 @@ async fn add_service(
     let r = if errs.is_empty() {
         state
             .store
-            .add_service(user.actor(), victim, &s, today())
+            .add_service(user.actor(), victim, &s, today(&state.store, user.actor()))
             .await
             .map(|_| ())
     } else {
@@ -232,7 +240,13 @@ async fn close_plan(
     let r = if errs.is_empty() {
         state
             .store
-            .close_plan(user.actor(), victim, followup, field(&f, "note"), today())
+            .close_plan(
+                user.actor(),
+                victim,
+                followup,
+                field(&f, "note"),
+                today(&state.store, user.actor()),
+            )
             .await
     } else {
         Err(errs.into())
@@ -279,7 +293,7 @@ async fn add_ledger(
     let r = if errs.is_empty() {
         state
             .store
-            .add_ledger_entry(user.actor(), victim, &e, today())
+            .add_ledger_entry(user.actor(), victim, &e, today(&state.store, user.actor()))
             .await
             .map(|_| ())
     } else {
@@ -319,7 +333,7 @@ async fn send_referral(
     let r = if errs.is_empty() {
         state
             .store
-            .send_referral(user.actor(), victim, &n, today())
+            .send_referral(user.actor(), victim, &n, today(&state.store, user.actor()))
             .await
     } else {
         Err(errs.into())

@@ -46,7 +46,7 @@ async fn update_service(
     let r = if errs.is_empty() {
         state
             .store
-            .update_service(user.actor(), service, &u, today())
+            .update_service(user.actor(), service, &u, today(&state.store, user.actor()))
             .await
     } else {
         Err(errs.into())

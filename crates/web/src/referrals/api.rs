@@ -86,7 +86,7 @@ async fn send_referral(
     check(errs)?;
     let rid = state
         .store
-        .send_referral(&u.actor, victim, &n, today())
+        .send_referral(&u.actor, victim, &n, today(&state.store, &u.actor))
         .await?;
     Ok(created(rid))
 }
@@ -109,7 +109,12 @@ async fn referrals(
             )]));
         }
     };
-    to_json(&state.store.referral_list(&u.actor, which, today()).await?)
+    to_json(
+        &state
+            .store
+            .referral_list(&u.actor, which, today(&state.store, &u.actor))
+            .await?,
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "recovery", params(("id" = i64, Path, description = "Referral id")),
@@ -120,7 +125,10 @@ async fn referral(
     u: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, WebError> {
-    let view = state.store.referral(&u.actor, id_of(&id)?, today()).await?;
+    let view = state
+        .store
+        .referral(&u.actor, id_of(&id)?, today(&state.store, &u.actor))
+        .await?;
     let mut j = to_value(&view)?;
     // The row's fields (id, state, units, days …) sit at the top level of the answer.
     if let Value::Object(m) = &mut j
@@ -151,7 +159,13 @@ async fn act_on_referral(
 ) -> Result<Json<Value>, WebError> {
     let s = state
         .store
-        .act_on_referral(&u.actor, id_of(&id)?, b.op.trim(), &b.reason, today())
+        .act_on_referral(
+            &u.actor,
+            id_of(&id)?,
+            b.op.trim(),
+            &b.reason,
+            today(&state.store, &u.actor),
+        )
         .await?;
     Ok(Json(json!({"state": s.as_str()})))
 }
@@ -191,7 +205,7 @@ async fn add_referral_service(
     check(errs)?;
     let sid = state
         .store
-        .add_service_for_referral(&u.actor, referral, &s, today())
+        .add_service_for_referral(&u.actor, referral, &s, today(&state.store, &u.actor))
         .await?;
     Ok(created(sid))
 }

@@ -78,12 +78,15 @@ pub(crate) async fn referral_response(
     errs: &[domain::FieldError],
     ok: Option<&str>,
 ) -> Result<Response, WebError> {
-    let r = state.store.referral(user.actor(), id, today()).await?;
+    let r = state
+        .store
+        .referral(user.actor(), id, today(&state.store, user.actor()))
+        .await?;
     let types = state.store.service_types().await?;
     // The services that came with the referral, for the receiving unit to record.
     let services = state
         .store
-        .referral_services(user.actor(), id, today())
+        .referral_services(user.actor(), id, today(&state.store, user.actor()))
         .await?;
     let units = if r.side == domain::recovery::ReferralSide::Receiver && r.row.kind == "takeover" {
         let within = user.actor().scope.region().cloned();
@@ -138,7 +141,7 @@ async fn act(
             id,
             field(&f, "op"),
             field(&f, "reason"),
-            today(),
+            today(&state.store, user.actor()),
         )
         .await
     {
@@ -166,7 +169,7 @@ async fn referral_service(
     let r = if errs.is_empty() {
         state
             .store
-            .add_service_for_referral(user.actor(), id, &s, today())
+            .add_service_for_referral(user.actor(), id, &s, today(&state.store, user.actor()))
             .await
     } else {
         Err(errs.into())
@@ -230,7 +233,7 @@ async fn referrals_page(
     };
     let rows = state
         .store
-        .referral_list(user.actor(), &which, today())
+        .referral_list(user.actor(), &which, today(&state.store, user.actor()))
         .await?;
     render(&ReferralsPage {
         page: Page::from_ctx(&user.ctx, "referral.list_title").with_flash(q.ok.as_deref()),

@@ -5,8 +5,8 @@
 pub(crate) mod forms;
 pub(crate) mod services;
 
-/// Today's day number, the one every date check and default uses.
-pub(crate) fn today() -> i64 {
-    // Indonesia's earliest zone (WIB, UTC+7) decides "today" for date checks.
-    (store::now_ms() + 7 * 3_600_000) / 86_400_000
+/// Today's day number in the actor's time zone (WIB, WITA or WIT by region), by the
+/// store's clock: the one "today" every date check and default uses.
+pub(crate) fn today(store: &store::Store, actor: &domain::Actor) -> domain::case::Day {
+    store.today(actor)
 }
