@@ -13,3 +13,5 @@ pub(crate) mod error;
 pub(crate) mod ids;
 pub(crate) mod sql;
 pub(crate) mod write;
+#[cfg(all(test, feature = "testing"))]
+mod write_test;

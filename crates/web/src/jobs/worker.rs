@@ -109,4 +109,19 @@ mod tests {
         assert!(b.contains("https://gugus.example.go.id/referrals/12"));
         assert!(subject("referral_received").starts_with("[Gugus] Rujukan baru"));
     }
+
+    #[test]
+    fn every_notification_kind_has_its_own_subject() {
+        use domain::notification::NotificationKind;
+        let generic = subject("no_such_kind");
+        let mut seen = std::collections::HashSet::new();
+        for k in NotificationKind::ALL {
+            let s = subject(k.as_str());
+            assert_ne!(s, generic, "{k} falls back to the generic subject");
+            assert!(seen.insert(s), "{k} shares its subject");
+        }
+        // The two the old match missed.
+        assert!(subject("referral_closed").contains("ditutup"));
+        assert!(subject("referral_withdrawn").contains("dibatalkan"));
+    }
 }

@@ -1,0 +1,111 @@
+//! The write guard on a real database (SQLite, or PostgreSQL with GUGUS_TEST_DATABASE_URL):
+//! a write commits only with its audit entry, a refused check opens nothing, and the
+//! entry carries the write's time from the store's clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::core::audit::Event;
+use crate::{Store, StoreError};
+use domain::audit::AuditAction;
+use domain::{Action, Actor, RegionCode, Role, Scope, UnitId};
+
+async fn store() -> (crate::testing::TestDb, Store) {
+    let db = crate::testing::fresh_db().await;
+    let s = Store::connect(&db.url)
+        .await
+        .unwrap()
+        .with_keyring(crate::testing::test_keyring());
+    (db, s)
+}
+
+fn viewer_in(region: &str) -> Actor {
+    Actor {
+        user_id: Some(domain::UserId(99)),
+        username: "pemantau.uji".into(),
+        unit_id: UnitId(1),
+        role: Role::Viewer,
+        scope: Scope::Region(RegionCode::parse(region).unwrap()),
+        origin: None,
+    }
+}
+
+async fn settings_rows(s: &Store) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM settings WHERE key = 'guard_test'")
+        .fetch_one(s.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_write_commits_only_with_its_audit_entry() {
+    let (_db, s) = store().await;
+    let admin = Actor::system(UnitId(1));
+    let audit_before = s.audit_verify().await.unwrap().checked;
+
+    // Without an audit entry the commit is refused and nothing is kept.
+    let allowed = s
+        .allow(&admin, Action::ManageSettings, &Scope::National)
+        .unwrap();
+    let mut w = s.write(allowed).await.unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('guard_test', 'x')")
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    assert!(matches!(w.commit().await, Err(StoreError::Other(_))));
+    assert_eq!(settings_rows(&s).await, 0);
+    assert_eq!(s.audit_verify().await.unwrap().checked, audit_before);
+
+    // With it, both are kept, at the instant of the store's clock.
+    let at = 1_800_000_000_000; // 2027-01-15 08:00 UTC
+    let s = s.with_clock(domain::time::Clock::system());
+    s.clock().set_now_ms(at);
+    let allowed = s
+        .allow(&admin, Action::ManageSettings, &Scope::National)
+        .unwrap();
+    let mut w = s.write(allowed).await.unwrap();
+    assert!((w.now_ms() - at).abs() < 1_000);
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('guard_test', 'y')")
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    w.audit(Event {
+        action: AuditAction::SettingsUpdate,
+        record_type: "settings",
+        record_id: "guard_test".into(),
+        detail: String::new(),
+    })
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(settings_rows(&s).await, 1);
+    let report = s.audit_verify().await.unwrap();
+    assert_eq!(report.checked, audit_before + 1);
+    assert!(report.error.is_none());
+    let last_at: i64 = sqlx::query_scalar("SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert!((last_at - at).abs() < 1_000);
+}
+
+#[tokio::test]
+async fn a_refused_check_opens_no_write() {
+    let (_db, s) = store().await;
+    let viewer = viewer_in("62.71");
+    assert!(matches!(
+        s.allow(&viewer, Action::ManageSettings, &Scope::National),
+        Err(StoreError::Forbidden | StoreError::NotFound)
+    ));
+    // A person is never the system actor of background jobs, whatever the role.
+    let mut admin = Actor::system(UnitId(1));
+    admin.user_id = Some(domain::UserId(1));
+    assert!(s.allow_system(&admin).is_err());
+    assert!(s.allow_system(&crate::job_actor()).is_ok());
+    assert!(matches!(
+        s.escalate_overdue(&viewer, 0).await,
+        Err(StoreError::Forbidden)
+    ));
+    assert!(matches!(
+        s.pending_mail(&admin, 10).await,
+        Err(StoreError::Forbidden)
+    ));
+}
