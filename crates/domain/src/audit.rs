@@ -3,176 +3,164 @@
 
 use sha2::{Digest, Sha256};
 
-/// What an audit entry records. Its string form is what the trail stores (`case.view`,
-/// `referral.accept` …); the store writes only these.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-    strum::EnumCount,
-)]
-pub enum AuditAction {
-    // Signing in and the account itself.
-    #[strum(serialize = "auth.login")]
-    AuthLogin,
-    #[strum(serialize = "auth.login_failed")]
-    AuthLoginFailed,
-    #[strum(serialize = "auth.logout")]
-    AuthLogout,
-    #[strum(serialize = "auth.second_factor")]
-    AuthSecondFactor,
-    #[strum(serialize = "account.password_change")]
-    AccountPasswordChange,
-    #[strum(serialize = "account.totp_enable")]
-    AccountTotpEnable,
-    #[strum(serialize = "account.totp_disable")]
-    AccountTotpDisable,
-    // Staff accounts, units, API tokens, settings and keys.
-    #[strum(serialize = "user.list")]
-    UserList,
-    #[strum(serialize = "user.view")]
-    UserView,
-    #[strum(serialize = "user.create")]
-    UserCreate,
-    #[strum(serialize = "user.password_reset")]
-    UserPasswordReset,
-    #[strum(serialize = "user.disable")]
-    UserDisable,
-    #[strum(serialize = "user.enable")]
-    UserEnable,
-    #[strum(serialize = "unit.create")]
-    UnitCreate,
-    #[strum(serialize = "unit.update")]
-    UnitUpdate,
-    #[strum(serialize = "token.create")]
-    TokenCreate,
-    #[strum(serialize = "token.revoke")]
-    TokenRevoke,
-    #[strum(serialize = "settings.update")]
-    SettingsUpdate,
-    #[strum(serialize = "keys.rotate")]
-    KeysRotate,
-    // Case records and their parts.
-    #[strum(serialize = "case.create")]
-    CaseCreate,
-    #[strum(serialize = "case.update")]
-    CaseUpdate,
-    #[strum(serialize = "case.view")]
-    CaseView,
-    #[strum(serialize = "case.identity_view")]
-    CaseIdentityView,
-    #[strum(serialize = "case.search")]
-    CaseSearch,
-    #[strum(serialize = "case.import")]
-    CaseImport,
-    #[strum(serialize = "case.break_glass")]
-    CaseBreakGlass,
-    #[strum(serialize = "case.close")]
-    CaseClose,
-    #[strum(serialize = "case.reopen")]
-    CaseReopen,
-    #[strum(serialize = "case.route_add")]
-    CaseRouteAdd,
-    #[strum(serialize = "case.route_delete")]
-    CaseRouteDelete,
-    #[strum(serialize = "case.legal_update")]
-    CaseLegalUpdate,
-    #[strum(serialize = "case.stage_add")]
-    CaseStageAdd,
-    #[strum(serialize = "case.stage_delete")]
-    CaseStageDelete,
-    #[strum(serialize = "case.consent_add")]
-    CaseConsentAdd,
-    #[strum(serialize = "case.consent_withdraw")]
-    CaseConsentWithdraw,
-    #[strum(serialize = "case.perpetrator_add")]
-    CasePerpetratorAdd,
-    #[strum(serialize = "case.perpetrator_link")]
-    CasePerpetratorLink,
-    #[strum(serialize = "case.perpetrator_unlink")]
-    CasePerpetratorUnlink,
-    #[strum(serialize = "perpetrator.view")]
-    PerpetratorView,
-    #[strum(serialize = "perpetrator.identity_view")]
-    PerpetratorIdentityView,
-    // Review, clearing and reporting periods.
-    #[strum(serialize = "case.submit")]
-    CaseSubmit,
-    #[strum(serialize = "case.verify")]
-    CaseVerify,
-    #[strum(serialize = "case.clear")]
-    CaseClear,
-    #[strum(serialize = "case.return")]
-    CaseReturn,
-    #[strum(serialize = "case.import_review_states")]
-    CaseImportReviewStates,
-    #[strum(serialize = "period.close")]
-    PeriodClose,
-    #[strum(serialize = "period.reopen")]
-    PeriodReopen,
-    // Record linkage.
-    #[strum(serialize = "linkage.view_pair")]
-    LinkageViewPair,
-    #[strum(serialize = "linkage.same")]
-    LinkageSame,
-    #[strum(serialize = "linkage.different")]
-    LinkageDifferent,
-    #[strum(serialize = "linkage.undo")]
-    LinkageUndo,
-    #[strum(serialize = "linkage.run")]
-    LinkageRun,
-    // Recovery: plans, services, the ledger and referrals.
-    #[strum(serialize = "plan.view")]
-    PlanView,
-    #[strum(serialize = "plan.identity_view")]
-    PlanIdentityView,
-    #[strum(serialize = "plan.assess")]
-    PlanAssess,
-    #[strum(serialize = "plan.need_explain")]
-    PlanNeedExplain,
-    #[strum(serialize = "plan.close")]
-    PlanClose,
-    #[strum(serialize = "plan.reopen")]
-    PlanReopen,
-    #[strum(serialize = "service.plan")]
-    ServicePlan,
-    #[strum(serialize = "service.update")]
-    ServiceUpdate,
-    #[strum(serialize = "service.evidence_add")]
-    ServiceEvidenceAdd,
-    #[strum(serialize = "service.evidence_view")]
-    ServiceEvidenceView,
-    #[strum(serialize = "ledger.add")]
-    LedgerAdd,
-    #[strum(serialize = "referral.send")]
-    ReferralSend,
-    #[strum(serialize = "referral.view")]
-    ReferralView,
-    #[strum(serialize = "referral.identity_view")]
-    ReferralIdentityView,
-    #[strum(serialize = "referral.accept")]
-    ReferralAccept,
-    #[strum(serialize = "referral.decline")]
-    ReferralDecline,
-    #[strum(serialize = "referral.deliver")]
-    ReferralDeliver,
-    #[strum(serialize = "referral.close")]
-    ReferralClose,
-    #[strum(serialize = "referral.withdraw")]
-    ReferralWithdraw,
-    #[strum(serialize = "referral.message")]
-    ReferralMessage,
-    #[strum(serialize = "referral.escalate")]
-    ReferralEscalate,
+crate::str_enum::str_enum! {
+    /// What an audit entry records. Its string form is what the trail stores (`case.view`,
+    /// `referral.accept` …); the store writes only these.
+    pub enum AuditAction {
+        // Signing in and the account itself.
+        #[strum(serialize = "auth.login")]
+        AuthLogin,
+        #[strum(serialize = "auth.login_failed")]
+        AuthLoginFailed,
+        #[strum(serialize = "auth.logout")]
+        AuthLogout,
+        #[strum(serialize = "auth.second_factor")]
+        AuthSecondFactor,
+        #[strum(serialize = "account.password_change")]
+        AccountPasswordChange,
+        #[strum(serialize = "account.totp_enable")]
+        AccountTotpEnable,
+        #[strum(serialize = "account.totp_disable")]
+        AccountTotpDisable,
+        // Staff accounts, units, API tokens, settings and keys.
+        #[strum(serialize = "user.list")]
+        UserList,
+        #[strum(serialize = "user.view")]
+        UserView,
+        #[strum(serialize = "user.create")]
+        UserCreate,
+        #[strum(serialize = "user.password_reset")]
+        UserPasswordReset,
+        #[strum(serialize = "user.disable")]
+        UserDisable,
+        #[strum(serialize = "user.enable")]
+        UserEnable,
+        #[strum(serialize = "unit.create")]
+        UnitCreate,
+        #[strum(serialize = "unit.update")]
+        UnitUpdate,
+        #[strum(serialize = "token.create")]
+        TokenCreate,
+        #[strum(serialize = "token.revoke")]
+        TokenRevoke,
+        #[strum(serialize = "settings.update")]
+        SettingsUpdate,
+        #[strum(serialize = "keys.rotate")]
+        KeysRotate,
+        // Case records and their parts.
+        #[strum(serialize = "case.create")]
+        CaseCreate,
+        #[strum(serialize = "case.update")]
+        CaseUpdate,
+        #[strum(serialize = "case.view")]
+        CaseView,
+        #[strum(serialize = "case.identity_view")]
+        CaseIdentityView,
+        #[strum(serialize = "case.search")]
+        CaseSearch,
+        #[strum(serialize = "case.import")]
+        CaseImport,
+        #[strum(serialize = "case.break_glass")]
+        CaseBreakGlass,
+        #[strum(serialize = "case.close")]
+        CaseClose,
+        #[strum(serialize = "case.reopen")]
+        CaseReopen,
+        #[strum(serialize = "case.route_add")]
+        CaseRouteAdd,
+        #[strum(serialize = "case.route_delete")]
+        CaseRouteDelete,
+        #[strum(serialize = "case.legal_update")]
+        CaseLegalUpdate,
+        #[strum(serialize = "case.stage_add")]
+        CaseStageAdd,
+        #[strum(serialize = "case.stage_delete")]
+        CaseStageDelete,
+        #[strum(serialize = "case.consent_add")]
+        CaseConsentAdd,
+        #[strum(serialize = "case.consent_withdraw")]
+        CaseConsentWithdraw,
+        #[strum(serialize = "case.perpetrator_add")]
+        CasePerpetratorAdd,
+        #[strum(serialize = "case.perpetrator_link")]
+        CasePerpetratorLink,
+        #[strum(serialize = "case.perpetrator_unlink")]
+        CasePerpetratorUnlink,
+        #[strum(serialize = "perpetrator.view")]
+        PerpetratorView,
+        #[strum(serialize = "perpetrator.identity_view")]
+        PerpetratorIdentityView,
+        // Review, clearing and reporting periods.
+        #[strum(serialize = "case.submit")]
+        CaseSubmit,
+        #[strum(serialize = "case.verify")]
+        CaseVerify,
+        #[strum(serialize = "case.clear")]
+        CaseClear,
+        #[strum(serialize = "case.return")]
+        CaseReturn,
+        #[strum(serialize = "case.import_review_states")]
+        CaseImportReviewStates,
+        #[strum(serialize = "period.close")]
+        PeriodClose,
+        #[strum(serialize = "period.reopen")]
+        PeriodReopen,
+        // Record linkage.
+        #[strum(serialize = "linkage.view_pair")]
+        LinkageViewPair,
+        #[strum(serialize = "linkage.same")]
+        LinkageSame,
+        #[strum(serialize = "linkage.different")]
+        LinkageDifferent,
+        #[strum(serialize = "linkage.undo")]
+        LinkageUndo,
+        #[strum(serialize = "linkage.run")]
+        LinkageRun,
+        // Recovery: plans, services, the ledger and referrals.
+        #[strum(serialize = "plan.view")]
+        PlanView,
+        #[strum(serialize = "plan.identity_view")]
+        PlanIdentityView,
+        #[strum(serialize = "plan.assess")]
+        PlanAssess,
+        #[strum(serialize = "plan.need_explain")]
+        PlanNeedExplain,
+        #[strum(serialize = "plan.close")]
+        PlanClose,
+        #[strum(serialize = "plan.reopen")]
+        PlanReopen,
+        #[strum(serialize = "service.plan")]
+        ServicePlan,
+        #[strum(serialize = "service.update")]
+        ServiceUpdate,
+        #[strum(serialize = "service.evidence_add")]
+        ServiceEvidenceAdd,
+        #[strum(serialize = "service.evidence_view")]
+        ServiceEvidenceView,
+        #[strum(serialize = "ledger.add")]
+        LedgerAdd,
+        #[strum(serialize = "referral.send")]
+        ReferralSend,
+        #[strum(serialize = "referral.view")]
+        ReferralView,
+        #[strum(serialize = "referral.identity_view")]
+        ReferralIdentityView,
+        #[strum(serialize = "referral.accept")]
+        ReferralAccept,
+        #[strum(serialize = "referral.decline")]
+        ReferralDecline,
+        #[strum(serialize = "referral.deliver")]
+        ReferralDeliver,
+        #[strum(serialize = "referral.close")]
+        ReferralClose,
+        #[strum(serialize = "referral.withdraw")]
+        ReferralWithdraw,
+        #[strum(serialize = "referral.message")]
+        ReferralMessage,
+        #[strum(serialize = "referral.escalate")]
+        ReferralEscalate,
+    }
 }
-
-crate::str_enum::str_enum!(AuditAction);
 
 impl AuditAction {
     /// A read that changes nothing (a view, a search, a list): kept in the trail, left out

@@ -10,7 +10,6 @@ use crate::ids::{UnitId, UserId};
 use crate::region::RegionCode;
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
 /// Where a user's authority reaches, or where a record lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -69,23 +68,20 @@ impl Actor {
     }
 }
 
-/// How a target relates to the actor's scope.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Relation {
-    /// The target is at the actor's own level (same region, or both national).
-    Same,
-    /// The target lies inside the actor's region.
-    Below,
-    /// The target lies in a region above the actor's (including national).
-    Above,
-    /// The target lies in an unrelated region.
-    Outside,
+crate::str_enum::str_enum! {
+    /// How a target relates to the actor's scope.
+    #[strum(serialize_all = "snake_case")]
+    pub enum Relation {
+        /// The target is at the actor's own level (same region, or both national).
+        Same,
+        /// The target lies inside the actor's region.
+        Below,
+        /// The target lies in a region above the actor's (including national).
+        Above,
+        /// The target lies in an unrelated region.
+        Outside,
+    }
 }
-
-crate::str_enum::str_enum!(Relation);
 
 impl Relation {
     pub fn of(actor: &Scope, target: &Scope) -> Relation {
@@ -101,52 +97,49 @@ impl Relation {
     }
 }
 
-/// Everything a user can try to do. Each later module adds its actions here, so the
-/// golden policy table grows with the product.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Action {
-    /// Browse and search the region reference.
-    ViewRegions,
-    /// See a unit in the directory (needed to pick a partner for a referral).
-    ViewUnit,
-    /// Create or edit a unit.
-    ManageUnit,
-    /// See a staff account (name, e-mail, role).
-    ViewUser,
-    /// Create, disable or reset the password of an account.
-    ManageUser,
-    /// Read the audit trail of actors in the scope.
-    ViewAudit,
-    /// Change instance-wide settings (e.g. requiring two-factor login).
-    ManageSettings,
-    /// See a case record without identities (code, dates, picklists, victims' initials).
-    ViewCase,
-    /// See victims' identities (names, NIK, contact, chronology) of a case.
-    ViewIdentity,
-    /// Register a case or change one.
-    EditCase,
-    /// Submit the unit's case for review.
-    SubmitCase,
-    /// Verify (or return) a case submitted by a unit below.
-    VerifyCase,
-    /// Clear a verified case for official statistics (national level only), or return it.
-    ClearCase,
-    /// Close and reopen monthly reporting periods.
-    ManagePeriods,
-    /// See data-quality figures and validation rules.
-    ViewQuality,
-    /// Decide whether two victim records are the same person (and undo it).
-    LinkPersons,
-    /// Start a full record-linkage run over all records.
-    RunLinkage,
-    /// Plan and record a victim's services, send referrals, keep the restitution ledger.
-    ManageServices,
+crate::str_enum::str_enum! {
+    /// Everything a user can try to do. Each later module adds its actions here, so the
+    /// golden policy table grows with the product.
+    #[strum(serialize_all = "snake_case")]
+    pub enum Action {
+        /// Browse and search the region reference.
+        ViewRegions,
+        /// See a unit in the directory (needed to pick a partner for a referral).
+        ViewUnit,
+        /// Create or edit a unit.
+        ManageUnit,
+        /// See a staff account (name, e-mail, role).
+        ViewUser,
+        /// Create, disable or reset the password of an account.
+        ManageUser,
+        /// Read the audit trail of actors in the scope.
+        ViewAudit,
+        /// Change instance-wide settings (e.g. requiring two-factor login).
+        ManageSettings,
+        /// See a case record without identities (code, dates, picklists, victims' initials).
+        ViewCase,
+        /// See victims' identities (names, NIK, contact, chronology) of a case.
+        ViewIdentity,
+        /// Register a case or change one.
+        EditCase,
+        /// Submit the unit's case for review.
+        SubmitCase,
+        /// Verify (or return) a case submitted by a unit below.
+        VerifyCase,
+        /// Clear a verified case for official statistics (national level only), or return it.
+        ClearCase,
+        /// Close and reopen monthly reporting periods.
+        ManagePeriods,
+        /// See data-quality figures and validation rules.
+        ViewQuality,
+        /// Decide whether two victim records are the same person (and undo it).
+        LinkPersons,
+        /// Start a full record-linkage run over all records.
+        RunLinkage,
+        /// Plan and record a victim's services, send referrals, keep the restitution ledger.
+        ManageServices,
+    }
 }
-
-crate::str_enum::str_enum!(Action);
 
 impl Action {}
 

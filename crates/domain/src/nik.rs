@@ -8,39 +8,32 @@
 
 use crate::region::RegionCode;
 use std::fmt;
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Nik(String);
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Sex {
-    Female,
-    Male,
+crate::str_enum::str_enum! {
+    #[strum(serialize_all = "snake_case")]
+    pub enum Sex {
+        Female,
+        Male,
+    }
 }
 
-crate::str_enum::str_enum!(Sex);
-
-/// Disagreements between a NIK and the other fields. They warn, they do not block: real
-/// records carry wrong NIKs, and a wrong NIK is still worth keeping as the document shows it.
-/// Its string form is the message key of the warning.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-pub enum NikWarning {
-    /// The digits do not encode a real calendar date.
-    #[strum(serialize = "warn.nik_date_impossible")]
-    ImpossibleDate,
-    #[strum(serialize = "warn.nik_birth_date")]
-    BirthDateDiffers,
-    #[strum(serialize = "warn.nik_sex")]
-    SexDiffers,
+crate::str_enum::str_enum! {
+    /// Disagreements between a NIK and the other fields. They warn, they do not block: real
+    /// records carry wrong NIKs, and a wrong NIK is still worth keeping as the document shows it.
+    /// Its string form is the message key of the warning.
+    pub enum NikWarning {
+        /// The digits do not encode a real calendar date.
+        #[strum(serialize = "warn.nik_date_impossible")]
+        ImpossibleDate,
+        #[strum(serialize = "warn.nik_birth_date")]
+        BirthDateDiffers,
+        #[strum(serialize = "warn.nik_sex")]
+        SexDiffers,
+    }
 }
-
-crate::str_enum::str_enum!(NikWarning);
 
 impl NikWarning {
     /// The message key (the same as [`NikWarning::as_str`]).

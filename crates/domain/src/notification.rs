@@ -4,45 +4,32 @@
 //! (`notification.kind.<kind>` in the catalogues).
 
 use crate::recovery::ReferralState;
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NotificationKind {
-    /// A unit received a referral.
-    ReferralReceived,
-    /// The receiving unit accepted the sender's referral.
-    ReferralAccepted,
-    /// The receiving unit declined it.
-    ReferralDeclined,
-    /// The referred service (or follow-up) was delivered.
-    ReferralDelivered,
-    /// A referral was closed (by either side).
-    ReferralClosed,
-    /// The sender withdrew the referral (or the victim's consent was withdrawn).
-    ReferralWithdrawn,
-    /// A new message in a referral's thread.
-    ReferralMessage,
-    /// A referral passed its due day unanswered (escalated to the task force).
-    ReferralOverdue,
-    /// A unit was assigned a service in a victim's plan.
-    ServiceAssigned,
+crate::str_enum::str_enum! {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NotificationKind {
+        /// A unit received a referral.
+        ReferralReceived,
+        /// The receiving unit accepted the sender's referral.
+        ReferralAccepted,
+        /// The receiving unit declined it.
+        ReferralDeclined,
+        /// The referred service (or follow-up) was delivered.
+        ReferralDelivered,
+        /// A referral was closed (by either side).
+        ReferralClosed,
+        /// The sender withdrew the referral (or the victim's consent was withdrawn).
+        ReferralWithdrawn,
+        /// A new message in a referral's thread.
+        ReferralMessage,
+        /// A referral passed its due day unanswered (escalated to the task force).
+        ReferralOverdue,
+        /// A unit was assigned a service in a victim's plan.
+        ServiceAssigned,
+    }
 }
-
-crate::str_enum::str_enum!(NotificationKind);
 
 impl NotificationKind {
     /// The notification the other side gets when a referral moves to `state`; `None` for
@@ -120,32 +107,20 @@ impl NotificationKind {
     }
 }
 
-/// Where a notification's e-mail stands (`NULL` in the database: the user has no address).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum EmailState {
-    /// Waiting for the mail job.
-    Pending,
-    /// Claimed by a mail job (so two jobs never send it twice).
-    Sending,
-    Sent,
-    Failed,
+crate::str_enum::str_enum! {
+    /// Where a notification's e-mail stands (`NULL` in the database: the user has no address).
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum EmailState {
+        /// Waiting for the mail job.
+        Pending,
+        /// Claimed by a mail job (so two jobs never send it twice).
+        Sending,
+        Sent,
+        Failed,
+    }
 }
-
-crate::str_enum::str_enum!(EmailState);
 
 #[cfg(test)]
 mod tests {

@@ -6,35 +6,22 @@ use crate::authz::{Action, Actor, Denied, Scope, decide};
 use crate::case::Day;
 use crate::ids::UnitId;
 use serde::Serialize;
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-/// Where one service for one victim stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ServiceStatus {
-    Planned,
-    InProgress,
-    Delivered,
-    /// The victim refused it (a reason is recorded).
-    Refused,
-    /// It could not be given (a reason is required).
-    NotPossible,
+crate::str_enum::str_enum! {
+    /// Where one service for one victim stands.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ServiceStatus {
+        Planned,
+        InProgress,
+        Delivered,
+        /// The victim refused it (a reason is recorded).
+        Refused,
+        /// It could not be given (a reason is required).
+        NotPossible,
+    }
 }
-
-crate::str_enum::str_enum!(ServiceStatus);
 
 impl ServiceStatus {
     /// Still work to do (on someone's task list).
@@ -47,33 +34,21 @@ impl ServiceStatus {
     }
 }
 
-/// A referral's life: sent → accepted / declined → delivered → closed, or withdrawn by the
-/// sender while it is still open.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReferralState {
-    Sent,
-    Accepted,
-    Declined,
-    Delivered,
-    Closed,
-    Withdrawn,
+crate::str_enum::str_enum! {
+    /// A referral's life: sent → accepted / declined → delivered → closed, or withdrawn by the
+    /// sender while it is still open.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ReferralState {
+        Sent,
+        Accepted,
+        Declined,
+        Delivered,
+        Closed,
+        Withdrawn,
+    }
 }
-
-crate::str_enum::str_enum!(ReferralState);
 
 impl ReferralState {
     /// The receiving unit has access while the referral is open.
@@ -89,29 +64,17 @@ impl ReferralState {
     }
 }
 
-/// What a referral asks of the receiving unit: one service, or to take over the victim's
-/// follow-up (no service code).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReferralKind {
-    Service,
-    Takeover,
+crate::str_enum::str_enum! {
+    /// What a referral asks of the receiving unit: one service, or to take over the victim's
+    /// follow-up (no service code).
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ReferralKind {
+        Service,
+        Takeover,
+    }
 }
-
-crate::str_enum::str_enum!(ReferralKind);
 
 impl ReferralKind {
     /// A service referral names the service it asks for; a takeover does not.
@@ -120,31 +83,19 @@ impl ReferralKind {
     }
 }
 
-/// What a user asks to do with a referral.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReferralOp {
-    Accept,
-    Decline,
-    Deliver,
-    Close,
-    Withdraw,
+crate::str_enum::str_enum! {
+    /// What a user asks to do with a referral.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ReferralOp {
+        Accept,
+        Decline,
+        Deliver,
+        Close,
+        Withdraw,
+    }
 }
-
-crate::str_enum::str_enum!(ReferralOp);
 
 impl ReferralOp {
     /// Which side of the referral does this: the receiving unit answers and delivers; the
@@ -171,38 +122,26 @@ pub fn referral_next(from: ReferralState, op: ReferralOp) -> Option<ReferralStat
     }
 }
 
-/// The groups of fields a sender may share with the receiving unit (minimum necessary: the
-/// sender ticks what the receiver needs). The victim's initials, sex, age, the requested
-/// service and the sender's message are always part of a referral.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ShareGroup {
-    /// Full name, NIK, date of birth.
-    Identity,
-    /// Phone number and home village.
-    Contact,
-    /// Forms of exploitation, sector, dates of the case (no chronology).
-    CaseFacts,
-    /// Assessed needs and the services given so far.
-    Services,
-    /// The legal track's stages.
-    Legal,
+crate::str_enum::str_enum! {
+    /// The groups of fields a sender may share with the receiving unit (minimum necessary: the
+    /// sender ticks what the receiver needs). The victim's initials, sex, age, the requested
+    /// service and the sender's message are always part of a referral.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ShareGroup {
+        /// Full name, NIK, date of birth.
+        Identity,
+        /// Phone number and home village.
+        Contact,
+        /// Forms of exploitation, sector, dates of the case (no chronology).
+        CaseFacts,
+        /// Assessed needs and the services given so far.
+        Services,
+        /// The legal track's stages.
+        Legal,
+    }
 }
-
-crate::str_enum::str_enum!(ShareGroup);
 
 impl ShareGroup {
     /// Parses a stored comma list, ignoring unknown words.
@@ -282,66 +221,42 @@ pub fn referral_may(side: ReferralSide, op: ReferralOp) -> Result<(), Denied> {
     }
 }
 
-/// The two tracks of the ledger: restitution paid by the offender, compensation paid by the
-/// state through LPSK.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum LedgerTrack {
-    Restitution,
-    Compensation,
+crate::str_enum::str_enum! {
+    /// The two tracks of the ledger: restitution paid by the offender, compensation paid by the
+    /// state through LPSK.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum LedgerTrack {
+        Restitution,
+        Compensation,
+    }
 }
-
-crate::str_enum::str_enum!(LedgerTrack);
 
 impl LedgerTrack {}
 
-/// One ledger line. Amounts are whole rupiah.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum LedgerKind {
-    /// LPSK's assessment of the loss.
-    Assessment,
-    /// The prosecutor's demand.
-    Demand,
-    /// The court's award.
-    Award,
-    /// Money deposited (consigned) with the court or prosecutor.
-    Deposit,
-    /// Money received by the victim (partial payments allowed).
-    Payment,
-    /// The warning after the 14 days (amount 0).
-    Warning,
-    /// Assets seized and auctioned (the amount they yielded, may be 0).
-    Seizure,
+crate::str_enum::str_enum! {
+    /// One ledger line. Amounts are whole rupiah.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum LedgerKind {
+        /// LPSK's assessment of the loss.
+        Assessment,
+        /// The prosecutor's demand.
+        Demand,
+        /// The court's award.
+        Award,
+        /// Money deposited (consigned) with the court or prosecutor.
+        Deposit,
+        /// Money received by the victim (partial payments allowed).
+        Payment,
+        /// The warning after the 14 days (amount 0).
+        Warning,
+        /// Assets seized and auctioned (the amount they yielded, may be 0).
+        Seizure,
+    }
 }
-
-crate::str_enum::str_enum!(LedgerKind);
 
 impl LedgerKind {
     /// Money that reached the victim (counts against the award).
@@ -453,28 +368,26 @@ impl LedgerParts {
 /// (PERMA 1/2022; UU 21/2007 Ps. 50).
 pub const RESTITUTION_DAYS: Day = 14;
 
-/// Where the restitution clock stands.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ClockState {
-    /// No final verdict (or no award) yet.
-    NotStarted,
-    /// Within the 14 days after the final verdict.
-    Running,
-    /// The 14 days passed unpaid: a warning is due.
-    WarningDue,
-    /// Warned; within the second 14 days.
-    Warned,
-    /// The second period passed unpaid: assets are to be seized.
-    SeizureDue,
-    /// Nothing outstanding.
-    Paid,
+crate::str_enum::str_enum! {
+    /// Where the restitution clock stands.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ClockState {
+        /// No final verdict (or no award) yet.
+        NotStarted,
+        /// Within the 14 days after the final verdict.
+        Running,
+        /// The 14 days passed unpaid: a warning is due.
+        WarningDue,
+        /// Warned; within the second 14 days.
+        Warned,
+        /// The second period passed unpaid: assets are to be seized.
+        SeizureDue,
+        /// Nothing outstanding.
+        Paid,
+    }
 }
-
-crate::str_enum::str_enum!(ClockState);
 
 impl ClockState {
     /// Someone must act now.

@@ -3,35 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-/// The four administrative levels below the nation.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RegionLevel {
-    Province = 1,
-    Regency = 2,
-    District = 3,
-    Village = 4,
+crate::str_enum::str_enum! {
+    /// The four administrative levels below the nation.
+    #[derive(PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum RegionLevel {
+        Province = 1,
+        Regency = 2,
+        District = 3,
+        Village = 4,
+    }
 }
-
-crate::str_enum::str_enum!(RegionLevel);
 
 impl RegionLevel {
     pub fn from_depth(depth: i64) -> Option<Self> {

@@ -5,32 +5,19 @@
 //! verifier submits straight to national, where clearing also verifies.
 
 use serde::Serialize;
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReviewState {
-    Draft,
-    Submitted,
-    Returned,
-    Verified,
-    Cleared,
+crate::str_enum::str_enum! {
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ReviewState {
+        Draft,
+        Submitted,
+        Returned,
+        Verified,
+        Cleared,
+    }
 }
-
-crate::str_enum::str_enum!(ReviewState);
 
 impl ReviewState {
     /// The unit may change the record only while it holds it.
@@ -39,34 +26,30 @@ impl ReviewState {
     }
 }
 
-/// Who reviews a submitted record first.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReviewLevel {
-    Province,
-    National,
+crate::str_enum::str_enum! {
+    /// Who reviews a submitted record first.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ReviewLevel {
+        Province,
+        National,
+    }
 }
-
-crate::str_enum::str_enum!(ReviewLevel);
 
 impl ReviewLevel {}
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReviewAction {
-    Submit,
-    Verify,
-    Clear,
-    Return,
+crate::str_enum::str_enum! {
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ReviewAction {
+        Submit,
+        Verify,
+        Clear,
+        Return,
+    }
 }
-
-crate::str_enum::str_enum!(ReviewAction);
 
 impl ReviewAction {
     /// The authorization action a reviewer needs for this step, given where the record is.

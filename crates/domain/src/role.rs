@@ -1,44 +1,28 @@
 //! The roles a Gugus account can hold. A user has exactly one role, in one unit.
 
 use serde::{Deserialize, Serialize};
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Role {
-    /// Manages units, accounts and settings within the unit's region subtree.
-    Admin,
-    /// Enters and submits case data for the unit.
-    DataOfficer,
-    /// Verifies and clears data submitted by units below.
-    Verifier,
-    /// Follows victims through services.
-    CaseWorker,
-    /// Works in a partner agency that receives referrals.
-    PartnerOfficer,
-    /// Sees aggregates only, never identities.
-    Analyst,
-    /// Read-only access to non-identifying information.
-    Viewer,
+crate::str_enum::str_enum! {
+    #[derive(PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Role {
+        /// Manages units, accounts and settings within the unit's region subtree.
+        Admin,
+        /// Enters and submits case data for the unit.
+        DataOfficer,
+        /// Verifies and clears data submitted by units below.
+        Verifier,
+        /// Follows victims through services.
+        CaseWorker,
+        /// Works in a partner agency that receives referrals.
+        PartnerOfficer,
+        /// Sees aggregates only, never identities.
+        Analyst,
+        /// Read-only access to non-identifying information.
+        Viewer,
+    }
 }
-
-crate::str_enum::str_enum!(Role);
 
 impl Role {
     /// Roles whose work needs victims' identities (used by the "require 2FA" setting).

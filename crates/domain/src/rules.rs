@@ -18,52 +18,28 @@
 //! Severity: an `error` blocks submission; a `warning` needs a written justification.
 
 use std::collections::BTreeMap;
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Severity {
-    Error,
-    Warning,
+crate::str_enum::str_enum! {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Severity {
+        Error,
+        Warning,
+    }
 }
-
-crate::str_enum::str_enum!(Severity);
 
 impl Severity {}
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RuleScope {
-    Case,
-    Victim,
+crate::str_enum::str_enum! {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum RuleScope {
+        Case,
+        Victim,
+    }
 }
-
-crate::str_enum::str_enum!(RuleScope);
 
 impl RuleScope {}
 

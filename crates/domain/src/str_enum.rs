@@ -2,13 +2,32 @@
 //! derives; this macro adds the small public API every layer uses on top of them:
 //! `ALL` (every value, in declaration order), `as_str` and `parse` (which trims).
 //!
-//! An enum opts in with
-//! `#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::EnumCount)]`,
-//! its strings (`#[strum(serialize_all = "snake_case")]` or one `serialize` per variant),
-//! and `str_enum!(Name);`.
+//! An enum is declared inside `str_enum! { … }`, which adds the derives (`Debug`, `Clone`,
+//! `Copy`, `PartialEq`, `Eq`, `Hash` and strum's four), with its strings given as
+//! `#[strum(serialize_all = "snake_case")]` or one `serialize` per variant.
 
 macro_rules! str_enum {
-    ($t:ident) => {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $t:ident { $($body:tt)* }
+    ) => {
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            strum::IntoStaticStr,
+            strum::EnumString,
+            strum::VariantArray,
+            strum::EnumCount,
+        )]
+        $(#[$meta])*
+        $vis enum $t { $($body)* }
+        $crate::str_enum::str_enum!(@impl $t);
+    };
+    (@impl $t:ident) => {
         impl $t {
             /// Every value, in declaration order.
             pub const ALL: [$t; <$t as strum::EnumCount>::COUNT] = {

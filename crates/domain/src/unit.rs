@@ -4,27 +4,23 @@
 use crate::region::RegionCode;
 use crate::validation::{Invalid, required_text};
 use crate::value::text;
-use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, EnumCount,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum UnitKind {
-    TaskForce,
-    ServiceUnit,
-    Police,
-    Prosecutor,
-    SocialAffairs,
-    Health,
-    Manpower,
-    MigrantAgency,
-    Immigration,
-    Ngo,
-    Other,
+crate::str_enum::str_enum! {
+    #[strum(serialize_all = "snake_case")]
+    pub enum UnitKind {
+        TaskForce,
+        ServiceUnit,
+        Police,
+        Prosecutor,
+        SocialAffairs,
+        Health,
+        Manpower,
+        MigrantAgency,
+        Immigration,
+        Ngo,
+        Other,
+    }
 }
-
-crate::str_enum::str_enum!(UnitKind);
 
 impl UnitKind {}
 
