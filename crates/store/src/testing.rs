@@ -392,7 +392,10 @@ mod tests {
             assert!(created >= before && created <= now_secs(), "{name}");
         }
         assert_eq!(created_at("gugus_t_1796613054_4711_3"), Some(1_796_613_054));
-        assert_eq!(created_at("gugus_tpl_1796613054_4711_0"), Some(1_796_613_054));
+        assert_eq!(
+            created_at("gugus_tpl_1796613054_4711_0"),
+            Some(1_796_613_054)
+        );
         // Names of older versions held the process id where the time is now.
         assert_eq!(created_at("gugus_tpl_22531_163115770_0"), None);
         assert_eq!(created_at("gugus_t_4711_999999999_12"), None);

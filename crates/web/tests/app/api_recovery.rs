@@ -200,7 +200,11 @@ async fn a_service_plan_goes_from_needs_to_closure() {
             task["overdue"].as_bool(),
             task["due_on"].as_str()
         ),
-        (Some("shelter"), Some(false), Some(date(today_wib()).as_str()))
+        (
+            Some("shelter"),
+            Some(false),
+            Some(date(today_wib()).as_str())
+        )
     );
     assert_eq!(t["services_total"], 1);
     assert_eq!(

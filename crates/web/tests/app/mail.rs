@@ -2,8 +2,8 @@
 //! (aiosmtpd, or Python's stdlib smtpd), and the tests check what that server received,
 //! as parsed by Python's own `email` package.
 
-use serde_json::Value;
 use crate::common::smtp::SmtpSink;
+use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use web::mail::{MailError, SmtpConfig, send};
 

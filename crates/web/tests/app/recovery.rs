@@ -384,7 +384,10 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     // The plan cannot close while the reintegration service is open.
     pky.get(&plan).await;
     let r = pky
-        .post_form(&format!("{plan}/close"), &[("followup_on", &day(today_utc()))])
+        .post_form(
+            &format!("{plan}/close"),
+            &[("followup_on", &day(today_utc()))],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Layanan belum selesai"), "{}", r.body);

@@ -14,7 +14,7 @@ use domain::{Actor, UnitId, UserId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use store::Store;
-use store::testing::{TestDb, Template};
+use store::testing::{Template, TestDb};
 use tokio::sync::OnceCell;
 
 pub const PASSWORD: &str = "kata-sandi-uji-99";
