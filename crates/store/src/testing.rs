@@ -10,11 +10,11 @@
 //!
 //! Every name carries its creation time: `gugus_t_<unix seconds>_<pid>_<n>` for a test's
 //! database, `gugus_tpl_…` for a template. A test's database is removed when its [`TestDb`]
-//! is dropped; templates live as long as their process, and a small reaper (`sh`, and
-//! `psql` on PostgreSQL) removes them when the end of the process closes its pipe, however
-//! the process ends. What is left anyway (the reaper could not start, the machine stopped)
-//! is removed by a later run once it is older than [`MAX_AGE_SECS`], so two runs on one
-//! server never drop each other's databases.
+//! is dropped; templates live as long as their process. A small reaper process (`sh`, and
+//! `psql` on PostgreSQL) removes both when the end of the test process closes its pipe,
+//! however the process ends (a panic, Ctrl-C, a kill). What is left anyway (the reaper could
+//! not start, the machine stopped) is removed by a later run once it is older than
+//! [`MAX_AGE_SECS`], so two runs on one server never drop each other's databases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::Store;
@@ -185,6 +185,7 @@ impl Template {
         match &self.source {
             Source::Postgres(template) => {
                 let base = postgres_base().expect("GUGUS_TEST_DATABASE_URL is gone");
+                remove_at_exit(&format!("pg {name}"));
                 let mut admin = admin_connection(&base).await;
                 admin
                     .execute(sqlx::AssertSqlSafe(format!(
@@ -200,6 +201,7 @@ impl Template {
             }
             Source::File(template) => {
                 let path = sqlite_path(&name);
+                remove_at_exit(&format!("file {}", path.display()));
                 std::fs::copy(template, &path).unwrap();
                 TestDb {
                     url: format!("sqlite://{}", path.display()),
@@ -210,8 +212,8 @@ impl Template {
         }
     }
 
-    /// An empty database (`from` None) or a copy of `from`, handed to the reaper before it
-    /// exists so that it cannot outlive this process.
+    /// An empty database (`from` None) or a copy of `from`. Like a test's database, it is
+    /// handed to the reaper before it exists, so that it cannot outlive this process.
     async fn create(from: Option<&Template>) -> Template {
         let name = db_name("tpl");
         match postgres_base() {
@@ -343,8 +345,8 @@ EOF
 if [ $# -gt 0 ]; then exec psql "$url" -Xq "$@"; fi
 "#;
 
-/// Has the reaper remove this (a line for [`REAPER`]) when the process ends. Without `sh`
-/// (or `psql`) the template stays until a later run finds it stale.
+/// Has the reaper remove this (a line for [`REAPER`]) when the process ends, if it is
+/// still there. Without `sh` (or `psql`) it stays until a later run finds it stale.
 fn remove_at_exit(line: &str) {
     static PIPE: OnceLock<Option<Mutex<(Child, ChildStdin)>>> = OnceLock::new();
     let pipe = PIPE.get_or_init(|| {
