@@ -3,7 +3,7 @@
 //! accounts, and cookie-keeping browsers that pick up the CSRF token from each page like a
 //! person's would.
 //!
-//! The fixtures are made once per test run, through the store as an operator would, into a
+//! The fixtures are made once per test process, through the store as an operator would, into a
 //! template database (on top of the region reference) that each test gets a copy of.
 
 pub mod smtp;
