@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -35,14 +35,37 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> 
     child.wait_with_output().unwrap()
 }
 
-fn tempdir(name: &str) -> std::path::PathBuf {
+/// A working directory for one test, removed (with the databases and keys made in it) when
+/// the test ends.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(name: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!(
         "gugus-cli-{name}-{}-{}",
         std::process::id(),
         store::now_ms()
     ));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TempDir(d)
 }
 
 fn stderr(o: &Output) -> String {

@@ -1,9 +1,7 @@
 //! Registering, finding, reading and editing cases through the pages, as officers,
 //! viewers and outsiders; on SQLite and (with GUGUS_TEST_DATABASE_URL) PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-use common::TestApp;
+use crate::common::{self, TestApp};
 
 fn case_form<'a>(name: &'a str, nik: &'a str, rescued: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![

@@ -1,9 +1,7 @@
 //! What users do through the pages and the API, on SQLite and (with
 //! GUGUS_TEST_DATABASE_URL) PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-use common::{PASSWORD, TestApp, api};
+use crate::common::{PASSWORD, TestApp, api};
 use serde_json::json;
 
 #[tokio::test]

@@ -2,16 +2,9 @@
 //! referrals between units (consent, what the receiver sees, the end of access), evidence
 //! files, the restitution ledger, tasks and notifications; on SQLite and (with
 //! GUGUS_TEST_DATABASE_URL) PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-use common::{Resp, TestApp, api};
+use crate::common::{self, Resp, TestApp, api, today_wib};
 use serde_json::{Value, json};
-
-/// The day the server calls today (WIB).
-fn today() -> i64 {
-    (store::now_ms() + 7 * 3_600_000) / 86_400_000
-}
 
 fn date(d: i64) -> String {
     domain::case::format_day(d)
@@ -166,7 +159,7 @@ async fn a_service_plan_goes_from_needs_to_closure() {
         &app,
         &officer,
         &services,
-        json!({"service_code": "shelter", "unit_id": unit, "requested_on": date(today() - 1)}),
+        json!({"service_code": "shelter", "unit_id": unit, "requested_on": date(today_wib() - 1)}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -175,9 +168,9 @@ async fn a_service_plan_goes_from_needs_to_closure() {
     let p = get(&app, &officer, &plan_path).await.json();
     assert_eq!(p["status"], "open");
     assert_eq!(p["services"][0]["id"], service);
-    assert_eq!(p["services"][0]["requested_on"], date(today() - 1));
+    assert_eq!(p["services"][0]["requested_on"], date(today_wib() - 1));
     // The shelter's default is one day.
-    assert_eq!(p["services"][0]["due_on"], date(today()));
+    assert_eq!(p["services"][0]["due_on"], date(today_wib()));
     assert_eq!(p["services"][0]["status"], "planned");
     let blockers = p["blockers"].as_array().unwrap();
     assert!(
@@ -207,7 +200,11 @@ async fn a_service_plan_goes_from_needs_to_closure() {
             task["overdue"].as_bool(),
             task["due_on"].as_str()
         ),
-        (Some("shelter"), Some(false), Some(date(today()).as_str()))
+        (
+            Some("shelter"),
+            Some(false),
+            Some(date(today_wib()).as_str())
+        )
     );
     assert_eq!(t["services_total"], 1);
     assert_eq!(
@@ -256,12 +253,12 @@ async fn a_service_plan_goes_from_needs_to_closure() {
         &app,
         &officer,
         &close,
-        json!({"followup_on": date(today())}),
+        json!({"followup_on": date(today_wib())}),
     )
     .await;
     assert_eq!(fields(&r), [pair("plan", "plan.block_need")]);
     let p = get(&app, &officer, &plan_path).await.json();
-    assert_eq!(p["services"][0]["done_on"], date(today()));
+    assert_eq!(p["services"][0]["done_on"], date(today_wib()));
     assert_eq!(p["services"][0]["outcome"], "Ditampung di rumah aman.");
     let need = p["needs"]
         .as_array()
@@ -286,7 +283,7 @@ async fn a_service_plan_goes_from_needs_to_closure() {
         &app,
         &officer,
         &close,
-        json!({"followup_on": date(today()), "note": "Kembali ke keluarga."}),
+        json!({"followup_on": date(today_wib()), "note": "Kembali ke keluarga."}),
     )
     .await;
     assert_eq!(r.status, 204, "{}", r.body);
@@ -299,8 +296,8 @@ async fn a_service_plan_goes_from_needs_to_closure() {
         ),
         (
             Some("closed"),
-            Some(date(today()).as_str()),
-            Some(date(today()).as_str())
+            Some(date(today_wib()).as_str()),
+            Some(date(today_wib()).as_str())
         )
     );
     assert_eq!(p["closure_note"], "Kembali ke keluarga.");
@@ -327,9 +324,9 @@ async fn a_service_plan_goes_from_needs_to_closure() {
     assert_eq!(rec["summaries"][0]["status"], "closed");
     let events = rec["events"].as_array().unwrap();
     for (kind, code, day) in [
-        ("service", "shelter", today() - 1),
-        ("service", "shelter", today()),
-        ("plan", "closed", today()),
+        ("service", "shelter", today_wib() - 1),
+        ("service", "shelter", today_wib()),
+        ("plan", "closed", today_wib()),
     ] {
         assert!(
             events
@@ -397,7 +394,7 @@ async fn a_referral_needs_consent_shows_only_what_is_shared_and_ends() {
         "shared": ["services"],
         "basis": "consent",
         "message": "Mohon penampungan sementara di Kupang.",
-        "due_on": date(today() + 3),
+        "due_on": date(today_wib() + 3),
     });
 
     // No consent recorded yet.
@@ -419,7 +416,7 @@ async fn a_referral_needs_consent_shows_only_what_is_shared_and_ends() {
         [pair("due_on", "date")]
     );
 
-    let r = post(&app, &sender, &format!("/api/v1/cases/{case}/consents"), json!({"victim_id": victim, "scope": "referral", "given_by": "victim", "given_on": date(today())})).await;
+    let r = post(&app, &sender, &format!("/api/v1/cases/{case}/consents"), json!({"victim_id": victim, "scope": "referral", "given_by": "victim", "given_on": date(today_wib())})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = post(&app, &sender, &send, body).await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -436,7 +433,7 @@ async fn a_referral_needs_consent_shows_only_what_is_shared_and_ends() {
         .await
         .json();
     assert_eq!(incoming[0]["id"], id);
-    assert_eq!(incoming[0]["due_on"], date(today() + 3));
+    assert_eq!(incoming[0]["due_on"], date(today_wib() + 3));
     let outgoing = get(&app, &sender, "/api/v1/referrals?which=outgoing")
         .await
         .json();
@@ -799,7 +796,7 @@ async fn the_ledger_warns_before_an_overpayment() {
     let national = app.token("data-officer.nasional").await;
     let (case, victim) = new_case(&app, &officer, "Maria Ulfa").await;
     let ledger = format!("/api/v1/victims/{victim}/ledger");
-    let line = |kind: &str, amount: i64| json!({"track": "restitution", "kind": kind, "amount": amount, "on_day": date(today() - 5)});
+    let line = |kind: &str, amount: i64| json!({"track": "restitution", "kind": kind, "amount": amount, "on_day": date(today_wib() - 5)});
 
     let r = post(
         &app,
@@ -867,7 +864,7 @@ async fn the_ledger_warns_before_an_overpayment() {
     let lines = l["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[2]["confirmed"], true);
-    assert_eq!(lines[0]["on_day"], date(today() - 5));
+    assert_eq!(lines[0]["on_day"], date(today_wib() - 5));
     assert_eq!(l["clock"]["state"], "not_started");
 
     let sums = get(&app, &officer, &format!("/api/v1/cases/{case}/recovery"))

@@ -1,17 +1,11 @@
 //! Verification and clearing through the running application, on SQLite or PostgreSQL:
 //! the review workflow with a return and resubmission, rules that block and warn, the
 //! period lock, and a duplicate victim found across provinces, merged and unmerged.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-use common::{TestApp, api, sample_input};
+use crate::common::{self, TestApp, api, sample_input, today_utc};
 use domain::case::NewCase;
 use serde_json::{Value, json};
 use store::{CaseId, StoreError};
-
-fn today() -> i64 {
-    store::now_ms() / 86_400_000
-}
 
 async fn review(app: &TestApp, token: &str, id: CaseId) -> Value {
     let r = api(
@@ -151,7 +145,7 @@ async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission() {
     let view = app.store.case(&officer, id).await.unwrap();
     let mut input = sample_input("Korban Uji Alur");
     input.channel = "ngo".into();
-    let new = NewCase::parse(&input, today()).unwrap();
+    let new = NewCase::parse(&input, today_utc()).unwrap();
     app.store
         .update_case(&officer, id, view.version, &new)
         .await
@@ -224,7 +218,7 @@ async fn rules_block_errors_and_demand_justified_warnings() {
     input.victims[0].nik = String::new();
     let (id, _) = app
         .store
-        .create_case(&officer, &NewCase::parse(&input, today()).unwrap())
+        .create_case(&officer, &NewCase::parse(&input, today_utc()).unwrap())
         .await
         .unwrap();
     let r = submit(&app, &t, id).await;
@@ -262,9 +256,9 @@ async fn rules_block_errors_and_demand_justified_warnings() {
                 victim_id: victim,
                 scope: "data_recording".into(),
                 given_by: "guardian".into(),
-                given_on: Some(today()),
+                given_on: Some(today_utc()),
             },
-            today(),
+            today_utc(),
         )
         .await
         .unwrap();
@@ -452,7 +446,7 @@ async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_
     b.channel = "community".into();
     let (ka, _) = app
         .store
-        .create_case(&kalteng, &NewCase::parse(&a, today()).unwrap())
+        .create_case(&kalteng, &NewCase::parse(&a, today_utc()).unwrap())
         .await
         .unwrap();
     // An unrelated person must not be proposed.
@@ -460,12 +454,12 @@ async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_
     other.victims[0].nik = "5301056212010004".into();
     other.victims[0].birth_date = "2001-12-22".into();
     app.store
-        .create_case(&ntt, &NewCase::parse(&other, today()).unwrap())
+        .create_case(&ntt, &NewCase::parse(&other, today_utc()).unwrap())
         .await
         .unwrap();
     let (kb, _) = app
         .store
-        .create_case(&ntt, &NewCase::parse(&b, today()).unwrap())
+        .create_case(&ntt, &NewCase::parse(&b, today_utc()).unwrap())
         .await
         .unwrap();
     // The incremental check proposed the pair, visible on both cases.
@@ -699,14 +693,14 @@ async fn removing_a_linked_victim_keeps_the_others_linked() {
     one.victims.insert(0, yohana.clone());
     let (first, _) = app
         .store
-        .create_case(&kupang, &NewCase::parse(&one, today()).unwrap())
+        .create_case(&kupang, &NewCase::parse(&one, today_utc()).unwrap())
         .await
         .unwrap();
     let (second, _) = app
         .store
         .create_case(
             &kupang,
-            &NewCase::parse(&person("Maria Seran"), today()).unwrap(),
+            &NewCase::parse(&person("Maria Seran"), today_utc()).unwrap(),
         )
         .await
         .unwrap();
@@ -714,7 +708,7 @@ async fn removing_a_linked_victim_keeps_the_others_linked() {
         .store
         .create_case(
             &kupang,
-            &NewCase::parse(&person("MARIA GORETI SERAN"), today()).unwrap(),
+            &NewCase::parse(&person("MARIA GORETI SERAN"), today_utc()).unwrap(),
         )
         .await
         .unwrap();
@@ -734,7 +728,7 @@ async fn removing_a_linked_victim_keeps_the_others_linked() {
             &kupang,
             first,
             view.version,
-            &NewCase::parse(&only_yohana, today()).unwrap(),
+            &NewCase::parse(&only_yohana, today_utc()).unwrap(),
         )
         .await
         .unwrap();

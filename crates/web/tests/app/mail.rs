@@ -1,13 +1,9 @@
 //! E-mail against a real SMTP server: `web::mail::send` talks to `tests/smtp_sink.py`
 //! (aiosmtpd, or Python's stdlib smtpd), and the tests check what that server received,
 //! as parsed by Python's own `email` package.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "common/smtp.rs"]
-mod smtp;
-
+use crate::common::smtp::SmtpSink;
 use serde_json::Value;
-use smtp::SmtpSink;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use web::mail::{MailError, SmtpConfig, send};
 

@@ -1,7 +1,6 @@
 //! `SmtpSink::start()`: a real SMTP server (`tests/smtp_sink.py`, on aiosmtpd or Python's
 //! stdlib smtpd) on 127.0.0.1 for tests that send e-mail. It records each message it
 //! receives as one JSON object; `wait_for` hands them to the test (fields: see the script).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -120,10 +119,6 @@ impl SmtpSink {
     /// `smtp://127.0.0.1:<port>?from=gugus@test.invalid`
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}?from=gugus@test.invalid", self.port)
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
     }
 
     /// "aiosmtpd" or "smtpd".

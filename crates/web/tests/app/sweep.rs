@@ -2,10 +2,8 @@
 //! visitor, as a user of the wrong role and as an admin of the wrong region, and must
 //! answer as its access class says. A route added to the application but not to the table
 //! below fails this test, so no route ships unchecked.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-use common::{Browser, TestApp, api};
+use crate::common::{self, Browser, TestApp, api};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,7 +1,12 @@
-//! `TestApp::spawn()`: the real application on 127.0.0.1:0 over a fresh database (SQLite,
-//! or PostgreSQL when GUGUS_TEST_DATABASE_URL is set), with fixture units and accounts, and
-//! cookie-keeping browsers that pick up the CSRF token from each page like a person's would.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+//! `TestApp::spawn()`: the real application on 127.0.0.1:0 over a private database (SQLite,
+//! or PostgreSQL when GUGUS_TEST_DATABASE_URL is set) holding the fixture units and
+//! accounts, and cookie-keeping browsers that pick up the CSRF token from each page like a
+//! person's would.
+//!
+//! The fixtures are made once per test process, through the store as an operator would, into a
+//! template database (on top of the region reference) that each test gets a copy of.
+
+pub mod smtp;
 
 use domain::unit::NewUnit;
 use domain::user::NewUser;
@@ -9,7 +14,8 @@ use domain::{Actor, UnitId, UserId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use store::Store;
-use store::testing::{TestDb, fresh_db};
+use store::testing::{Template, TestDb};
+use tokio::sync::OnceCell;
 
 pub const PASSWORD: &str = "kata-sandi-uji-99";
 
@@ -29,6 +35,71 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("kupang", "GT Kabupaten Kupang", "53.01"),
 ];
 
+/// The template every `TestApp` copies, and the ids of what it holds.
+struct Fixtures {
+    template: Template,
+    units: HashMap<&'static str, UnitId>,
+    users: HashMap<String, UserId>,
+}
+
+static FIXTURES: OnceCell<Fixtures> = OnceCell::const_new();
+
+/// Units under national and, in each, an admin, a data officer and a viewer (plus a
+/// verifier in Kalimantan Tengah and at national level), all with [`PASSWORD`]: made by
+/// the first test that needs them, copied by every test.
+async fn fixtures() -> &'static Fixtures {
+    FIXTURES
+        .get_or_init(|| async {
+            let (template, (units, users)) = Template::build(async |store: &Store| {
+                let system = Actor::system(UnitId(1));
+                let mut units = HashMap::new();
+                units.insert("nasional", UnitId(1));
+                for (key, name, region) in UNITS {
+                    let id = store
+                        .create_unit(
+                            &system,
+                            &NewUnit::parse(name, "task_force", region).unwrap(),
+                        )
+                        .await
+                        .unwrap();
+                    units.insert(*key, id);
+                }
+                let mut users = HashMap::new();
+                for (unit_key, unit) in units.clone() {
+                    // Verifiers in Kalimantan Tengah and at national level; NTT has none, so
+                    // its units submit straight to national.
+                    let roles: &[&str] = if matches!(unit_key, "kalteng" | "nasional") {
+                        &["admin", "data_officer", "viewer", "verifier"]
+                    } else {
+                        &["admin", "data_officer", "viewer"]
+                    };
+                    for role in roles.iter().copied() {
+                        let username = format!("{role}.{unit_key}").replace('_', "-");
+                        let new = NewUser::parse(
+                            &username,
+                            "Petugas Uji",
+                            "",
+                            &unit.0.to_string(),
+                            role,
+                            PASSWORD,
+                        )
+                        .unwrap();
+                        let id = store.create_user(&system, &new).await.unwrap();
+                        users.insert(username, id);
+                    }
+                }
+                (units, users)
+            })
+            .await;
+            Fixtures {
+                template,
+                units,
+                users,
+            }
+        })
+        .await
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         Self::spawn_with(
@@ -41,54 +112,17 @@ impl TestApp {
         .await
     }
 
+    /// The application with this configuration, and this policy for its store (the
+    /// fixtures are the same for every policy).
     pub async fn spawn_with(config: web::WebConfig, policy: Option<store::AuthPolicy>) -> TestApp {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber_init();
-        }
-        let db = fresh_db().await;
+        let fixtures = fixtures().await;
+        let db = fixtures.template.fresh_db().await;
         let mut store = Store::connect(&db.url)
             .await
             .unwrap()
             .with_keyring(store::testing::test_keyring());
         if let Some(p) = policy {
             store = store.with_policy(p);
-        }
-        let system = Actor::system(UnitId(1));
-        let mut units = HashMap::new();
-        units.insert("nasional", UnitId(1));
-        for (key, name, region) in UNITS {
-            let id = store
-                .create_unit(
-                    &system,
-                    &NewUnit::parse(name, "task_force", region).unwrap(),
-                )
-                .await
-                .unwrap();
-            units.insert(*key, id);
-        }
-        let mut users = HashMap::new();
-        for (unit_key, unit) in units.clone() {
-            // Verifiers in Kalimantan Tengah and at national level; NTT has none, so its
-            // units submit straight to national.
-            let roles: &[&str] = if matches!(unit_key, "kalteng" | "nasional") {
-                &["admin", "data_officer", "viewer", "verifier"]
-            } else {
-                &["admin", "data_officer", "viewer"]
-            };
-            for role in roles.iter().copied() {
-                let username = format!("{role}.{unit_key}").replace('_', "-");
-                let new = NewUser::parse(
-                    &username,
-                    "Petugas Uji",
-                    "",
-                    &unit.0.to_string(),
-                    role,
-                    PASSWORD,
-                )
-                .unwrap();
-                let id = store.create_user(&system, &new).await.unwrap();
-                users.insert(username, id);
-            }
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -97,8 +131,8 @@ impl TestApp {
         TestApp {
             base,
             store,
-            units,
-            users,
+            units: fixtures.units.clone(),
+            users: fixtures.users.clone(),
             _db: db,
         }
     }
@@ -152,10 +186,6 @@ impl TestApp {
             .expose()
             .clone()
     }
-}
-
-fn tracing_subscriber_init() -> Option<()> {
-    None
 }
 
 pub struct Resp {
@@ -323,5 +353,15 @@ pub fn sample_input(name: &str) -> domain::case::CaseInput {
 }
 
 pub fn sample_case(name: &str) -> domain::case::NewCase {
-    domain::case::NewCase::parse(&sample_input(name), store::now_ms() / 86_400_000).unwrap()
+    domain::case::NewCase::parse(&sample_input(name), today_utc()).unwrap()
+}
+
+/// Today as a day number, in UTC.
+pub fn today_utc() -> i64 {
+    store::now_ms() / 86_400_000
+}
+
+/// Today as a day number in WIB (UTC+7): the day the server calls today.
+pub fn today_wib() -> i64 {
+    (store::now_ms() + 7 * 3_600_000) / 86_400_000
 }

@@ -1,0 +1,15 @@
+//! The web application's integration tests, in one binary: the real server on 127.0.0.1:0
+//! over a private database per test (SQLite, or PostgreSQL when GUGUS_TEST_DATABASE_URL is
+//! set), driven as a browser or an API client would. The region reference and the fixture
+//! units and accounts are built once per run (see `common`), not once per test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod api_recovery;
+mod cases;
+mod clearing;
+mod mail;
+mod recovery;
+mod site;
+mod sweep;
