@@ -2,7 +2,7 @@
 //! the review workflow with a return and resubmission, rules that block and warn, the
 //! period lock, and a duplicate victim found across provinces, merged and unmerged.
 
-use crate::common::{self, TestApp, api, sample_input, today_utc};
+use crate::common::{self, TestApp, api, sample_input, today};
 use domain::case::NewCase;
 use serde_json::{Value, json};
 use store::{CaseId, StoreError};
@@ -62,7 +62,14 @@ async fn submit(app: &TestApp, token: &str, id: CaseId) -> common::Resp {
 
 #[tokio::test]
 async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission() {
-    let app = TestApp::spawn().await;
+    a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission_on(TestApp::spawn().await)
+        .await;
+}
+
+/// The journey on an app whose clock the caller set.
+pub(crate) async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission_on(
+    app: TestApp,
+) {
     let officer = app.actor("data-officer.palangkaraya").await;
     let t_officer = app.token("data-officer.palangkaraya").await;
     let t_prov = app.token("verifier.kalteng").await;
@@ -145,7 +152,7 @@ async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resubmission() {
     let view = app.store.case(&officer, id).await.unwrap();
     let mut input = sample_input("Korban Uji Alur");
     input.channel = "ngo".into();
-    let new = NewCase::parse(&input, today_utc()).unwrap();
+    let new = NewCase::parse(&input, today()).unwrap();
     app.store
         .update_case(&officer, id, view.version, &new)
         .await
@@ -218,7 +225,7 @@ async fn rules_block_errors_and_demand_justified_warnings() {
     input.victims[0].nik = String::new();
     let (id, _) = app
         .store
-        .create_case(&officer, &NewCase::parse(&input, today_utc()).unwrap())
+        .create_case(&officer, &NewCase::parse(&input, today()).unwrap())
         .await
         .unwrap();
     let r = submit(&app, &t, id).await;
@@ -256,9 +263,9 @@ async fn rules_block_errors_and_demand_justified_warnings() {
                 victim_id: victim,
                 scope: "data_recording".into(),
                 given_by: "guardian".into(),
-                given_on: Some(today_utc()),
+                given_on: Some(today()),
             },
-            today_utc(),
+            today(),
         )
         .await
         .unwrap();
@@ -324,7 +331,11 @@ async fn units_without_a_provincial_verifier_go_straight_to_national() {
 
 #[tokio::test]
 async fn a_closed_period_locks_cleared_records_until_reopened() {
-    let app = TestApp::spawn().await;
+    a_closed_period_locks_cleared_records_until_reopened_on(TestApp::spawn().await).await;
+}
+
+/// The journey on an app whose clock the caller set.
+pub(crate) async fn a_closed_period_locks_cleared_records_until_reopened_on(app: TestApp) {
     let officer = app.actor("data-officer.palangkaraya").await;
     let t = app.token("data-officer.palangkaraya").await;
     let t_prov = app.token("verifier.kalteng").await;
@@ -446,7 +457,7 @@ async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_
     b.channel = "community".into();
     let (ka, _) = app
         .store
-        .create_case(&kalteng, &NewCase::parse(&a, today_utc()).unwrap())
+        .create_case(&kalteng, &NewCase::parse(&a, today()).unwrap())
         .await
         .unwrap();
     // An unrelated person must not be proposed.
@@ -454,12 +465,12 @@ async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_
     other.victims[0].nik = "5301056212010004".into();
     other.victims[0].birth_date = "2001-12-22".into();
     app.store
-        .create_case(&ntt, &NewCase::parse(&other, today_utc()).unwrap())
+        .create_case(&ntt, &NewCase::parse(&other, today()).unwrap())
         .await
         .unwrap();
     let (kb, _) = app
         .store
-        .create_case(&ntt, &NewCase::parse(&b, today_utc()).unwrap())
+        .create_case(&ntt, &NewCase::parse(&b, today()).unwrap())
         .await
         .unwrap();
     // The incremental check proposed the pair, visible on both cases.
@@ -693,14 +704,14 @@ async fn removing_a_linked_victim_keeps_the_others_linked() {
     one.victims.insert(0, yohana.clone());
     let (first, _) = app
         .store
-        .create_case(&kupang, &NewCase::parse(&one, today_utc()).unwrap())
+        .create_case(&kupang, &NewCase::parse(&one, today()).unwrap())
         .await
         .unwrap();
     let (second, _) = app
         .store
         .create_case(
             &kupang,
-            &NewCase::parse(&person("Maria Seran"), today_utc()).unwrap(),
+            &NewCase::parse(&person("Maria Seran"), today()).unwrap(),
         )
         .await
         .unwrap();
@@ -708,7 +719,7 @@ async fn removing_a_linked_victim_keeps_the_others_linked() {
         .store
         .create_case(
             &kupang,
-            &NewCase::parse(&person("MARIA GORETI SERAN"), today_utc()).unwrap(),
+            &NewCase::parse(&person("MARIA GORETI SERAN"), today()).unwrap(),
         )
         .await
         .unwrap();
@@ -728,7 +739,7 @@ async fn removing_a_linked_victim_keeps_the_others_linked() {
             &kupang,
             first,
             view.version,
-            &NewCase::parse(&only_yohana, today_utc()).unwrap(),
+            &NewCase::parse(&only_yohana, today()).unwrap(),
         )
         .await
         .unwrap();

@@ -10,6 +10,7 @@ mod api_recovery;
 mod cases;
 mod clearing;
 mod mail;
+mod midnight;
 mod recovery;
 mod site;
 mod sweep;

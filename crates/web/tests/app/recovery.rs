@@ -5,7 +5,7 @@
 //! *paripurna*. The receiving unit's access begins and ends with the referral; an overdue
 //! referral escalates to the task forces above; the e-mail reaches a real SMTP server.
 
-use crate::common::{self, Browser, TestApp, smtp, today_utc};
+use crate::common::{self, Browser, TestApp, smtp, today};
 use domain::user::NewUser;
 use domain::{Actor, UnitId};
 use std::time::Duration;
@@ -99,7 +99,14 @@ async fn case_worker_with_email(app: &TestApp, unit: UnitId, username: &str) {
 
 #[tokio::test]
 async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
-    let app = TestApp::spawn().await;
+    a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt_on(TestApp::spawn().await)
+        .await;
+}
+
+/// The journey on an app whose clock the caller set.
+pub(crate) async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt_on(
+    app: TestApp,
+) {
     let sink = smtp::SmtpSink::start().await;
     case_worker_with_email(&app, app.units["kupang"], "pekerja.kupang").await;
     let worker = web::worker::WorkerConfig {
@@ -168,7 +175,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     assert!(r.body.contains("value=\"2026-02-30\""), "typed date kept");
 
     let owner = app.actor("data-officer.palangkaraya").await;
-    let p = app.store.plan(&owner, victim, today_utc()).await.unwrap();
+    let p = app.store.plan(&owner, victim, today()).await.unwrap();
     assert_eq!(p.services.len(), 3);
     let shelter = p
         .services
@@ -191,7 +198,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     // Shelter's default deadline is one day; health rehabilitation's the legal seven.
     assert_eq!(
         p.services.iter().find(|s| s.id == health).unwrap().due_on,
-        today_utc() + 7
+        today() + 7
     );
 
     // Evidence: a PDF is stored (encrypted) and read back; other types and sizes are refused.
@@ -235,7 +242,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     .await;
     assert_eq!(r.status, 422, "above the limit, refused before storage");
     assert!(r.body.contains("lebih dari 5 MB"));
-    let p = app.store.plan(&owner, victim, today_utc()).await.unwrap();
+    let p = app.store.plan(&owner, victim, today()).await.unwrap();
     let ev = &p.services.iter().find(|s| s.id == health).unwrap().evidence;
     assert_eq!(ev.len(), 1, "only the PDF is stored");
     let got = pky
@@ -304,7 +311,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
                 ("victim_id", &v),
                 ("scope", "referral"),
                 ("given_by", "victim"),
-                ("given_on", &day(today_utc())),
+                ("given_on", &day(today())),
             ],
         )
         .await;
@@ -384,10 +391,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     // The plan cannot close while the reintegration service is open.
     pky.get(&plan).await;
     let r = pky
-        .post_form(
-            &format!("{plan}/close"),
-            &[("followup_on", &day(today_utc()))],
-        )
+        .post_form(&format!("{plan}/close"), &[("followup_on", &day(today()))])
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Layanan belum selesai"), "{}", r.body);
@@ -396,7 +400,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
         .post_form(&format!("/referrals/{rid}/act"), &[("op", "deliver")])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let p = app.store.plan(&owner, victim, today_utc()).await.unwrap();
+    let p = app.store.plan(&owner, victim, today()).await.unwrap();
     let reint = p
         .services
         .iter()
@@ -434,7 +438,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
     let r = pky
         .post_form(
             &format!("/cases/{case}/stages"),
-            &[("stage", "final"), ("happened", &day(today_utc() - 20))],
+            &[("stage", "final"), ("happened", &day(today() - 20))],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -452,7 +456,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
                     ("track", "restitution"),
                     ("kind", kind),
                     ("amount", amount),
-                    ("on_day", &day(today_utc() - 5)),
+                    ("on_day", &day(today() - 5)),
                 ],
             )
             .await;
@@ -466,7 +470,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
                 ("track", "restitution"),
                 ("kind", "payment"),
                 ("amount", "20.000.000"),
-                ("on_day", &day(today_utc())),
+                ("on_day", &day(today())),
             ],
         )
         .await;
@@ -477,7 +481,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
         r.body
     );
     assert!(r.body.contains("value=\"20.000.000\""), "amount kept");
-    let p = app.store.plan(&owner, victim, today_utc()).await.unwrap();
+    let p = app.store.plan(&owner, victim, today()).await.unwrap();
     assert_eq!(p.ledger.restitution.awarded, 30_000_000);
     assert_eq!(p.ledger.restitution.paid, 12_500_000);
     assert_eq!(p.ledger.restitution.outstanding(), 17_500_000);
@@ -485,7 +489,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
         p.ledger.clock.state,
         domain::recovery::ClockState::WarningDue
     );
-    assert_eq!(p.ledger.clock.due_on, Some(today_utc() - 6));
+    assert_eq!(p.ledger.clock.due_on, Some(today() - 6));
     let r = pky.get("/restitution").await;
     assert!(
         r.body.contains("Rp30.000.000") && r.body.contains("Rp17.500.000"),
@@ -534,7 +538,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
         .post_form(
             &format!("{plan}/close"),
             &[
-                ("followup_on", &day(today_utc() - 1)),
+                ("followup_on", &day(today() - 1)),
                 ("note", "Korban bekerja kembali."),
             ],
         )
@@ -601,7 +605,16 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt() {
 
 #[tokio::test]
 async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above() {
-    let app = TestApp::spawn().await;
+    an_overdue_referral_escalates_to_both_units_and_the_task_forces_above_on(
+        TestApp::spawn().await,
+    )
+    .await;
+}
+
+/// The journey on an app whose clock the caller set.
+pub(crate) async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above_on(
+    app: TestApp,
+) {
     let (_case, victim) = rescued_in_palangkaraya(&app, "Yohana Uji Tenggat").await;
     let officer = app.actor("data-officer.palangkaraya").await;
     let rid = app
@@ -616,14 +629,14 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
                 basis_note: "Korban terancam oleh perekrut di tempat penampungan.".into(),
                 ..Default::default()
             },
-            today_utc(),
+            today(),
         )
         .await
         .unwrap();
     // Nothing is overdue yet.
     assert_eq!(
         app.store
-            .escalate_overdue(&store::job_actor(), today_utc())
+            .escalate_overdue(&store::job_actor(), today())
             .await
             .unwrap(),
         0
@@ -702,7 +715,7 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
         .post_form(&format!("/referrals/{rid}/act"), &[("op", "accept")])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let p = app.store.plan(&officer, victim, today_utc()).await.unwrap();
+    let p = app.store.plan(&officer, victim, today()).await.unwrap();
     assert_eq!(p.lead_unit_id, Some(app.units["kupang"]));
     // Having taken over, Kupang plans her services itself: by its own unit, not by a unit
     // outside its region.
@@ -724,7 +737,7 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let p = app.store.plan(&officer, victim, today_utc()).await.unwrap();
+    let p = app.store.plan(&officer, victim, today()).await.unwrap();
     let reint = p
         .services
         .iter()
@@ -757,7 +770,7 @@ async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above()
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(b.get(&format!("/referrals/{rid}")).await.status, 404);
-    let p = app.store.plan(&officer, victim, today_utc()).await.unwrap();
+    let p = app.store.plan(&officer, victim, today()).await.unwrap();
     assert_eq!(
         p.services[0].status, "not_possible",
         "stopped with the referral"
@@ -770,7 +783,7 @@ async fn withdrawing_consent_ends_the_referral_and_units_outside_need_one() {
     let app = TestApp::spawn().await;
     let (case, victim) = rescued_in_palangkaraya(&app, "Agustina Uji Persetujuan").await;
     let officer = app.actor("data-officer.palangkaraya").await;
-    let day = today_utc();
+    let day = today();
     // A unit outside the case's region cannot be handed a service directly.
     let err = app
         .store
@@ -868,7 +881,7 @@ async fn a_delivered_service_delivers_its_referral_and_compensation_is_owed_as_a
     let app = TestApp::spawn().await;
     let (case, victim) = rescued_in_palangkaraya(&app, "Regina Uji Kompensasi").await;
     let officer = app.actor("data-officer.palangkaraya").await;
-    let day = today_utc();
+    let day = today();
     app.store
         .add_consent(
             &officer,

@@ -707,7 +707,7 @@ async fn audit_trail_records_writes_and_views_and_filters() {
     let nat = app.login("admin.nasional").await;
     let r = nat.get("/audit?action=unit.create&user=system:cli").await;
     assert!(r.body.contains("<code>unit.create</code>"));
-    let today = domain::time::format_ms(store::now_ms(), 7)[..10].to_owned();
+    let today = domain::time::format_ms(app.store.now_ms(), 7)[..10].to_owned();
     let r = nat
         .get(&format!("/audit?from={today}&to={today}&action=auth.login"))
         .await;
@@ -762,7 +762,7 @@ async fn password_change_and_totp_enrolment() {
     // Reloading shows the same secret (so what was scanned stays valid).
     assert!(b.get("/account/totp").await.body.contains(&secret_b32));
     let secret = domain::totp::base32_decode(&secret_b32).unwrap();
-    let now = (store::now_ms() / 1000) as u64;
+    let now = (app.store.now_ms() / 1000) as u64;
     let code = |t: u64| format!("{:06}", domain::totp::code_at_step(&secret, t / 30));
     let r = b.post_form("/account/totp", &[("code", "12345")]).await;
     assert_eq!(r.status, 422);

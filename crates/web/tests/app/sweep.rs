@@ -648,7 +648,7 @@ async fn every_route_answers_as_its_access_class_says() {
         .victims[0]
         .id;
     let ntt_victim = ntt_victim_id.to_string();
-    let day = store::now_ms() / 86_400_000;
+    let day = crate::common::today();
     let service_id = app
         .store
         .add_service(

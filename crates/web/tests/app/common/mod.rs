@@ -8,9 +8,11 @@
 
 pub mod smtp;
 
+use domain::time::{Clock, Zone};
 use domain::unit::NewUnit;
 use domain::user::NewUser;
 use domain::{Actor, UnitId, UserId};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use store::Store;
@@ -100,16 +102,50 @@ async fn fixtures() -> &'static Fixtures {
         .await
 }
 
+thread_local! {
+    /// The clock of the app this test spawned: each test runs on its own thread, and its
+    /// server runs on that thread's runtime, so [`today`] reads the server's clock.
+    static CLOCK: RefCell<Option<Clock>> = const { RefCell::new(None) };
+}
+
+/// The hour (UTC) test apps start at: 05:00 UTC is 12:00 WIB, 13:00 WITA and 14:00 WIT, the
+/// same calendar day in every zone, so no test depends on the hour the suite runs at.
+pub const DEFAULT_UTC_TIME: (i64, i64) = (5, 0);
+
+/// Today's date at `hh:mm` UTC, in unix ms.
+pub fn utc_today_at(hh: i64, mm: i64) -> i64 {
+    store::now_ms().div_euclid(86_400_000) * 86_400_000 + (hh * 60 + mm) * 60_000
+}
+
+/// Today in WIB by the clock of this test's app (the day the server checks dates against
+/// for Kalimantan Tengah and national staff; at the hours tests run at, NTT's WITA day is
+/// the same).
+pub fn today() -> i64 {
+    CLOCK.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map(|c| c.today(Zone::Wib))
+            .unwrap_or_else(|| Clock::system().today(Zone::Wib))
+    })
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(
+        Self::spawn_at_utc(DEFAULT_UTC_TIME.0, DEFAULT_UTC_TIME.1).await
+    }
+
+    /// The application with its clock set to today `hh:mm` UTC (time goes on from there).
+    pub async fn spawn_at_utc(hh: i64, mm: i64) -> TestApp {
+        let app = Self::spawn_with(
             web::WebConfig {
                 secret: vec![7; 32],
                 ..Default::default()
             },
             None,
         )
-        .await
+        .await;
+        app.store.clock().set_now_ms(utc_today_at(hh, mm));
+        app
     }
 
     /// The application with this configuration, and this policy for its store (the
@@ -117,10 +153,14 @@ impl TestApp {
     pub async fn spawn_with(config: web::WebConfig, policy: Option<store::AuthPolicy>) -> TestApp {
         let fixtures = fixtures().await;
         let db = fixtures.template.fresh_db().await;
+        let clock = Clock::system();
+        clock.set_now_ms(utc_today_at(DEFAULT_UTC_TIME.0, DEFAULT_UTC_TIME.1));
+        CLOCK.with(|c| *c.borrow_mut() = Some(clock.clone()));
         let mut store = Store::connect(&db.url)
             .await
             .unwrap()
-            .with_keyring(store::testing::test_keyring());
+            .with_keyring(store::testing::test_keyring())
+            .with_clock(clock);
         if let Some(p) = policy {
             store = store.with_policy(p);
         }
@@ -353,15 +393,5 @@ pub fn sample_input(name: &str) -> domain::case::CaseInput {
 }
 
 pub fn sample_case(name: &str) -> domain::case::NewCase {
-    domain::case::NewCase::parse(&sample_input(name), today_utc()).unwrap()
-}
-
-/// Today as a day number, in UTC.
-pub fn today_utc() -> i64 {
-    store::now_ms() / 86_400_000
-}
-
-/// Today as a day number in WIB (UTC+7): the day the server calls today.
-pub fn today_wib() -> i64 {
-    (store::now_ms() + 7 * 3_600_000) / 86_400_000
+    domain::case::NewCase::parse(&sample_input(name), today()).unwrap()
 }
