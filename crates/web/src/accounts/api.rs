@@ -3,10 +3,10 @@
 use super::dto::{UserIn, UserOut};
 use crate::http::context::ApiUser;
 use crate::http::error::WebError;
-use crate::http::extract::{JsonBody, parse_id};
+use crate::http::extract::{IdPath, JsonBody};
 use crate::{AppState, Routes};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -77,15 +77,9 @@ async fn create_user(
 async fn get_user(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
 ) -> Result<Json<UserOut>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .user(&u.actor, UserId(parse_id(&id)?))
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.store.user(&u.actor, id).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserOut)), security(("bearer" = [])))]

@@ -71,3 +71,145 @@ async fn openapi_json() -> Response {
         Err(_) => WebError::Internal.into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use serde_json::{Value, json};
+    use std::collections::HashSet;
+
+    /// What is wrong with one schema of a body, if anything: an object with no properties
+    /// (`body = Object`), a map of anything or a schema that admits any value (both stand
+    /// for an untyped `serde_json::Value`).
+    fn untyped(s: &Value) -> Option<&'static str> {
+        let Some(o) = s.as_object() else {
+            return (s != &json!(false)).then_some("a schema that admits any value");
+        };
+        let shaped = [
+            "$ref",
+            "type",
+            "allOf",
+            "oneOf",
+            "anyOf",
+            "items",
+            "properties",
+            "enum",
+            "const",
+        ];
+        if !shaped.iter().any(|k| o.contains_key(*k)) {
+            return Some("a schema that admits any value");
+        }
+        let is_object = match &s["type"] {
+            Value::String(t) => t == "object",
+            Value::Array(ts) => ts.iter().any(|t| t == "object"),
+            _ => false,
+        };
+        let has_properties = s["properties"].as_object().is_some_and(|p| !p.is_empty());
+        match s.get("additionalProperties") {
+            Some(Value::Bool(true)) => Some("a map of any values"),
+            Some(Value::Object(m)) if m.is_empty() => Some("a map of any values"),
+            Some(_) => None,
+            None if is_object && !has_properties => Some("an object without properties"),
+            None => None,
+        }
+    }
+
+    /// Walks a body's schema through references, properties, items and compositions.
+    fn walk(s: &Value, doc: &Value, at: &str, seen: &mut HashSet<String>, bad: &mut Vec<String>) {
+        if let Some(r) = s["$ref"].as_str() {
+            let name = r.trim_start_matches("#/components/schemas/");
+            if seen.insert(name.to_owned()) {
+                match doc["components"]["schemas"].get(name) {
+                    Some(t) => walk(t, doc, &format!("{at} → {name}"), seen, bad),
+                    None => bad.push(format!("{at}: {r} is not in the document")),
+                }
+            }
+            return;
+        }
+        if let Some(why) = untyped(s) {
+            bad.push(format!("{at}: {why}"));
+        }
+        if let Some(props) = s["properties"].as_object() {
+            for (k, p) in props {
+                walk(p, doc, &format!("{at}.{k}"), seen, bad);
+            }
+        }
+        for k in ["items", "additionalProperties"] {
+            if s[k].is_object() {
+                walk(&s[k], doc, &format!("{at}[]"), seen, bad);
+            }
+        }
+        for k in ["allOf", "oneOf", "anyOf"] {
+            for p in s[k].as_array().into_iter().flatten() {
+                walk(p, doc, at, seen, bad);
+            }
+        }
+    }
+
+    /// Every body the document describes, as (where, schema).
+    fn bodies(doc: &Value) -> Vec<(String, &Value)> {
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let mut contents = vec![("request".to_owned(), &op["requestBody"]["content"])];
+                for (status, r) in op["responses"].as_object().into_iter().flatten() {
+                    contents.push((status.clone(), &r["content"]));
+                }
+                for (which, content) in contents {
+                    for (ctype, media) in content.as_object().into_iter().flatten() {
+                        let at = format!("{} {path} {which} ({ctype})", method.to_uppercase());
+                        out.push((at, &media["schema"]));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn untyped_bodies(doc: &Value) -> Vec<String> {
+        let mut bad = Vec::new();
+        for (at, schema) in bodies(doc) {
+            walk(schema, doc, &at, &mut HashSet::new(), &mut bad);
+        }
+        bad
+    }
+
+    #[test]
+    fn every_body_in_the_document_is_typed() {
+        let doc = serde_json::to_value(super::openapi()).unwrap();
+        assert!(bodies(&doc).len() > 40, "the walk found the bodies");
+        let bad = untyped_bodies(&doc);
+        assert!(bad.is_empty(), "untyped bodies:\n{}", bad.join("\n"));
+        // Days are documented as dates.
+        let date = &doc["components"]["schemas"]["Date"];
+        assert_eq!(
+            (&date["type"], &date["format"]),
+            (&json!("string"), &json!("date"))
+        );
+    }
+
+    #[test]
+    fn the_walk_catches_untyped_bodies() {
+        let body = |schema: Value| {
+            json!({"paths": {"/x": {"get": {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}}},
+                   "components": {"schemas": {"Loose": {"type": "object"}, "Row": {"type": "object", "properties": {"extra": {}}}}}})
+        };
+        for schema in [
+            json!({"type": "object"}),
+            json!({}),
+            json!({"type": "object", "additionalProperties": true}),
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/Loose"}}),
+            json!({"$ref": "#/components/schemas/Row"}),
+            json!({"$ref": "#/components/schemas/Missing"}),
+        ] {
+            assert_eq!(untyped_bodies(&body(schema.clone())).len(), 1, "{schema}");
+        }
+        for schema in [
+            json!({"type": "object", "properties": {"id": {"type": "integer"}}}),
+            json!({"type": "object", "additionalProperties": {"type": "string"}}),
+            json!({"type": ["string", "null"], "format": "date"}),
+        ] {
+            assert!(untyped_bodies(&body(schema.clone())).is_empty(), "{schema}");
+        }
+    }
+}

@@ -5,15 +5,18 @@
 use super::dto::*;
 use crate::http::context::ApiUser;
 use crate::http::error::WebError;
-use crate::http::extract::{JsonBody, parse_id};
+use crate::http::extract::{IdPath, JsonBody};
+use crate::http::json::Date;
 use crate::shared::today;
 use crate::{AppState, Routes};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use domain::FieldError;
+use domain::Invalid;
+use domain::value::day;
+use store::CaseId;
 use utoipa::OpenApi;
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -136,7 +139,7 @@ async fn list_cases(
             .map(|r| CaseRowOut {
                 id: r.id.0,
                 code: r.code,
-                reported_on: domain::case::format_day(r.reported_on),
+                reported_on: Date(r.reported_on),
                 region_code: r.region_code,
                 trafficking_status: r.trafficking_status,
                 status: r.status,
@@ -171,15 +174,9 @@ async fn create_case(
 async fn get_case(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
 ) -> Result<Json<CaseOut>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .case(&u.actor, store::CaseId(parse_id(&id)?))
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.store.case(&u.actor, id).await?.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = CaseIn,
@@ -188,19 +185,15 @@ async fn get_case(
 async fn update_case(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     JsonBody(b): JsonBody<CaseIn>,
 ) -> Result<Json<CaseOut>, WebError> {
-    let id = store::CaseId(parse_id(&id)?);
     state
         .store
         .case_access(&u.actor, id, domain::Action::EditCase)
         .await?;
     let Some(version) = b.version else {
-        return Err(WebError::Invalid(vec![FieldError::new(
-            "version",
-            "err.required",
-        )]));
+        return Err(Invalid::one("version", "err.required").into());
     };
     let input: domain::case::CaseInput = b.into();
     let new = domain::case::NewCase::parse(&input, today(&state.store, &u.actor))?;
@@ -237,10 +230,9 @@ async fn picklists(
 async fn add_route_event(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     JsonBody(b): JsonBody<RouteEventIn>,
 ) -> Result<Json<CaseOut>, WebError> {
-    let id = store::CaseId(parse_id(&id)?);
     state
         .store
         .case_access(&u.actor, id, domain::Action::EditCase)
@@ -263,10 +255,9 @@ async fn add_route_event(
 async fn put_legal(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     JsonBody(b): JsonBody<LegalIn>,
 ) -> Result<Json<CaseOut>, WebError> {
-    let id = store::CaseId(parse_id(&id)?);
     state
         .store
         .case_access(&u.actor, id, domain::Action::EditCase)
@@ -288,21 +279,21 @@ async fn put_legal(
 async fn add_legal_stage(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     JsonBody(b): JsonBody<StageIn>,
 ) -> Result<Json<CaseOut>, WebError> {
-    let id = store::CaseId(parse_id(&id)?);
     state
         .store
         .case_access(&u.actor, id, domain::Action::EditCase)
         .await?;
+    let happened = day::day("happened", &b.happened).map_err(|e| WebError::Invalid(vec![e]))?;
     state
         .store
         .add_legal_stage(
             &u.actor,
             id,
             b.stage.trim(),
-            domain::case::parse_day(&b.happened),
+            Some(happened),
             today(&state.store, &u.actor),
         )
         .await?;
@@ -314,10 +305,9 @@ async fn add_legal_stage(
 async fn set_status(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     JsonBody(b): JsonBody<StatusIn>,
 ) -> Result<Json<CaseOut>, WebError> {
-    let id = store::CaseId(parse_id(&id)?);
     state
         .store
         .set_case_status(
@@ -336,19 +326,19 @@ async fn set_status(
 async fn add_consent(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     JsonBody(b): JsonBody<ConsentIn>,
 ) -> Result<Json<CaseOut>, WebError> {
-    let id = store::CaseId(parse_id(&id)?);
     state
         .store
         .case_access(&u.actor, id, domain::Action::EditCase)
         .await?;
+    let given_on = day::opt_day("given_on", &b.given_on).map_err(|e| WebError::Invalid(vec![e]))?;
     let c = store::NewConsent {
         victim_id: b.victim_id,
         scope: b.scope,
         given_by: b.given_by,
-        given_on: domain::case::parse_day(&b.given_on),
+        given_on,
     };
     state
         .store
@@ -362,10 +352,9 @@ async fn add_consent(
 async fn add_perpetrator(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     JsonBody(b): JsonBody<PerpetratorIn>,
 ) -> Result<Json<CaseOut>, WebError> {
-    let id = store::CaseId(parse_id(&id)?);
     state
         .store
         .case_access(&u.actor, id, domain::Action::EditCase)
@@ -408,9 +397,9 @@ async fn find_perpetrators(
 async fn get_perpetrator(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<i64>,
 ) -> Result<Json<PerpetratorOut>, WebError> {
-    let p = state.store.perpetrator(&u.actor, parse_id(&id)?).await?;
+    let p = state.store.perpetrator(&u.actor, id).await?;
     Ok(Json(PerpetratorOut {
         id: p.id,
         kind: p.kind,
@@ -424,7 +413,7 @@ async fn get_perpetrator(
             .map(|c| PerpetratorCaseOut {
                 case_id: c.case_id.0,
                 code: c.code,
-                reported_on: domain::case::format_day(c.reported_on),
+                reported_on: Date(c.reported_on),
                 role: c.role,
             })
             .collect(),

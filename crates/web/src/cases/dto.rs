@@ -1,6 +1,7 @@
 //! Bodies and query parameters of the cases API: cases with their victims, route, legal
 //! track, consents and perpetrators.
 
+use crate::http::json::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -100,7 +101,7 @@ pub struct VictimOut {
     pub nik: Option<String>,
     pub phone: Option<String>,
     pub sex: String,
-    pub birth_date: Option<String>,
+    pub birth_date: Option<Date>,
     pub age_estimate: Option<i64>,
     pub is_child: bool,
     pub home_village: Option<String>,
@@ -120,9 +121,9 @@ pub struct CaseOut {
     pub unit_name: String,
     pub region_code: Option<String>,
     pub channel: String,
-    pub reported_on: String,
-    pub exploitation_from: Option<String>,
-    pub rescued_on: Option<String>,
+    pub reported_on: Date,
+    pub exploitation_from: Option<Date>,
+    pub rescued_on: Option<Date>,
     /// Null unless the caller's role may see identities.
     pub chronology: Option<String>,
     pub trafficking_status: String,
@@ -150,8 +151,8 @@ pub struct ConsentOut {
     pub scope: String,
     /// victim, parent, guardian, companion
     pub given_by: String,
-    pub given_on: String,
-    pub withdrawn_on: Option<String>,
+    pub given_on: Date,
+    pub withdrawn_on: Option<Date>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -175,8 +176,8 @@ pub struct RouteEventOut {
     /// ISO 3166 alpha-3
     pub country: Option<String>,
     pub city: Option<String>,
-    pub date_from: Option<String>,
-    pub date_to: Option<String>,
+    pub date_from: Option<Date>,
+    pub date_to: Option<Date>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -184,7 +185,7 @@ pub struct StageOut {
     pub id: i64,
     /// report, inquiry, investigation, p21, prosecution, verdict, final, appeal
     pub stage: String,
-    pub happened: String,
+    pub happened: Date,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -201,7 +202,7 @@ pub struct LegalOut {
 
 impl From<store::CaseView> for CaseOut {
     fn from(c: store::CaseView) -> Self {
-        let day = domain::case::format_day;
+        let day = Date;
         CaseOut {
             id: c.id.0,
             code: c.code,
@@ -302,7 +303,7 @@ impl From<store::CaseView> for CaseOut {
 pub struct CaseRowOut {
     pub id: i64,
     pub code: String,
-    pub reported_on: String,
+    pub reported_on: Date,
     pub region_code: Option<String>,
     pub trafficking_status: String,
     pub status: String,
@@ -449,7 +450,7 @@ pub struct PerpetratorQuery {
 pub struct PerpetratorCaseOut {
     pub case_id: i64,
     pub code: String,
-    pub reported_on: String,
+    pub reported_on: Date,
     pub role: String,
 }
 

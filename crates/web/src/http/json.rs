@@ -1,111 +1,102 @@
-//! Helpers of the JSON API whose bodies are still untyped views: day numbers rendered as
-//! `YYYY-MM-DD` by field name, tuples given field names, date fields read with a field
-//! error, `201 {"id": …}`.
+//! Pieces every feature's JSON API uses: [`Date`], how a day goes out in a body (always
+//! `YYYY-MM-DD`, whatever the field is called; the store keeps day numbers, timestamps stay
+//! `*_ms` integers), and the `201 {"id": …}` answer of a create.
 
-use crate::http::error::WebError;
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use domain::FieldError;
-use domain::case::{Day, format_day, parse_day};
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use domain::Invalid;
+use domain::value::{Day, format_day, text};
+use serde::{Serialize, Serializer};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::{PartialSchema, ToSchema};
 
-/// Fields of the store's views that hold a day number.
-fn is_day_key(k: &str) -> bool {
-    k.ends_with("_on") || matches!(k, "on_day" | "day" | "birth_date")
-}
+/// A calendar day in an API body, written `YYYY-MM-DD` (documented as `string`, format
+/// `date`). Typed in the DTO, so a day never depends on the field's name to be rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub Day);
 
-/// Renders day numbers as `YYYY-MM-DD`, everywhere in the value.
-pub(crate) fn render_days(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                match x.as_i64() {
-                    Some(d) if is_day_key(k) => *x = Value::String(format_day(d)),
-                    _ => render_days(x),
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(render_days),
-        _ => {}
+impl Date {
+    pub fn opt(d: Option<Day>) -> Option<Date> {
+        d.map(Date)
     }
 }
 
-/// Turns a list of tuples (serialised as arrays) into objects with these field names.
-pub(crate) fn name_tuples(v: Option<&mut Value>, names: &[&str]) {
-    let Some(Value::Array(rows)) = v else {
-        return;
-    };
-    for row in rows.iter_mut() {
-        if let Value::Array(items) = row {
-            let obj: Map<String, Value> = names
-                .iter()
-                .map(|n| (*n).to_owned())
-                .zip(items.drain(..))
-                .collect();
-            *row = Value::Object(obj);
-        }
+impl From<Day> for Date {
+    fn from(d: Day) -> Date {
+        Date(d)
     }
 }
 
-pub(crate) fn to_value<T: Serialize>(v: &T) -> Result<Value, WebError> {
-    serde_json::to_value(v).map_err(|_| WebError::Internal)
-}
-
-pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Json<Value>, WebError> {
-    let mut j = to_value(v)?;
-    render_days(&mut j);
-    Ok(Json(j))
-}
-
-/// An optional date field: empty is `None`, anything else must be `YYYY-MM-DD`.
-pub(crate) fn opt_day(field: &str, s: &str, errs: &mut Vec<FieldError>) -> Option<Day> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let d = parse_day(s);
-    if d.is_none() {
-        errs.push(FieldError::new(field, "err.date"));
-    }
-    d
-}
-
-pub(crate) fn check(errs: Vec<FieldError>) -> Result<(), WebError> {
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(WebError::Invalid(errs))
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_day(self.0))
     }
 }
 
-pub(crate) fn created(id: i64) -> Response {
-    (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
+impl PartialSchema for Date {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .description(Some("A calendar day, `YYYY-MM-DD`."))
+            .examples(["2026-03-02"])
+            .into()
+    }
+}
+
+impl ToSchema for Date {}
+
+/// The answer to a create: the new record's id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedOut {
+    pub id: i64,
+}
+
+/// `201 Created` with `{"id": …}`.
+pub(crate) fn created(id: i64) -> (StatusCode, Json<CreatedOut>) {
+    (StatusCode::CREATED, Json(CreatedOut { id }))
+}
+
+/// An optional multi-line text of a request (a note, reason, message): trimmed, without
+/// control characters, within its cap (`domain::value::text`); empty is `""`, as the store
+/// takes it. A failure is collected in `errs`.
+pub(crate) fn note_text(field: &str, s: &str, limit: text::Limit, errs: &mut Invalid) -> String {
+    errs.take(text::opt_multiline(field, s, limit))
+        .flatten()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use serde_json::json;
 
-    #[test]
-    fn days_become_dates_and_timestamps_stay() {
-        let mut v =
-            json!({"due_on": 20_514, "at_ms": 5, "done_on": null, "x": [{"on_day": 0}], "day": 1});
-        render_days(&mut v);
-        assert_eq!(
-            v,
-            json!({"due_on": "2026-03-02", "at_ms": 5, "done_on": null, "x": [{"on_day": "1970-01-01"}], "day": "1970-01-02"})
-        );
+    #[derive(Serialize)]
+    struct Row {
+        due_on: Date,
+        done_on: Option<Date>,
+        at_ms: i64,
+        birth_date: Option<Date>,
     }
 
     #[test]
-    fn tuples_get_names() {
-        let mut v = json!([["final", 3], ["verdict", 1]]);
-        name_tuples(Some(&mut v), &["stage", "day"]);
+    fn days_are_dates_by_type_not_by_name() {
+        let r = Row {
+            due_on: Date(20_514),
+            done_on: None,
+            at_ms: 5,
+            birth_date: Date::opt(Some(0)),
+        };
         assert_eq!(
-            v,
-            json!([{"stage": "final", "day": 3}, {"stage": "verdict", "day": 1}])
+            serde_json::to_value(&r).unwrap(),
+            json!({"due_on": "2026-03-02", "done_on": null, "at_ms": 5, "birth_date": "1970-01-01"})
+        );
+        let s = serde_json::to_value(Date::schema()).unwrap();
+        assert_eq!(
+            (s["type"].as_str(), s["format"].as_str()),
+            (Some("string"), Some("date"))
         );
     }
 }

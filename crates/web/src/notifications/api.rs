@@ -1,17 +1,15 @@
 //! The JSON API of notifications: the caller's list with the unread count, and marking one
 //! or all of them read.
 
-use super::dto::{NotificationsQuery, ReadIn};
+use super::dto::{NotificationOut, NotificationsOut, NotificationsQuery, ReadIn};
 use crate::http::context::ApiUser;
 use crate::http::error::WebError;
 use crate::http::extract::JsonBody;
-use crate::http::json::to_json;
 use crate::{AppState, Routes};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -21,21 +19,27 @@ pub(crate) fn routes(r: Routes) -> Routes {
 
 /// Documented under the `recovery` tag, where notifications come from.
 #[derive(OpenApi)]
-#[openapi(paths(notifications, mark_read), components(schemas(ReadIn)))]
+#[openapi(
+    paths(notifications, mark_read),
+    components(schemas(ReadIn, NotificationsOut, NotificationOut))
+)]
 pub(crate) struct NotificationsDoc;
 
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "recovery", params(NotificationsQuery),
-    responses((status = 200, description = "`unread` (count) and `notifications` (kind, link, time; never personal data)", body = Object)),
+    responses((status = 200, description = "`unread` (count) and `notifications` (kind, link, time; never personal data)", body = NotificationsOut)),
     security(("bearer" = [])))]
 async fn notifications(
     State(state): State<AppState>,
     u: ApiUser,
     Query(q): Query<NotificationsQuery>,
-) -> Result<Json<Value>, WebError> {
+) -> Result<Json<NotificationsOut>, WebError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let list = state.store.notifications(&u.actor, limit).await?;
     let unread = state.store.unread_notifications(&u.actor).await?;
-    to_json(&json!({"unread": unread, "notifications": list}))
+    Ok(Json(NotificationsOut {
+        unread,
+        notifications: list.into_iter().map(Into::into).collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/notifications/read", tag = "recovery", request_body = ReadIn,

@@ -3,24 +3,23 @@
 //! files in [`super::api_evidence`]). Same store calls as the pages; merged into the main
 //! OpenAPI document.
 //!
-//! Dates go in and come out as `YYYY-MM-DD` strings: the store's views carry day numbers,
-//! and [`to_json`] renders every field named `*_on`, `on_day`, `day` or `birth_date` as a
-//! date (timestamps stay in `*_ms`). A date that cannot be read is a 422 naming the field.
+//! Days go in and come out as `YYYY-MM-DD` strings (typed as [`Date`] in the answers;
+//! timestamps stay `*_ms`). A field that cannot be read is a 422 naming it.
 
-use super::dto::{CloseIn, ExplanationIn, LedgerIn, NeedsIn, ServiceUpdateIn, TasksQuery};
+use super::dto::*;
 use crate::http::context::ApiUser;
 use crate::http::error::WebError;
-use crate::http::extract::{JsonBody, id_of};
-use crate::http::json::{check, created, name_tuples, opt_day, render_days, to_json, to_value};
+use crate::http::extract::{IdPath, JsonBody};
+use crate::http::json::{CreatedOut, Date, created, note_text};
 use crate::shared::services::ServiceIn;
 use crate::shared::today;
 use crate::{AppState, Routes};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use domain::Invalid;
+use domain::value::{day, text};
 use store::{CaseId, NewLedgerEntry, NewService, ServiceUpdate};
 use utoipa::OpenApi;
 
@@ -58,42 +57,47 @@ pub(crate) fn routes(r: Routes) -> Routes {
 #[derive(OpenApi)]
 #[openapi(
     paths(service_types, plan, assess_needs, explain_need, add_service, update_service, super::api_evidence::add_evidence, super::api_evidence::evidence, close_plan, reopen_plan, add_ledger, case_recovery, restitution, tasks),
-    components(schemas(NeedsIn, ExplanationIn, ServiceIn, ServiceUpdateIn, CloseIn, LedgerIn)),
+    components(schemas(Date, CreatedOut, NeedsIn, ExplanationIn, ServiceIn, ServiceUpdateIn, CloseIn, LedgerIn, ServiceTypeOut, PlanOut, CaseRecoveryOut, LedgerTotalOut, TasksOut)),
     tags((name = "recovery", description = "Service plans, referrals, restitution and compensation, tasks"))
 )]
 pub(crate) struct RecoveryDoc;
 
+/// A new service as the store takes it (the plan's and a take-over referral's).
+fn new_service(b: &ServiceIn) -> Result<NewService, WebError> {
+    let mut errs = Invalid::default();
+    let s = NewService {
+        service_code: b.service_code.trim().to_owned(),
+        unit_id: b.unit_id,
+        requested_on: errs
+            .take(day::opt_day("requested_on", &b.requested_on))
+            .flatten(),
+        due_on: errs.take(day::opt_day("due_on", &b.due_on)).flatten(),
+    };
+    Ok(errs.into_result(s)?)
+}
+
 #[utoipa::path(get, path = "/api/v1/service-types", tag = "recovery",
-    responses((status = 200, description = "The service catalogue in display order: code, labels, default days to deliver, statutory (owed within 7 days by UU 21/2007)", body = Object)), security(("bearer" = [])))]
+    responses((status = 200, description = "The service catalogue in display order: code, labels, default days to deliver, statutory (owed within 7 days by UU 21/2007)", body = Vec<ServiceTypeOut>)), security(("bearer" = [])))]
 async fn service_types(
     State(state): State<AppState>,
     _u: ApiUser,
-) -> Result<Json<Value>, WebError> {
-    to_json(&state.store.service_types().await?)
+) -> Result<Json<Vec<ServiceTypeOut>>, WebError> {
+    let t = state.store.service_types().await?;
+    Ok(Json(t.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/victims/{id}/plan", tag = "recovery", params(("id" = i64, Path, description = "Victim id")),
-    responses((status = 200, description = "The victim's plan: needs, services with evidence, referrals, ledger with the restitution clock, and `blockers` (`code`, `service_code`) that keep it from closing. Notes and reasons are null without identity access (audited).", body = Object), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, description = "The victim's plan: needs, services with evidence, referrals, ledger with the restitution clock, and `blockers` (`code`, `service_code`) that keep it from closing. Notes and reasons are null without identity access (audited).", body = PlanOut), (status = 404)), security(("bearer" = [])))]
 async fn plan(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, WebError> {
+    IdPath(victim): IdPath<i64>,
+) -> Result<Json<PlanOut>, WebError> {
     let view = state
         .store
-        .plan(&u.actor, id_of(&id)?, today(&state.store, &u.actor))
+        .plan(&u.actor, victim, today(&state.store, &u.actor))
         .await?;
-    let mut j = to_value(&view)?;
-    name_tuples(j.get_mut("blockers"), &["code", "service_code"]);
-    if let Some(Value::Array(bs)) = j.get_mut("blockers") {
-        for b in bs {
-            if b["service_code"] == "" {
-                b["service_code"] = Value::Null;
-            }
-        }
-    }
-    render_days(&mut j);
-    Ok(Json(j))
+    Ok(Json(view.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/victims/{id}/needs", tag = "recovery", params(("id" = i64, Path, description = "Victim id")), request_body = NeedsIn,
@@ -101,13 +105,13 @@ async fn plan(
 async fn assess_needs(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(victim): IdPath<i64>,
     JsonBody(b): JsonBody<NeedsIn>,
 ) -> Result<StatusCode, WebError> {
     let needs: Vec<String> = b.needs.iter().map(|n| n.trim().to_owned()).collect();
     state
         .store
-        .assess_needs(&u.actor, id_of(&id)?, &needs, today(&state.store, &u.actor))
+        .assess_needs(&u.actor, victim, &needs, today(&state.store, &u.actor))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -118,33 +122,28 @@ async fn assess_needs(
 async fn explain_need(
     State(state): State<AppState>,
     u: ApiUser,
-    Path((id, need)): Path<(String, String)>,
+    IdPath((victim, need)): IdPath<(i64, i64)>,
     JsonBody(b): JsonBody<ExplanationIn>,
 ) -> Result<StatusCode, WebError> {
+    let mut errs = Invalid::default();
+    let explanation = note_text("explanation", &b.explanation, text::NOTE, &mut errs);
+    errs.into_result(())?;
     state
         .store
-        .explain_need(&u.actor, id_of(&id)?, id_of(&need)?, &b.explanation)
+        .explain_need(&u.actor, victim, need, &explanation)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/victims/{id}/services", tag = "recovery", params(("id" = i64, Path, description = "Victim id")), request_body = ServiceIn,
-    responses((status = 201, description = "`{\"id\": …}` of the new service", body = Object), (status = 403), (status = 404), (status = 409, description = "The plan is closed"), (status = 422)), security(("bearer" = [])))]
+    responses((status = 201, description = "The new service", body = CreatedOut), (status = 403), (status = 404), (status = 409, description = "The plan is closed"), (status = 422)), security(("bearer" = [])))]
 async fn add_service(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(victim): IdPath<i64>,
     JsonBody(b): JsonBody<ServiceIn>,
-) -> Result<Response, WebError> {
-    let victim = id_of(&id)?;
-    let mut errs = Vec::new();
-    let s = NewService {
-        service_code: b.service_code.trim().to_owned(),
-        unit_id: b.unit_id,
-        requested_on: opt_day("requested_on", &b.requested_on, &mut errs),
-        due_on: opt_day("due_on", &b.due_on, &mut errs),
-    };
-    check(errs)?;
+) -> Result<(StatusCode, Json<CreatedOut>), WebError> {
+    let s = new_service(&b)?;
     let sid = state
         .store
         .add_service(&u.actor, victim, &s, today(&state.store, &u.actor))
@@ -157,18 +156,17 @@ async fn add_service(
 async fn update_service(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(service): IdPath<i64>,
     JsonBody(b): JsonBody<ServiceUpdateIn>,
 ) -> Result<StatusCode, WebError> {
-    let service = id_of(&id)?;
-    let mut errs = Vec::new();
+    let mut errs = Invalid::default();
     let upd = ServiceUpdate {
         status: b.status.trim().to_owned(),
-        reason: b.reason,
-        outcome: b.outcome,
-        done_on: opt_day("done_on", &b.done_on, &mut errs),
+        reason: note_text("reason", &b.reason, text::NOTE, &mut errs),
+        outcome: note_text("outcome", &b.outcome, text::MESSAGE, &mut errs),
+        done_on: errs.take(day::opt_day("done_on", &b.done_on)).flatten(),
     };
-    check(errs)?;
+    let upd = errs.into_result(upd)?;
     state
         .store
         .update_service(&u.actor, service, &upd, today(&state.store, &u.actor))
@@ -183,20 +181,22 @@ async fn update_service(
 async fn close_plan(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(victim): IdPath<i64>,
     JsonBody(b): JsonBody<CloseIn>,
 ) -> Result<StatusCode, WebError> {
-    let victim = id_of(&id)?;
-    let mut errs = Vec::new();
-    let followup_on = opt_day("followup_on", &b.followup_on, &mut errs);
-    check(errs)?;
+    let mut errs = Invalid::default();
+    let followup_on = errs
+        .take(day::opt_day("followup_on", &b.followup_on))
+        .flatten();
+    let note = note_text("note", &b.note, text::NOTE, &mut errs);
+    errs.into_result(())?;
     state
         .store
         .close_plan(
             &u.actor,
             victim,
             followup_on,
-            &b.note,
+            &note,
             today(&state.store, &u.actor),
         )
         .await?;
@@ -208,33 +208,34 @@ async fn close_plan(
 async fn reopen_plan(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(victim): IdPath<i64>,
 ) -> Result<StatusCode, WebError> {
-    state.store.reopen_plan(&u.actor, id_of(&id)?).await?;
+    state.store.reopen_plan(&u.actor, victim).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/victims/{id}/ledger", tag = "recovery", params(("id" = i64, Path, description = "Victim id")), request_body = LedgerIn,
-    responses((status = 201, description = "`{\"id\": …}` of the new line", body = Object), (status = 403), (status = 404),
+    responses((status = 201, description = "The new line", body = CreatedOut), (status = 403), (status = 404),
         (status = 422, description = "Invalid fields; a payment above the outstanding award without `confirm: true` is refused with field `confirm`, code `warn.overpayment`: send it again with `confirm: true` to record it anyway")),
     security(("bearer" = [])))]
 async fn add_ledger(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(victim): IdPath<i64>,
     JsonBody(b): JsonBody<LedgerIn>,
-) -> Result<Response, WebError> {
-    let victim = id_of(&id)?;
-    let mut errs = Vec::new();
+) -> Result<(StatusCode, Json<CreatedOut>), WebError> {
+    let mut errs = Invalid::default();
+    // The amount arrives as a JSON number (a string is `err.type`); its range (0 up to
+    // `RUPIAH_MAX`) is checked with the ledger's other rules in the store.
     let e = NewLedgerEntry {
         track: b.track.trim().to_owned(),
         kind: b.kind.trim().to_owned(),
         amount: b.amount,
-        on_day: opt_day("on_day", &b.on_day, &mut errs),
-        note: b.note,
+        on_day: errs.take(day::opt_day("on_day", &b.on_day)).flatten(),
+        note: note_text("note", &b.note, text::NOTE, &mut errs),
         confirm: b.confirm,
     };
-    check(errs)?;
+    let e = errs.into_result(e)?;
     let lid = state
         .store
         .add_ledger_entry(&u.actor, victim, &e, today(&state.store, &u.actor))
@@ -243,46 +244,49 @@ async fn add_ledger(
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/recovery", tag = "recovery", params(("id" = i64, Path, description = "Case id")),
-    responses((status = 200, description = "`summaries`: one per victim (plan status, open and overdue services, open referrals, restitution awarded and paid); `events`: dated services, referrals, ledger lines and plan closures for the timeline", body = Object), (status = 404)),
+    responses((status = 200, description = "`summaries`: one per victim (plan status, open and overdue services, open referrals, restitution awarded and paid); `events`: dated services, referrals, ledger lines and plan closures for the timeline", body = CaseRecoveryOut), (status = 404)),
     security(("bearer" = [])))]
 async fn case_recovery(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, WebError> {
-    let case = CaseId(id_of(&id)?);
+    IdPath(case): IdPath<CaseId>,
+) -> Result<Json<CaseRecoveryOut>, WebError> {
     let summaries = state
         .store
         .plan_summaries(&u.actor, case, today(&state.store, &u.actor))
         .await?;
     let events = state.store.recovery_events(&u.actor, case).await?;
-    to_json(&json!({"summaries": summaries, "events": events}))
+    Ok(Json(CaseRecoveryOut {
+        summaries: summaries.into_iter().map(Into::into).collect(),
+        events: events.into_iter().map(Into::into).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/restitution", tag = "recovery",
-    responses((status = 200, description = "Restitution and compensation per region below the caller (assessed, demanded, awarded, deposited, paid; victims; restitution clocks running late)", body = Object), (status = 403)),
+    responses((status = 200, description = "Restitution and compensation per region below the caller (assessed, demanded, awarded, deposited, paid; victims; restitution clocks running late)", body = Vec<LedgerTotalOut>), (status = 403)),
     security(("bearer" = [])))]
-async fn restitution(State(state): State<AppState>, u: ApiUser) -> Result<Json<Value>, WebError> {
-    to_json(
-        &state
-            .store
-            .ledger_totals(&u.actor, today(&state.store, &u.actor))
-            .await?,
-    )
+async fn restitution(
+    State(state): State<AppState>,
+    u: ApiUser,
+) -> Result<Json<Vec<LedgerTotalOut>>, WebError> {
+    let rows = state
+        .store
+        .ledger_totals(&u.actor, today(&state.store, &u.actor))
+        .await?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "recovery", params(TasksQuery),
-    responses((status = 200, description = "Open services assigned to the caller's unit, most overdue first (one page), and the referrals waiting on the unit or overdue at the other one", body = Object)),
+    responses((status = 200, description = "Open services assigned to the caller's unit, most overdue first (one page), and the referrals waiting on the unit or overdue at the other one", body = TasksOut)),
     security(("bearer" = [])))]
 async fn tasks(
     State(state): State<AppState>,
     u: ApiUser,
     Query(q): Query<TasksQuery>,
-) -> Result<Json<Value>, WebError> {
-    to_json(
-        &state
-            .store
-            .my_tasks(&u.actor, today(&state.store, &u.actor), q.page.unwrap_or(1))
-            .await?,
-    )
+) -> Result<Json<TasksOut>, WebError> {
+    let t = state
+        .store
+        .my_tasks(&u.actor, today(&state.store, &u.actor), q.page.unwrap_or(1))
+        .await?;
+    Ok(Json(t.into()))
 }

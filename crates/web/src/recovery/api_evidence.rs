@@ -4,12 +4,13 @@
 use super::dto::EvidenceQuery;
 use crate::http::context::ApiUser;
 use crate::http::error::WebError;
-use crate::http::extract::id_of;
-use crate::http::json::created;
+use crate::http::extract::IdPath;
+use crate::http::json::{CreatedOut, created};
 use crate::{AppState, Routes, UPLOAD_BODY_LIMIT};
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -25,16 +26,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
 #[utoipa::path(post, path = "/api/v1/services/{id}/evidence", tag = "recovery", params(("id" = i64, Path, description = "Service id"), EvidenceQuery),
     request_body(description = "The file itself as the body, at most 5 MiB. Its type is recognised from its first bytes (the Content-Type header is not trusted): PDF, PNG or JPEG.",
         content(([u8] = "application/pdf"), ([u8] = "image/png"), ([u8] = "image/jpeg"))),
-    responses((status = 201, description = "`{\"id\": …}` of the stored (encrypted) file", body = Object), (status = 404), (status = 413, description = "A body well over 5 MiB"),
+    responses((status = 201, description = "The stored (encrypted) file", body = CreatedOut), (status = 404), (status = 413, description = "A body well over 5 MiB"),
         (status = 422, description = "Field `file`: `file_empty`, `file_too_large` or `file_type`")), security(("bearer" = [])))]
 async fn add_evidence(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(service): IdPath<i64>,
     Query(q): Query<EvidenceQuery>,
     headers: axum::http::HeaderMap,
     body: Bytes,
-) -> Result<Response, WebError> {
+) -> Result<(StatusCode, Json<CreatedOut>), WebError> {
     let name = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
@@ -50,7 +51,7 @@ async fn add_evidence(
         .unwrap_or(q.filename);
     let eid = state
         .store
-        .add_evidence(&u.actor, id_of(&id)?, &name, &body)
+        .add_evidence(&u.actor, service, &name, &body)
         .await?;
     Ok(created(eid))
 }
@@ -103,9 +104,9 @@ fn content_disposition(name: &str) -> String {
 async fn evidence(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<i64>,
 ) -> Result<Response, WebError> {
-    let (name, ctype, bytes) = state.store.evidence(&u.actor, id_of(&id)?).await?;
+    let (name, ctype, bytes) = state.store.evidence(&u.actor, id).await?;
     let ctype = HeaderValue::from_str(&ctype).map_err(|_| WebError::Internal)?;
     let disposition =
         HeaderValue::from_str(&content_disposition(&name)).map_err(|_| WebError::Internal)?;

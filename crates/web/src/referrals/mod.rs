@@ -2,7 +2,7 @@
 //! follow-up handed over (take-over), with a conversation; as pages and as the JSON API.
 
 mod api;
-mod dto;
+pub(crate) mod dto;
 pub(crate) mod pages;
 
 use crate::Routes;

@@ -1,5 +1,6 @@
-//! Request bodies and query parameters of the verification and clearing API.
+//! Bodies and query parameters of the verification and clearing API.
 
+use crate::http::json::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -54,4 +55,463 @@ pub struct PairsQuery {
 pub struct DecisionIn {
     /// same, different or undo
     pub decision: String,
+}
+
+/// A note on one field of a returned case.
+#[derive(Serialize, ToSchema)]
+pub struct FieldNoteOut {
+    pub field: String,
+    pub note: String,
+}
+
+impl From<store::FieldNote> for FieldNoteOut {
+    fn from(n: store::FieldNote) -> Self {
+        FieldNoteOut {
+            field: n.field,
+            note: n.note,
+        }
+    }
+}
+
+/// One step of the workflow, for the case's history.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewStepOut {
+    /// submit, verify, clear or return
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor_name: String,
+    pub at_ms: i64,
+    pub note: String,
+    pub field_notes: Vec<FieldNoteOut>,
+    /// Fields changed by the step.
+    pub changed: Vec<String>,
+}
+
+/// A validation rule the case breaks.
+#[derive(Serialize, ToSchema)]
+pub struct RuleHitOut {
+    pub code: String,
+    /// error or warning
+    pub severity: String,
+    /// The victim's position (0-based) for a victim rule.
+    pub victim: Option<u32>,
+    pub field: String,
+    pub message_id: String,
+    pub message_en: String,
+    /// The justification recorded for a warning.
+    pub justification: Option<String>,
+}
+
+impl From<store::RuleHit> for RuleHitOut {
+    fn from(h: store::RuleHit) -> Self {
+        RuleHitOut {
+            code: h.code,
+            severity: h.severity.as_str().to_owned(),
+            victim: h.victim.and_then(|v| u32::try_from(v).ok()),
+            field: h.field,
+            message_id: h.message_id,
+            message_en: h.message_en,
+            justification: h.justification,
+        }
+    }
+}
+
+/// Where a case stands in the workflow.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewInfoOut {
+    /// draft, submitted, returned, verified or cleared
+    pub state: String,
+    /// province or national: who reviews a submitted record first.
+    pub level: Option<String>,
+    pub since_ms: i64,
+    pub returns: i64,
+    /// Cleared in a closed reporting period.
+    pub locked: bool,
+    pub steps: Vec<ReviewStepOut>,
+    /// The notes of the last return while the case is back with its unit or resubmitted.
+    pub return_notes: Vec<FieldNoteOut>,
+    pub return_note: String,
+    /// Fields changed since the last return.
+    pub changed_since_return: Vec<String>,
+    pub hits: Vec<RuleHitOut>,
+    /// The steps the caller may take now (submit, verify, clear, return).
+    pub can: Vec<String>,
+}
+
+impl From<store::ReviewInfo> for ReviewInfoOut {
+    fn from(r: store::ReviewInfo) -> Self {
+        ReviewInfoOut {
+            state: r.state.as_str().to_owned(),
+            level: r.level.map(|l| l.as_str().to_owned()),
+            since_ms: r.since_ms,
+            returns: r.returns,
+            locked: r.locked,
+            steps: r
+                .steps
+                .into_iter()
+                .map(|s| ReviewStepOut {
+                    action: s.action,
+                    from_state: s.from_state,
+                    to_state: s.to_state,
+                    actor_name: s.actor_name,
+                    at_ms: s.at_ms,
+                    note: s.note,
+                    field_notes: s.field_notes.into_iter().map(Into::into).collect(),
+                    changed: s.changed,
+                })
+                .collect(),
+            return_notes: r.return_notes.into_iter().map(Into::into).collect(),
+            return_note: r.return_note,
+            changed_since_return: r.changed_since_return,
+            hits: r.hits.into_iter().map(Into::into).collect(),
+            can: r.can.iter().map(|a| a.as_str().to_owned()).collect(),
+        }
+    }
+}
+
+/// The case's state after a review step.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewStateOut {
+    /// draft, submitted, returned, verified or cleared
+    pub state: String,
+}
+
+/// A submission refused by the validation rules (422).
+#[derive(Serialize, ToSchema)]
+pub struct RulesRefusedOut {
+    pub error: RulesErrorOut,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RulesErrorOut {
+    /// Always `rules`.
+    pub code: String,
+    pub message: String,
+    /// Every rule hit: fix each error, justify each warning.
+    pub rules: Vec<RuleHitOut>,
+}
+
+/// A case waiting for the caller.
+#[derive(Serialize, ToSchema)]
+pub struct QueueItemOut {
+    /// The case id.
+    pub id: i64,
+    pub code: String,
+    pub state: String,
+    pub region_code: Option<String>,
+    pub unit_name: String,
+    pub since_ms: i64,
+    pub age_days: i64,
+    pub returns: i64,
+}
+
+impl From<store::QueueItem> for QueueItemOut {
+    fn from(q: store::QueueItem) -> Self {
+        QueueItemOut {
+            id: q.id.0,
+            code: q.code,
+            state: q.state,
+            region_code: q.region_code,
+            unit_name: q.unit_name,
+            since_ms: q.since_ms,
+            age_days: q.age_days,
+            returns: q.returns,
+        }
+    }
+}
+
+/// A validation rule with how often it fired.
+#[derive(Serialize, ToSchema)]
+pub struct RuleOut {
+    pub code: String,
+    /// error or warning
+    pub severity: String,
+    /// case or victim
+    pub scope: String,
+    pub field: String,
+    pub condition: String,
+    pub message_id: String,
+    pub message_en: String,
+    pub active: bool,
+    /// How many times the rule fired on a save or a submission.
+    pub fired: i64,
+    /// Cases that break it now.
+    pub open_cases: i64,
+}
+
+impl From<store::RuleInfo> for RuleOut {
+    fn from(r: store::RuleInfo) -> Self {
+        RuleOut {
+            code: r.code,
+            severity: r.severity,
+            scope: r.scope,
+            field: r.field,
+            condition: r.condition,
+            message_id: r.message_id,
+            message_en: r.message_en,
+            active: r.active,
+            fired: r.fired,
+            open_cases: r.open_cases,
+        }
+    }
+}
+
+/// A monthly reporting period of the caller's region.
+#[derive(Serialize, ToSchema)]
+pub struct PeriodOut {
+    /// YYYY-MM
+    pub month: String,
+    pub closed: bool,
+    /// Closed by a level above (e.g. national): locked here too, reopened only there.
+    pub closed_above: bool,
+    pub changed_by: Option<String>,
+    pub changed_at_ms: Option<i64>,
+    pub reason: String,
+    pub cleared: i64,
+    pub pending: i64,
+}
+
+impl From<store::PeriodView> for PeriodOut {
+    fn from(p: store::PeriodView) -> Self {
+        PeriodOut {
+            month: p.month,
+            closed: p.closed,
+            closed_above: p.closed_above,
+            changed_by: p.changed_by,
+            changed_at_ms: p.changed_at_ms,
+            reason: p.reason,
+            cleared: p.cleared,
+            pending: p.pending,
+        }
+    }
+}
+
+/// Data quality per region (or unit) below the caller.
+#[derive(Serialize, ToSchema)]
+pub struct QualityOut {
+    /// When the figures were computed (they are reused for a few minutes).
+    pub computed_at_ms: i64,
+    pub rows: Vec<QualityRowOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QualityRowOut {
+    /// Region code, or unit id for a regency-level view.
+    pub key: String,
+    pub label: String,
+    /// Where the drill-down goes (the case list, filtered).
+    pub href: String,
+    pub cases: i64,
+    pub draft: i64,
+    pub submitted: i64,
+    pub verified: i64,
+    pub cleared: i64,
+    /// Share of key fields filled in, 0–100.
+    pub completeness: f64,
+    pub days_to_submit: Option<f64>,
+    pub days_to_clear: Option<f64>,
+    /// Share of submitted cases returned at least once, 0–100.
+    pub return_rate: f64,
+    pub pending_duplicates: i64,
+}
+
+impl From<store::QualityRow> for QualityRowOut {
+    fn from(q: store::QualityRow) -> Self {
+        QualityRowOut {
+            key: q.key,
+            label: q.label,
+            href: q.href,
+            cases: q.cases,
+            draft: q.draft,
+            submitted: q.submitted,
+            verified: q.verified,
+            cleared: q.cleared,
+            completeness: q.completeness,
+            days_to_submit: q.days_to_submit,
+            days_to_clear: q.days_to_clear,
+            return_rate: q.return_rate,
+            pending_duplicates: q.pending_duplicates,
+        }
+    }
+}
+
+/// Official figures: only cleared cases count, and each person once.
+#[derive(Serialize, ToSchema)]
+pub struct OfficialOut {
+    pub cleared_cases: i64,
+    pub victim_records: i64,
+    pub unique_persons: i64,
+}
+
+impl From<store::OfficialCount> for OfficialOut {
+    fn from(o: store::OfficialCount) -> Self {
+        OfficialOut {
+            cleared_cases: o.cleared_cases,
+            victim_records: o.victim_records,
+            unique_persons: o.unique_persons,
+        }
+    }
+}
+
+/// A proposed or decided pair of victim records that may be the same person.
+#[derive(Serialize, ToSchema)]
+pub struct PairRowOut {
+    pub id: i64,
+    /// Match probability, 0–1.
+    pub probability: f64,
+    /// pending, same or different
+    pub status: String,
+    pub found_at_ms: i64,
+    pub a_code: String,
+    pub a_region: String,
+    pub a_initials: String,
+    pub b_code: String,
+    pub b_region: String,
+    pub b_initials: String,
+}
+
+impl From<store::PairRow> for PairRowOut {
+    fn from(p: store::PairRow) -> Self {
+        PairRowOut {
+            id: p.id,
+            probability: p.probability,
+            status: p.status,
+            found_at_ms: p.found_at_ms,
+            a_code: p.a_code,
+            a_region: p.a_region,
+            a_initials: p.a_initials,
+            b_code: p.b_code,
+            b_region: p.b_region,
+            b_initials: p.b_initials,
+        }
+    }
+}
+
+/// How one field compared, and its weight in the score.
+#[derive(Serialize, ToSchema)]
+pub struct ExplainLineOut {
+    pub field: String,
+    pub level: String,
+    pub weight: f64,
+}
+
+/// One side of a pair: the victim record (identity fields null without identity access).
+#[derive(Serialize, ToSchema)]
+pub struct PairSideOut {
+    pub victim_id: i64,
+    pub case_id: i64,
+    pub case_code: String,
+    pub unit_name: String,
+    pub region_code: String,
+    pub review_state: String,
+    pub initials: String,
+    pub name: Option<String>,
+    pub nik: Option<String>,
+    pub sex: String,
+    pub birth_date: Option<Date>,
+    pub age_estimate: Option<i64>,
+    pub home_village: Option<String>,
+    /// The person identity the record is linked to.
+    pub person_id: Option<i64>,
+}
+
+impl From<store::PairSide> for PairSideOut {
+    fn from(s: store::PairSide) -> Self {
+        PairSideOut {
+            victim_id: s.victim_id,
+            case_id: s.case_id,
+            case_code: s.case_code,
+            unit_name: s.unit_name,
+            region_code: s.region_code,
+            review_state: s.review_state,
+            initials: s.initials,
+            name: s.name,
+            nik: s.nik,
+            sex: s.sex,
+            birth_date: Date::opt(s.birth_date),
+            age_estimate: s.age_estimate,
+            home_village: s.home_village,
+            person_id: s.person_id,
+        }
+    }
+}
+
+/// Both records of a pair and the explanation of its score.
+#[derive(Serialize, ToSchema)]
+pub struct PairOut {
+    pub id: i64,
+    pub probability: f64,
+    pub weight: f64,
+    pub status: String,
+    pub source: String,
+    pub decided_by: Option<String>,
+    pub decided_at_ms: Option<i64>,
+    pub explanation: Vec<ExplainLineOut>,
+    pub a: PairSideOut,
+    pub b: PairSideOut,
+}
+
+impl From<store::PairView> for PairOut {
+    fn from(p: store::PairView) -> Self {
+        PairOut {
+            id: p.id,
+            probability: p.probability,
+            weight: p.weight,
+            status: p.status,
+            source: p.source,
+            decided_by: p.decided_by,
+            decided_at_ms: p.decided_at_ms,
+            explanation: p
+                .explanation
+                .into_iter()
+                .map(|e| ExplainLineOut {
+                    field: e.field,
+                    level: e.level,
+                    weight: e.weight,
+                })
+                .collect(),
+            a: p.a.into(),
+            b: p.b.into(),
+        }
+    }
+}
+
+/// A full linkage run.
+#[derive(Serialize, ToSchema)]
+pub struct RunOut {
+    pub id: i64,
+    pub started_by: String,
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    pub state: String,
+    /// Records processed so far, of `total`.
+    pub done: i64,
+    pub total: i64,
+    /// Pairs proposed.
+    pub pairs: i64,
+    pub message: String,
+}
+
+impl From<store::RunView> for RunOut {
+    fn from(r: store::RunView) -> Self {
+        RunOut {
+            id: r.id,
+            started_by: r.started_by,
+            started_at_ms: r.started_at_ms,
+            finished_at_ms: r.finished_at_ms,
+            state: r.state,
+            done: r.done,
+            total: r.total,
+            pairs: r.pairs,
+            message: r.message,
+        }
+    }
+}
+
+/// A run started in the background.
+#[derive(Serialize, ToSchema)]
+pub struct RunStartedOut {
+    /// The run's id (see GET /api/v1/linkage/runs).
+    pub run: i64,
 }

@@ -3,10 +3,10 @@
 use super::dto::{UnitIn, UnitOut, UnitQuery};
 use crate::http::context::ApiUser;
 use crate::http::error::WebError;
-use crate::http::extract::{JsonBody, parse_id};
+use crate::http::extract::{IdPath, JsonBody};
 use crate::{AppState, Routes};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -77,15 +77,9 @@ async fn create_unit(
 async fn get_unit(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UnitId>,
 ) -> Result<Json<UnitOut>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .unit(&u.actor, UnitId(parse_id(&id)?))
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.store.unit(&u.actor, id).await?.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitIn,
@@ -93,10 +87,9 @@ async fn get_unit(
 async fn update_unit(
     State(state): State<AppState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UnitId>,
     JsonBody(b): JsonBody<UnitIn>,
 ) -> Result<Json<UnitOut>, WebError> {
-    let id = UnitId(parse_id(&id)?);
     let current = state.store.unit(&u.actor, id).await?;
     domain::decide(&u.actor, domain::Action::ManageUnit, &current.scope())
         .map_err(store::StoreError::from)?;
