@@ -61,11 +61,6 @@ pub(crate) fn parse_id(s: &str) -> Result<i64, WebError> {
     domain::value::id::parse(s).ok_or(WebError::NotFound)
 }
 
-/// An id in an API path: the same rule as [`parse_id`].
-pub(crate) fn id_of(s: &str) -> Result<i64, WebError> {
-    parse_id(s)
-}
-
 /// What an id path segment becomes.
 pub trait FromId: Sized {
     fn from_id(id: i64) -> Self;
@@ -259,7 +254,7 @@ mod tests {
             "9999999999999999999",
         ] {
             assert_eq!(<i64 as FromIds>::from_ids(&seg(&[bad])), None, "{bad}");
-            assert!(parse_id(bad).is_err() && id_of(bad).is_err(), "{bad}");
+            assert!(parse_id(bad).is_err(), "{bad}");
         }
         assert_eq!(
             <(store::CaseId, i64) as FromIds>::from_ids(&seg(&["7", "9"])),
