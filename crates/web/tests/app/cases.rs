@@ -3,7 +3,11 @@
 
 use crate::common::{self, TestApp};
 
-fn case_form<'a>(name: &'a str, nik: &'a str, rescued: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn case_form<'a>(
+    name: &'a str,
+    nik: &'a str,
+    rescued: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("version", "0"),
         ("channel", "sapa129"),
@@ -32,7 +36,7 @@ fn case_form<'a>(name: &'a str, nik: &'a str, rescued: &'a str) -> Vec<(&'a str,
 }
 
 #[tokio::test]
-async fn officer_registers_a_case_and_roles_see_what_they_may() {
+pub(crate) async fn officer_registers_a_case_and_roles_see_what_they_may() {
     let app = TestApp::spawn().await;
     let officer = app.login("data-officer.kupang").await;
     let r = officer.get("/cases/new").await;
@@ -111,7 +115,7 @@ async fn officer_registers_a_case_and_roles_see_what_they_may() {
 }
 
 #[tokio::test]
-async fn the_form_keeps_what_was_typed_and_names_every_problem() {
+pub(crate) async fn the_form_keeps_what_was_typed_and_names_every_problem() {
     let app = TestApp::spawn().await;
     let officer = app.login("data-officer.kupang").await;
     officer.get("/cases/new").await;
@@ -167,7 +171,7 @@ async fn the_form_keeps_what_was_typed_and_names_every_problem() {
 }
 
 #[tokio::test]
-async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_their_input() {
+pub(crate) async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_their_input() {
     let app = TestApp::spawn().await;
     let a = app.login("data-officer.kupang").await;
     let b = app.login("admin.kupang").await;
@@ -210,7 +214,7 @@ async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_their_input()
     assert_eq!(page.body.matches("<code>case.update</code>").count(), 2);
 }
 
-async fn token(app: &TestApp, username: &str) -> String {
+pub(crate) async fn token(app: &TestApp, username: &str) -> String {
     let store::LoginOutcome::Ok { token, .. } = app
         .store
         .login(username, common::PASSWORD, "t")
@@ -230,7 +234,7 @@ async fn token(app: &TestApp, username: &str) -> String {
 }
 
 #[tokio::test]
-async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
+pub(crate) async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
     let app = TestApp::spawn().await;
     let officer = token(&app, "data-officer.kupang").await;
     let viewer = token(&app, "viewer.kupang").await;
@@ -426,7 +430,7 @@ async fn the_case_api_creates_reads_lists_and_detects_conflicts() {
 }
 
 #[tokio::test]
-async fn breaking_the_glass_is_explained_audited_and_shown_to_the_owning_unit() {
+pub(crate) async fn breaking_the_glass_is_explained_audited_and_shown_to_the_owning_unit() {
     let app = TestApp::spawn().await;
     let owner = app.login("data-officer.kupang").await;
     owner.get("/cases/new").await;
@@ -477,445 +481,5 @@ async fn breaking_the_glass_is_explained_audited_and_shown_to_the_owning_unit() 
     assert!(
         !audit.contains(reason),
         "the reason stays with the case, not in the log"
-    );
-}
-
-#[tokio::test]
-async fn route_and_legal_track_are_recorded_on_the_case() {
-    let app = TestApp::spawn().await;
-    let officer = app.login("data-officer.kupang").await;
-    officer.get("/cases/new").await;
-    let r = officer
-        .post_form(
-            "/cases",
-            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
-        )
-        .await;
-    let path = r.location().split('?').next().unwrap().to_owned();
-    officer.get(&path).await;
-    // A place must be a region or a country, not both, not neither; the form keeps input.
-    let r = officer
-        .post_form(
-            &format!("{path}/route"),
-            &[
-                ("kind", "transit"),
-                ("region_code", "21.71"),
-                ("country", "MYS"),
-                ("city", "Tawau"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("Pilih salah satu") && r.body.contains("value=\"Tawau\""));
-    let r = officer
-        .post_form(
-            &format!("{path}/route"),
-            &[
-                ("kind", "recruitment"),
-                ("region_code", "53.01.05.2003"),
-                ("date_from", "2025-05-01"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    officer.get(&path).await;
-    let r = officer
-        .post_form(
-            &format!("{path}/route"),
-            &[
-                ("kind", "exploitation"),
-                ("country", "MYS"),
-                ("city", "Tawau"),
-                ("date_from", "2025-06-01"),
-                ("date_to", "2026-02-20"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    // Legal facts and stages.
-    officer.get(&path).await;
-    let r = officer
-        .post_form(
-            &format!("{path}/legal"),
-            &[
-                ("police_report_no", "LP/B/123/II/2026/SPKT"),
-                ("articles", "2, 99"),
-                ("restitution_ordered", "dua juta"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("value=\"LP/B/123/II/2026/SPKT\"") && r.body.contains("1–67"));
-    let r = officer
-        .post_form(
-            &format!("{path}/legal"),
-            &[
-                ("police_report_no", "LP/B/123/II/2026/SPKT"),
-                ("police_unit", "Polres Kupang"),
-                ("articles", "4, 2"),
-                ("sentence_months", "60"),
-                ("restitution_ordered", "Rp 25.000.000"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    officer.get(&path).await;
-    let r = officer
-        .post_form(
-            &format!("{path}/stages"),
-            &[("stage", "report"), ("happened", "2026-02-21")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    officer.get(&path).await;
-    let r = officer
-        .post_form(
-            &format!("{path}/stages"),
-            &[("stage", "p21"), ("happened", "2099-01-01")],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-    let page = officer.get(&path).await.body;
-    for seen in [
-        "Perekrutan",
-        "Manulai I",
-        "Malaysia, Tawau",
-        "LP/B/123/II/2026/SPKT",
-        "Pasal 2, 4 UU 21/2007",
-        "Rp 25.000.000",
-        "Laporan polisi",
-    ] {
-        assert!(page.contains(seen), "case page should show {seen}");
-    }
-    // The timeline puts route and legal events in date order.
-    let t = &page[page.find("class=\"timeline\"").unwrap()..];
-    let (a, b, c) = (
-        t.find("2025-05-01").unwrap(),
-        t.find("2025-06-01").unwrap(),
-        t.find("2026-02-21").unwrap(),
-    );
-    assert!(a < b && b < c);
-    // A viewer sees the route and legal track (no identities there) but no forms.
-    let viewer = app.login("viewer.kupang").await;
-    let vp = viewer.get(&path).await.body;
-    assert!(vp.contains("Malaysia, Tawau") && !vp.contains("Tambah peristiwa rute"));
-    assert_eq!(
-        viewer
-            .post_form(
-                &format!("{path}/stages"),
-                &[("stage", "report"), ("happened", "2026-02-21")]
-            )
-            .await
-            .status,
-        403
-    );
-    // Deleting an event.
-    let del = page
-        .split(&format!("{path}/route/"))
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    officer.get(&path).await;
-    assert_eq!(
-        officer
-            .post_form(&format!("{path}/route/{del}/delete"), &[])
-            .await
-            .status,
-        303
-    );
-    assert!(!officer.get(&path).await.body.contains("Manulai I"));
-}
-
-#[tokio::test]
-async fn search_before_create_shows_possible_existing_records() {
-    let app = TestApp::spawn().await;
-    let officer = app.login("data-officer.kupang").await;
-    officer.get("/cases/new").await;
-    let first = officer
-        .post_form(
-            "/cases",
-            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
-        )
-        .await;
-    let first_path = first.location().split('?').next().unwrap().to_owned();
-    // Same NIK: the officer is shown the earlier case before anything is saved.
-    officer.get("/cases/new").await;
-    let r = officer
-        .post_form(
-            "/cases",
-            &case_form("Yohana B.", "5301055708990001", "2026-02-20"),
-        )
-        .await;
-    assert_eq!(r.status, 200);
-    assert!(
-        r.body.contains("Mungkin orang ini sudah tercatat")
-            && r.body.contains(&format!("href=\"{first_path}\""))
-    );
-    assert!(
-        r.body.contains("NIK sama") && r.body.contains("value=\"Yohana B.\""),
-        "typed values kept"
-    );
-    // Same name words and birth date, no NIK.
-    let r = officer
-        .post_form("/cases", &case_form("benu YOHANA", "", "2026-02-20"))
-        .await;
-    assert!(r.body.contains("nama dan tanggal lahir sama"), "{}", r.body);
-    // A different person goes straight through; a confirmed one is registered anyway.
-    let r = officer
-        .post_form(
-            "/cases",
-            &case_form("Maria Nahak", "5301054101010002", "2026-02-20"),
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    officer.get("/cases/new").await;
-    let mut confirmed = case_form("Yohana B.", "5301055708990001", "2026-02-20");
-    confirmed.push(("confirm_new", "1"));
-    assert_eq!(officer.post_form("/cases", &confirmed).await.status, 303);
-    // Other regions' records are never suggested.
-    let outsider = app.login("data-officer.kalteng").await;
-    outsider.get("/cases/new").await;
-    let mut form = case_form("Yohana Benu", "5301055708990001", "2026-02-20");
-    form.retain(|(k, _)| *k != "victims[0].home_village");
-    assert_eq!(outsider.post_form("/cases", &form).await.status, 303);
-}
-
-#[tokio::test]
-async fn consent_is_recorded_and_withdrawn() {
-    let app = TestApp::spawn().await;
-    let officer = app.login("data-officer.kupang").await;
-    officer.get("/cases/new").await;
-    let r = officer
-        .post_form(
-            "/cases",
-            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
-        )
-        .await;
-    let path = r.location().split('?').next().unwrap().to_owned();
-    let page = officer.get(&path).await.body;
-    assert!(page.contains("Belum ada persetujuan"));
-    let victim = page
-        .split("name=\"victim_id\">")
-        .nth(1)
-        .unwrap()
-        .split("value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let r = officer
-        .post_form(
-            &format!("{path}/consents"),
-            &[
-                ("victim_id", &victim),
-                ("scope", "referral"),
-                ("given_by", "victim"),
-                ("given_on", "2099-01-01"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("Tanggal tidak boleh di masa depan"));
-    let r = officer
-        .post_form(
-            &format!("{path}/consents"),
-            &[
-                ("victim_id", &victim),
-                ("scope", "referral"),
-                ("given_by", "victim"),
-                ("given_on", "2026-02-21"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    let page = officer.get(&path).await.body;
-    assert!(page.contains("Rujukan ke unit/wilayah lain") && page.contains("Berlaku"));
-    let consent = page
-        .split(&format!("{path}/consents/"))
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        officer
-            .post_form(&format!("{path}/consents/{consent}/withdraw"), &[])
-            .await
-            .status,
-        303
-    );
-    assert!(officer.get(&path).await.body.contains("Dicabut"));
-    // Another case's victim cannot be used.
-    officer.get(&path).await;
-    let r = officer
-        .post_form(
-            &format!("{path}/consents"),
-            &[
-                ("victim_id", "999999"),
-                ("scope", "referral"),
-                ("given_by", "victim"),
-                ("given_on", "2026-02-21"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-}
-
-#[tokio::test]
-async fn perpetrators_are_shared_between_cases() {
-    let app = TestApp::spawn().await;
-    let officer = app.login("data-officer.kupang").await;
-    officer.get("/cases/new").await;
-    let a = officer
-        .post_form(
-            "/cases",
-            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
-        )
-        .await
-        .location();
-    let a = a.split('?').next().unwrap().to_owned();
-    officer.get("/cases/new").await;
-    let b = officer
-        .post_form(
-            "/cases",
-            &case_form("Maria Nahak", "5301054101010002", "2026-02-20"),
-        )
-        .await
-        .location();
-    let b = b.split('?').next().unwrap().to_owned();
-    officer.get(&a).await;
-    let r = officer
-        .post_form(
-            &format!("{a}/perpetrators"),
-            &[
-                ("perp_kind", "person"),
-                ("perp_name", ""),
-                ("perp_role", "broker"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-    let r = officer
-        .post_form(
-            &format!("{a}/perpetrators"),
-            &[
-                ("perp_kind", "person"),
-                ("perp_name", "Yosef Calo"),
-                ("perp_role", "broker"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    // Entering the same name on the second case offers the existing perpetrator.
-    officer.get(&b).await;
-    let r = officer
-        .post_form(
-            &format!("{b}/perpetrators"),
-            &[
-                ("perp_kind", "person"),
-                ("perp_name", "yosef calo"),
-                ("perp_role", "recruiter"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 200);
-    assert!(r.body.contains("sudah tercatat") && r.body.contains("Yosef Calo"));
-    let link = r
-        .body
-        .split(&format!("{b}/perpetrators/"))
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let r = officer
-        .post_form(
-            &format!("{b}/perpetrators/{link}/link"),
-            &[("perp_role", "recruiter")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    // The perpetrator page lists both cases; a viewer sees initials only; outsiders get 404.
-    let page = officer.get(&format!("/perpetrators/{link}")).await.body;
-    assert_eq!(page.matches("TPPO-53.01-").count(), 2);
-    assert!(page.contains("Calo / sponsor") && page.contains("Perekrut"));
-    let viewer = app.login("viewer.kupang").await;
-    let vp = viewer.get(&format!("/perpetrators/{link}")).await.body;
-    assert!(vp.contains("Y. C.") && !vp.contains("Yosef"));
-    assert_eq!(
-        app.login("data-officer.kalteng")
-            .await
-            .get(&format!("/perpetrators/{link}"))
-            .await
-            .status,
-        404
-    );
-}
-
-#[tokio::test]
-async fn a_case_is_closed_with_a_reason_and_reopened() {
-    let app = TestApp::spawn().await;
-    let officer = app.login("data-officer.kupang").await;
-    officer.get("/cases/new").await;
-    let mut form = case_form("Maria Nahak", "5301054101010002", "2026-02-20");
-    form.push(("victims[0].citizenship", "TLS"));
-    let r = officer.post_form("/cases", &form).await;
-    let path = r.location().split('?').next().unwrap().to_owned();
-    let page = officer.get(&path).await.body;
-    assert!(page.contains("Timor-Leste"), "citizenship shown");
-    let r = officer
-        .post_form(
-            &format!("{path}/status"),
-            &[("status", "closed"), ("close_reason", "")],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("Pilih alasan penutupan."));
-    let r = officer
-        .post_form(
-            &format!("{path}/status"),
-            &[("status", "closed"), ("close_reason", "recovered")],
-        )
-        .await;
-    // "Full recovery" needs every victim's service plan closed (tests/recovery.rs).
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("rencana layanan semua korban"));
-    let r = officer
-        .post_form(
-            &format!("{path}/status"),
-            &[("status", "closed"), ("close_reason", "other")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    let page = officer.get(&path).await.body;
-    assert!(page.contains("Ditutup — Lainnya") && page.contains("<code>case.close</code>"));
-    assert!(
-        officer
-            .get("/cases?status=closed")
-            .await
-            .body
-            .contains("M. N.")
-    );
-    officer.get(&path).await;
-    assert_eq!(
-        officer
-            .post_form(&format!("{path}/status"), &[("status", "open")])
-            .await
-            .status,
-        303
-    );
-    assert!(
-        officer
-            .get(&path)
-            .await
-            .body
-            .contains("<code>case.reopen</code>")
     );
 }

@@ -6,11 +6,15 @@
 
 mod common;
 
+mod api_evidence;
 mod api_recovery;
+mod case_parts;
 mod cases;
 mod clearing;
 mod mail;
 mod midnight;
 mod recovery;
+mod referral_followup;
 mod site;
+mod site_more;
 mod sweep;

@@ -14,7 +14,7 @@ async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_ntt_at_23_3
 
 #[tokio::test]
 async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above_at_23_30_utc() {
-    crate::recovery::an_overdue_referral_escalates_to_both_units_and_the_task_forces_above_on(
+    crate::referral_followup::an_overdue_referral_escalates_to_both_units_and_the_task_forces_above_on(
         TestApp::spawn_at_utc(23, 30).await,
     )
     .await;
@@ -38,7 +38,7 @@ async fn a_referral_needs_consent_shows_only_what_is_shared_and_ends_at_23_30_ut
 
 #[tokio::test]
 async fn the_ledger_warns_before_an_overpayment_at_23_30_utc() {
-    crate::api_recovery::the_ledger_warns_before_an_overpayment_on(
+    crate::api_evidence::the_ledger_warns_before_an_overpayment_on(
         TestApp::spawn_at_utc(23, 30).await,
     )
     .await;
