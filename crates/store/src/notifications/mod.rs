@@ -4,7 +4,7 @@
 use crate::core::sql::Sql;
 use crate::{Result, Store};
 use domain::Actor;
-use domain::notification::EmailState;
+use domain::notification::{EmailState, NotificationKind};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -33,7 +33,7 @@ impl Store {
         &self,
         conn: &mut AnyConnection,
         unit: i64,
-        kind: &str,
+        kind: NotificationKind,
         link: &str,
         actor: &Actor,
     ) -> Result<()> {
@@ -42,7 +42,7 @@ impl Store {
              SELECT id, $1, $2, $3, CASE WHEN email IS NOT NULL AND email <> '' THEN 'pending' ELSE NULL END FROM users \
              WHERE unit_id = $4 AND disabled = 0 AND role NOT IN ('viewer', 'analyst') AND id <> $5",
         )
-        .bind(kind.to_owned())
+        .bind(kind.as_str())
         .bind(link.to_owned())
         .bind(self.now_ms())
         .bind(unit)

@@ -4,6 +4,7 @@
 use super::*;
 use crate::core::write::{Allowed, Write};
 use domain::audit::AuditAction;
+use domain::notification::NotificationKind;
 
 impl Store {
     /// Plans a service for a victim, given by any unit (a unit outside the case's region
@@ -116,8 +117,14 @@ impl Store {
                 Some(rid) => format!("/referrals/{rid}"),
                 None => format!("/victims/{victim}/plan#service-{id}"),
             };
-            self.notify_unit(&mut tx, unit, "service_assigned", &link, actor)
-                .await?;
+            self.notify_unit(
+                &mut tx,
+                unit,
+                NotificationKind::ServiceAssigned,
+                &link,
+                actor,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -323,21 +330,22 @@ impl Store {
         // A requested service delivered: its referral is delivered too (one path, whichever
         // form the receiving unit used), and the sender is told.
         if status == ServiceStatus::Delivered {
-            let referral: Option<(i64, i64)> = sqlx::query(
-                "SELECT r.id, r.from_unit_id FROM referrals r WHERE r.service_id = $1 AND r.state = 'accepted'",
+            let referral: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT r.id, r.from_unit_id FROM referrals r WHERE r.service_id = $1 AND r.state = $2",
             )
             .bind(service)
+            .bind(ReferralState::Accepted.as_str())
             .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("from_unit_id")?)))
-            .transpose()?;
+            .await?;
             if let Some((rid, from)) = referral {
                 sqlx::query(
-                    "UPDATE referrals SET state = 'delivered', delivered_on = $1, updated_at = $2 WHERE id = $3 AND state = 'accepted'",
+                    "UPDATE referrals SET state = $1, delivered_on = $2, updated_at = $3 WHERE id = $4 AND state = $5",
                 )
+                .bind(ReferralState::Delivered.as_str())
                 .bind(done.unwrap_or(today))
                 .bind(self.now_ms())
                 .bind(rid)
+                .bind(ReferralState::Accepted.as_str())
                 .execute(&mut *tx)
                 .await?;
                 tx.audit(Event {
@@ -350,7 +358,7 @@ impl Store {
                 self.notify_unit(
                     &mut tx,
                     from,
-                    "referral_delivered",
+                    NotificationKind::ReferralDelivered,
                     &format!("/referrals/{rid}"),
                     actor,
                 )

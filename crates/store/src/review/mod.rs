@@ -3,6 +3,7 @@
 //! records. Every transition is audited and kept in `case_reviews` for the case timeline.
 
 mod periods;
+mod records;
 mod rules;
 mod workflow;
 
