@@ -13,7 +13,7 @@ impl Store {
         q.bind_text(month_of(reported_on))
             .push(" AND region_code")
             .in_list(&ancestors(region));
-        let n: i64 = q.build().fetch_one(self.pool()).await?.try_get(0)?;
+        let n: i64 = q.build_scalar().fetch_one(self.pool()).await?;
         Ok(n > 0)
     }
 
@@ -65,7 +65,7 @@ impl Store {
             let closed_above: i64 = if ups.is_empty() {
                 0
             } else {
-                above.build().fetch_one(self.pool()).await?.try_get(0)?
+                above.build_scalar().fetch_one(self.pool()).await?
             };
             out.push(PeriodView {
                 closed_above: closed_above > 0,
