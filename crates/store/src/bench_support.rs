@@ -6,7 +6,6 @@
 use crate::{Result, Store, StoreError};
 use domain::UnitId;
 use domain::case::Day;
-use sqlx::Row;
 
 /// Rows per transaction.
 const BATCH: usize = 2_000;
@@ -180,13 +179,10 @@ impl Store {
             "SELECT v.id, v.case_id, c.unit_id FROM cases c JOIN victims v ON v.case_id = c.id \
              WHERE c.unit_id <> $1 ORDER BY c.id DESC, v.id LIMIT $2"
         };
-        sqlx::query(sql)
+        Ok(sqlx::query_as(sql)
             .bind(unit.0)
             .bind(limit)
             .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+            .await?)
     }
 }

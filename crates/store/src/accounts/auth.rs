@@ -3,6 +3,7 @@
 //! sessions with idle and absolute expiry (any server process sharing the database sees
 //! them), and optional TOTP as a second factor.
 
+use super::records::{AccountRecord, SessionRecord, role_of};
 use crate::core::audit::Event;
 use crate::{Result, Store, StoreError, hash_token, random_token};
 use argon2::Argon2;
@@ -10,7 +11,6 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash}
 use domain::audit::AuditAction;
 use domain::user::check_password;
 use domain::{Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId};
-use sqlx::Row;
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthPolicy {
@@ -192,7 +192,7 @@ fn anonymous(origin: &str) -> Actor {
 
 impl Store {
     async fn account(&self, username: &str) -> Result<Option<Account>> {
-        let row = sqlx::query(
+        let row: Option<AccountRecord> = sqlx::query_as(
             "SELECT u.id, u.username, u.password_hash, u.unit_id, u.role, u.disabled, u.totp_enabled, n.region_code \
              FROM users u JOIN units n ON n.id = u.unit_id WHERE u.username = $1",
         )
@@ -200,16 +200,15 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let role: String = r.try_get("role")?;
         Ok(Some(Account {
-            id: r.try_get("id")?,
-            username: r.try_get("username")?,
-            hash: r.try_get("password_hash")?,
-            unit_id: r.try_get("unit_id")?,
-            role: Role::parse(&role).ok_or_else(|| StoreError::Other("unknown role".into()))?,
-            region: r.try_get("region_code")?,
-            disabled: r.try_get::<i64, _>("disabled")? != 0,
-            totp_enabled: r.try_get::<i64, _>("totp_enabled")? != 0,
+            id: r.id,
+            username: r.username,
+            hash: r.password_hash,
+            unit_id: r.unit_id,
+            role: role_of(&r.role)?,
+            region: r.region_code,
+            disabled: r.disabled != 0,
+            totp_enabled: r.totp_enabled != 0,
         }))
     }
 
@@ -233,14 +232,13 @@ impl Store {
         let now = self.now_ms();
         let p = self.policy;
         let mut tx = self.write(self.allow_own_account(actor)).await?;
-        let row = sqlx::query("SELECT failures, last_at FROM login_failures WHERE username = $1")
-            .bind(username.to_owned())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT failures, last_at FROM login_failures WHERE username = $1")
+                .bind(username.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
         let failures = match row {
-            Some(r) if now - r.try_get::<i64, _>("last_at")? <= p.failure_window_ms => {
-                r.try_get::<i64, _>("failures")? + 1
-            }
+            Some((failures, last_at)) if now - last_at <= p.failure_window_ms => failures + 1,
             _ => 1,
         };
         let locked_until = if failures >= p.max_failures {
@@ -382,8 +380,8 @@ impl Store {
     /// account was disabled. Refreshes the idle timer at most once a minute.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>> {
         let th = hash_token(token);
-        let row = sqlx::query(
-            "SELECT s.user_id, s.created_at, s.last_seen_at, s.second_factor_ok, s.origin, u.username, u.full_name, u.role, \
+        let row: Option<SessionRecord> = sqlx::query_as(
+            "SELECT s.user_id, s.created_at, s.last_seen_at, s.second_factor_ok, u.username, u.full_name, u.role, \
              u.unit_id, u.disabled, u.totp_enabled, n.region_code, n.name AS unit_name, \
              (SELECT COUNT(*) FROM notifications x WHERE x.user_id = s.user_id AND x.read_at IS NULL) AS unread \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN units n ON n.id = u.unit_id WHERE s.token_hash = $1",
@@ -393,9 +391,8 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let now = self.now_ms();
-        let created: i64 = r.try_get("created_at")?;
-        let seen: i64 = r.try_get("last_seen_at")?;
-        let disabled = r.try_get::<i64, _>("disabled")? != 0;
+        let (created, seen) = (r.created_at, r.last_seen_at);
+        let disabled = r.disabled != 0;
         if disabled || now - seen > self.policy.idle_ms || now - created > self.policy.absolute_ms {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(th)
@@ -410,28 +407,25 @@ impl Store {
                 .execute(self.pool())
                 .await?;
         }
-        let role_s: String = r.try_get("role")?;
-        let role = Role::parse(&role_s).ok_or_else(|| StoreError::Other("unknown role".into()))?;
-        let region: Option<String> = r.try_get("region_code")?;
-        let username: String = r.try_get("username")?;
-        let totp_enabled = r.try_get::<i64, _>("totp_enabled")? != 0;
+        let role = role_of(&r.role)?;
+        let totp_enabled = r.totp_enabled != 0;
         let must_enroll_totp =
             !totp_enabled && role.sees_identities() && self.require_totp().await?;
         Ok(Some(SessionInfo {
             actor: actor_for(
-                r.try_get("user_id")?,
-                &username,
-                r.try_get("unit_id")?,
+                r.user_id,
+                &r.username,
+                r.unit_id,
                 role,
-                region.as_deref(),
+                r.region_code.as_deref(),
                 "",
             ),
-            full_name: r.try_get("full_name")?,
-            unit_name: r.try_get("unit_name")?,
-            second_factor_ok: r.try_get::<i64, _>("second_factor_ok")? != 0,
+            full_name: r.full_name,
+            unit_name: r.unit_name,
+            second_factor_ok: r.second_factor_ok != 0,
             totp_enabled,
             must_enroll_totp,
-            unread: r.try_get("unread")?,
+            unread: r.unread,
         }))
     }
 
@@ -454,15 +448,12 @@ impl Store {
     }
 
     async fn totp_secret(&self, user: UserId) -> Result<(Option<Vec<u8>>, i64)> {
-        let r = sqlx::query("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
-            .bind(user.0)
-            .fetch_one(self.pool())
-            .await?;
-        let secret: Option<String> = r.try_get("totp_secret")?;
-        Ok((
-            secret.and_then(|s| hex::decode(s).ok()),
-            r.try_get("totp_last_step")?,
-        ))
+        let (secret, last_step): (Option<String>, i64) =
+            sqlx::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
+                .bind(user.0)
+                .fetch_one(self.pool())
+                .await?;
+        Ok((secret.and_then(|s| hex::decode(s).ok()), last_step))
     }
 
     /// Checks a TOTP code for `user`; a code's time step is accepted only once.

@@ -1,13 +1,13 @@
 //! API tokens for `/api/v1`: shown once, stored as a SHA-256 hash, revocable, and acting
 //! with exactly their owner's role and scope.
 
+use super::records::{ApiTokenRecord, TokenActorRecord, role_of};
 use crate::core::audit::Event;
 use crate::{Result, Store, StoreError, hash_token, random_token};
 use domain::audit::AuditAction;
 use domain::ids::TokenId;
-use domain::{Actor, RegionCode, Role, Scope, UnitId, UserId};
+use domain::{Actor, RegionCode, Scope, UnitId, UserId};
 use serde::Serialize;
-use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiToken {
@@ -56,21 +56,11 @@ impl Store {
 
     pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>> {
         let user = actor.user_id.ok_or(StoreError::NotFound)?;
-        let rows = sqlx::query("SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
+        let rows: Vec<ApiTokenRecord> = sqlx::query_as("SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
             .bind(user.0)
             .fetch_all(self.pool())
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiToken {
-                    id: TokenId(r.try_get("id")?),
-                    name: r.try_get("name")?,
-                    created_at_ms: r.try_get("created_at")?,
-                    last_used_at_ms: r.try_get("last_used_at")?,
-                    revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(ApiToken::from).collect())
     }
 
     /// Revokes one of the actor's own tokens.
@@ -103,7 +93,7 @@ impl Store {
             return Ok(None);
         }
         let th = hash_token(secret);
-        let row = sqlx::query(
+        let row: Option<TokenActorRecord> = sqlx::query_as(
             "SELECT t.id, t.last_used_at, u.id AS user_id, u.username, u.role, u.unit_id, n.region_code \
              FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
@@ -113,22 +103,23 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let now = self.now_ms();
-        let last: Option<i64> = r.try_get("last_used_at")?;
-        if last.is_none_or(|l| now - l > 60_000) {
+        if r.last_used_at.is_none_or(|l| now - l > 60_000) {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
-                .bind(r.try_get::<i64, _>("id")?)
+                .bind(r.id)
                 .execute(self.pool())
                 .await?;
         }
-        let role: String = r.try_get("role")?;
-        let region: Option<String> = r.try_get("region_code")?;
         Ok(Some(Actor {
-            user_id: Some(UserId(r.try_get("user_id")?)),
-            username: r.try_get("username")?,
-            unit_id: UnitId(r.try_get("unit_id")?),
-            role: Role::parse(&role).ok_or_else(|| StoreError::Other("unknown role".into()))?,
-            scope: Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok())),
+            user_id: Some(UserId(r.user_id)),
+            username: r.username,
+            unit_id: UnitId(r.unit_id),
+            role: role_of(&r.role)?,
+            scope: Scope::from_code(
+                r.region_code
+                    .as_deref()
+                    .and_then(|c| RegionCode::parse(c).ok()),
+            ),
             origin: Some(origin.to_owned()),
         }))
     }

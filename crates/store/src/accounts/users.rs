@@ -1,5 +1,6 @@
 //! Staff accounts, administered within the admin's region subtree.
 
+use super::records::UserRecord;
 use crate::accounts::auth::hash_password;
 use crate::core::audit::Event;
 use crate::core::sql::Sql;
@@ -8,7 +9,6 @@ use domain::audit::AuditAction;
 use domain::user::{NewUser, check_password};
 use domain::{Action, Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId, decide};
 use serde::Serialize;
-use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRow {
@@ -39,24 +39,6 @@ const USER_SELECT: &str = "SELECT u.id, u.username, u.full_name, u.email, u.unit
      n.region_code, u.role, u.disabled, u.totp_enabled, u.created_at \
      FROM users u JOIN units n ON n.id = u.unit_id WHERE 1=1";
 
-fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
-    let role: String = r.try_get("role")?;
-    Ok(UserRow {
-        id: UserId(r.try_get("id")?),
-        username: r.try_get("username")?,
-        full_name: r.try_get("full_name")?,
-        email: r.try_get("email")?,
-        unit_id: UnitId(r.try_get("unit_id")?),
-        unit_name: r.try_get("unit_name")?,
-        unit_region: r.try_get("region_code")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| StoreError::Other(format!("unknown role {role}")))?,
-        disabled: r.try_get::<i64, _>("disabled")? != 0,
-        totp_enabled: r.try_get::<i64, _>("totp_enabled")? != 0,
-        created_at_ms: r.try_get("created_at")?,
-    })
-}
-
 impl Store {
     /// Accounts in the admin's subtree.
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRow>> {
@@ -65,11 +47,11 @@ impl Store {
         q.scope("n.region_code", &actor.scope);
         q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name, u.username LIMIT 5000");
         let rows: Vec<UserRow> = q
-            .build()
+            .build_as::<UserRecord>()
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(user_from_row)
+            .into_iter()
+            .map(UserRow::try_from)
             .collect::<Result<_>>()?;
         self.audit(
             actor,
@@ -87,11 +69,10 @@ impl Store {
     async fn load_user(&self, id: UserId) -> Result<UserRow> {
         let mut q = Sql::new(USER_SELECT);
         q.push(" AND u.id = ").bind_int(id.0);
-        q.build()
+        q.build_as::<UserRecord>()
             .fetch_optional(self.pool())
             .await?
-            .as_ref()
-            .map(user_from_row)
+            .map(UserRow::try_from)
             .transpose()?
             .ok_or(StoreError::NotFound)
     }

@@ -11,7 +11,6 @@ use crate::core::write::Maintenance;
 use crate::{Result, Store};
 use domain::audit::AuditAction;
 use domain::{Action, Actor, Scope};
-use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RotateStats {
@@ -68,7 +67,8 @@ impl Store {
         let mut stats = RotateStats::default();
         let mut last = 0i64;
         loop {
-            let rows = sqlx::query(
+            #[allow(clippy::type_complexity)]
+            let rows: Vec<(i64, String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
                 "SELECT id, name_enc, alias_enc, nik_enc, phone_enc FROM victims WHERE id > $1 ORDER BY id LIMIT $2",
             )
             .bind(last)
@@ -76,13 +76,9 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
             let Some(tail) = rows.last() else { break };
-            last = tail.try_get("id")?;
+            last = tail.0;
             let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
-            for r in &rows {
-                let name_enc: String = r.try_get("name_enc")?;
-                let alias_enc: Option<String> = r.try_get("alias_enc")?;
-                let nik_enc: Option<String> = r.try_get("nik_enc")?;
-                let phone_enc: Option<String> = r.try_get("phone_enc")?;
+            for (id, name_enc, alias_enc, nik_enc, phone_enc) in rows {
                 let all_current = k.is_current(&name_enc)
                     && [&alias_enc, &nik_enc, &phone_enc]
                         .iter()
@@ -90,7 +86,6 @@ impl Store {
                 if all_current {
                     continue;
                 }
-                let id: i64 = r.try_get("id")?;
                 let name = k.decrypt("victims.name", &name_enc)?;
                 let alias = alias_enc
                     .map(|c| k.decrypt("victims.alias", &c))
@@ -115,7 +110,7 @@ impl Store {
         }
         let mut last = 0i64;
         loop {
-            let rows = sqlx::query(
+            let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
                 "SELECT id, chronology_enc FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
             )
             .bind(last)
@@ -123,10 +118,10 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
             let Some(tail) = rows.last() else { break };
-            last = tail.try_get("id")?;
+            last = tail.0;
             let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
-            for r in &rows {
-                let Some(c) = r.try_get::<Option<String>, _>("chronology_enc")? else {
+            for (id, c) in rows {
+                let Some(c) = c else {
                     continue;
                 };
                 if k.is_current(&c) {
@@ -135,7 +130,7 @@ impl Store {
                 let plain = k.decrypt("cases.chronology", &c)?;
                 sqlx::query("UPDATE cases SET chronology_enc = $1 WHERE id = $2")
                     .bind(k.encrypt("cases.chronology", &plain)?)
-                    .bind(r.try_get::<i64, _>("id")?)
+                    .bind(id)
                     .execute(&mut *tx)
                     .await?;
                 stats.cases += 1;
@@ -144,18 +139,15 @@ impl Store {
         }
         let mut last = 0i64;
         loop {
-            let rows = sqlx::query("SELECT id, name_enc, alias_enc, nik_enc FROM perpetrators WHERE id > $1 ORDER BY id LIMIT $2")
+            let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as("SELECT id, name_enc, alias_enc, nik_enc FROM perpetrators WHERE id > $1 ORDER BY id LIMIT $2")
                 .bind(last)
                 .bind(batch)
                 .fetch_all(self.pool())
                 .await?;
             let Some(tail) = rows.last() else { break };
-            last = tail.try_get("id")?;
+            last = tail.0;
             let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
-            for r in &rows {
-                let name_enc: String = r.try_get("name_enc")?;
-                let alias_enc: Option<String> = r.try_get("alias_enc")?;
-                let nik_enc: Option<String> = r.try_get("nik_enc")?;
+            for (id, name_enc, alias_enc, nik_enc) in rows {
                 if k.is_current(&name_enc)
                     && [&alias_enc, &nik_enc]
                         .iter()
@@ -163,7 +155,6 @@ impl Store {
                 {
                     continue;
                 }
-                let id: i64 = r.try_get("id")?;
                 let name = k.decrypt("perpetrators.name", &name_enc)?;
                 let alias = alias_enc
                     .map(|c| k.decrypt("perpetrators.alias", &c))
@@ -242,23 +233,22 @@ impl Store {
         // was written under the new key anyway.
         let update = format!("UPDATE {table} SET {col} = $1 WHERE {key} = $2 AND {col} = $3");
         loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+            let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(select.clone()))
                 .bind(last)
                 .bind(batch)
                 .fetch_all(self.pool())
                 .await?;
             let Some(tail) = rows.last() else { break };
-            last = tail.try_get("k")?;
+            last = tail.0;
             let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
-            for r in &rows {
-                let v: String = r.try_get("v")?;
+            for (key, v) in rows {
                 if k.is_current(&v) {
                     continue;
                 }
                 let plain = k.decrypt(aad, &v)?;
                 sqlx::query(sqlx::AssertSqlSafe(update.clone()))
                     .bind(k.encrypt(aad, &plain)?)
-                    .bind(r.try_get::<i64, _>("k")?)
+                    .bind(key)
                     .bind(v.clone())
                     .execute(&mut *tx)
                     .await?;

@@ -1,28 +1,19 @@
 //! Break-the-glass access to identities outside the owning unit, and search for similar
 //! victims before a new case is created.
 
+use super::records::{GrantRecord, SimilarRecord};
 use super::*;
 use domain::audit::AuditAction;
 
 impl Store {
     pub(super) async fn grants(&self, id: CaseId) -> Result<Vec<Grant>> {
-        let rows = sqlx::query(
+        let rows: Vec<GrantRecord> = sqlx::query_as(
             "SELECT username, unit_name, reason, granted_at, expires_at FROM identity_grants WHERE case_id = $1 ORDER BY id DESC",
         )
         .bind(id.0)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Grant {
-                    username: r.try_get("username")?,
-                    unit_name: r.try_get("unit_name")?,
-                    reason: r.try_get("reason")?,
-                    granted_at_ms: r.try_get("granted_at")?,
-                    expires_at_ms: r.try_get("expires_at")?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(Grant::from).collect())
     }
 
     /// Breaks the glass: opens the case's identities to the actor for [`GRANT_HOURS`].
@@ -96,21 +87,11 @@ impl Store {
         if let Some(n) = nik.and_then(domain::nik::Nik::parse) {
             let mut q = Sql::new(base);
             q.scope("c.region_code", &actor.scope);
-            q.push(" AND v.nik_index IN (");
-            for (i, x) in k.blind_indexes("nik", n.as_str()).iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind_text(x.clone());
-            }
-            q.push(") LIMIT 10");
-            for r in q.build().fetch_all(self.pool()).await? {
-                out.push(SimilarVictim {
-                    case_id: CaseId(r.try_get("case_id")?),
-                    code: r.try_get("code")?,
-                    initials: r.try_get("initials")?,
-                    reason: "nik",
-                });
+            q.push(" AND v.nik_index")
+                .in_list(&k.blind_indexes("nik", n.as_str()))
+                .push(" LIMIT 10");
+            for r in q.build_as::<SimilarRecord>().fetch_all(self.pool()).await? {
+                out.push(r.into_view("nik"));
             }
         }
         let tokens = name_tokens(name);
@@ -118,14 +99,9 @@ impl Store {
             let mut q = Sql::new(base);
             q.scope("c.region_code", &actor.scope);
             for t in &tokens {
-                q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token IN (");
-                for (i, x) in k.blind_indexes("name", t).iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind_text(x.clone());
-                }
-                q.push("))");
+                q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token")
+                    .in_list(&k.blind_indexes("name", t))
+                    .push(")");
             }
             if let Some(b) = birth_date {
                 q.push(" AND v.birth_date = ").bind_int(b);
@@ -136,15 +112,9 @@ impl Store {
             } else {
                 "name"
             };
-            for r in q.build().fetch_all(self.pool()).await? {
-                let case_id = CaseId(r.try_get("case_id")?);
-                if !out.iter().any(|s| s.case_id == case_id) {
-                    out.push(SimilarVictim {
-                        case_id,
-                        code: r.try_get("code")?,
-                        initials: r.try_get("initials")?,
-                        reason,
-                    });
+            for r in q.build_as::<SimilarRecord>().fetch_all(self.pool()).await? {
+                if !out.iter().any(|s| s.case_id.0 == r.case_id) {
+                    out.push(r.into_view(reason));
                 }
             }
         }

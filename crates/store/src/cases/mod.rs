@@ -5,6 +5,7 @@
 
 mod identity;
 mod read;
+pub(crate) mod records;
 mod write;
 
 pub(crate) mod parts;

@@ -1,6 +1,7 @@
 //! The parts of a case recorded one entry at a time: route events (where and when) and the
 //! legal track (police report, articles, stages, sentence, restitution ordered).
 
+use super::records::{ConsentRecord, LegalTrackRecord, RouteEventRecord, StageRecord};
 use crate::core::audit::Event;
 use crate::core::ids::CaseId;
 use crate::core::write::Write;
@@ -9,7 +10,6 @@ use domain::audit::AuditAction;
 use domain::case::{Day, NewLegal, NewRouteEvent};
 use domain::{Action, Actor, Invalid};
 use serde::Serialize;
-use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RouteEventView {
@@ -42,56 +42,45 @@ pub struct StageView {
 
 impl Store {
     pub(crate) async fn route_events(&self, id: CaseId) -> Result<Vec<RouteEventView>> {
-        let rows = sqlx::query(
+        let rows: Vec<RouteEventRecord> = sqlx::query_as(
             "SELECT e.id, e.kind, e.region_code, (SELECT r.name FROM regions r WHERE r.code = e.region_code) AS region_name, \
              e.country, e.city, e.date_from, e.date_to FROM route_events e WHERE e.case_id = $1 ORDER BY e.date_from, e.id",
         )
         .bind(id.0)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RouteEventView {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    region_code: r.try_get("region_code")?,
-                    region_name: r.try_get("region_name")?,
-                    country: r.try_get("country")?,
-                    city: r.try_get("city")?,
-                    date_from: r.try_get("date_from")?,
-                    date_to: r.try_get("date_to")?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(RouteEventView::from).collect())
     }
 
     pub(crate) async fn legal(&self, id: CaseId) -> Result<LegalView> {
         let mut v = LegalView::default();
-        if let Some(r) = sqlx::query("SELECT * FROM legal_tracks WHERE case_id = $1")
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?
+        if let Some(r) = sqlx::query_as::<_, LegalTrackRecord>(
+            "SELECT police_report_no, police_unit, articles, sentence_months, restitution_ordered \
+             FROM legal_tracks WHERE case_id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?
         {
-            let articles: String = r.try_get("articles")?;
-            v.police_report_no = r.try_get("police_report_no")?;
-            v.police_unit = r.try_get("police_unit")?;
-            v.articles = articles.split(',').filter_map(|a| a.parse().ok()).collect();
-            v.sentence_months = r.try_get("sentence_months")?;
-            v.restitution_ordered = r.try_get("restitution_ordered")?;
+            v.police_report_no = r.police_report_no;
+            v.police_unit = r.police_unit;
+            v.articles = r
+                .articles
+                .split(',')
+                .filter_map(|a| a.parse().ok())
+                .collect();
+            v.sentence_months = r.sentence_months;
+            v.restitution_ordered = r.restitution_ordered;
         }
-        for r in sqlx::query(
+        v.stages = sqlx::query_as::<_, StageRecord>(
             "SELECT id, stage, happened FROM legal_stages WHERE case_id = $1 ORDER BY happened, id",
         )
         .bind(id.0)
         .fetch_all(self.pool())
         .await?
-        {
-            v.stages.push(StageView {
-                id: r.try_get("id")?,
-                stage: r.try_get("stage")?,
-                happened: r.try_get("happened")?,
-            });
-        }
+        .into_iter()
+        .map(StageView::from)
+        .collect();
         Ok(v)
     }
 
@@ -304,25 +293,13 @@ pub struct ConsentView {
 
 impl Store {
     pub(crate) async fn consents(&self, id: CaseId) -> Result<Vec<ConsentView>> {
-        let rows = sqlx::query(
+        let rows: Vec<ConsentRecord> = sqlx::query_as(
             "SELECT id, victim_id, scope, given_by, given_on, withdrawn_on, recorded_by FROM consents WHERE case_id = $1 ORDER BY given_on, id",
         )
         .bind(id.0)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ConsentView {
-                    id: r.try_get("id")?,
-                    victim_id: r.try_get("victim_id")?,
-                    scope: r.try_get("scope")?,
-                    given_by: r.try_get("given_by")?,
-                    given_on: r.try_get("given_on")?,
-                    withdrawn_on: r.try_get("withdrawn_on")?,
-                    recorded_by: r.try_get("recorded_by")?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(ConsentView::from).collect())
     }
 
     /// Records that a victim (or parent, guardian …) consented to `scope` on `given_on`.

@@ -1,6 +1,10 @@
 //! Reading cases: one case with everything on its page, the filtered list, and the
 //! history of a case.
 
+use super::records::{
+    CASE_SELECT, CaseEventRecord, CaseListRecord, CaseRecord, InitialsRecord, VICTIMS_OF_CASE,
+    VictimRecord,
+};
 use super::*;
 use crate::core::write::Allowed;
 use domain::audit::AuditAction;
@@ -23,13 +27,11 @@ impl Store {
     pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
         let scope = self.case_scope(id).await?;
         decide(actor, Action::ViewCase, &scope)?;
-        let r = sqlx::query(
-            "SELECT c.*, n.name AS unit_name FROM cases c JOIN units n ON n.id = c.unit_id WHERE c.id = $1",
-        )
-        .bind(id.0)
-        .fetch_one(self.pool())
-        .await?;
-        let owner = UnitId(r.try_get("unit_id")?);
+        let r: CaseRecord = sqlx::query_as(CASE_SELECT)
+            .bind(id.0)
+            .fetch_one(self.pool())
+            .await?;
+        let owner = UnitId(r.unit_id);
         let access = self.identity_access(actor, id, owner, &scope).await?;
         let identities = access == IdentityAccess::Granted;
         let mut view = self.load_view(id, r, identities).await?;
@@ -70,19 +72,18 @@ impl Store {
     pub(crate) async fn load_view(
         &self,
         id: CaseId,
-        r: sqlx::any::AnyRow,
+        r: CaseRecord,
         identities: bool,
     ) -> Result<CaseView> {
-        let tags =
-            sqlx::query("SELECT list, code FROM case_tags WHERE case_id = $1 ORDER BY list, code")
-                .bind(id.0)
-                .fetch_all(self.pool())
-                .await?;
+        let tags: Vec<(String, String)> = sqlx::query_as(
+            "SELECT list, code FROM case_tags WHERE case_id = $1 ORDER BY list, code",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
         let mut exploitation = Vec::new();
         let mut means = Vec::new();
-        for t in tags {
-            let list: String = t.try_get("list")?;
-            let code: String = t.try_get("code")?;
+        for (list, code) in tags {
             if list == "exploitation" {
                 exploitation.push(code)
             } else {
@@ -94,65 +95,38 @@ impl Store {
         } else {
             None
         };
-        let dec = |col: &str, v: Option<String>| -> Result<Option<String>> {
-            match (k, v) {
-                (Some(k), Some(v)) => Ok(Some(k.decrypt(col, &v)?)),
-                _ => Ok(None),
-            }
-        };
-        let mut victims = Vec::new();
-        for v in sqlx::query("SELECT * FROM victims WHERE case_id = $1 ORDER BY position")
+        let victims = sqlx::query_as::<_, VictimRecord>(VICTIMS_OF_CASE)
             .bind(id.0)
             .fetch_all(self.pool())
             .await?
-        {
-            let warnings: String = v.try_get("nik_warnings")?;
-            victims.push(VictimView {
-                id: v.try_get("id")?,
-                initials: v.try_get("initials")?,
-                name: dec("victims.name", v.try_get("name_enc")?)?,
-                alias: dec("victims.alias", v.try_get("alias_enc")?)?,
-                nik: dec("victims.nik", v.try_get("nik_enc")?)?,
-                phone: dec("victims.phone", v.try_get("phone_enc")?)?,
-                sex: v.try_get("sex")?,
-                birth_date: v.try_get("birth_date")?,
-                age_estimate: v.try_get("age_estimate")?,
-                is_child: v.try_get::<i64, _>("is_child")? != 0,
-                home_village: v.try_get("home_village")?,
-                education: v.try_get("education")?,
-                occupation: v.try_get("occupation")?,
-                disability: v.try_get("disability")?,
-                migrant_status: v.try_get("migrant_status")?,
-                citizenship: v.try_get("citizenship")?,
-                nik_warnings: warnings
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            });
-        }
+            .into_iter()
+            .map(|v| v.into_view(k))
+            .collect::<Result<Vec<_>>>()?;
         Ok(CaseView {
             id,
-            code: r.try_get("code")?,
-            unit_id: UnitId(r.try_get("unit_id")?),
-            unit_name: r.try_get("unit_name")?,
-            region_code: r.try_get("region_code")?,
-            channel: r.try_get("channel")?,
-            reported_on: r.try_get("reported_on")?,
-            exploitation_from: r.try_get("exploitation_from")?,
-            rescued_on: r.try_get("rescued_on")?,
-            chronology: dec("cases.chronology", r.try_get("chronology_enc")?)?,
-            trafficking_status: r.try_get("trafficking_status")?,
+            code: r.code,
+            unit_id: UnitId(r.unit_id),
+            unit_name: r.unit_name,
+            region_code: r.region_code,
+            channel: r.channel,
+            reported_on: r.reported_on,
+            exploitation_from: r.exploitation_from,
+            rescued_on: r.rescued_on,
+            chronology: match (k, r.chronology_enc) {
+                (Some(k), Some(c)) => Some(k.decrypt("cases.chronology", &c)?),
+                _ => None,
+            },
+            trafficking_status: r.trafficking_status,
             exploitation,
             means_of_control: means,
-            sector: r.try_get("sector")?,
-            recruitment: r.try_get("recruitment")?,
-            recruiter_relationship: r.try_get("recruiter_relationship")?,
-            status: r.try_get("status")?,
-            close_reason: r.try_get("close_reason")?,
-            version: r.try_get("version")?,
-            created_at_ms: r.try_get("created_at")?,
-            updated_at_ms: r.try_get("updated_at")?,
+            sector: r.sector,
+            recruitment: r.recruitment,
+            recruiter_relationship: r.recruiter_relationship,
+            status: r.status,
+            close_reason: r.close_reason,
+            version: r.version,
+            created_at_ms: r.created_at,
+            updated_at_ms: r.updated_at,
             identities_visible: identities,
             can_break_glass: false,
             grants: Vec::new(),
@@ -249,14 +223,11 @@ impl Store {
             } else if let Some(nik) = domain::nik::Nik::parse(needle) {
                 search_kind = "nik";
                 let idx = self.keyring()?.blind_indexes("nik", nik.as_str());
-                q.push(" AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id AND v.nik_index IN (");
-                for (i, x) in idx.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind_text(x.clone());
-                }
-                q.push("))");
+                q.push(
+                    " AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id AND v.nik_index",
+                )
+                .in_list(&idx)
+                .push(")");
             } else {
                 search_kind = "name";
                 let k = self.keyring()?;
@@ -269,14 +240,9 @@ impl Store {
                 }
                 q.push(" AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id");
                 for t in tokens {
-                    q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token IN (");
-                    for (i, x) in k.blind_indexes("name", &t).iter().enumerate() {
-                        if i > 0 {
-                            q.push(", ");
-                        }
-                        q.bind_text(x.clone());
-                    }
-                    q.push("))");
+                    q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token")
+                        .in_list(&k.blind_indexes("name", &t))
+                        .push(")");
                 }
                 q.push(")");
             }
@@ -290,39 +256,31 @@ impl Store {
         q.push(" LIMIT ").bind(Arg::Int(Some(per_page + 1)));
         q.push(" OFFSET ")
             .bind(Arg::Int(Some(f.page.max(0) * per_page)));
-        let rows = q.build().fetch_all(self.pool()).await?;
+        let rows = q
+            .build_as::<CaseListRecord>()
+            .fetch_all(self.pool())
+            .await?;
         let more = rows.len() as i64 > per_page;
-        let mut out = Vec::new();
-        for r in rows.iter().take(per_page as usize) {
-            out.push(CaseRow {
-                id: CaseId(r.try_get("id")?),
-                code: r.try_get("code")?,
-                reported_on: r.try_get("reported_on")?,
-                region_code: r.try_get("region_code")?,
-                trafficking_status: r.try_get("trafficking_status")?,
-                status: r.try_get("status")?,
-                victims: r.try_get("victims")?,
-                initials: String::new(),
-            });
-        }
+        let mut out: Vec<CaseRow> = rows
+            .into_iter()
+            .take(per_page as usize)
+            .map(CaseRow::from)
+            .collect();
         // Initials for the page in one query.
         if !out.is_empty() {
-            let mut iq = Sql::new("SELECT case_id, initials FROM victims WHERE case_id IN (");
-            for (i, r) in out.iter().enumerate() {
-                if i > 0 {
-                    iq.push(",");
-                }
-                iq.bind_int(r.id.0);
-            }
-            iq.push(") ORDER BY case_id, position");
-            for v in iq.build().fetch_all(self.pool()).await? {
-                let cid: i64 = v.try_get("case_id")?;
-                let ini: String = v.try_get("initials")?;
-                if let Some(row) = out.iter_mut().find(|r| r.id.0 == cid) {
+            let ids: Vec<i64> = out.iter().map(|r| r.id.0).collect();
+            let mut iq = Sql::new("SELECT case_id, initials FROM victims WHERE case_id");
+            iq.in_list(&ids).push(" ORDER BY case_id, position");
+            for v in iq
+                .build_as::<InitialsRecord>()
+                .fetch_all(self.pool())
+                .await?
+            {
+                if let Some(row) = out.iter_mut().find(|r| r.id.0 == v.case_id) {
                     if !row.initials.is_empty() {
                         row.initials.push_str(", ");
                     }
-                    row.initials.push_str(&ini);
+                    row.initials.push_str(&v.initials);
                 }
             }
         }
@@ -343,23 +301,20 @@ impl Store {
     pub async fn case_history(&self, actor: &Actor, id: CaseId) -> Result<Vec<CaseEvent>> {
         let scope = self.case_scope(id).await?;
         decide(actor, Action::ViewCase, &scope)?;
-        let rows = sqlx::query(
-            "SELECT at, actor_username, action, detail FROM audit_log WHERE record_type = 'case' AND record_id = $1 \
-             AND action NOT IN ('case.view', 'case.identity_view', 'case.search', 'plan.view', 'plan.identity_view', 'referral.view', 'referral.identity_view', 'service.evidence_view') ORDER BY seq DESC LIMIT 200",
-        )
-        .bind(id.0.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CaseEvent {
-                    at_ms: r.try_get("at")?,
-                    actor_username: r.try_get("actor_username")?,
-                    action: r.try_get("action")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        // Reads are in the trail but not in a record's history of changes.
+        let views: Vec<&str> = AuditAction::views().map(AuditAction::as_str).collect();
+        let mut q = Sql::new(
+            "SELECT at, actor_username, action, detail FROM audit_log WHERE record_type = 'case' AND record_id = ",
+        );
+        q.bind_text(id.0.to_string())
+            .push(" AND action NOT")
+            .in_list(&views)
+            .push(" ORDER BY seq DESC LIMIT 200");
+        let rows = q
+            .build_as::<CaseEventRecord>()
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(CaseEvent::from).collect())
     }
 
     /// Checks that the actor may do `action` on the case (404 when it is out of sight),

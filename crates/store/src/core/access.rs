@@ -4,7 +4,7 @@
 use crate::core::ids::CaseId;
 use crate::{Result, Store, StoreError};
 use domain::{Action, Actor, RegionCode, Scope, UnitId, decide};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 /// How a viewer stands towards a case's identities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,20 +51,20 @@ impl Store {
 
     /// The victim's case, its scope and owner (404 when there is no such victim).
     pub(crate) async fn victim_case(&self, victim: i64) -> Result<VictimCase> {
-        let r = sqlx::query(
-            "SELECT v.case_id, v.initials, c.code, c.unit_id, c.region_code FROM victims v JOIN cases c ON c.id = v.case_id WHERE v.id = $1",
-        )
-        .bind(victim)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let region: Option<String> = r.try_get("region_code")?;
+        let (case_id, initials, code, unit_id, region): (i64, String, String, i64, Option<String>) =
+            sqlx::query_as(
+                "SELECT v.case_id, v.initials, c.code, c.unit_id, c.region_code FROM victims v JOIN cases c ON c.id = v.case_id WHERE v.id = $1",
+            )
+            .bind(victim)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         Ok(VictimCase {
-            case_id: CaseId(r.try_get("case_id")?),
-            case_code: r.try_get("code")?,
-            owner: UnitId(r.try_get("unit_id")?),
+            case_id: CaseId(case_id),
+            case_code: code,
+            owner: UnitId(unit_id),
             scope: Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok())),
-            initials: r.try_get("initials")?,
+            initials,
         })
     }
 

@@ -7,7 +7,7 @@ use crate::core::sql::{Arg, Sql};
 use crate::{Result, Store};
 use domain::audit::{AuditAction, ChainError, ChainVerifier, Entry, entry_hash};
 use domain::{Action, Actor, Scope, decide};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 /// What happened, to which record. `detail` holds ids and codes, never personal data.
 pub(crate) struct Event<'a> {
@@ -24,11 +24,10 @@ pub(crate) async fn append_at(
     at: i64,
     ev: Event<'_>,
 ) -> Result<i64> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *conn)
-        .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev: String = head.try_get("hash")?;
+    let (seq, prev): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await?;
     let region = actor
         .scope
         .region()
@@ -88,6 +87,67 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// An audit entry as stored, without its hashes.
+#[derive(sqlx::FromRow)]
+struct AuditRecord {
+    seq: i64,
+    at: i64,
+    actor_user_id: Option<i64>,
+    actor_username: String,
+    actor_region: String,
+    origin: String,
+    action: String,
+    record_type: String,
+    record_id: String,
+    detail: String,
+}
+
+impl From<AuditRecord> for AuditRow {
+    fn from(r: AuditRecord) -> Self {
+        AuditRow {
+            seq: r.seq,
+            at_ms: r.at,
+            actor_user_id: r.actor_user_id,
+            actor_username: r.actor_username,
+            actor_region: r.actor_region,
+            origin: r.origin,
+            action: r.action,
+            record_type: r.record_type,
+            record_id: r.record_id,
+            detail: r.detail,
+        }
+    }
+}
+
+/// An audit entry with the hashes that chain it.
+#[derive(sqlx::FromRow)]
+struct ChainRecord {
+    #[sqlx(flatten)]
+    entry: AuditRecord,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<ChainRecord> for Entry {
+    fn from(r: ChainRecord) -> Self {
+        let e = r.entry;
+        Entry {
+            seq: e.seq,
+            at_ms: e.at,
+            actor_user_id: e.actor_user_id,
+            actor_username: e.actor_username,
+            actor_region: e.actor_region,
+            origin: e.origin,
+            action: e.action,
+            record_type: e.record_type,
+            record_id: e.record_id,
+            detail: e.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditRow {
     pub seq: i64,
@@ -142,23 +202,8 @@ impl Store {
         }
         q.push(" ORDER BY seq DESC LIMIT ")
             .bind(Arg::Int(Some(f.limit.clamp(1, 500))));
-        let rows = q.build().fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    seq: r.try_get("seq")?,
-                    at_ms: r.try_get("at")?,
-                    actor_user_id: r.try_get("actor_user_id")?,
-                    actor_username: r.try_get("actor_username")?,
-                    actor_region: r.try_get("actor_region")?,
-                    origin: r.try_get("origin")?,
-                    action: r.try_get("action")?,
-                    record_type: r.try_get("record_type")?,
-                    record_id: r.try_get("record_id")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        let rows = q.build_as::<AuditRecord>().fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(AuditRow::from).collect())
     }
 
     /// Walks the whole chain (for `gugus audit verify`), in pages so memory stays flat.
@@ -169,7 +214,7 @@ impl Store {
         let mut v = ChainVerifier::default();
         let mut last = 0i64;
         loop {
-            let rows = sqlx::query(
+            let rows: Vec<ChainRecord> = sqlx::query_as(
                 "SELECT seq, at, actor_user_id, actor_username, actor_region, origin, action, record_type, record_id, detail, prev_hash, hash \
                  FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000",
             )
@@ -179,21 +224,8 @@ impl Store {
             if rows.is_empty() {
                 break;
             }
-            for r in &rows {
-                let e = Entry {
-                    seq: r.try_get("seq")?,
-                    at_ms: r.try_get("at")?,
-                    actor_user_id: r.try_get("actor_user_id")?,
-                    actor_username: r.try_get("actor_username")?,
-                    actor_region: r.try_get("actor_region")?,
-                    origin: r.try_get("origin")?,
-                    action: r.try_get("action")?,
-                    record_type: r.try_get("record_type")?,
-                    record_id: r.try_get("record_id")?,
-                    detail: r.try_get("detail")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                };
+            for r in rows {
+                let e = Entry::from(r);
                 if let Err(error) = v.check(&e) {
                     return Ok(VerifyReport {
                         checked: v.checked(),

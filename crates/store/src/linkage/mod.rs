@@ -14,8 +14,8 @@ use crate::core::ids::CaseId;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
 use domain::{Action, Actor, RegionCode, Scope, decide};
+use records::EngineVictimRecord;
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -204,40 +204,27 @@ macro_rules! victim_select {
 }
 
 mod pairs;
+mod records;
 mod run;
 
 pub(crate) use run::relink;
 
 impl Store {
-    fn victim_record(&self, r: &sqlx::any::AnyRow) -> Result<linkage::Record> {
+    /// Victims as the engine compares them (identities decrypted in memory).
+    fn engine_records(&self, rows: Vec<EngineVictimRecord>) -> Result<Vec<linkage::Record>> {
         let k = self.keyring()?;
-        let name: Option<String> = r.try_get("name_enc")?;
-        let nik: Option<String> = r.try_get("nik_enc")?;
-        let sex: String = r.try_get("sex")?;
-        let home: Option<String> = r.try_get("home_village")?;
-        let region: Option<String> = r.try_get("region_code")?;
-        Ok(linkage::Record {
-            id: r.try_get::<i64, _>("id")? as u64,
-            name: name.map(|n| k.decrypt("victims.name", &n)).transpose()?,
-            nik: nik.map(|n| k.decrypt("victims.nik", &n)).transpose()?,
-            sex: sex_of(&sex),
-            birth: date_of(r.try_get("birth_date")?),
-            region: record_region(home.as_deref(), region.as_deref()),
-            ..Default::default()
-        })
+        rows.into_iter().map(|r| r.into_record(k)).collect()
     }
 
     /// The model in use: the last trained one, or the shipped one. The shipped model's prior
     /// (the chance that two random records are one person) was estimated on its training set,
     /// so it is rescaled to this database's size (by powers of two, to reuse the cache).
     pub(crate) async fn linkage_model(&self) -> Result<Arc<linkage::Model>> {
-        let row = sqlx::query("SELECT trained_at FROM linkage_model WHERE id = 1")
-            .fetch_optional(self.pool())
-            .await?;
-        let mut stamp: i64 = match &row {
-            Some(r) => r.try_get("trained_at")?,
-            None => 0,
-        };
+        let row: Option<i64> =
+            sqlx::query_scalar("SELECT trained_at FROM linkage_model WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await?;
+        let mut stamp: i64 = row.unwrap_or(0);
         let mut size = 0u32;
         if stamp == 0 {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM victims")

@@ -1,7 +1,12 @@
 //! Candidate pairs: proposed when a case is saved, listed for clearing officers, shown
 //! side by side within the viewer's rights, and decided.
 
+use super::records::{
+    CaseDuplicateRecord, KeyRecord, OfficialCountRecord, PairRecord, PairRowRecord,
+    PairScopeRecord, PairSideRecord,
+};
 use super::*;
+use crate::core::sql::Sql;
 use crate::core::write::{Allowed, Maintenance};
 use domain::audit::AuditAction;
 
@@ -11,14 +16,13 @@ impl Store {
     /// the pairs above the threshold. Decided pairs are never asked again. Returns how many
     /// pairs were proposed or refreshed.
     pub async fn check_duplicates(&self, case: CaseId) -> Result<usize> {
-        let rows = sqlx::query(victim_select!("WHERE v.case_id = $1"))
+        let rows = sqlx::query_as(victim_select!("WHERE v.case_id = $1"))
             .bind(case.0)
             .fetch_all(self.pool())
             .await?;
         let mut own: HashSet<i64> = HashSet::new();
         let mut records = Vec::new();
-        for r in &rows {
-            let rec = self.victim_record(r)?;
+        for rec in self.engine_records(rows)? {
             own.insert(rec.id as i64);
             let keys = self.keys_of(&rec)?;
             if !keys.is_empty() {
@@ -29,25 +33,15 @@ impl Store {
             return Ok(0);
         }
         // One lookup for every key of every victim of the case.
-        let mut q =
-            crate::core::sql::Sql::new("SELECT key, victim_id FROM linkage_keys WHERE key IN (");
-        let mut first = true;
-        for (_, keys) in &records {
-            for key in keys {
-                if !first {
-                    q.push(", ");
-                }
-                first = false;
-                q.bind_text(key.as_str());
-            }
-        }
-        q.push(")");
+        let all_keys: Vec<&str> = records
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().map(String::as_str))
+            .collect();
+        let mut q = Sql::new("SELECT key, victim_id FROM linkage_keys WHERE key");
+        q.in_list(&all_keys);
         let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
-        for r in q.build().fetch_all(self.pool()).await? {
-            by_key
-                .entry(r.try_get("key")?)
-                .or_default()
-                .push(r.try_get("victim_id")?);
+        for r in q.build_as::<KeyRecord>().fetch_all(self.pool()).await? {
+            by_key.entry(r.key).or_default().push(r.victim_id);
         }
         let model = self.linkage_model().await?;
         let mut found = Vec::new();
@@ -66,19 +60,10 @@ impl Store {
             let mut a = linkage::Prepared::new(rec);
             model.annotate(&mut a);
             for chunk in candidates.into_iter().collect::<Vec<_>>().chunks(200) {
-                let list = chunk
-                    .iter()
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let others = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE v.id IN ({list})",
-                    victim_select!("")
-                )))
-                .fetch_all(self.pool())
-                .await?;
-                for o in &others {
-                    let other = self.victim_record(o)?;
+                let mut q = Sql::new(victim_select!("WHERE v.id"));
+                q.in_list(chunk);
+                let others = q.build_as().fetch_all(self.pool()).await?;
+                for other in self.engine_records(others)? {
                     let s = model.score_prepared(&a, &linkage::Prepared::new(&other));
                     if s.probability >= PROPOSE_AT {
                         found.push((rec.id as i64, other.id as i64, s));
@@ -135,8 +120,8 @@ impl Store {
         {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(
-            "SELECT p.id, p.probability, p.status, v.position, v.id AS vid, \
+        let rows: Vec<CaseDuplicateRecord> = sqlx::query_as(
+            "SELECT p.id, p.probability, p.status, v.position, \
              o.initials AS o_initials, oc.id AS o_case, oc.code AS o_code, oc.region_code AS o_region \
              FROM linkage_pairs p \
              JOIN victims v ON (v.id = p.victim_a OR v.id = p.victim_b) AND v.case_id = $1 \
@@ -147,37 +132,19 @@ impl Store {
         .bind(case.0)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let region: Option<String> = r.try_get("o_region")?;
-            let other_scope =
-                Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
-            if decide(actor, Action::ViewCase, &other_scope).is_err() {
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let other_scope = Scope::from_code(
+                    r.o_region
+                        .as_deref()
+                        .and_then(|c| RegionCode::parse(c).ok()),
+                );
                 // Outside the actor's scope: only that the person may be on record elsewhere.
-                out.push(CaseDuplicate {
-                    pair_id: r.try_get("id")?,
-                    victim_position: r.try_get("position")?,
-                    other_case: 0,
-                    other_code: String::new(),
-                    other_initials: String::new(),
-                    other_region: String::new(),
-                    probability: r.try_get("probability")?,
-                    status: r.try_get("status")?,
-                });
-                continue;
-            }
-            out.push(CaseDuplicate {
-                pair_id: r.try_get("id")?,
-                victim_position: r.try_get("position")?,
-                other_case: r.try_get("o_case")?,
-                other_code: r.try_get("o_code")?,
-                other_initials: r.try_get("o_initials")?,
-                other_region: region.unwrap_or_else(|| "NAS".into()),
-                probability: r.try_get("probability")?,
-                status: r.try_get("status")?,
-            });
-        }
-        Ok(out)
+                let hidden = decide(actor, Action::ViewCase, &other_scope).is_err();
+                r.into_view(hidden)
+            })
+            .collect())
     }
 
     /// Pairs for the clearing officers' queue: both records inside the actor's scope,
@@ -201,24 +168,8 @@ impl Store {
             q.scope("cb.region_code", &actor.scope);
         }
         q.push(" ORDER BY p.probability DESC, p.id LIMIT 300");
-        let mut out = Vec::new();
-        for r in q.build().fetch_all(self.pool()).await? {
-            let ar: Option<String> = r.try_get("a_region")?;
-            let br: Option<String> = r.try_get("b_region")?;
-            out.push(PairRow {
-                id: r.try_get("id")?,
-                probability: r.try_get("probability")?,
-                status: r.try_get("status")?,
-                found_at_ms: r.try_get("found_at")?,
-                a_code: r.try_get("a_code")?,
-                a_region: ar.unwrap_or_else(|| "NAS".into()),
-                a_initials: r.try_get("a_initials")?,
-                b_code: r.try_get("b_code")?,
-                b_region: br.unwrap_or_else(|| "NAS".into()),
-                b_initials: r.try_get("b_initials")?,
-            });
-        }
-        Ok(out)
+        let rows = q.build_as::<PairRowRecord>().fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(PairRow::from).collect())
     }
 
     /// Both victims of a pair, checked against the actor's scope (404 when either is outside).
@@ -228,7 +179,7 @@ impl Store {
         id: i64,
     ) -> Result<(Allowed<'a>, i64, i64, String)> {
         let allowed = self.allow(actor, Action::LinkPersons, &actor.scope)?;
-        let r = sqlx::query(
+        let r: PairScopeRecord = sqlx::query_as(
             "SELECT p.victim_a, p.victim_b, p.status, ca.region_code AS ra, cb.region_code AS rb \
              FROM linkage_pairs p JOIN victims va ON va.id = p.victim_a JOIN cases ca ON ca.id = va.case_id \
              JOIN victims vb ON vb.id = p.victim_b JOIN cases cb ON cb.id = vb.case_id WHERE p.id = $1",
@@ -237,17 +188,11 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        for col in ["ra", "rb"] {
-            let region: Option<String> = r.try_get(col)?;
+        for region in [&r.ra, &r.rb] {
             let scope = Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
             decide(actor, Action::LinkPersons, &scope)?;
         }
-        Ok((
-            allowed,
-            r.try_get("victim_a")?,
-            r.try_get("victim_b")?,
-            r.try_get("status")?,
-        ))
+        Ok((allowed, r.victim_a, r.victim_b, r.status))
     }
 
     /// Checks that the actor may decide this pair (403 for roles that never do, 404 when
@@ -261,64 +206,50 @@ impl Store {
     /// task is to compare them (every view is audited as `linkage.view_pair`); provincial
     /// verifiers of another unit's case see initials.
     pub(super) async fn pair_side(&self, actor: &Actor, victim: i64) -> Result<PairSide> {
-        let r = sqlx::query(
-            "SELECT v.*, c.code, c.region_code, c.review_state, c.unit_id, n.name AS unit_name FROM victims v \
-             JOIN cases c ON c.id = v.case_id JOIN units n ON n.id = c.unit_id WHERE v.id = $1",
+        let r: PairSideRecord = sqlx::query_as(
+            "SELECT v.case_id, v.initials, v.name_enc, v.nik_enc, v.sex, v.birth_date, v.age_estimate, \
+             v.home_village, v.person_id, c.code, c.region_code, c.review_state, c.unit_id, n.name AS unit_name \
+             FROM victims v JOIN cases c ON c.id = v.case_id JOIN units n ON n.id = c.unit_id WHERE v.id = $1",
         )
         .bind(victim)
         .fetch_one(self.pool())
         .await?;
         let k = self.keyring()?;
-        let region: Option<String> = r.try_get("region_code")?;
-        let case_id: i64 = r.try_get("case_id")?;
-        let scope = Scope::from_code(region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
-        let owner = domain::UnitId(r.try_get("unit_id")?);
+        let scope = Scope::from_code(
+            r.region_code
+                .as_deref()
+                .and_then(|c| RegionCode::parse(c).ok()),
+        );
+        let owner = domain::UnitId(r.unit_id);
         let identities = decide(actor, Action::ClearCase, &scope).is_ok()
             || self
-                .identity_access(actor, CaseId(case_id), owner, &scope)
+                .identity_access(actor, CaseId(r.case_id), owner, &scope)
                 .await?
                 == crate::core::access::IdentityAccess::Granted;
-        let (name, nik): (Option<String>, Option<String>) = if identities {
-            (r.try_get("name_enc")?, r.try_get("nik_enc")?)
-        } else {
-            (None, None)
-        };
-        Ok(PairSide {
-            victim_id: victim,
-            case_id,
-            case_code: r.try_get("code")?,
-            unit_name: r.try_get("unit_name")?,
-            region_code: region.unwrap_or_else(|| "NAS".into()),
-            review_state: r.try_get("review_state")?,
-            initials: r.try_get("initials")?,
-            name: name.map(|n| k.decrypt("victims.name", &n)).transpose()?,
-            nik: nik.map(|n| k.decrypt("victims.nik", &n)).transpose()?,
-            sex: r.try_get("sex")?,
-            birth_date: r.try_get("birth_date")?,
-            age_estimate: r.try_get("age_estimate")?,
-            home_village: r.try_get("home_village")?,
-            person_id: r.try_get("person_id")?,
-        })
+        r.into_view(victim, identities.then_some(k))
     }
 
     /// One pair side by side with the explanation. Comparing identities is the clearing
     /// officer's job, so names and NIK are shown, and the view is audited.
     pub async fn linkage_pair(&self, actor: &Actor, id: i64) -> Result<PairView> {
         let (_, a, b, _) = self.pair_victims(actor, id).await?;
-        let r = sqlx::query("SELECT * FROM linkage_pairs WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        let explanation: String = r.try_get("explanation")?;
-        let lines: Vec<serde_json::Value> = serde_json::from_str(&explanation).unwrap_or_default();
+        let r: PairRecord = sqlx::query_as(
+            "SELECT probability, weight, status, source, decided_by, decided_at, explanation \
+             FROM linkage_pairs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        let lines: Vec<serde_json::Value> =
+            serde_json::from_str(&r.explanation).unwrap_or_default();
         let view = PairView {
             id,
-            probability: r.try_get("probability")?,
-            weight: r.try_get("weight")?,
-            status: r.try_get("status")?,
-            source: r.try_get("source")?,
-            decided_by: r.try_get("decided_by")?,
-            decided_at_ms: r.try_get("decided_at")?,
+            probability: r.probability,
+            weight: r.weight,
+            status: r.status,
+            source: r.source,
+            decided_by: r.decided_by,
+            decided_at_ms: r.decided_at,
             explanation: lines
                 .iter()
                 .map(|l| ExplainLine {
@@ -399,11 +330,10 @@ impl Store {
         if actor.scope != Scope::National {
             q.scope("c.region_code", &actor.scope);
         }
-        let r = q.build().fetch_one(self.pool()).await?;
-        Ok(OfficialCount {
-            cleared_cases: r.try_get("cases")?,
-            victim_records: r.try_get("victims")?,
-            unique_persons: r.try_get("persons")?,
-        })
+        let r = q
+            .build_as::<OfficialCountRecord>()
+            .fetch_one(self.pool())
+            .await?;
+        Ok(r.into())
     }
 }

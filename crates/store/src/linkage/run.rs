@@ -35,14 +35,13 @@ pub(crate) async fn relink(conn: &mut sqlx::AnyConnection, seeds: Vec<i64>) -> R
         if !seen.insert(v) {
             continue;
         }
-        let rows = sqlx::query(
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
                 "SELECT victim_a, victim_b FROM linkage_pairs WHERE status = 'same' AND (victim_a = $1 OR victim_b = $1)",
             )
             .bind(v)
             .fetch_all(&mut *conn)
             .await?;
-        for r in rows {
-            let (x, y): (i64, i64) = (r.try_get("victim_a")?, r.try_get("victim_b")?);
+        for (x, y) in rows {
             edges.entry(x).or_default().push(y);
             edges.entry(y).or_default().push(x);
             todo.push(if x == v { y } else { x });
@@ -183,14 +182,13 @@ impl Store {
         let model = self.linkage_model().await?;
         self.rebuild_keys_of(&records, Some((run, n, all))).await?;
         // Victims of the same case are different people by construction.
-        let case_of: HashMap<u64, i64> = sqlx::query("SELECT id, case_id FROM victims")
-            .fetch_all(self.pool())
-            .await?
-            .into_iter()
-            .map(|r| -> Result<(u64, i64)> {
-                Ok((r.try_get::<i64, _>("id")? as u64, r.try_get("case_id")?))
-            })
-            .collect::<Result<_>>()?;
+        let case_of: HashMap<u64, i64> =
+            sqlx::query_as::<_, (i64, i64)>("SELECT id, case_id FROM victims")
+                .fetch_all(self.pool())
+                .await?
+                .into_iter()
+                .map(|(id, case)| (id as u64, case))
+                .collect();
         let m = model.clone();
         let pairs = tokio::task::spawn_blocking(move || {
             linkage::link_all(&records, &m, PROPOSE_AT, &|_, _| {})
@@ -219,15 +217,14 @@ impl Store {
         let mut records = Vec::new();
         let mut last = 0i64;
         loop {
-            let rows = sqlx::query(victim_select!("WHERE v.id > $1 ORDER BY v.id LIMIT 5000"))
+            let rows = sqlx::query_as(victim_select!("WHERE v.id > $1 ORDER BY v.id LIMIT 5000"))
                 .bind(last)
                 .fetch_all(self.pool())
                 .await?;
             if rows.is_empty() {
                 break;
             }
-            for r in &rows {
-                let rec = self.victim_record(r)?;
+            for rec in self.engine_records(rows)? {
                 last = rec.id as i64;
                 records.push(rec);
             }
@@ -313,23 +310,12 @@ impl Store {
 
     pub async fn linkage_runs(&self, actor: &Actor) -> Result<Vec<RunView>> {
         decide(actor, Action::LinkPersons, &actor.scope)?;
-        let rows = sqlx::query("SELECT * FROM linkage_runs ORDER BY id DESC LIMIT 10")
-            .fetch_all(self.pool())
-            .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(RunView {
-                id: r.try_get("id")?,
-                started_by: r.try_get("started_by")?,
-                started_at_ms: r.try_get("started_at")?,
-                finished_at_ms: r.try_get("finished_at")?,
-                state: r.try_get("state")?,
-                done: r.try_get("done")?,
-                total: r.try_get("total")?,
-                pairs: r.try_get("pairs")?,
-                message: r.try_get("message")?,
-            });
-        }
-        Ok(out)
+        let rows: Vec<super::records::RunRecord> = sqlx::query_as(
+            "SELECT id, started_by, started_at, finished_at, state, done, total, pairs, message \
+             FROM linkage_runs ORDER BY id DESC LIMIT 10",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(RunView::from).collect())
     }
 }

@@ -4,9 +4,12 @@
 use crate::core::sql::Sql;
 use crate::{Result, Store};
 use domain::Actor;
-use domain::notification::EmailState;
+use domain::notification::{EmailState, NotificationKind};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
+
+mod records;
+use records::{NotificationRecord, PendingMailRecord};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Notification {
@@ -33,18 +36,19 @@ impl Store {
         &self,
         conn: &mut AnyConnection,
         unit: i64,
-        kind: &str,
+        kind: NotificationKind,
         link: &str,
         actor: &Actor,
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO notifications (user_id, kind, link, created_at, email_state) \
-             SELECT id, $1, $2, $3, CASE WHEN email IS NOT NULL AND email <> '' THEN 'pending' ELSE NULL END FROM users \
-             WHERE unit_id = $4 AND disabled = 0 AND role NOT IN ('viewer', 'analyst') AND id <> $5",
+             SELECT id, $1, $2, $3, CASE WHEN email IS NOT NULL AND email <> '' THEN $4 ELSE NULL END FROM users \
+             WHERE unit_id = $5 AND disabled = 0 AND role NOT IN ('viewer', 'analyst') AND id <> $6",
         )
-        .bind(kind.to_owned())
+        .bind(kind.as_str())
         .bind(link.to_owned())
         .bind(self.now_ms())
+        .bind(EmailState::Pending.as_str())
         .bind(unit)
         .bind(actor.user_id.map(|u| u.0).unwrap_or(0))
         .execute(&mut *conn)
@@ -57,24 +61,16 @@ impl Store {
         let Some(user) = actor.user_id else {
             return Ok(Vec::new());
         };
-        sqlx::query(
+        Ok(sqlx::query_as::<_, NotificationRecord>(
             "SELECT id, kind, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(user.0)
         .bind(limit)
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(Notification {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                link: r.try_get("link")?,
-                at_ms: r.try_get("created_at")?,
-                read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),
-            })
-        })
-        .collect()
+        .into_iter()
+        .map(Notification::from)
+        .collect())
     }
 
     pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64> {
@@ -126,29 +122,25 @@ impl Store {
     /// servers never send the same one.
     pub async fn pending_mail(&self, actor: &Actor, limit: i64) -> Result<Vec<PendingMail>> {
         let _ = self.allow_system(actor)?;
-        let all: Vec<PendingMail> = sqlx::query(
+        let all: Vec<PendingMail> = sqlx::query_as::<_, PendingMailRecord>(
             "SELECT n.id, u.email, n.kind, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
-             WHERE n.email_state = 'pending' ORDER BY n.id LIMIT $1",
+             WHERE n.email_state = $1 ORDER BY n.id LIMIT $2",
         )
+        .bind(EmailState::Pending.as_str())
         .bind(limit)
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|r| {
-            Ok(PendingMail {
-                id: r.try_get("id")?,
-                email: r.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
-                kind: r.try_get("kind")?,
-                link: r.try_get("link")?,
-            })
-        })
-        .collect::<Result<_>>()?;
+        .into_iter()
+        .map(PendingMail::from)
+        .collect();
         let mut claimed = Vec::with_capacity(all.len());
         for m in all {
             let n = sqlx::query(
-                "UPDATE notifications SET email_state = 'sending' WHERE id = $1 AND email_state = 'pending'",
+                "UPDATE notifications SET email_state = $1 WHERE id = $2 AND email_state = $3",
             )
+            .bind(EmailState::Sending.as_str())
             .bind(m.id)
+            .bind(EmailState::Pending.as_str())
             .execute(self.pool())
             .await?;
             if n.rows_affected() == 1 {

@@ -10,8 +10,10 @@ use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
 use domain::{Action, Actor, Invalid, Scope, decide};
+use records::{PerpetratorCaseRecord, PerpetratorLinkRecord, PerpetratorRecord};
 use serde::Serialize;
-use sqlx::Row;
+
+mod records;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewPerpetrator {
@@ -89,7 +91,7 @@ impl Store {
         id: CaseId,
         identities: bool,
     ) -> Result<Vec<PerpetratorLink>> {
-        let rows = sqlx::query(
+        let rows: Vec<PerpetratorLinkRecord> = sqlx::query_as(
             "SELECT p.id, p.kind, p.initials, p.name_enc, cp.role FROM case_perpetrators cp JOIN perpetrators p ON p.id = cp.perpetrator_id \
              WHERE cp.case_id = $1 ORDER BY p.id, cp.role",
         )
@@ -101,23 +103,7 @@ impl Store {
         } else {
             None
         };
-        let mut out = Vec::new();
-        for r in rows {
-            let name = match k {
-                Some(k) => {
-                    Some(k.decrypt("perpetrators.name", &r.try_get::<String, _>("name_enc")?)?)
-                }
-                None => None,
-            };
-            out.push(PerpetratorLink {
-                perpetrator_id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                initials: r.try_get("initials")?,
-                name,
-                role: r.try_get("role")?,
-            });
-        }
-        Ok(out)
+        rows.into_iter().map(|r| r.into_link(k)).collect()
     }
 
     /// Existing perpetrators with the same NIK or the same name words (identity roles).
@@ -147,17 +133,12 @@ impl Store {
             }
         }
         q.push(" ORDER BY p.id LIMIT 10");
-        let mut out = Vec::new();
-        for r in q.build().fetch_all(self.pool()).await? {
-            out.push(PerpetratorLink {
-                perpetrator_id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                initials: r.try_get("initials")?,
-                name: Some(k.decrypt("perpetrators.name", &r.try_get::<String, _>("name_enc")?)?),
-                role: String::new(),
-            });
-        }
-        Ok(out)
+        q.build_as::<PerpetratorLinkRecord>()
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(|r| r.into_link(Some(k)))
+            .collect()
     }
 
     /// Records a new perpetrator and links them to the case in `role`.
@@ -302,23 +283,23 @@ impl Store {
         q.bind_int(id);
         q.scope("c.region_code", &actor.scope);
         q.push(" ORDER BY c.reported_on DESC, c.id DESC LIMIT 500");
-        let mut cases = Vec::new();
-        for r in q.build().fetch_all(self.pool()).await? {
-            cases.push(PerpetratorCase {
-                case_id: CaseId(r.try_get("id")?),
-                code: r.try_get("code")?,
-                reported_on: r.try_get("reported_on")?,
-                role: r.try_get("role")?,
-            });
-        }
+        let cases: Vec<PerpetratorCase> = q
+            .build_as::<PerpetratorCaseRecord>()
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(PerpetratorCase::from)
+            .collect();
         if cases.is_empty() && actor.scope != Scope::National {
             return Err(StoreError::NotFound);
         }
-        let r = sqlx::query("SELECT * FROM perpetrators WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let r: PerpetratorRecord = sqlx::query_as(
+            "SELECT kind, initials, name_enc, alias_enc, nik_enc FROM perpetrators WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
         let k = if identities {
             Some(self.keyring()?)
@@ -333,11 +314,11 @@ impl Store {
         };
         let view = PerpetratorView {
             id,
-            kind: r.try_get("kind")?,
-            initials: r.try_get("initials")?,
-            name: dec("perpetrators.name", r.try_get("name_enc")?)?,
-            alias: dec("perpetrators.alias", r.try_get("alias_enc")?)?,
-            nik: dec("perpetrators.nik", r.try_get("nik_enc")?)?,
+            kind: r.kind,
+            initials: r.initials,
+            name: dec("perpetrators.name", r.name_enc)?,
+            alias: dec("perpetrators.alias", r.alias_enc)?,
+            nik: dec("perpetrators.nik", r.nik_enc)?,
             cases,
         };
         let action = if identities {

@@ -75,24 +75,21 @@ impl Store {
         actor: &Actor,
         evidence: i64,
     ) -> Result<(String, String, Vec<u8>)> {
-        let r = sqlx::query(
+        let r: super::records::EvidenceFileRecord = sqlx::query_as(
             "SELECT service_id, filename_enc, content_type, body FROM service_evidence WHERE id = $1",
         )
         .bind(evidence)
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        let service: i64 = r.try_get("service_id")?;
+        let service = r.service_id;
         let (_, vc, via) = self.service_access(actor, service, false).await?;
         if !self.notes_allowed(actor, &vc, via).await? {
             return Err(StoreError::NotFound);
         }
         let k = self.keyring()?;
-        let name = k.decrypt(
-            "service_evidence.filename",
-            &r.try_get::<String, _>("filename_enc")?,
-        )?;
-        let body = k.decrypt_bytes("service_evidence.body", &r.try_get::<Vec<u8>, _>("body")?)?;
+        let name = k.decrypt("service_evidence.filename", &r.filename_enc)?;
+        let body = k.decrypt_bytes("service_evidence.body", &r.body)?;
         self.audit(
             actor,
             Event {
@@ -103,6 +100,6 @@ impl Store {
             },
         )
         .await?;
-        Ok((name, r.try_get("content_type")?, body))
+        Ok((name, r.content_type, body))
     }
 }

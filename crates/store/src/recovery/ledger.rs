@@ -5,30 +5,18 @@ use super::*;
 use domain::audit::AuditAction;
 
 /// A ledger row as read for sums (columns a query lacks are 0 / `None`).
+#[derive(sqlx::FromRow)]
 pub(super) struct LedgerRow {
+    #[sqlx(rename = "victim_id", default)]
     pub(super) victim: i64,
+    #[sqlx(rename = "case_id", default)]
     pub(super) case: i64,
+    #[sqlx(default)]
     pub(super) region: Option<String>,
     pub(super) track: String,
     pub(super) kind: String,
     pub(super) amount: i64,
     pub(super) on_day: Day,
-}
-
-pub(super) fn ledger_lines(rows: &[sqlx::any::AnyRow]) -> Result<Vec<LedgerRow>> {
-    rows.iter()
-        .map(|r| {
-            Ok(LedgerRow {
-                victim: r.try_get("victim_id").unwrap_or(0),
-                case: r.try_get("case_id").unwrap_or(0),
-                region: r.try_get("region").unwrap_or(None),
-                track: r.try_get("track")?,
-                kind: r.try_get("kind")?,
-                amount: r.try_get("amount")?,
-                on_day: r.try_get("on_day")?,
-            })
-        })
-        .collect()
 }
 
 pub(super) fn as_line(l: &LedgerRow) -> (&str, &str, i64, Day) {
@@ -45,26 +33,27 @@ impl Store {
         today: Day,
     ) -> Result<LedgerView> {
         let k = self.keyring()?;
-        let rows =
-            sqlx::query("SELECT * FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id")
-                .bind(victim)
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<super::records::LedgerLineRecord> = sqlx::query_as(
+            "SELECT id, track, kind, amount, on_day, note_enc, confirmed, created_by \
+             FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id",
+        )
+        .bind(victim)
+        .fetch_all(self.pool())
+        .await?;
         let mut lines = Vec::new();
         for r in rows {
-            let note: Option<String> = r.try_get("note_enc")?;
             lines.push(LedgerLine {
-                id: r.try_get("id")?,
-                track: r.try_get("track")?,
-                kind: r.try_get("kind")?,
-                amount: r.try_get("amount")?,
-                on_day: r.try_get("on_day")?,
-                note: match note {
+                id: r.id,
+                track: r.track,
+                kind: r.kind,
+                amount: r.amount,
+                on_day: r.on_day,
+                note: match r.note_enc {
                     Some(n) if notes => Some(k.decrypt("ledger_entries.note", &n)?),
                     _ => None,
                 },
-                confirmed: r.try_get::<i64, _>("confirmed")? != 0,
-                created_by: r.try_get("created_by")?,
+                confirmed: r.confirmed != 0,
+                created_by: r.created_by,
             });
         }
         let (final_on, ordered) = self.final_verdict(case).await?;
@@ -162,13 +151,13 @@ impl Store {
         // same moment cannot both pass the check.
         self.lock_victim(&mut tx, victim).await?;
         if kind.pays() {
-            let rows = sqlx::query(
+            let rows: Vec<LedgerRow> = sqlx::query_as(
                 "SELECT track, kind, amount, on_day FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id",
             )
             .bind(victim)
             .fetch_all(&mut *tx)
             .await?;
-            let parts = LedgerParts::of(ledger_lines(&rows)?.iter().map(as_line));
+            let parts = LedgerParts::of(rows.iter().map(as_line));
             if amount > parts.track(track).outstanding_on(track) {
                 if !e.confirm {
                     return Err(Invalid::one("confirm", "warn.overpayment").into());
@@ -228,8 +217,7 @@ impl Store {
             q.scope("c.region_code", &Scope::Region(r.clone()));
         }
         q.push(" ORDER BY l.victim_id, l.on_day, l.id");
-        let rows = q.build().fetch_all(self.pool()).await?;
-        let lines = ledger_lines(&rows)?;
+        let lines = q.build_as::<LedgerRow>().fetch_all(self.pool()).await?;
         // Lines come ordered by victim: one group per victim.
         let mut by_region: std::collections::BTreeMap<String, LedgerTotalRow> = Default::default();
         for group in lines.chunk_by(|a, b| a.victim == b.victim) {

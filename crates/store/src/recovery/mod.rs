@@ -9,6 +9,7 @@
 mod evidence;
 mod ledger;
 mod plans;
+mod records;
 mod services;
 mod tasks;
 
@@ -24,7 +25,7 @@ use domain::recovery::{
 };
 use domain::{Action, Actor, Invalid, Scope, UnitId, decide};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 const SEED: &str = include_str!("../../../../data/services.csv");
 
@@ -291,22 +292,12 @@ impl Store {
 
     /// The service catalogue, in display order.
     pub async fn service_types(&self) -> Result<Vec<ServiceType>> {
-        let rows = sqlx::query(
+        let rows: Vec<records::ServiceTypeRecord> = sqlx::query_as(
             "SELECT code, label_id, label_en, default_days, statutory FROM service_types ORDER BY sort",
         )
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ServiceType {
-                    code: r.try_get("code")?,
-                    label_id: r.try_get("label_id")?,
-                    label_en: r.try_get("label_en")?,
-                    default_days: r.try_get("default_days")?,
-                    statutory: r.try_get::<i64, _>("statutory")? != 0,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(ServiceType::from).collect())
     }
 
     async fn service_type(&self, code: &str) -> Result<Option<ServiceType>> {

@@ -1,7 +1,8 @@
 //! Service plans: assessed needs, their explanations, closure and reopening, and the
 //! plan view with its closure checklist.
 
-use super::ledger::{as_line, ledger_lines};
+use super::ledger::{LedgerRow, as_line};
+use super::records::{NeedRecord, PlanRecord, PlanSummaryRecord};
 use super::*;
 use crate::core::write::{Allowed, Write};
 use domain::audit::AuditAction;
@@ -266,34 +267,29 @@ impl Store {
         conn: &mut AnyConnection,
         victim: i64,
     ) -> Result<(Vec<(String, bool)>, Vec<(String, ServiceStatus)>)> {
-        let needs = sqlx::query(
+        let needs = sqlx::query_as::<_, (String, Option<String>)>(
             "SELECT service_code, explanation_enc FROM victim_needs WHERE victim_id = $1 ORDER BY id",
         )
         .bind(victim)
         .fetch_all(&mut *conn)
         .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("service_code")?,
-                r.try_get::<Option<String>, _>("explanation_enc")?.is_some(),
-            ))
+        .into_iter()
+        .map(|(code, explanation)| (code, explanation.is_some()))
+        .collect();
+        let services = sqlx::query_as::<_, (String, String)>(
+            "SELECT service_code, status FROM services WHERE victim_id = $1",
+        )
+        .bind(victim)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(code, s)| {
+            (
+                code,
+                ServiceStatus::parse(&s).unwrap_or(ServiceStatus::Planned),
+            )
         })
-        .collect::<Result<Vec<_>>>()?;
-        let services =
-            sqlx::query("SELECT service_code, status FROM services WHERE victim_id = $1")
-                .bind(victim)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| {
-                    let s: String = r.try_get("status")?;
-                    Ok((
-                        r.try_get::<String, _>("service_code")?,
-                        ServiceStatus::parse(&s).unwrap_or(ServiceStatus::Planned),
-                    ))
-                })
-                .collect::<Result<Vec<_>>>()?;
+        .collect();
         Ok((needs, services))
     }
 
@@ -334,33 +330,34 @@ impl Store {
                 _ => Ok(None),
             }
         };
-        let plan = sqlx::query(
-            "SELECT p.*, n.name AS lead_name FROM service_plans p JOIN units n ON n.id = p.lead_unit_id WHERE p.victim_id = $1",
+        let plan: Option<PlanRecord> = sqlx::query_as(
+            "SELECT p.lead_unit_id, n.name AS lead_name, p.status, p.assessed_on, p.followup_on, p.closure_note_enc, \
+             p.closed_on, p.closed_by FROM service_plans p JOIN units n ON n.id = p.lead_unit_id WHERE p.victim_id = $1",
         )
         .bind(victim)
         .fetch_optional(self.pool())
         .await?;
         let services = self.services_of(victim, notes_visible, today).await?;
         let mut needs = Vec::new();
-        for r in sqlx::query("SELECT * FROM victim_needs WHERE victim_id = $1 ORDER BY id")
-            .bind(victim)
-            .fetch_all(self.pool())
-            .await?
+        for r in sqlx::query_as::<_, NeedRecord>(
+            "SELECT id, service_code, assessed_on, explanation_enc FROM victim_needs WHERE victim_id = $1 ORDER BY id",
+        )
+        .bind(victim)
+        .fetch_all(self.pool())
+        .await?
         {
-            let code: String = r.try_get("service_code")?;
-            let expl: Option<String> = r.try_get("explanation_enc")?;
             needs.push(NeedView {
-                id: r.try_get("id")?,
+                id: r.id,
                 met: domain::recovery::need_met(
-                    &code,
+                    &r.service_code,
                     services.iter().filter_map(|s| {
                         Some((s.service_code.as_str(), ServiceStatus::parse(&s.status)?))
                     }),
                 ),
-                service_code: code,
-                assessed_on: r.try_get("assessed_on")?,
-                explained: expl.is_some(),
-                explanation: dec("victim_needs.explanation", expl)?,
+                service_code: r.service_code,
+                assessed_on: r.assessed_on,
+                explained: r.explanation_enc.is_some(),
+                explanation: dec("victim_needs.explanation", r.explanation_enc)?,
             });
         }
         let ledger = self
@@ -394,14 +391,14 @@ impl Store {
             notes_visible,
         };
         if let Some(p) = plan {
-            view.lead_unit_id = Some(UnitId(p.try_get("lead_unit_id")?));
-            view.lead_unit_name = Some(p.try_get("lead_name")?);
-            view.status = p.try_get("status")?;
-            view.assessed_on = p.try_get("assessed_on")?;
-            view.followup_on = p.try_get("followup_on")?;
-            view.closure_note = dec("service_plans.closure_note", p.try_get("closure_note_enc")?)?;
-            view.closed_on = p.try_get("closed_on")?;
-            view.closed_by = p.try_get("closed_by")?;
+            view.lead_unit_id = Some(UnitId(p.lead_unit_id));
+            view.lead_unit_name = Some(p.lead_name);
+            view.status = p.status;
+            view.assessed_on = p.assessed_on;
+            view.followup_on = p.followup_on;
+            view.closure_note = dec("service_plans.closure_note", p.closure_note_enc)?;
+            view.closed_on = p.closed_on;
+            view.closed_by = p.closed_by;
         }
         if view.status != "closed" {
             view.blockers = closure_blockers(&ni, &si, Some(today))
@@ -439,7 +436,7 @@ impl Store {
     ) -> Result<Vec<PlanSummary>> {
         let scope = self.case_scope(case).await?;
         decide(actor, Action::ViewCase, &scope)?;
-        let rows = sqlx::query(
+        let rows: Vec<PlanSummaryRecord> = sqlx::query_as(
             "SELECT v.id, v.initials, \
                (SELECT status FROM service_plans p WHERE p.victim_id = v.id) AS status, \
                (SELECT COUNT(*) FROM services s WHERE s.victim_id = v.id AND s.is_open = 1) AS open_services, \
@@ -451,31 +448,28 @@ impl Store {
         .bind(today)
         .fetch_all(self.pool())
         .await?;
-        let ledger = sqlx::query(
+        let ledger: Vec<LedgerRow> = sqlx::query_as(
             "SELECT victim_id, track, kind, amount, on_day FROM ledger_entries WHERE case_id = $1 ORDER BY on_day, id",
         )
         .bind(case.0)
         .fetch_all(self.pool())
         .await?;
-        let ledger = ledger_lines(&ledger)?;
-        let mut out = Vec::new();
-        for r in rows {
-            let id: i64 = r.try_get("id")?;
-            let sums =
-                LedgerParts::of(ledger.iter().filter(|l| l.victim == id).map(as_line)).restitution;
-            out.push(PlanSummary {
-                victim_id: id,
-                initials: r.try_get("initials")?,
-                status: r
-                    .try_get::<Option<String>, _>("status")?
-                    .unwrap_or_else(|| "none".into()),
-                open_services: r.try_get("open_services")?,
-                overdue_services: r.try_get("overdue_services")?,
-                open_referrals: r.try_get("open_referrals")?,
-                awarded: sums.awarded,
-                paid: sums.paid,
-            });
-        }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let sums = LedgerParts::of(ledger.iter().filter(|l| l.victim == r.id).map(as_line))
+                    .restitution;
+                PlanSummary {
+                    victim_id: r.id,
+                    initials: r.initials,
+                    status: r.status.unwrap_or_else(|| "none".into()),
+                    open_services: r.open_services,
+                    overdue_services: r.overdue_services,
+                    open_referrals: r.open_referrals,
+                    awarded: sums.awarded,
+                    paid: sums.paid,
+                }
+            })
+            .collect())
     }
 }

@@ -1,9 +1,12 @@
 //! Services in a plan: planned by the plan's units (or through a referral), updated
 //! through their states, and read with their evidence.
 
+use super::records::{EvidenceMetaRecord, ServiceRecord};
 use super::*;
 use crate::core::write::{Allowed, Write};
 use domain::audit::AuditAction;
+use domain::notification::NotificationKind;
+use domain::recovery::ReferralKind;
 
 impl Store {
     /// Plans a service for a victim, given by any unit (a unit outside the case's region
@@ -41,15 +44,16 @@ impl Store {
                 }
             }),
         )?;
-        let r = sqlx::query("SELECT victim_id, kind FROM referrals WHERE id = $1")
-            .bind(referral)
-            .fetch_one(self.pool())
-            .await?;
-        let kind: String = r.try_get("kind")?;
-        if kind != "takeover" || f.state != ReferralState::Accepted {
+        let (victim, kind): (i64, String) =
+            sqlx::query_as("SELECT victim_id, kind FROM referrals WHERE id = $1")
+                .bind(referral)
+                .fetch_one(self.pool())
+                .await?;
+        if ReferralKind::parse(&kind) != Some(ReferralKind::Takeover)
+            || f.state != ReferralState::Accepted
+        {
             return Err(StoreError::Conflict("conflict.referral_state"));
         }
-        let victim: i64 = r.try_get("victim_id")?;
         let vc = self.victim_case(victim).await?;
         self.add_service_checked(allowed, victim, &vc, s, today, Some(referral))
             .await
@@ -116,8 +120,14 @@ impl Store {
                 Some(rid) => format!("/referrals/{rid}"),
                 None => format!("/victims/{victim}/plan#service-{id}"),
             };
-            self.notify_unit(&mut tx, unit, "service_assigned", &link, actor)
-                .await?;
+            self.notify_unit(
+                &mut tx,
+                unit,
+                NotificationKind::ServiceAssigned,
+                &link,
+                actor,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -187,13 +197,12 @@ impl Store {
         service: i64,
         edit: bool,
     ) -> Result<(i64, VictimCase, bool)> {
-        let r = sqlx::query("SELECT victim_id, referral_id FROM services WHERE id = $1")
-            .bind(service)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let victim: i64 = r.try_get("victim_id")?;
-        let referral: Option<i64> = r.try_get("referral_id")?;
+        let (victim, referral): (i64, Option<i64>) =
+            sqlx::query_as("SELECT victim_id, referral_id FROM services WHERE id = $1")
+                .bind(service)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound)?;
         let vc = self.victim_case(victim).await?;
         if decide(actor, Action::ViewCase, &vc.scope).is_ok()
             && decide(actor, Action::ManageServices, &vc.scope).is_ok()
@@ -323,21 +332,22 @@ impl Store {
         // A requested service delivered: its referral is delivered too (one path, whichever
         // form the receiving unit used), and the sender is told.
         if status == ServiceStatus::Delivered {
-            let referral: Option<(i64, i64)> = sqlx::query(
-                "SELECT r.id, r.from_unit_id FROM referrals r WHERE r.service_id = $1 AND r.state = 'accepted'",
+            let referral: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT r.id, r.from_unit_id FROM referrals r WHERE r.service_id = $1 AND r.state = $2",
             )
             .bind(service)
+            .bind(ReferralState::Accepted.as_str())
             .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("from_unit_id")?)))
-            .transpose()?;
+            .await?;
             if let Some((rid, from)) = referral {
                 sqlx::query(
-                    "UPDATE referrals SET state = 'delivered', delivered_on = $1, updated_at = $2 WHERE id = $3 AND state = 'accepted'",
+                    "UPDATE referrals SET state = $1, delivered_on = $2, updated_at = $3 WHERE id = $4 AND state = $5",
                 )
+                .bind(ReferralState::Delivered.as_str())
                 .bind(done.unwrap_or(today))
                 .bind(self.now_ms())
                 .bind(rid)
+                .bind(ReferralState::Accepted.as_str())
                 .execute(&mut *tx)
                 .await?;
                 tx.audit(Event {
@@ -350,7 +360,7 @@ impl Store {
                 self.notify_unit(
                     &mut tx,
                     from,
-                    "referral_delivered",
+                    NotificationKind::ReferralDelivered,
                     &format!("/referrals/{rid}"),
                     actor,
                 )
@@ -374,13 +384,15 @@ impl Store {
                 _ => Ok(None),
             }
         };
-        let rows = sqlx::query(
-            "SELECT s.*, n.name AS unit_name FROM services s JOIN units n ON n.id = s.unit_id WHERE s.victim_id = $1 ORDER BY s.requested_on, s.id",
+        let rows: Vec<ServiceRecord> = sqlx::query_as(
+            "SELECT s.id, s.service_code, s.unit_id, n.name AS unit_name, s.requested_on, s.due_on, s.status, \
+             s.reason_enc, s.outcome_enc, s.done_on, s.referral_id, s.is_open \
+             FROM services s JOIN units n ON n.id = s.unit_id WHERE s.victim_id = $1 ORDER BY s.requested_on, s.id",
         )
         .bind(victim)
         .fetch_all(self.pool())
         .await?;
-        let ev_rows = sqlx::query(
+        let ev_rows: Vec<EvidenceMetaRecord> = sqlx::query_as(
             "SELECT e.id, e.service_id, e.filename_enc, e.content_type, e.size, e.uploaded_by, e.created_at FROM service_evidence e \
              JOIN services s ON s.id = e.service_id WHERE s.victim_id = $1 ORDER BY e.id",
         )
@@ -389,37 +401,31 @@ impl Store {
         .await?;
         let mut out = Vec::new();
         for r in rows {
-            let id: i64 = r.try_get("id")?;
-            let due: Day = r.try_get("due_on")?;
-            let open = r.try_get::<i64, _>("is_open")? != 0;
             let mut evidence = Vec::new();
-            for e in ev_rows
-                .iter()
-                .filter(|e| e.try_get::<i64, _>("service_id").ok() == Some(id))
-            {
+            for e in ev_rows.iter().filter(|e| e.service_id == r.id) {
                 evidence.push(EvidenceMeta {
-                    id: e.try_get("id")?,
-                    filename: dec("service_evidence.filename", e.try_get("filename_enc")?)?,
-                    content_type: e.try_get("content_type")?,
-                    size: e.try_get("size")?,
-                    uploaded_by: e.try_get("uploaded_by")?,
-                    at_ms: e.try_get("created_at")?,
+                    id: e.id,
+                    filename: dec("service_evidence.filename", e.filename_enc.clone())?,
+                    content_type: e.content_type.clone(),
+                    size: e.size,
+                    uploaded_by: e.uploaded_by.clone(),
+                    at_ms: e.created_at,
                 });
             }
             out.push(ServiceView {
-                id,
+                id: r.id,
                 victim_id: victim,
-                service_code: r.try_get("service_code")?,
-                unit_id: UnitId(r.try_get("unit_id")?),
-                unit_name: r.try_get("unit_name")?,
-                requested_on: r.try_get("requested_on")?,
-                due_on: due,
-                status: r.try_get("status")?,
-                reason: dec("services.reason", r.try_get("reason_enc")?)?,
-                outcome: dec("services.outcome", r.try_get("outcome_enc")?)?,
-                done_on: r.try_get("done_on")?,
-                referral_id: r.try_get("referral_id")?,
-                overdue: open && due < today,
+                service_code: r.service_code,
+                unit_id: UnitId(r.unit_id),
+                unit_name: r.unit_name,
+                requested_on: r.requested_on,
+                due_on: r.due_on,
+                status: r.status,
+                reason: dec("services.reason", r.reason_enc)?,
+                outcome: dec("services.outcome", r.outcome_enc)?,
+                done_on: r.done_on,
+                referral_id: r.referral_id,
+                overdue: r.is_open != 0 && r.due_on < today,
                 evidence,
             });
         }

@@ -1,7 +1,11 @@
 //! What the recovery work looks like from a unit: my tasks, the home page figures, and
 //! the events on a case's timeline.
 
+use super::records::{
+    LedgerEventRecord, ReferralEventRecord, ServiceEventRecord, ServiceTaskRecord,
+};
 use super::*;
+use domain::recovery::ReferralKind;
 
 impl Store {
     /// Services, referrals, ledger lines and plan closures of a case, dated, for the case
@@ -10,67 +14,67 @@ impl Store {
         let scope = self.case_scope(case).await?;
         decide(actor, Action::ViewCase, &scope)?;
         let mut out = Vec::new();
-        for r in sqlx::query(
-            "SELECT s.service_code, s.requested_on, s.done_on, s.status, v.initials, n.name FROM services s \
+        for r in sqlx::query_as::<_, ServiceEventRecord>(
+            "SELECT s.service_code, s.requested_on, s.done_on, s.status, v.initials, n.name AS unit_name FROM services s \
              JOIN victims v ON v.id = s.victim_id JOIN units n ON n.id = s.unit_id WHERE s.case_id = $1",
         )
         .bind(case.0)
         .fetch_all(self.pool())
         .await?
         {
-            let code: String = r.try_get("service_code")?;
-            let who = format!(
-                "{} · {}",
-                r.try_get::<String, _>("initials")?,
-                r.try_get::<String, _>("name")?
-            );
+            let who = format!("{} · {}", r.initials, r.unit_name);
             out.push(RecoveryEvent {
-                day: r.try_get("requested_on")?,
+                day: r.requested_on,
                 kind: "service".into(),
-                code: code.clone(),
-                detail: format!("planned|{who}"),
+                code: r.service_code.clone(),
+                detail: format!("{}|{who}", ServiceStatus::Planned),
             });
-            if let Some(d) = r.try_get::<Option<Day>, _>("done_on")? {
+            if let Some(d) = r.done_on {
                 out.push(RecoveryEvent {
                     day: d,
                     kind: "service".into(),
-                    code,
-                    detail: format!("{}|{who}", r.try_get::<String, _>("status")?),
+                    code: r.service_code,
+                    detail: format!("{}|{who}", r.status),
                 });
             }
         }
-        for r in sqlx::query(
-            "SELECT r.id, r.sent_on, r.responded_on, r.delivered_on, r.ended_on, r.state, v.initials, n.name FROM referrals r \
-             JOIN victims v ON v.id = r.victim_id JOIN units n ON n.id = r.to_unit_id WHERE r.case_id = $1",
+        for r in sqlx::query_as::<_, ReferralEventRecord>(
+            "SELECT r.id, r.sent_on, r.responded_on, r.delivered_on, r.ended_on, r.state, v.initials, n.name AS unit_name \
+             FROM referrals r JOIN victims v ON v.id = r.victim_id JOIN units n ON n.id = r.to_unit_id WHERE r.case_id = $1",
         )
         .bind(case.0)
         .fetch_all(self.pool())
         .await?
         {
-            let who = format!(
-                "{} → {}",
-                r.try_get::<String, _>("initials")?,
-                r.try_get::<String, _>("name")?
-            );
-            let state: String = r.try_get("state")?;
-            let id: i64 = r.try_get("id")?;
-            let mut push = |day: Option<Day>, code: &str| {
+            let who = format!("{} → {}", r.initials, r.unit_name);
+            let state = ReferralState::parse(&r.state);
+            let id = r.id;
+            let mut push = |day: Option<Day>, code: ReferralState| {
                 if let Some(day) = day {
                     out.push(RecoveryEvent {
                         day,
                         kind: "referral".into(),
-                        code: code.into(),
+                        code: code.as_str().into(),
                         detail: format!("#{id}|{who}"),
                     });
                 }
             };
-            push(r.try_get("sent_on")?, "sent");
-            let responded = if state == "declined" { "declined" } else { "accepted" };
-            push(r.try_get("responded_on")?, responded);
-            push(r.try_get("delivered_on")?, "delivered");
-            push(r.try_get("ended_on")?, if state == "withdrawn" { "withdrawn" } else { "closed" });
+            push(r.sent_on, ReferralState::Sent);
+            let responded = if state == Some(ReferralState::Declined) {
+                ReferralState::Declined
+            } else {
+                ReferralState::Accepted
+            };
+            push(r.responded_on, responded);
+            push(r.delivered_on, ReferralState::Delivered);
+            let ended = if state == Some(ReferralState::Withdrawn) {
+                ReferralState::Withdrawn
+            } else {
+                ReferralState::Closed
+            };
+            push(r.ended_on, ended);
         }
-        for r in sqlx::query(
+        for r in sqlx::query_as::<_, LedgerEventRecord>(
             "SELECT l.track, l.kind, l.amount, l.on_day, v.initials FROM ledger_entries l JOIN victims v ON v.id = l.victim_id WHERE l.case_id = $1",
         )
         .bind(case.0)
@@ -78,21 +82,13 @@ impl Store {
         .await?
         {
             out.push(RecoveryEvent {
-                day: r.try_get("on_day")?,
+                day: r.on_day,
                 kind: "ledger".into(),
-                code: format!(
-                    "{}.{}",
-                    r.try_get::<String, _>("track")?,
-                    r.try_get::<String, _>("kind")?
-                ),
-                detail: format!(
-                    "{}|{}",
-                    r.try_get::<i64, _>("amount")?,
-                    r.try_get::<String, _>("initials")?
-                ),
+                code: format!("{}.{}", r.track, r.kind),
+                detail: format!("{}|{}", r.amount, r.initials),
             });
         }
-        for r in sqlx::query(
+        for (closed_on, initials) in sqlx::query_as::<_, (Day, String)>(
             "SELECT p.closed_on, v.initials FROM service_plans p JOIN victims v ON v.id = p.victim_id WHERE p.case_id = $1 AND p.closed_on IS NOT NULL",
         )
         .bind(case.0)
@@ -100,10 +96,10 @@ impl Store {
         .await?
         {
             out.push(RecoveryEvent {
-                day: r.try_get("closed_on")?,
+                day: closed_on,
                 kind: "plan".into(),
                 code: "closed".into(),
-                detail: r.try_get("initials")?,
+                detail: initials,
             });
         }
         out.sort_by_key(|e| e.day);
@@ -118,7 +114,7 @@ impl Store {
         let page = page.max(1);
         // The page's ids come from the index alone (a deep page skips index entries, not
         // joined rows); the joins run for the 50 shown.
-        let rows = sqlx::query(
+        let rows: Vec<ServiceTaskRecord> = sqlx::query_as(
             "SELECT s.id, s.case_id, s.victim_id, s.service_code, s.due_on, s.status, s.referral_id, c.code, v.initials FROM services s \
              JOIN cases c ON c.id = s.case_id JOIN victims v ON v.id = s.victim_id \
              WHERE s.id IN (SELECT id FROM services WHERE unit_id = $1 AND is_open = 1 ORDER BY due_on, id LIMIT $2 OFFSET $3) \
@@ -129,32 +125,25 @@ impl Store {
         .bind((page - 1) * per_page)
         .fetch_all(self.pool())
         .await?;
-        let mut services = Vec::new();
-        for r in rows {
-            let due: Day = r.try_get("due_on")?;
-            let case_id = CaseId(r.try_get("case_id")?);
-            let referral: Option<i64> = r.try_get("referral_id")?;
-            let id: i64 = r.try_get("id")?;
-            services.push(TaskRow {
+        let services = rows
+            .into_iter()
+            .map(|r| TaskRow {
                 kind: "service".into(),
-                id,
-                case_id,
-                case_code: r.try_get("code")?,
-                initials: r.try_get("initials")?,
-                service_code: r.try_get("service_code")?,
-                due_on: due,
-                status: r.try_get("status")?,
-                overdue: due < today,
+                id: r.id,
+                case_id: CaseId(r.case_id),
+                case_code: r.code,
+                initials: r.initials,
+                service_code: r.service_code,
+                due_on: r.due_on,
+                status: r.status,
+                overdue: r.due_on < today,
                 other_unit: None,
-                link: match referral {
+                link: match r.referral_id {
                     Some(rid) => format!("/referrals/{rid}"),
-                    None => format!(
-                        "/victims/{}/plan#service-{id}",
-                        r.try_get::<i64, _>("victim_id")?
-                    ),
+                    None => format!("/victims/{}/plan#service-{}", r.victim_id, r.id),
                 },
-            });
-        }
+            })
+            .collect();
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM services WHERE unit_id = $1 AND is_open = 1")
                 .bind(unit)
@@ -183,7 +172,9 @@ impl Store {
                     case_id: row.case_id,
                     case_code: row.case_code,
                     initials: row.initials,
-                    service_code: row.service_code.unwrap_or_else(|| "takeover".into()),
+                    service_code: row
+                        .service_code
+                        .unwrap_or_else(|| ReferralKind::Takeover.as_str().into()),
                     due_on: row.due_on,
                     status: row.state,
                     overdue: row.overdue,

@@ -1,9 +1,11 @@
 //! What happens to a referral after it is sent: accept, decline, deliver, close,
 //! withdraw, messages, consent withdrawal, and escalation when overdue.
 
+use super::records::{ConsentReferralRecord, OverdueRecord, ReferralActRecord};
 use super::*;
 use crate::core::write::Write;
 use domain::audit::AuditAction;
+use domain::recovery::ServiceStatus;
 
 impl Store {
     /// Moves a referral on: accept (creates the service at the receiving unit, or hands over
@@ -34,16 +36,20 @@ impl Store {
         if op == ReferralOp::Decline && reason.trim().is_empty() {
             return Err(Invalid::one("reason", "err.reason_required").into());
         }
-        let r = sqlx::query("SELECT * FROM referrals WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        let victim: i64 = r.try_get("victim_id")?;
+        let ReferralActRecord {
+            victim_id: victim,
+            kind,
+            service_code,
+            due_on: due,
+            service_id,
+        } = sqlx::query_as(
+            "SELECT victim_id, kind, service_code, due_on, service_id FROM referrals WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
         let vc = self.victim_case(victim).await?;
-        let kind: String = r.try_get("kind")?;
-        let service_code: Option<String> = r.try_get("service_code")?;
-        let due: Day = r.try_get("due_on")?;
-        let service_id: Option<i64> = r.try_get("service_id")?;
+        let kind = ReferralKind::parse(&kind);
         let reason_enc = Some(reason.trim())
             .filter(|s| !s.is_empty())
             .map(|s| self.keyring()?.encrypt("referrals.decline_reason", s))
@@ -85,7 +91,7 @@ impl Store {
         }
         match op {
             ReferralOp::Accept => {
-                if let (Some(code), "service") = (&service_code, kind.as_str()) {
+                if let (Some(code), Some(ReferralKind::Service)) = (&service_code, kind) {
                     let sid = self
                         .insert_service(
                             &mut tx,
@@ -121,8 +127,9 @@ impl Store {
             ReferralOp::Deliver => {
                 if let Some(sid) = service_id {
                     sqlx::query(
-                        "UPDATE services SET status = 'delivered', is_open = 0, done_on = COALESCE(done_on, $1), updated_at = $2 WHERE id = $3 AND is_open = 1",
+                        "UPDATE services SET status = $1, is_open = 0, done_on = COALESCE(done_on, $2), updated_at = $3 WHERE id = $4 AND is_open = 1",
                     )
+                    .bind(ServiceStatus::Delivered.as_str())
                     .bind(today)
                     .bind(now)
                     .bind(sid)
@@ -159,9 +166,10 @@ impl Store {
         } else {
             facts.to_unit
         };
-        let kind = format!("referral_{}", next.as_str());
-        self.notify_unit(&mut tx, other.0, &kind, &format!("/referrals/{id}"), actor)
-            .await?;
+        if let Some(kind) = NotificationKind::referral_moved(next) {
+            self.notify_unit(&mut tx, other.0, kind, &format!("/referrals/{id}"), actor)
+                .await?;
+        }
         tx.commit().await?;
         Ok(next)
     }
@@ -176,9 +184,10 @@ impl Store {
     ) -> Result<()> {
         let why = self.keyring()?.encrypt("services.reason", reason)?;
         sqlx::query(
-            "UPDATE services SET status = 'not_possible', is_open = 0, reason_enc = $1, done_on = $2, updated_at = $3 \
-             WHERE referral_id = $4 AND is_open = 1",
+            "UPDATE services SET status = $1, is_open = 0, reason_enc = $2, done_on = $3, updated_at = $4 \
+             WHERE referral_id = $5 AND is_open = 1",
         )
+        .bind(ServiceStatus::NotPossible.as_str())
         .bind(why)
         .bind(today)
         .bind(self.now_ms())
@@ -196,7 +205,7 @@ impl Store {
         consent: i64,
         today: Day,
     ) -> Result<usize> {
-        let rows = sqlx::query(
+        let rows: Vec<ConsentReferralRecord> = sqlx::query_as(
             "SELECT id, case_id, to_unit_id FROM referrals WHERE consent_id = $1 AND is_open = 1",
         )
         .bind(consent)
@@ -205,11 +214,11 @@ impl Store {
         let now = w.now_ms();
         let actor = w.actor();
         for r in &rows {
-            let id: i64 = r.try_get("id")?;
-            let case: i64 = r.try_get("case_id")?;
+            let (id, case) = (r.id, r.case_id);
             sqlx::query(
-                "UPDATE referrals SET state = 'withdrawn', is_open = 0, ended_on = $1, updated_at = $2 WHERE id = $3",
+                "UPDATE referrals SET state = $1, is_open = 0, ended_on = $2, updated_at = $3 WHERE id = $4",
             )
+            .bind(ReferralState::Withdrawn.as_str())
             .bind(today)
             .bind(now)
             .bind(id)
@@ -231,8 +240,8 @@ impl Store {
             .await?;
             self.notify_unit(
                 w,
-                r.try_get("to_unit_id")?,
-                "referral_withdrawn",
+                r.to_unit_id,
+                NotificationKind::ReferralWithdrawn,
                 &format!("/referrals/{id}"),
                 actor,
             )
@@ -294,7 +303,7 @@ impl Store {
         self.notify_unit(
             &mut tx,
             other.0,
-            "referral_message",
+            NotificationKind::ReferralMessage,
             &format!("/referrals/{id}"),
             actor,
         )
@@ -307,7 +316,7 @@ impl Store {
     /// of the region above each. Idempotent: each referral escalates once.
     pub async fn escalate_overdue(&self, actor: &Actor, today: Day) -> Result<usize> {
         let _ = self.allow_system(actor)?;
-        let rows = sqlx::query(
+        let rows: Vec<OverdueRecord> = sqlx::query_as(
             "SELECT r.id, r.case_id, r.from_unit_id, r.to_unit_id, fu.region_code AS from_region, tu.region_code AS to_region \
              FROM referrals r JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id \
              WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND r.due_on < $1 AND r.escalated_at IS NULL ORDER BY r.id LIMIT 1000",
@@ -317,11 +326,9 @@ impl Store {
         .await?;
         let mut done = 0;
         for r in rows {
-            let id: i64 = r.try_get("id")?;
-            let case: i64 = r.try_get("case_id")?;
-            let mut units: Vec<i64> = vec![r.try_get("from_unit_id")?, r.try_get("to_unit_id")?];
-            for col in ["from_region", "to_region"] {
-                let region: Option<String> = r.try_get(col)?;
+            let (id, case) = (r.id, r.case_id);
+            let mut units: Vec<i64> = vec![r.from_unit_id, r.to_unit_id];
+            for region in [r.from_region, r.to_region] {
                 let Some(region) = region else { continue };
                 let parent: Option<Option<String>> =
                     sqlx::query_scalar("SELECT parent_code FROM regions WHERE code = $1")
@@ -362,7 +369,7 @@ impl Store {
                 self.notify_unit(
                     &mut tx,
                     *u,
-                    "referral_overdue",
+                    NotificationKind::ReferralOverdue,
                     &format!("/referrals/{id}"),
                     actor,
                 )

@@ -6,6 +6,7 @@
 
 mod actions;
 mod read;
+mod records;
 
 use crate::core::access::{VictimCase, scope_of};
 use crate::core::audit::Event;
@@ -14,13 +15,16 @@ use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
 use domain::case::Day;
+use domain::notification::NotificationKind;
+use domain::recovery::ReferralKind;
 use domain::recovery::{
     ReferralFacts, ReferralOp, ReferralSide, ReferralState, ShareGroup, referral_may,
     referral_next, referral_side,
 };
 use domain::{Action, Actor, Invalid, Scope, UnitId, decide};
+use records::{ReferralFactsRecord, ReferralRowRecord};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewReferral {
@@ -115,32 +119,6 @@ const ROW_SELECT: &str = "SELECT r.id, r.case_id, c.code AS case_code, r.victim_
      FROM referrals r JOIN cases c ON c.id = r.case_id JOIN victims v ON v.id = r.victim_id \
      JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id";
 
-fn row_from(r: &sqlx::any::AnyRow, today: Day) -> Result<ReferralRow> {
-    let state: String = r.try_get("state")?;
-    let due: Day = r.try_get("due_on")?;
-    let pending = ReferralState::parse(&state).is_some_and(ReferralState::is_pending);
-    Ok(ReferralRow {
-        id: r.try_get("id")?,
-        case_id: CaseId(r.try_get("case_id")?),
-        case_code: r.try_get("case_code")?,
-        victim_id: r.try_get("victim_id")?,
-        initials: r.try_get("initials")?,
-        from_unit_id: UnitId(r.try_get("from_unit_id")?),
-        from_unit: r.try_get("from_name")?,
-        to_unit_id: UnitId(r.try_get("to_unit_id")?),
-        to_unit: r.try_get("to_name")?,
-        kind: r.try_get("kind")?,
-        service_code: r.try_get("service_code")?,
-        state,
-        sent_on: r.try_get("sent_on")?,
-        due_on: due,
-        overdue: pending && due < today,
-        escalated: r.try_get::<Option<i64>, _>("escalated_at")?.is_some(),
-    })
-}
-
-/// Open referrals past their due day that involve a unit in the actor's region (`fu`/`tu`:
-/// the sending and receiving units).
 fn escalated_filter(q: &mut Sql, actor: &Actor, today: Day) {
     q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND r.due_on < ")
         .bind_int(today);
@@ -161,7 +139,7 @@ impl Store {
             "SELECT COUNT(*) AS n FROM referrals r JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id",
         );
         escalated_filter(&mut q, actor, today);
-        Ok(q.build().fetch_one(self.pool()).await?.try_get("n")?)
+        Ok(q.build_scalar().fetch_one(self.pool()).await?)
     }
 
     /// Sends a referral. Refused (with field messages) when the unit does not exist, when
@@ -189,12 +167,12 @@ impl Store {
             Some(u) if u == actor.unit_id.0 => errs.push("to_unit", "err.refer_self"),
             _ => {}
         }
-        let kind = n.kind.trim();
-        if !matches!(kind, "service" | "takeover") {
+        let kind = ReferralKind::parse(&n.kind);
+        if kind.is_none() {
             errs.push("kind", "err.choice");
         }
         let ty = types.iter().find(|t| t.code == n.service_code.trim());
-        if kind == "service" && ty.is_none() {
+        if kind.is_some_and(ReferralKind::needs_service) && ty.is_none() {
             errs.push("service_code", "err.choice");
         }
         let mut groups = Vec::new();
@@ -241,7 +219,7 @@ impl Store {
             errs.push("due_on", "err.due_past");
         }
         errs.into_result(())?;
-        let Some(to_unit) = n.to_unit else {
+        let (Some(to_unit), Some(kind)) = (n.to_unit, kind) else {
             return Err(StoreError::NotFound);
         };
         let due = n
@@ -257,26 +235,29 @@ impl Store {
             }
         };
         let now = self.now_ms();
-        let service_code = (kind == "service").then(|| n.service_code.trim().to_owned());
+        let service_code = kind
+            .needs_service()
+            .then(|| n.service_code.trim().to_owned());
         let mut tx = self.write(allowed).await?;
         self.lock_victim(&mut tx, victim).await?;
         Self::plan_open_in(&mut tx, victim).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO referrals (case_id, victim_id, from_unit_id, to_unit_id, kind, service_code, shared, basis, consent_id, basis_note_enc, message_enc, \
              state, is_open, sent_on, due_on, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'sent', 1, $12, $13, $14, $15, $15) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $16, $16) RETURNING id",
         )
         .bind(vc.case_id.0)
         .bind(victim)
         .bind(actor.unit_id.0)
         .bind(to_unit)
-        .bind(kind.to_owned())
+        .bind(kind.as_str())
         .bind(service_code.clone())
         .bind(ShareGroup::join(&groups))
         .bind(basis.to_owned())
         .bind(consent_id)
         .bind(enc("referrals.basis_note", &n.basis_note)?)
         .bind(enc("referrals.message", &n.message)?)
+        .bind(ReferralState::Sent.as_str())
         .bind(today)
         .bind(due)
         .bind(actor.username.clone())
@@ -298,7 +279,7 @@ impl Store {
         self.notify_unit(
             &mut tx,
             to_unit,
-            "referral_received",
+            NotificationKind::ReferralReceived,
             &format!("/referrals/{id}"),
             actor,
         )
@@ -309,7 +290,7 @@ impl Store {
 
     /// Who sent and receives a referral, its state, and the scopes of case and units.
     pub(crate) async fn referral_facts(&self, id: i64) -> Result<ReferralFacts> {
-        let r = sqlx::query(
+        let r: ReferralFactsRecord = sqlx::query_as(
             "SELECT r.from_unit_id, r.to_unit_id, r.state, c.region_code, fu.region_code AS from_region, tu.region_code AS to_region \
              FROM referrals r JOIN cases c ON c.id = r.case_id JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id WHERE r.id = $1",
         )
@@ -317,15 +298,13 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        let region: Option<String> = r.try_get("region_code")?;
-        let state: String = r.try_get("state")?;
         Ok(ReferralFacts {
-            from_unit: UnitId(r.try_get("from_unit_id")?),
-            to_unit: UnitId(r.try_get("to_unit_id")?),
-            state: ReferralState::parse(&state).ok_or(StoreError::NotFound)?,
-            case_scope: scope_of(region),
-            from_scope: scope_of(r.try_get("from_region")?),
-            to_scope: scope_of(r.try_get("to_region")?),
+            from_unit: UnitId(r.from_unit_id),
+            to_unit: UnitId(r.to_unit_id),
+            state: ReferralState::parse(&r.state).ok_or(StoreError::NotFound)?,
+            case_scope: scope_of(r.region_code),
+            from_scope: scope_of(r.from_region),
+            to_scope: scope_of(r.to_region),
         })
     }
 }

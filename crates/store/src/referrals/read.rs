@@ -1,6 +1,7 @@
 //! Reading referrals: one referral as its side may see it (the shared victim fields only
 //! while it is open), the lists, and the rows for plans and tasks.
 
+use super::records::{MessageRecord, ReferralDetailRecord, SharedCaseRecord, SharedVictimRecord};
 use super::*;
 use domain::audit::AuditAction;
 
@@ -12,19 +13,22 @@ impl Store {
         let side = referral_side(actor, &facts)?;
         let mut q = Sql::new(ROW_SELECT);
         q.push(" WHERE r.id = ").bind_int(id);
-        let r = q
-            .build()
+        let row = q
+            .build_as::<ReferralRowRecord>()
             .fetch_optional(self.pool())
             .await?
-            .ok_or(StoreError::NotFound)?;
-        let row = row_from(&r, today)?;
-        let extra = sqlx::query("SELECT * FROM referrals WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
+            .ok_or(StoreError::NotFound)?
+            .into_row(today);
+        let extra: ReferralDetailRecord = sqlx::query_as(
+            "SELECT shared, basis, basis_note_enc, message_enc, decline_reason_enc, responded_on, \
+             delivered_on, ended_on, service_id FROM referrals WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
         let victim_id = row.victim_id;
         let vc = self.victim_case(victim_id).await?;
-        let shared_s: String = extra.try_get("shared")?;
+        let shared_s = extra.shared;
         let groups = ShareGroup::parse_list(&shared_s);
         // The receiving unit reads what was shared with it; the sending side only with
         // identity access to the case (else it sees what an overseer sees); overseers read
@@ -54,19 +58,19 @@ impl Store {
             }
         };
         let mut messages = Vec::new();
-        for m in sqlx::query(
-            "SELECT m.username, m.body_enc, m.created_at, n.name FROM referral_messages m JOIN units n ON n.id = m.unit_id \
-             WHERE m.referral_id = $1 ORDER BY m.id",
+        for m in sqlx::query_as::<_, MessageRecord>(
+            "SELECT m.username, m.body_enc, m.created_at, n.name AS unit_name FROM referral_messages m \
+             JOIN units n ON n.id = m.unit_id WHERE m.referral_id = $1 ORDER BY m.id",
         )
         .bind(id)
         .fetch_all(self.pool())
         .await?
         {
             messages.push(MessageView {
-                unit_name: m.try_get("name")?,
-                username: m.try_get("username")?,
-                body: dec("referral_messages.body", m.try_get("body_enc")?)?,
-                at_ms: m.try_get("created_at")?,
+                unit_name: m.unit_name,
+                username: m.username,
+                body: dec("referral_messages.body", m.body_enc)?,
+                at_ms: m.created_at,
             });
         }
         let ops = ReferralOp::ALL
@@ -78,17 +82,14 @@ impl Store {
             .collect();
         let mut view = ReferralView {
             shared: groups.iter().map(|g| g.as_str().to_owned()).collect(),
-            basis: extra.try_get("basis")?,
-            basis_note: dec("referrals.basis_note", extra.try_get("basis_note_enc")?)?,
-            message: dec("referrals.message", extra.try_get("message_enc")?)?,
-            decline_reason: dec(
-                "referrals.decline_reason",
-                extra.try_get("decline_reason_enc")?,
-            )?,
-            responded_on: extra.try_get("responded_on")?,
-            delivered_on: extra.try_get("delivered_on")?,
-            ended_on: extra.try_get("ended_on")?,
-            service_id: extra.try_get("service_id")?,
+            basis: extra.basis,
+            basis_note: dec("referrals.basis_note", extra.basis_note_enc)?,
+            message: dec("referrals.message", extra.message_enc)?,
+            decline_reason: dec("referrals.decline_reason", extra.decline_reason_enc)?,
+            responded_on: extra.responded_on,
+            delivered_on: extra.delivered_on,
+            ended_on: extra.ended_on,
+            service_id: extra.service_id,
             victim,
             messages,
             ops,
@@ -127,33 +128,36 @@ impl Store {
         vc: &VictimCase,
         groups: &[ShareGroup],
     ) -> Result<SharedVictim> {
-        let v = sqlx::query("SELECT * FROM victims WHERE id = $1")
-            .bind(victim)
-            .fetch_one(self.pool())
-            .await?;
+        let v: SharedVictimRecord = sqlx::query_as(
+            "SELECT initials, sex, birth_date, age_estimate, is_child, name_enc, nik_enc, phone_enc, \
+             home_village FROM victims WHERE id = $1",
+        )
+        .bind(victim)
+        .fetch_one(self.pool())
+        .await?;
         let k = self.keyring()?;
         let dec = |col: &str, s: Option<String>| -> Result<Option<String>> {
             s.map(|s| k.decrypt(col, &s)).transpose()
         };
-        let birth: Option<Day> = v.try_get("birth_date")?;
+        let birth = v.birth_date;
         let age = v
-            .try_get::<Option<i64>, _>("age_estimate")?
+            .age_estimate
             .or_else(|| birth.map(|b| (self.now_ms().div_euclid(86_400_000) - b).div_euclid(365)));
         let mut out = SharedVictim {
-            initials: v.try_get("initials")?,
-            sex: v.try_get("sex")?,
+            initials: v.initials,
+            sex: v.sex,
             age,
-            is_child: v.try_get::<i64, _>("is_child")? != 0,
+            is_child: v.is_child != 0,
             ..Default::default()
         };
         if groups.contains(&ShareGroup::Identity) {
-            out.name = dec("victims.name", v.try_get("name_enc")?)?;
-            out.nik = dec("victims.nik", v.try_get("nik_enc")?)?;
+            out.name = dec("victims.name", v.name_enc)?;
+            out.nik = dec("victims.nik", v.nik_enc)?;
             out.birth_date = birth;
         }
         if groups.contains(&ShareGroup::Contact) {
-            out.phone = dec("victims.phone", v.try_get("phone_enc")?)?;
-            let village: Option<String> = v.try_get("home_village")?;
+            out.phone = dec("victims.phone", v.phone_enc)?;
+            let village = v.home_village;
             if let Some(code) = &village {
                 out.home_village_name =
                     sqlx::query_scalar("SELECT name FROM regions WHERE code = $1")
@@ -164,16 +168,16 @@ impl Store {
             out.home_village = village;
         }
         if groups.contains(&ShareGroup::CaseFacts) {
-            let c = sqlx::query(
+            let c: SharedCaseRecord = sqlx::query_as(
                 "SELECT sector, trafficking_status, reported_on, rescued_on FROM cases WHERE id = $1",
             )
             .bind(vc.case_id.0)
             .fetch_one(self.pool())
             .await?;
-            out.sector = c.try_get("sector")?;
-            out.trafficking_status = c.try_get("trafficking_status")?;
-            out.reported_on = c.try_get("reported_on")?;
-            out.rescued_on = c.try_get("rescued_on")?;
+            out.sector = c.sector;
+            out.trafficking_status = c.trafficking_status;
+            out.reported_on = c.reported_on;
+            out.rescued_on = c.rescued_on;
             out.exploitation = sqlx::query_scalar(
                 "SELECT code FROM case_tags WHERE case_id = $1 AND list = 'exploitation' ORDER BY code",
             )
@@ -188,33 +192,21 @@ impl Store {
             .bind(victim)
             .fetch_all(self.pool())
             .await?;
-            for r in sqlx::query(
-                "SELECT s.service_code, s.status, s.due_on, n.name FROM services s JOIN units n ON n.id = s.unit_id \
+            out.services = sqlx::query_as(
+                "SELECT s.service_code, s.status, n.name, s.due_on FROM services s JOIN units n ON n.id = s.unit_id \
                  WHERE s.victim_id = $1 ORDER BY s.requested_on, s.id",
             )
             .bind(victim)
             .fetch_all(self.pool())
-            .await?
-            {
-                out.services.push((
-                    r.try_get("service_code")?,
-                    r.try_get("status")?,
-                    r.try_get("name")?,
-                    r.try_get("due_on")?,
-                ));
-            }
+            .await?;
         }
         if groups.contains(&ShareGroup::Legal) {
-            for r in sqlx::query(
+            out.legal = sqlx::query_as(
                 "SELECT stage, happened FROM legal_stages WHERE case_id = $1 ORDER BY happened, id",
             )
             .bind(vc.case_id.0)
             .fetch_all(self.pool())
-            .await?
-            {
-                out.legal
-                    .push((r.try_get("stage")?, r.try_get("happened")?));
-            }
+            .await?;
         }
         Ok(out)
     }
@@ -227,12 +219,12 @@ impl Store {
         let mut q = Sql::new(ROW_SELECT);
         q.push(" WHERE r.victim_id = ").bind_int(victim);
         q.push(" ORDER BY r.id");
-        q.build()
+        Ok(q.build_as::<ReferralRowRecord>()
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(|r| row_from(r, today))
-            .collect()
+            .into_iter()
+            .map(|r| r.into_row(today))
+            .collect())
     }
 
     /// Referrals of the actor's unit: `incoming`, `outgoing` (both: open ones first, then the
@@ -262,12 +254,12 @@ impl Store {
             _ => return Err(Invalid::one("which", "err.choice").into()),
         }
         q.push(" ORDER BY r.is_open DESC, r.due_on, r.id LIMIT 300");
-        q.build()
+        Ok(q.build_as::<ReferralRowRecord>()
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(|r| row_from(r, today))
-            .collect()
+            .into_iter()
+            .map(|r| r.into_row(today))
+            .collect())
     }
 
     /// Referrals for "my tasks": waiting on my unit (to answer or deliver), and mine that are
@@ -290,16 +282,16 @@ impl Store {
         };
         let mut count = Sql::new("SELECT COUNT(*) AS n FROM referrals r");
         filter(&mut count);
-        let total: i64 = count.build().fetch_one(self.pool()).await?.try_get("n")?;
+        let total: i64 = count.build_scalar().fetch_one(self.pool()).await?;
         // The first 50, most overdue first; the rest are on the referrals page.
         let mut q = Sql::new(ROW_SELECT);
         filter(&mut q);
         q.push(" ORDER BY r.due_on, r.id LIMIT 50");
-        let rows = q.build().fetch_all(self.pool()).await?;
-        let out = rows
-            .iter()
-            .map(|r| row_from(r, today))
-            .collect::<Result<Vec<_>>>()?;
+        let rows = q
+            .build_as::<ReferralRowRecord>()
+            .fetch_all(self.pool())
+            .await?;
+        let out = rows.into_iter().map(|r| r.into_row(today)).collect();
         Ok((out, total))
     }
 }

@@ -3,14 +3,15 @@
 //! range scans on the primary key: a subtree is `[code, code + "/")` in byte order.
 
 pub(crate) mod picklists;
+mod records;
 pub(crate) mod units;
 
 use crate::core::sql::{Sql, like_escape};
 use crate::core::write::Maintenance;
 use crate::{Result, Store, StoreError};
 use domain::{Action, Actor, RegionCode, RegionLevel, Scope, decide};
+use records::RegionRecord;
 use serde::Serialize;
-use sqlx::Row;
 
 /// Attribution shown wherever region names are displayed.
 pub const ATTRIBUTION: &str = "Data wilayah: cahyadsn/wilayah (MIT), berdasarkan Kepmendagri No. 300.2.2-2138/2025 jo. 300.2.2-2430/2025";
@@ -92,18 +93,6 @@ fn reference_rows() -> Vec<(String, Option<String>, i64, String, String)> {
     rows
 }
 
-fn region_from_row(r: &sqlx::any::AnyRow) -> Result<Region> {
-    let level: i64 = r.try_get("level")?;
-    Ok(Region {
-        code: r.try_get("code")?,
-        parent_code: r.try_get("parent_code")?,
-        level: RegionLevel::from_depth(level)
-            .ok_or_else(|| StoreError::Other("bad region level".into()))?,
-        name: r.try_get("name")?,
-        kind: r.try_get("kind")?,
-    })
-}
-
 /// Normalises text for name search: lower case, single spaces.
 pub(crate) fn fold(s: &str) -> String {
     s.split_whitespace()
@@ -160,14 +149,14 @@ impl Store {
 
     /// Number of regions per level (for `gugus check` and the tests).
     pub async fn region_counts(&self) -> Result<[i64; 4]> {
-        let rows = sqlx::query("SELECT level, COUNT(*) AS n FROM regions GROUP BY level")
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT level, COUNT(*) AS n FROM regions GROUP BY level")
+                .fetch_all(self.pool())
+                .await?;
         let mut out = [0i64; 4];
-        for r in rows {
-            let level: i64 = r.try_get("level")?;
+        for (level, n) in rows {
             if (1..=4).contains(&level) {
-                out[(level - 1) as usize] = r.try_get("n")?;
+                out[(level - 1) as usize] = n;
             }
         }
         Ok(out)
@@ -185,10 +174,10 @@ impl Store {
     /// The top of the hierarchy: all provinces.
     pub async fn provinces(&self, actor: &Actor) -> Result<Vec<Region>> {
         decide(actor, Action::ViewRegions, &Scope::National)?;
-        let rows = sqlx::query("SELECT code, parent_code, level, name, kind FROM regions WHERE level = 1 ORDER BY code")
+        let rows: Vec<RegionRecord> = sqlx::query_as("SELECT code, parent_code, level, name, kind FROM regions WHERE level = 1 ORDER BY code")
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(region_from_row).collect()
+        rows.into_iter().map(Region::try_from).collect()
     }
 
     /// One region with its ancestors and direct children.
@@ -201,32 +190,29 @@ impl Store {
             codes.push(p);
         }
         codes.reverse();
-        let mut q =
-            Sql::new("SELECT code, parent_code, level, name, kind FROM regions WHERE code IN (");
-        q.bind_text(code.as_str());
-        for a in &codes {
-            q.push(",").bind_text(a.as_str());
-        }
-        q.push(") ORDER BY code");
+        let mut wanted = vec![code.as_str()];
+        wanted.extend(codes.iter().map(RegionCode::as_str));
+        let mut q = Sql::new("SELECT code, parent_code, level, name, kind FROM regions WHERE code");
+        q.in_list(&wanted).push(" ORDER BY code");
         let mut found: Vec<Region> = q
-            .build()
+            .build_as::<RegionRecord>()
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(region_from_row)
+            .into_iter()
+            .map(Region::try_from)
             .collect::<Result<_>>()?;
         let region = match found.iter().position(|r| r.code == code.as_str()) {
             Some(i) => found.remove(i),
             None => return Err(StoreError::NotFound),
         };
-        let children = sqlx::query(
+        let children = sqlx::query_as::<_, RegionRecord>(
             "SELECT code, parent_code, level, name, kind FROM regions WHERE parent_code = $1 ORDER BY code",
         )
         .bind(code.as_str().to_owned())
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(region_from_row)
+        .into_iter()
+        .map(Region::try_from)
         .collect::<Result<_>>()?;
         Ok(RegionDetail {
             region,
@@ -269,11 +255,11 @@ impl Store {
             sql.push(" ESCAPE '\\' THEN 1 ELSE 2 END, level, name");
         }
         sql.push(" LIMIT ").bind_int(limit.clamp(1, 100));
-        sql.build()
+        sql.build_as::<RegionRecord>()
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(region_from_row)
+            .into_iter()
+            .map(Region::try_from)
             .collect()
     }
 
@@ -297,17 +283,13 @@ impl Store {
     ) -> Result<std::collections::HashMap<String, String>> {
         let mut out = std::collections::HashMap::new();
         for chunk in codes.chunks(500) {
-            let mut q = Sql::new("SELECT code, name FROM regions WHERE code IN (");
-            for (i, c) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(",");
-                }
-                q.bind_text(c.as_str());
-            }
-            q.push(")");
-            for r in q.build().fetch_all(self.pool()).await? {
-                out.insert(r.try_get("code")?, r.try_get("name")?);
-            }
+            let mut q = Sql::new("SELECT code, name FROM regions WHERE code");
+            q.in_list(chunk);
+            out.extend(
+                q.build_as::<(String, String)>()
+                    .fetch_all(self.pool())
+                    .await?,
+            );
         }
         Ok(out)
     }

@@ -2,10 +2,10 @@
 //! tables with Indonesian and English labels and their HTCDS v2.0 value, seeded from the
 //! embedded `data/picklists.csv`. New codes can be added without a code change.
 
+use super::records::PicklistRecord;
 use crate::core::write::Maintenance;
 use crate::{Result, Store, StoreError};
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 const SEED: &str = include_str!("../../../../data/picklists.csv");
@@ -86,18 +86,12 @@ impl Store {
     }
 
     pub async fn picklists(&self) -> Result<Picklists> {
-        let rows = sqlx::query("SELECT list, code, htcds, label_id, label_en FROM picklist_items WHERE active = 1 ORDER BY list, sort")
+        let rows: Vec<PicklistRecord> = sqlx::query_as("SELECT list, code, htcds, label_id, label_en FROM picklist_items WHERE active = 1 ORDER BY list, sort")
             .fetch_all(self.pool())
             .await?;
         let mut p = Picklists::default();
         for r in rows {
-            let item = PicklistItem {
-                list: r.try_get("list")?,
-                code: r.try_get("code")?,
-                htcds: r.try_get("htcds")?,
-                label_id: r.try_get("label_id")?,
-                label_en: r.try_get("label_en")?,
-            };
+            let item = PicklistItem::from(r);
             p.lists.entry(item.list.clone()).or_default().push(item);
         }
         if p.lists.is_empty() {

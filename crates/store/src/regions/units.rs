@@ -2,6 +2,7 @@
 //! unit must be findable to refer a victim to it); creating and editing is for admins of
 //! the region above.
 
+use super::records::UnitRecord;
 use crate::core::audit::Event;
 use crate::core::sql::Sql;
 use crate::core::write::Allowed;
@@ -10,7 +11,6 @@ use domain::audit::AuditAction;
 use domain::unit::NewUnit;
 use domain::{Action, Actor, Invalid, RegionCode, Scope, UnitId, decide};
 use serde::Serialize;
-use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Unit {
@@ -40,17 +40,6 @@ const UNIT_SELECT: &str = "SELECT n.id, n.name, n.kind, n.region_code, \
      (SELECT COUNT(*) FROM users u WHERE u.unit_id = n.id) AS user_count \
      FROM units n WHERE 1=1";
 
-fn unit_from_row(r: &sqlx::any::AnyRow) -> Result<Unit> {
-    Ok(Unit {
-        id: UnitId(r.try_get("id")?),
-        name: r.try_get("name")?,
-        kind: r.try_get("kind")?,
-        region_code: r.try_get("region_code")?,
-        region_name: r.try_get("region_name")?,
-        user_count: r.try_get("user_count")?,
-    })
-}
-
 impl Store {
     /// The unit directory, optionally limited to a region subtree and a name fragment.
     pub async fn list_units(
@@ -71,24 +60,22 @@ impl Store {
                 .push(" ESCAPE '\\'");
         }
         q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name LIMIT 1000");
-        q.build()
+        Ok(q.build_as::<UnitRecord>()
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(unit_from_row)
-            .collect()
+            .into_iter()
+            .map(Unit::from)
+            .collect())
     }
 
     pub async fn unit(&self, actor: &Actor, id: UnitId) -> Result<Unit> {
         let mut q = Sql::new(UNIT_SELECT);
         q.push(" AND n.id = ").bind_int(id.0);
         let unit = q
-            .build()
+            .build_as::<UnitRecord>()
             .fetch_optional(self.pool())
             .await?
-            .as_ref()
-            .map(unit_from_row)
-            .transpose()?;
+            .map(Unit::from);
         let unit = unit.ok_or(StoreError::NotFound)?;
         decide(actor, Action::ViewUnit, &unit.scope())?;
         Ok(unit)

@@ -3,6 +3,7 @@
 //! records. Every transition is audited and kept in `case_reviews` for the case timeline.
 
 mod periods;
+mod records;
 mod rules;
 mod workflow;
 
@@ -19,7 +20,6 @@ use domain::review::{ReviewAction, ReviewLevel, ReviewState, next_state};
 use domain::rules::{Facts, Hit, Rule, Severity, Value, evaluate, parse_rules};
 use domain::{Action, Actor, RegionCode, Scope, decide};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
 const RULES_SEED: &str = include_str!("../../../../data/rules.txt");

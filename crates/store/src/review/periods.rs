@@ -1,6 +1,7 @@
 //! Monthly reporting periods: closing one locks the cleared records of that month in the
 //! region and below.
 
+use super::records::{PeriodCountsRecord, PeriodRecord};
 use super::*;
 use domain::audit::AuditAction;
 
@@ -10,15 +11,9 @@ impl Store {
         let mut q =
             Sql::new("SELECT COUNT(*) FROM reporting_periods WHERE closed = 1 AND month = ");
         q.bind_text(month_of(reported_on))
-            .push(" AND region_code IN (");
-        for (i, a) in ancestors(region).into_iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind_text(a);
-        }
-        q.push(")");
-        let n: i64 = q.build().fetch_one(self.pool()).await?.try_get(0)?;
+            .push(" AND region_code")
+            .in_list(&ancestors(region));
+        let n: i64 = q.build_scalar().fetch_one(self.pool()).await?;
         Ok(n > 0)
     }
 
@@ -49,8 +44,8 @@ impl Store {
             if actor.scope != Scope::National {
                 q.scope("region_code", &actor.scope);
             }
-            let counts = q.build().fetch_one(self.pool()).await?;
-            let p = sqlx::query(
+            let counts: PeriodCountsRecord = q.build_as().fetch_one(self.pool()).await?;
+            let p: Option<PeriodRecord> = sqlx::query_as(
                 "SELECT closed, changed_by, changed_at, reason FROM reporting_periods WHERE region_code = $1 AND month = $2",
             )
             .bind(region.clone())
@@ -59,38 +54,27 @@ impl Store {
             .await?;
             let mut above =
                 Sql::new("SELECT COUNT(*) FROM reporting_periods WHERE closed = 1 AND month = ");
-            above.bind_text(month.clone()).push(" AND region_code IN (");
             let ups: Vec<String> = ancestors(actor.scope.region().map(|r| r.as_str()))
                 .into_iter()
                 .filter(|a| *a != region)
                 .collect();
-            for (i, a) in ups.iter().enumerate() {
-                if i > 0 {
-                    above.push(", ");
-                }
-                above.bind_text(a.as_str());
-            }
-            above.push(")");
+            above
+                .bind_text(month.clone())
+                .push(" AND region_code")
+                .in_list(&ups);
             let closed_above: i64 = if ups.is_empty() {
                 0
             } else {
-                above.build().fetch_one(self.pool()).await?.try_get(0)?
+                above.build_scalar().fetch_one(self.pool()).await?
             };
             out.push(PeriodView {
                 closed_above: closed_above > 0,
-                closed: match &p {
-                    Some(p) => p.try_get::<i64, _>("closed")? != 0,
-                    None => false,
-                },
-                changed_by: p.as_ref().map(|p| p.try_get("changed_by")).transpose()?,
-                changed_at_ms: p.as_ref().map(|p| p.try_get("changed_at")).transpose()?,
-                reason: p
-                    .as_ref()
-                    .map(|p| p.try_get("reason"))
-                    .transpose()?
-                    .unwrap_or_default(),
-                cleared: counts.try_get("cleared")?,
-                pending: counts.try_get("pending")?,
+                closed: p.as_ref().is_some_and(|p| p.closed != 0),
+                changed_by: p.as_ref().map(|p| p.changed_by.clone()),
+                changed_at_ms: p.as_ref().map(|p| p.changed_at),
+                reason: p.map(|p| p.reason).unwrap_or_default(),
+                cleared: counts.cleared,
+                pending: counts.pending,
                 month,
             });
             if m == 1 {

@@ -1,11 +1,11 @@
 //! Data quality per region (or unit) below the actor: completeness of key fields,
 //! timeliness of submission and clearing, return rate and pending duplicates.
 
+use super::records::{QualityCasesRecord, QualityPendingRecord, QualityVictimsRecord};
 use crate::core::sql::Sql;
 use crate::{Result, Store};
 use domain::{Action, Actor, RegionLevel, Scope, decide};
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -114,30 +114,25 @@ impl Store {
         scoped(&mut q);
         q.push(" GROUP BY grp");
         let mut rows: HashMap<String, (QualityRow, [i64; 3], i64, i64)> = HashMap::new();
-        for r in q.build().fetch_all(self.pool()).await? {
-            let key: Option<String> = r.try_get("grp")?;
-            let key = key.unwrap_or_default();
-            let ms_submit: Option<f64> = r.try_get("ms_submit")?;
-            let ms_clear: Option<f64> = r.try_get("ms_clear")?;
-            let submitted_ever: i64 = r.try_get("submitted_ever")?;
-            let returned: i64 = r.try_get("returned")?;
+        for r in q
+            .build_as::<QualityCasesRecord>()
+            .fetch_all(self.pool())
+            .await?
+        {
+            let key = r.grp.unwrap_or_default();
             let row = QualityRow {
                 key: key.clone(),
-                cases: r.try_get("cases")?,
-                draft: r.try_get("draft")?,
-                submitted: r.try_get("submitted")?,
-                verified: r.try_get("verified")?,
-                cleared: r.try_get("cleared")?,
-                days_to_submit: ms_submit.map(|m| m / 86_400_000.0),
-                days_to_clear: ms_clear.map(|m| m / 86_400_000.0),
-                return_rate: pct(returned, submitted_ever),
+                cases: r.cases,
+                draft: r.draft,
+                submitted: r.submitted,
+                verified: r.verified,
+                cleared: r.cleared,
+                days_to_submit: r.ms_submit.map(|m| m / 86_400_000.0),
+                days_to_clear: r.ms_clear.map(|m| m / 86_400_000.0),
+                return_rate: pct(r.returned, r.submitted_ever),
                 ..Default::default()
             };
-            let fields = [
-                r.try_get::<i64, _>("f_chron")?,
-                r.try_get::<i64, _>("f_recruit")?,
-                r.try_get::<i64, _>("f_rescued")?,
-            ];
+            let fields = [r.f_chron, r.f_recruit, r.f_rescued];
             rows.insert(key, (row, fields, 0, 0));
         }
         // Victims: NIK, birth date and home village filled in.
@@ -150,11 +145,14 @@ impl Store {
         ));
         scoped(&mut q);
         q.push(" GROUP BY grp");
-        for r in q.build().fetch_all(self.pool()).await? {
-            let key: Option<String> = r.try_get("grp")?;
-            if let Some(e) = rows.get_mut(&key.unwrap_or_default()) {
-                e.2 = r.try_get("victims")?;
-                e.3 = r.try_get("filled")?;
+        for r in q
+            .build_as::<QualityVictimsRecord>()
+            .fetch_all(self.pool())
+            .await?
+        {
+            if let Some(e) = rows.get_mut(&r.grp.unwrap_or_default()) {
+                e.2 = r.victims;
+                e.3 = r.filled;
             }
         }
         let mut q = Sql::new(&format!(
@@ -164,10 +162,13 @@ impl Store {
         ));
         scoped(&mut q);
         q.push(" GROUP BY grp");
-        for r in q.build().fetch_all(self.pool()).await? {
-            let key: Option<String> = r.try_get("grp")?;
-            if let Some(e) = rows.get_mut(&key.unwrap_or_default()) {
-                e.0.pending_duplicates = r.try_get("pending")?;
+        for r in q
+            .build_as::<QualityPendingRecord>()
+            .fetch_all(self.pool())
+            .await?
+        {
+            if let Some(e) = rows.get_mut(&r.grp.unwrap_or_default()) {
+                e.0.pending_duplicates = r.pending;
             }
         }
         let keys: Vec<String> = rows.keys().cloned().collect();

@@ -1,7 +1,9 @@
 //! Validation rules kept as data: loaded from the seed, evaluated on a case's facts, hits
 //! recorded for the quality dashboard.
 
+use super::records::{CaseFactsRecord, RuleInfoRecord, RuleRecord};
 use super::*;
+use crate::cases::records::{VICTIMS_OF_CASE, VictimRecord};
 use crate::core::write::Maintenance;
 
 impl Store {
@@ -33,28 +35,25 @@ impl Store {
     }
 
     pub(super) async fn active_rules(&self) -> Result<Vec<Rule>> {
-        let rows = sqlx::query(
+        let rows: Vec<RuleRecord> = sqlx::query_as(
             "SELECT code, severity, scope, field, condition, message_id, message_en FROM validation_rules WHERE active = 1 ORDER BY sort",
         )
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let get = |c: &str| -> Result<String> { Ok(r.try_get::<String, _>(c)?) };
-            out.push(
+        rows.iter()
+            .map(|r| {
                 Rule::new(
-                    &get("code")?,
-                    &get("severity")?,
-                    &get("scope")?,
-                    &get("field")?,
-                    &get("condition")?,
-                    &get("message_id")?,
-                    &get("message_en")?,
+                    &r.code,
+                    &r.severity,
+                    &r.scope,
+                    &r.field,
+                    &r.condition,
+                    &r.message_id,
+                    &r.message_en,
                 )
-                .map_err(StoreError::Other)?,
-            );
-        }
-        Ok(out)
+                .map_err(StoreError::Other)
+            })
+            .collect()
     }
 
     /// The rules with how often each fired, for the admin page.
@@ -62,37 +61,28 @@ impl Store {
         decide(actor, Action::ViewQuality, &actor.scope)?;
         // Cases breaking each rule now, in the actor's scope only.
         let mut q = Sql::new(
-            "SELECT r.*, (SELECT COUNT(DISTINCT h.case_id) FROM case_rule_hits h JOIN cases c ON c.id = h.case_id \
+            "SELECT r.code, r.severity, r.scope, r.field, r.condition, r.message_id, r.message_en, r.active, r.fired, \
+             (SELECT COUNT(DISTINCT h.case_id) FROM case_rule_hits h JOIN cases c ON c.id = h.case_id \
              WHERE h.rule_code = r.code",
         );
         if actor.scope != Scope::National {
             q.scope("c.region_code", &actor.scope);
         }
         q.push(") AS open_cases FROM validation_rules r ORDER BY r.sort");
-        let rows = q.build().fetch_all(self.pool()).await?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(RuleInfo {
-                code: r.try_get("code")?,
-                severity: r.try_get("severity")?,
-                scope: r.try_get("scope")?,
-                field: r.try_get("field")?,
-                condition: r.try_get("condition")?,
-                message_id: r.try_get("message_id")?,
-                message_en: r.try_get("message_en")?,
-                active: r.try_get::<i64, _>("active")? != 0,
-                fired: r.try_get("fired")?,
-                open_cases: r.try_get("open_cases")?,
-            });
-        }
-        Ok(out)
+        let rows = q
+            .build_as::<RuleInfoRecord>()
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(RuleInfo::from).collect())
     }
 
     /// The facts the rules read, from stored columns only (identities are checked for
     /// presence, never decrypted).
     pub(super) async fn facts(&self, id: CaseId) -> Result<Facts> {
-        let c = sqlx::query(
-            "SELECT c.*, (SELECT COUNT(*) FROM route_events e WHERE e.case_id = c.id) AS route_events, \
+        let c: CaseFactsRecord = sqlx::query_as(
+            "SELECT c.channel, c.trafficking_status, c.sector, c.recruitment, c.recruiter_relationship, c.status, \
+             c.close_reason, c.chronology_enc, c.reported_on, c.exploitation_from, c.rescued_on, \
+             (SELECT COUNT(*) FROM route_events e WHERE e.case_id = c.id) AS route_events, \
              (SELECT MAX(l.police_report_no) FROM legal_tracks l WHERE l.case_id = c.id) AS police_report, \
              (SELECT COUNT(*) FROM case_perpetrators p WHERE p.case_id = c.id) AS perpetrators \
              FROM cases c WHERE c.id = $1",
@@ -102,43 +92,41 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let mut f = Facts::default();
-        let text = |col: &str| -> Result<Value> {
-            Ok(Value::opt_text(
-                c.try_get::<Option<String>, _>(col)?.as_deref(),
-            ))
-        };
-        for col in [
-            "channel",
-            "trafficking_status",
-            "sector",
-            "recruitment",
-            "recruiter_relationship",
-            "status",
-            "close_reason",
-            "police_report",
+        for (col, v) in [
+            ("channel", &c.channel),
+            ("trafficking_status", &c.trafficking_status),
+            ("sector", &c.sector),
+            ("recruitment", &c.recruitment),
+            ("recruiter_relationship", &c.recruiter_relationship),
+            ("status", &c.status),
+            ("close_reason", &c.close_reason),
+            ("police_report", &c.police_report),
+            ("chronology", &c.chronology_enc),
         ] {
-            f.case.insert(col.into(), text(col)?);
+            f.case.insert(col.into(), Value::opt_text(v.as_deref()));
         }
-        f.case.insert("chronology".into(), text("chronology_enc")?);
-        for col in ["reported_on", "exploitation_from", "rescued_on"] {
-            f.case.insert(
-                col.into(),
-                Value::opt_num(c.try_get::<Option<i64>, _>(col)?),
-            );
+        for (col, v) in [
+            ("reported_on", c.reported_on),
+            ("exploitation_from", c.exploitation_from),
+            ("rescued_on", c.rescued_on),
+        ] {
+            f.case.insert(col.into(), Value::opt_num(v));
         }
-        for col in ["route_events", "perpetrators"] {
-            f.case
-                .insert(col.into(), Value::Num(c.try_get::<i64, _>(col)?));
+        for (col, n) in [
+            ("route_events", c.route_events),
+            ("perpetrators", c.perpetrators),
+        ] {
+            f.case.insert(col.into(), Value::Num(n));
         }
         let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for t in sqlx::query("SELECT list, code FROM case_tags WHERE case_id = $1")
-            .bind(id.0)
-            .fetch_all(self.pool())
-            .await?
+        for (list, code) in sqlx::query_as::<_, (String, String)>(
+            "SELECT list, code FROM case_tags WHERE case_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
         {
-            tags.entry(t.try_get("list")?)
-                .or_default()
-                .push(t.try_get("code")?);
+            tags.entry(list).or_default().push(code);
         }
         f.case.insert(
             "exploitation".into(),
@@ -149,11 +137,11 @@ impl Store {
             Value::List(tags.remove("means_of_control").unwrap_or_default()),
         );
         let today = self.now_ms() / 86_400_000;
-        let victims = sqlx::query("SELECT * FROM victims WHERE case_id = $1 ORDER BY position")
+        let victims = sqlx::query_as::<_, VictimRecord>(VICTIMS_OF_CASE)
             .bind(id.0)
             .fetch_all(self.pool())
             .await?;
-        let consents = sqlx::query(
+        let consents: Vec<(i64, String)> = sqlx::query_as(
             "SELECT victim_id, given_by FROM consents WHERE case_id = $1 AND (withdrawn_on IS NULL OR withdrawn_on > $2)",
         )
         .bind(id.0)
@@ -163,53 +151,33 @@ impl Store {
         f.case
             .insert("victims".into(), Value::Num(victims.len() as i64));
         for v in victims {
-            let vid: i64 = v.try_get("id")?;
             let mut m = BTreeMap::new();
-            let vt = |col: &str| -> Result<Value> {
-                Ok(Value::opt_text(
-                    v.try_get::<Option<String>, _>(col)?.as_deref(),
-                ))
-            };
-            m.insert("victim.name".into(), vt("name_enc")?);
-            m.insert("victim.nik".into(), vt("nik_enc")?);
-            for col in [
-                "sex",
-                "home_village",
-                "citizenship",
-                "education",
-                "occupation",
-                "disability",
-                "migrant_status",
+            for (col, val) in [
+                ("name", v.name_enc.as_deref()),
+                ("nik", v.nik_enc.as_deref()),
+                ("sex", Some(v.sex.as_str())),
+                ("home_village", v.home_village.as_deref()),
+                ("citizenship", Some(v.citizenship.as_str())),
+                ("education", v.education.as_deref()),
+                ("occupation", v.occupation.as_deref()),
+                ("disability", v.disability.as_deref()),
+                ("migrant_status", v.migrant_status.as_deref()),
             ] {
-                m.insert(format!("victim.{col}"), vt(col)?);
+                m.insert(format!("victim.{col}"), Value::opt_text(val));
             }
-            for col in ["birth_date", "age_estimate"] {
-                m.insert(
-                    format!("victim.{col}"),
-                    Value::opt_num(v.try_get::<Option<i64>, _>(col)?),
-                );
+            for (col, val) in [
+                ("birth_date", v.birth_date),
+                ("age_estimate", v.age_estimate),
+            ] {
+                m.insert(format!("victim.{col}"), Value::opt_num(val));
             }
-            m.insert(
-                "victim.is_child".into(),
-                Value::flag(v.try_get::<i64, _>("is_child")? != 0),
-            );
-            let warnings: String = v.try_get("nik_warnings")?;
-            m.insert(
-                "victim.nik_warnings".into(),
-                Value::List(
-                    warnings
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                ),
-            );
-            let mut givers = Vec::new();
-            for c in &consents {
-                if c.try_get::<i64, _>("victim_id")? == vid {
-                    givers.push(c.try_get::<String, _>("given_by")?);
-                }
-            }
+            m.insert("victim.is_child".into(), Value::flag(v.is_child != 0));
+            m.insert("victim.nik_warnings".into(), Value::List(v.warnings()));
+            let givers = consents
+                .iter()
+                .filter(|(vid, _)| *vid == v.id)
+                .map(|(_, by)| by.clone())
+                .collect();
             m.insert("victim.consent_givers".into(), Value::List(givers));
             f.victims.push(m);
         }
@@ -219,20 +187,18 @@ impl Store {
     pub(super) async fn hits_now(&self, id: CaseId) -> Result<Vec<RuleHit>> {
         let rules = self.active_rules().await?;
         let facts = self.facts(id).await?;
-        let saved: HashMap<(String, i64), Option<String>> = sqlx::query(
+        let saved: HashMap<(String, i64), Option<String>> = sqlx::query_as::<
+            _,
+            (String, i64, Option<String>),
+        >(
             "SELECT rule_code, victim_pos, justification FROM case_rule_hits WHERE case_id = $1",
         )
         .bind(id.0)
         .fetch_all(self.pool())
         .await?
         .into_iter()
-        .map(|r| -> Result<_> {
-            Ok((
-                (r.try_get("rule_code")?, r.try_get("victim_pos")?),
-                r.try_get("justification")?,
-            ))
-        })
-        .collect::<Result<_>>()?;
+        .map(|(code, pos, justification)| ((code, pos), justification))
+        .collect();
         Ok(evaluate(&rules, &facts)
             .into_iter()
             .map(|h: Hit| {
@@ -286,14 +252,8 @@ impl Store {
             let mut codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
             codes.sort();
             codes.dedup();
-            let mut q = Sql::new("UPDATE validation_rules SET fired = fired + 1 WHERE code IN (");
-            for (i, c) in codes.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind_text(*c);
-            }
-            q.push(")");
+            let mut q = Sql::new("UPDATE validation_rules SET fired = fired + 1 WHERE code");
+            q.in_list(&codes);
             q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;

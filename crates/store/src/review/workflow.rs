@@ -1,28 +1,27 @@
 //! The review workflow: draft, submitted, verified, cleared, with returns, field notes and
 //! what changed since a return.
 
+use super::records::{CaseStateRecord, QueueRecord, ReviewStepRecord};
 use super::*;
 use domain::audit::AuditAction;
 
 impl Store {
     pub(super) async fn case_state(&self, id: CaseId) -> Result<CaseState> {
-        let r = sqlx::query(
+        let r: CaseStateRecord = sqlx::query_as(
             "SELECT review_state, review_level, unit_id, region_code, province_code, reported_on, version FROM cases WHERE id = $1",
         )
         .bind(id.0)
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        let state: String = r.try_get("review_state")?;
-        let level: Option<String> = r.try_get("review_level")?;
         Ok(CaseState {
-            state: ReviewState::parse(&state).unwrap_or(ReviewState::Draft),
-            level: level.as_deref().and_then(ReviewLevel::parse),
-            unit_id: r.try_get("unit_id")?,
-            region: r.try_get("region_code")?,
-            province: r.try_get("province_code")?,
-            reported_on: r.try_get("reported_on")?,
-            version: r.try_get("version")?,
+            state: ReviewState::parse(&r.review_state).unwrap_or(ReviewState::Draft),
+            level: r.review_level.as_deref().and_then(ReviewLevel::parse),
+            unit_id: r.unit_id,
+            region: r.region_code,
+            province: r.province_code,
+            reported_on: r.reported_on,
+            version: r.version,
         })
     }
 
@@ -69,7 +68,7 @@ impl Store {
         self.case_access(actor, id, Action::ViewCase).await?;
         let s = self.case_state(id).await?;
         let scope = Scope::from_code(s.region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
-        let r = sqlx::query(
+        let (since_ms, returns): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(state_since, created_at) AS since, returns FROM cases WHERE id = $1",
         )
         .bind(id.0)
@@ -107,8 +106,8 @@ impl Store {
             can: self.allowed_steps(actor, &s, &scope, locked),
             state: s.state,
             level: s.level,
-            since_ms: r.try_get("since")?,
-            returns: r.try_get("returns")?,
+            since_ms,
+            returns,
             locked,
             steps,
             return_notes,
@@ -127,37 +126,24 @@ impl Store {
     }
 
     pub(super) async fn review_steps(&self, id: CaseId) -> Result<Vec<ReviewStep>> {
-        let rows = sqlx::query("SELECT * FROM case_reviews WHERE case_id = $1 ORDER BY id")
-            .bind(id.0)
-            .fetch_all(self.pool())
-            .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let notes: String = r.try_get("field_notes")?;
-            let changed: String = r.try_get("changed")?;
-            out.push(ReviewStep {
-                action: r.try_get("action")?,
-                from_state: r.try_get("from_state")?,
-                to_state: r.try_get("to_state")?,
-                actor_name: r.try_get("actor_name")?,
-                at_ms: r.try_get("at")?,
-                note: r.try_get("note")?,
-                field_notes: serde_json::from_str(&notes).unwrap_or_default(),
-                changed: serde_json::from_str(&changed).unwrap_or_default(),
-            });
-        }
-        Ok(out)
+        let rows: Vec<ReviewStepRecord> = sqlx::query_as(
+            "SELECT action, from_state, to_state, actor_name, at, note, field_notes, changed \
+             FROM case_reviews WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(ReviewStep::from).collect())
     }
 
     /// A fingerprint of every field of the case: plain codes and dates as they are,
     /// identities as keyed hashes (the review table never holds personal data).
     pub(super) async fn fingerprint(&self, id: CaseId) -> Result<BTreeMap<String, String>> {
-        let row = sqlx::query(
-            "SELECT c.*, n.name AS unit_name FROM cases c JOIN units n ON n.id = c.unit_id WHERE c.id = $1",
-        )
-        .bind(id.0)
-        .fetch_one(self.pool())
-        .await?;
+        let row: crate::cases::records::CaseRecord =
+            sqlx::query_as(crate::cases::records::CASE_SELECT)
+                .bind(id.0)
+                .fetch_one(self.pool())
+                .await?;
         let v: CaseView = self.load_view(id, row, true).await?;
         let k = self.keyring()?;
         let h = |s: &Option<String>| -> String {
@@ -533,20 +519,7 @@ impl Store {
         }
         q.push(" ORDER BY since, c.id LIMIT 500");
         let now = self.now_ms();
-        let mut out = Vec::new();
-        for r in q.build().fetch_all(self.pool()).await? {
-            let since: i64 = r.try_get("since")?;
-            out.push(QueueItem {
-                id: CaseId(r.try_get("id")?),
-                code: r.try_get("code")?,
-                state: r.try_get("review_state")?,
-                region_code: r.try_get("region_code")?,
-                unit_name: r.try_get("unit_name")?,
-                since_ms: since,
-                age_days: (now - since).max(0) / 86_400_000,
-                returns: r.try_get("returns")?,
-            });
-        }
-        Ok(out)
+        let rows = q.build_as::<QueueRecord>().fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(|r| r.into_item(now)).collect())
     }
 }
