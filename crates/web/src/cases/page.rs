@@ -9,13 +9,14 @@ use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Page, render};
-use crate::shared::forms::{Fields, Form, FormState, fields_of, finish};
+use crate::shared::forms::{Fields, Form, FormState, checked, fields_of, finish, text};
 use crate::shared::today;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use domain::Action;
 use domain::case::LegalInput;
+use domain::value::text::{Lines, REASON};
 use serde::{Deserialize, Serialize};
 use store::{CaseId, CaseView, StoreError};
 
@@ -317,7 +318,12 @@ pub(super) async fn break_glass(
     IdPath(id): IdPath<CaseId>,
     FormBody(f): FormBody<GlassForm>,
 ) -> Result<Response, WebError> {
-    let r = state.store.break_glass(user.actor(), id, &f.reason).await;
+    let mut errs = domain::Invalid::default();
+    let reason = text(&mut errs, "reason", &f.reason, REASON, Lines::Many);
+    let r = match checked(errs, reason) {
+        Ok(reason) => state.store.break_glass(user.actor(), id, &reason).await,
+        Err(e) => Err(e),
+    };
     finish(
         r,
         |()| format!("/cases/{id}?ok=glass_broken"),

@@ -8,7 +8,7 @@ use crate::http::extract::{FormBody, IdPath};
 use crate::http::format::{Num, rupiah};
 use crate::http::page::{Page, render};
 use crate::shared::forms::{
-    Fields, Form, FormState, ListQuery, checked, field, fields_all, fields_of, finish,
+    Fields, Form, FormState, ListQuery, checked, field, fields_all, fields_of, finish, text,
 };
 use crate::shared::services::{ServiceForm, service_label};
 use crate::shared::today;
@@ -19,6 +19,7 @@ use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use domain::case::Day;
 use domain::value;
+use domain::value::text::{Lines, MESSAGE, NOTE};
 use serde::{Deserialize, Serialize};
 use store::{NewLedgerEntry, NewReferral, StoreError};
 
@@ -230,10 +231,17 @@ async fn explain(
     IdPath((victim, need)): IdPath<(i64, i64)>,
     FormBody(f): FormBody<ExplainForm>,
 ) -> Result<Response, WebError> {
-    let r = state
-        .store
-        .explain_need(user.actor(), victim, need, &f.explanation)
-        .await;
+    let mut errs = domain::Invalid::default();
+    let explanation = text(&mut errs, "explanation", &f.explanation, NOTE, Lines::Many);
+    let r = match checked(errs, explanation) {
+        Ok(x) => {
+            state
+                .store
+                .explain_need(user.actor(), victim, need, &x)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let form = Form::new(format!("need{need}"), EXPLAIN);
     after(&state, &user, victim, form, fields_of(&f), r, "needs").await
 }
@@ -272,6 +280,7 @@ async fn close_plan(
 ) -> Result<Response, WebError> {
     let mut errs = domain::Invalid::default();
     let followup = errs.take(value::opt_day("followup_on", &f.followup_on));
+    let note = text(&mut errs, "note", &f.note, NOTE, Lines::Many);
     let r = match checked(errs, followup.flatten()) {
         Ok(followup) => {
             state
@@ -280,7 +289,7 @@ async fn close_plan(
                     user.actor(),
                     victim,
                     followup,
-                    &f.note,
+                    &note,
                     today(&state.store, user.actor()),
                 )
                 .await
@@ -327,7 +336,7 @@ async fn add_ledger(
             .flatten()
             .map(value::Rupiah::get),
         on_day: errs.take(value::opt_day("on_day", &f.on_day)).flatten(),
-        note: f.note.clone(),
+        note: text(&mut errs, "note", &f.note, NOTE, Lines::One),
         confirm: f.confirm == "yes",
     };
     let r = match checked(errs, e) {
@@ -358,8 +367,20 @@ async fn send_referral(
         service_code: field(&f, "service_code").to_owned(),
         shared: fields_all(&f, "shared"),
         basis: field(&f, "basis").to_owned(),
-        basis_note: field(&f, "basis_note").to_owned(),
-        message: field(&f, "message").to_owned(),
+        basis_note: text(
+            &mut errs,
+            "basis_note",
+            field(&f, "basis_note"),
+            NOTE,
+            Lines::One,
+        ),
+        message: text(
+            &mut errs,
+            "message",
+            field(&f, "message"),
+            MESSAGE,
+            Lines::Many,
+        ),
         due_on: errs
             .take(value::opt_day("due_on", field(&f, "due_on")))
             .flatten(),

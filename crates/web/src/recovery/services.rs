@@ -6,7 +6,7 @@ use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::referrals::pages::referral_view;
-use crate::shared::forms::{Fields, Form, FormState, checked, field, fields_of, finish};
+use crate::shared::forms::{Fields, Form, FormState, checked, field, fields_of, finish, text};
 use crate::shared::today;
 use crate::{AppState, Routes};
 use axum::body::Bytes;
@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use domain::value;
+use domain::value::text::{Lines, MESSAGE, NOTE};
 use serde::{Deserialize, Serialize};
 use store::{ServiceUpdate, StoreError};
 
@@ -52,8 +53,8 @@ async fn update_service(
     let mut errs = domain::Invalid::default();
     let u = ServiceUpdate {
         status: f.status.clone(),
-        reason: f.reason.clone(),
-        outcome: f.outcome.clone(),
+        reason: text(&mut errs, "reason", &f.reason, NOTE, Lines::One),
+        outcome: text(&mut errs, "outcome", &f.outcome, MESSAGE, Lines::Many),
         done_on: errs.take(value::opt_day("done_on", &f.done_on)).flatten(),
     };
     let r = match checked(errs, u) {

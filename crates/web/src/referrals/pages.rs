@@ -7,7 +7,7 @@ use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::format::Num;
 use crate::http::page::{Page, render};
-use crate::shared::forms::{Form, FormState, ListQuery, fields_of, finish};
+use crate::shared::forms::{Form, FormState, ListQuery, checked, fields_of, finish, text};
 use crate::shared::services::{ServiceForm, service_label};
 use crate::shared::today;
 use crate::{AppState, Routes};
@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
+use domain::value::text::{Lines, MESSAGE, REASON};
 use serde::{Deserialize, Serialize};
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -75,7 +76,7 @@ const PLAN: &[(&str, &str)] = &[
     ("unit_id", "service.unit"),
     ("due_on", "service.due_on"),
 ];
-const MESSAGE: &[(&str, &str)] = &[("body", "referral.write")];
+const THREAD: &[(&str, &str)] = &[("body", "referral.write")];
 
 /// The referral page, with `f` in its forms.
 pub(crate) async fn referral_view(
@@ -137,16 +138,23 @@ async fn act(
     IdPath(id): IdPath<i64>,
     FormBody(f): FormBody<ActForm>,
 ) -> Result<Response, WebError> {
-    let r = state
-        .store
-        .act_on_referral(
-            user.actor(),
-            id,
-            &f.op,
-            &f.reason,
-            today(&state.store, user.actor()),
-        )
-        .await;
+    let mut errs = domain::Invalid::default();
+    let reason = text(&mut errs, "reason", &f.reason, REASON, Lines::One);
+    let r = match checked(errs, reason) {
+        Ok(reason) => {
+            state
+                .store
+                .act_on_referral(
+                    user.actor(),
+                    id,
+                    &f.op,
+                    &reason,
+                    today(&state.store, user.actor()),
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
     finish(
         r,
         |s| {
@@ -205,15 +213,22 @@ async fn message(
     IdPath(id): IdPath<i64>,
     FormBody(f): FormBody<MessageForm>,
 ) -> Result<Response, WebError> {
-    let r = state
-        .store
-        .post_referral_message(user.actor(), id, &f.body)
-        .await;
+    let mut errs = domain::Invalid::default();
+    let body = text(&mut errs, "body", &f.body, MESSAGE, Lines::Many);
+    let r = match checked(errs, body) {
+        Ok(body) => {
+            state
+                .store
+                .post_referral_message(user.actor(), id, &body)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     finish(
         r,
         |()| format!("/referrals/{id}#thread"),
         async |r| {
-            let form = Form::new("message", MESSAGE);
+            let form = Form::new("message", THREAD);
             let f = FormState::failed(user.ctx.locale, &form, fields_of(&f), &r);
             referral_view(&state, &user, id, f, None).await
         },
@@ -269,7 +284,7 @@ mod tests {
     /// The error summary names fields by these labels: each is in both catalogues.
     #[test]
     fn form_labels_are_translated() {
-        for labels in [ACT, PLAN, MESSAGE] {
+        for labels in [ACT, PLAN, THREAD] {
             for (field, key) in labels {
                 for l in [Locale::Id, Locale::En] {
                     assert!(l.lookup(key).is_some(), "{field}: {key}");

@@ -7,13 +7,14 @@ use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
-use crate::shared::forms::{Fields, FormState, Refusal, finish};
+use crate::shared::forms::{Fields, FormState, Refusal, checked, finish, text};
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use domain::review::ReviewAction;
+use domain::value::text::{Lines, MESSAGE, REASON};
 use serde::Deserialize;
 use std::collections::HashMap;
 use store::{CaseId, FieldNote, ReviewRequest, StoreError};
@@ -73,9 +74,15 @@ async fn review_step(
         .store
         .case_access(user.actor(), id, domain::Action::ViewCase)
         .await?;
-    let (action, req) = parse_review_form(&pairs);
+    let (action, mut req) = parse_review_form(&pairs);
     let action = action.ok_or_else(|| WebError::BadRequest("unknown action".into()))?;
-    let result = match state.store.review(user.actor(), id, action, &req).await {
+    let mut errs = domain::Invalid::default();
+    req.note = text(&mut errs, "note", &req.note, MESSAGE, Lines::Many);
+    let result = match checked(errs, ()) {
+        Ok(()) => state.store.review(user.actor(), id, action, &req).await,
+        Err(e) => Err(e),
+    };
+    let result = match result {
         // Refused by the rules: the form again, its justification boxes to fill in.
         Err(StoreError::Rules(_)) => Err(StoreError::Invalid(domain::Invalid::one(
             "review",
@@ -173,10 +180,17 @@ async fn set_period(
     FormBody(f): FormBody<PeriodForm>,
 ) -> Result<Response, WebError> {
     let close = f.op == "close";
-    let r = state
-        .store
-        .set_period(user.actor(), &f.month, close, &f.reason)
-        .await;
+    let mut errs = domain::Invalid::default();
+    let reason = text(&mut errs, "reason", &f.reason, REASON, Lines::One);
+    let r = match checked(errs, reason) {
+        Ok(reason) => {
+            state
+                .store
+                .set_period(user.actor(), &f.month, close, &reason)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     finish(
         r,
         |()| {

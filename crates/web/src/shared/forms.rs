@@ -12,7 +12,7 @@ use crate::http::i18n::Locale;
 use crate::http::page::Errors;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::FieldError;
+use domain::{FieldError, value};
 use serde::{Deserialize, Serialize};
 use store::StoreError;
 
@@ -83,6 +83,22 @@ impl Refusal {
 /// store: `Err` with every failing field, so it ends like the store's own refusals.
 pub(crate) fn checked<T>(errs: domain::Invalid, value: T) -> Result<T, StoreError> {
     errs.into_result(value).map_err(StoreError::Invalid)
+}
+
+/// Free text typed into a page form, by the domain's rule for its kind (`limit`): refused
+/// with control characters (NUL, escapes; line breaks only where `lines` allows them) or
+/// over the cap, the message naming the cap. Empty stays empty: whether the field is
+/// required is the store's rule.
+pub(crate) fn text(
+    errs: &mut domain::Invalid,
+    field: &str,
+    s: &str,
+    limit: value::text::Limit,
+    lines: value::text::Lines,
+) -> String {
+    errs.take(value::text::optional(field, s, limit, lines))
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// The one ending of a page form: on success, see other (`done` gives where to); on a
@@ -394,6 +410,27 @@ mod tests {
     struct TypedForm {
         reason: String,
         note: Option<String>,
+    }
+
+    #[test]
+    fn free_text_by_its_kind() {
+        use value::text::{Lines, NOTE, REASON};
+        let mut errs = domain::Invalid::default();
+        assert_eq!(
+            text(&mut errs, "note", " a\r\nb ", NOTE, Lines::Many),
+            "a\nb"
+        );
+        assert_eq!(text(&mut errs, "note", "  ", NOTE, Lines::Many), "");
+        assert!(errs.is_empty());
+        text(&mut errs, "reason", "a\u{0}b", REASON, Lines::One);
+        text(&mut errs, "note", &"x".repeat(2001), NOTE, Lines::Many);
+        assert_eq!(
+            errs.0,
+            [
+                FieldError::new("reason", "err.control_char"),
+                FieldError::new("note", "err.too_long_2000")
+            ]
+        );
     }
 
     #[tokio::test]
