@@ -2,18 +2,17 @@
 
 use crate::http::context::{EnrollingUser, User};
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
+use crate::shared::forms::finish;
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::ids::TokenId;
 use serde::Deserialize;
-use store::{ApiToken, StoreError, UserRow};
+use store::{ApiToken, UserRow};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/account", &["GET"], get(show))
@@ -93,9 +92,9 @@ struct PasswordForm {
 async fn change_password(
     State(state): State<AppState>,
     user: User,
-    Form(f): Form<PasswordForm>,
+    FormBody(f): FormBody<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let res = state
+    let r = state
         .store
         .change_own_password(
             user.actor(),
@@ -105,18 +104,21 @@ async fn change_password(
             &f.confirm_password,
         )
         .await;
-    match res {
-        Ok(()) => Ok(Redirect::to("/account?ok=password_changed").into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let errs = Errors::new(user.ctx.locale, &e.0);
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                account_page(&state, &user, errs, String::new(), None).await?,
+    finish(
+        r,
+        |()| "/account?ok=password_changed".to_owned(),
+        async |r| {
+            account_page(
+                &state,
+                &user,
+                r.errors(user.ctx.locale),
+                String::new(),
+                None,
             )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+            .await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -166,25 +168,19 @@ struct CodeForm {
 async fn totp_confirm(
     State(state): State<AppState>,
     EnrollingUser(user): EnrollingUser,
-    Form(f): Form<CodeForm>,
+    FormBody(f): FormBody<CodeForm>,
 ) -> Result<Response, WebError> {
-    match state
+    let r = state
         .store
         .totp_confirm(user.actor(), &user.session.token, &f.code)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/account?ok=totp_enabled").into_response()),
-        Err(StoreError::Invalid(e)) => {
-            // A failed confirmation keeps the secret the user already scanned.
-            let errs = Errors::new(user.ctx.locale, &e.0);
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                totp_page(&state, &user, errs).await?,
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    finish(
+        r,
+        |()| "/account?ok=totp_enabled".to_owned(),
+        // A failed confirmation keeps the secret the user already scanned.
+        async |r| totp_page(&state, &user, r.errors(user.ctx.locale)).await,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -196,20 +192,24 @@ struct DisableForm {
 async fn totp_disable(
     State(state): State<AppState>,
     user: User,
-    Form(f): Form<DisableForm>,
+    FormBody(f): FormBody<DisableForm>,
 ) -> Result<Response, WebError> {
-    match state.store.totp_disable(user.actor(), &f.password).await {
-        Ok(()) => Ok(Redirect::to("/account?ok=totp_disabled").into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let errs = Errors::new(user.ctx.locale, &e.0);
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                account_page(&state, &user, errs, String::new(), None).await?,
+    let r = state.store.totp_disable(user.actor(), &f.password).await;
+    finish(
+        r,
+        |()| "/account?ok=totp_disabled".to_owned(),
+        async |r| {
+            account_page(
+                &state,
+                &user,
+                r.errors(user.ctx.locale),
+                String::new(),
+                None,
             )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+            .await
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -221,10 +221,10 @@ struct TokenForm {
 async fn create_token(
     State(state): State<AppState>,
     user: User,
-    Form(f): Form<TokenForm>,
+    FormBody(f): FormBody<TokenForm>,
 ) -> Result<Response, WebError> {
     match state.store.create_token(user.actor(), &f.name).await {
-        // The secret is shown once, on this response, and never stored.
+        // The secret is shown once, on this response, and never stored: no redirect here.
         Ok(t) => Ok(account_page(
             &state,
             &user,
@@ -234,26 +234,31 @@ async fn create_token(
         )
         .await?
         .into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let errs = Errors::new(user.ctx.locale, &e.0);
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                account_page(&state, &user, errs, String::new(), None).await?,
+        Err(e) => {
+            finish(
+                Err::<(), _>(e),
+                |()| String::new(),
+                async |r| {
+                    account_page(
+                        &state,
+                        &user,
+                        r.errors(user.ctx.locale),
+                        String::new(),
+                        None,
+                    )
+                    .await
+                },
             )
-                .into_response())
+            .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
 async fn revoke_token(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<i64>,
 ) -> Result<Response, WebError> {
-    state
-        .store
-        .revoke_token(user.actor(), TokenId(parse_id(&id)?))
-        .await?;
+    state.store.revoke_token(user.actor(), TokenId(id)).await?;
     Ok(Redirect::to("/account?ok=token_revoked").into_response())
 }

@@ -2,11 +2,11 @@
 
 use crate::http::context::{Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::error::WebError;
+use crate::http::extract::FormBody;
 use crate::http::page::{Page, render};
 use crate::http::util::{safe_next, set_cookie};
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -73,7 +73,7 @@ fn with_cookie(mut resp: Response, cookie: String) -> Response {
 async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<LoginForm>,
+    FormBody(f): FormBody<LoginForm>,
 ) -> Result<Response, WebError> {
     let next = safe_next(Some(&f.next));
     let page = Page::from_ctx(&ctx, "login.title");
@@ -160,7 +160,7 @@ struct TotpForm {
 async fn totp(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<TotpForm>,
+    FormBody(f): FormBody<TotpForm>,
 ) -> Result<Response, WebError> {
     let next = safe_next(Some(&f.next));
     let Some(s) = ctx.session.clone() else {

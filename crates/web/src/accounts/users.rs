@@ -2,13 +2,12 @@
 
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
+use crate::shared::forms::finish;
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::user::NewUser;
@@ -48,7 +47,7 @@ async fn index(
     render(&UsersPage { page, users })
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default)]
 #[serde(default)]
 struct UserForm {
     username: String,
@@ -105,7 +104,7 @@ async fn new_form(State(state): State<AppState>, user: User) -> Result<Html<Stri
 async fn create(
     State(state): State<AppState>,
     user: User,
-    Form(form): Form<UserForm>,
+    FormBody(form): FormBody<UserForm>,
 ) -> Result<Response, WebError> {
     if !domain::authz::role_may(user.actor().role, domain::Action::ManageUser) {
         return Err(WebError::Forbidden);
@@ -122,23 +121,19 @@ async fn create(
         Ok(n) => state.store.create_user(user.actor(), &n).await,
         Err(e) => Err(StoreError::Invalid(e)),
     };
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/users/{id}?ok=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let errs = Errors::new(user.ctx.locale, &e.0);
+    finish(
+        result,
+        |id| format!("/users/{id}?ok=saved"),
+        async |r| {
             // Keep what was typed, except the password.
             let form = UserForm {
                 password: String::new(),
                 ..form
             };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&state, &user, form, errs).await?,
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+            form_page(&state, &user, form, r.errors(user.ctx.locale)).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -153,10 +148,9 @@ struct UserPage {
 async fn show(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
     Query(q): Query<OkQuery>,
 ) -> Result<Html<String>, WebError> {
-    let id = UserId(parse_id(&id)?);
     let u = state.store.user(user.actor(), id).await?;
     let mut page = Page::from_ctx(&user.ctx, "").with_flash(q.ok.as_deref());
     page.title = u.username.clone();
@@ -178,44 +172,38 @@ struct PasswordForm {
 async fn reset_password(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<PasswordForm>,
+    IdPath(id): IdPath<UserId>,
+    FormBody(f): FormBody<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let id = UserId(parse_id(&id)?);
-    match state
+    let r = state
         .store
         .reset_password(user.actor(), id, &f.password)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/users/{id}?ok=password_reset")).into_response()),
-        Err(StoreError::Invalid(e)) => {
+        .await;
+    finish(
+        r,
+        |()| format!("/users/{id}?ok=password_reset"),
+        async |r| {
             let u = state.store.user(user.actor(), id).await?;
             let mut page = Page::from_ctx(&user.ctx, "");
             page.title = u.username.clone();
-            let errs = Errors::new(user.ctx.locale, &e.0);
             let is_self = user.actor().user_id == Some(id);
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&UserPage {
-                    page,
-                    u,
-                    errs,
-                    is_self,
-                })?,
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+            render(&UserPage {
+                page,
+                u,
+                errs: r.errors(user.ctx.locale),
+                is_self,
+            })
+        },
+    )
+    .await
 }
 
 async fn set_disabled(
     state: AppState,
     user: User,
-    id: String,
+    id: UserId,
     disabled: bool,
 ) -> Result<Response, WebError> {
-    let id = UserId(parse_id(&id)?);
     state
         .store
         .set_user_disabled(user.actor(), id, disabled)
@@ -227,7 +215,7 @@ async fn set_disabled(
 async fn disable(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
 ) -> Result<Response, WebError> {
     set_disabled(state, user, id, true).await
 }
@@ -235,7 +223,7 @@ async fn disable(
 async fn enable(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
 ) -> Result<Response, WebError> {
     set_disabled(state, user, id, false).await
 }

@@ -2,10 +2,10 @@
 
 use crate::http::context::User;
 use crate::http::error::WebError;
+use crate::http::extract::FormBody;
 use crate::http::page::{Page, render};
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -56,7 +56,7 @@ struct SettingsForm {
 async fn save(
     State(state): State<AppState>,
     user: User,
-    Form(f): Form<SettingsForm>,
+    FormBody(f): FormBody<SettingsForm>,
 ) -> Result<Response, WebError> {
     state
         .store

@@ -6,22 +6,23 @@ use super::options::CaseOptions;
 use crate::AppState;
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
+use crate::shared::forms::{Fields, Refusal, finish};
 use crate::shared::today;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::Action;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
 use domain::case::{CaseInput, NewCase, VictimInput, format_day};
+use domain::{Action, FieldError};
 use store::{CaseId, CaseView, StoreError};
 
 /// Builds the case input from form pairs: `victims[N].field` names, repeated checkboxes.
-fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, i64, bool) {
+/// The version the form was opened at is 0 for a new case; anything but a number is an
+/// error on its field, never a silent 0.
+fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, FieldError>, bool) {
     let mut c = CaseInput::default();
-    let mut version = 0;
+    let mut version = Ok(0);
     let mut add_victim = false;
     for (k, v) in pairs {
         match k.as_str() {
@@ -36,7 +37,10 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, i64, bool) {
             "sector" => c.sector = v.clone(),
             "recruitment" => c.recruitment = v.clone(),
             "recruiter_relationship" => c.recruiter_relationship = v.clone(),
-            "version" => version = v.parse().unwrap_or(0),
+            // 0 (a new case) or the positive version the form was opened at.
+            "version" if !matches!(v.trim(), "" | "0") => {
+                version = domain::value::id::parse(v).ok_or(FieldError::new("version", "err.id"))
+            }
             "add_victim" => add_victim = true,
             _ => {
                 let Some(rest) = k.strip_prefix("victims[") else {
@@ -193,7 +197,7 @@ pub(super) async fn new_form(
 async fn save(
     state: &AppState,
     user: &User,
-    pairs: Vec<(String, String)>,
+    pairs: Fields,
     id: Option<CaseId>,
 ) -> Result<Response, WebError> {
     let (mut input, version, add_victim) = input_from_pairs(&pairs);
@@ -202,6 +206,7 @@ async fn save(
         .unwrap_or_else(|| "/cases".into());
     if add_victim {
         input.victims.push(VictimInput::default());
+        let version = version.unwrap_or(0);
         return Ok(form_page(
             state,
             user,
@@ -214,81 +219,80 @@ async fn save(
         .await?
         .into_response());
     }
-    let invalid = |fields: Vec<domain::FieldError>, input: CaseInput| async move {
-        let errs = Errors::new(user.ctx.locale, &fields);
-        Ok::<_, WebError>(
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(state, user, input, errs, action.clone(), version, false).await?,
-            )
-                .into_response(),
-        )
-    };
+    let mut errs = domain::Invalid::default();
+    let version = errs.take(version);
     let new = match NewCase::parse(&input, today(&state.store, user.actor())) {
-        Ok(n) => n,
-        Err(e) => return invalid(e.0, input).await,
-    };
-    // Search before create: show possible existing records once; saving again with the
-    // confirmation box ticked registers the case anyway.
-    if id.is_none() && !pairs.iter().any(|(k, _)| k == "confirm_new") {
-        let similar = find_similar(state, user, &new).await?;
-        if !similar.is_empty() {
-            let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
-            let page = Page::from_ctx(&user.ctx, "cases.new");
-            let tpl = CaseFormPage {
-                page,
-                form: input,
-                errs: Errors::default(),
-                opts,
-                action: "/cases".into(),
-                version,
-                conflict: false,
-                similar,
-            };
-            return Ok((StatusCode::OK, render(&tpl)?).into_response());
+        Ok(n) => Some(n),
+        Err(e) => {
+            errs.0.extend(e.0);
+            None
         }
-    }
-    let result = match id {
-        None => state
-            .store
-            .create_case(user.actor(), &new)
-            .await
-            .map(|(id, _)| id),
-        Some(id) => state
-            .store
-            .update_case(user.actor(), id, version, &new)
-            .await
-            .map(|_| id),
     };
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}?ok=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => invalid(e.0, input).await,
-        Err(StoreError::Conflict(_)) => {
-            // Someone saved first: keep what this user typed, show the newer version number.
-            let current = state
-                .store
-                .case(user.actor(), id.unwrap_or(CaseId(0)))
-                .await?;
-            let page = form_page(
-                state,
-                user,
-                input,
-                Errors::default(),
-                format!("/cases/{}", current.id),
-                current.version,
-                true,
-            )
-            .await?;
-            Ok((StatusCode::CONFLICT, page).into_response())
+    let result = match (version, new) {
+        (Some(version), Some(new)) if errs.is_empty() => {
+            // Search before create: show possible existing records once; saving again with
+            // the confirmation box ticked registers the case anyway.
+            if id.is_none() && !pairs.iter().any(|(k, _)| k == "confirm_new") {
+                let similar = find_similar(state, user, &new).await?;
+                if !similar.is_empty() {
+                    let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
+                    let page = Page::from_ctx(&user.ctx, "cases.new");
+                    let tpl = CaseFormPage {
+                        page,
+                        form: input,
+                        errs: Errors::default(),
+                        opts,
+                        action: "/cases".into(),
+                        version,
+                        conflict: false,
+                        similar,
+                    };
+                    return Ok(render(&tpl)?.into_response());
+                }
+            }
+            match id {
+                None => state
+                    .store
+                    .create_case(user.actor(), &new)
+                    .await
+                    .map(|(id, _)| id),
+                Some(id) => state
+                    .store
+                    .update_case(user.actor(), id, version, &new)
+                    .await
+                    .map(|_| id),
+            }
         }
-        Err(e) => Err(e.into()),
-    }
+        _ => Err(StoreError::Invalid(errs)),
+    };
+    let version = version.unwrap_or(0);
+    finish(
+        result,
+        |id| format!("/cases/{id}?ok=saved"),
+        async |r| match r {
+            Refusal::Conflict(_) => {
+                // Someone saved first: keep what this user typed, show the newer version.
+                let current = state
+                    .store
+                    .case(user.actor(), id.unwrap_or(CaseId(0)))
+                    .await?;
+                let action = format!("/cases/{}", current.id);
+                let errs = Errors::default();
+                form_page(state, user, input, errs, action, current.version, true).await
+            }
+            r => {
+                let errs = r.errors(user.ctx.locale);
+                form_page(state, user, input, errs, action, version, false).await
+            }
+        },
+    )
+    .await
 }
 
 pub(super) async fn create(
     State(state): State<AppState>,
     user: User,
-    Form(pairs): Form<Vec<(String, String)>>,
+    FormBody(pairs): FormBody<Fields>,
 ) -> Result<Response, WebError> {
     require_edit(&user)?;
     save(&state, &user, pairs, None).await
@@ -334,9 +338,8 @@ fn to_input(c: &CaseView) -> CaseInput {
 pub(super) async fn edit_form(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
 ) -> Result<Html<String>, WebError> {
-    let id = CaseId(parse_id(&id)?);
     let c = state.store.case(user.actor(), id).await?;
     domain::decide(user.actor(), Action::EditCase, &c.scope()).map_err(StoreError::from)?;
     if !c.identities_visible {
@@ -357,10 +360,9 @@ pub(super) async fn edit_form(
 pub(super) async fn update(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(pairs): FormBody<Fields>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     state
         .store
         .case_access(user.actor(), id, Action::EditCase)
@@ -394,6 +396,12 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["A B", "C D"]
         );
-        assert_eq!((version, add), (3, false));
+        assert_eq!((version, add), (Ok(3), false));
+        let bad = [("version", "3x")].map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(
+            super::input_from_pairs(&bad).1,
+            Err(domain::FieldError::new("version", "err.id")),
+            "a malformed version is an error, not 0"
+        );
     }
 }

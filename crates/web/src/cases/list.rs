@@ -8,7 +8,6 @@ use crate::http::page::{Page, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use domain::case::parse_day;
 use domain::{Action, RegionCode};
 use serde::Deserialize;
 use store::{CaseFilter, CaseRow, CaseSort};
@@ -35,8 +34,8 @@ impl ListQuery {
         let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         CaseFilter {
             region: RegionCode::parse(&self.region).ok(),
-            from: parse_day(&self.from),
-            to: parse_day(&self.to),
+            from: domain::value::day::parse(&self.from),
+            to: domain::value::day::parse(&self.to),
             exploitation: some(&self.exploitation),
             status: some(&self.status),
             trafficking_status: some(&self.trafficking_status),

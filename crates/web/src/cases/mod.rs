@@ -3,7 +3,7 @@
 //! perpetrators, status), the review panel on it, and the cases JSON API.
 //!
 //! The review step on the case page is the review feature's, and shows the case page again
-//! through [`case_page`] with [`Extras`]: `review` uses `cases`, never the reverse.
+//! through [`case_view`] with the review form's state: `review` uses `cases`, never the reverse.
 
 mod api;
 pub(crate) mod dto;
@@ -18,8 +18,7 @@ use crate::Routes;
 use axum::routing::{get, post};
 
 pub(crate) use api::CasesDoc;
-pub(crate) use page::{Extras, case_page};
-pub(crate) use review_panel::ReviewForm;
+pub(crate) use page::{case_view, form, forms};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = r

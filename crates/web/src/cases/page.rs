@@ -3,21 +3,21 @@
 //! breaking the glass to see identities outside the owning unit.
 
 use super::options::CaseOptions;
-use super::review_panel::{NOTE_FIELDS, ReviewForm, field_label};
+use super::review_panel::{NOTE_FIELDS, field_label};
 use crate::AppState;
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
-use crate::http::page::{Errors, Page, render};
+use crate::http::extract::{FormBody, IdPath};
+use crate::http::page::{Page, render};
+use crate::shared::forms::{Fields, Form, FormState, checked, fields_of, finish, text};
 use crate::shared::today;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
 use domain::Action;
-use domain::case::{LegalInput, RouteEventInput};
-use serde::Deserialize;
+use domain::case::LegalInput;
+use domain::value::text::{Lines, REASON};
+use serde::{Deserialize, Serialize};
 use store::{CaseId, CaseView, StoreError};
 
 #[derive(Template)]
@@ -30,16 +30,10 @@ struct CasePage {
     can_edit: bool,
     /// Follow-up (consents, legal track, status) stays open in every review state.
     can_follow: bool,
-    errs: Errors,
-    reason: String,
-    route_form: RouteEventInput,
-    legal_form: LegalInput,
-    stage_form: StageForm,
-    consent_form: ConsentForm,
-    perp_form: PerpForm,
+    /// The case page's small forms: the one that failed as typed, the legal form as stored.
+    f: FormState,
     perp_matches: Vec<store::PerpetratorLink>,
     review: store::ReviewInfo,
-    review_form: ReviewForm,
     note_fields: Vec<(&'static str, String)>,
     duplicates: Vec<store::CaseDuplicate>,
     recovery: Vec<store::PlanSummary>,
@@ -47,46 +41,50 @@ struct CasePage {
     service_types: Vec<store::ServiceType>,
 }
 
-/// What the case page's smaller forms hold when they are shown again after a mistake.
-#[derive(Default)]
-pub(crate) struct Extras {
-    pub(crate) errs: Errors,
-    pub(crate) reason: String,
-    pub(crate) route: RouteEventInput,
-    pub(crate) legal: Option<LegalInput>,
-    pub(crate) stage: StageForm,
-    pub(crate) consent: ConsentForm,
-    pub(crate) perp: PerpForm,
-    pub(crate) perp_matches: Vec<store::PerpetratorLink>,
-    pub(crate) ok: Option<String>,
-    pub(crate) review: ReviewForm,
+/// The case page's forms (each the id of the element around it, where the browser lands
+/// when it is shown again) and their fields' labels.
+pub(crate) mod forms {
+    pub(crate) const GLASS: &[(&str, &str)] = &[("reason", "cases.break_glass_reason")];
+    pub(crate) const ROUTE: &[(&str, &str)] = &[
+        ("kind", "route.kind"),
+        ("region_code", "route.region"),
+        ("country", "route.country"),
+        ("city", "route.city"),
+        ("date_from", "route.date_from"),
+        ("date_to", "route.date_to"),
+    ];
+    pub(crate) const LEGAL: &[(&str, &str)] = &[
+        ("police_report_no", "legal.police_report_no"),
+        ("police_unit", "legal.police_unit"),
+        ("articles", "legal.articles"),
+        ("sentence_months", "legal.sentence_months"),
+        ("restitution_ordered", "legal.restitution_ordered"),
+    ];
+    pub(crate) const STAGES: &[(&str, &str)] =
+        &[("stage", "legal.stage"), ("happened", "legal.happened")];
+    pub(crate) const CONSENTS: &[(&str, &str)] = &[
+        ("victim_id", "case.victim"),
+        ("scope", "consent.scope"),
+        ("given_by", "consent.given_by"),
+        ("given_on", "consent.given_on"),
+    ];
+    pub(crate) const PERPETRATORS: &[(&str, &str)] = &[
+        ("perp_kind", "perp.kind"),
+        ("perp_name", "perp.name"),
+        ("perp_alias", "victim.alias"),
+        ("perp_nik", "victim.nik"),
+        ("perp_role", "perp.role"),
+    ];
+    pub(crate) const CLOSING: &[(&str, &str)] = &[
+        ("status", "field.status"),
+        ("close_reason", "cases.close_reason"),
+    ];
+    pub(crate) const REVIEW: &[(&str, &str)] = &[("note", "review.note")];
 }
 
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub(crate) struct PerpForm {
-    pub(crate) perp_kind: String,
-    pub(crate) perp_name: String,
-    pub(crate) perp_alias: String,
-    pub(crate) perp_nik: String,
-    pub(crate) perp_role: String,
-    pub(crate) perp_confirm_new: Option<String>,
-}
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub(crate) struct ConsentForm {
-    pub(crate) victim_id: String,
-    pub(crate) scope: String,
-    pub(crate) given_by: String,
-    pub(crate) given_on: String,
-}
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub(crate) struct StageForm {
-    pub(crate) stage: String,
-    pub(crate) happened: String,
+/// A case-page form: its inputs' ids are the field names (one of each on the page).
+pub(crate) fn form(name: &str, labels: &'static [(&'static str, &'static str)]) -> Form {
+    Form::new(name, labels).ids("")
 }
 
 fn legal_input(l: &store::LegalView) -> LegalInput {
@@ -107,20 +105,24 @@ fn legal_input(l: &store::LegalView) -> LegalInput {
     }
 }
 
-pub(crate) async fn case_page(
+/// The case page, with `f` in its forms (and perpetrators already on record that may be
+/// the one being added).
+pub(crate) async fn case_view(
     state: &AppState,
     user: &User,
     id: CaseId,
-    x: Extras,
+    f: FormState,
+    perp_matches: Vec<store::PerpetratorLink>,
+    ok: Option<&str>,
 ) -> Result<Html<String>, WebError> {
     let c = state.store.case(user.actor(), id).await?;
     let history = state.store.case_history(user.actor(), id).await?;
     let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
     let can_edit =
         c.identities_visible && domain::decide(user.actor(), Action::EditCase, &c.scope()).is_ok();
-    let mut page = Page::from_ctx(&user.ctx, "").with_flash(x.ok.as_deref());
+    let mut page = Page::from_ctx(&user.ctx, "").with_flash(ok);
     page.title = c.code.clone();
-    let legal_form = x.legal.unwrap_or_else(|| legal_input(&c.legal));
+    let f = f.initially("legal", fields_of(&legal_input(&c.legal)));
     let review = state.store.review_info(user.actor(), id).await?;
     // The registered facts change only while the unit holds the case (draft or returned).
     let can_follow = can_edit;
@@ -143,22 +145,36 @@ pub(crate) async fn case_page(
         history,
         can_edit,
         can_follow,
-        errs: x.errs,
-        reason: x.reason,
-        route_form: x.route,
-        legal_form,
-        stage_form: x.stage,
-        consent_form: x.consent,
-        perp_form: x.perp,
-        perp_matches: x.perp_matches,
+        f,
+        perp_matches,
         review,
-        review_form: x.review,
         note_fields,
         duplicates,
         recovery,
         recovery_events,
         service_types,
     })
+}
+
+/// After a case-page form: back to the case page, or the page again with the form as typed
+/// and its errors.
+pub(crate) async fn after<T>(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    form: Form,
+    values: Fields,
+    result: Result<T, StoreError>,
+) -> Result<Response, WebError> {
+    finish(
+        result,
+        |_| format!("/cases/{id}?ok=saved"),
+        async |r| {
+            let f = FormState::failed(user.ctx.locale, &form, values, &r);
+            case_view(state, user, id, f, Vec::new(), None).await
+        },
+    )
+    .await
 }
 
 impl CasePage {
@@ -275,23 +291,21 @@ pub(super) struct OkQuery {
 pub(super) async fn show(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
     Query(q): Query<OkQuery>,
 ) -> Result<Html<String>, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    case_page(
+    case_view(
         &state,
         &user,
         id,
-        Extras {
-            ok: q.ok,
-            ..Default::default()
-        },
+        FormState::default(),
+        Vec::new(),
+        q.ok.as_deref(),
     )
     .await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub(super) struct GlassForm {
     reason: String,
@@ -301,24 +315,50 @@ pub(super) struct GlassForm {
 pub(super) async fn break_glass(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<GlassForm>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(f): FormBody<GlassForm>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    match state.store.break_glass(user.actor(), id, &f.reason).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?ok=glass_broken")).into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let x = Extras {
-                errs: Errors::new(user.ctx.locale, &e.0),
-                reason: f.reason,
-                ..Default::default()
-            };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                case_page(&state, &user, id, x).await?,
-            )
-                .into_response())
+    let mut errs = domain::Invalid::default();
+    let reason = text(&mut errs, "reason", &f.reason, REASON, Lines::Many);
+    let r = match checked(errs, reason) {
+        Ok(reason) => state.store.break_glass(user.actor(), id, &reason).await,
+        Err(e) => Err(e),
+    };
+    finish(
+        r,
+        |()| format!("/cases/{id}?ok=glass_broken"),
+        async |r| {
+            let form = form("break-glass", forms::GLASS);
+            let f = FormState::failed(user.ctx.locale, &form, fields_of(&f), &r);
+            case_view(&state, &user, id, f, Vec::new(), None).await
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forms::*;
+    use crate::http::i18n::Locale;
+
+    /// The error summary names fields by these labels: each is in both catalogues.
+    #[test]
+    fn form_labels_are_translated() {
+        for labels in [
+            GLASS,
+            ROUTE,
+            LEGAL,
+            STAGES,
+            CONSENTS,
+            PERPETRATORS,
+            CLOSING,
+            REVIEW,
+        ] {
+            for (field, key) in labels {
+                for l in [Locale::Id, Locale::En] {
+                    assert!(l.lookup(key).is_some(), "{field}: {key}");
+                }
+            }
         }
-        Err(e) => Err(e.into()),
     }
 }

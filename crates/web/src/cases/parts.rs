@@ -3,22 +3,22 @@
 //! shows it again with the form's errors and what was typed.
 
 use super::options::CaseOptions;
-use super::page::{ConsentForm, Extras, PerpForm, StageForm, case_page};
+use super::page::{after, case_view, form, forms};
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
-use crate::http::page::{Errors, Page, render};
+use crate::http::extract::{FormBody, IdPath};
+use crate::http::page::{Page, render};
+use crate::shared::forms::{FormState, checked, fields_of};
 use crate::shared::today;
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use domain::Action;
-use domain::case::{LegalInput, NewLegal, NewRouteEvent, RouteEventInput, parse_day};
-use serde::Deserialize;
+use domain::case::{LegalInput, NewLegal, NewRouteEvent, RouteEventInput};
+use domain::value;
+use serde::{Deserialize, Serialize};
 use store::{CaseId, StoreError};
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -56,83 +56,50 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/perpetrators/{id}", &["GET"], get(perpetrator_page))
 }
 
-/// After a sub-form: back to the case page, or the page again with the form's errors.
-async fn after(
-    state: &AppState,
-    user: &User,
-    id: CaseId,
-    result: Result<(), StoreError>,
-    x: Extras,
-) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?ok=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let x = Extras {
-                errs: Errors::new(user.ctx.locale, &e.0),
-                ..x
-            };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                case_page(state, user, id, x).await?,
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 async fn add_route(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<RouteEventInput>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(f): FormBody<RouteEventInput>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     state
         .store
         .case_access(user.actor(), id, Action::EditCase)
         .await?;
     let result = match NewRouteEvent::parse(&f, today(&state.store, user.actor())) {
-        Ok(e) => state
-            .store
-            .add_route_event(user.actor(), id, &e)
-            .await
-            .map(|_| ()),
+        Ok(e) => state.store.add_route_event(user.actor(), id, &e).await,
         Err(e) => Err(StoreError::Invalid(e)),
     };
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            route: f,
-            ..Default::default()
-        },
-    )
-    .await
+    let form = form("route", forms::ROUTE);
+    after(&state, &user, id, form, fields_of(&f), result).await
 }
 
 async fn delete_route(
     State(state): State<AppState>,
     user: User,
-    Path((id, event)): Path<(String, String)>,
+    IdPath((id, event)): IdPath<(CaseId, i64)>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     let result = state
         .store
-        .delete_route_event(user.actor(), id, parse_id(&event)?)
+        .delete_route_event(user.actor(), id, event)
         .await;
-    after(&state, &user, id, result, Extras::default()).await
+    after(
+        &state,
+        &user,
+        id,
+        form("route", forms::ROUTE),
+        Vec::new(),
+        result,
+    )
+    .await
 }
 
 async fn set_legal(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<LegalInput>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(f): FormBody<LegalInput>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     state
         .store
         .case_access(user.actor(), id, Action::EditCase)
@@ -141,131 +108,142 @@ async fn set_legal(
         Ok(l) => state.store.set_legal(user.actor(), id, &l).await,
         Err(e) => Err(StoreError::Invalid(e)),
     };
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            legal: Some(f),
-            ..Default::default()
-        },
-    )
-    .await
+    let form = form("legal", forms::LEGAL);
+    after(&state, &user, id, form, fields_of(&f), result).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct StageForm {
+    stage: String,
+    happened: String,
 }
 
 async fn add_stage(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<StageForm>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(f): FormBody<StageForm>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     state
         .store
         .case_access(user.actor(), id, Action::EditCase)
         .await?;
-    let result = state
-        .store
-        .add_legal_stage(
-            user.actor(),
-            id,
-            f.stage.trim(),
-            parse_day(&f.happened),
-            today(&state.store, user.actor()),
-        )
-        .await
-        .map(|_| ());
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            stage: f,
-            ..Default::default()
-        },
-    )
-    .await
+    let mut errs = domain::Invalid::default();
+    let happened = errs.take(value::day("happened", &f.happened));
+    let result = match checked(errs, happened) {
+        Ok(happened) => {
+            state
+                .store
+                .add_legal_stage(
+                    user.actor(),
+                    id,
+                    f.stage.trim(),
+                    happened,
+                    today(&state.store, user.actor()),
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let form = form("stages", forms::STAGES);
+    after(&state, &user, id, form, fields_of(&f), result).await
 }
 
 async fn delete_stage(
     State(state): State<AppState>,
     user: User,
-    Path((id, stage)): Path<(String, String)>,
+    IdPath((id, stage)): IdPath<(CaseId, i64)>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     let result = state
         .store
-        .delete_legal_stage(user.actor(), id, parse_id(&stage)?)
+        .delete_legal_stage(user.actor(), id, stage)
         .await;
-    after(&state, &user, id, result, Extras::default()).await
+    let form = form("stages", forms::STAGES);
+    after(&state, &user, id, form, Vec::new(), result).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ConsentForm {
+    victim_id: String,
+    scope: String,
+    given_by: String,
+    given_on: String,
 }
 
 async fn add_consent(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<ConsentForm>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(f): FormBody<ConsentForm>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     state
         .store
         .case_access(user.actor(), id, Action::EditCase)
         .await?;
-    let c = store::NewConsent {
-        victim_id: f.victim_id.trim().parse().unwrap_or(0),
-        scope: f.scope.trim().to_owned(),
-        given_by: f.given_by.trim().to_owned(),
-        given_on: parse_day(&f.given_on),
+    let mut errs = domain::Invalid::default();
+    let victim_id = errs.take(value::id("victim_id", &f.victim_id));
+    let given_on = errs.take(value::day("given_on", &f.given_on));
+    let result = match checked(errs, (victim_id, given_on)) {
+        Ok((Some(victim_id), given_on)) => {
+            let c = store::NewConsent {
+                victim_id,
+                scope: f.scope.trim().to_owned(),
+                given_by: f.given_by.trim().to_owned(),
+                given_on,
+            };
+            state
+                .store
+                .add_consent(user.actor(), id, &c, today(&state.store, user.actor()))
+                .await
+                .map(|_| ())
+        }
+        Ok((None, _)) => Err(StoreError::Invalid(domain::Invalid::one(
+            "victim_id",
+            "err.required",
+        ))),
+        Err(e) => Err(e),
     };
-    let result = state
-        .store
-        .add_consent(user.actor(), id, &c, today(&state.store, user.actor()))
-        .await
-        .map(|_| ());
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            consent: f,
-            ..Default::default()
-        },
-    )
-    .await
+    let form = form("consents", forms::CONSENTS);
+    after(&state, &user, id, form, fields_of(&f), result).await
 }
 
 async fn withdraw_consent(
     State(state): State<AppState>,
     user: User,
-    Path((id, consent)): Path<(String, String)>,
+    IdPath((id, consent)): IdPath<(CaseId, i64)>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     let result = state
         .store
-        .withdraw_consent(
-            user.actor(),
-            id,
-            parse_id(&consent)?,
-            today(&state.store, user.actor()),
-        )
+        .withdraw_consent(user.actor(), id, consent, today(&state.store, user.actor()))
         .await;
-    after(&state, &user, id, result, Extras::default()).await
+    let form = form("consents", forms::CONSENTS);
+    after(&state, &user, id, form, Vec::new(), result).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct PerpForm {
+    perp_kind: String,
+    perp_name: String,
+    perp_alias: String,
+    perp_nik: String,
+    perp_role: String,
+    perp_confirm_new: Option<String>,
 }
 
 async fn add_perpetrator(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<PerpForm>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(f): FormBody<PerpForm>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     state
         .store
         .case_access(user.actor(), id, Action::EditCase)
         .await?;
+    let form = form("perpetrators", forms::PERPETRATORS);
     let new = match store::NewPerpetrator::parse(
         &f.perp_kind,
         &f.perp_name,
@@ -274,17 +252,8 @@ async fn add_perpetrator(
     ) {
         Ok(n) => n,
         Err(e) => {
-            return after(
-                &state,
-                &user,
-                id,
-                Err(StoreError::Invalid(e)),
-                Extras {
-                    perp: f,
-                    ..Default::default()
-                },
-            )
-            .await;
+            let values = fields_of(&f);
+            return after(&state, &user, id, form, values, Err::<(), _>(e.into())).await;
         }
     };
     // The same broker appears in many cases: offer the existing records first.
@@ -294,30 +263,16 @@ async fn add_perpetrator(
             .find_perpetrators(user.actor(), &new.name, new.nik.as_ref())
             .await?;
         if !matches.is_empty() {
-            let x = Extras {
-                perp: f,
-                perp_matches: matches,
-                ..Default::default()
-            };
-            return Ok(case_page(&state, &user, id, x).await?.into_response());
+            let kept = FormState::kept(&form, fields_of(&f));
+            let page = case_view(&state, &user, id, kept, matches, None).await?;
+            return Ok(page.into_response());
         }
     }
     let result = state
         .store
         .add_perpetrator(user.actor(), id, &new, f.perp_role.trim())
-        .await
-        .map(|_| ());
-    after(
-        &state,
-        &user,
-        id,
-        result,
-        Extras {
-            perp: f,
-            ..Default::default()
-        },
-    )
-    .await
+        .await;
+    after(&state, &user, id, form, fields_of(&f), result).await
 }
 
 #[derive(Deserialize, Default)]
@@ -329,28 +284,25 @@ struct RoleForm {
 async fn link_perpetrator(
     State(state): State<AppState>,
     user: User,
-    Path((id, p)): Path<(String, String)>,
-    Form(f): Form<RoleForm>,
+    IdPath((id, p)): IdPath<(CaseId, i64)>,
+    FormBody(f): FormBody<RoleForm>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     let result = state
         .store
-        .link_perpetrator(user.actor(), id, parse_id(&p)?, f.perp_role.trim())
+        .link_perpetrator(user.actor(), id, p, f.perp_role.trim())
         .await;
-    after(&state, &user, id, result, Extras::default()).await
+    let form = form("perpetrators", forms::PERPETRATORS);
+    after(&state, &user, id, form, Vec::new(), result).await
 }
 
 async fn unlink_perpetrator(
     State(state): State<AppState>,
     user: User,
-    Path((id, p)): Path<(String, String)>,
+    IdPath((id, p)): IdPath<(CaseId, i64)>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
-    let result = state
-        .store
-        .unlink_perpetrator(user.actor(), id, parse_id(&p)?)
-        .await;
-    after(&state, &user, id, result, Extras::default()).await
+    let result = state.store.unlink_perpetrator(user.actor(), id, p).await;
+    let form = form("perpetrators", forms::PERPETRATORS);
+    after(&state, &user, id, form, Vec::new(), result).await
 }
 
 #[derive(Template)]
@@ -364,19 +316,16 @@ struct PerpetratorPage {
 async fn perpetrator_page(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<i64>,
 ) -> Result<Html<String>, WebError> {
-    let p = state
-        .store
-        .perpetrator(user.actor(), parse_id(&id)?)
-        .await?;
+    let p = state.store.perpetrator(user.actor(), id).await?;
     let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
     let mut page = Page::from_ctx(&user.ctx, "perp.title");
     page.title = p.name.clone().unwrap_or_else(|| p.initials.clone());
     render(&PerpetratorPage { page, p, opts })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 struct StatusForm {
     status: String,
@@ -386,10 +335,9 @@ struct StatusForm {
 async fn set_status(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<StatusForm>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(f): FormBody<StatusForm>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     let result = state
         .store
         .set_case_status(
@@ -400,5 +348,6 @@ async fn set_status(
             today(&state.store, user.actor()),
         )
         .await;
-    after(&state, &user, id, result, Extras::default()).await
+    let form = form("closing", forms::CLOSING);
+    after(&state, &user, id, form, fields_of(&f), result).await
 }

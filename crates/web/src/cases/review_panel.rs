@@ -1,11 +1,10 @@
-//! What the case page's review panel shows: readable labels of the case's fields, the
-//! fields a reviewer can attach a note to, and the review form as it was typed. The review
+//! What the case page's review panel shows: readable labels of the case's fields and the
+//! fields a reviewer can attach a note to (the review form as typed is the page's
+//! `FormState`). The review
 //! step itself (`POST /cases/{id}/review`) is the review feature's; it shows the case page
-//! again through [`super::page::case_page`].
+//! again through [`super::page::case_view`].
 
 use crate::http::i18n::Locale;
-use std::collections::HashMap;
-use store::FieldNote;
 
 /// A readable label for a field key such as `victims[1].nik` or `exploitation`.
 pub(crate) fn field_label(loc: Locale, key: &str) -> String {
@@ -45,31 +44,6 @@ pub(crate) const NOTE_FIELDS: [&str; 12] = [
     "route",
     "perpetrators",
 ];
-
-/// What the review form held, to show again after a refusal.
-#[derive(Default, Clone)]
-pub(crate) struct ReviewForm {
-    pub(crate) note: String,
-    pub(crate) field_notes: Vec<FieldNote>,
-    pub(crate) justifications: HashMap<String, String>,
-    /// The submission was refused by the rules: show the justification boxes open.
-    pub(crate) refused: bool,
-}
-
-impl ReviewForm {
-    pub(crate) fn justification(&self, key: &str) -> &str {
-        self.justifications
-            .get(key)
-            .map(String::as_str)
-            .unwrap_or("")
-    }
-    pub(crate) fn field_note(&self, i: usize) -> (&str, &str) {
-        self.field_notes
-            .get(i)
-            .map(|n| (n.field.as_str(), n.note.as_str()))
-            .unwrap_or(("", ""))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -20,28 +20,26 @@ pub(crate) fn fmt_day(d: &i64) -> String {
     domain::case::format_day(*d)
 }
 
-/// 12500000 → "Rp 12.500.000" (the case page's restitution order).
+/// 12500000 → "Rp 12.500.000" (the case page's restitution order): the domain's format.
 pub(crate) fn fmt_rupiah(v: &i64) -> String {
-    let digits = v.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    format!("Rp {}{out}", if *v < 0 { "-" } else { "" })
+    domain::value::format_rupiah(*v)
 }
 
-/// 12500000 → "Rp12.500.000".
+/// 12500000 → "Rp12.500.000": the plan's and the overviews' tables, where columns of
+/// amounts read better without the space.
 pub(crate) fn rupiah(v: &i64) -> String {
-    let s = v.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
+    domain::value::format_rupiah(*v).replacen("Rp ", "Rp", 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_rupiah_format_two_spacings() {
+        assert_eq!(fmt_rupiah(&12_500_000), "Rp 12.500.000");
+        assert_eq!(rupiah(&12_500_000), "Rp12.500.000");
+        assert_eq!(rupiah(&0), "Rp0");
+        assert_eq!(rupiah(&-1_500), "-Rp1.500");
     }
-    format!("{}Rp{out}", if *v < 0 { "-" } else { "" })
 }

@@ -10,6 +10,14 @@ pub struct Part<'a> {
     pub data: &'a [u8],
 }
 
+impl Part<'_> {
+    /// A text field's value; `None` when it is not UTF-8 (the caller refuses it on its
+    /// field rather than replacing bytes by U+FFFD).
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self.data).ok()
+    }
+}
+
 /// The boundary from a `Content-Type: multipart/form-data; boundary=…` header.
 pub fn boundary(content_type: &str) -> Option<String> {
     let (mime, params) = content_type.split_once(';')?;
@@ -102,6 +110,14 @@ mod tests {
         assert_eq!(parts[1].name, "file");
         assert_eq!(parts[1].filename.as_deref(), Some("surat.pdf"));
         assert_eq!(parts[1].data, b"%PDF-1.4\r\n\r\nx");
+        assert_eq!(parts[0].text(), Some("abc"));
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_not_text() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"victim\"\r\n\r\n\xff\xfe7\r\n--XyZ--\r\n";
+        let parts = parse("XyZ", body).unwrap();
+        assert_eq!((parts[0].name.as_str(), parts[0].text()), ("victim", None));
     }
 
     #[test]

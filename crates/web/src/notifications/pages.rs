@@ -3,14 +3,14 @@
 
 use crate::http::context::User;
 use crate::http::error::WebError;
+use crate::http::extract::FormBody;
 use crate::http::page::{Page, render};
-use crate::shared::forms::{Fields, field};
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/notifications", &["GET"], get(notifications_page))
@@ -35,12 +35,19 @@ async fn notifications_page(
     })
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReadForm {
+    /// One notification to open; none marks them all read.
+    id: String,
+}
+
 async fn read_notifications(
     State(state): State<AppState>,
     user: User,
-    Form(f): Form<Fields>,
+    FormBody(f): FormBody<ReadForm>,
 ) -> Result<Response, WebError> {
-    let id = field(&f, "id").parse::<i64>().ok();
+    let id = domain::value::opt_id("id", &f.id).map_err(|e| WebError::Invalid(vec![e]))?;
     let link = state
         .store
         .mark_notifications_read(user.actor(), id)

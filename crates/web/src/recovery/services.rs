@@ -1,20 +1,22 @@
 //! Changing a service and its evidence files. A service is changed from the plan or from a
 //! referral page, and the form returns to the page it came from.
 
-use super::pages::after;
+use super::pages::{SERVICE_UPDATE, after};
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
-use crate::referrals::pages::referral_response;
-use crate::shared::forms::{Fields, day_field, field};
+use crate::http::extract::{FormBody, IdPath};
+use crate::referrals::pages::referral_view;
+use crate::shared::forms::{Fields, Form, FormState, checked, field, fields_of, finish, text};
 use crate::shared::today;
 use crate::{AppState, Routes};
-use axum::Form;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use domain::value;
+use domain::value::text::{Lines, MESSAGE, NOTE};
+use serde::{Deserialize, Serialize};
 use store::{ServiceUpdate, StoreError};
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -29,36 +31,49 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/evidence/{id}", &["GET"], get(download_evidence))
 }
 
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ServiceUpdateForm {
+    /// The plan's victim, when the form is on the plan page.
+    victim: String,
+    /// `referral:<id>` when the form is on a referral page.
+    back: String,
+    status: String,
+    reason: String,
+    outcome: String,
+    done_on: String,
+}
+
 async fn update_service(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<Fields>,
+    IdPath(service): IdPath<i64>,
+    FormBody(f): FormBody<ServiceUpdateForm>,
 ) -> Result<Response, WebError> {
-    let service = parse_id(&id)?;
     let mut errs = domain::Invalid::default();
     let u = ServiceUpdate {
-        status: field(&f, "status").to_owned(),
-        reason: field(&f, "reason").to_owned(),
-        outcome: field(&f, "outcome").to_owned(),
-        done_on: day_field(&f, "done_on", &mut errs),
+        status: f.status.clone(),
+        reason: text(&mut errs, "reason", &f.reason, NOTE, Lines::One),
+        outcome: text(&mut errs, "outcome", &f.outcome, MESSAGE, Lines::Many),
+        done_on: errs.take(value::opt_day("done_on", &f.done_on)).flatten(),
     };
-    let r = if errs.is_empty() {
-        state
-            .store
-            .update_service(user.actor(), service, &u, today(&state.store, user.actor()))
-            .await
-    } else {
-        Err(errs.into())
+    let r = match checked(errs, u) {
+        Ok(u) => {
+            state
+                .store
+                .update_service(user.actor(), service, &u, today(&state.store, user.actor()))
+                .await
+        }
+        Err(e) => Err(e),
     };
-    back_from_service(&state, &user, &f, service, r).await
+    back_from_service(&state, &user, fields_of(&f), service, r).await
 }
 
-/// Services are updated from the plan page or from a referral page (`back`).
+/// Services are updated from the plan page (`victim`) or from a referral page (`back`).
 async fn back_from_service(
     state: &AppState,
     user: &User,
-    f: &Fields,
+    f: Fields,
     service: i64,
     r: Result<(), StoreError>,
 ) -> Result<Response, WebError> {
@@ -66,35 +81,26 @@ async fn back_from_service(
     if let Err(e @ (StoreError::NotFound | StoreError::Forbidden)) = r {
         return Err(e.into());
     }
-    let back = field(f, "back");
-    if let Some(rid) = back
-        .strip_prefix("referral:")
-        .and_then(|s| s.parse::<i64>().ok())
-    {
-        return match r {
-            Ok(()) => Ok(Redirect::to(&format!("/referrals/{rid}?ok=saved")).into_response()),
-            Err(StoreError::Invalid(e)) => {
-                referral_response(
-                    state,
-                    user,
-                    rid,
-                    &format!("svc{service}"),
-                    f.clone(),
-                    &e.0,
-                    None,
-                )
-                .await
-            }
-            Err(e) => Err(e.into()),
-        };
+    let form = Form::new(format!("svc{service}"), SERVICE_UPDATE);
+    if let Some(rid) = field(&f, "back").strip_prefix("referral:") {
+        let rid = value::id::parse(rid).ok_or(WebError::NotFound)?;
+        return finish(
+            r,
+            |_| format!("/referrals/{rid}?ok=saved"),
+            async |refusal| {
+                let state_ = FormState::failed(user.ctx.locale, &form, f, &refusal);
+                referral_view(state, user, rid, state_, None).await
+            },
+        )
+        .await;
     }
-    let victim = parse_id(field(f, "victim"))?;
+    let victim = value::id::parse(field(&f, "victim")).ok_or(WebError::NotFound)?;
     after(
         state,
         user,
         victim,
-        &format!("svc{service}"),
-        f.clone(),
+        form,
+        f,
         r,
         &format!("service-{service}"),
     )
@@ -104,11 +110,10 @@ async fn back_from_service(
 async fn upload_evidence(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(service): IdPath<i64>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let service = parse_id(&id)?;
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -118,31 +123,37 @@ async fn upload_evidence(
         .and_then(|b| crate::http::multipart::parse(&b, &body))
         .unwrap_or_default();
     let mut f: Fields = Vec::new();
+    let mut errs = domain::Invalid::default();
     let mut file: Option<(String, &[u8])> = None;
     for p in &parts {
         match (&p.filename, p.name.as_str()) {
             (Some(name), "file") => file = Some((name.clone(), p.data)),
-            (None, n) if n != "csrf" => {
-                f.push((n.to_owned(), String::from_utf8_lossy(p.data).into_owned()))
-            }
+            (None, n) if n != "csrf" => match p.text() {
+                Some(v) => f.push((n.to_owned(), v.to_owned())),
+                // Text that is not UTF-8 is refused on its field, never patched over.
+                None => errs.push(n, "err.utf8"),
+            },
             _ => {}
         }
     }
     let (name, data) = file.unwrap_or_default();
-    let r = state
-        .store
-        .add_evidence(user.actor(), service, &name, data)
-        .await
-        .map(|_| ());
-    back_from_service(&state, &user, &f, service, r).await
+    let r = match checked(errs, ()) {
+        Ok(()) => state
+            .store
+            .add_evidence(user.actor(), service, &name, data)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    back_from_service(&state, &user, f, service, r).await
 }
 
 async fn download_evidence(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<i64>,
 ) -> Result<Response, WebError> {
-    let (name, ctype, bytes) = state.store.evidence(user.actor(), parse_id(&id)?).await?;
+    let (name, ctype, bytes) = state.store.evidence(user.actor(), id).await?;
     let safe: String = name
         .chars()
         .map(|c| {

@@ -4,19 +4,19 @@
 
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FormBody, IdPath};
 use crate::http::format::Num;
 use crate::http::page::{Page, render};
-use crate::shared::forms::{Fields, FormState, ListQuery, field};
-use crate::shared::services::{new_service, service_label};
+use crate::shared::forms::{Form, FormState, ListQuery, checked, fields_of, finish, text};
+use crate::shared::services::{ServiceForm, service_label};
 use crate::shared::today;
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
-use store::StoreError;
+use domain::value::text::{Lines, MESSAGE, REASON};
+use serde::{Deserialize, Serialize};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/referrals", &["GET"], get(referrals_page))
@@ -69,15 +69,23 @@ impl ReferralPage {
     }
 }
 
-pub(crate) async fn referral_response(
+// The referral page's forms and their fields' labels.
+const ACT: &[(&str, &str)] = &[("op", "referral.actions"), ("reason", "referral.reason")];
+const PLAN: &[(&str, &str)] = &[
+    ("service_code", "service.type"),
+    ("unit_id", "service.unit"),
+    ("due_on", "service.due_on"),
+];
+const THREAD: &[(&str, &str)] = &[("body", "referral.write")];
+
+/// The referral page, with `f` in its forms.
+pub(crate) async fn referral_view(
     state: &AppState,
     user: &User,
     id: i64,
-    failed: &str,
-    values: Fields,
-    errs: &[domain::FieldError],
+    f: FormState,
     ok: Option<&str>,
-) -> Result<Response, WebError> {
+) -> Result<Html<String>, WebError> {
     let r = state
         .store
         .referral(user.actor(), id, today(&state.store, user.actor()))
@@ -97,110 +105,135 @@ pub(crate) async fn referral_response(
     } else {
         Vec::new()
     };
-    let page = ReferralPage {
+    render(&ReferralPage {
         page: Page::from_ctx(&user.ctx, "referral.title").with_flash(ok),
         r,
         types,
         services,
         picks: state.store.picklists().await?,
         units,
-        f: FormState::new(user, failed, values, errs),
-    };
-    Ok(page.f.respond(render(&page)?))
+        f,
+    })
 }
 
 async fn referral_page(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<i64>,
     Query(q): Query<ListQuery>,
-) -> Result<Response, WebError> {
-    referral_response(
-        &state,
-        &user,
-        parse_id(&id)?,
-        "",
-        Vec::new(),
-        &[],
-        q.ok.as_deref(),
-    )
-    .await
+) -> Result<Html<String>, WebError> {
+    referral_view(&state, &user, id, FormState::default(), q.ok.as_deref()).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ActForm {
+    op: String,
+    reason: String,
 }
 
 async fn act(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<Fields>,
+    IdPath(id): IdPath<i64>,
+    FormBody(f): FormBody<ActForm>,
 ) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
-    match state
-        .store
-        .act_on_referral(
-            user.actor(),
-            id,
-            field(&f, "op"),
-            field(&f, "reason"),
-            today(&state.store, user.actor()),
-        )
-        .await
-    {
-        Ok(s) if s.is_open() => {
-            Ok(Redirect::to(&format!("/referrals/{id}?ok=saved")).into_response())
+    let mut errs = domain::Invalid::default();
+    let reason = text(&mut errs, "reason", &f.reason, REASON, Lines::One);
+    let r = match checked(errs, reason) {
+        Ok(reason) => {
+            state
+                .store
+                .act_on_referral(
+                    user.actor(),
+                    id,
+                    &f.op,
+                    &reason,
+                    today(&state.store, user.actor()),
+                )
+                .await
         }
-        // The receiving unit's access ends with the referral: go back to the list.
-        Ok(_) => Ok(Redirect::to("/referrals?ok=referral_ended").into_response()),
-        Err(StoreError::Invalid(e)) => {
-            referral_response(&state, &user, id, "act", f, &e.0, None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => Err(e),
+    };
+    finish(
+        r,
+        |s| {
+            if s.is_open() {
+                format!("/referrals/{id}?ok=saved")
+            } else {
+                // The receiving unit's access ends with the referral: go back to the list.
+                "/referrals?ok=referral_ended".to_owned()
+            }
+        },
+        async |r| {
+            let form = Form::new("act", ACT);
+            let f = FormState::failed(user.ctx.locale, &form, fields_of(&f), &r);
+            referral_view(&state, &user, id, f, None).await
+        },
+    )
+    .await
 }
 
 async fn referral_service(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<Fields>,
+    IdPath(id): IdPath<i64>,
+    FormBody(f): FormBody<ServiceForm>,
 ) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
-    let mut errs = domain::Invalid::default();
-    let s = new_service(&f, &mut errs);
-    let r = if errs.is_empty() {
-        state
-            .store
-            .add_service_for_referral(user.actor(), id, &s, today(&state.store, user.actor()))
-            .await
-    } else {
-        Err(errs.into())
-    };
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!("/referrals/{id}?ok=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => {
-            referral_response(&state, &user, id, "plan", f, &e.0, None).await
+    let r = match f.parse() {
+        Ok(s) => {
+            state
+                .store
+                .add_service_for_referral(user.actor(), id, &s, today(&state.store, user.actor()))
+                .await
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => Err(e),
+    };
+    finish(
+        r,
+        |_| format!("/referrals/{id}?ok=saved"),
+        async |r| {
+            let form = Form::new("plan", PLAN);
+            let f = FormState::failed(user.ctx.locale, &form, fields_of(&f), &r);
+            referral_view(&state, &user, id, f, None).await
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct MessageForm {
+    body: String,
 }
 
 async fn message(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<Fields>,
+    IdPath(id): IdPath<i64>,
+    FormBody(f): FormBody<MessageForm>,
 ) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
-    match state
-        .store
-        .post_referral_message(user.actor(), id, field(&f, "body"))
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/referrals/{id}#thread")).into_response()),
-        Err(StoreError::Invalid(e)) => {
-            referral_response(&state, &user, id, "message", f, &e.0, None).await
+    let mut errs = domain::Invalid::default();
+    let body = text(&mut errs, "body", &f.body, MESSAGE, Lines::Many);
+    let r = match checked(errs, body) {
+        Ok(body) => {
+            state
+                .store
+                .post_referral_message(user.actor(), id, &body)
+                .await
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => Err(e),
+    };
+    finish(
+        r,
+        |()| format!("/referrals/{id}#thread"),
+        async |r| {
+            let form = Form::new("message", THREAD);
+            let f = FormState::failed(user.ctx.locale, &form, fields_of(&f), &r);
+            referral_view(&state, &user, id, f, None).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -241,4 +274,22 @@ async fn referrals_page(
         rows,
         types: state.store.service_types().await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::i18n::Locale;
+
+    /// The error summary names fields by these labels: each is in both catalogues.
+    #[test]
+    fn form_labels_are_translated() {
+        for labels in [ACT, PLAN, THREAD] {
+            for (field, key) in labels {
+                for l in [Locale::Id, Locale::En] {
+                    assert!(l.lookup(key).is_some(), "{field}: {key}");
+                }
+            }
+        }
+    }
 }

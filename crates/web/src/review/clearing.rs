@@ -3,12 +3,11 @@
 
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Page, render};
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -220,10 +219,9 @@ impl PairPage {
 async fn pair_page(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<i64>,
     Query(q): Query<LinkageQuery>,
 ) -> Result<Html<String>, WebError> {
-    let id = parse_id(&id)?;
     let p = state.store.linkage_pair(user.actor(), id).await?;
     render(&PairPage {
         page: Page::from_ctx(&user.ctx, "linkage.pair_title").with_flash(q.ok.as_deref()),
@@ -240,10 +238,9 @@ struct DecideForm {
 async fn decide(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(f): Form<DecideForm>,
+    IdPath(id): IdPath<i64>,
+    FormBody(f): FormBody<DecideForm>,
 ) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
     state.store.pair_access(user.actor(), id).await?;
     let same = match f.decision.as_str() {
         "same" => Some(true),

@@ -2,20 +2,21 @@
 //! justifications, verify, clear, return with notes), the queue of what waits for me, the
 //! monthly reporting periods, and the list of validation rules.
 
-use crate::cases::{Extras, ReviewForm, case_page};
+use crate::cases::{case_view, form, forms};
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
+use crate::shared::forms::{Fields, FormState, Refusal, checked, finish, text};
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::State;
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use domain::review::ReviewAction;
+use domain::value::text::{Lines, MESSAGE, REASON};
 use serde::Deserialize;
+use std::collections::HashMap;
 use store::{CaseId, FieldNote, ReviewRequest, StoreError};
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -30,87 +31,74 @@ pub(crate) fn routes(r: Routes) -> Routes {
 }
 
 /// Reads the review form: `action`, `note`, repeated `note_field`/`note_text`, `j.<key>`.
-pub(crate) fn parse_review_form(pairs: &[(String, String)]) -> (Option<ReviewAction>, ReviewForm) {
+pub(crate) fn parse_review_form(pairs: &Fields) -> (Option<ReviewAction>, ReviewRequest) {
     let mut action = None;
-    let mut f = ReviewForm::default();
+    let mut note = String::new();
+    let mut justifications = HashMap::new();
     let mut fields = Vec::new();
     let mut texts = Vec::new();
     for (k, v) in pairs {
         match k.as_str() {
             "action" => action = ReviewAction::parse(v),
-            "note" => f.note = v.clone(),
+            "note" => note = v.clone(),
             "note_field" => fields.push(v.clone()),
             "note_text" => texts.push(v.clone()),
             _ => {
                 if let Some(key) = k.strip_prefix("j.") {
-                    f.justifications.insert(key.to_owned(), v.clone());
+                    justifications.insert(key.to_owned(), v.clone());
                 }
             }
         }
     }
-    f.field_notes = fields
+    let field_notes = fields
         .into_iter()
         .zip(texts)
         .filter(|(field, _)| !field.is_empty())
         .map(|(field, note)| FieldNote { field, note })
         .collect();
-    (action, f)
+    let req = ReviewRequest {
+        note,
+        field_notes,
+        justifications,
+    };
+    (action, req)
 }
 
 async fn review_step(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    IdPath(id): IdPath<CaseId>,
+    FormBody(pairs): FormBody<Fields>,
 ) -> Result<Response, WebError> {
-    let id = CaseId(parse_id(&id)?);
     state
         .store
         .case_access(user.actor(), id, domain::Action::ViewCase)
         .await?;
-    let (action, form) = parse_review_form(&pairs);
+    let (action, mut req) = parse_review_form(&pairs);
     let action = action.ok_or_else(|| WebError::BadRequest("unknown action".into()))?;
-    let req = ReviewRequest {
-        note: form.note.clone(),
-        field_notes: form.field_notes.clone(),
-        justifications: form.justifications.clone(),
+    let mut errs = domain::Invalid::default();
+    req.note = text(&mut errs, "note", &req.note, MESSAGE, Lines::Many);
+    let result = match checked(errs, ()) {
+        Ok(()) => state.store.review(user.actor(), id, action, &req).await,
+        Err(e) => Err(e),
     };
-    match state.store.review(user.actor(), id, action, &req).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/cases/{id}?ok=review_{}", action.as_str())).into_response())
-        }
-        Err(StoreError::Rules(_)) => {
-            let x = Extras {
-                review: ReviewForm {
-                    refused: true,
-                    ..form
-                },
-                errs: Errors::new(
-                    user.ctx.locale,
-                    &[domain::FieldError::new("review", "err.rules_refused")],
-                ),
-                ..Default::default()
-            };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                case_page(&state, &user, id, x).await?,
-            )
-                .into_response())
-        }
-        Err(StoreError::Invalid(e)) => {
-            let x = Extras {
-                errs: Errors::new(user.ctx.locale, &e.0),
-                review: form,
-                ..Default::default()
-            };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                case_page(&state, &user, id, x).await?,
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = match result {
+        // Refused by the rules: the form again, its justification boxes to fill in.
+        Err(StoreError::Rules(_)) => Err(StoreError::Invalid(domain::Invalid::one(
+            "review",
+            "err.rules_refused",
+        ))),
+        other => other,
+    };
+    finish(
+        result,
+        |_| format!("/cases/{id}?ok=review_{}", action.as_str()),
+        async |r: Refusal| {
+            let f = FormState::failed(user.ctx.locale, &form("review", forms::REVIEW), pairs, &r);
+            case_view(&state, &user, id, f, Vec::new(), None).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -189,35 +177,35 @@ struct PeriodForm {
 async fn set_period(
     State(state): State<AppState>,
     user: User,
-    Form(f): Form<PeriodForm>,
+    FormBody(f): FormBody<PeriodForm>,
 ) -> Result<Response, WebError> {
     let close = f.op == "close";
-    match state
-        .store
-        .set_period(user.actor(), &f.month, close, &f.reason)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(if close {
-            "/periods?ok=period_closed"
-        } else {
-            "/periods?ok=period_reopened"
-        })
-        .into_response()),
-        Err(StoreError::Invalid(e)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            periods_view(
-                &state,
-                &user,
-                Errors::new(user.ctx.locale, &e.0),
-                f.month,
-                f.reason,
-                None,
-            )
-            .await?,
-        )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
+    let mut errs = domain::Invalid::default();
+    let reason = text(&mut errs, "reason", &f.reason, REASON, Lines::One);
+    let r = match checked(errs, reason) {
+        Ok(reason) => {
+            state
+                .store
+                .set_period(user.actor(), &f.month, close, &reason)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    finish(
+        r,
+        |()| {
+            if close {
+                "/periods?ok=period_closed".to_owned()
+            } else {
+                "/periods?ok=period_reopened".to_owned()
+            }
+        },
+        async |r| {
+            let errs = r.errors(user.ctx.locale);
+            periods_view(&state, &user, errs, f.month, f.reason, None).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -253,10 +241,14 @@ mod tests {
         .iter()
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
         .collect();
-        let (a, f) = parse_review_form(&pairs);
+        let (a, req) = parse_review_form(&pairs);
         assert_eq!(a, Some(ReviewAction::Return));
-        assert_eq!(f.field_notes.len(), 1);
-        assert_eq!(f.field_notes[0].note, "wrong channel");
-        assert_eq!(f.justification("R07.0"), "no ID card");
+        assert_eq!(req.field_notes.len(), 1);
+        assert_eq!(req.field_notes[0].note, "wrong channel");
+        assert_eq!(req.note, "see fields");
+        assert_eq!(
+            req.justifications.get("R07.0").map(String::as_str),
+            Some("no ID card")
+        );
     }
 }

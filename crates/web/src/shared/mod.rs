@@ -1,6 +1,7 @@
 //! Helpers several features use, kept here so that no feature reaches into another:
-//! "today", the recovery and referral form readers, and the service pieces both the plan
-//! and a take-over referral use.
+//! "today", how a page form ends (`forms`: post/redirect/get, or the page again with the
+//! failed form's state at its anchor), and the service pieces both the plan and a
+//! take-over referral use.
 
 pub(crate) mod forms;
 pub(crate) mod services;

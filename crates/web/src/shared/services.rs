@@ -2,9 +2,9 @@
 //! label of a service type, the service form and the API body for a new service.
 
 use crate::http::i18n::Locale;
-use crate::shared::forms::{Fields, day_field, field};
+use domain::value;
 use serde::{Deserialize, Serialize};
-use store::NewService;
+use store::{NewService, StoreError};
 use utoipa::ToSchema;
 
 /// A service's label in the page's language (the code itself when unknown).
@@ -22,13 +22,29 @@ pub(crate) fn service_label(types: &[store::ServiceType], code: &str, lang: &str
         .unwrap_or_else(|| code.to_owned())
 }
 
-/// The service form's fields (shared by the plan and a take-over referral).
-pub(crate) fn new_service(f: &Fields, errs: &mut domain::Invalid) -> NewService {
-    NewService {
-        service_code: field(f, "service_code").trim().to_owned(),
-        unit_id: field(f, "unit_id").trim().parse().ok(),
-        requested_on: day_field(f, "requested_on", errs),
-        due_on: day_field(f, "due_on", errs),
+/// The service form as typed (shared by the plan and a take-over referral).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(crate) struct ServiceForm {
+    pub(crate) service_code: String,
+    pub(crate) unit_id: String,
+    pub(crate) requested_on: String,
+    pub(crate) due_on: String,
+}
+
+impl ServiceForm {
+    /// The new service, or every malformed field (a unit id, a day).
+    pub(crate) fn parse(&self) -> Result<NewService, StoreError> {
+        let mut errs = domain::Invalid::default();
+        let s = NewService {
+            service_code: self.service_code.trim().to_owned(),
+            unit_id: errs.take(value::opt_id("unit_id", &self.unit_id)).flatten(),
+            requested_on: errs
+                .take(value::opt_day("requested_on", &self.requested_on))
+                .flatten(),
+            due_on: errs.take(value::opt_day("due_on", &self.due_on)).flatten(),
+        };
+        crate::shared::forms::checked(errs, s)
     }
 }
 

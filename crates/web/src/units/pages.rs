@@ -2,14 +2,13 @@
 
 use crate::http::context::User;
 use crate::http::error::WebError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
+use crate::shared::forms::finish;
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
 use axum::routing::get;
 use domain::unit::{NewUnit, UnitKind};
 use domain::{Action, RegionCode, UnitId};
@@ -60,7 +59,7 @@ async fn index(
     })
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default)]
 #[serde(default)]
 pub(crate) struct UnitForm {
     pub name: String,
@@ -139,29 +138,22 @@ where
     F: FnOnce(NewUnit) -> Fut,
     Fut: std::future::Future<Output = Result<UnitId, StoreError>>,
 {
-    let invalid = |fields: Vec<domain::FieldError>| -> Result<Response, WebError> {
-        let errs = Errors::new(user.ctx.locale, &fields);
-        Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(user, form.clone(), errs, action.clone())?,
-        )
-            .into_response())
+    let result = match NewUnit::parse(&form.name, &form.kind, &form.region_code) {
+        Ok(n) => op(n).await,
+        Err(e) => Err(StoreError::Invalid(e)),
     };
-    let new = match NewUnit::parse(&form.name, &form.kind, &form.region_code) {
-        Ok(n) => n,
-        Err(e) => return invalid(e.0),
-    };
-    match op(new).await {
-        Ok(id) => Ok(Redirect::to(&format!("/units/{id}?ok=saved")).into_response()),
-        Err(StoreError::Invalid(e)) => invalid(e.0),
-        Err(e) => Err(e.into()),
-    }
+    finish(
+        result,
+        |id| format!("/units/{id}?ok=saved"),
+        async |r| form_page(user, form, r.errors(user.ctx.locale), action),
+    )
+    .await
 }
 
 async fn create(
     State(state): State<AppState>,
     user: User,
-    Form(form): Form<UnitForm>,
+    FormBody(form): FormBody<UnitForm>,
 ) -> Result<Response, WebError> {
     require_manage(&user)?;
     let actor = user.actor().clone();
@@ -188,13 +180,10 @@ struct OkQuery {
 async fn show(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UnitId>,
     Query(q): Query<OkQuery>,
 ) -> Result<Html<String>, WebError> {
-    let unit = state
-        .store
-        .unit(user.actor(), UnitId(parse_id(&id)?))
-        .await?;
+    let unit = state.store.unit(user.actor(), id).await?;
     let can_manage = domain::decide(user.actor(), Action::ManageUnit, &unit.scope()).is_ok();
     let mut page = Page::from_ctx(&user.ctx, "").with_flash(q.ok.as_deref());
     page.title = unit.name.clone();
@@ -208,9 +197,8 @@ async fn show(
 async fn edit_form(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UnitId>,
 ) -> Result<Html<String>, WebError> {
-    let id = UnitId(parse_id(&id)?);
     let unit = state.store.unit(user.actor(), id).await?;
     domain::decide(user.actor(), Action::ManageUnit, &unit.scope()).map_err(StoreError::from)?;
     let form = UnitForm {
@@ -224,10 +212,9 @@ async fn edit_form(
 async fn update(
     State(state): State<AppState>,
     user: User,
-    Path(id): Path<String>,
-    Form(form): Form<UnitForm>,
+    IdPath(id): IdPath<UnitId>,
+    FormBody(form): FormBody<UnitForm>,
 ) -> Result<Response, WebError> {
-    let id = UnitId(parse_id(&id)?);
     let actor = user.actor().clone();
     // Check visibility before showing any form errors.
     let unit = state.store.unit(&actor, id).await?;
