@@ -56,11 +56,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// An id in a path: anything but a positive decimal number is "not found".
-pub(crate) fn parse_id(s: &str) -> Result<i64, WebError> {
-    domain::value::id::parse(s).ok_or(WebError::NotFound)
-}
-
 /// What an id path segment becomes.
 pub trait FromId: Sized {
     fn from_id(id: i64) -> Self;
@@ -254,7 +249,6 @@ mod tests {
             "9999999999999999999",
         ] {
             assert_eq!(<i64 as FromIds>::from_ids(&seg(&[bad])), None, "{bad}");
-            assert!(parse_id(bad).is_err(), "{bad}");
         }
         assert_eq!(
             <(store::CaseId, i64) as FromIds>::from_ids(&seg(&["7", "9"])),

@@ -3,8 +3,8 @@
 
 #[allow(unused_imports)]
 use crate::api_recovery::*;
-use crate::common::{self, Resp, TestApp, api, today};
-use serde_json::{Value, json};
+use crate::common::{TestApp, today};
+use serde_json::json;
 
 #[tokio::test]
 async fn evidence_files_are_checked_stored_and_read_back() {

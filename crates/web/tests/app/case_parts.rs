@@ -3,7 +3,7 @@
 
 #[allow(unused_imports)]
 use crate::cases::*;
-use crate::common::{self, TestApp};
+use crate::common::TestApp;
 
 #[tokio::test]
 async fn route_and_legal_track_are_recorded_on_the_case() {

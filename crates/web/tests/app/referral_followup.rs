@@ -1,13 +1,11 @@
 //! After the referral: escalation of an overdue referral to the task forces above, consent
 //! withdrawal ending a referral, and a delivered service delivering its referral.
 
-use crate::common::{self, Browser, TestApp, smtp, today};
+use crate::common::{TestApp, today};
 #[allow(unused_imports)]
 use crate::recovery::*;
-use domain::user::NewUser;
-use domain::{Actor, UnitId};
+
 use std::time::Duration;
-use store::CaseId;
 
 #[tokio::test]
 async fn an_overdue_referral_escalates_to_both_units_and_the_task_forces_above() {

@@ -1,7 +1,7 @@
 //! What users do through the pages and the API, on SQLite and (with
 //! GUGUS_TEST_DATABASE_URL) PostgreSQL.
 
-use crate::common::{PASSWORD, TestApp, api};
+use crate::common::{PASSWORD, TestApp};
 use serde_json::json;
 
 #[tokio::test]

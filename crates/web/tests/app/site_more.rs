@@ -5,7 +5,6 @@
 use crate::common::{PASSWORD, TestApp, api};
 #[allow(unused_imports)]
 use crate::site::*;
-use serde_json::json;
 
 #[tokio::test]
 async fn region_pages_and_api() {
