@@ -55,6 +55,21 @@ impl Limit {
     }
 }
 
+impl Limit {
+    /// Whether `s` is over this cap (counted in characters).
+    pub fn exceeded_by(self, s: &str) -> bool {
+        s.chars().count() > self.max
+    }
+
+    /// Records `field` as too long when `s` is over this cap (for values already read,
+    /// e.g. by the store, which checks again what the web layer checked).
+    pub fn check(self, errs: &mut crate::Invalid, field: &str, s: &str) {
+        if self.exceeded_by(s) {
+            errs.push(field, self.key);
+        }
+    }
+}
+
 pub const NAME: Limit = Limit::new(NAME_MAX);
 pub const SHORT: Limit = Limit::new(SHORT_MAX);
 pub const REASON: Limit = Limit::new(REASON_MAX);
@@ -126,6 +141,20 @@ pub fn opt_multiline(field: &str, s: &str, limit: Limit) -> Result<Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cap_reports_on_its_own_field() {
+        let mut errs = crate::Invalid::default();
+        MESSAGE.check(&mut errs, "message", &"a".repeat(MESSAGE_MAX));
+        NOTE.check(&mut errs, "basis_note", &"é".repeat(NOTE_MAX + 1));
+        assert_eq!(errs.0.len(), 1);
+        assert_eq!(
+            (errs.0[0].field.as_str(), errs.0[0].key),
+            ("basis_note", "err.too_long_2000")
+        );
+        assert!(REASON.exceeded_by(&"x".repeat(REASON_MAX + 1)));
+        assert!(!REASON.exceeded_by(&"x".repeat(REASON_MAX)));
+    }
 
     #[test]
     fn trims_and_refuses_control_characters() {

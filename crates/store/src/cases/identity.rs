@@ -4,6 +4,7 @@
 use super::records::{GrantRecord, SimilarRecord};
 use super::*;
 use domain::audit::AuditAction;
+use domain::value::text;
 
 impl Store {
     pub(super) async fn grants(&self, id: CaseId) -> Result<Vec<Grant>> {
@@ -34,11 +35,11 @@ impl Store {
         }
         let user = actor.user_id.ok_or(StoreError::Forbidden)?;
         let reason = reason.trim();
-        if reason.chars().count() < 15 {
+        if reason.chars().count() < text::BREAK_GLASS_REASON_MIN {
             return Err(Invalid::one("reason", "err.reason_short").into());
         }
-        if reason.chars().count() > 1000 {
-            return Err(Invalid::one("reason", "err.too_long").into());
+        if text::REASON.exceeded_by(reason) {
+            return Err(Invalid::one("reason", text::REASON.too_long_key()).into());
         }
         let unit_name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
             .bind(actor.unit_id.0)

@@ -482,17 +482,20 @@ impl Store {
         if status == "closed" && !reason.is_some_and(|r| p.has("close_reason", r)) {
             errs.push("close_reason", "err.close_reason");
         }
-        // Closed *paripurna* only when every victim's service plan is closed.
-        if status == "closed" && reason == Some("recovered") && !self.all_plans_closed(id).await? {
-            errs.push("close_reason", "err.plans_open");
-        }
         errs.into_result(())?;
+        let paripurna = status == "closed" && reason == Some("recovered");
         let (reason, closed_on) = if status == "closed" {
             (reason.map(str::to_owned), Some(today))
         } else {
             (None, None)
         };
         let mut tx = self.write(allowed).await?;
+        self.lock_case(&mut tx, id).await?;
+        // Closed *paripurna* only when every victim's service plan is closed, checked
+        // inside the write.
+        if paripurna && !self.all_plans_closed_in(&mut tx, id).await? {
+            return Err(Invalid::one("close_reason", "err.plans_open").into());
+        }
         sqlx::query("UPDATE cases SET status = $1, close_reason = $2, closed_on = $3, version = version + 1, updated_at = $4 WHERE id = $5")
             .bind(status.to_owned())
             .bind(reason.clone())

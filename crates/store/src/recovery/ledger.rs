@@ -3,6 +3,7 @@
 
 use super::*;
 use domain::audit::AuditAction;
+use domain::value::text;
 
 /// A ledger row as read for sums (columns a query lacks are 0 / `None`).
 #[derive(sqlx::FromRow)]
@@ -134,9 +135,7 @@ impl Store {
             Some(d) if d > today => errs.push("on_day", "err.date_future"),
             _ => {}
         }
-        if e.note.chars().count() > 2000 {
-            errs.push("note", "err.too_long");
-        }
+        text::NOTE.check(&mut errs, "note", &e.note);
         errs.into_result(())?;
         let (Some(track), Some(kind), Some(on_day)) = (track, kind, e.on_day) else {
             return Err(StoreError::NotFound);

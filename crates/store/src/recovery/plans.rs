@@ -137,8 +137,10 @@ impl Store {
         let (vc, allowed) = self.check_manage(actor, victim).await?;
         self.check_plan_open(victim).await?;
         let text = text.trim();
-        if text.chars().count() > 2000 {
-            return Err(Invalid::one("explanation", "err.too_long").into());
+        if domain::value::text::NOTE.exceeded_by(text) {
+            return Err(
+                Invalid::one("explanation", domain::value::text::NOTE.too_long_key()).into(),
+            );
         }
         let enc = if text.is_empty() {
             None
@@ -303,13 +305,25 @@ impl Store {
     }
 
     /// True when every victim of the case has a closed plan (the case may close *paripurna*).
-    pub(crate) async fn all_plans_closed(&self, case: CaseId) -> Result<bool> {
+    /// Inside a write: locks the case's victims (so no plan of theirs closes or reopens
+    /// meanwhile) and tells whether every victim's plan is closed.
+    pub(crate) async fn all_plans_closed_in(
+        &self,
+        conn: &mut AnyConnection,
+        case: CaseId,
+    ) -> Result<bool> {
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM victims WHERE case_id = $1 FOR UPDATE")
+                .bind(case.0)
+                .execute(&mut *conn)
+                .await?;
+        }
         let open: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM victims v WHERE v.case_id = $1 AND NOT EXISTS \
              (SELECT 1 FROM service_plans p WHERE p.victim_id = v.id AND p.status = 'closed')",
         )
         .bind(case.0)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *conn)
         .await?;
         Ok(open == 0)
     }

@@ -7,6 +7,7 @@ use crate::core::write::{Allowed, Write};
 use domain::audit::AuditAction;
 use domain::notification::NotificationKind;
 use domain::recovery::ReferralKind;
+use domain::value::text;
 
 impl Store {
     /// Plans a service for a victim, given by any unit (a unit outside the case's region
@@ -281,9 +282,8 @@ impl Store {
             }
             _ => {}
         }
-        if u.outcome.chars().count() > 4000 || u.reason.chars().count() > 2000 {
-            errs.push("outcome", "err.too_long");
-        }
+        text::MESSAGE.check(&mut errs, "outcome", &u.outcome);
+        text::NOTE.check(&mut errs, "reason", &u.reason);
         if u.done_on.is_some_and(|d| d > today) {
             errs.push("done_on", "err.date_future");
         }

@@ -6,6 +6,7 @@ use super::*;
 use crate::core::write::Write;
 use domain::audit::AuditAction;
 use domain::recovery::ServiceStatus;
+use domain::value::text;
 
 impl Store {
     /// Moves a referral on: accept (creates the service at the receiving unit, or hands over
@@ -269,8 +270,8 @@ impl Store {
         if body.is_empty() {
             return Err(Invalid::one("body", "err.required").into());
         }
-        if body.chars().count() > 4000 {
-            return Err(Invalid::one("body", "err.too_long").into());
+        if text::MESSAGE.exceeded_by(body) {
+            return Err(Invalid::one("body", text::MESSAGE.too_long_key()).into());
         }
         let enc = self.keyring()?.encrypt("referral_messages.body", body)?;
         let case: i64 = sqlx::query_scalar("SELECT case_id FROM referrals WHERE id = $1")

@@ -21,6 +21,7 @@ use domain::recovery::{
     ReferralFacts, ReferralOp, ReferralSide, ReferralState, ShareGroup, referral_may,
     referral_next, referral_side,
 };
+use domain::value::text;
 use domain::{Action, Actor, Invalid, Scope, UnitId, decide};
 use records::{ReferralFactsRecord, ReferralRowRecord};
 use serde::Serialize;
@@ -206,15 +207,14 @@ impl Store {
                 errs.push("basis", "err.referral_consent");
             }
         } else if p.has("referral_basis", basis) {
-            if n.basis_note.trim().chars().count() < 10 {
+            if n.basis_note.trim().chars().count() < text::REASON_MIN {
                 errs.push("basis_note", "err.basis_note");
             }
         } else {
             errs.push("basis", "err.choice");
         }
-        if n.message.chars().count() > 4000 || n.basis_note.chars().count() > 2000 {
-            errs.push("message", "err.too_long");
-        }
+        text::MESSAGE.check(&mut errs, "message", &n.message);
+        text::NOTE.check(&mut errs, "basis_note", &n.basis_note);
         if n.due_on.is_some_and(|d| d < today) {
             errs.push("due_on", "err.due_past");
         }

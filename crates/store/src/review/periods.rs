@@ -4,6 +4,7 @@
 use super::records::{PeriodCountsRecord, PeriodRecord};
 use super::*;
 use domain::audit::AuditAction;
+use domain::value::text;
 
 impl Store {
     /// True when a closed reporting period covers this region and month.
@@ -101,7 +102,7 @@ impl Store {
             return Err(domain::Invalid::one("month", "err.month").into());
         }
         let reason = reason.trim();
-        if !close && reason.chars().count() < 10 {
+        if !close && reason.chars().count() < text::REASON_MIN {
             return Err(domain::Invalid::one("reason", "err.reopen_reason").into());
         }
         let region = actor

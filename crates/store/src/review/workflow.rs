@@ -4,6 +4,7 @@
 use super::records::{CaseStateRecord, QueueRecord, ReviewStepRecord};
 use super::*;
 use domain::audit::AuditAction;
+use domain::value::text;
 
 impl Store {
     pub(super) async fn case_state(&self, id: CaseId) -> Result<CaseState> {
@@ -302,8 +303,8 @@ impl Store {
         if action == ReviewAction::Return && note.is_empty() && field_notes.is_empty() {
             return Err(domain::Invalid::one("note", "err.return_note").into());
         }
-        if note.chars().count() > 4000 {
-            return Err(domain::Invalid::one("note", "err.too_long").into());
+        if text::MESSAGE.exceeded_by(&note) {
+            return Err(domain::Invalid::one("note", text::MESSAGE.too_long_key()).into());
         }
         let mut level = s.level;
         let mut changed = Vec::new();
