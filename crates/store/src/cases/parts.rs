@@ -96,8 +96,8 @@ impl Store {
     /// For the registered facts (route): also refuses while the case is under review or
     /// locked in a closed period, checked inside the write.
     async fn edit_case_facts<'a>(&self, actor: &'a Actor, id: CaseId) -> Result<Write<'a>> {
-        let w = self.edit_case(actor, id).await?;
-        self.check_editable(id).await?;
+        let mut w = self.edit_case(actor, id).await?;
+        self.check_editable_in(&mut w, id).await?;
         Ok(w)
     }
 
@@ -316,6 +316,8 @@ impl Store {
             c.given_by.as_str(),
             c.given_on,
         );
+        // Out of sight is 404 before anything about the case's victims is looked up.
+        self.case_access(actor, id, Action::EditCase).await?;
         let p = self.picklists().await?;
         let mut errs = Invalid::default();
         let belongs: i64 =

@@ -327,7 +327,7 @@ impl Store {
         let c = &new.choices;
         let mut tx = self.write(allowed).await?;
         self.lock_case(&mut tx, id).await?;
-        self.check_editable(id).await?;
+        self.check_editable_in(&mut tx, id).await?;
         let res = sqlx::query(
             "UPDATE cases SET channel = $1, reported_on = $2, exploitation_from = $3, rescued_on = $4, chronology_enc = $5, \
              trafficking_status = $6, sector = $7, recruitment = $8, recruiter_relationship = $9, version = version + 1, \

@@ -17,17 +17,19 @@ pub(crate) struct Event<'a> {
     pub detail: String,
 }
 
-/// Appends `ev` at instant `at` (the write's time, from the store's clock).
+/// Appends `ev`. Its time is read from the store's clock after the head row is locked, so
+/// on both databases entries are in time order as they are in sequence order.
 pub(crate) async fn append_at(
     conn: &mut AnyConnection,
     actor: &Actor,
-    at: i64,
+    clock: &domain::time::Clock,
     ev: Event<'_>,
 ) -> Result<i64> {
     let (seq, prev): (i64, String) =
         sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *conn)
             .await?;
+    let at = clock.now_ms();
     let region = actor
         .scope
         .region()

@@ -96,6 +96,7 @@ impl Store {
             tx: self.begin_write().await?,
             actor: allowed.actor,
             now: self.now_ms(),
+            clock: self.clock().clone(),
             audited: false,
         })
     }
@@ -120,6 +121,7 @@ pub(crate) struct Write<'a> {
     tx: Transaction<'static, Any>,
     actor: &'a Actor,
     now: i64,
+    clock: domain::time::Clock,
     audited: bool,
 }
 
@@ -135,7 +137,7 @@ impl<'a> Write<'a> {
 
     /// Appends the audit entry of this write (in the same transaction).
     pub(crate) async fn audit(&mut self, ev: Event<'_>) -> Result<i64> {
-        let seq = append_at(&mut self.tx, self.actor, self.now, ev).await?;
+        let seq = append_at(&mut self.tx, self.actor, &self.clock, ev).await?;
         self.audited = true;
         Ok(seq)
     }

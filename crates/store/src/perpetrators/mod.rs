@@ -157,7 +157,7 @@ impl Store {
         let k = self.keyring()?;
         let mut tx = self.write(allowed).await?;
         self.lock_case(&mut tx, case).await?;
-        self.check_editable(case).await?;
+        self.check_editable_in(&mut tx, case).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO perpetrators (kind, name_enc, alias_enc, nik_enc, nik_index, initials, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -226,7 +226,7 @@ impl Store {
         }
         let mut tx = self.write(allowed).await?;
         self.lock_case(&mut tx, case).await?;
-        self.check_editable(case).await?;
+        self.check_editable_in(&mut tx, case).await?;
         sqlx::query("INSERT INTO case_perpetrators (case_id, perpetrator_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(case.0)
             .bind(perpetrator)
@@ -253,7 +253,7 @@ impl Store {
         let allowed = self.case_allow(actor, case, Action::EditCase).await?;
         let mut tx = self.write(allowed).await?;
         self.lock_case(&mut tx, case).await?;
-        self.check_editable(case).await?;
+        self.check_editable_in(&mut tx, case).await?;
         let n =
             sqlx::query("DELETE FROM case_perpetrators WHERE case_id = $1 AND perpetrator_id = $2")
                 .bind(case.0)

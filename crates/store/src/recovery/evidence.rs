@@ -13,7 +13,7 @@ impl Store {
         filename: &str,
         bytes: &[u8],
     ) -> Result<i64> {
-        let (victim, vc, allowed) = self.check_service_edit(actor, service).await?;
+        let (victim, vc, allowed, via) = self.check_service_edit(actor, service).await?;
         self.check_plan_open(victim).await?;
         if bytes.is_empty() {
             return Err(Invalid::one("file", "err.file_empty").into());
@@ -41,6 +41,7 @@ impl Store {
         let body = k.encrypt_bytes("service_evidence.body", bytes)?;
         let fname = k.encrypt("service_evidence.filename", &name)?;
         let mut tx = self.recovery_write(allowed, victim).await?;
+        self.referral_accepted_in(&mut tx, via).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO service_evidence (service_id, case_id, filename_enc, content_type, size, body, uploaded_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

@@ -181,15 +181,56 @@ impl Store {
         &self,
         actor: &'a Actor,
         service: i64,
-    ) -> Result<(i64, VictimCase, Allowed<'a>)> {
+    ) -> Result<(i64, VictimCase, Allowed<'a>, Option<i64>)> {
         let (victim, vc, via) = self.service_access(actor, service, true).await?;
-        // service_access decided: through the case (the policy) or through the referral.
-        let allowed = if via {
-            self.allow_by(actor, Ok(()))?
-        } else {
-            self.allow(actor, Action::ManageServices, &vc.scope)?
+        if !via {
+            let allowed = self.allow(actor, Action::ManageServices, &vc.scope)?;
+            return Ok((victim, vc, allowed, None));
+        }
+        // Through the referral: the proof is the referral rule's own decision (the receiving
+        // unit, while the referral is accepted); the write checks the state again inside.
+        let rid: Option<i64> = sqlx::query_scalar("SELECT referral_id FROM services WHERE id = $1")
+            .bind(service)
+            .fetch_one(self.pool())
+            .await?;
+        let rid = rid.ok_or(StoreError::NotFound)?;
+        let f = self.referral_facts(rid).await?;
+        let decision = referral_side(actor, &f).and_then(|side| {
+            if side == domain::recovery::ReferralSide::Receiver
+                && f.state == ReferralState::Accepted
+            {
+                Ok(())
+            } else {
+                Err(domain::Denied::NotFound)
+            }
+        });
+        let allowed = self.allow_by(actor, decision)?;
+        Ok((victim, vc, allowed, Some(rid)))
+    }
+
+    /// Inside a write made through a referral: the referral is still accepted (a withdrawal
+    /// that committed meanwhile ends the receiving unit's access).
+    pub(super) async fn referral_accepted_in(
+        &self,
+        conn: &mut AnyConnection,
+        referral: Option<i64>,
+    ) -> Result<()> {
+        let Some(rid) = referral else {
+            return Ok(());
         };
-        Ok((victim, vc, allowed))
+        let sql = if self.backend() == crate::Backend::Postgres {
+            "SELECT state FROM referrals WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT state FROM referrals WHERE id = $1"
+        };
+        let state: String = sqlx::query_scalar(sql)
+            .bind(rid)
+            .fetch_one(&mut *conn)
+            .await?;
+        if state != ReferralState::Accepted.as_str() {
+            return Err(StoreError::Conflict("conflict.referral_state"));
+        }
+        Ok(())
     }
 
     pub(super) async fn service_access(
@@ -271,7 +312,7 @@ impl Store {
         u: &ServiceUpdate,
         today: Day,
     ) -> Result<()> {
-        let (victim, vc, allowed) = self.check_service_edit(actor, service).await?;
+        let (victim, vc, allowed, via) = self.check_service_edit(actor, service).await?;
         self.check_plan_open(victim).await?;
         let mut errs = Invalid::default();
         let status = ServiceStatus::parse(&u.status);
@@ -306,6 +347,7 @@ impl Store {
             Some(u.done_on.unwrap_or(today))
         };
         let mut tx = self.recovery_write(allowed, victim).await?;
+        self.referral_accepted_in(&mut tx, via).await?;
         sqlx::query(
             "UPDATE services SET status = $1, is_open = $2, reason_enc = COALESCE($3, reason_enc), outcome_enc = COALESCE($4, outcome_enc), \
              done_on = $5, updated_at = $6 WHERE id = $7",

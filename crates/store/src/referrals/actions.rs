@@ -279,6 +279,17 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         let mut tx = self.write(allowed).await?;
+        // Still open, checked again inside the write (a close or withdrawal may have
+        // committed since the check above).
+        let sql = if self.backend() == crate::Backend::Postgres {
+            "SELECT state FROM referrals WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT state FROM referrals WHERE id = $1"
+        };
+        let state: String = sqlx::query_scalar(sql).bind(id).fetch_one(&mut *tx).await?;
+        if !ReferralState::parse(&state).is_some_and(|s| s.is_open()) {
+            return Err(StoreError::Conflict("conflict.referral_state"));
+        }
         sqlx::query(
             "INSERT INTO referral_messages (referral_id, unit_id, username, body_enc, created_at) VALUES ($1, $2, $3, $4, $5)",
         )

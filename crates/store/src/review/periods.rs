@@ -5,16 +5,27 @@ use super::records::{PeriodCountsRecord, PeriodRecord};
 use super::*;
 use domain::audit::AuditAction;
 use domain::value::text;
+use sqlx::AnyConnection;
 
 impl Store {
     /// True when a closed reporting period covers this region and month.
     pub async fn period_locked(&self, region: Option<&str>, reported_on: Day) -> Result<bool> {
+        let mut conn = self.pool().acquire().await?;
+        self.period_locked_on(&mut conn, region, reported_on).await
+    }
+
+    pub(crate) async fn period_locked_on(
+        &self,
+        conn: &mut AnyConnection,
+        region: Option<&str>,
+        reported_on: Day,
+    ) -> Result<bool> {
         let mut q =
             Sql::new("SELECT COUNT(*) FROM reporting_periods WHERE closed = 1 AND month = ");
         q.bind_text(month_of(reported_on))
             .push(" AND region_code")
             .in_list(&ancestors(region));
-        let n: i64 = q.build_scalar().fetch_one(self.pool()).await?;
+        let n: i64 = q.build_scalar().fetch_one(&mut *conn).await?;
         Ok(n > 0)
     }
 

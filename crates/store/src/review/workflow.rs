@@ -5,14 +5,20 @@ use super::records::{CaseStateRecord, QueueRecord, ReviewStepRecord};
 use super::*;
 use domain::audit::AuditAction;
 use domain::value::text;
+use sqlx::AnyConnection;
 
 impl Store {
     pub(super) async fn case_state(&self, id: CaseId) -> Result<CaseState> {
+        let mut conn = self.pool().acquire().await?;
+        self.case_state_on(&mut conn, id).await
+    }
+
+    async fn case_state_on(&self, conn: &mut AnyConnection, id: CaseId) -> Result<CaseState> {
         let r: CaseStateRecord = sqlx::query_as(
             "SELECT review_state, review_level, unit_id, region_code, province_code, reported_on, version FROM cases WHERE id = $1",
         )
         .bind(id.0)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(CaseState {
@@ -27,12 +33,17 @@ impl Store {
     }
 
     /// Refuses a change to a case's registered facts unless its unit holds it (draft or
-    /// returned) and no closed period locks it. Called by every writer of those facts.
-    pub(crate) async fn check_editable(&self, id: CaseId) -> Result<()> {
-        let s = self.case_state(id).await?;
+    /// returned) and no closed period locks it. Called by every writer of those facts,
+    /// inside its write (reading through the write's own connection).
+    pub(crate) async fn check_editable_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: CaseId,
+    ) -> Result<()> {
+        let s = self.case_state_on(conn, id).await?;
         if s.state == ReviewState::Cleared
             && self
-                .period_locked(s.region.as_deref(), s.reported_on)
+                .period_locked_on(conn, s.region.as_deref(), s.reported_on)
                 .await?
         {
             return Err(StoreError::Conflict("conflict.period_locked"));
