@@ -308,10 +308,15 @@ impl Store {
                 let token = random_token()?;
                 let now = self.now_ms();
                 let mut tx = self.write(self.allow_own_account(&actor)).await?;
-                sqlx::query("DELETE FROM login_failures WHERE username = $1")
-                    .bind(name.clone())
-                    .execute(&mut *tx)
-                    .await?;
+                // Failures are forgiven only when the login is complete: with a second factor
+                // pending, a correct password leaves them counting, so wrong codes after it
+                // still lead to the lockout (they are reset when the code is right).
+                if !a.totp_enabled {
+                    sqlx::query("DELETE FROM login_failures WHERE username = $1")
+                        .bind(name.clone())
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, origin, second_factor_ok) VALUES ($1, $2, $3, $3, $4, $5)",
                 )

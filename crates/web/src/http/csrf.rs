@@ -1,8 +1,9 @@
 //! CSRF protection for every state-changing request made with cookies, in one middleware
 //! so no form can forget it. The token is an HMAC of the session id (or, before login, of
 //! a random pre-session cookie) under the instance secret; forms send it as the `csrf`
-//! field, scripts as the `X-CSRF-Token` header. Bearer-token API calls carry no cookies
-//! and are exempt.
+//! field, scripts as the `X-CSRF-Token` header. Bearer-token API calls that carry no
+//! Gugus cookie are exempt; with a session or pre-session cookie the token is required,
+//! whatever `Authorization` header comes along.
 
 use crate::http::context::Ctx;
 use crate::http::error::WebError;
@@ -18,12 +19,14 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    if req
+    // A bearer-token call carries no cookies; one that does (a browser adding a made-up
+    // `Authorization` header to its session) is checked like any other cookie request.
+    let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer "))
-    {
+        .is_some_and(|v| v.starts_with("Bearer "));
+    if bearer && !carries_gugus_cookie(&req) {
         return next.run(req).await;
     }
     let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
@@ -106,4 +109,15 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// Whether the request carries the session or pre-session cookie.
+fn carries_gugus_cookie(req: &Request) -> bool {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .any(|(name, _)| name == crate::SESSION_COOKIE || name == crate::PRE_COOKIE)
 }

@@ -28,19 +28,45 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Only same-site absolute paths may be redirect targets (no `//evil`, no schemes).
+/// Only same-site absolute paths may be redirect targets: one leading `/`, then no second
+/// `/` or `\\`, no backslash, whitespace or control character anywhere — and the same
+/// again after percent-decoding, since browsers strip tabs and newlines and read `\\` as
+/// `/` (so `/\t/evil.example` or `/%09/evil.example` would become `//evil.example`).
 pub fn safe_next(next: Option<&str>) -> String {
+    fn plain(p: &str, space_ok: bool) -> bool {
+        p.starts_with('/')
+            && !p[1..].starts_with(['/', '\\'])
+            && !p.contains("://")
+            && !p.chars().any(|c| {
+                c == '\\' || c.is_control() || (c.is_whitespace() && !(space_ok && c == ' '))
+            })
+    }
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains("://") =>
-        {
-            n.to_owned()
-        }
+        // Decoded, a space is only a space (in a search, say); everything else stays refused.
+        Some(n) if plain(n, false) && plain(&percent_decoded(n), true) => n.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+/// Percent-decoding for checks only (invalid escapes are kept as they are).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A `Set-Cookie` value with the attributes every Gugus cookie carries.
@@ -74,6 +100,26 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        // Known bypasses: tab, newline, backslashes, encoded slashes and controls.
+        for bad in [
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/\r\nSet-Cookie:x=1",
+            "/%0d%0aLocation:%20//evil",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/\\/evil.example",
+            "/a\\b",
+            "/ /evil",
+            "\\\\evil.example",
+            "/%00",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some("/cases?q=a%20b")), "/cases?q=a%20b");
         assert_eq!(safe_next(None), "/");
     }
 }

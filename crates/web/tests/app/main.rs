@@ -15,6 +15,7 @@ mod mail;
 mod midnight;
 mod recovery;
 mod referral_followup;
+mod security;
 mod site;
 mod site_more;
 mod sweep;

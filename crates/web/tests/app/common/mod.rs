@@ -330,6 +330,23 @@ impl Browser {
         self.finish(r).await
     }
 
+    /// Submits exactly these fields with these extra headers (no CSRF token added).
+    pub async fn post_raw_form_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.finish(req.send().await.unwrap()).await
+    }
+
     /// Sends JSON with the session's CSRF header (a script in the page would do this).
     pub async fn send_json(&self, method: &str, path: &str, body: &serde_json::Value) -> Resp {
         let token = self.csrf.lock().unwrap().clone();

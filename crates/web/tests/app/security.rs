@@ -1,0 +1,186 @@
+//! Issue 11's findings that are closed so far, each reproduced as the review found it:
+//! wrong second-factor codes lock the account even after a correct password, `next` never
+//! leaves the site, and a cookie request cannot skip CSRF with an `Authorization` header.
+
+use crate::common::{PASSWORD, TestApp};
+
+/// Enrols TOTP for `username` through the account page; returns a code generator.
+async fn enrol_totp(app: &TestApp, username: &str) -> impl Fn(i64) -> String {
+    let b = app.login(username).await;
+    let page = b.get("/account/totp").await;
+    let marker = "id=\"totp-secret\">";
+    let secret_b32 = page.body[page.body.find(marker).unwrap() + marker.len()..]
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let secret = domain::totp::base32_decode(&secret_b32).unwrap();
+    let code = move |ms: i64| {
+        format!(
+            "{:06}",
+            domain::totp::code_at_step(&secret, (ms / 1000) as u64 / 30)
+        )
+    };
+    let r = b
+        .post_form("/account/totp", &[("code", &code(app.store.now_ms()))])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    code
+}
+
+/// A wrong code that is surely not the current one (nor a neighbour the server accepts).
+fn wrong(code: &str) -> String {
+    format!(
+        "{:06}",
+        (code.parse::<u32>().unwrap() + 500_000) % 1_000_000
+    )
+}
+
+#[tokio::test]
+async fn wrong_second_factor_codes_lock_the_account_even_after_a_correct_password() {
+    let app = TestApp::spawn().await;
+    let user = "data-officer.kupang";
+    let code = enrol_totp(&app, user).await;
+    // Three rounds of (correct password, four wrong codes) used to give twelve guesses.
+    let mut guesses = 0;
+    let mut locked = false;
+    'rounds: for _ in 0..3 {
+        let c = app.browser();
+        c.get("/login").await;
+        let r = c
+            .post_form(
+                "/login",
+                &[("username", user), ("password", PASSWORD), ("next", "/")],
+            )
+            .await;
+        if r.status == 429 {
+            locked = true;
+            break;
+        }
+        assert_eq!(r.location(), "/login/totp?next=/", "{}", r.body);
+        c.get("/login/totp").await;
+        for _ in 0..4 {
+            let bad = wrong(&code(app.store.now_ms()));
+            let r = c
+                .post_form("/login/totp", &[("code", &bad), ("next", "/")])
+                .await;
+            guesses += 1;
+            if r.status == 429 {
+                locked = true;
+                break 'rounds;
+            }
+            assert_eq!(r.status, 401, "{}", r.body);
+        }
+    }
+    assert!(locked, "no lockout after {guesses} wrong codes");
+    assert!(guesses <= 5, "{guesses} wrong codes before the lockout");
+    // While locked, even the right password and the right code get nowhere.
+    let c = app.browser();
+    c.get("/login").await;
+    let r = c
+        .post_form(
+            "/login",
+            &[("username", user), ("password", PASSWORD), ("next", "/")],
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    assert_eq!(c.get("/login/totp").await.location(), "/login");
+    // A right code after a correct password, before the limit, forgives the failures.
+    let other = "data-officer.palangkaraya";
+    let code2 = enrol_totp(&app, other).await;
+    let c = app.browser();
+    c.get("/login").await;
+    c.post_form(
+        "/login",
+        &[("username", other), ("password", PASSWORD), ("next", "/")],
+    )
+    .await;
+    c.get("/login/totp").await;
+    for _ in 0..3 {
+        let bad = wrong(&code2(app.store.now_ms()));
+        assert_eq!(
+            c.post_form("/login/totp", &[("code", &bad), ("next", "/")])
+                .await
+                .status,
+            401
+        );
+    }
+    let r = c
+        .post_form(
+            "/login/totp",
+            &[("code", &code2(app.store.now_ms() + 30_000)), ("next", "/")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[tokio::test]
+async fn next_never_leaves_the_site() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    for bad in [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "//evil.example",
+        "/%5Cevil.example",
+        "/%5C%5Cevil.example",
+        "%2F%2Fevil.example",
+        "/%252F%252Fevil.example",
+        "https://evil.example",
+        "/%00",
+    ] {
+        let r = b.get(&format!("/lang/en?next={bad}")).await;
+        assert_eq!(
+            (r.status, r.location()),
+            (303, "/".to_owned()),
+            "lang next={bad}"
+        );
+        let r = b.get(&format!("/login?next={bad}")).await;
+        assert_eq!(r.status, 200, "login next={bad}");
+        assert!(
+            !r.body.contains("evil.example"),
+            "login page keeps next={bad}"
+        );
+    }
+    let r = b.get("/lang/en?next=/cases%3Fq%3Da").await;
+    assert_eq!(r.location(), "/cases?q=a");
+}
+
+#[tokio::test]
+async fn a_cookie_request_cannot_skip_csrf_with_an_authorization_header() {
+    let app = TestApp::spawn().await;
+    let b = app.login("admin.kalteng").await;
+    b.get("/units/new").await;
+    let fields = [
+        ("name", "UPTD PPA Tanpa Token"),
+        ("kind", "service_unit"),
+        ("region_code", "62"),
+    ];
+    let r = b
+        .post_raw_form_with("/units", &fields, &[("authorization", "Bearer x")])
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let token = app.token("admin.kalteng").await;
+    let r = b
+        .post_raw_form_with(
+            "/units",
+            &fields,
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "a real token beside the cookie still needs the form token"
+    );
+    assert!(
+        !app.store
+            .list_units(&app.actor("admin.kalteng").await, None, "")
+            .await
+            .map(|u| u.iter().any(|u| u.name == "UPTD PPA Tanpa Token"))
+            .unwrap_or(false)
+    );
+    // A bearer-token call without cookies is still an API call (no CSRF token).
+    let api = crate::common::api(&app.base, &token, "GET", "/api/v1/me", None).await;
+    assert_eq!(api.status, 200);
+}
