@@ -222,6 +222,7 @@ impl Store {
                 });
             } else if let Some(nik) = domain::nik::Nik::parse(needle) {
                 search_kind = "nik";
+                self.only_identities_visible(&mut q, actor);
                 let idx = self.keyring()?.blind_indexes("nik", nik.as_str());
                 q.push(
                     " AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id AND v.nik_index",
@@ -238,6 +239,7 @@ impl Store {
                         more: false,
                     });
                 }
+                self.only_identities_visible(&mut q, actor);
                 q.push(" AND EXISTS (SELECT 1 FROM victims v WHERE v.case_id = c.id");
                 for t in tokens {
                     q.push(" AND EXISTS (SELECT 1 FROM victim_name_tokens nt WHERE nt.victim_id = v.id AND nt.token")
@@ -359,5 +361,24 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases")
             .fetch_one(self.pool())
             .await?)
+    }
+}
+
+impl Store {
+    /// A search by NIK or name finds only cases whose identities the actor may see now
+    /// (the owning unit, or an unexpired break-the-glass grant): a hit on a case whose
+    /// names are hidden would confirm who its victim is.
+    fn only_identities_visible(&self, q: &mut Sql, actor: &Actor) {
+        q.push(" AND (c.unit_id = ").bind_int(actor.unit_id.0);
+        if let Some(user) = actor.user_id {
+            q.push(
+                " OR EXISTS (SELECT 1 FROM identity_grants g WHERE g.case_id = c.id AND g.user_id = ",
+            )
+            .bind_int(user.0)
+            .push(" AND g.expires_at > ")
+            .bind_int(self.now_ms())
+            .push(")");
+        }
+        q.push(")");
     }
 }

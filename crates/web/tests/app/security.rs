@@ -184,3 +184,60 @@ async fn a_cookie_request_cannot_skip_csrf_with_an_authorization_header() {
     let api = crate::common::api(&app.base, &token, "GET", "/api/v1/me", None).await;
     assert_eq!(api.status, 200);
 }
+
+#[tokio::test]
+async fn search_does_not_confirm_an_identity_the_case_page_hides() {
+    let app = TestApp::spawn().await;
+    let owner = app.login("data-officer.kupang").await;
+    owner.get("/cases/new").await;
+    let r = owner
+        .post_form(
+            "/cases",
+            &crate::cases::case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    let code_of = |body: &str| body.contains("Y. B.");
+    // The owning unit finds its case by NIK and by name.
+    assert!(code_of(&owner.get("/cases?q=5301055708990001").await.body));
+    assert!(code_of(&owner.get("/cases?q=yohana+benu").await.body));
+    // The province sees the case (masked) but neither search confirms who the victim is.
+    let province = app.login("data-officer.ntt").await;
+    assert!(!province.get(&path).await.body.contains("Yohana"));
+    assert!(
+        code_of(&province.get("/cases").await.body),
+        "the case is in its list"
+    );
+    for q in ["5301055708990001", "yohana+benu", "benu"] {
+        let body = province.get(&format!("/cases?q={q}")).await.body;
+        assert!(!code_of(&body), "search {q} confirms a hidden identity");
+    }
+    let token = app.token("data-officer.ntt").await;
+    let r = crate::common::api(
+        &app.base,
+        &token,
+        "GET",
+        "/api/v1/cases?q=5301055708990001",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["rows"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        r.body
+    );
+    // After breaking the glass (written reason, audited), the search finds it.
+    province.get(&path).await;
+    let r = province
+        .post_form(
+            &format!("{path}/break-glass"),
+            &[("reason", "Verifikasi data ganda dengan laporan Polda NTT")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(code_of(
+        &province.get("/cases?q=5301055708990001").await.body
+    ));
+}
