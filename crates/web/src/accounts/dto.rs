@@ -35,6 +35,7 @@ impl From<store::UserRow> for UserOut {
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct UserIn {
     pub username: String,
     pub full_name: String,

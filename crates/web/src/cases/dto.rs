@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 /// A victim as the API accepts it (all text, as a form would send it).
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct VictimIn {
     pub name: String,
     pub alias: String,
@@ -34,6 +35,7 @@ pub struct VictimIn {
 /// A case as the API accepts it. Picklist codes are listed at `/api/v1/picklists`.
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CaseIn {
     pub channel: String,
     /// YYYY-MM-DD
@@ -359,6 +361,7 @@ pub struct PicklistOut {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RouteEventIn {
     /// recruitment, departure, transit, exploitation, detection, return
     pub kind: String,
@@ -373,6 +376,7 @@ pub struct RouteEventIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct LegalIn {
     pub police_report_no: String,
     pub police_unit: String,
@@ -385,6 +389,7 @@ pub struct LegalIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct StageIn {
     pub stage: String,
     /// YYYY-MM-DD
@@ -405,6 +410,7 @@ impl From<store::PerpetratorLink> for PerpetratorLinkOut {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct StatusIn {
     /// open or closed
     pub status: String,
@@ -414,6 +420,7 @@ pub struct StatusIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentIn {
     pub victim_id: i64,
     pub scope: String,
@@ -424,6 +431,7 @@ pub struct ConsentIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct PerpetratorIn {
     /// Link this existing perpetrator (find them with GET /api/v1/perpetrators) …
     pub perpetrator_id: Option<i64>,

@@ -34,8 +34,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             }
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize::<_, T>(de) {
-            Ok(v) => Ok(JsonBody(v)),
+        match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+            Ok(v) => {
+                // Text after the document is refused, not ignored.
+                de.end().map_err(|e| {
+                    WebError::BadRequest(format!(
+                        "unexpected data after the JSON document at line {} column {}",
+                        e.line(),
+                        e.column()
+                    ))
+                })?;
+                Ok(JsonBody(v))
+            }
             Err(e) => {
                 let inner = e.inner();
                 if inner.is_syntax() || inner.is_eof() {
@@ -46,11 +56,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                     )));
                 }
                 let path = e.path().to_string();
-                let field = if path == "." { "body".to_owned() } else { path };
-                Err(WebError::Invalid(vec![FieldError {
-                    field,
-                    key: "err.type",
-                }]))
+                let at = |name: &str| {
+                    if path == "." {
+                        name.to_owned()
+                    } else {
+                        format!("{path}.{name}")
+                    }
+                };
+                // serde names an unknown or repeated field in its message: report that field.
+                let msg = inner.to_string();
+                let named = |prefix: &str| {
+                    msg.strip_prefix(prefix)
+                        .and_then(|rest| rest.split('`').next())
+                        .map(at)
+                };
+                let (field, key) = if let Some(f) = named("unknown field `") {
+                    (f, "err.unknown_field")
+                } else if let Some(f) = named("duplicate field `") {
+                    (f, "err.duplicate_field")
+                } else if path == "." {
+                    ("body".to_owned(), "err.type")
+                } else {
+                    (path, "err.type")
+                };
+                Err(WebError::Invalid(vec![FieldError { field, key }]))
             }
         }
     }

@@ -12,6 +12,7 @@ pub struct NotificationsQuery {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ReadIn {
     /// One notification; omitted (`{}`) marks all of the caller's notifications read.
     pub id: Option<i64>,

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NeedsIn {
     /// Service codes (see GET /api/v1/service-types); codes already assessed are kept.
     pub needs: Vec<String>,
@@ -15,6 +16,7 @@ pub struct NeedsIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ExplanationIn {
     /// Why the need will not be met; empty clears the explanation.
     pub explanation: String,
@@ -22,6 +24,7 @@ pub struct ExplanationIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceUpdateIn {
     /// planned, in_progress, delivered, refused or not_possible
     pub status: String,
@@ -43,6 +46,7 @@ pub struct EvidenceQuery {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CloseIn {
     /// YYYY-MM-DD: the reintegration follow-up (required, not in the future).
     pub followup_on: String,
@@ -51,6 +55,7 @@ pub struct CloseIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct LedgerIn {
     /// restitution or compensation
     pub track: String,

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ReferralIn {
     /// The receiving unit (any region, any agency; not the caller's own).
     pub to_unit: Option<i64>,
@@ -33,6 +34,7 @@ pub struct ReferralsQuery {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ReferralActionIn {
     /// accept, decline (reason required), deliver (receiver); withdraw (sender, while sent or accepted); close (either side, once delivered)
     pub op: String,
@@ -41,6 +43,7 @@ pub struct ReferralActionIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct MessageIn {
     pub body: String,
 }

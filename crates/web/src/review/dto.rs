@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct FieldNoteIn {
     pub field: String,
     pub note: String,
@@ -14,6 +15,7 @@ pub struct FieldNoteIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewIn {
     /// submit, verify, clear or return
     pub action: String,
@@ -26,6 +28,7 @@ pub struct ReviewIn {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct PeriodIn {
     /// YYYY-MM
     pub month: String,
@@ -52,6 +55,7 @@ pub struct PairsQuery {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionIn {
     /// same, different or undo
     pub decision: String,

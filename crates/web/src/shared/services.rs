@@ -50,6 +50,7 @@ impl ServiceForm {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceIn {
     pub service_code: String,
     /// The unit responsible for the service: a unit whose region contains the case's (a unit

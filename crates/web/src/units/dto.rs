@@ -29,6 +29,7 @@ impl From<store::Unit> for UnitOut {
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct UnitIn {
     pub name: String,
     /// task_force, service_unit, police, prosecutor, social_affairs, health, manpower, migrant_agency, immigration, ngo, other

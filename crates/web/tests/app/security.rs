@@ -241,3 +241,36 @@ async fn search_does_not_confirm_an_identity_the_case_page_hides() {
         &province.get("/cases?q=5301055708990001").await.body
     ));
 }
+
+#[tokio::test]
+async fn json_bodies_are_read_strictly() {
+    let app = TestApp::spawn().await;
+    let token = app.token("data-officer.kupang").await;
+    let mut input = serde_json::to_value(crate::common::sample_input("Yohana Benu")).unwrap();
+    // A typo used to return 201 and lose the date.
+    input["victims"][0]["birthdate"] = serde_json::json!("1999-08-17");
+    let body = input.to_string();
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&body)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("birthdate"), "{}", r.body);
+    // Text after the document used to be ignored and the case saved.
+    let ok = serde_json::to_string(&crate::common::sample_input("Yohana Benu")).unwrap();
+    let r = crate::common::api(
+        &app.base,
+        &token,
+        "POST",
+        "/api/v1/cases",
+        Some(&format!("{ok} {{\"x\": 1}}")),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    // A repeated key names the field, not the whole body.
+    let dup = ok.replacen("{", "{\"channel\": \"police\", ", 1);
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&dup)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("channel"), "{}", r.body);
+    let n: i64 = app.store.count_cases().await.unwrap();
+    assert_eq!(n, 0, "nothing was saved");
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&ok)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
