@@ -12,6 +12,12 @@ use crate::value::{self, text};
 pub use crate::value::day::{Day, format_day};
 
 /// A day written strictly `YYYY-MM-DD` (see [`value::day::parse`]).
+/// The most victims one case record holds (the same on the form and in the API).
+pub const VICTIMS_MAX: usize = 50;
+
+/// The most codes a multiple-choice list (forms of exploitation, means of control) takes.
+pub const CHOICES_MAX: usize = 30;
+
 pub fn parse_day(s: &str) -> Option<Day> {
     value::day::parse(s)
 }
@@ -178,6 +184,18 @@ impl NewCase {
             .map(Secret::new);
         if input.victims.is_empty() {
             errs.push("victims", "err.victim_required");
+        }
+        // One limit for form and API, said in the error (a larger group is several cases).
+        if input.victims.len() > VICTIMS_MAX {
+            errs.push("victims", "err.too_many_victims");
+        }
+        for (field, list) in [
+            ("exploitation", &input.exploitation),
+            ("means_of_control", &input.means_of_control),
+        ] {
+            if list.len() > CHOICES_MAX {
+                errs.push(field, "err.too_many_choices");
+            }
         }
         let mut victims = Vec::new();
         for (i, v) in input.victims.iter().enumerate() {

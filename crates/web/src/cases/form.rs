@@ -52,7 +52,9 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, Field
                 let Ok(i) = idx.parse::<usize>() else {
                     continue;
                 };
-                if i >= 50 {
+                // Read one past the limit, so the parser says "too many" instead of the
+                // form dropping victims silently; never more (a huge index allocates nothing).
+                if i > domain::case::VICTIMS_MAX {
                     continue;
                 }
                 while c.victims.len() <= i {
@@ -205,7 +207,9 @@ async fn save(
         .map(|i| format!("/cases/{i}"))
         .unwrap_or_else(|| "/cases".into());
     if add_victim {
-        input.victims.push(VictimInput::default());
+        if input.victims.len() < domain::case::VICTIMS_MAX {
+            input.victims.push(VictimInput::default());
+        }
         let version = version.unwrap_or(0);
         return Ok(form_page(
             state,

@@ -274,3 +274,50 @@ async fn json_bodies_are_read_strictly() {
     let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&ok)).await;
     assert_eq!(r.status, 201, "{}", r.body);
 }
+
+#[tokio::test]
+async fn lists_are_bounded_with_the_same_limit_on_form_and_api() {
+    let app = TestApp::spawn().await;
+    let token = app.token("data-officer.kupang").await;
+    let mut input = crate::common::sample_input("Yohana Benu");
+    let one = input.victims[0].clone();
+    input.victims = vec![one; 51];
+    let body = serde_json::to_string(&input).unwrap();
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&body)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("err.too_many_victims") || r.body.contains("50"),
+        "{}",
+        r.body
+    );
+    let mut input = crate::common::sample_input("Yohana Benu");
+    input.exploitation = vec!["forced_labour".into(); 30_000];
+    let body = serde_json::to_string(&input).unwrap();
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&body)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("exploitation"), "{}", r.body);
+    // The form: 51 victim blocks are refused with the limit said, not saved as 50.
+    let b = app.login("data-officer.kupang").await;
+    b.get("/cases/new").await;
+    let mut fields: Vec<(String, String)> =
+        crate::cases::case_form("Yohana Benu", "5301055708990001", "2026-02-20")
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+    for i in 1..=50 {
+        fields.push((format!("victims[{i}].name"), format!("Korban Nomor {i}")));
+        fields.push((format!("victims[{i}].sex"), "female".into()));
+        fields.push((format!("victims[{i}].age_estimate"), "20".into()));
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = b.post_form("/cases", &refs).await;
+    assert_eq!(r.status, 422, "{}", r.status);
+    assert!(
+        r.body.contains("Paling banyak 50 korban"),
+        "the limit is said"
+    );
+    assert_eq!(app.store.count_cases().await.unwrap(), 0, "nothing saved");
+}
