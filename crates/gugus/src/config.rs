@@ -18,7 +18,12 @@ pub fn init_tracing() {
 }
 
 /// The default key path sits next to an SQLite database, else in the working directory.
-fn default_key_path(db_url: &str) -> PathBuf {
+/// Whether the default key file of this database exists.
+pub fn default_key_exists(db_url: &str) -> bool {
+    default_key_path(db_url).exists()
+}
+
+pub fn default_key_path(db_url: &str) -> PathBuf {
     if let Some(path) = db_url
         .strip_prefix("sqlite://")
         .or_else(|| db_url.strip_prefix("sqlite:"))
@@ -69,27 +74,43 @@ pub fn load_secret(explicit: Option<&Path>, db_url: &str) -> Result<Vec<u8>> {
             p
         }
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read secret key file {}", path.display()))?;
-    parse_key(&text, &path)
+    read_key_file(&path)
 }
 
-/// Reads an existing key file (never creates one).
+/// Reads an existing key file (never creates one); warns when others may read it.
 pub fn read_key_file(path: &Path) -> Result<Vec<u8>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read secret key file {}", path.display()))?;
+    warn_if_readable_by_others(path);
     parse_key(&text, path)
 }
 
-/// `gugus check`: the key must be readable and valid, but is never created.
-pub fn check_secret(explicit: Option<&Path>, db_url: &str) -> Result<()> {
+/// The key decrypts every identity: a file others on the machine may read is a leak.
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            eprintln!(
+                "warning: the secret key file {} is readable by other users (mode {:o}); run: chmod 600 {}",
+                path.display(),
+                meta.permissions().mode() & 0o777,
+                path.display()
+            );
+        }
+    }
+}
+
+/// The key of a database that already holds data (and `gugus check`): it must exist, be
+/// readable and valid; it is never created.
+pub fn read_secret(explicit: Option<&Path>, db_url: &str) -> Result<Vec<u8>> {
     store::Backend::from_url(db_url)?;
     let path = explicit
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_key_path(db_url));
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read secret key file {}", path.display()))?;
-    parse_key(&text, &path).map(|_| ())
+    read_key_file(&path)
 }
 
 pub fn create_key_file(path: &Path) -> Result<()> {

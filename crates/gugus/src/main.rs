@@ -251,9 +251,8 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref()).await?;
             let listener = bind(args.listen).await?;
-            let store = open(&url).await?;
             serve(store, secret, &args, listener).await
         }
         Command::Demo {
@@ -263,16 +262,16 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus-demo.db".into());
-            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref()).await?;
             let listener = if no_serve {
                 None
             } else {
                 Some(bind(args.listen).await?)
             };
-            let store = open(&url).await?;
             let accounts = demo::load(&store).await?;
             let keyring = store::crypto::Keyring::new(&secret, None)?;
             let store = store.with_keyring(keyring);
+            store.verify_key().await?;
             let cases = demo::load_cases(&store).await?;
             if cases > 0 {
                 println!("loaded {cases} synthetic demo cases");
@@ -424,8 +423,10 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            config::check_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = Store::connect(&url).await?;
+            let secret = config::read_secret(cli.secret_key_file.as_deref(), &url)?;
+            let store = Store::connect(&url)
+                .await?
+                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             store.ping().await?;
             let counts = store.region_counts().await?;
             println!("database: ok ({})", store.backend().as_str());
@@ -438,7 +439,11 @@ async fn run(cli: Cli) -> Result<()> {
                     "note: the region reference is loaded on the first `gugus serve` or `gugus migrate`"
                 );
             }
-            println!("secret key: ok");
+            if store.verify_key().await? {
+                println!("secret key: ok (a stored identity decrypts with it)");
+            } else {
+                println!("secret key: ok (nothing encrypted yet to check it against)");
+            }
             Ok(())
         }
     }
@@ -448,6 +453,24 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// The database and its key. A named key file must exist; the default key file is created
+/// only for a database that holds no identities yet — never silently beside data written
+/// under another key.
+async fn open_with_key(url: &str, explicit: Option<&std::path::Path>) -> Result<(Store, Vec<u8>)> {
+    if explicit.is_some() || config::default_key_exists(url) {
+        let secret = config::load_secret(explicit, url)?;
+        return Ok((open(url).await?, secret));
+    }
+    let store = open(url).await?;
+    if store.holds_encrypted_data().await? {
+        anyhow::bail!(
+            "no secret key file {} for a database that holds identities: restore the key the data was written with (GUGUS_SECRET_KEY_FILE)",
+            config::default_key_path(url).display()
+        );
+    }
+    Ok((store, config::load_secret(None, url)?))
 }
 
 /// Connects, migrates and makes sure the region reference is loaded.
@@ -482,6 +505,7 @@ async fn serve(
         .transpose()?;
     let keyring = store::crypto::Keyring::new(&secret, previous.as_deref())?;
     let store = store.with_policy(policy).with_keyring(keyring);
+    store.verify_key().await?;
     let config = web::WebConfig {
         secret,
         secure_cookies: args

@@ -8,7 +8,7 @@
 use crate::core::audit::Event;
 use crate::core::blind::write_name_tokens;
 use crate::core::write::Maintenance;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
 use domain::{Action, Actor, Scope};
 
@@ -298,5 +298,39 @@ impl Store {
             }
         }
         Ok(done)
+    }
+}
+
+impl Store {
+    /// Whether the database holds identities encrypted under some key (a victim's name).
+    pub async fn holds_encrypted_data(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM victims WHERE name_enc IS NOT NULL")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Decrypts a sample of the stored identities with the loaded key: `Ok(true)` when a
+    /// sample was read, `Ok(false)` when there is nothing encrypted yet, and a configuration
+    /// error when the key is not the one the data was written with (the server must not
+    /// start and answer every case page with an error).
+    pub async fn verify_key(&self) -> Result<bool> {
+        let k = self.keyring()?;
+        let sample: Option<String> = sqlx::query_scalar(
+            "SELECT name_enc FROM victims WHERE name_enc IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(stored) = sample else {
+            return Ok(false);
+        };
+        k.decrypt("victims.name", &stored).map_err(|_| {
+            StoreError::Config(
+                "the secret key does not decrypt the identities in this database: \
+                 start with the key file the data was written with (GUGUS_SECRET_KEY_FILE)"
+                    .into(),
+            )
+        })?;
+        Ok(true)
     }
 }
