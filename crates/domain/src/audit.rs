@@ -90,6 +90,8 @@ crate::str_enum::str_enum! {
         PerpetratorView,
         #[strum(serialize = "perpetrator.identity_view")]
         PerpetratorIdentityView,
+        #[strum(serialize = "perpetrator.search")]
+        PerpetratorSearch,
         // Review, clearing and reporting periods.
         #[strum(serialize = "case.submit")]
         CaseSubmit,
@@ -178,6 +180,7 @@ impl AuditAction {
                 | AuditAction::ServiceEvidenceView
                 | AuditAction::PerpetratorView
                 | AuditAction::PerpetratorIdentityView
+                | AuditAction::PerpetratorSearch
                 | AuditAction::LinkageViewPair
                 | AuditAction::UserList
                 | AuditAction::UserView
@@ -525,6 +528,7 @@ mod action_tests {
                 "case.perpetrator_unlink",
                 "perpetrator.view",
                 "perpetrator.identity_view",
+                "perpetrator.search",
                 "case.submit",
                 "case.verify",
                 "case.clear",
@@ -587,10 +591,11 @@ mod action_tests {
         }
         // Reads recorded on other record types (perpetrator, linkage pair, user).
         let views: Vec<&str> = AuditAction::views().map(AuditAction::as_str).collect();
-        assert_eq!(views.len(), history.len() + 5, "{views:?}");
+        assert_eq!(views.len(), history.len() + 6, "{views:?}");
         for s in [
             "perpetrator.view",
             "perpetrator.identity_view",
+            "perpetrator.search",
             "linkage.view_pair",
             "user.list",
             "user.view",

@@ -171,7 +171,7 @@ fn stored_strings_are_unchanged() {
             "service_assigned",
         ]
     );
-    assert_eq!(AuditAction::ALL.len(), 73);
+    assert_eq!(AuditAction::ALL.len(), 74);
     assert_eq!(
         AuditAction::parse(" case.view "),
         Some(AuditAction::CaseView)

@@ -265,7 +265,7 @@ async fn enrich(
     let today = store.today(&Actor::system(UnitId(1)));
     let province = region.get(..2).unwrap_or("53").to_owned();
     let mut brokers: Vec<i64> = Vec::new();
-    for (i, (id, (_, _, new))) in ids.iter().zip(batch).enumerate() {
+    for (i, (id, (unit, _, new))) in ids.iter().zip(batch).enumerate() {
         let from = new.exploitation_from.unwrap_or(new.reported_on - 60);
         let rescued = new.rescued_on.unwrap_or(new.reported_on);
         if i % 5 == 0 {
@@ -379,9 +379,15 @@ async fn enrich(
                 );
             } else {
                 let b = *rng.pick(&brokers);
+                // Linking needs the perpetrator's identity access: the owning unit's (every
+                // case of a batch belongs to one unit, and so do its brokers).
+                let owner = Actor {
+                    unit_id: *unit,
+                    ..actor.clone()
+                };
                 store
                     .link_perpetrator(
-                        actor,
+                        &owner,
                         *id,
                         b,
                         if rng.chance(0.5) {

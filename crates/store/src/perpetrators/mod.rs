@@ -1,7 +1,10 @@
 //! Perpetrators: persons and organisations (recruitment companies, brokers, employers,
 //! transporters …) shared by every case they appear in, with a role per case. A
-//! perpetrator is visible to whoever can see one of their cases; names are encrypted and
-//! shown only to roles that see identities.
+//! perpetrator follows the case rules: visible only through a linked case in the actor's
+//! scope, and their identity (name, alias, NIK — encrypted) shown only when the actor has
+//! identity access to at least one of those cases (the owning unit, or an unexpired
+//! break-the-glass grant), otherwise initials only. Searches match identity fields only on
+//! perpetrators whose identity the actor may see, so a search never confirms a hidden one.
 
 use crate::core::audit::Event;
 use crate::core::blind::name_tokens;
@@ -9,7 +12,7 @@ use crate::core::ids::CaseId;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
-use domain::{Action, Actor, Invalid, Scope, decide};
+use domain::{Action, Actor, Invalid, decide};
 use records::{PerpetratorCaseRecord, PerpetratorLinkRecord, PerpetratorRecord};
 use serde::Serialize;
 
@@ -106,7 +109,69 @@ impl Store {
         rows.into_iter().map(|r| r.into_link(k)).collect()
     }
 
-    /// Existing perpetrators with the same NIK or the same name words (identity roles).
+    /// `AND EXISTS` a case linked to perpetrator `p.id` (or the bound id `perpetrator`) in
+    /// the actor's scope, and, when `identities`, one whose identities the actor may see:
+    /// owned by the actor's unit or opened to them by an unexpired break-the-glass grant
+    /// (the rule of `identity_access`, whose role check the callers make first).
+    fn push_visible_case(
+        &self,
+        q: &mut Sql,
+        actor: &Actor,
+        perpetrator: Option<i64>,
+        identities: bool,
+    ) {
+        q.push(" AND EXISTS (SELECT 1 FROM case_perpetrators vp JOIN cases c ON c.id = vp.case_id WHERE vp.perpetrator_id = ");
+        match perpetrator {
+            Some(id) => {
+                q.bind_int(id);
+            }
+            None => {
+                q.push("p.id");
+            }
+        }
+        q.scope("c.region_code", &actor.scope);
+        if identities {
+            q.push(" AND (c.unit_id = ").bind_int(actor.unit_id.0);
+            if let Some(user) = actor.user_id {
+                q.push(" OR EXISTS (SELECT 1 FROM identity_grants g WHERE g.case_id = c.id AND g.user_id = ")
+                    .bind_int(user.0)
+                    .push(" AND g.expires_at > ")
+                    .bind_int(self.now_ms())
+                    .push(")");
+            }
+            q.push(")");
+        }
+        q.push(")");
+    }
+
+    /// Whether perpetrator `id` is visible to the actor (`Ok(false)`: not at all) and whether
+    /// their identity is (`Ok(true)` only with both), read through `conn`.
+    async fn perpetrator_access(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<(bool, bool)> {
+        let mut q = Sql::new("SELECT COUNT(*) FROM perpetrators p WHERE p.id = ");
+        q.bind_int(id);
+        self.push_visible_case(&mut q, actor, Some(id), false);
+        let visible: i64 = q.build_scalar().fetch_one(&mut *conn).await?;
+        if visible == 0 {
+            return Ok((false, false));
+        }
+        if decide(actor, Action::ViewIdentity, &actor.scope).is_err() {
+            return Ok((true, false));
+        }
+        let mut q = Sql::new("SELECT COUNT(*) FROM perpetrators p WHERE p.id = ");
+        q.bind_int(id);
+        self.push_visible_case(&mut q, actor, Some(id), true);
+        let identities: i64 = q.build_scalar().fetch_one(&mut *conn).await?;
+        Ok((true, identities > 0))
+    }
+
+    /// Existing perpetrators with the same NIK or the same name words, among those whose
+    /// identity the actor may see (a search on identity fields must not confirm a hidden
+    /// identity). Audited by kind, never with the terms.
     pub async fn find_perpetrators(
         &self,
         actor: &Actor,
@@ -115,16 +180,16 @@ impl Store {
     ) -> Result<Vec<PerpetratorLink>> {
         decide(actor, Action::ViewIdentity, &actor.scope)?;
         let k = self.keyring()?;
+        let search_kind = if nik.is_some() { "nik" } else { "name" };
         let mut q =
             Sql::new("SELECT p.id, p.kind, p.initials, p.name_enc FROM perpetrators p WHERE ");
+        let mut empty = false;
         if let Some(n) = nik {
             q.push("p.nik_index = ")
                 .bind_text(k.blind_index("nik", n.as_str()));
         } else {
             let tokens = name_tokens(name);
-            if tokens.is_empty() {
-                return Ok(Vec::new());
-            }
+            empty = tokens.is_empty();
             q.push("1=1");
             for t in tokens {
                 q.push(" AND EXISTS (SELECT 1 FROM perpetrator_name_tokens nt WHERE nt.perpetrator_id = p.id AND nt.token = ")
@@ -132,13 +197,27 @@ impl Store {
                     .push(")");
             }
         }
+        self.push_visible_case(&mut q, actor, None, true);
         q.push(" ORDER BY p.id LIMIT 10");
-        q.build_as::<PerpetratorLinkRecord>()
-            .fetch_all(self.pool())
-            .await?
-            .into_iter()
-            .map(|r| r.into_link(Some(k)))
-            .collect()
+        let found = if empty {
+            Vec::new()
+        } else {
+            q.build_as::<PerpetratorLinkRecord>()
+                .fetch_all(self.pool())
+                .await?
+                .into_iter()
+                .map(|r| r.into_link(Some(k)))
+                .collect::<Result<Vec<_>>>()?
+        };
+        // What was searched for is personal data: record the kind of search, never the value.
+        let ev = Event {
+            action: AuditAction::PerpetratorSearch,
+            record_type: "perpetrator",
+            record_id: String::new(),
+            detail: format!("by={search_kind} hits={}", found.len()),
+        };
+        self.audit(actor, ev).await?;
+        Ok(found)
     }
 
     /// Records a new perpetrator and links them to the case in `role`.
@@ -217,16 +296,16 @@ impl Store {
         if !self.picklists().await?.has("perpetrator_role", role) {
             return Err(Invalid::one("perp_role", "err.choice").into());
         }
-        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM perpetrators WHERE id = $1")
-            .bind(perpetrator)
-            .fetch_one(self.pool())
-            .await?;
-        if exists == 0 {
-            return Err(StoreError::NotFound);
-        }
         let mut tx = self.write(allowed).await?;
         self.lock_case(&mut tx, case).await?;
         self.check_editable_in(&mut tx, case).await?;
+        // Only a perpetrator the actor may see (404 like an unknown id), and only one whose
+        // identity they may see: the link makes it theirs to read through their own case.
+        match self.perpetrator_access(&mut tx, actor, perpetrator).await? {
+            (false, _) => return Err(StoreError::NotFound),
+            (true, false) => return Err(StoreError::Forbidden),
+            (true, true) => {}
+        }
         sqlx::query("INSERT INTO case_perpetrators (case_id, perpetrator_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(case.0)
             .bind(perpetrator)
@@ -290,7 +369,7 @@ impl Store {
             .into_iter()
             .map(PerpetratorCase::from)
             .collect();
-        if cases.is_empty() && actor.scope != Scope::National {
+        if cases.is_empty() {
             return Err(StoreError::NotFound);
         }
         let r: PerpetratorRecord = sqlx::query_as(
@@ -300,7 +379,9 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
+        let mut conn = self.pool().acquire().await?;
+        let (_, identities) = self.perpetrator_access(&mut conn, actor, id).await?;
+        drop(conn);
         let k = if identities {
             Some(self.keyring()?)
         } else {

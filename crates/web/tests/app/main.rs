@@ -13,6 +13,7 @@ mod cases;
 mod clearing;
 mod mail;
 mod midnight;
+mod perpetrators_scope;
 mod recovery;
 mod referral_followup;
 mod security;
