@@ -560,3 +560,67 @@ fn sigterm_shuts_down_gracefully() {
         "server did not exit cleanly on SIGTERM: {status:?}"
     );
 }
+
+#[test]
+fn the_wrong_key_never_starts_silently() {
+    let dir = tempdir("wrongkey");
+    let o = run(
+        &dir,
+        &["generate", "--cases", "3", "--seed", "1"],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&dir, &["check"], &[], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("a stored identity decrypts"));
+    assert!(
+        run(&dir, &["keys", "new", "--out", "other.key"], &[], None)
+            .status
+            .success()
+    );
+    // Another key: check and serve both refuse, in one line, naming the cause.
+    for args in [
+        &["check", "--secret-key-file", "other.key"][..],
+        &[
+            "serve",
+            "--secret-key-file",
+            "other.key",
+            "--listen",
+            "127.0.0.1:0",
+        ][..],
+    ] {
+        let o = run(&dir, args, &[], None);
+        assert!(!o.status.success(), "{args:?} started");
+        assert!(
+            stderr(&o).contains("does not decrypt the identities"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    // The key file lost: serve refuses and creates no new key beside the data.
+    std::fs::rename(dir.join("gugus.key"), dir.join("saved.key")).unwrap();
+    let o = run(&dir, &["serve", "--listen", "127.0.0.1:0"], &[], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no secret key file"), "{}", stderr(&o));
+    assert!(!dir.join("gugus.key").exists(), "a fresh key was created");
+    // A key file others may read is warned about.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("saved.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let o = run(
+        &dir,
+        &["check", "--secret-key-file", "saved.key"],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("readable by other users"),
+        "{}",
+        stderr(&o)
+    );
+}
