@@ -130,7 +130,7 @@ async fn list_cases(
     };
     let page = state
         .store
-        .list_cases(&u.actor, &q.filter(p.per_page.unwrap_or(50)))
+        .list_cases(&u.actor, &q.filter(p.per_page.unwrap_or(50))?)
         .await?;
     Ok(Json(CasePageOut {
         rows: page

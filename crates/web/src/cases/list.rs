@@ -30,12 +30,38 @@ pub(crate) struct ListQuery {
 }
 
 impl ListQuery {
-    pub(crate) fn filter(&self, per_page: i64) -> CaseFilter {
+    /// The store's filter; a filter that cannot be read is an error naming it (an ignored
+    /// filter would show the unfiltered list as if it were the answer).
+    pub(crate) fn filter(&self, per_page: i64) -> Result<CaseFilter, domain::Invalid> {
         let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-        CaseFilter {
-            region: RegionCode::parse(&self.region).ok(),
-            from: domain::value::day::parse(&self.from),
-            to: domain::value::day::parse(&self.to),
+        let mut errs = domain::Invalid::default();
+        let region = match self.region.trim() {
+            "" => None,
+            r => {
+                let parsed = RegionCode::parse(r).ok();
+                if parsed.is_none() {
+                    errs.push("region", "err.region_code");
+                }
+                parsed
+            }
+        };
+        let from = errs
+            .take(domain::value::day::opt_day("from", &self.from))
+            .flatten();
+        let to = errs
+            .take(domain::value::day::opt_day("to", &self.to))
+            .flatten();
+        if !matches!(self.child.as_str(), "" | "child" | "adult") {
+            errs.push("child", "err.choice");
+        }
+        if !matches!(self.sort.as_str(), "" | "newest" | "oldest" | "code") {
+            errs.push("sort", "err.choice");
+        }
+        errs.into_result(())?;
+        Ok(CaseFilter {
+            region,
+            from,
+            to,
             exploitation: some(&self.exploitation),
             status: some(&self.status),
             trafficking_status: some(&self.trafficking_status),
@@ -54,7 +80,7 @@ impl ListQuery {
             },
             page: self.page.max(0),
             per_page,
-        }
+        })
     }
 
     /// This query with another page number, for the pager links.
@@ -97,7 +123,7 @@ pub(super) async fn index(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, WebError> {
     let actor = user.actor();
-    let result = state.store.list_cases(actor, &q.filter(PER_PAGE)).await?;
+    let result = state.store.list_cases(actor, &q.filter(PER_PAGE)?).await?;
     let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
     let prev = if q.page > 0 {
         q.page_href(q.page - 1)

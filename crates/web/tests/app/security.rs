@@ -321,3 +321,35 @@ async fn lists_are_bounded_with_the_same_limit_on_form_and_api() {
     );
     assert_eq!(app.store.count_cases().await.unwrap(), 0, "nothing saved");
 }
+
+#[tokio::test]
+async fn a_list_filter_that_cannot_be_read_is_named_not_ignored() {
+    let app = TestApp::spawn().await;
+    let token = app.token("data-officer.kupang").await;
+    for (query, field) in [
+        ("from=2026-02-30", "from"),
+        ("to=2026-1-5", "to"),
+        ("region=zz", "region"),
+        ("child=maybe", "child"),
+        ("sort=sideways", "sort"),
+    ] {
+        let r = crate::common::api(
+            &app.base,
+            &token,
+            "GET",
+            &format!("/api/v1/cases?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 422, "{query}: {}", r.body);
+        assert!(r.body.contains(field), "{query}: {}", r.body);
+    }
+    let b = app.login("data-officer.kupang").await;
+    let r = b.get("/cases?from=2026-02-30").await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Tanggal tidak valid"), "{}", r.body);
+    assert_eq!(
+        b.get("/cases?from=2026-02-28&sort=oldest").await.status,
+        200
+    );
+}
