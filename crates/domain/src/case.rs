@@ -143,6 +143,18 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
+/// A picklist code (checked against the lists by the store): empty is `None`; a control
+/// character is refused here, so it never reaches SQL.
+fn code(errs: &mut Invalid, field: &str, s: &str) -> Option<String> {
+    if s.chars()
+        .any(|c| c.is_control() || crate::value::text::is_bidi_control(c))
+    {
+        errs.push(field, "err.control_char");
+        return None;
+    }
+    opt(s)
+}
+
 fn opt_day(errs: &mut Invalid, field: &str, s: &str) -> Option<Day> {
     errs.take(value::opt_day(field, s)).flatten()
 }
@@ -277,11 +289,13 @@ impl NewCase {
                     birth_date,
                     age_estimate,
                     home_village,
-                    education: opt(&v.education),
-                    occupation: opt(&v.occupation),
-                    disability: opt(&v.disability),
-                    migrant_status: opt(&v.migrant_status),
-                    citizenship: opt(&v.citizenship)
+                    education: code(&mut errs, &f("education"), &v.education),
+                    occupation: errs
+                        .take(text::opt_line(&f("occupation"), &v.occupation, text::SHORT))
+                        .flatten(),
+                    disability: code(&mut errs, &f("disability"), &v.disability),
+                    migrant_status: code(&mut errs, &f("migrant_status"), &v.migrant_status),
+                    citizenship: code(&mut errs, &f("citizenship"), &v.citizenship)
                         .map(|c| c.to_uppercase())
                         .unwrap_or_else(|| "IDN".into()),
                     warnings,

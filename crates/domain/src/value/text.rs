@@ -86,6 +86,12 @@ pub enum Lines {
     Many,
 }
 
+/// The invisible marks that reorder text (embeddings, overrides, isolates): in a name they
+/// can make "Benu" display as another name, so they are refused like control characters.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Bounded text, `None` when empty after trimming. Errors: `err.control_char` for NUL and
 /// other control characters, the limit's `err.too_long_*` over the cap.
 pub fn optional(
@@ -99,7 +105,9 @@ pub fn optional(
         return Ok(None);
     }
     let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\t' | '\r');
-    if t.chars().any(|c| c.is_control() && !allowed(c)) {
+    if t.chars()
+        .any(|c| (c.is_control() && !allowed(c)) || is_bidi_control(c))
+    {
         return Err(FieldError::new(field, "err.control_char"));
     }
     let t = if lines == Lines::Many && t.contains('\r') {
@@ -191,6 +199,10 @@ mod tests {
         assert_eq!(
             multiline("chronology", "satu\u{0}dua", CHRONOLOGY),
             Err(FieldError::new("chronology", "err.control_char"))
+        );
+        assert_eq!(
+            line("name", "Yohana\u{202E}Benu", NAME),
+            Err(FieldError::new("name", "err.control_char"))
         );
         // Letters of any script are text, not control characters.
         assert_eq!(line("name", "Ñoño Ä 名前", NAME), Ok("Ñoño Ä 名前".into()));

@@ -230,6 +230,11 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Region>> {
         decide(actor, Action::ViewRegions, &Scope::National)?;
+        // A NUL or other control character names no region (and PostgreSQL refuses it in
+        // text): a field error, never a 500.
+        if query.chars().any(char::is_control) {
+            return Err(domain::Invalid::one("q", "err.control_char").into());
+        }
         let q = fold(query);
         if q.is_empty() {
             return Ok(Vec::new());

@@ -353,3 +353,26 @@ async fn a_list_filter_that_cannot_be_read_is_named_not_ignored() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_nul_byte_is_a_field_error_never_a_500_or_stored() {
+    let app = TestApp::spawn().await;
+    let token = app.token("data-officer.kupang").await;
+    let r = crate::common::api(&app.base, &token, "GET", "/api/v1/regions?q=ab%00c", None).await;
+    assert!(r.status < 500, "region search: {} {}", r.status, r.body);
+    let b = app.login("data-officer.kupang").await;
+    assert!(b.get("/regions?q=ab%00c").await.status < 500);
+    let mut input = crate::common::sample_input("Yohana Benu");
+    input.victims[0].occupation = "petani\u{0}".into();
+    let body = serde_json::to_string(&input).unwrap();
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&body)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("victims[0].occupation"), "{}", r.body);
+    // A right-to-left override in a name is refused too.
+    let mut input = crate::common::sample_input("Yohana\u{202e}Benu");
+    input.victims[0].occupation = "petani".into();
+    let body = serde_json::to_string(&input).unwrap();
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&body)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(app.store.count_cases().await.unwrap(), 0);
+}
