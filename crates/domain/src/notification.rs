@@ -28,6 +28,8 @@ crate::str_enum::str_enum! {
         ReferralOverdue,
         /// A unit was assigned a service in a victim's plan.
         ServiceAssigned,
+        /// Someone outside the owning unit broke the glass and opened a case's identities.
+        IdentityOpened,
     }
 }
 
@@ -57,6 +59,7 @@ impl NotificationKind {
             NotificationKind::ReferralMessage => "notification.kind.referral_message",
             NotificationKind::ReferralOverdue => "notification.kind.referral_overdue",
             NotificationKind::ServiceAssigned => "notification.kind.service_assigned",
+            NotificationKind::IdentityOpened => "notification.kind.identity_opened",
         }
     }
 
@@ -74,6 +77,7 @@ impl NotificationKind {
             NotificationKind::ReferralMessage => "Pesan baru dalam rujukan",
             NotificationKind::ReferralOverdue => "Rujukan lewat tenggat",
             NotificationKind::ServiceAssigned => "Layanan baru untuk unit Anda",
+            NotificationKind::IdentityOpened => "Identitas korban kasus Anda dibuka unit lain",
         }
     }
 
@@ -89,6 +93,9 @@ impl NotificationKind {
             NotificationKind::ReferralMessage => "New message in a referral",
             NotificationKind::ReferralOverdue => "Referral overdue",
             NotificationKind::ServiceAssigned => "A new service for your unit",
+            NotificationKind::IdentityOpened => {
+                "Another unit opened a victim's identity in your case"
+            }
         }
     }
 
@@ -142,6 +149,7 @@ mod tests {
                 "referral_message",
                 "referral_overdue",
                 "service_assigned",
+                "identity_opened",
             ]
         );
         for k in NotificationKind::ALL {

@@ -169,6 +169,7 @@ fn stored_strings_are_unchanged() {
             "referral_message",
             "referral_overdue",
             "service_assigned",
+            "identity_opened",
         ]
     );
     assert_eq!(AuditAction::ALL.len(), 74);

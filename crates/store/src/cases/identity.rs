@@ -60,6 +60,16 @@ impl Store {
         .bind(now + GRANT_HOURS * 3_600_000)
         .fetch_one(&mut *tx)
         .await?;
+        // The owning unit learns at once that its victims' identities were opened (the
+        // notification carries a link, never the reason or a name).
+        self.notify_unit(
+            &mut tx,
+            owner,
+            domain::notification::NotificationKind::IdentityOpened,
+            &format!("/cases/{id}"),
+            actor,
+        )
+        .await?;
         let ev = Event {
             action: AuditAction::CaseBreakGlass,
             record_type: "case",

@@ -376,3 +376,40 @@ async fn a_nul_byte_is_a_field_error_never_a_500_or_stored() {
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(app.store.count_cases().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn breaking_the_glass_notifies_the_owning_unit_without_the_reason() {
+    let app = TestApp::spawn().await;
+    let owner = app.login("data-officer.kupang").await;
+    owner.get("/cases/new").await;
+    let r = owner
+        .post_form(
+            "/cases",
+            &crate::cases::case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    let token = app.token("data-officer.kupang").await;
+    let before = crate::common::api(&app.base, &token, "GET", "/api/v1/notifications", None).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert!(!before.body.contains("identity_opened"));
+    let province = app.login("data-officer.ntt").await;
+    province.get(&path).await;
+    let reason = "Verifikasi data ganda dengan laporan Polda NTT";
+    let r = province
+        .post_form(&format!("{path}/break-glass"), &[("reason", reason)])
+        .await;
+    assert_eq!(r.status, 303);
+    let after = crate::common::api(&app.base, &token, "GET", "/api/v1/notifications", None).await;
+    assert!(after.body.contains("identity_opened"), "{}", after.body);
+    assert!(after.body.contains(&path), "{}", after.body);
+    assert!(!after.body.contains(reason) && !after.body.contains("Yohana"));
+    // The page's list says it in the user's language.
+    assert!(
+        owner
+            .get("/notifications")
+            .await
+            .body
+            .contains("Identitas korban kasus Anda dibuka oleh unit lain")
+    );
+}
