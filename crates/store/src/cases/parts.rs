@@ -156,24 +156,16 @@ impl Store {
     }
 
     pub async fn delete_route_event(&self, actor: &Actor, id: CaseId, event: i64) -> Result<()> {
-        let mut tx = self.edit_case_facts(actor, id).await?;
-        let n = sqlx::query("DELETE FROM route_events WHERE id = $1 AND case_id = $2")
-            .bind(event)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        if n.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let ev = Event {
-            action: AuditAction::CaseRouteDelete,
-            record_type: "case",
-            record_id: id.to_string(),
-            detail: format!("event={event}"),
-        };
-        tx.audit(ev).await?;
-        tx.commit().await?;
-        Ok(())
+        let tx = self.edit_case_facts(actor, id).await?;
+        Self::delete_part(
+            tx,
+            "DELETE FROM route_events WHERE id = $1 AND case_id = $2",
+            id,
+            event,
+            AuditAction::CaseRouteDelete,
+            "event",
+        )
+        .await
     }
 
     pub async fn set_legal(&self, actor: &Actor, id: CaseId, l: &NewLegal) -> Result<()> {
@@ -250,24 +242,44 @@ impl Store {
     }
 
     pub async fn delete_legal_stage(&self, actor: &Actor, id: CaseId, stage: i64) -> Result<()> {
-        let mut tx = self.edit_case(actor, id).await?;
-        let n = sqlx::query("DELETE FROM legal_stages WHERE id = $1 AND case_id = $2")
-            .bind(stage)
+        let tx = self.edit_case(actor, id).await?;
+        Self::delete_part(
+            tx,
+            "DELETE FROM legal_stages WHERE id = $1 AND case_id = $2",
+            id,
+            stage,
+            AuditAction::CaseStageDelete,
+            "stage",
+        )
+        .await
+    }
+
+    /// Deletes one row of a case part inside its write (404 when it is not the case's) and
+    /// audits it as `what=row`.
+    async fn delete_part(
+        mut tx: Write<'_>,
+        delete: &'static str,
+        id: CaseId,
+        row: i64,
+        action: AuditAction,
+        what: &str,
+    ) -> Result<()> {
+        let n = sqlx::query(delete)
+            .bind(row)
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
         if n.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let ev = Event {
-            action: AuditAction::CaseStageDelete,
+        tx.audit(Event {
+            action,
             record_type: "case",
             record_id: id.to_string(),
-            detail: format!("stage={stage}"),
-        };
-        tx.audit(ev).await?;
-        tx.commit().await?;
-        Ok(())
+            detail: format!("{what}={row}"),
+        })
+        .await?;
+        tx.commit().await
     }
 }
 
