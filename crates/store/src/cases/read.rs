@@ -141,6 +141,7 @@ impl Store {
     /// Cases in the actor's scope, filtered, sorted and paged.
     pub async fn list_cases(&self, actor: &Actor, f: &CaseFilter) -> Result<CasePage> {
         decide(actor, Action::ViewCase, &actor.scope)?;
+        self.check_list_codes(f).await?;
         let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
         let mut q = Sql::new(
             "SELECT c.id, c.code, c.reported_on, c.region_code, c.trafficking_status, c.status, \
@@ -380,5 +381,30 @@ impl Store {
             .push(")");
         }
         q.push(")");
+    }
+}
+
+impl Store {
+    /// A code filter that names no code of its list is an error naming the filter (an
+    /// empty list would read as "no such cases" when the question itself was wrong).
+    async fn check_list_codes(&self, f: &CaseFilter) -> Result<()> {
+        let wanted = [
+            ("status", "case_status", &f.status),
+            ("trafficking_status", "trafficking_status", &f.trafficking_status),
+            ("channel", "channel", &f.channel),
+            ("exploitation", "exploitation", &f.exploitation),
+            ("sex", "sex", &f.sex),
+        ];
+        if wanted.iter().all(|(_, _, v)| v.is_none()) {
+            return Ok(());
+        }
+        let lists = self.picklists().await?;
+        let mut errs = domain::Invalid::default();
+        for (field, list, v) in wanted {
+            if v.as_deref().is_some_and(|code| !lists.has(list, code)) {
+                errs.push(field, "err.choice");
+            }
+        }
+        Ok(errs.into_result(())?)
     }
 }
