@@ -295,10 +295,23 @@ impl LedgerSums {
             LedgerKind::Assessment => self.assessed = amount,
             LedgerKind::Demand => self.demanded = amount,
             LedgerKind::Award => self.awarded = amount,
-            LedgerKind::Deposit => self.deposited += amount,
-            LedgerKind::Payment | LedgerKind::Seizure => self.paid += amount,
+            LedgerKind::Deposit => self.deposited = self.deposited.saturating_add(amount),
+            LedgerKind::Payment | LedgerKind::Seizure => {
+                self.paid = self.paid.saturating_add(amount)
+            }
             LedgerKind::Warning => {}
         }
+    }
+    /// Whether one more line keeps the track's running totals within the one cap on money
+    /// ([`crate::value::RUPIAH_MAX`]); the ledger refuses a line that does not, so every
+    /// victim's sums stay far below `i64::MAX`.
+    pub fn fits(&self, kind: LedgerKind, amount: i64) -> bool {
+        let total = match kind {
+            LedgerKind::Deposit => self.deposited.checked_add(amount),
+            LedgerKind::Payment | LedgerKind::Seizure => self.paid.checked_add(amount),
+            _ => Some(amount),
+        };
+        total.is_some_and(|t| crate::value::Rupiah::new(t).is_some())
     }
     /// What the court awarded and the victim has not received (restitution).
     pub fn outstanding(&self) -> i64 {
@@ -317,12 +330,14 @@ impl LedgerSums {
     pub fn outstanding_on(&self, track: LedgerTrack) -> i64 {
         (self.owed(track) - self.paid).max(0)
     }
+    /// Adds another victim's sums (a region's totals). Each victim's sums are capped when
+    /// written; the totals saturate rather than wrap, so a total is never negative.
     pub fn add(&mut self, o: &LedgerSums) {
-        self.assessed += o.assessed;
-        self.demanded += o.demanded;
-        self.awarded += o.awarded;
-        self.deposited += o.deposited;
-        self.paid += o.paid;
+        self.assessed = self.assessed.saturating_add(o.assessed);
+        self.demanded = self.demanded.saturating_add(o.demanded);
+        self.awarded = self.awarded.saturating_add(o.awarded);
+        self.deposited = self.deposited.saturating_add(o.deposited);
+        self.paid = self.paid.saturating_add(o.paid);
     }
 }
 

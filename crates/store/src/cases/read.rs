@@ -390,7 +390,11 @@ impl Store {
     async fn check_list_codes(&self, f: &CaseFilter) -> Result<()> {
         let wanted = [
             ("status", "case_status", &f.status),
-            ("trafficking_status", "trafficking_status", &f.trafficking_status),
+            (
+                "trafficking_status",
+                "trafficking_status",
+                &f.trafficking_status,
+            ),
             ("channel", "channel", &f.channel),
             ("exploitation", "exploitation", &f.exploitation),
             ("sex", "sex", &f.sex),

@@ -358,7 +358,10 @@ async fn a_list_filter_that_cannot_be_read_is_named_not_ignored() {
         200
     );
     let r = b.get("/cases?status=bogus").await;
-    assert_eq!(r.status, 422, "an unknown status is named, not an empty list");
+    assert_eq!(
+        r.status, 422,
+        "an unknown status is named, not an empty list"
+    );
     assert_eq!(b.get("/cases?status=open&sex=female").await.status, 200);
 }
 
