@@ -444,6 +444,13 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("secret key: ok (nothing encrypted yet to check it against)");
             }
+            // Before the first migration the queue does not exist yet: nothing to say.
+            if let Ok(q) = store.after_save_stats().await {
+                println!(
+                    "after-save queue: {} case(s) waiting for rule hits / the duplicate check",
+                    q.waiting
+                );
+            }
             Ok(())
         }
     }

@@ -47,6 +47,7 @@ pub use regions::picklists::{PicklistItem, Picklists};
 pub use regions::units::Unit;
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
 pub use review::quality::QualityRow;
+pub use review::{AfterSaveStats, QueuePass};
 pub use review::{
     FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleInfo, month_of,
 };
@@ -68,6 +69,7 @@ pub struct Store {
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
+    after_save: std::sync::Arc<review::AfterSaveCounters>,
     clock: Clock,
 }
 
@@ -151,6 +153,14 @@ impl Store {
     /// Runs SQL as a database operator could, bypassing the store (tamper tests only).
     pub async fn exec_raw_for_tests(&self, sql: &'static str) -> Result<u64> {
         Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+
+    /// Runs a script of several statements (triggers that simulate failures in tests).
+    pub async fn exec_script_for_tests(&self, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Removes the append-only guard on the audit log, as an attacker with DBA rights could.

@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_recovery.sql"),
         postgres: include_str!("../../migrations/postgres/0010_recovery.sql"),
     },
+    Migration {
+        version: 16,
+        name: "after_save_queue",
+        sqlite: include_str!("../../migrations/sqlite/0016_after_save_queue.sql"),
+        postgres: include_str!("../../migrations/postgres/0016_after_save_queue.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -161,6 +167,7 @@ impl Store {
             keyring: None,
             model_cache: Default::default(),
             quality_cache: Default::default(),
+            after_save: Default::default(),
             clock: Clock::system(),
         };
         store.migrate().await?;

@@ -2,12 +2,16 @@
 //! validation rules on save and on submission; monthly reporting periods that lock cleared
 //! records. Every transition is audited and kept in `case_reviews` for the case timeline.
 
+mod after_save;
 mod periods;
 mod records;
 mod rules;
 mod workflow;
 
 pub(crate) mod quality;
+
+pub(crate) use after_save::AfterSaveCounters;
+pub use after_save::{AfterSaveStats, QueuePass};
 
 use crate::cases::CaseView;
 use crate::core::audit::Event;

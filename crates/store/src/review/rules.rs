@@ -259,20 +259,4 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-
-    /// The save itself is committed by then: a failure here is logged, not reported as a
-    /// failed save (submission re-runs the rules, the full linkage run re-checks everything).
-    pub(crate) async fn after_case_saved(&self, id: CaseId) -> Result<()> {
-        let rules = match self.hits_now(id).await {
-            Ok(hits) => self.record_rule_hits(id, &hits).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = rules {
-            tracing::error!(error = %e, case = id.0, "rules after save failed");
-        }
-        if let Err(e) = self.check_duplicates(id).await {
-            tracing::error!(error = %e, case = id.0, "duplicate check after save failed");
-        }
-        Ok(())
-    }
 }
