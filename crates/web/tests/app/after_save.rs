@@ -52,23 +52,23 @@ async fn mend_pair_inserts(app: &TestApp) {
     app.store.exec_script_for_tests(sql).await.unwrap();
 }
 
+/// The same woman registered in Kupang, then — with pair inserts failing `times` times —
+/// in Palangka Raya; both saves stand.
+async fn register_twice_with_failing_inserts(app: &TestApp, times: i64) {
+    let kupang = app.token("data-officer.kupang").await;
+    let palangkaraya = app.token("data-officer.palangkaraya").await;
+    let r = post(app, &kupang, "/api/v1/cases", person("Maria Goreti Seran")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    break_pair_inserts(app, times).await;
+    let second = person("MARIA GORETTI SERAN");
+    let r = post(app, &palangkaraya, "/api/v1/cases", second).await;
+    assert_eq!(r.status, 201, "the save itself stands: {}", r.body);
+}
+
 #[tokio::test]
 async fn a_failed_duplicate_check_is_queued_and_finished_by_the_worker() {
     let app = TestApp::spawn().await;
-    let kupang = app.token("data-officer.kupang").await;
-    let palangkaraya = app.token("data-officer.palangkaraya").await;
-    let r = post(&app, &kupang, "/api/v1/cases", person("Maria Goreti Seran")).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-
-    break_pair_inserts(&app, 0).await;
-    let r = post(
-        &app,
-        &palangkaraya,
-        "/api/v1/cases",
-        person("MARIA GORETTI SERAN"),
-    )
-    .await;
-    assert_eq!(r.status, 201, "the save itself stands: {}", r.body);
+    register_twice_with_failing_inserts(&app, 0).await;
     assert_eq!(
         pending_pairs(&app).await,
         0,
@@ -108,19 +108,7 @@ async fn a_deadlock_in_the_duplicate_check_is_retried_at_once() {
         // SQLite serialises writers with its lock and busy timeout: no deadlock to retry.
         return;
     }
-    let kupang = app.token("data-officer.kupang").await;
-    let palangkaraya = app.token("data-officer.palangkaraya").await;
-    let r = post(&app, &kupang, "/api/v1/cases", person("Maria Goreti Seran")).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    break_pair_inserts(&app, 1).await;
-    let r = post(
-        &app,
-        &palangkaraya,
-        "/api/v1/cases",
-        person("MARIA GORETTI SERAN"),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    register_twice_with_failing_inserts(&app, 1).await;
     assert_eq!(
         pending_pairs(&app).await,
         1,
