@@ -17,6 +17,7 @@ mod midnight;
 mod perpetrators_scope;
 mod recovery;
 mod referral_followup;
+mod referral_reach;
 mod security;
 mod site;
 mod site_more;
