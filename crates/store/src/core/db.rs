@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_recovery.sql"),
         postgres: include_str!("../../migrations/postgres/0010_recovery.sql"),
     },
+    Migration {
+        version: 14,
+        name: "grant_reason_encrypted",
+        sqlite: include_str!("../../migrations/sqlite/0014_grant_reason_encrypted.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_grant_reason_encrypted.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
