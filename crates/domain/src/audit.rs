@@ -655,7 +655,7 @@ mod access_log_tests {
     use crate::RegionCode;
     use crate::role::Role;
 
-    fn actor(role: Role, unit: i64, region: Option<&str>) -> Actor {
+    fn actor(role: Role, unit: i64, region: Option<&'static str>) -> Actor {
         Actor {
             user_id: Some(crate::UserId(unit * 10)),
             username: "u".into(),

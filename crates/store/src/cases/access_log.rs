@@ -195,7 +195,7 @@ impl Store {
                 .into_iter()
                 .filter(|r| r.action == AuditAction::LinkageViewPair.as_str()),
         );
-        rows.sort_by(|a, b| b.seq.cmp(&a.seq));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.seq));
         rows.truncate(limit as usize);
         Ok(rows)
     }

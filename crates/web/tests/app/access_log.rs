@@ -369,10 +369,14 @@ async fn a_national_duplicate_check_shows_in_both_owning_units_logs() {
     assert_eq!(nat.get(&format!("/linkage/{pair}")).await.status, 200);
     for (admin, case) in [("admin.palangkaraya", ids[0]), ("admin.kupang", ids[1])] {
         let b = app.login(admin).await;
-        let log = b.get(&format!("/cases/{case}/access-log?who=outside")).await;
+        let log = b
+            .get(&format!("/cases/{case}/access-log?who=outside"))
+            .await;
         assert!(
             log.body.contains("verifier.nasional")
-                && log.body.contains("Membandingkan pasangan kemungkinan data ganda"),
+                && log
+                    .body
+                    .contains("Membandingkan pasangan kemungkinan data ganda"),
             "{admin}: {}",
             log.body
         );
