@@ -80,7 +80,7 @@ async fn the_owning_unit_sees_who_opened_its_records_and_other_regions_do_not() 
         "GT Provinsi Kalimantan Tengah",
         "Membuka identitas korban dengan akses darurat",
         REASON,
-        "luar wilayah",
+        "luar wilayah kasus",
         // The unit's own look is there too.
         "data-officer.palangkaraya",
     ] {
