@@ -309,8 +309,8 @@ async fn run(cli: Cli) -> Result<()> {
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
             println!(
-                "re-encrypted {} victims, {} case chronologies, {} perpetrators and {} recovery notes and files under the new key",
-                stats.victims, stats.cases, stats.perpetrators, stats.recovery
+                "re-encrypted {} victims, {} case chronologies, {} perpetrators, {} recovery notes and files and {} break-the-glass reasons under the new key",
+                stats.victims, stats.cases, stats.perpetrators, stats.recovery, stats.grants
             );
             Ok(())
         }
@@ -513,6 +513,8 @@ async fn serve(
     let keyring = store::crypto::Keyring::new(&secret, previous.as_deref())?;
     let store = store.with_policy(policy).with_keyring(keyring);
     store.verify_key().await?;
+    // Text an older version kept in plaintext is encrypted once the key is loaded.
+    store.encrypt_legacy_plaintext().await?;
     let config = web::WebConfig {
         secret,
         secure_cookies: args

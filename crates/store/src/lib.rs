@@ -18,7 +18,7 @@ mod regions;
 mod review;
 
 pub use crate::core::access::IdentityAccess;
-pub use crate::core::audit::{AuditFilter, AuditRow, VerifyReport};
+pub use crate::core::audit::{AuditAbout, AuditFilter, AuditRow, VerifyReport};
 pub use crate::core::crypto;
 pub use crate::core::db::Backend;
 pub use crate::core::error::{RuleHit, StoreError};
@@ -30,7 +30,8 @@ pub use accounts::users::UserRow;
 pub use admin::rotate::RotateStats;
 pub use cases::parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};
 pub use cases::{
-    CaseEvent, CaseFilter, CasePage, CaseRow, CaseSort, CaseView, Grant, SimilarVictim, VictimView,
+    AccessEntry, AccessLog, AccessLogFilter, CaseEvent, CaseFilter, CasePage, CaseRow, CaseSort,
+    CaseView, Grant, SimilarVictim, VictimView,
 };
 pub use linkage::{
     CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,

@@ -1,5 +1,6 @@
-//! `gugus keys rotate`: re-encrypts every identifying field under the current key and
-//! recomputes the blind indexes, in small batches, each in its own transaction. Servers
+//! `gugus keys rotate`: re-encrypts every identifying field (and the break-the-glass
+//! reasons) under the current key and recomputes the blind indexes, in small batches, each
+//! in its own transaction. Servers
 //! keep running during the rotation when they hold both keys (the new one as
 //! `GUGUS_SECRET_KEY_FILE`, the old one as `GUGUS_PREVIOUS_SECRET_KEY_FILE`): they read
 //! either and write only with the new one. Rows already under the new key are skipped, so
@@ -19,6 +20,8 @@ pub struct RotateStats {
     pub perpetrators: u64,
     /// Free-text fields of recovery (notes, reasons, messages) and evidence files.
     pub recovery: u64,
+    /// Break-the-glass reasons.
+    pub grants: u64,
 }
 
 /// Encrypted free-text columns of recovery: (table, key column, column, associated data).
@@ -64,6 +67,8 @@ impl Store {
     pub async fn rotate_keys(&self, actor: &Actor, batch: i64) -> Result<RotateStats> {
         let allowed = self.allow(actor, Action::ManageSettings, &Scope::National)?;
         let k = self.keyring()?;
+        // Plaintext an older version left behind is encrypted first (under the new key).
+        self.encrypt_legacy_plaintext().await?;
         let mut stats = RotateStats::default();
         let mut last = 0i64;
         loop {
@@ -195,14 +200,23 @@ impl Store {
             stats.recovery += self.rotate_text_column(table, key, col, aad, batch).await?;
         }
         stats.recovery += self.rotate_evidence(batch).await?;
+        stats.grants += self
+            .rotate_text_column(
+                "identity_grants",
+                "id",
+                "reason_enc",
+                crate::cases::GRANT_REASON,
+                batch,
+            )
+            .await?;
         let mut tx = self.write(allowed).await?;
         let ev = Event {
             action: AuditAction::KeysRotate,
             record_type: "key",
             record_id: k.current_id().to_owned(),
             detail: format!(
-                "victims={} cases={} perpetrators={} recovery={}",
-                stats.victims, stats.cases, stats.perpetrators, stats.recovery
+                "victims={} cases={} perpetrators={} recovery={} grants={}",
+                stats.victims, stats.cases, stats.perpetrators, stats.recovery, stats.grants
             ),
         };
         tx.audit(ev).await?;

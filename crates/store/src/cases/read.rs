@@ -36,7 +36,9 @@ impl Store {
         let identities = access == IdentityAccess::Granted;
         let mut view = self.load_view(id, r, identities).await?;
         view.can_break_glass = access == IdentityAccess::BreakGlass;
-        if actor.unit_id == owner {
+        let reader = domain::audit::access_log_reader(actor, &scope, owner);
+        view.can_read_access_log = reader.is_ok();
+        if reader == Ok(domain::audit::AccessLogReader::Owner) {
             view.grants = self.grants(id).await?;
         }
         let (action, detail) = if identities {
@@ -130,6 +132,7 @@ impl Store {
             identities_visible: identities,
             can_break_glass: false,
             grants: Vec::new(),
+            can_read_access_log: false,
             route: self.route_events(id).await?,
             legal: self.legal(id).await?,
             consents: self.consents(id).await?,

@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0010_recovery.sql"),
     },
     Migration {
+        version: 14,
+        name: "grant_reason_encrypted",
+        sqlite: include_str!("../../migrations/sqlite/0014_grant_reason_encrypted.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_grant_reason_encrypted.sql"),
+    },
+    Migration {
         version: 16,
         name: "after_save_queue",
         sqlite: include_str!("../../migrations/sqlite/0016_after_save_queue.sql"),

@@ -45,6 +45,9 @@ pub(crate) enum Maintenance {
     LinkageRun,
     /// Re-encrypting rows in batches during a key rotation (the rotation is audited).
     KeyRotation,
+    /// Encrypting, at start-up, text an older version stored in plaintext (like a
+    /// migration, it changes how data is kept, not what it says).
+    Upgrade,
     /// Bulk fills of the benchmarks (`bench` feature only).
     #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     Bench,

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod access_log;
 mod after_save;
 mod api_evidence;
 mod api_recovery;
