@@ -121,8 +121,12 @@ impl Store {
         let amount = match (kind, e.amount) {
             (Some(k), _) if !k.has_amount() => 0,
             (_, Some(a)) if domain::value::Rupiah::new(a).is_some() => a,
-            (_, Some(_)) => {
+            (_, Some(a)) if a > 0 => {
                 errs.push("amount", "err.rupiah_max");
+                0
+            }
+            (_, Some(_)) => {
+                errs.push("amount", "err.amount");
                 0
             }
             (_, None) => {
