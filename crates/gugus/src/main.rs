@@ -272,6 +272,7 @@ async fn run(cli: Cli) -> Result<()> {
             let keyring = store::crypto::Keyring::new(&secret, None)?;
             let store = store.with_keyring(keyring);
             store.verify_key().await?;
+            store.seal_review_text().await?;
             let cases = demo::load_cases(&store).await?;
             if cases > 0 {
                 println!("loaded {cases} synthetic demo cases");
@@ -309,8 +310,8 @@ async fn run(cli: Cli) -> Result<()> {
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
             println!(
-                "re-encrypted {} victims, {} case chronologies, {} perpetrators and {} recovery notes and files under the new key",
-                stats.victims, stats.cases, stats.perpetrators, stats.recovery
+                "re-encrypted {} victims, {} case chronologies, {} perpetrators, {} recovery notes and files and {} review notes under the new key",
+                stats.victims, stats.cases, stats.perpetrators, stats.recovery, stats.review
             );
             Ok(())
         }
@@ -506,6 +507,7 @@ async fn serve(
     let keyring = store::crypto::Keyring::new(&secret, previous.as_deref())?;
     let store = store.with_policy(policy).with_keyring(keyring);
     store.verify_key().await?;
+    store.seal_review_text().await?;
     let config = web::WebConfig {
         secret,
         secure_cookies: args

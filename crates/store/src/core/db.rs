@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_recovery.sql"),
         postgres: include_str!("../../migrations/postgres/0010_recovery.sql"),
     },
+    Migration {
+        version: 13,
+        name: "review_chain",
+        sqlite: include_str!("../../migrations/sqlite/0013_review_chain.sql"),
+        postgres: include_str!("../../migrations/postgres/0013_review_chain.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -45,6 +45,9 @@ pub(crate) enum Maintenance {
     LinkageRun,
     /// Re-encrypting rows in batches during a key rotation (the rotation is audited).
     KeyRotation,
+    /// Encrypting free text stored in plaintext before its column was encrypted (once, at
+    /// start-up with the key loaded): the text itself is unchanged.
+    SealPlaintext,
     /// Bulk fills of the benchmarks (`bench` feature only).
     #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     Bench,
