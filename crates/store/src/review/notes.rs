@@ -94,8 +94,8 @@ impl Store {
             for (id, note, field_notes) in rows {
                 let notes: Vec<FieldNote> = serde_json::from_str(&field_notes).unwrap_or_default();
                 sqlx::query(
-                    "UPDATE case_reviews SET note = '', field_notes = '[]', note_enc = $1, field_notes_enc = $2 \
-                     WHERE id = $3",
+                    "UPDATE case_reviews SET note = '', field_notes = '[]', note_enc = COALESCE($1, note_enc), \
+                     field_notes_enc = COALESCE($2, field_notes_enc) WHERE id = $3",
                 )
                 .bind(seal_note(k, &note)?)
                 .bind(seal_field_notes(k, &notes)?)

@@ -16,6 +16,7 @@ mod midnight;
 mod perpetrators_scope;
 mod recovery;
 mod referral_followup;
+mod review_chain;
 mod security;
 mod site;
 mod site_more;
