@@ -21,10 +21,14 @@ UPDATE case_reviews SET actor_level = (
         ELSE 'village' END
     FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = case_reviews.actor_id)
 WHERE actor_id IS NOT NULL;
--- …else (generated history) the level the workflow gave the step.
+-- …else (generated history) the level the workflow gave the step: national clears and
+-- returns what was verified; a submission waiting for review was verified or returned by
+-- the province when its unit lies below one, else by national.
 UPDATE case_reviews SET actor_level = CASE
     WHEN action = 'clear' OR (action = 'return' AND from_state <> 'submitted') THEN 'national'
-    WHEN action IN ('verify', 'return') THEN 'province'
+    WHEN action = 'verify' THEN 'province'
+    WHEN action = 'return' THEN (SELECT CASE WHEN c.region_code LIKE '%.%' THEN 'province'
+        ELSE 'national' END FROM cases c WHERE c.id = case_reviews.case_id)
     ELSE (SELECT CASE
         WHEN c.region_code IS NULL THEN 'national'
         WHEN LENGTH(c.region_code) - LENGTH(REPLACE(c.region_code, '.', '')) = 0 THEN 'province'
