@@ -10,6 +10,7 @@ use crate::core::access::IdentityAccess;
 use crate::core::crypto::Keyring;
 use crate::core::write::Maintenance;
 use domain::UnitId;
+use sqlx::AnyConnection;
 
 /// The columns review text is bound to when encrypted.
 pub(super) const NOTE: &str = "case_reviews.note";
@@ -91,6 +92,7 @@ impl Store {
             let Some(tail) = rows.last() else { break };
             last = tail.0;
             let mut tx = self.maintenance(Maintenance::SealPlaintext).await?;
+            self.secure_delete(&mut tx, true).await?;
             for (id, note, field_notes) in rows {
                 let notes: Vec<FieldNote> = serde_json::from_str(&field_notes).unwrap_or_default();
                 sqlx::query(
@@ -104,6 +106,7 @@ impl Store {
                 .await?;
                 done += 1;
             }
+            self.secure_delete(&mut tx, false).await?;
             tx.commit().await?;
         }
         loop {
@@ -118,6 +121,7 @@ impl Store {
                 break;
             }
             let mut tx = self.maintenance(Maintenance::SealPlaintext).await?;
+            self.secure_delete(&mut tx, true).await?;
             for (case_id, code, pos, text) in rows {
                 sqlx::query(
                     "UPDATE case_rule_hits SET justification = NULL, justification_enc = $1 \
@@ -131,12 +135,29 @@ impl Store {
                 .await?;
                 done += 1;
             }
+            self.secure_delete(&mut tx, false).await?;
             tx.commit().await?;
         }
         if done > 0 {
             tracing::info!(rows = done, "encrypted review notes stored in plaintext");
         }
         Ok(done)
+    }
+}
+
+impl Store {
+    /// SQLite keeps the bytes of overwritten values in the page's free space unless told
+    /// to zero them: on while plaintext is replaced, so it does not linger in the file.
+    async fn secure_delete(&self, conn: &mut AnyConnection, on: bool) -> Result<()> {
+        if self.backend() == crate::Backend::Sqlite {
+            let sql = if on {
+                "PRAGMA secure_delete = ON"
+            } else {
+                "PRAGMA secure_delete = OFF"
+            };
+            sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        }
+        Ok(())
     }
 }
 
