@@ -272,6 +272,7 @@ async fn run(cli: Cli) -> Result<()> {
             let keyring = store::crypto::Keyring::new(&secret, None)?;
             let store = store.with_keyring(keyring);
             store.verify_key().await?;
+            store.seal_review_text().await?;
             let cases = demo::load_cases(&store).await?;
             if cases > 0 {
                 println!("loaded {cases} synthetic demo cases");
@@ -309,8 +310,13 @@ async fn run(cli: Cli) -> Result<()> {
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
             println!(
-                "re-encrypted {} victims, {} case chronologies, {} perpetrators, {} recovery notes and files and {} break-the-glass reasons under the new key",
-                stats.victims, stats.cases, stats.perpetrators, stats.recovery, stats.grants
+                "re-encrypted {} victims, {} case chronologies, {} perpetrators, {} recovery notes and files, {} break-the-glass reasons and {} review notes under the new key",
+                stats.victims,
+                stats.cases,
+                stats.perpetrators,
+                stats.recovery,
+                stats.grants,
+                stats.review
             );
             Ok(())
         }
@@ -515,6 +521,7 @@ async fn serve(
     store.verify_key().await?;
     // Text an older version kept in plaintext is encrypted once the key is loaded.
     store.encrypt_legacy_plaintext().await?;
+    store.seal_review_text().await?;
     let config = web::WebConfig {
         secret,
         secure_cookies: args

@@ -106,7 +106,8 @@ impl Store {
             if rows.is_empty() {
                 break;
             }
-            let mut tx = self.maintenance(Maintenance::Upgrade).await?;
+            let mut tx = self.maintenance(Maintenance::SealPlaintext).await?;
+            self.secure_delete(&mut tx, true).await?;
             for (id, plain) in rows {
                 // Compare-and-set: another server starting at the same time may be at it too.
                 done += sqlx::query(
@@ -119,6 +120,7 @@ impl Store {
                 .await?
                 .rows_affected();
             }
+            self.secure_delete(&mut tx, false).await?;
             tx.commit().await?;
         }
         if done > 0 {

@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0010_recovery.sql"),
     },
     Migration {
+        version: 13,
+        name: "review_chain",
+        sqlite: include_str!("../../migrations/sqlite/0013_review_chain.sql"),
+        postgres: include_str!("../../migrations/postgres/0013_review_chain.sql"),
+    },
+    Migration {
         version: 14,
         name: "grant_reason_encrypted",
         sqlite: include_str!("../../migrations/sqlite/0014_grant_reason_encrypted.sql"),

@@ -45,9 +45,10 @@ pub(crate) enum Maintenance {
     LinkageRun,
     /// Re-encrypting rows in batches during a key rotation (the rotation is audited).
     KeyRotation,
-    /// Encrypting, at start-up, text an older version stored in plaintext (like a
-    /// migration, it changes how data is kept, not what it says).
-    Upgrade,
+    /// Encrypting free text an older version stored in plaintext, before its column was
+    /// encrypted (once, at start-up with the key loaded, and before a rotation): like a
+    /// migration, it changes how data is kept, not what it says.
+    SealPlaintext,
     /// Bulk fills of the benchmarks (`bench` feature only).
     #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     Bench,
@@ -116,6 +117,25 @@ impl Store {
     pub(crate) async fn maintenance(&self, why: Maintenance) -> Result<Transaction<'static, Any>> {
         tracing::trace!(?why, "maintenance write");
         self.begin_write().await
+    }
+
+    /// SQLite keeps the bytes of overwritten values in the page's free space unless told
+    /// to zero them: on while plaintext is replaced ([`Maintenance::SealPlaintext`]), so it
+    /// does not linger in the file.
+    pub(crate) async fn secure_delete(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        on: bool,
+    ) -> Result<()> {
+        if self.backend() == crate::Backend::Sqlite {
+            let sql = if on {
+                "PRAGMA secure_delete = ON"
+            } else {
+                "PRAGMA secure_delete = OFF"
+            };
+            sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        }
+        Ok(())
     }
 }
 

@@ -19,6 +19,7 @@ mod perpetrators_scope;
 mod recovery;
 mod referral_followup;
 mod referral_reach;
+mod review_chain;
 mod security;
 mod site;
 mod site_more;
