@@ -35,6 +35,7 @@ impl Store {
         let access = self.identity_access(actor, id, owner, &scope).await?;
         let identities = access == IdentityAccess::Granted;
         let mut view = self.load_view(id, r, identities).await?;
+        self.note_networks(actor, &mut view.perpetrators).await?;
         view.can_break_glass = access == IdentityAccess::BreakGlass;
         if actor.unit_id == owner {
             view.grants = self.grants(id).await?;

@@ -149,6 +149,38 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         Scoped,
         "/perpetrators/{ntt_perp}",
     ),
+    // Perpetrator pairs: verifiers only (a viewer gets 403); pair 1 is out of reach.
+    ("GET", "/perpetrators/pairs", Admin, "/perpetrators/pairs"),
+    (
+        "GET",
+        "/perpetrators/pairs/{id}",
+        Admin,
+        "/perpetrators/pairs/1",
+    ),
+    (
+        "POST",
+        "/perpetrators/pairs/{id}/decide",
+        Admin,
+        "/perpetrators/pairs/1/decide",
+    ),
+    (
+        "GET",
+        "/api/v1/perpetrators/pairs",
+        Admin,
+        "/api/v1/perpetrators/pairs",
+    ),
+    (
+        "GET",
+        "/api/v1/perpetrators/pairs/{id}",
+        Admin,
+        "/api/v1/perpetrators/pairs/1",
+    ),
+    (
+        "POST",
+        "/api/v1/perpetrators/pairs/{id}/decision",
+        Admin,
+        "/api/v1/perpetrators/pairs/1/decision",
+    ),
     (
         "POST",
         "/cases/{id}/status",
