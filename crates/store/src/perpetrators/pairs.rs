@@ -138,10 +138,17 @@ impl Store {
         .bind(CHECK_BATCH)
         .fetch_all(self.pool())
         .await?;
-        for id in &ids {
-            self.check_perpetrator_pairs(*id).await?;
+        let mut checked = 0;
+        for id in ids {
+            // One record that cannot be checked must not hold up the worker's other work.
+            match self.check_perpetrator_pairs(id).await {
+                Ok(_) => checked += 1,
+                Err(e) => {
+                    tracing::warn!(error = %e, perpetrator = id, "perpetrator pair check failed again")
+                }
+            }
         }
-        Ok(ids.len())
+        Ok(checked)
     }
 
     /// Compares perpetrator `id` with the perpetrators of other cases and proposes the

@@ -403,3 +403,42 @@ async fn a_province_verifier_decides_pairs_inside_the_province_seeing_identities
         .json();
     assert!(case["perpetrators"][0]["elsewhere"].is_null(), "{case}");
 }
+
+#[tokio::test]
+async fn a_failed_check_leaves_the_save_standing_and_the_worker_proposes_the_pair() {
+    let app = TestApp::spawn().await;
+    let (fail, mend) = match app.store.backend() {
+        store::Backend::Sqlite => (
+            "CREATE TRIGGER fail_perp_pairs BEFORE INSERT ON perpetrator_pairs \
+             BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;",
+            "DROP TRIGGER fail_perp_pairs;",
+        ),
+        store::Backend::Postgres => (
+            "CREATE FUNCTION fail_perp_pairs() RETURNS trigger AS $$ BEGIN \
+               RAISE EXCEPTION 'simulated failure'; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER fail_perp_pairs BEFORE INSERT ON perpetrator_pairs \
+               FOR EACH ROW EXECUTE FUNCTION fail_perp_pairs();",
+            "DROP TRIGGER fail_perp_pairs ON perpetrator_pairs;",
+        ),
+    };
+    app.store.exec_script_for_tests(fail).await.unwrap();
+    // Both saves stand (the helper asserts 200); no pair could be written.
+    let (.., kt_case, kt) = broker_in_two_provinces(&app).await;
+    let officer = app.token("data-officer.palangkaraya").await;
+    let case = get(&app, &officer, &format!("/api/v1/cases/{kt_case}"))
+        .await
+        .json();
+    assert_eq!(case["perpetrators"][0]["perpetrator_id"], kt);
+    let national = app.token("verifier.nasional").await;
+    assert!(pairs(&app, &national, "pending").await.is_empty());
+
+    app.store.exec_script_for_tests(mend).await.unwrap();
+    let cfg = web::worker::WorkerConfig {
+        smtp: None,
+        public_url: String::new(),
+        every: Duration::from_secs(60),
+    };
+    let r = web::worker::tick(&app.store, &cfg).await.unwrap();
+    assert!(r.perpetrators_checked >= 1, "{r:?}");
+    assert_eq!(pairs(&app, &national, "pending").await.len(), 1);
+}

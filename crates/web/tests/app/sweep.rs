@@ -603,25 +603,6 @@ async fn call_token(base: &str, token: &str, method: &str, path: &str) -> common
     api(base, token, method, path, body).await
 }
 
-async fn token_for(app: &TestApp, username: &str) -> String {
-    let store::LoginOutcome::Ok { token, .. } = app
-        .store
-        .login(username, common::PASSWORD, "t")
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
-    let actor = app.store.session(&token).await.unwrap().unwrap().actor;
-    app.store
-        .create_token(&actor, "sweep")
-        .await
-        .unwrap()
-        .secret
-        .expose()
-        .clone()
-}
-
 #[tokio::test]
 async fn every_route_answers_as_its_access_class_says() {
     let app = TestApp::spawn().await;
@@ -733,8 +714,8 @@ async fn every_route_answers_as_its_access_class_says() {
 
     let viewer = app.login("viewer.kalteng").await;
     let admin = app.login("admin.kalteng").await;
-    let viewer_token = token_for(&app, "viewer.kalteng").await;
-    let admin_token = token_for(&app, "admin.kalteng").await;
+    let viewer_token = app.token("viewer.kalteng").await;
+    let admin_token = app.token("admin.kalteng").await;
 
     let mut failures = Vec::new();
     for (method, route, access, sample) in TABLE {
