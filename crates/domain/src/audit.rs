@@ -120,6 +120,17 @@ crate::str_enum::str_enum! {
         LinkageUndo,
         #[strum(serialize = "linkage.run")]
         LinkageRun,
+        // Perpetrator pairs: the same perpetrator registered in several regions.
+        #[strum(serialize = "perpetrator_pair.view")]
+        PerpetratorPairView,
+        #[strum(serialize = "perpetrator_pair.identity_view")]
+        PerpetratorPairIdentityView,
+        #[strum(serialize = "perpetrator_pair.same")]
+        PerpetratorPairSame,
+        #[strum(serialize = "perpetrator_pair.different")]
+        PerpetratorPairDifferent,
+        #[strum(serialize = "perpetrator_pair.undo")]
+        PerpetratorPairUndo,
         // Recovery: plans, services, the ledger and referrals.
         #[strum(serialize = "plan.view")]
         PlanView,
@@ -184,6 +195,8 @@ impl AuditAction {
                 | AuditAction::PerpetratorIdentityView
                 | AuditAction::PerpetratorSearch
                 | AuditAction::LinkageViewPair
+                | AuditAction::PerpetratorPairView
+                | AuditAction::PerpetratorPairIdentityView
                 | AuditAction::UserList
                 | AuditAction::UserView
         )
@@ -583,6 +596,11 @@ mod action_tests {
                 "linkage.different",
                 "linkage.undo",
                 "linkage.run",
+                "perpetrator_pair.view",
+                "perpetrator_pair.identity_view",
+                "perpetrator_pair.same",
+                "perpetrator_pair.different",
+                "perpetrator_pair.undo",
                 "plan.view",
                 "plan.identity_view",
                 "plan.assess",
@@ -631,14 +649,17 @@ mod action_tests {
                 "{s}"
             );
         }
-        // Reads recorded on other record types (perpetrator, linkage pair, user).
+        // Reads recorded on other record types (perpetrator, linkage pair, perpetrator
+        // pair, user).
         let views: Vec<&str> = AuditAction::views().map(AuditAction::as_str).collect();
-        assert_eq!(views.len(), history.len() + 6, "{views:?}");
+        assert_eq!(views.len(), history.len() + 8, "{views:?}");
         for s in [
             "perpetrator.view",
             "perpetrator.identity_view",
             "perpetrator.search",
             "linkage.view_pair",
+            "perpetrator_pair.view",
+            "perpetrator_pair.identity_view",
             "user.list",
             "user.view",
         ] {

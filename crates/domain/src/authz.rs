@@ -138,6 +138,9 @@ crate::str_enum::str_enum! {
         RunLinkage,
         /// Plan and record a victim's services, send referrals, keep the restitution ledger.
         ManageServices,
+        /// Decide whether two perpetrator records are one perpetrator (and undo it); only
+        /// on pairs whose both records have a case in the actor's scope (checked in store).
+        DecidePerpetratorPair,
     }
 }
 
@@ -180,6 +183,9 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         // national verifiers' (checked in `decide`); periods and linkage belong to verifiers.
         (SubmitCase, Role::DataOfficer) => Some(OWN_SUBTREE),
         (VerifyCase | ClearCase | ManagePeriods | LinkPersons, Role::Verifier) => Some(OWN_SUBTREE),
+        // Perpetrator pairs: verifiers who may see both sides (a national verifier sees
+        // every pair; a province verifier those with both records in the province).
+        (DecidePerpetratorPair, Role::Verifier) => Some(OWN_SUBTREE),
         (ViewQuality, Role::Admin | Role::DataOfficer | Role::Verifier | Role::Analyst) => {
             Some(OWN_SUBTREE)
         }

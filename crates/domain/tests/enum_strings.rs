@@ -146,6 +146,7 @@ fn stored_strings_are_unchanged() {
             "link_persons",
             "run_linkage",
             "manage_services",
+            "decide_perpetrator_pair",
         ]
     );
     pin!(Sex, ["female", "male"]);
@@ -172,7 +173,7 @@ fn stored_strings_are_unchanged() {
             "identity_opened",
         ]
     );
-    assert_eq!(AuditAction::ALL.len(), 74);
+    assert_eq!(AuditAction::ALL.len(), 79);
     assert_eq!(
         AuditAction::parse(" case.view "),
         Some(AuditAction::CaseView)

@@ -251,6 +251,19 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("CHN", "Guangzhou"),
 ];
 
+/// The NIK of the broker recorded both in Kupang and in Palangka Raya (invented).
+const SHARED_BROKER_NIK: &str = "5301011203780001";
+
+/// The same broker recorded by Kupang and again, spelled otherwise, by Palangka Raya: one
+/// proposed perpetrator pair for the national verifier (`/perpetrators/pairs`).
+fn shared_broker(region: &str) -> Option<&'static str> {
+    match region {
+        "53.01" => Some("Markus Lado (contoh)"),
+        "62.71" => Some("Markus Ladu (contoh)"),
+        _ => None,
+    }
+}
+
 /// Gives part of the demo cases a route, a legal track and perpetrators shared between
 /// cases, so the case pages, perpetrator pages and timelines have something to show.
 async fn enrich(
@@ -363,6 +376,16 @@ async fn enrich(
                     break;
                 }
             }
+        }
+        if i == 0
+            && let Some(name) = shared_broker(region)
+        {
+            let p = store::NewPerpetrator::parse("person", name, "", SHARED_BROKER_NIK)
+                .map_err(crate::config::describe_invalid)?;
+            store
+                .add_perpetrator(actor, *id, &p, "broker")
+                .await
+                .map_err(crate::config::describe_store)?;
         }
         if i % 4 == 0 {
             // A small pool of brokers per region: the same names come back in many cases.

@@ -399,6 +399,24 @@ fn demo_accounts_log_in_and_see_only_their_scope() {
             rest.contains("Kabupaten Kupang") || rest.contains("KUPANG"),
             "no restitution in NTT"
         );
+        // The broker recorded in Kupang and in Palangka Raya waits for the national
+        // verifier as one perpetrator pair.
+        let c = client();
+        login(&c, &server.base, "verifikator.nasional", "Demo-Gugus-2026")
+            .await
+            .unwrap();
+        let pairs = c
+            .get(format!("{}/perpetrators/pairs", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            pairs.contains("Kabupaten Kupang") && pairs.contains("Kota Palangkaraya"),
+            "no perpetrator pair in the demo"
+        );
     });
     drop(server);
     // Running the demo again reuses the data.

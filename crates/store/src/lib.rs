@@ -37,7 +37,10 @@ pub use linkage::{
     CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,
 };
 pub use notifications::{Notification, PendingMail};
-pub use perpetrators::{NewPerpetrator, PerpetratorCase, PerpetratorLink, PerpetratorView};
+pub use perpetrators::{
+    Elsewhere, NewPerpetrator, PairCase, PerpetratorCase, PerpetratorLink, PerpetratorPairRow,
+    PerpetratorPairSide, PerpetratorPairView, PerpetratorView,
+};
 pub use recovery::{
     EVIDENCE_MAX, EvidenceMeta, LedgerLine, LedgerTotalRow, LedgerView, NeedView, NewLedgerEntry,
     NewService, PlanSummary, PlanView, RecoveryDashboard, RecoveryEvent, ServiceType,

@@ -20,6 +20,7 @@ mod home;
 mod http;
 mod jobs;
 mod notifications;
+mod perpetrators;
 mod recovery;
 mod referrals;
 mod regions;
@@ -47,6 +48,7 @@ fn routes() -> Routes {
     let r = home::routes(r);
     let r = regions::routes(r);
     let r = cases::routes(r);
+    let r = perpetrators::routes(r);
     let r = review::routes(r);
     let r = recovery::routes(r);
     let r = referrals::routes(r);

@@ -35,6 +35,7 @@ impl Store {
         let access = self.identity_access(actor, id, owner, &scope).await?;
         let identities = access == IdentityAccess::Granted;
         let mut view = self.load_view(id, r, identities).await?;
+        self.note_networks(actor, &mut view.perpetrators).await?;
         view.can_break_glass = access == IdentityAccess::BreakGlass;
         let reader = domain::audit::access_log_reader(actor, &scope, owner);
         view.can_read_access_log = reader.is_ok();

@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0016_after_save_queue.sql"),
         postgres: include_str!("../../migrations/postgres/0016_after_save_queue.sql"),
     },
+    Migration {
+        version: 17,
+        name: "perpetrator_pairs",
+        sqlite: include_str!("../../migrations/sqlite/0017_perpetrator_pairs.sql"),
+        postgres: include_str!("../../migrations/postgres/0017_perpetrator_pairs.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -5,6 +5,12 @@
 //! identity access to at least one of those cases (the owning unit, or an unexpired
 //! break-the-glass grant), otherwise initials only. Searches match identity fields only on
 //! perpetrators whose identity the actor may see, so a search never confirms a hidden one.
+//!
+//! Seeing one network across regions is served by pairs, never by open search: after a
+//! perpetrator is recorded it is compared with the perpetrators of other cases (`pairs`),
+//! and verifiers who may see both sides decide "same" / "different" (`network` links the
+//! records decided to be one). One one-way edge: the comparison uses the linkage feature's
+//! model (`Store::linkage_model`), the one the victims' duplicate check uses.
 
 use crate::core::audit::Event;
 use crate::core::blind::name_tokens;
@@ -16,6 +22,9 @@ use domain::{Action, Actor, Invalid, decide};
 use records::{PerpetratorCaseRecord, PerpetratorLinkRecord, PerpetratorRecord};
 use serde::Serialize;
 
+mod network;
+mod pair_review;
+mod pairs;
 mod records;
 
 #[derive(Debug, Clone, Default)]
@@ -65,6 +74,93 @@ pub struct PerpetratorLink {
     pub initials: String,
     pub name: Option<String>,
     pub role: String,
+    /// On a case page, when the perpetrator was decided to be one with records elsewhere:
+    /// how many of the network's cases lie outside the viewer's scope, and where.
+    pub elsewhere: Option<Elsewhere>,
+}
+
+/// The cases of a perpetrator's network outside the viewer's scope: a count and province
+/// names only, never codes or identities.
+#[derive(Debug, Clone, Serialize)]
+pub struct Elsewhere {
+    pub cases: i64,
+    pub regions: Vec<String>,
+}
+
+/// A case of one side of a perpetrator pair, as the pair shows it (only cases in the
+/// viewer's scope).
+#[derive(Debug, Clone, Serialize)]
+pub struct PairCase {
+    pub case_id: CaseId,
+    pub code: String,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub role: String,
+}
+
+/// One side of a perpetrator pair. Names and NIK only where the viewer may see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PerpetratorPairSide {
+    pub perpetrator_id: i64,
+    pub kind: String,
+    pub initials: String,
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub nik: Option<String>,
+    /// Set once the record was decided to be one with others.
+    pub network_id: Option<i64>,
+    pub cases: Vec<PairCase>,
+}
+
+impl PerpetratorPairSide {
+    /// The region names of its cases, each once, in order ("—" when none is named).
+    pub fn regions(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for c in &self.cases {
+            let n = c.region_name.as_deref().unwrap_or("—");
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names.join(", ")
+    }
+}
+
+/// A perpetrator pair in the verifiers' list (initials, kind, regions and case codes).
+#[derive(Debug, Clone, Serialize)]
+pub struct PerpetratorPairRow {
+    pub id: i64,
+    pub probability: f64,
+    pub status: String,
+    pub found_at_ms: i64,
+    pub a: PerpetratorPairSide,
+    pub b: PerpetratorPairSide,
+}
+
+/// A perpetrator pair side by side with the comparison's explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct PerpetratorPairView {
+    pub id: i64,
+    pub probability: f64,
+    pub weight: f64,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at_ms: Option<i64>,
+    pub explanation: Vec<crate::linkage::ExplainLine>,
+    pub a: PerpetratorPairSide,
+    pub b: PerpetratorPairSide,
+}
+
+impl PerpetratorPairView {
+    pub fn percent(&self) -> String {
+        format!("{:.1}%", self.probability * 100.0)
+    }
+}
+
+impl PerpetratorPairRow {
+    pub fn percent(&self) -> String {
+        format!("{:.0}%", self.probability * 100.0)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -280,6 +376,7 @@ impl Store {
         };
         tx.audit(ev).await?;
         tx.commit().await?;
+        self.after_perpetrator_saved(id).await;
         Ok(id)
     }
 

@@ -166,6 +166,15 @@ pub struct PerpetratorLinkOut {
     /// Null unless the caller's role may see identities.
     pub name: Option<String>,
     pub role: String,
+    /// When the perpetrator was decided to be one with records elsewhere: the network's
+    /// cases outside the caller's scope (a count and province names only).
+    pub elsewhere: Option<PerpetratorElsewhereOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PerpetratorElsewhereOut {
+    pub cases: i64,
+    pub regions: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -404,6 +413,10 @@ impl From<store::PerpetratorLink> for PerpetratorLinkOut {
             initials: p.initials,
             name: p.name,
             role: p.role,
+            elsewhere: p.elsewhere.map(|e| PerpetratorElsewhereOut {
+                cases: e.cases,
+                regions: e.regions,
+            }),
         }
     }
 }

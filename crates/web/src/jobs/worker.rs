@@ -1,7 +1,9 @@
 //! The background work run while the server runs: finish the after-save steps of cases
-//! whose steps failed (queued by the store), escalate overdue referrals (once each) and send
-//! the e-mails of new notifications over SMTP when configured. An
-//! e-mail says only that something waits in Gugus and links to it: no names, no case facts.
+//! whose steps failed (queued by the store), compare perpetrators not yet compared with
+//! the others (recorded before perpetrator pairs existed, or whose check failed), escalate
+//! overdue referrals (once each) and send the e-mails of new notifications over SMTP when
+//! configured. An e-mail says only that something waits in Gugus and links to it: no
+//! names, no case facts.
 
 use crate::jobs::mail::{SmtpConfig, send};
 use domain::notification::EmailState;
@@ -24,6 +26,8 @@ pub struct TickReport {
     /// Queued after-save steps completed, and those that failed again.
     pub after_save_done: usize,
     pub after_save_failed: usize,
+    /// Perpetrators compared with the others for possible pairs.
+    pub perpetrators_checked: usize,
     pub escalated: usize,
     pub mailed: usize,
     pub failed: usize,
@@ -50,6 +54,7 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
     let mut report = TickReport {
         after_save_done: queue.done,
         after_save_failed: queue.failed,
+        perpetrators_checked: store.check_unchecked_perpetrators().await?,
         escalated: store.escalate_overdue(&system, today).await?,
         ..Default::default()
     };
@@ -96,6 +101,7 @@ pub async fn run(store: Store, cfg: WorkerConfig) {
                 tracing::info!(
                     after_save_done = r.after_save_done,
                     after_save_failed = r.after_save_failed,
+                    perpetrators_checked = r.perpetrators_checked,
                     escalated = r.escalated,
                     mailed = r.mailed,
                     failed = r.failed,

@@ -15,6 +15,7 @@ mod cases;
 mod clearing;
 mod mail;
 mod midnight;
+mod perpetrator_pairs;
 mod perpetrators_scope;
 mod recovery;
 mod referral_followup;
