@@ -16,6 +16,7 @@ pub mod role;
 pub mod rules;
 pub mod secret;
 pub mod time;
+pub mod token;
 pub mod totp;
 pub mod unit;
 pub mod user;

@@ -49,6 +49,9 @@ struct ServeArgs {
     /// Hours after login after which a session ends regardless of activity.
     #[arg(long, env = "GUGUS_SESSION_MAX_HOURS", default_value_t = 12)]
     session_max_hours: i64,
+    /// Days an API token lives (the default, and the most a token may be given).
+    #[arg(long, env = "GUGUS_API_TOKEN_DAYS", default_value_t = domain::token::DEFAULT_DAYS)]
+    api_token_days: i64,
     /// During a key rotation: the previous secret key file, so rows not yet re-encrypted
     /// stay readable.
     #[arg(long, env = "GUGUS_PREVIOUS_SECRET_KEY_FILE")]
@@ -496,6 +499,7 @@ async fn serve(
     let policy = store::AuthPolicy {
         idle_ms: args.session_idle_minutes.max(1) * 60_000,
         absolute_ms: args.session_max_hours.max(1) * 3_600_000,
+        token_days: args.api_token_days.clamp(1, domain::token::MAX_DAYS),
         ..Default::default()
     };
     let previous = args

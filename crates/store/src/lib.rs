@@ -25,7 +25,7 @@ pub use crate::core::error::{RuleHit, StoreError};
 pub use crate::core::ids::CaseId;
 pub use crate::core::write::job_actor;
 pub use accounts::auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
-pub use accounts::tokens::{ApiToken, NewToken};
+pub use accounts::tokens::{ApiToken, NewToken, TokenAuth};
 pub use accounts::users::UserRow;
 pub use admin::rotate::RotateStats;
 pub use cases::parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};

@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_recovery.sql"),
         postgres: include_str!("../../migrations/postgres/0010_recovery.sql"),
     },
+    Migration {
+        version: 11,
+        name: "api_token_limits",
+        sqlite: include_str!("../../migrations/sqlite/0011_api_token_limits.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_api_token_limits.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

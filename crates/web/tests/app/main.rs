@@ -8,6 +8,7 @@ mod common;
 
 mod api_evidence;
 mod api_recovery;
+mod api_tokens;
 mod case_parts;
 mod cases;
 mod clearing;
