@@ -6,6 +6,7 @@ mod str_enum;
 pub mod audit;
 pub mod authz;
 pub mod case;
+pub mod checkpoint;
 pub mod ids;
 pub mod nik;
 pub mod notification;

@@ -19,6 +19,7 @@ mod review;
 
 pub use crate::core::access::IdentityAccess;
 pub use crate::core::audit::{AuditFilter, AuditRow, VerifyReport};
+pub use crate::core::checkpoint::{AnchorReport, Anchors, append_checkpoint_file};
 pub use crate::core::crypto;
 pub use crate::core::db::Backend;
 pub use crate::core::error::{RuleHit, StoreError};

@@ -109,6 +109,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0011_api_token_limits.sql"),
         postgres: include_str!("../../migrations/postgres/0011_api_token_limits.sql"),
     },
+    Migration {
+        version: 12,
+        name: "audit_checkpoints",
+        sqlite: include_str!("../../migrations/sqlite/0012_audit_checkpoints.sql"),
+        postgres: include_str!("../../migrations/postgres/0012_audit_checkpoints.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -45,6 +45,8 @@ pub(crate) enum Maintenance {
     LinkageRun,
     /// Re-encrypting rows in batches during a key rotation (the rotation is audited).
     KeyRotation,
+    /// A signed checkpoint of the audit chain's head (auditing it would move the head).
+    Checkpoint,
     /// Bulk fills of the benchmarks (`bench` feature only).
     #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     Bench,

@@ -1,4 +1,5 @@
-//! The audit trail page: filter by user, action, record and date.
+//! The audit trail page: filter by user, action, record and date; and the newest signed
+//! checkpoint of the chain, as a line admins copy and keep outside Gugus.
 
 use crate::http::context::User;
 use crate::http::error::WebError;
@@ -8,6 +9,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
+use domain::checkpoint::Checkpoint;
 use serde::Deserialize;
 use store::{AuditFilter, AuditRow};
 
@@ -51,6 +53,7 @@ struct AuditPage {
     q: AuditQuery,
     rows: Vec<AuditRow>,
     older: String,
+    checkpoint: Option<Checkpoint>,
 }
 
 const PAGE_SIZE: i64 = 100;
@@ -80,11 +83,13 @@ async fn index(
         }
         _ => String::new(),
     };
+    let checkpoint = state.store.latest_checkpoint(user.actor()).await?;
     let page = Page::from_ctx(&user.ctx, "audit.title");
     render(&AuditPage {
         page,
         q,
         rows,
         older,
+        checkpoint,
     })
 }

@@ -9,6 +9,7 @@ mod common;
 mod api_evidence;
 mod api_recovery;
 mod api_tokens;
+mod audit_checkpoint;
 mod case_parts;
 mod cases;
 mod clearing;
