@@ -54,7 +54,7 @@ pub async fn verify(store: &Store, file: &Path, lines: &[String]) -> Result<()> 
     let mut anchors = Anchors::default();
     let file_found = anchors.read_file(file).await?;
     for (i, line) in lines.iter().enumerate() {
-        anchors.push_line(line, &format!("--checkpoint no. {}", i + 1));
+        anchors.add_line(line, &format!("--checkpoint no. {}", i + 1));
     }
     let report = store.audit_verify_with(anchors).await?;
     let a = &report.anchors;

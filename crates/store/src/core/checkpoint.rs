@@ -39,14 +39,14 @@ pub struct Anchors {
 }
 
 impl Anchors {
-    pub fn push(&mut self, cp: Checkpoint, origin: impl Into<String>) {
+    pub fn add(&mut self, cp: Checkpoint, origin: impl Into<String>) {
         self.list.push((cp, origin.into()));
     }
 
     /// A line given by an operator (`--checkpoint`).
-    pub fn push_line(&mut self, line: &str, origin: &str) {
+    pub fn add_line(&mut self, line: &str, origin: &str) {
         match Checkpoint::parse(line) {
-            Some(cp) => self.push(cp, origin),
+            Some(cp) => self.add(cp, origin),
             None => self.unreadable.push(origin.to_owned()),
         }
     }
@@ -69,7 +69,7 @@ impl Anchors {
         };
         for (i, line) in text.lines().enumerate() {
             if !line.trim().is_empty() {
-                self.push_line(line, &format!("line {} of {}", i + 1, path.display()));
+                self.add_line(line, &format!("line {} of {}", i + 1, path.display()));
             }
         }
         Ok(true)
@@ -163,7 +163,7 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?;
         for r in rows {
-            anchors.push(Checkpoint::from(r), "audit_checkpoints");
+            anchors.add(Checkpoint::from(r), "audit_checkpoints");
         }
         Ok(())
     }
@@ -283,7 +283,7 @@ mod tests {
         let (id, key) = keys.checkpoint_signer();
         let mut a = Anchors::default();
         for (seq, hash) in cps {
-            a.push(Checkpoint::sign(key, id, *seq, hash, 1_000 * seq), "t");
+            a.add(Checkpoint::sign(key, id, *seq, hash, 1_000 * seq), "t");
         }
         a
     }
