@@ -1,6 +1,8 @@
 //! The audit trail's hash chain. Each entry commits to the one before it, so an altered,
 //! deleted or reordered entry breaks the chain at a place we can name.
 
+use crate::authz::{Action, Actor, Denied, Scope, decide};
+use crate::ids::UnitId;
 use sha2::{Digest, Sha256};
 
 crate::str_enum::str_enum! {
@@ -191,6 +193,46 @@ impl AuditAction {
     pub fn views() -> impl Iterator<Item = AuditAction> {
         AuditAction::ALL.into_iter().filter(|a| a.is_view())
     }
+
+    /// Someone opened a record: any read, or breaking the glass. A case's access log
+    /// ("who opened our victims' records") lists these.
+    pub fn is_look(self) -> bool {
+        self.is_view() || self == AuditAction::CaseBreakGlass
+    }
+
+    /// Every look (for an `IN (…)` list).
+    pub fn looks() -> impl Iterator<Item = AuditAction> {
+        AuditAction::ALL.into_iter().filter(|a| a.is_look())
+    }
+}
+
+/// How a reader stands towards a case's access log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessLogReader {
+    /// The owning unit's staff whose role sees identities: every look, with the
+    /// break-the-glass reasons.
+    Owner,
+    /// An admin whose audit scope covers the case (its region or a region above): every
+    /// look; the reasons stay with the owning unit.
+    Overseer,
+}
+
+/// Who may read a case's access log. Out of the actor's scope is `NotFound` (as the case
+/// itself); in scope but neither the owning unit's identity staff nor an admin above it is
+/// `Forbidden`.
+pub fn access_log_reader(
+    actor: &Actor,
+    case_scope: &Scope,
+    owner: UnitId,
+) -> Result<AccessLogReader, Denied> {
+    decide(actor, Action::ViewCase, case_scope)?;
+    if actor.unit_id == owner && decide(actor, Action::ViewIdentity, case_scope).is_ok() {
+        return Ok(AccessLogReader::Owner);
+    }
+    if decide(actor, Action::ViewAudit, case_scope).is_ok() {
+        return Ok(AccessLogReader::Overseer);
+    }
+    Err(Denied::Forbidden)
 }
 
 impl serde::Serialize for AuditAction {
@@ -604,5 +646,69 @@ mod action_tests {
         }
         assert!(!AuditAction::CaseBreakGlass.is_view());
         assert!(!AuditAction::ServiceEvidenceAdd.is_view());
+    }
+}
+
+#[cfg(test)]
+mod access_log_tests {
+    use super::*;
+    use crate::RegionCode;
+    use crate::role::Role;
+
+    fn actor(role: Role, unit: i64, region: Option<&'static str>) -> Actor {
+        Actor {
+            user_id: Some(crate::UserId(unit * 10)),
+            username: "u".into(),
+            unit_id: UnitId(unit),
+            role,
+            scope: Scope::from_code(region.map(RegionCode::trusted)),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn the_owning_unit_and_the_admins_above_read_it_others_do_not() {
+        let case = Scope::Region(RegionCode::trusted("62.71"));
+        let owner = UnitId(3);
+        let read = |a: &Actor| access_log_reader(a, &case, owner);
+        use AccessLogReader::*;
+        assert_eq!(read(&actor(Role::Admin, 3, Some("62.71"))), Ok(Owner));
+        assert_eq!(read(&actor(Role::DataOfficer, 3, Some("62.71"))), Ok(Owner));
+        assert_eq!(read(&actor(Role::CaseWorker, 3, Some("62.71"))), Ok(Owner));
+        // The owning unit's viewers and analysts never see identities: not the log either.
+        assert_eq!(
+            read(&actor(Role::Viewer, 3, Some("62.71"))),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            read(&actor(Role::Analyst, 3, Some("62.71"))),
+            Err(Denied::Forbidden)
+        );
+        // Admins of the province and national oversee it, without the reasons.
+        assert_eq!(read(&actor(Role::Admin, 2, Some("62"))), Ok(Overseer));
+        assert_eq!(read(&actor(Role::Admin, 1, None)), Ok(Overseer));
+        // Another unit in scope that is no admin: the case, not its log.
+        assert_eq!(
+            read(&actor(Role::DataOfficer, 2, Some("62"))),
+            Err(Denied::Forbidden)
+        );
+        // Another region: the case does not exist for them.
+        assert_eq!(
+            read(&actor(Role::Admin, 5, Some("53.01"))),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            read(&actor(Role::DataOfficer, 5, Some("53.01"))),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn looks_are_the_views_and_breaking_the_glass() {
+        let looks: Vec<&str> = AuditAction::looks().map(AuditAction::as_str).collect();
+        assert!(looks.contains(&"case.break_glass"));
+        assert!(looks.contains(&"referral.identity_view"));
+        assert!(!looks.contains(&"case.update"));
+        assert_eq!(looks.len(), AuditAction::views().count() + 1);
     }
 }

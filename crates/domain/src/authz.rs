@@ -199,8 +199,12 @@ pub fn decide(actor: &Actor, action: Action, target: &Scope) -> Result<(), Denie
     if matches!(action, Action::ClearCase | Action::RunLinkage) && actor.scope != Scope::National {
         return Err(Denied::Forbidden);
     }
-    // Verification is the province's step; national clears (four eyes: never both).
-    if action == Action::VerifyCase && actor.scope == Scope::National {
+    // Verification is the province's step (national clears: four eyes, never both; a
+    // regency's verifier has no step of its own — its units' submissions go to the
+    // province). Which records a provincial verifier may take is `review::refusal`'s.
+    if action == Action::VerifyCase
+        && actor.scope.region().map(RegionCode::level) != Some(crate::RegionLevel::Province)
+    {
         return Err(Denied::Forbidden);
     }
     if relations.contains(&Relation::of(&actor.scope, target)) {
@@ -332,6 +336,22 @@ mod tests {
             ),
             Err(Denied::NotFound)
         );
+    }
+
+    #[test]
+    fn only_a_provincial_verifier_verifies() {
+        let p = actor(Role::Verifier, region("62"));
+        assert_eq!(decide(&p, Action::VerifyCase, &region("62.71")), Ok(()));
+        for scope in [region("62.71"), region("62.71.01"), Scope::National] {
+            assert_eq!(
+                decide(
+                    &actor(Role::Verifier, scope),
+                    Action::VerifyCase,
+                    &region("62.71.01")
+                ),
+                Err(Denied::Forbidden)
+            );
+        }
     }
 
     #[test]

@@ -62,6 +62,15 @@ impl ReferralState {
     pub fn is_pending(self) -> bool {
         matches!(self, ReferralState::Sent | ReferralState::Accepted)
     }
+    /// Days a referral in this state, due on `due_on`, is late on `today`: 0 unless work is
+    /// still owed after its due day.
+    pub fn days_overdue(self, due_on: Day, today: Day) -> Day {
+        if self.is_pending() {
+            (today - due_on).max(0)
+        } else {
+            0
+        }
+    }
 }
 
 crate::str_enum::str_enum! {
@@ -168,7 +177,9 @@ pub enum ReferralSide {
     Sender,
     /// The receiving unit, while the referral is open.
     Receiver,
-    /// Someone whose region contains the case (task force above): reads, does not act.
+    /// Someone who reaches the referral only through their region (the case's region, or
+    /// a region above either unit): reads an overdue referral's units, service kind, due
+    /// day and state, never the case, the victim or the texts; does not act.
     Overseer,
 }
 
@@ -183,11 +194,16 @@ pub struct ReferralFacts {
     /// Where the two units are: the task forces above them follow an overdue referral.
     pub from_scope: Scope,
     pub to_scope: Scope,
+    /// Work is still owed after the due day (on the actor's today): only then do
+    /// overseers see it.
+    pub overdue: bool,
 }
 
 /// The one decision about referrals, next to [`decide`]: the receiving unit reaches the
 /// victim only through an open referral, and only roles that work with identities do;
-/// everybody else needs the case in their region. Anything else is "not found".
+/// everybody else who reaches it through their region is an overseer, and only while it is
+/// overdue. Anything else is "not found". (The store's "escalated" list selects the same
+/// overseers' rows in SQL: `referrals::escalated_filter`.)
 pub fn referral_side(actor: &Actor, f: &ReferralFacts) -> Result<ReferralSide, Denied> {
     let manages = decide(actor, Action::ManageServices, &f.case_scope).is_ok();
     if actor.unit_id == f.from_unit && manages {
@@ -200,11 +216,13 @@ pub fn referral_side(actor: &Actor, f: &ReferralFacts) -> Result<ReferralSide, D
         return Ok(ReferralSide::Sender);
     }
     // The case's region, or a region strictly above either unit (the task force above a
-    // unit that lets a referral run late): reads the state, never the texts or the victim.
+    // unit that lets a referral run late): reads that it is late, never the texts, the
+    // case or the victim; a referral on time does not exist for it.
     let above = |unit: &Scope| actor.scope != *unit && actor.scope.contains(unit);
-    if decide(actor, Action::ViewCase, &f.case_scope).is_ok()
-        || above(&f.from_scope)
-        || above(&f.to_scope)
+    if f.overdue
+        && (decide(actor, Action::ViewCase, &f.case_scope).is_ok()
+            || above(&f.from_scope)
+            || above(&f.to_scope))
     {
         return Ok(ReferralSide::Overseer);
     }
@@ -295,10 +313,23 @@ impl LedgerSums {
             LedgerKind::Assessment => self.assessed = amount,
             LedgerKind::Demand => self.demanded = amount,
             LedgerKind::Award => self.awarded = amount,
-            LedgerKind::Deposit => self.deposited += amount,
-            LedgerKind::Payment | LedgerKind::Seizure => self.paid += amount,
+            LedgerKind::Deposit => self.deposited = self.deposited.saturating_add(amount),
+            LedgerKind::Payment | LedgerKind::Seizure => {
+                self.paid = self.paid.saturating_add(amount)
+            }
             LedgerKind::Warning => {}
         }
+    }
+    /// Whether one more line keeps the track's running totals within the one cap on money
+    /// ([`crate::value::RUPIAH_MAX`]); the ledger refuses a line that does not, so every
+    /// victim's sums stay far below `i64::MAX`.
+    pub fn fits(&self, kind: LedgerKind, amount: i64) -> bool {
+        let total = match kind {
+            LedgerKind::Deposit => self.deposited.checked_add(amount),
+            LedgerKind::Payment | LedgerKind::Seizure => self.paid.checked_add(amount),
+            _ => Some(amount),
+        };
+        total.is_some_and(|t| crate::value::Rupiah::new(t).is_some())
     }
     /// What the court awarded and the victim has not received (restitution).
     pub fn outstanding(&self) -> i64 {
@@ -317,12 +348,14 @@ impl LedgerSums {
     pub fn outstanding_on(&self, track: LedgerTrack) -> i64 {
         (self.owed(track) - self.paid).max(0)
     }
+    /// Adds another victim's sums (a region's totals). Each victim's sums are capped when
+    /// written; the totals saturate rather than wrap, so a total is never negative.
     pub fn add(&mut self, o: &LedgerSums) {
-        self.assessed += o.assessed;
-        self.demanded += o.demanded;
-        self.awarded += o.awarded;
-        self.deposited += o.deposited;
-        self.paid += o.paid;
+        self.assessed = self.assessed.saturating_add(o.assessed);
+        self.demanded = self.demanded.saturating_add(o.demanded);
+        self.awarded = self.awarded.saturating_add(o.awarded);
+        self.deposited = self.deposited.saturating_add(o.deposited);
+        self.paid = self.paid.saturating_add(o.paid);
     }
 }
 
@@ -504,6 +537,14 @@ mod tests {
             case_scope: Scope::Region(RegionCode::trusted("62.71")),
             from_scope: Scope::Region(RegionCode::trusted("62.71")),
             to_scope: Scope::Region(RegionCode::trusted("53.01")),
+            overdue: false,
+        }
+    }
+
+    fn overdue(state: ReferralState) -> ReferralFacts {
+        ReferralFacts {
+            overdue: true,
+            ..facts(state)
         }
     }
 
@@ -551,15 +592,25 @@ mod tests {
             referral_side(&other, &facts(ReferralState::Sent)),
             Err(Denied::NotFound)
         );
-        // The province above the receiving unit follows it, without the victim's data.
+        // The province above the receiving unit follows it once it is overdue, without the
+        // victim's data; before, it does not exist for it.
         let ntt = actor(Role::DataOfficer, 7, "53");
         assert_eq!(
-            referral_side(&ntt, &facts(ReferralState::Sent)),
+            referral_side(&ntt, &overdue(ReferralState::Sent)),
             Ok(ReferralSide::Overseer)
+        );
+        assert_eq!(
+            referral_side(&ntt, &facts(ReferralState::Sent)),
+            Err(Denied::NotFound)
         );
         let elsewhere = actor(Role::DataOfficer, 8, "35");
         assert_eq!(
-            referral_side(&elsewhere, &facts(ReferralState::Sent)),
+            referral_side(&elsewhere, &overdue(ReferralState::Sent)),
+            Err(Denied::NotFound)
+        );
+        // Another unit of the receiving unit's own regency is not above it.
+        assert_eq!(
+            referral_side(&other, &overdue(ReferralState::Sent)),
             Err(Denied::NotFound)
         );
     }
@@ -573,9 +624,32 @@ mod tests {
         );
         let province = actor(Role::Verifier, 3, "62");
         assert_eq!(
-            referral_side(&province, &facts(ReferralState::Sent)),
+            referral_side(&province, &overdue(ReferralState::Sent)),
             Ok(ReferralSide::Overseer)
         );
+        // On time, or ended (never overdue), it is not found for the province.
+        for s in [ReferralState::Sent, ReferralState::Closed] {
+            assert_eq!(
+                referral_side(&province, &facts(s)),
+                Err(Denied::NotFound),
+                "{s:?}"
+            );
+        }
+        // The sending and receiving sides do not depend on the due day.
+        assert_eq!(
+            referral_side(&sender, &overdue(ReferralState::Sent)),
+            Ok(ReferralSide::Sender)
+        );
+        assert_eq!(
+            referral_side(
+                &actor(Role::CaseWorker, 5, "53.01"),
+                &overdue(ReferralState::Sent)
+            ),
+            Ok(ReferralSide::Receiver)
+        );
+        assert_eq!(ReferralState::Accepted.days_overdue(10, 13), 3);
+        assert_eq!(ReferralState::Sent.days_overdue(10, 9), 0);
+        assert_eq!(ReferralState::Closed.days_overdue(10, 13), 0);
         assert_eq!(
             referral_may(ReferralSide::Overseer, ReferralOp::Close),
             Err(Denied::Forbidden)

@@ -230,6 +230,7 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
         .await
         .map_err(crate::config::describe_store)?;
     recovery(store, &all_ids).await?;
+    looks(store).await?;
     store.analyze().await?;
     let run = store.start_linkage_run(&actor).await;
     if let Ok(run) = run {
@@ -420,6 +421,63 @@ async fn unit_actor(store: &Store, short: &str) -> Result<Option<Actor>> {
         scope: domain::Scope::from_code(domain::RegionCode::parse(region).ok()),
         origin: Some("cli".into()),
     }))
+}
+
+/// A demo account as the store sees it after login (for looks that name a person).
+async fn person(store: &Store, username: &str) -> Result<Option<Actor>> {
+    let Some(id) = store.user_id_by_username(username).await? else {
+        return Ok(None);
+    };
+    let u = store
+        .user(&Actor::system(UnitId(1)), id)
+        .await
+        .map_err(crate::config::describe_store)?;
+    Ok(Some(Actor {
+        user_id: Some(u.id),
+        username: u.username.clone(),
+        unit_id: u.unit_id,
+        scope: u.scope(),
+        role: u.role,
+        origin: Some("demo".into()),
+    }))
+}
+
+/// Kupang's data officer opens two referrals from Palangka Raya, and the province's verifier
+/// breaks the glass on the first one's case, so Palangka Raya's "who opened our victims'
+/// records" (the case's access log, the audit page's filter) has something to show.
+async fn looks(store: &Store) -> Result<()> {
+    let err = crate::config::describe_store;
+    let (Some(pky), Some(kupang), Some(verifier)) = (
+        person(store, "data.palangkaraya").await?,
+        person(store, "data.kupang").await?,
+        person(store, "verifikator.kalteng").await?,
+    ) else {
+        return Ok(());
+    };
+    let today = store.today(&pky);
+    let sent = store
+        .referral_list(&pky, "outgoing", today)
+        .await
+        .map_err(err)?;
+    let open: Vec<_> = sent
+        .iter()
+        .filter(|r| {
+            r.to_unit_id == kupang.unit_id && matches!(r.state.as_str(), "sent" | "accepted")
+        })
+        .take(2)
+        .collect();
+    for r in &open {
+        store.referral(&kupang, r.id, today).await.map_err(err)?;
+    }
+    // The sender's list carries the case (the receiver's and overseers' do not).
+    if let Some(case) = open.first().and_then(|r| r.case_id) {
+        let reason = "Memeriksa kemungkinan data ganda dengan laporan Polda (contoh).";
+        store
+            .break_glass(&verifier, case, reason)
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// Services, referrals between Kalimantan Tengah and NTT (some overdue), and restitution

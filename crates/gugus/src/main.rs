@@ -300,6 +300,7 @@ async fn run(cli: Cli) -> Result<()> {
             let keyring = store::crypto::Keyring::new(&secret, None)?;
             let store = store.with_keyring(keyring);
             store.verify_key().await?;
+            store.seal_review_text().await?;
             let cases = demo::load_cases(&store).await?;
             if cases > 0 {
                 println!("loaded {cases} synthetic demo cases");
@@ -342,8 +343,13 @@ async fn run(cli: Cli) -> Result<()> {
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
             println!(
-                "re-encrypted {} victims, {} case chronologies, {} perpetrators and {} recovery notes and files under the new key",
-                stats.victims, stats.cases, stats.perpetrators, stats.recovery
+                "re-encrypted {} victims, {} case chronologies, {} perpetrators, {} recovery notes and files, {} break-the-glass reasons and {} review notes under the new key",
+                stats.victims,
+                stats.cases,
+                stats.perpetrators,
+                stats.recovery,
+                stats.grants,
+                stats.review
             );
             Ok(())
         }
@@ -491,6 +497,13 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("secret key: ok (nothing encrypted yet to check it against)");
             }
+            // Before the first migration the queue does not exist yet: nothing to say.
+            if let Ok(q) = store.after_save_stats().await {
+                println!(
+                    "after-save queue: {} case(s) waiting for rule hits / the duplicate check",
+                    q.waiting
+                );
+            }
             Ok(())
         }
     }
@@ -555,6 +568,9 @@ async fn serve(
     let keyring = store::crypto::Keyring::new(&secret, previous.as_deref())?;
     let store = store.with_policy(policy).with_keyring(keyring);
     store.verify_key().await?;
+    // Text an older version kept in plaintext is encrypted once the key is loaded.
+    store.encrypt_legacy_plaintext().await?;
+    store.seal_review_text().await?;
     let config = web::WebConfig {
         secret,
         secure_cookies: args

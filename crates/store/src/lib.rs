@@ -18,7 +18,7 @@ mod regions;
 mod review;
 
 pub use crate::core::access::IdentityAccess;
-pub use crate::core::audit::{AuditFilter, AuditRow, VerifyReport};
+pub use crate::core::audit::{AuditAbout, AuditFilter, AuditRow, VerifyReport};
 pub use crate::core::checkpoint::{AnchorReport, Anchors, append_checkpoint_file};
 pub use crate::core::crypto;
 pub use crate::core::db::Backend;
@@ -31,7 +31,8 @@ pub use accounts::users::UserRow;
 pub use admin::rotate::RotateStats;
 pub use cases::parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};
 pub use cases::{
-    CaseEvent, CaseFilter, CasePage, CaseRow, CaseSort, CaseView, Grant, SimilarVictim, VictimView,
+    AccessEntry, AccessLog, AccessLogFilter, CaseEvent, CaseFilter, CasePage, CaseRow, CaseSort,
+    CaseView, Grant, SimilarVictim, VictimView,
 };
 pub use linkage::{
     CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,
@@ -48,6 +49,7 @@ pub use regions::picklists::{PicklistItem, Picklists};
 pub use regions::units::Unit;
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
 pub use review::quality::QualityRow;
+pub use review::{AfterSaveStats, QueuePass};
 pub use review::{
     FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleInfo, month_of,
 };
@@ -69,6 +71,7 @@ pub struct Store {
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
+    after_save: std::sync::Arc<review::AfterSaveCounters>,
     clock: Clock,
 }
 
@@ -152,6 +155,14 @@ impl Store {
     /// Runs SQL as a database operator could, bypassing the store (tamper tests only).
     pub async fn exec_raw_for_tests(&self, sql: &'static str) -> Result<u64> {
         Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+
+    /// Runs a script of several statements (triggers that simulate failures in tests).
+    pub async fn exec_script_for_tests(&self, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Removes the append-only guard on the audit log, as an attacker with DBA rights could.

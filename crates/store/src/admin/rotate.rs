@@ -1,5 +1,7 @@
-//! `gugus keys rotate`: re-encrypts every identifying field under the current key and
-//! recomputes the blind indexes, in small batches, each in its own transaction. Servers
+//! `gugus keys rotate`: re-encrypts every identifying field (and every free text kept like
+//! one: recovery notes, review notes, justifications, break-the-glass reasons) under the
+//! current key and recomputes the blind indexes, in small batches, each in its own
+//! transaction. Servers
 //! keep running during the rotation when they hold both keys (the new one as
 //! `GUGUS_SECRET_KEY_FILE`, the old one as `GUGUS_PREVIOUS_SECRET_KEY_FILE`): they read
 //! either and write only with the new one. Rows already under the new key are skipped, so
@@ -19,7 +21,22 @@ pub struct RotateStats {
     pub perpetrators: u64,
     /// Free-text fields of recovery (notes, reasons, messages) and evidence files.
     pub recovery: u64,
+    /// Break-the-glass reasons.
+    pub grants: u64,
+    /// Reviewers' notes and warnings' justifications.
+    pub review: u64,
 }
+
+/// Encrypted free text of the review workflow: (table, key column, column, associated data).
+const REVIEW_TEXT: &[(&str, &str, &str, &str)] = &[
+    ("case_reviews", "id", "note_enc", "case_reviews.note"),
+    (
+        "case_reviews",
+        "id",
+        "field_notes_enc",
+        "case_reviews.field_notes",
+    ),
+];
 
 /// Encrypted free-text columns of recovery: (table, key column, column, associated data).
 const RECOVERY_TEXT: &[(&str, &str, &str, &str)] = &[
@@ -64,7 +81,12 @@ impl Store {
     pub async fn rotate_keys(&self, actor: &Actor, batch: i64) -> Result<RotateStats> {
         let allowed = self.allow(actor, Action::ManageSettings, &Scope::National)?;
         let k = self.keyring()?;
+        // Plaintext an older version left behind is encrypted first (under the new key).
+        self.encrypt_legacy_plaintext().await?;
         let mut stats = RotateStats::default();
+        // Review text still in plaintext (a database never started since its upgrade) is
+        // encrypted first, under the new key.
+        stats.review += self.seal_review_text().await?;
         let mut last = 0i64;
         loop {
             #[allow(clippy::type_complexity)]
@@ -195,14 +217,32 @@ impl Store {
             stats.recovery += self.rotate_text_column(table, key, col, aad, batch).await?;
         }
         stats.recovery += self.rotate_evidence(batch).await?;
+        stats.grants += self
+            .rotate_text_column(
+                "identity_grants",
+                "id",
+                "reason_enc",
+                crate::cases::GRANT_REASON,
+                batch,
+            )
+            .await?;
+        for (table, key, col, aad) in REVIEW_TEXT {
+            stats.review += self.rotate_text_column(table, key, col, aad, batch).await?;
+        }
+        stats.review += self.rotate_justifications(batch).await?;
         let mut tx = self.write(allowed).await?;
         let ev = Event {
             action: AuditAction::KeysRotate,
             record_type: "key",
             record_id: k.current_id().to_owned(),
             detail: format!(
-                "victims={} cases={} perpetrators={} recovery={}",
-                stats.victims, stats.cases, stats.perpetrators, stats.recovery
+                "victims={} cases={} perpetrators={} recovery={} grants={} review={}",
+                stats.victims,
+                stats.cases,
+                stats.perpetrators,
+                stats.recovery,
+                stats.grants,
+                stats.review
             ),
         };
         tx.audit(ev).await?;
@@ -253,6 +293,57 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 done += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(done)
+    }
+
+    /// Re-encrypts the warnings' justifications (a row is keyed by case, rule and victim),
+    /// a batch of cases at a time.
+    async fn rotate_justifications(&self, batch: i64) -> Result<u64> {
+        let k = self.keyring()?;
+        let aad = crate::review::JUSTIFICATION;
+        let mut done = 0;
+        let mut last = 0i64;
+        loop {
+            let cases: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT case_id FROM case_rule_hits WHERE case_id > $1 \
+                 AND justification_enc IS NOT NULL ORDER BY case_id LIMIT $2",
+            )
+            .bind(last)
+            .bind(batch)
+            .fetch_all(self.pool())
+            .await?;
+            let Some(tail) = cases.last() else { break };
+            last = *tail;
+            let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
+            for case in cases {
+                let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                    "SELECT rule_code, victim_pos, justification_enc FROM case_rule_hits \
+                     WHERE case_id = $1 AND justification_enc IS NOT NULL",
+                )
+                .bind(case)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (code, pos, v) in rows {
+                    if k.is_current(&v) {
+                        continue;
+                    }
+                    let plain = k.decrypt(aad, &v)?;
+                    sqlx::query(
+                        "UPDATE case_rule_hits SET justification_enc = $1 \
+                         WHERE case_id = $2 AND rule_code = $3 AND victim_pos = $4 AND justification_enc = $5",
+                    )
+                    .bind(k.encrypt(aad, &plain)?)
+                    .bind(case)
+                    .bind(code)
+                    .bind(pos)
+                    .bind(v)
+                    .execute(&mut *tx)
+                    .await?;
+                    done += 1;
+                }
             }
             tx.commit().await?;
         }

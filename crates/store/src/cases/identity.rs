@@ -3,18 +3,25 @@
 
 use super::records::{GrantRecord, SimilarRecord};
 use super::*;
+use crate::core::write::Maintenance;
 use domain::audit::AuditAction;
 use domain::value::text;
 
+/// The column a break-the-glass reason's ciphertext is bound to.
+pub(crate) const GRANT_REASON: &str = "identity_grants.reason";
+
 impl Store {
+    /// The case's break-the-glass grants with their reasons decrypted (for the owning
+    /// unit only: callers decide).
     pub(super) async fn grants(&self, id: CaseId) -> Result<Vec<Grant>> {
         let rows: Vec<GrantRecord> = sqlx::query_as(
-            "SELECT username, unit_name, reason, granted_at, expires_at FROM identity_grants WHERE case_id = $1 ORDER BY id DESC",
+            "SELECT id, username, unit_name, reason_enc, granted_at, expires_at FROM identity_grants WHERE case_id = $1 ORDER BY id DESC",
         )
         .bind(id.0)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.into_iter().map(Grant::from).collect())
+        let k = self.keyring()?;
+        rows.into_iter().map(|r| r.into_grant(k)).collect()
     }
 
     /// Breaks the glass: opens the case's identities to the actor for [`GRANT_HOURS`].
@@ -45,17 +52,20 @@ impl Store {
             .bind(actor.unit_id.0)
             .fetch_one(self.pool())
             .await?;
+        // The reason may name the victim: it is encrypted like the identities, and the
+        // audit entry refers to the grant instead of copying it.
+        let reason_enc = self.keyring()?.encrypt(GRANT_REASON, reason)?;
         let now = self.now_ms();
         let mut tx = self.write(allowed).await?;
         let grant: i64 = sqlx::query_scalar(
-            "INSERT INTO identity_grants (case_id, user_id, username, unit_name, reason, granted_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO identity_grants (case_id, user_id, username, unit_name, legacy_reason, reason_enc, granted_at, expires_at) \
+             VALUES ($1, $2, $3, $4, '', $5, $6, $7) RETURNING id",
         )
         .bind(id.0)
         .bind(user.0)
         .bind(actor.username.clone())
         .bind(unit_name)
-        .bind(reason.to_owned())
+        .bind(reason_enc)
         .bind(now)
         .bind(now + GRANT_HOURS * 3_600_000)
         .fetch_one(&mut *tx)
@@ -79,6 +89,47 @@ impl Store {
         tx.audit(ev).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Encrypts the break-the-glass reasons a version before 0014 stored in plaintext and
+    /// blanks them (called at start-up once the key is loaded, and before a key rotation;
+    /// nothing to do on a database written by this version). Returns how many were encrypted.
+    pub async fn encrypt_legacy_plaintext(&self) -> Result<u64> {
+        let k = self.keyring()?;
+        let mut done = 0;
+        loop {
+            let rows: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, legacy_reason FROM identity_grants WHERE legacy_reason <> '' ORDER BY id LIMIT 500",
+            )
+            .fetch_all(self.pool())
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut tx = self.maintenance(Maintenance::SealPlaintext).await?;
+            self.secure_delete(&mut tx, true).await?;
+            for (id, plain) in rows {
+                // Compare-and-set: another server starting at the same time may be at it too.
+                done += sqlx::query(
+                    "UPDATE identity_grants SET reason_enc = $1, legacy_reason = '' WHERE id = $2 AND legacy_reason = $3",
+                )
+                .bind(k.encrypt(GRANT_REASON, &plain)?)
+                .bind(id)
+                .bind(plain)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            self.secure_delete(&mut tx, false).await?;
+            tx.commit().await?;
+        }
+        if done > 0 {
+            tracing::info!(
+                grants = done,
+                "encrypted break-the-glass reasons kept in plaintext"
+            );
+        }
+        Ok(done)
     }
 
     /// "Search before create": victims in the actor's scope with the same NIK, or the same

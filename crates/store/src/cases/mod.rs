@@ -3,12 +3,16 @@
 //! read that reveals identities is audited as such. Roles without identity rights get
 //! codes and initials only.
 
+mod access_log;
 mod identity;
 mod read;
 pub(crate) mod records;
 mod write;
 
 pub(crate) mod parts;
+
+pub use access_log::{AccessEntry, AccessLog, AccessLogFilter};
+pub(crate) use identity::GRANT_REASON;
 
 use crate::core::access::IdentityAccess;
 use crate::core::audit::Event;
@@ -73,8 +77,11 @@ pub struct CaseView {
     pub identities_visible: bool,
     /// The viewer may reveal identities by breaking the glass (with a reason).
     pub can_break_glass: bool,
-    /// Break-the-glass accesses, shown to the owning unit.
+    /// Break-the-glass accesses with their reasons, shown to the owning unit's staff who
+    /// see identities.
     pub grants: Vec<Grant>,
+    /// The viewer may read the case's access log (who opened its records).
+    pub can_read_access_log: bool,
     pub route: Vec<crate::cases::parts::RouteEventView>,
     pub legal: crate::cases::parts::LegalView,
     pub consents: Vec<crate::cases::parts::ConsentView>,
@@ -178,13 +185,26 @@ pub struct CaseEvent {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct Grant {
+    pub id: i64,
     pub username: String,
     pub unit_name: String,
     pub reason: String,
     pub granted_at_ms: i64,
     pub expires_at_ms: i64,
+}
+
+/// The reason may name a person: it stays out of `{:?}` and logs.
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("reason", &"…")
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
 }
 
 /// How long a break-the-glass access lasts.

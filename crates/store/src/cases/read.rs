@@ -36,7 +36,9 @@ impl Store {
         let identities = access == IdentityAccess::Granted;
         let mut view = self.load_view(id, r, identities).await?;
         view.can_break_glass = access == IdentityAccess::BreakGlass;
-        if actor.unit_id == owner {
+        let reader = domain::audit::access_log_reader(actor, &scope, owner);
+        view.can_read_access_log = reader.is_ok();
+        if reader == Ok(domain::audit::AccessLogReader::Owner) {
             view.grants = self.grants(id).await?;
         }
         let (action, detail) = if identities {
@@ -130,6 +132,7 @@ impl Store {
             identities_visible: identities,
             can_break_glass: false,
             grants: Vec::new(),
+            can_read_access_log: false,
             route: self.route_events(id).await?,
             legal: self.legal(id).await?,
             consents: self.consents(id).await?,
@@ -141,6 +144,7 @@ impl Store {
     /// Cases in the actor's scope, filtered, sorted and paged.
     pub async fn list_cases(&self, actor: &Actor, f: &CaseFilter) -> Result<CasePage> {
         decide(actor, Action::ViewCase, &actor.scope)?;
+        self.check_list_codes(f).await?;
         let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
         let mut q = Sql::new(
             "SELECT c.id, c.code, c.reported_on, c.region_code, c.trafficking_status, c.status, \
@@ -380,5 +384,34 @@ impl Store {
             .push(")");
         }
         q.push(")");
+    }
+}
+
+impl Store {
+    /// A code filter that names no code of its list is an error naming the filter (an
+    /// empty list would read as "no such cases" when the question itself was wrong).
+    async fn check_list_codes(&self, f: &CaseFilter) -> Result<()> {
+        let wanted = [
+            ("status", "case_status", &f.status),
+            (
+                "trafficking_status",
+                "trafficking_status",
+                &f.trafficking_status,
+            ),
+            ("channel", "channel", &f.channel),
+            ("exploitation", "exploitation", &f.exploitation),
+            ("sex", "sex", &f.sex),
+        ];
+        if wanted.iter().all(|(_, _, v)| v.is_none()) {
+            return Ok(());
+        }
+        let lists = self.picklists().await?;
+        let mut errs = domain::Invalid::default();
+        for (field, list, v) in wanted {
+            if v.as_deref().is_some_and(|code| !lists.has(list, code)) {
+                errs.push(field, "err.choice");
+            }
+        }
+        Ok(errs.into_result(())?)
     }
 }

@@ -158,22 +158,29 @@ impl From<CaseEventRecord> for CaseEvent {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct GrantRecord {
+    pub id: i64,
     pub username: String,
     pub unit_name: String,
-    pub reason: String,
+    /// `None` only on a grant written before 0014 and not yet encrypted at start-up.
+    pub reason_enc: Option<String>,
     pub granted_at: i64,
     pub expires_at: i64,
 }
 
-impl From<GrantRecord> for Grant {
-    fn from(r: GrantRecord) -> Self {
-        Grant {
-            username: r.username,
-            unit_name: r.unit_name,
-            reason: r.reason,
-            granted_at_ms: r.granted_at,
-            expires_at_ms: r.expires_at,
-        }
+impl GrantRecord {
+    pub(super) fn into_grant(self, k: &Keyring) -> Result<Grant> {
+        Ok(Grant {
+            id: self.id,
+            username: self.username,
+            unit_name: self.unit_name,
+            reason: self
+                .reason_enc
+                .map(|c| k.decrypt(super::identity::GRANT_REASON, &c))
+                .transpose()?
+                .unwrap_or_default(),
+            granted_at_ms: self.granted_at,
+            expires_at_ms: self.expires_at,
+        })
     }
 }
 

@@ -76,8 +76,35 @@ pub(crate) async fn append_at(
     Ok(seq)
 }
 
+/// Whose entries the trail shows: what the admin's region did, or what was done to the
+/// admin's region's records (by anyone, or by others only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AuditAbout {
+    /// Entries made by actors of the admin's region (and below).
+    #[default]
+    OurActors,
+    /// Entries about the records of the admin's region (its cases, and duplicate pairs
+    /// with their victims), whoever made them: referral partners, the province, national.
+    OurRecords,
+    /// [`AuditAbout::OurRecords`] made by actors outside the admin's region only.
+    OurRecordsByOthers,
+}
+
+impl AuditAbout {
+    /// The query parameter's values: "", `ours`, `ours_by_others`.
+    pub fn parse(s: &str) -> Option<AuditAbout> {
+        match s.trim() {
+            "" => Some(AuditAbout::OurActors),
+            "ours" => Some(AuditAbout::OurRecords),
+            "ours_by_others" => Some(AuditAbout::OurRecordsByOthers),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    pub about: AuditAbout,
     pub username: Option<String>,
     pub action: Option<String>,
     pub record_type: Option<String>,
@@ -180,15 +207,54 @@ impl VerifyReport {
     }
 }
 
+/// `AND` the entry is about a case in `scope`, or about a duplicate pair with a victim of one.
+fn about_our_records(q: &mut Sql, scope: &Scope) {
+    if *scope == Scope::National {
+        q.push(" AND ((record_type = 'case' AND record_id <> '') OR record_type = 'linkage_pair')");
+        return;
+    }
+    q.push(
+        " AND ((record_type = 'case' AND record_id IN (SELECT CAST(c.id AS TEXT) FROM cases c WHERE 1=1",
+    );
+    q.scope("c.region_code", scope);
+    q.push(
+        ")) OR (record_type = 'linkage_pair' AND record_id IN (SELECT CAST(p.id AS TEXT) FROM linkage_pairs p \
+         JOIN victims v ON v.id = p.victim_a OR v.id = p.victim_b JOIN cases c ON c.id = v.case_id WHERE 1=1",
+    );
+    q.scope("c.region_code", scope);
+    q.push(")))");
+}
+
 impl Store {
-    /// The trail of actors inside the admin's scope, newest first.
+    /// The trail, newest first: by default what actors inside the admin's scope did; with
+    /// [`AuditFilter::about`], what was done to the records in the admin's scope.
     pub async fn audit_list(&self, actor: &Actor, f: &AuditFilter) -> Result<Vec<AuditRow>> {
         decide(actor, Action::ViewAudit, &actor.scope)?;
         let mut q = Sql::new(
             "SELECT seq, at, actor_user_id, actor_username, actor_region, origin, action, record_type, record_id, detail FROM audit_log WHERE 1=1",
         );
-        if let Scope::Region(_) = &actor.scope {
-            q.scope("actor_region", &actor.scope);
+        match f.about {
+            AuditAbout::OurActors => {
+                q.scope("actor_region", &actor.scope);
+            }
+            AuditAbout::OurRecords => about_our_records(&mut q, &actor.scope),
+            AuditAbout::OurRecordsByOthers => {
+                about_our_records(&mut q, &actor.scope);
+                match &actor.scope {
+                    Scope::Region(code) => {
+                        let (lo, hi) = code.subtree_bounds();
+                        q.push(" AND NOT (actor_region >= ")
+                            .bind_text(lo)
+                            .push(" AND actor_region < ")
+                            .bind_text(hi)
+                            .push(")");
+                    }
+                    // Every actor is inside the national scope.
+                    Scope::National => {
+                        q.push(" AND 1 = 0");
+                    }
+                }
+            }
         }
         if let Some(u) = f.username.as_deref().filter(|s| !s.is_empty()) {
             q.push(" AND actor_username = ")
@@ -215,7 +281,18 @@ impl Store {
         q.push(" ORDER BY seq DESC LIMIT ")
             .bind(Arg::Int(Some(f.limit.clamp(1, 500))));
         let rows = q.build_as::<AuditRecord>().fetch_all(self.pool()).await?;
-        Ok(rows.into_iter().map(AuditRow::from).collect())
+        Ok(rows
+            .into_iter()
+            .map(AuditRow::from)
+            .map(|mut r| {
+                // Who, when and what of staff outside the admin's region; not where from.
+                let by = crate::core::access::scope_of(Some(r.actor_region.clone()));
+                if !actor.scope.contains(&by) {
+                    r.origin.clear();
+                }
+                r
+            })
+            .collect())
     }
 
     /// Walks the whole chain against the stored checkpoints.

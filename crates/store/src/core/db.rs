@@ -115,6 +115,24 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0012_audit_checkpoints.sql"),
         postgres: include_str!("../../migrations/postgres/0012_audit_checkpoints.sql"),
     },
+    Migration {
+        version: 13,
+        name: "review_chain",
+        sqlite: include_str!("../../migrations/sqlite/0013_review_chain.sql"),
+        postgres: include_str!("../../migrations/postgres/0013_review_chain.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "grant_reason_encrypted",
+        sqlite: include_str!("../../migrations/sqlite/0014_grant_reason_encrypted.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_grant_reason_encrypted.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "after_save_queue",
+        sqlite: include_str!("../../migrations/sqlite/0016_after_save_queue.sql"),
+        postgres: include_str!("../../migrations/postgres/0016_after_save_queue.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -173,6 +191,7 @@ impl Store {
             keyring: None,
             model_cache: Default::default(),
             quality_cache: Default::default(),
+            after_save: Default::default(),
             clock: Clock::system(),
         };
         store.migrate().await?;

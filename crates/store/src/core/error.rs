@@ -1,5 +1,6 @@
-//! The errors callers act on: not found (404), forbidden (403), invalid fields (422),
-//! conflict (409), and everything else (500, logged once, shown to nobody).
+//! The errors callers act on: not found (404), forbidden (403, with or without a reason),
+//! invalid fields (422), conflict (409), and everything else (500, logged once, shown to
+//! nobody).
 
 use domain::{Denied, Invalid};
 use serde::Serialize;
@@ -10,6 +11,10 @@ pub enum StoreError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden for a reason the user should read (403); the text is a message key, e.g.
+    /// why a reviewer may not review this record.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error(transparent)]
     Invalid(#[from] Invalid),
     /// The request contradicts the current state; the text is a message key
@@ -64,6 +69,8 @@ pub struct RuleHit {
     pub message_id: String,
     pub message_en: String,
     pub justification: Option<String>,
+    /// A justification is on record but withheld from the viewer (no identity access).
+    pub justification_hidden: bool,
 }
 
 impl RuleHit {

@@ -47,6 +47,10 @@ pub(crate) enum Maintenance {
     KeyRotation,
     /// A signed checkpoint of the audit chain's head (auditing it would move the head).
     Checkpoint,
+    /// Encrypting free text an older version stored in plaintext, before its column was
+    /// encrypted (once, at start-up with the key loaded, and before a rotation): like a
+    /// migration, it changes how data is kept, not what it says.
+    SealPlaintext,
     /// Bulk fills of the benchmarks (`bench` feature only).
     #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     Bench,
@@ -115,6 +119,25 @@ impl Store {
     pub(crate) async fn maintenance(&self, why: Maintenance) -> Result<Transaction<'static, Any>> {
         tracing::trace!(?why, "maintenance write");
         self.begin_write().await
+    }
+
+    /// SQLite keeps the bytes of overwritten values in the page's free space unless told
+    /// to zero them: on while plaintext is replaced ([`Maintenance::SealPlaintext`]), so it
+    /// does not linger in the file.
+    pub(crate) async fn secure_delete(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        on: bool,
+    ) -> Result<()> {
+        if self.backend() == crate::Backend::Sqlite {
+            let sql = if on {
+                "PRAGMA secure_delete = ON"
+            } else {
+                "PRAGMA secure_delete = OFF"
+            };
+            sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        }
+        Ok(())
     }
 }
 

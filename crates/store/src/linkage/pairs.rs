@@ -84,10 +84,17 @@ impl Store {
         if found.is_empty() {
             return Ok(());
         }
+        // Rows are written in one order (smallest pair first), so two writers proposing
+        // overlapping pairs lock them in the same order and cannot deadlock on each other.
+        let mut ordered: Vec<(i64, i64, &linkage::Scored)> = found
+            .iter()
+            .map(|(x, y, s)| if x < y { (*x, *y, s) } else { (*y, *x, s) })
+            .collect();
+        ordered.sort_by_key(|(a, b, _)| (*a, *b));
+        ordered.dedup_by_key(|(a, b, _)| (*a, *b));
         let now = self.now_ms();
         let mut tx = self.maintenance(Maintenance::LinkageRun).await?;
-        for (x, y, s) in found {
-            let (a, b) = if x < y { (*x, *y) } else { (*y, *x) };
+        for (a, b, s) in ordered {
             sqlx::query(
                 "INSERT INTO linkage_pairs (victim_a, victim_b, probability, weight, explanation, status, source, found_at) \
                  VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT (victim_a, victim_b) DO UPDATE SET \

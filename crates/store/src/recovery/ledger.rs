@@ -120,7 +120,11 @@ impl Store {
         }
         let amount = match (kind, e.amount) {
             (Some(k), _) if !k.has_amount() => 0,
-            (_, Some(a)) if (0..=1_000_000_000_000_000).contains(&a) => a,
+            (_, Some(a)) if domain::value::Rupiah::new(a).is_some() => a,
+            (_, Some(a)) if a > 0 => {
+                errs.push("amount", "err.rupiah_max");
+                0
+            }
             (_, Some(_)) => {
                 errs.push("amount", "err.amount");
                 0
@@ -149,20 +153,21 @@ impl Store {
         // What is outstanding is read under the victim's lock, so two payments entered at the
         // same moment cannot both pass the check.
         self.lock_victim(&mut tx, victim).await?;
-        if kind.pays() {
-            let rows: Vec<LedgerRow> = sqlx::query_as(
-                "SELECT track, kind, amount, on_day FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id",
-            )
-            .bind(victim)
-            .fetch_all(&mut *tx)
-            .await?;
-            let parts = LedgerParts::of(rows.iter().map(as_line));
-            if amount > parts.track(track).outstanding_on(track) {
-                if !e.confirm {
-                    return Err(Invalid::one("confirm", "warn.overpayment").into());
-                }
-                confirmed = true;
+        let rows: Vec<LedgerRow> = sqlx::query_as(
+            "SELECT track, kind, amount, on_day FROM ledger_entries WHERE victim_id = $1 ORDER BY on_day, id",
+        )
+        .bind(victim)
+        .fetch_all(&mut *tx)
+        .await?;
+        let parts = LedgerParts::of(rows.iter().map(as_line));
+        if !parts.track(track).fits(kind, amount) {
+            return Err(Invalid::one("amount", "err.rupiah_total_max").into());
+        }
+        if kind.pays() && amount > parts.track(track).outstanding_on(track) {
+            if !e.confirm {
+                return Err(Invalid::one("confirm", "warn.overpayment").into());
             }
+            confirmed = true;
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO ledger_entries (case_id, victim_id, track, kind, amount, on_day, note_enc, confirmed, created_by, created_at) \
@@ -240,8 +245,12 @@ impl Store {
                     late_clocks: 0,
                 });
             row.victims += 1;
-            row.restitution_gap += parts.restitution.outstanding_on(LedgerTrack::Restitution);
-            row.compensation_gap += parts.compensation.outstanding_on(LedgerTrack::Compensation);
+            row.restitution_gap = row
+                .restitution_gap
+                .saturating_add(parts.restitution.outstanding_on(LedgerTrack::Restitution));
+            row.compensation_gap = row
+                .compensation_gap
+                .saturating_add(parts.compensation.outstanding_on(LedgerTrack::Compensation));
             row.restitution.add(&parts.restitution);
             row.compensation.add(&parts.compensation);
             row.late_clocks += late as i64;

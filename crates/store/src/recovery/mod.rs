@@ -212,8 +212,10 @@ pub struct TaskRow {
     /// `service`, `referral_in` (to answer or deliver), `referral_out` (overdue at the other unit)
     pub kind: String,
     pub id: i64,
-    pub case_id: CaseId,
-    pub case_code: String,
+    /// The case, for the units that see it: none for what reaches the unit through a
+    /// referral (incoming referrals and their services).
+    pub case_id: Option<CaseId>,
+    pub case_code: Option<String>,
     pub initials: String,
     pub service_code: String,
     pub due_on: Day,

@@ -143,12 +143,13 @@ pub(super) struct LedgerEventRecord {
 #[derive(sqlx::FromRow)]
 pub(super) struct ServiceTaskRecord {
     pub id: i64,
-    pub case_id: i64,
-    pub victim_id: i64,
+    /// NULL for a service reached through a referral (the case is not the unit's).
+    pub case_id: Option<i64>,
+    pub victim_id: Option<i64>,
     pub service_code: String,
     pub due_on: Day,
     pub status: String,
     pub referral_id: Option<i64>,
-    pub code: String,
+    pub code: Option<String>,
     pub initials: String,
 }

@@ -34,7 +34,7 @@ impl Store {
         s: &NewService,
         today: Day,
     ) -> Result<i64> {
-        let f = self.referral_facts(referral).await?;
+        let f = self.referral_facts(referral, today).await?;
         let allowed = self.allow_by(
             actor,
             referral_side(actor, &f).and_then(|side| {
@@ -194,7 +194,7 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         let rid = rid.ok_or(StoreError::NotFound)?;
-        let f = self.referral_facts(rid).await?;
+        let f = self.referral_facts(rid, self.today(actor)).await?;
         let decision = referral_side(actor, &f).and_then(|side| {
             if side == domain::recovery::ReferralSide::Receiver
                 && f.state == ReferralState::Accepted
@@ -254,7 +254,7 @@ impl Store {
         // The receiving unit of the service's referral (a requested service, or the services
         // it planned itself after a take-over).
         if let Some(rid) = referral {
-            let f = self.referral_facts(rid).await?;
+            let f = self.referral_facts(rid, self.today(actor)).await?;
             if referral_side(actor, &f)? == domain::recovery::ReferralSide::Receiver
                 && (!edit || f.state == ReferralState::Accepted)
             {
@@ -287,7 +287,7 @@ impl Store {
         referral: i64,
         today: Day,
     ) -> Result<Vec<ServiceView>> {
-        let f = self.referral_facts(referral).await?;
+        let f = self.referral_facts(referral, today).await?;
         let side = referral_side(actor, &f)?;
         let victim: i64 = sqlx::query_scalar("SELECT victim_id FROM referrals WHERE id = $1")
             .bind(referral)
@@ -297,7 +297,8 @@ impl Store {
         let notes = match side {
             domain::recovery::ReferralSide::Receiver => true,
             domain::recovery::ReferralSide::Sender => self.notes_allowed(actor, &vc, false).await?,
-            domain::recovery::ReferralSide::Overseer => false,
+            // Overseers read that the referral is late, not what was done for the victim.
+            domain::recovery::ReferralSide::Overseer => return Ok(Vec::new()),
         };
         let mut list = self.services_of(victim, notes, today).await?;
         list.retain(|s| s.referral_id == Some(referral));

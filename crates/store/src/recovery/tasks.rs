@@ -7,6 +7,16 @@ use super::records::{
 use super::*;
 use domain::recovery::ReferralKind;
 
+/// The open services on a unit's tasks (`$1` the unit): a service that came with a referral
+/// stays only while the referral is open (an ended take-over's services leave the
+/// receiving unit, which can no longer open them).
+macro_rules! open_tasks {
+    () => {
+        "services WHERE unit_id = $1 AND is_open = 1 AND (referral_id IS NULL OR EXISTS \
+         (SELECT 1 FROM referrals r WHERE r.id = services.referral_id AND r.is_open = 1))"
+    };
+}
+
 impl Store {
     /// Services, referrals, ledger lines and plan closures of a case, dated, for the case
     /// timeline (codes only: the page translates them).
@@ -114,12 +124,17 @@ impl Store {
         let page = page.max(1);
         // The page's ids come from the index alone (a deep page skips index entries, not
         // joined rows); the joins run for the 50 shown.
-        let rows: Vec<ServiceTaskRecord> = sqlx::query_as(
-            "SELECT s.id, s.case_id, s.victim_id, s.service_code, s.due_on, s.status, s.referral_id, c.code, v.initials FROM services s \
+        // A service reached through a referral carries no case code or ids: the receiving
+        // unit knows the victim through the referral only.
+        let rows: Vec<ServiceTaskRecord> = sqlx::query_as(concat!(
+            "SELECT s.id, CASE WHEN s.referral_id IS NULL THEN s.case_id END AS case_id, \
+             CASE WHEN s.referral_id IS NULL THEN s.victim_id END AS victim_id, s.service_code, s.due_on, s.status, s.referral_id, \
+             CASE WHEN s.referral_id IS NULL THEN c.code END AS code, v.initials FROM services s \
              JOIN cases c ON c.id = s.case_id JOIN victims v ON v.id = s.victim_id \
-             WHERE s.id IN (SELECT id FROM services WHERE unit_id = $1 AND is_open = 1 ORDER BY due_on, id LIMIT $2 OFFSET $3) \
-             ORDER BY s.due_on, s.id",
-        )
+             WHERE s.id IN (SELECT id FROM ",
+            open_tasks!(),
+            " ORDER BY due_on, id LIMIT $2 OFFSET $3) ORDER BY s.due_on, s.id"
+        ))
         .bind(unit)
         .bind(per_page)
         .bind((page - 1) * per_page)
@@ -130,7 +145,7 @@ impl Store {
             .map(|r| TaskRow {
                 kind: "service".into(),
                 id: r.id,
-                case_id: CaseId(r.case_id),
+                case_id: r.case_id.map(CaseId),
                 case_code: r.code,
                 initials: r.initials,
                 service_code: r.service_code,
@@ -138,20 +153,22 @@ impl Store {
                 status: r.status,
                 overdue: r.due_on < today,
                 other_unit: None,
-                link: match r.referral_id {
-                    Some(rid) => format!("/referrals/{rid}"),
-                    None => format!("/victims/{}/plan#service-{}", r.victim_id, r.id),
+                link: match (r.referral_id, r.victim_id) {
+                    (Some(rid), _) => format!("/referrals/{rid}"),
+                    (None, Some(v)) => format!("/victims/{v}/plan#service-{}", r.id),
+                    (None, None) => String::new(),
                 },
             })
             .collect();
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM services WHERE unit_id = $1 AND is_open = 1")
-                .bind(unit)
-                .fetch_one(self.pool())
-                .await?;
-        let overdue: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM services WHERE unit_id = $1 AND is_open = 1 AND due_on < $2",
-        )
+        let total: i64 = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM ", open_tasks!()))
+            .bind(unit)
+            .fetch_one(self.pool())
+            .await?;
+        let overdue: i64 = sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM ",
+            open_tasks!(),
+            " AND due_on < $2"
+        ))
         .bind(unit)
         .bind(today)
         .fetch_one(self.pool())
@@ -171,7 +188,7 @@ impl Store {
                     id: row.id,
                     case_id: row.case_id,
                     case_code: row.case_code,
-                    initials: row.initials,
+                    initials: row.initials.unwrap_or_default(),
                     service_code: row
                         .service_code
                         .unwrap_or_else(|| ReferralKind::Takeover.as_str().into()),
@@ -204,13 +221,9 @@ impl Store {
             q.fetch_one(self.pool()).await
         };
         let mut d = RecoveryDashboard {
-            open_services: count(
-                "SELECT COUNT(*) FROM services WHERE unit_id = $1 AND is_open = 1",
-                false,
-            )
-            .await?,
+            open_services: count(concat!("SELECT COUNT(*) FROM ", open_tasks!()), false).await?,
             overdue_services: count(
-                "SELECT COUNT(*) FROM services WHERE unit_id = $1 AND is_open = 1 AND due_on < $2",
+                concat!("SELECT COUNT(*) FROM ", open_tasks!(), " AND due_on < $2"),
                 true,
             )
             .await?,

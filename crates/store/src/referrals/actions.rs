@@ -19,7 +19,7 @@ impl Store {
         reason: &str,
         today: Day,
     ) -> Result<ReferralState> {
-        let facts = self.referral_facts(id).await?;
+        let facts = self.referral_facts(id, today).await?;
         let side = referral_side(actor, &facts)?;
         let Some(op) = ReferralOp::parse(op) else {
             return Err(Invalid::one("op", "err.choice").into());
@@ -253,7 +253,7 @@ impl Store {
 
     /// Adds a message to the referral's conversation (both sides, while it is open).
     pub async fn post_referral_message(&self, actor: &Actor, id: i64, body: &str) -> Result<()> {
-        let facts = self.referral_facts(id).await?;
+        let facts = self.referral_facts(id, self.today(actor)).await?;
         let side = referral_side(actor, &facts)?;
         let allowed = self.allow_by(
             actor,

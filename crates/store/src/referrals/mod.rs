@@ -41,13 +41,16 @@ pub struct NewReferral {
     pub due_on: Option<Day>,
 }
 
+/// A referral as listed. What it carries of the case and the victim depends on who reads
+/// it (chosen in the SELECT, see [`row_select`]): the sending side gets the case's id and
+/// code, the victim's id and initials; the receiving unit the initials only; overseers none.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReferralRow {
     pub id: i64,
-    pub case_id: CaseId,
-    pub case_code: String,
-    pub victim_id: i64,
-    pub initials: String,
+    pub case_id: Option<CaseId>,
+    pub case_code: Option<String>,
+    pub victim_id: Option<i64>,
+    pub initials: Option<String>,
     pub from_unit_id: UnitId,
     pub from_unit: String,
     pub to_unit_id: UnitId,
@@ -58,6 +61,8 @@ pub struct ReferralRow {
     pub sent_on: Day,
     pub due_on: Day,
     pub overdue: bool,
+    /// Days past the due day while work is still owed (0 otherwise).
+    pub days_overdue: i64,
     pub escalated: bool,
 }
 
@@ -95,12 +100,14 @@ pub struct MessageView {
     pub at_ms: i64,
 }
 
+/// One referral as its reader may see it. Overseers get the row (units, kind, days, state)
+/// and nothing else: no victim, basis, texts or conversation.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReferralView {
     pub row: ReferralRow,
     pub side: ReferralSide,
     pub shared: Vec<String>,
-    pub basis: String,
+    pub basis: Option<String>,
     pub basis_note: Option<String>,
     pub message: Option<String>,
     pub decline_reason: Option<String>,
@@ -108,27 +115,56 @@ pub struct ReferralView {
     pub delivered_on: Option<Day>,
     pub ended_on: Option<Day>,
     pub service_id: Option<i64>,
-    pub victim: SharedVictim,
+    pub victim: Option<SharedVictim>,
     pub messages: Vec<MessageView>,
     /// Operations the actor may do now.
     pub ops: Vec<String>,
     pub can_message: bool,
 }
 
-const ROW_SELECT: &str = "SELECT r.id, r.case_id, c.code AS case_code, r.victim_id, v.initials, r.from_unit_id, fu.name AS from_name, \
-     r.to_unit_id, tu.name AS to_name, r.kind, r.service_code, r.state, r.sent_on, r.due_on, r.escalated_at \
-     FROM referrals r JOIN cases c ON c.id = r.case_id JOIN victims v ON v.id = r.victim_id \
-     JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id";
+/// The list row's SELECT for one side: the case and victim columns a side may not read are
+/// never fetched (NULL in their place), so no page or API can show them by mistake.
+fn row_select(side: ReferralSide) -> Sql {
+    let who = match side {
+        ReferralSide::Sender => "r.case_id, c.code AS case_code, r.victim_id, v.initials",
+        ReferralSide::Receiver => {
+            "CAST(NULL AS BIGINT) AS case_id, CAST(NULL AS TEXT) AS case_code, \
+             CAST(NULL AS BIGINT) AS victim_id, v.initials"
+        }
+        ReferralSide::Overseer => {
+            "CAST(NULL AS BIGINT) AS case_id, CAST(NULL AS TEXT) AS case_code, \
+             CAST(NULL AS BIGINT) AS victim_id, CAST(NULL AS TEXT) AS initials"
+        }
+    };
+    let mut q = Sql::new("SELECT r.id, ");
+    q.push(who).push(
+        ", r.from_unit_id, fu.name AS from_name, r.to_unit_id, tu.name AS to_name, r.kind, \
+         r.service_code, r.state, r.sent_on, r.due_on, r.escalated_at \
+         FROM referrals r JOIN cases c ON c.id = r.case_id JOIN victims v ON v.id = r.victim_id \
+         JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id",
+    );
+    q
+}
 
+/// Overdue referrals the actor oversees, as [`referral_side`] decides it: the case in the
+/// actor's region (every role sees the cases of its subtree), or either unit in a region
+/// strictly below the actor's. Needs `cases c`, `units fu` and `units tu` joined.
 fn escalated_filter(q: &mut Sql, actor: &Actor, today: Day) {
     q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND r.due_on < ")
         .bind_int(today);
     if let Scope::Region(code) = &actor.scope {
         let (lo, hi) = code.subtree_bounds();
-        q.push(" AND ((fu.region_code >= ").bind_text(lo.clone());
-        q.push(" AND fu.region_code < ").bind_text(hi.clone());
-        q.push(") OR (tu.region_code >= ").bind_text(lo);
-        q.push(" AND tu.region_code < ").bind_text(hi);
+        let own = code.as_str().to_owned();
+        q.push(" AND ((c.region_code >= ").bind_text(lo.clone());
+        q.push(" AND c.region_code < ").bind_text(hi.clone());
+        for unit in ["fu", "tu"] {
+            q.push(") OR (").push(unit).push(".region_code >= ");
+            q.bind_text(lo.clone());
+            q.push(" AND ").push(unit).push(".region_code < ");
+            q.bind_text(hi.clone());
+            q.push(" AND ").push(unit).push(".region_code <> ");
+            q.bind_text(own.clone());
+        }
         q.push("))");
     }
 }
@@ -137,7 +173,8 @@ impl Store {
     /// How many referrals are overdue in the actor's region (the home page's figure).
     pub(crate) async fn escalated_count(&self, actor: &Actor, today: Day) -> Result<i64> {
         let mut q = Sql::new(
-            "SELECT COUNT(*) AS n FROM referrals r JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id",
+            "SELECT COUNT(*) AS n FROM referrals r JOIN cases c ON c.id = r.case_id \
+             JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id",
         );
         escalated_filter(&mut q, actor, today);
         Ok(q.build_scalar().fetch_one(self.pool()).await?)
@@ -288,20 +325,23 @@ impl Store {
         Ok(id)
     }
 
-    /// Who sent and receives a referral, its state, and the scopes of case and units.
-    pub(crate) async fn referral_facts(&self, id: i64) -> Result<ReferralFacts> {
+    /// Who sent and receives a referral, its state, the scopes of case and units, and
+    /// whether it is overdue on `today` (the actor's day).
+    pub(crate) async fn referral_facts(&self, id: i64, today: Day) -> Result<ReferralFacts> {
         let r: ReferralFactsRecord = sqlx::query_as(
-            "SELECT r.from_unit_id, r.to_unit_id, r.state, c.region_code, fu.region_code AS from_region, tu.region_code AS to_region \
+            "SELECT r.from_unit_id, r.to_unit_id, r.state, r.due_on, c.region_code, fu.region_code AS from_region, tu.region_code AS to_region \
              FROM referrals r JOIN cases c ON c.id = r.case_id JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id WHERE r.id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
+        let state = ReferralState::parse(&r.state).ok_or(StoreError::NotFound)?;
         Ok(ReferralFacts {
             from_unit: UnitId(r.from_unit_id),
             to_unit: UnitId(r.to_unit_id),
-            state: ReferralState::parse(&r.state).ok_or(StoreError::NotFound)?,
+            state,
+            overdue: state.days_overdue(r.due_on, today) > 0,
             case_scope: scope_of(r.region_code),
             from_scope: scope_of(r.from_region),
             to_scope: scope_of(r.to_region),

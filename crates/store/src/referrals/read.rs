@@ -7,11 +7,12 @@ use domain::audit::AuditAction;
 
 impl Store {
     /// One referral, as the actor may see it. The receiving unit's view is audited as a
-    /// view of the victim's data; after the referral ends it is "not found".
+    /// view of the victim's data; after the referral ends it is "not found". Overseers read
+    /// an overdue referral's row only (not found while it is on time).
     pub async fn referral(&self, actor: &Actor, id: i64, today: Day) -> Result<ReferralView> {
-        let facts = self.referral_facts(id).await?;
+        let facts = self.referral_facts(id, today).await?;
         let side = referral_side(actor, &facts)?;
-        let mut q = Sql::new(ROW_SELECT);
+        let mut q = row_select(side);
         q.push(" WHERE r.id = ").bind_int(id);
         let row = q
             .build_as::<ReferralRowRecord>()
@@ -19,6 +20,65 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?
             .into_row(today);
+        let (victim_id, case_id): (i64, i64) =
+            sqlx::query_as("SELECT victim_id, case_id FROM referrals WHERE id = $1")
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+        let ops = ReferralOp::ALL
+            .into_iter()
+            .filter(|op| {
+                referral_may(side, *op).is_ok() && referral_next(facts.state, *op).is_some()
+            })
+            .map(|op| op.as_str().to_owned())
+            .collect();
+        let mut view = ReferralView {
+            row,
+            side,
+            shared: Vec::new(),
+            basis: None,
+            basis_note: None,
+            message: None,
+            decline_reason: None,
+            responded_on: None,
+            delivered_on: None,
+            ended_on: None,
+            service_id: None,
+            victim: None,
+            messages: Vec::new(),
+            ops,
+            can_message: side != ReferralSide::Overseer && facts.state.is_open(),
+        };
+        let (shared, action) = if side == ReferralSide::Overseer {
+            (String::new(), AuditAction::ReferralView)
+        } else {
+            self.referral_contents(actor, &mut view, id, victim_id)
+                .await?
+        };
+        self.audit(
+            actor,
+            Event {
+                action,
+                record_type: "case",
+                record_id: case_id.to_string(),
+                detail: format!("referral={id} victim={victim_id} shared={shared}"),
+            },
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// What the sending and receiving sides read beyond the row: the basis, the days, the
+    /// victim as shared, and the conversation (texts only for the receiving unit, or the
+    /// sending side with identity access to the case). Returns the shared groups and how
+    /// the view is audited.
+    async fn referral_contents(
+        &self,
+        actor: &Actor,
+        view: &mut ReferralView,
+        id: i64,
+        victim_id: i64,
+    ) -> Result<(String, AuditAction)> {
         let extra: ReferralDetailRecord = sqlx::query_as(
             "SELECT shared, basis, basis_note_enc, message_enc, decline_reason_enc, responded_on, \
              delivered_on, ended_on, service_id FROM referrals WHERE id = $1",
@@ -26,14 +86,9 @@ impl Store {
         .bind(id)
         .fetch_one(self.pool())
         .await?;
-        let victim_id = row.victim_id;
         let vc = self.victim_case(victim_id).await?;
-        let shared_s = extra.shared;
-        let groups = ShareGroup::parse_list(&shared_s);
-        // The receiving unit reads what was shared with it; the sending side only with
-        // identity access to the case (else it sees what an overseer sees); overseers read
-        // the referral's existence and state, never its texts or the victim's data.
-        let texts = match side {
+        let groups = ShareGroup::parse_list(&extra.shared);
+        let texts = match view.side {
             ReferralSide::Receiver => true,
             ReferralSide::Sender => {
                 self.identity_access(actor, vc.case_id, vc.owner, &vc.scope)
@@ -49,15 +104,14 @@ impl Store {
                 _ => Ok(None),
             }
         };
-        let victim = if texts {
-            self.shared_victim(row.victim_id, &vc, &groups).await?
+        view.victim = Some(if texts {
+            self.shared_victim(victim_id, &vc, &groups).await?
         } else {
             SharedVictim {
-                initials: row.initials.clone(),
+                initials: view.row.initials.clone().unwrap_or_default(),
                 ..Default::default()
             }
-        };
-        let mut messages = Vec::new();
+        });
         for m in sqlx::query_as::<_, MessageRecord>(
             "SELECT m.username, m.body_enc, m.created_at, n.name AS unit_name FROM referral_messages m \
              JOIN units n ON n.id = m.unit_id WHERE m.referral_id = $1 ORDER BY m.id",
@@ -66,60 +120,28 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         {
-            messages.push(MessageView {
+            view.messages.push(MessageView {
                 unit_name: m.unit_name,
                 username: m.username,
                 body: dec("referral_messages.body", m.body_enc)?,
                 at_ms: m.created_at,
             });
         }
-        let ops = ReferralOp::ALL
-            .into_iter()
-            .filter(|op| {
-                referral_may(side, *op).is_ok() && referral_next(facts.state, *op).is_some()
-            })
-            .map(|op| op.as_str().to_owned())
-            .collect();
-        let mut view = ReferralView {
-            shared: groups.iter().map(|g| g.as_str().to_owned()).collect(),
-            basis: extra.basis,
-            basis_note: dec("referrals.basis_note", extra.basis_note_enc)?,
-            message: dec("referrals.message", extra.message_enc)?,
-            decline_reason: dec("referrals.decline_reason", extra.decline_reason_enc)?,
-            responded_on: extra.responded_on,
-            delivered_on: extra.delivered_on,
-            ended_on: extra.ended_on,
-            service_id: extra.service_id,
-            victim,
-            messages,
-            ops,
-            can_message: side != ReferralSide::Overseer && facts.state.is_open(),
-            side,
-            row,
-        };
+        view.shared = groups.iter().map(|g| g.as_str().to_owned()).collect();
+        view.basis = Some(extra.basis);
+        view.basis_note = dec("referrals.basis_note", extra.basis_note_enc)?;
+        view.message = dec("referrals.message", extra.message_enc)?;
+        view.decline_reason = dec("referrals.decline_reason", extra.decline_reason_enc)?;
+        view.responded_on = extra.responded_on;
+        view.delivered_on = extra.delivered_on;
+        view.ended_on = extra.ended_on;
+        view.service_id = extra.service_id;
         let action = if texts && groups.contains(&ShareGroup::Identity) {
             AuditAction::ReferralIdentityView
         } else {
             AuditAction::ReferralView
         };
-        if side == ReferralSide::Receiver {
-            // The receiving unit knows the victim through this referral only: not the case's
-            // code or ids.
-            view.row.case_id = CaseId(0);
-            view.row.case_code = String::new();
-            view.row.victim_id = 0;
-        }
-        self.audit(
-            actor,
-            Event {
-                action,
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!("referral={id} victim={victim_id} shared={shared_s}"),
-            },
-        )
-        .await?;
-        Ok(view)
+        Ok((extra.shared, action))
     }
 
     pub(super) async fn shared_victim(
@@ -216,7 +238,8 @@ impl Store {
         victim: i64,
         today: Day,
     ) -> Result<Vec<ReferralRow>> {
-        let mut q = Sql::new(ROW_SELECT);
+        // For the victim's plan: read by those who see the case.
+        let mut q = row_select(ReferralSide::Sender);
         q.push(" WHERE r.victim_id = ").bind_int(victim);
         q.push(" ORDER BY r.id");
         Ok(q.build_as::<ReferralRowRecord>()
@@ -228,8 +251,9 @@ impl Store {
     }
 
     /// Referrals of the actor's unit: `incoming`, `outgoing` (both: open ones first, then the
-    /// last 100 ended), or `escalated` (overdue referrals touching a unit in the actor's
-    /// region, for the task force above).
+    /// last 100 ended), or `escalated` (overdue referrals the actor oversees: about a case in
+    /// the actor's region, or between units below it). Each list is read as its side may
+    /// read it: incoming without the case's code or ids, escalated without the victim too.
     pub async fn referral_list(
         &self,
         actor: &Actor,
@@ -237,22 +261,33 @@ impl Store {
         today: Day,
     ) -> Result<Vec<ReferralRow>> {
         decide(actor, Action::ViewCase, &actor.scope)?;
-        let mut q = Sql::new(ROW_SELECT);
-        match which {
+        let mut q = match which {
             "incoming" => {
                 if !actor.role.sees_identities() {
                     return Ok(Vec::new());
                 }
                 // Ended referrals are gone for the receiving unit.
+                let mut q = row_select(ReferralSide::Receiver);
                 q.push(" WHERE r.is_open = 1 AND r.to_unit_id = ")
                     .bind_int(actor.unit_id.0);
+                q
             }
             "outgoing" => {
+                // The sending side is whoever may manage services (as `referral_side`).
+                if decide(actor, Action::ManageServices, &actor.scope).is_err() {
+                    return Ok(Vec::new());
+                }
+                let mut q = row_select(ReferralSide::Sender);
                 q.push(" WHERE r.from_unit_id = ").bind_int(actor.unit_id.0);
+                q
             }
-            "escalated" => escalated_filter(&mut q, actor, today),
+            "escalated" => {
+                let mut q = row_select(ReferralSide::Overseer);
+                escalated_filter(&mut q, actor, today);
+                q
+            }
             _ => return Err(Invalid::one("which", "err.choice").into()),
-        }
+        };
         q.push(" ORDER BY r.is_open DESC, r.due_on, r.id LIMIT 300");
         Ok(q.build_as::<ReferralRowRecord>()
             .fetch_all(self.pool())
@@ -262,36 +297,50 @@ impl Store {
             .collect())
     }
 
-    /// Referrals for "my tasks": waiting on my unit (to answer or deliver), and mine that are
-    /// overdue at the other unit.
+    /// Referrals for "my tasks": waiting on my unit (to answer or deliver; read as the
+    /// receiving unit reads them), and mine that are overdue at the other unit (for those
+    /// who may manage services). The first 50, most overdue first, and how many in all.
     pub(crate) async fn referral_tasks(
         &self,
         actor: &Actor,
         today: Day,
     ) -> Result<(Vec<ReferralRow>, i64)> {
         // Incoming referrals only for roles that may open them.
-        let filter = |q: &mut Sql| {
-            q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND (");
-            if actor.role.sees_identities() {
+        let mut sides = Vec::new();
+        if actor.role.sees_identities() {
+            sides.push(ReferralSide::Receiver);
+        }
+        if decide(actor, Action::ManageServices, &actor.scope).is_ok() {
+            sides.push(ReferralSide::Sender);
+        }
+        let filter = |q: &mut Sql, side: ReferralSide| {
+            q.push(" WHERE r.is_open = 1 AND r.state IN ('sent', 'accepted') AND ");
+            if side == ReferralSide::Receiver {
                 q.push("r.to_unit_id = ").bind_int(actor.unit_id.0);
-                q.push(" OR ");
+            } else {
+                q.push("r.from_unit_id = ").bind_int(actor.unit_id.0);
+                q.push(" AND r.due_on < ").bind_int(today);
             }
-            q.push("(r.from_unit_id = ").bind_int(actor.unit_id.0);
-            q.push(" AND r.due_on < ").bind_int(today);
-            q.push("))");
         };
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM referrals r");
-        filter(&mut count);
-        let total: i64 = count.build_scalar().fetch_one(self.pool()).await?;
-        // The first 50, most overdue first; the rest are on the referrals page.
-        let mut q = Sql::new(ROW_SELECT);
-        filter(&mut q);
-        q.push(" ORDER BY r.due_on, r.id LIMIT 50");
-        let rows = q
-            .build_as::<ReferralRowRecord>()
-            .fetch_all(self.pool())
-            .await?;
-        let out = rows.into_iter().map(|r| r.into_row(today)).collect();
+        let (mut out, mut total) = (Vec::new(), 0);
+        for side in sides {
+            let mut count = Sql::new("SELECT COUNT(*) AS n FROM referrals r");
+            filter(&mut count, side);
+            total += count.build_scalar::<i64>().fetch_one(self.pool()).await?;
+            let mut q = row_select(side);
+            filter(&mut q, side);
+            q.push(" ORDER BY r.due_on, r.id LIMIT 50");
+            for r in q
+                .build_as::<ReferralRowRecord>()
+                .fetch_all(self.pool())
+                .await?
+            {
+                out.push(r.into_row(today));
+            }
+        }
+        // The first 50 of both, most overdue first; the rest are on the referrals page.
+        out.sort_by_key(|r| (r.due_on, r.id));
+        out.truncate(50);
         Ok((out, total))
     }
 }

@@ -7,14 +7,15 @@ use domain::UnitId;
 use domain::case::Day;
 use domain::recovery::ReferralState;
 
-/// A referral with its case, victim and units, as listed (the columns of `ROW_SELECT`).
+/// A referral with its case, victim and units, as listed (the columns of `row_select`).
 #[derive(sqlx::FromRow)]
 pub(super) struct ReferralRowRecord {
     pub id: i64,
-    pub case_id: i64,
-    pub case_code: String,
-    pub victim_id: i64,
-    pub initials: String,
+    /// NULL for the sides that may not read them (`row_select`).
+    pub case_id: Option<i64>,
+    pub case_code: Option<String>,
+    pub victim_id: Option<i64>,
+    pub initials: Option<String>,
     pub from_unit_id: i64,
     pub from_name: String,
     pub to_unit_id: i64,
@@ -30,10 +31,11 @@ pub(super) struct ReferralRowRecord {
 impl ReferralRowRecord {
     /// The row as listed on `today` (overdue while pending past its due day).
     pub(super) fn into_row(self, today: Day) -> ReferralRow {
-        let pending = ReferralState::parse(&self.state).is_some_and(ReferralState::is_pending);
+        let days_overdue =
+            ReferralState::parse(&self.state).map_or(0, |s| s.days_overdue(self.due_on, today));
         ReferralRow {
             id: self.id,
-            case_id: CaseId(self.case_id),
+            case_id: self.case_id.map(CaseId),
             case_code: self.case_code,
             victim_id: self.victim_id,
             initials: self.initials,
@@ -46,7 +48,8 @@ impl ReferralRowRecord {
             state: self.state,
             sent_on: self.sent_on,
             due_on: self.due_on,
-            overdue: pending && self.due_on < today,
+            overdue: days_overdue > 0,
+            days_overdue,
             escalated: self.escalated_at.is_some(),
         }
     }
@@ -79,6 +82,7 @@ pub(super) struct ReferralFactsRecord {
     pub from_unit_id: i64,
     pub to_unit_id: i64,
     pub state: String,
+    pub due_on: Day,
     pub region_code: Option<String>,
     pub from_region: Option<String>,
     pub to_region: Option<String>,

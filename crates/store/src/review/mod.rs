@@ -2,12 +2,19 @@
 //! validation rules on save and on submission; monthly reporting periods that lock cleared
 //! records. Every transition is audited and kept in `case_reviews` for the case timeline.
 
+mod after_save;
+mod import;
+mod notes;
 mod periods;
 mod records;
 mod rules;
 mod workflow;
 
 pub(crate) mod quality;
+
+pub(crate) use after_save::AfterSaveCounters;
+pub use after_save::{AfterSaveStats, QueuePass};
+pub(crate) use rules::JUSTIFICATION;
 
 use crate::cases::CaseView;
 use crate::core::audit::Event;
@@ -16,7 +23,7 @@ use crate::core::ids::CaseId;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::case::Day;
-use domain::review::{ReviewAction, ReviewLevel, ReviewState, next_state};
+use domain::review::{ActingLevel, ReviewAction, ReviewLevel, ReviewState, next_state};
 use domain::rules::{Facts, Hit, Rule, Severity, Value, evaluate, parse_rules};
 use domain::{Action, Actor, RegionCode, Scope, decide};
 use serde::{Deserialize, Serialize};
@@ -53,9 +60,15 @@ pub struct ReviewStep {
     pub from_state: String,
     pub to_state: String,
     pub actor_name: String,
+    /// The level of the unit that took the step (as it was then).
+    pub actor_level: Option<ActingLevel>,
     pub at_ms: i64,
+    /// Empty when there is none or when it is withheld from the viewer (`note_hidden`).
     pub note: String,
+    /// The fields noted on; each note's text withheld like `note`.
     pub field_notes: Vec<FieldNote>,
+    /// The step has note text the viewer may not read (no access to the case's identities).
+    pub note_hidden: bool,
     pub changed: Vec<String>,
 }
 
@@ -63,7 +76,10 @@ pub struct ReviewStep {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewInfo {
     pub state: ReviewState,
+    /// While submitted: the level that reviews it first.
     pub level: Option<ReviewLevel>,
+    /// The level of the unit that took the last step (who verified, cleared or returned it).
+    pub acted_level: Option<ActingLevel>,
     pub since_ms: i64,
     pub returns: i64,
     /// Cleared in a closed reporting period.
@@ -72,6 +88,8 @@ pub struct ReviewInfo {
     /// The notes of the last return while the case is back with its unit or resubmitted.
     pub return_notes: Vec<FieldNote>,
     pub return_note: String,
+    /// The last return's notes exist but are withheld from the viewer.
+    pub return_note_hidden: bool,
     /// Fields changed since the last return.
     pub changed_since_return: Vec<String>,
     pub hits: Vec<RuleHit>,
@@ -145,6 +163,17 @@ struct CaseState {
     province: Option<String>,
     reported_on: Day,
     version: i64,
+}
+
+impl CaseState {
+    /// Where the case lives: its unit's region when it was registered.
+    fn scope(&self) -> Scope {
+        Scope::from_code(
+            self.region
+                .as_deref()
+                .and_then(|c| RegionCode::parse(c).ok()),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Rows of the review tables (rules, review steps, periods, queue) as this folder's
 //! queries select them, mapped by column name.
 
-use super::{QueueItem, ReviewStep, RuleInfo};
+use super::{QueueItem, RuleInfo};
 use crate::core::ids::CaseId;
 use domain::case::Day;
 
@@ -78,28 +78,16 @@ pub(super) struct ReviewStepRecord {
     pub action: String,
     pub from_state: String,
     pub to_state: String,
+    pub actor_id: Option<i64>,
     pub actor_name: String,
+    pub actor_level: Option<String>,
     pub at: i64,
-    pub note: String,
-    /// JSON list of field notes.
-    pub field_notes: String,
+    /// Encrypted general note.
+    pub note_enc: Option<String>,
+    /// Encrypted JSON list of field notes.
+    pub field_notes_enc: Option<String>,
     /// JSON list of changed fields.
     pub changed: String,
-}
-
-impl From<ReviewStepRecord> for ReviewStep {
-    fn from(r: ReviewStepRecord) -> Self {
-        ReviewStep {
-            action: r.action,
-            from_state: r.from_state,
-            to_state: r.to_state,
-            actor_name: r.actor_name,
-            at_ms: r.at,
-            note: r.note,
-            field_notes: serde_json::from_str(&r.field_notes).unwrap_or_default(),
-            changed: serde_json::from_str(&r.changed).unwrap_or_default(),
-        }
-    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,10 +1,14 @@
 //! Validation rules kept as data: loaded from the seed, evaluated on a case's facts, hits
-//! recorded for the quality dashboard.
+//! recorded for the quality dashboard (with the warnings' justifications, encrypted).
 
 use super::records::{CaseFactsRecord, RuleInfoRecord, RuleRecord};
 use super::*;
 use crate::cases::records::{VICTIMS_OF_CASE, VictimRecord};
 use crate::core::write::Maintenance;
+use sqlx::AnyConnection;
+
+/// The column a warning's justification is bound to when encrypted.
+pub(crate) const JUSTIFICATION: &str = "case_rule_hits.justification";
 
 impl Store {
     /// Loads the shipped rules: adds new ones and updates the text of known ones, keeping
@@ -34,11 +38,11 @@ impl Store {
         Ok(())
     }
 
-    pub(super) async fn active_rules(&self) -> Result<Vec<Rule>> {
+    async fn active_rules(&self, conn: &mut AnyConnection) -> Result<Vec<Rule>> {
         let rows: Vec<RuleRecord> = sqlx::query_as(
             "SELECT code, severity, scope, field, condition, message_id, message_en FROM validation_rules WHERE active = 1 ORDER BY sort",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?;
         rows.iter()
             .map(|r| {
@@ -78,7 +82,7 @@ impl Store {
 
     /// The facts the rules read, from stored columns only (identities are checked for
     /// presence, never decrypted).
-    pub(super) async fn facts(&self, id: CaseId) -> Result<Facts> {
+    async fn facts(&self, conn: &mut AnyConnection, id: CaseId) -> Result<Facts> {
         let c: CaseFactsRecord = sqlx::query_as(
             "SELECT c.channel, c.trafficking_status, c.sector, c.recruitment, c.recruiter_relationship, c.status, \
              c.close_reason, c.chronology_enc, c.reported_on, c.exploitation_from, c.rescued_on, \
@@ -88,7 +92,7 @@ impl Store {
              FROM cases c WHERE c.id = $1",
         )
         .bind(id.0)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
         let mut f = Facts::default();
@@ -123,7 +127,7 @@ impl Store {
             "SELECT list, code FROM case_tags WHERE case_id = $1",
         )
         .bind(id.0)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?
         {
             tags.entry(list).or_default().push(code);
@@ -139,14 +143,14 @@ impl Store {
         let today = self.now_ms() / 86_400_000;
         let victims = sqlx::query_as::<_, VictimRecord>(VICTIMS_OF_CASE)
             .bind(id.0)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *conn)
             .await?;
         let consents: Vec<(i64, String)> = sqlx::query_as(
             "SELECT victim_id, given_by FROM consents WHERE case_id = $1 AND (withdrawn_on IS NULL OR withdrawn_on > $2)",
         )
         .bind(id.0)
         .bind(today)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?;
         f.case
             .insert("victims".into(), Value::Num(victims.len() as i64));
@@ -185,27 +189,39 @@ impl Store {
     }
 
     pub(super) async fn hits_now(&self, id: CaseId) -> Result<Vec<RuleHit>> {
-        let rules = self.active_rules().await?;
-        let facts = self.facts(id).await?;
-        let saved: HashMap<(String, i64), Option<String>> = sqlx::query_as::<
-            _,
-            (String, i64, Option<String>),
-        >(
-            "SELECT rule_code, victim_pos, justification FROM case_rule_hits WHERE case_id = $1",
+        let mut conn = self.pool().acquire().await?;
+        self.hits_on(&mut conn, id).await
+    }
+
+    /// The rules the case breaks now, read through `conn` (a write's own connection when
+    /// the answer decides the write), with the justifications on record (decrypted).
+    pub(super) async fn hits_on(
+        &self,
+        conn: &mut AnyConnection,
+        id: CaseId,
+    ) -> Result<Vec<RuleHit>> {
+        let rules = self.active_rules(conn).await?;
+        let facts = self.facts(conn, id).await?;
+        let k = self.keyring()?;
+        let mut saved: HashMap<(String, i64), String> = HashMap::new();
+        for (code, pos, enc) in sqlx::query_as::<_, (String, i64, String)>(
+            "SELECT rule_code, victim_pos, justification_enc FROM case_rule_hits \
+             WHERE case_id = $1 AND justification_enc IS NOT NULL",
         )
         .bind(id.0)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?
-        .into_iter()
-        .map(|(code, pos, justification)| ((code, pos), justification))
-        .collect();
+        {
+            saved.insert((code, pos), k.decrypt(JUSTIFICATION, &enc)?);
+        }
         Ok(evaluate(&rules, &facts)
             .into_iter()
             .map(|h: Hit| {
                 let rule = rules.iter().find(|r| r.code == h.code);
                 let pos = h.victim.map(|v| v as i64).unwrap_or(-1);
                 RuleHit {
-                    justification: saved.get(&(h.code.clone(), pos)).cloned().flatten(),
+                    justification: saved.get(&(h.code.clone(), pos)).cloned(),
+                    justification_hidden: false,
                     message_id: rule.map(|r| r.message_id.clone()).unwrap_or_default(),
                     message_en: rule.map(|r| r.message_en.clone()).unwrap_or_default(),
                     code: h.code,
@@ -220,6 +236,7 @@ impl Store {
     /// Stores the rules a case breaks now (after a save or at submission) and counts the
     /// firings. Justifications already written for a warning that still fires are kept.
     pub(crate) async fn record_rule_hits(&self, id: CaseId, hits: &[RuleHit]) -> Result<()> {
+        let k = self.keyring()?;
         let mut tx = self.maintenance(Maintenance::Derived).await?;
         sqlx::query("DELETE FROM case_rule_hits WHERE case_id = $1")
             .bind(id.0)
@@ -227,7 +244,7 @@ impl Store {
             .await?;
         if !hits.is_empty() {
             let mut q = Sql::new(
-                "INSERT INTO case_rule_hits (case_id, rule_code, victim_pos, severity, justification) VALUES ",
+                "INSERT INTO case_rule_hits (case_id, rule_code, victim_pos, severity, justification_enc) VALUES ",
             );
             for (i, h) in hits.iter().enumerate() {
                 if i > 0 {
@@ -242,7 +259,10 @@ impl Store {
                     .push(", ")
                     .bind_text(h.severity.as_str());
                 match &h.justification {
-                    Some(j) => q.push(", ").bind_text(j.as_str()).push(")"),
+                    Some(j) => q
+                        .push(", ")
+                        .bind_text(k.encrypt(JUSTIFICATION, j)?)
+                        .push(")"),
                     None => q.push(", NULL)"),
                 };
             }
@@ -257,22 +277,6 @@ impl Store {
             q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// The save itself is committed by then: a failure here is logged, not reported as a
-    /// failed save (submission re-runs the rules, the full linkage run re-checks everything).
-    pub(crate) async fn after_case_saved(&self, id: CaseId) -> Result<()> {
-        let rules = match self.hits_now(id).await {
-            Ok(hits) => self.record_rule_hits(id, &hits).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = rules {
-            tracing::error!(error = %e, case = id.0, "rules after save failed");
-        }
-        if let Err(e) = self.check_duplicates(id).await {
-            tracing::error!(error = %e, case = id.0, "duplicate check after save failed");
-        }
         Ok(())
     }
 }

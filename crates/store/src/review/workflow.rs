@@ -1,11 +1,61 @@
 //! The review workflow: draft, submitted, verified, cleared, with returns, field notes and
-//! what changed since a return.
+//! what changed since a return. Review is the level above, never the submitting unit
+//! (`domain::review::refusal`), checked again inside each step's write.
 
-use super::records::{CaseStateRecord, QueueRecord, ReviewStepRecord};
+use super::notes::{seal_field_notes, seal_note};
+use super::records::{CaseStateRecord, QueueRecord};
 use super::*;
+use crate::core::write::Allowed;
+use domain::UnitId;
 use domain::audit::AuditAction;
+use domain::authz::role_may;
+use domain::review::{first_review_level, refusal};
 use domain::value::text;
 use sqlx::AnyConnection;
+
+/// The role and the review chain's rule for `action` (see [`Store::review_allowed`]); the
+/// answer is the permission the step needs in the actor's scope.
+fn review_check(actor: &Actor, s: &CaseState, action: ReviewAction) -> Result<Action> {
+    let permission = action.permission(s.state, s.level);
+    if !role_may(actor.role, permission)
+        || (action == ReviewAction::Submit && actor.unit_id.0 != s.unit_id)
+    {
+        return Err(StoreError::Forbidden);
+    }
+    let record = (&s.scope(), UnitId(s.unit_id));
+    match refusal(
+        action,
+        s.state,
+        s.level,
+        (&actor.scope, actor.unit_id),
+        record,
+    ) {
+        Some(key) => Err(StoreError::Refused(key)),
+        None => Ok(permission),
+    }
+}
+
+/// The step's text as it will be kept (trimmed, field notes without text dropped); a
+/// return needs a note, general or on a field.
+fn review_text(action: ReviewAction, req: &ReviewRequest) -> Result<(String, Vec<FieldNote>)> {
+    let note = req.note.trim().to_owned();
+    let field_notes: Vec<FieldNote> = req
+        .field_notes
+        .iter()
+        .filter(|n| !n.note.trim().is_empty())
+        .map(|n| FieldNote {
+            field: n.field.trim().to_owned(),
+            note: n.note.trim().chars().take(1000).collect(),
+        })
+        .collect();
+    if action == ReviewAction::Return && note.is_empty() && field_notes.is_empty() {
+        return Err(domain::Invalid::one("note", "err.return_note").into());
+    }
+    if text::MESSAGE.exceeded_by(&note) {
+        return Err(domain::Invalid::one("note", text::MESSAGE.too_long_key()).into());
+    }
+    Ok((note, field_notes))
+}
 
 impl Store {
     pub(super) async fn case_state(&self, id: CaseId) -> Result<CaseState> {
@@ -54,11 +104,11 @@ impl Store {
         Ok(())
     }
 
+    /// The steps `actor` may take now, by the policy table and the review chain's rule.
     pub(super) fn allowed_steps(
         &self,
         actor: &Actor,
         s: &CaseState,
-        scope: &Scope,
         locked: bool,
     ) -> Vec<ReviewAction> {
         [
@@ -69,17 +119,28 @@ impl Store {
         ]
         .into_iter()
         .filter(|a| next_state(s.state, s.level, *a).is_ok())
-        .filter(|a| decide(actor, a.permission(s.state, s.level), scope).is_ok())
-        .filter(|a| *a != ReviewAction::Submit || actor.unit_id.0 == s.unit_id)
+        .filter(|a| self.review_allowed(actor, s, *a).is_ok())
         .filter(|a| !(locked && *a == ReviewAction::Return))
         .collect()
+    }
+
+    /// Who may take `action` on the case: the role (403), the unit that submits its own
+    /// record, the review chain — the level above and never the submitting unit (403 with
+    /// the reason) — and the actor's scope (404). Its proof opens the step's write.
+    fn review_allowed<'a>(
+        &self,
+        actor: &'a Actor,
+        s: &CaseState,
+        action: ReviewAction,
+    ) -> Result<Allowed<'a>> {
+        let permission = review_check(actor, s, action)?;
+        self.allow(actor, permission, &s.scope())
     }
 
     /// The case's place in the workflow, its history and what the actor may do.
     pub async fn review_info(&self, actor: &Actor, id: CaseId) -> Result<ReviewInfo> {
         self.case_access(actor, id, Action::ViewCase).await?;
         let s = self.case_state(id).await?;
-        let scope = Scope::from_code(s.region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
         let (since_ms, returns): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(state_since, created_at) AS since, returns FROM cases WHERE id = $1",
         )
@@ -90,62 +151,45 @@ impl Store {
             && self
                 .period_locked(s.region.as_deref(), s.reported_on)
                 .await?;
-        let mut steps = self.review_steps(id).await?;
-        // Reviewers' notes are free text and may name people: only for roles that see
-        // identities (the field a note is attached to stays visible).
-        let notes_visible = decide(actor, Action::ViewIdentity, &scope).is_ok();
-        if !notes_visible {
-            for st in steps.iter_mut() {
-                st.note.clear();
-                for n in st.field_notes.iter_mut() {
-                    n.note.clear();
-                }
-            }
-        }
+        // Reviewers' notes and justifications are free text and may name people: they are
+        // read under the case's identity access (the fields noted on stay visible).
+        let text_visible = self
+            .reads_review_text(actor, id, s.unit_id, &s.scope())
+            .await?;
+        let steps = self.review_steps(actor, id, text_visible).await?;
         let last_return = steps.iter().rev().find(|st| st.action == "return");
-        let (return_notes, return_note) = match (s.state, last_return) {
+        let (return_notes, return_note, return_note_hidden) = match (s.state, last_return) {
             (ReviewState::Returned | ReviewState::Submitted, Some(r)) => {
-                (r.field_notes.clone(), r.note.clone())
+                (r.field_notes.clone(), r.note.clone(), r.note_hidden)
             }
-            _ => (Vec::new(), String::new()),
+            _ => (Vec::new(), String::new(), false),
         };
         let changed_since_return = match (s.state, steps.last()) {
             (ReviewState::Returned, Some(_)) => self.changed_since_return(id).await?,
             (ReviewState::Submitted, Some(last)) => last.changed.clone(),
             _ => Vec::new(),
         };
+        let mut hits = self.hits_now(id).await?;
+        if !text_visible {
+            for h in hits.iter_mut() {
+                h.justification_hidden = h.justification.take().is_some();
+            }
+        }
         Ok(ReviewInfo {
-            can: self.allowed_steps(actor, &s, &scope, locked),
+            can: self.allowed_steps(actor, &s, locked),
             state: s.state,
-            level: s.level,
+            level: s.level.filter(|_| s.state == ReviewState::Submitted),
+            acted_level: steps.last().and_then(|st| st.actor_level),
             since_ms,
             returns,
             locked,
             steps,
             return_notes,
             return_note,
+            return_note_hidden,
             changed_since_return,
-            hits: {
-                let mut hits = self.hits_now(id).await?;
-                if !notes_visible {
-                    for h in hits.iter_mut() {
-                        h.justification = h.justification.as_ref().map(|_| String::new());
-                    }
-                }
-                hits
-            },
+            hits,
         })
-    }
-
-    pub(super) async fn review_steps(&self, id: CaseId) -> Result<Vec<ReviewStep>> {
-        let rows: Vec<ReviewStepRecord> = sqlx::query_as(
-            "SELECT action, from_state, to_state, actor_name, at, note, field_notes, changed \
-             FROM case_reviews WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(id.0)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().map(ReviewStep::from).collect())
     }
 
     /// A fingerprint of every field of the case: plain codes and dates as they are,
@@ -265,7 +309,10 @@ impl Store {
     }
 
     /// One workflow step. Submission runs the rules: errors refuse it, warnings need a
-    /// justification each. A return needs a note (general or on fields).
+    /// justification each; verification and clearing run them again and refuse a record
+    /// that breaks a blocking rule now. A return needs a note (general or on fields). The
+    /// review chain's rule and the rules are checked inside the write, on the record as it
+    /// is then.
     pub async fn review(
         &self,
         actor: &Actor,
@@ -275,82 +322,15 @@ impl Store {
     ) -> Result<ReviewState> {
         self.case_access(actor, id, Action::ViewCase).await?;
         let s = self.case_state(id).await?;
-        let scope = Scope::from_code(s.region.as_deref().and_then(|c| RegionCode::parse(c).ok()));
-        let allowed = self.allow(actor, action.permission(s.state, s.level), &scope)?;
-        if action == ReviewAction::Submit && actor.unit_id.0 != s.unit_id {
-            return Err(StoreError::Forbidden);
-        }
+        let allowed = self.review_allowed(actor, &s, action)?;
         let to = next_state(s.state, s.level, action).map_err(StoreError::Conflict)?;
-        // Four eyes: whoever verified a case does not clear it too.
-        if action == ReviewAction::Clear && s.state == ReviewState::Verified {
-            let verifier: Option<Option<i64>> = sqlx::query_scalar(
-                "SELECT actor_id FROM case_reviews WHERE case_id = $1 AND action = 'verify' ORDER BY id DESC LIMIT 1",
-            )
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?;
-            if actor.user_id.is_some() && verifier.flatten() == actor.user_id.map(|u| u.0) {
-                return Err(StoreError::Conflict("conflict.same_reviewer"));
-            }
-        }
-        if action == ReviewAction::Return
-            && s.state == ReviewState::Cleared
-            && self
-                .period_locked(s.region.as_deref(), s.reported_on)
-                .await?
-        {
-            return Err(StoreError::Conflict("conflict.period_locked"));
-        }
-        let note = req.note.trim().to_owned();
-        let field_notes: Vec<FieldNote> = req
-            .field_notes
-            .iter()
-            .filter(|n| !n.note.trim().is_empty())
-            .map(|n| FieldNote {
-                field: n.field.trim().to_owned(),
-                note: n.note.trim().chars().take(1000).collect(),
-            })
-            .collect();
-        if action == ReviewAction::Return && note.is_empty() && field_notes.is_empty() {
-            return Err(domain::Invalid::one("note", "err.return_note").into());
-        }
-        if text::MESSAGE.exceeded_by(&note) {
-            return Err(domain::Invalid::one("note", text::MESSAGE.too_long_key()).into());
-        }
+        self.check_step(actor, id, &s, action).await?;
+        let (note, field_notes) = review_text(action, req)?;
         let mut level = s.level;
         let mut changed = Vec::new();
         let mut snapshot = String::from("{}");
         if action == ReviewAction::Submit {
-            let mut hits = self.hits_now(id).await?;
-            let mut missing = false;
-            for h in hits.iter_mut() {
-                if h.severity == Severity::Warning {
-                    if let Some(j) = req
-                        .justifications
-                        .get(&h.justification_key())
-                        .map(|j| j.trim())
-                        .filter(|j| !j.is_empty())
-                    {
-                        h.justification = Some(j.chars().take(1000).collect());
-                    }
-                    if h.justification.is_none() {
-                        missing = true;
-                    }
-                } else {
-                    missing = true;
-                }
-            }
-            self.record_rule_hits(id, &hits).await?;
-            if missing {
-                return Err(StoreError::Rules(hits));
-            }
-            level = Some(
-                if self.province_has_verifier(s.province.as_deref()).await? {
-                    ReviewLevel::Province
-                } else {
-                    ReviewLevel::National
-                },
-            );
+            level = Some(self.submit_checks(id, &s, req).await?);
             if s.state == ReviewState::Returned {
                 changed = self.changed_since_return(id).await?;
             }
@@ -359,8 +339,26 @@ impl Store {
             snapshot = serde_json::to_string(&self.fingerprint(id).await?)
                 .map_err(|e| StoreError::Other(e.to_string()))?;
         }
-        let now = self.now_ms();
+        let k = self.keyring()?;
         let mut tx = self.write(allowed).await?;
+        self.lock_case(&mut tx, id).await?;
+        let now_state = self.case_state_on(&mut tx, id).await?;
+        if (now_state.state, now_state.level, now_state.version) != (s.state, s.level, s.version) {
+            return Err(StoreError::Conflict("conflict.case_changed"));
+        }
+        review_check(actor, &now_state, action)?;
+        if matches!(action, ReviewAction::Verify | ReviewAction::Clear) {
+            let blocking: Vec<RuleHit> = self
+                .hits_on(&mut tx, id)
+                .await?
+                .into_iter()
+                .filter(|h| h.severity == Severity::Error)
+                .collect();
+            if !blocking.is_empty() {
+                return Err(StoreError::Rules(blocking));
+            }
+        }
+        let now = tx.now_ms();
         let res = sqlx::query(
             "UPDATE cases SET review_state = $1, review_level = $2, state_since = $3, \
              submitted_at = CASE WHEN $4 = 1 AND submitted_at IS NULL THEN $3 ELSE submitted_at END, \
@@ -382,8 +380,8 @@ impl Store {
             return Err(StoreError::Conflict("conflict.case_changed"));
         }
         sqlx::query(
-            "INSERT INTO case_reviews (case_id, action, from_state, to_state, actor_id, actor_name, at, note, field_notes, snapshot, changed) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO case_reviews (case_id, action, from_state, to_state, actor_id, actor_name, actor_level, at, \
+             note_enc, field_notes_enc, snapshot, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id.0)
         .bind(action.as_str())
@@ -391,9 +389,10 @@ impl Store {
         .bind(to.as_str())
         .bind(actor.user_id.map(|u| u.0))
         .bind(actor.username.clone())
+        .bind(ActingLevel::of(&actor.scope).as_str())
         .bind(now)
-        .bind(note)
-        .bind(serde_json::to_string(&field_notes).unwrap_or_else(|_| "[]".into()))
+        .bind(seal_note(k, &note)?)
+        .bind(seal_field_notes(k, &field_notes)?)
         .bind(snapshot)
         .bind(serde_json::to_string(&changed).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
@@ -408,10 +407,11 @@ impl Store {
             record_type: "case",
             record_id: id.to_string(),
             detail: format!(
-                "from={} to={} level={}",
+                "from={} to={} level={} by={}",
                 s.state.as_str(),
                 to.as_str(),
-                level.map(|l| l.as_str()).unwrap_or("-")
+                level.map(|l| l.as_str()).unwrap_or("-"),
+                ActingLevel::of(&actor.scope).as_str()
             ),
         })
         .await?;
@@ -419,107 +419,96 @@ impl Store {
         Ok(to)
     }
 
-    /// For generated data only (`gugus demo`, `gugus generate`): puts cases straight into a
-    /// review state with a plausible dated history (submitted 3 days after the report,
-    /// verified after 7, cleared after 14). One audit entry for the batch.
-    pub async fn import_review_states(
+    /// The checks of a step that read the history: four eyes (whoever verified a case does
+    /// not clear it too), and no return of a record locked in a closed period.
+    async fn check_step(
         &self,
         actor: &Actor,
-        items: &[(CaseId, ReviewState)],
+        id: CaseId,
+        s: &CaseState,
+        action: ReviewAction,
     ) -> Result<()> {
-        decide(actor, Action::ManageSettings, &Scope::National)?;
-        let now = self.now_ms();
-        let day = 86_400_000i64;
-        for chunk in items.chunks(500) {
-            let allowed = self.allow(actor, Action::ManageSettings, &Scope::National)?;
-            let mut tx = self.write(allowed).await?;
-            for (id, state) in chunk {
-                let reported: i64 =
-                    sqlx::query_scalar("SELECT reported_on FROM cases WHERE id = $1")
-                        .bind(id.0)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                // Cleared cases keep dates near their report; cases still under way got there
-                // in the last weeks (an old report in the queue would look abandoned).
-                let base = if *state == ReviewState::Cleared {
-                    reported * day
-                } else {
-                    (reported * day).max(now - 20 * day - (id.0 % 17) * day)
-                };
-                let at = |days: i64| (base + days * day).min(now);
-                let mut steps: Vec<(&str, &str, &str, i64)> =
-                    vec![("submit", "draft", "submitted", at(3))];
-                match state {
-                    ReviewState::Draft => steps.clear(),
-                    ReviewState::Submitted => {}
-                    ReviewState::Returned => steps.push(("return", "submitted", "returned", at(5))),
-                    ReviewState::Verified => steps.push(("verify", "submitted", "verified", at(7))),
-                    ReviewState::Cleared => {
-                        steps.push(("verify", "submitted", "verified", at(7)));
-                        steps.push(("clear", "verified", "cleared", at(14)));
-                    }
-                }
-                let Some(last) = steps.last().map(|s| s.3) else {
-                    continue;
-                };
-                for (action, from, to, t) in &steps {
-                    let note = if *action == "return" {
-                        "Lengkapi kronologi dan desa asal korban."
-                    } else {
-                        ""
-                    };
-                    sqlx::query(
-                        "INSERT INTO case_reviews (case_id, action, from_state, to_state, actor_name, at, note) VALUES ($1, $2, $3, $4, 'demo', $5, $6)",
-                    )
-                    .bind(id.0)
-                    .bind(*action)
-                    .bind(*from)
-                    .bind(*to)
-                    .bind(*t)
-                    .bind(note)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                sqlx::query(
-                    "UPDATE cases SET review_state = $1, review_level = $2, state_since = $3, submitted_at = $4, \
-                     cleared_at = $5, returns = $6, created_at = $7 WHERE id = $8",
-                )
-                .bind(state.as_str())
-                .bind(matches!(state, ReviewState::Submitted | ReviewState::Verified).then_some("province"))
-                .bind(last)
-                .bind(at(3))
-                .bind((*state == ReviewState::Cleared).then(|| at(14)))
-                .bind(i64::from(*state == ReviewState::Returned))
-                .bind(at(0))
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.audit(Event {
-                action: AuditAction::CaseImportReviewStates,
-                record_type: "case",
-                record_id: String::new(),
-                detail: format!("cases={}", chunk.len()),
-            })
+        if action == ReviewAction::Clear && s.state == ReviewState::Verified {
+            let verifier: Option<Option<i64>> = sqlx::query_scalar(
+                "SELECT actor_id FROM case_reviews WHERE case_id = $1 AND action = 'verify' ORDER BY id DESC LIMIT 1",
+            )
+            .bind(id.0)
+            .fetch_optional(self.pool())
             .await?;
-            tx.commit().await?;
+            if actor.user_id.is_some() && verifier.flatten() == actor.user_id.map(|u| u.0) {
+                return Err(StoreError::Conflict("conflict.same_reviewer"));
+            }
+        }
+        if action == ReviewAction::Return
+            && s.state == ReviewState::Cleared
+            && self
+                .period_locked(s.region.as_deref(), s.reported_on)
+                .await?
+        {
+            return Err(StoreError::Conflict("conflict.period_locked"));
         }
         Ok(())
     }
 
+    /// Submission: the rules run (errors refuse it, each warning needs a justification, kept
+    /// with the hits even when refused); the answer is the level that reviews it first.
+    async fn submit_checks(
+        &self,
+        id: CaseId,
+        s: &CaseState,
+        req: &ReviewRequest,
+    ) -> Result<ReviewLevel> {
+        let mut hits = self.hits_now(id).await?;
+        let mut missing = false;
+        for h in hits.iter_mut() {
+            if h.severity == Severity::Warning {
+                if let Some(j) = req
+                    .justifications
+                    .get(&h.justification_key())
+                    .map(|j| j.trim())
+                    .filter(|j| !j.is_empty())
+                {
+                    h.justification = Some(j.chars().take(1000).collect());
+                }
+                if h.justification.is_none() {
+                    missing = true;
+                }
+            } else {
+                missing = true;
+            }
+        }
+        self.record_rule_hits(id, &hits).await?;
+        if missing {
+            return Err(StoreError::Rules(hits));
+        }
+        let has_verifier = self.province_has_verifier(s.province.as_deref()).await?;
+        Ok(first_review_level(&s.scope(), has_verifier))
+    }
+
     /// What waits for the actor, oldest first: a data officer's drafts and returned cases,
-    /// a provincial verifier's submissions, the national clearing officers' verified cases
-    /// (and submissions from provinces without a verifier).
+    /// a provincial verifier's submissions from the units below, the national clearing
+    /// officers' verified cases (and submissions that go straight to national).
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<QueueItem>> {
         decide(actor, Action::ViewCase, &actor.scope)?;
         let mut q = Sql::new(
             "SELECT c.id, c.code, c.review_state, c.region_code, n.name AS unit_name, COALESCE(c.state_since, c.created_at) AS since, c.returns \
              FROM cases c JOIN units n ON n.id = c.unit_id WHERE ",
         );
+        // Reviewers never see their own unit's records queued, nor a record of their own
+        // level (a province verifies what lies strictly inside it).
         if decide(actor, Action::ClearCase, &actor.scope).is_ok() {
-            q.push("(c.review_state = 'verified' OR (c.review_state = 'submitted' AND c.review_level = 'national'))");
-        } else if decide(actor, Action::VerifyCase, &actor.scope).is_ok() {
-            q.push("c.review_state = 'submitted' AND c.review_level = 'province'");
+            q.push("(c.review_state = 'verified' OR (c.review_state = 'submitted' AND c.review_level = 'national'))")
+                .push(" AND c.unit_id <> ")
+                .bind_int(actor.unit_id.0);
+        } else if let (Ok(()), Some(region)) = (
+            decide(actor, Action::VerifyCase, &actor.scope),
+            actor.scope.region(),
+        ) {
+            q.push("c.review_state = 'submitted' AND c.review_level = 'province'")
+                .push(" AND c.unit_id <> ")
+                .bind_int(actor.unit_id.0)
+                .push(" AND c.region_code <> ")
+                .bind_text(region.as_str());
         } else if decide(actor, Action::SubmitCase, &actor.scope).is_ok() {
             q.push("c.review_state IN ('draft', 'returned') AND c.unit_id = ")
                 .bind_int(actor.unit_id.0);

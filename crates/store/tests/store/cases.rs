@@ -599,8 +599,14 @@ async fn key_rotation_round_trip() {
         )
         .await
         .unwrap();
-    assert_eq!(log[0].detail, "victims=0 cases=0 perpetrators=0 recovery=0");
-    assert_eq!(log[1].detail, "victims=3 cases=3 perpetrators=1 recovery=3");
+    assert_eq!(
+        log[0].detail,
+        "victims=0 cases=0 perpetrators=0 recovery=0 grants=0 review=0"
+    );
+    assert_eq!(
+        log[1].detail,
+        "victims=3 cases=3 perpetrators=1 recovery=3 grants=0 review=0"
+    );
     // The linkage keys were recomputed under the new key: a second registration of
     // Maria Bere is still found as a possible duplicate.
     let (again, _) = after

@@ -19,7 +19,15 @@ pub(crate) fn routes(r: Routes) -> Routes {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(audit, checkpoint), components(schemas(AuditOut, CheckpointOut)))]
+#[openapi(
+    paths(audit, checkpoint, super::access_log::api),
+    components(schemas(
+        AuditOut,
+        CheckpointOut,
+        super::dto::AccessLogOut,
+        super::dto::AccessEntryOut
+    ))
+)]
 pub(crate) struct AuditDoc;
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
@@ -30,6 +38,7 @@ async fn audit(
     Query(p): Query<AuditParams>,
 ) -> Result<Json<Vec<AuditOut>>, WebError> {
     let q = super::pages::AuditQuery {
+        about: p.about,
         user: p.user,
         action: p.action,
         record_type: p.record_type,
@@ -40,7 +49,7 @@ async fn audit(
     };
     let rows = state
         .store
-        .audit_list(&u.actor, &q.filter(p.limit.unwrap_or(100)))
+        .audit_list(&u.actor, &q.filter(p.limit.unwrap_or(100))?)
         .await?;
     Ok(Json(
         rows.into_iter()
@@ -49,6 +58,7 @@ async fn audit(
                 at_ms: r.at_ms,
                 actor_user_id: r.actor_user_id,
                 actor_username: r.actor_username,
+                actor_region: r.actor_region,
                 origin: r.origin,
                 action: r.action,
                 record_type: r.record_type,

@@ -9,6 +9,9 @@ pub struct AuditOut {
     pub at_ms: i64,
     pub actor_user_id: Option<i64>,
     pub actor_username: String,
+    /// The actor's region when acting (empty = national).
+    pub actor_region: String,
+    /// Where the request came from; empty for staff outside your region.
     pub origin: String,
     pub action: String,
     pub record_type: String,
@@ -20,6 +23,9 @@ pub struct AuditOut {
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AuditParams {
+    /// `` (what staff of your region did), `ours` (everything done to your region's
+    /// records, by anyone) or `ours_by_others` (the same, by staff outside your region).
+    pub about: String,
     pub user: String,
     pub action: String,
     pub record_type: String,
@@ -40,4 +46,46 @@ pub struct CheckpointOut {
     pub hash: String,
     pub at_ms: i64,
     pub line: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccessLogOut {
+    pub case_id: i64,
+    pub code: String,
+    /// You are the owning unit: break-the-glass reasons are included.
+    pub reasons_shown: bool,
+    pub entries: Vec<AccessEntryOut>,
+    /// Pass as `before` for the older entries (absent when there are none).
+    pub older: Option<i64>,
+}
+
+/// One look at the case's records.
+#[derive(Serialize, ToSchema)]
+pub struct AccessEntryOut {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub username: String,
+    pub unit_name: String,
+    /// The actor's region when acting (empty = national).
+    pub region_code: String,
+    pub region_name: String,
+    /// `case.view`, `case.identity_view`, `referral.identity_view`, `case.break_glass` …
+    pub action: String,
+    pub outside_unit: bool,
+    pub outside_region: bool,
+    pub grant_id: Option<i64>,
+    pub expires_at_ms: Option<i64>,
+    /// The written reason for breaking the glass (owning unit only).
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct AccessLogParams {
+    /// Only looks by people outside the owning unit.
+    pub outside_only: bool,
+    /// Entries before this sequence number (paging).
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
 }

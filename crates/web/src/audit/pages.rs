@@ -1,5 +1,7 @@
-//! The audit trail page: filter by user, action, record and date; and the newest signed
-//! checkpoint of the chain, as a line admins copy and keep outside Gugus.
+//! The audit trail page: what staff of the admin's region did, or what was done to the
+//! region's records (by anyone, or by others outside it); filter by user, action, record
+//! and date; and the newest signed checkpoint of the chain, as a line admins copy and keep
+//! outside Gugus.
 
 use crate::http::context::User;
 use crate::http::error::WebError;
@@ -11,7 +13,7 @@ use axum::response::Html;
 use axum::routing::get;
 use domain::checkpoint::Checkpoint;
 use serde::Deserialize;
-use store::{AuditFilter, AuditRow};
+use store::{AuditAbout, AuditFilter, AuditRow};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/audit", &["GET"], get(index))
@@ -20,6 +22,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub(crate) struct AuditQuery {
+    /// "", `ours` or `ours_by_others` (see [`store::AuditAbout`]).
+    pub about: String,
     pub user: String,
     pub action: String,
     pub record_type: String,
@@ -31,9 +35,14 @@ pub(crate) struct AuditQuery {
 }
 
 impl AuditQuery {
-    pub(crate) fn filter(&self, limit: i64) -> AuditFilter {
+    /// The store's filter; an unknown `about` is an error naming it (an ignored one would
+    /// show another list as if it were the answer).
+    pub(crate) fn filter(&self, limit: i64) -> Result<AuditFilter, domain::Invalid> {
         let day = |s: &str| domain::time::parse_date_ms(s, 7);
-        AuditFilter {
+        let about = AuditAbout::parse(&self.about)
+            .ok_or_else(|| domain::Invalid::one("about", "err.choice"))?;
+        Ok(AuditFilter {
+            about,
             username: Some(self.user.clone()),
             action: Some(self.action.clone()),
             record_type: Some(self.record_type.clone()),
@@ -42,7 +51,7 @@ impl AuditQuery {
             to_ms: day(&self.to).map(|m| m + 86_400_000 - 1),
             before_seq: self.before,
             limit,
-        }
+        })
     }
 }
 
@@ -65,13 +74,14 @@ async fn index(
 ) -> Result<Html<String>, WebError> {
     let rows = state
         .store
-        .audit_list(user.actor(), &q.filter(PAGE_SIZE))
+        .audit_list(user.actor(), &q.filter(PAGE_SIZE)?)
         .await?;
     let older = match rows.last() {
         Some(last) if rows.len() as i64 == PAGE_SIZE => {
             let enc = crate::http::util::url_encode;
             format!(
-                "/audit?user={}&action={}&record_type={}&record_id={}&from={}&to={}&before={}",
+                "/audit?about={}&user={}&action={}&record_type={}&record_id={}&from={}&to={}&before={}",
+                enc(&q.about),
                 enc(&q.user),
                 enc(&q.action),
                 enc(&q.record_type),

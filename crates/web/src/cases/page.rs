@@ -194,13 +194,21 @@ impl CasePage {
         let mut out = vec![(self.c.reported_on, t("case.reported_on"))];
         for s in &self.review.steps {
             let mut line = format!(
-                "{} ({})",
+                "{} ({}",
                 self.page.label("review.step", &s.action),
                 s.actor_name
             );
+            if let Some(l) = s.actor_level {
+                line.push_str(", ");
+                line.push_str(self.page.label("review.acting", l.as_str()));
+            }
+            line.push(')');
             if !s.note.is_empty() {
                 line.push_str(": ");
                 line.push_str(&s.note);
+            } else if s.note_hidden {
+                line.push_str(" — ");
+                line.push_str(self.page.t("review.note_hidden_short"));
             }
             out.push((s.at_ms.div_euclid(86_400_000), line));
         }

@@ -15,6 +15,8 @@ pub enum WebError {
     /// The user must first finish a step elsewhere (second factor, 2FA enrolment).
     Redirect(&'static str),
     Forbidden,
+    /// Forbidden, with a message key that says why.
+    Refused(&'static str),
     NotFound,
     /// Bad input that could not even be read (malformed JSON, a non-numeric id …).
     BadRequest(String),
@@ -91,6 +93,7 @@ impl From<StoreError> for WebError {
         match e {
             StoreError::NotFound => WebError::NotFound,
             StoreError::Forbidden => WebError::Forbidden,
+            StoreError::Refused(key) => WebError::Refused(key),
             StoreError::Invalid(i) => WebError::Invalid(i.0),
             StoreError::Conflict(c) => WebError::Conflict(c),
             other => {
@@ -113,7 +116,9 @@ impl WebError {
             WebError::Unauthenticated | WebError::Redirect(_) => {
                 (StatusCode::UNAUTHORIZED, "unauthenticated", None, vec![])
             }
-            WebError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", None, vec![]),
+            WebError::Forbidden | WebError::Refused(_) => {
+                (StatusCode::FORBIDDEN, "forbidden", None, vec![])
+            }
             WebError::NotFound => (StatusCode::NOT_FOUND, "not_found", None, vec![]),
             WebError::BadRequest(m) => (
                 StatusCode::BAD_REQUEST,
@@ -142,7 +147,7 @@ impl WebError {
             WebError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, vec![]),
         };
         let detail_key = match self {
-            WebError::Conflict(key) => Some(*key),
+            WebError::Conflict(key) | WebError::Refused(key) => Some(*key),
             WebError::Token(p) => Some(p.info().2),
             _ => None,
         };

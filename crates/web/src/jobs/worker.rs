@@ -1,5 +1,6 @@
-//! The background work of recovery, run while the server runs: escalate overdue referrals
-//! (once each) and send the e-mails of new notifications over SMTP when configured. An
+//! The background work run while the server runs: finish the after-save steps of cases
+//! whose steps failed (queued by the store), escalate overdue referrals (once each) and send
+//! the e-mails of new notifications over SMTP when configured. An
 //! e-mail says only that something waits in Gugus and links to it: no names, no case facts.
 
 use crate::jobs::mail::{SmtpConfig, send};
@@ -20,6 +21,9 @@ pub struct WorkerConfig {
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct TickReport {
+    /// Queued after-save steps completed, and those that failed again.
+    pub after_save_done: usize,
+    pub after_save_failed: usize,
     pub escalated: usize,
     pub mailed: usize,
     pub failed: usize,
@@ -38,11 +42,14 @@ fn body(public_url: &str, link: &str) -> String {
     )
 }
 
-/// One pass: escalations, then up to 100 e-mails.
+/// One pass: the after-save queue, escalations, then up to 100 e-mails.
 pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport> {
     let system = store::job_actor();
     let today = store.today(&system);
+    let queue = store.run_after_save_queue().await?;
     let mut report = TickReport {
+        after_save_done: queue.done,
+        after_save_failed: queue.failed,
         escalated: store.escalate_overdue(&system, today).await?,
         ..Default::default()
     };
@@ -85,8 +92,10 @@ pub async fn run(store: Store, cfg: WorkerConfig) {
     loop {
         every.tick().await;
         match tick(&store, &cfg).await {
-            Ok(r) if r.escalated + r.mailed + r.failed > 0 => {
+            Ok(r) if r != TickReport::default() => {
                 tracing::info!(
+                    after_save_done = r.after_save_done,
+                    after_save_failed = r.after_save_failed,
                     escalated = r.escalated,
                     mailed = r.mailed,
                     failed = r.failed,

@@ -442,8 +442,12 @@ pub struct TaskOut {
     /// service, referral_in (to answer or deliver) or referral_out (overdue at the other unit)
     pub kind: String,
     pub id: i64,
-    pub case_id: i64,
-    pub case_code: String,
+    /// The case, only when the unit sees it: absent for an incoming referral and for a
+    /// service that came with one (the unit knows the victim through the referral only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_code: Option<String>,
     pub initials: String,
     pub service_code: String,
     pub due_on: Date,
@@ -459,7 +463,7 @@ impl From<store::TaskRow> for TaskOut {
         TaskOut {
             kind: t.kind,
             id: t.id,
-            case_id: t.case_id.0,
+            case_id: t.case_id.map(|c| c.0),
             case_code: t.case_code,
             initials: t.initials,
             service_code: t.service_code,

@@ -92,12 +92,12 @@ async fn restitution_page(
         .await?;
     let mut total_rest = domain::recovery::LedgerSums::default();
     let mut total_comp = domain::recovery::LedgerSums::default();
-    let (mut gap_rest, mut gap_comp) = (0, 0);
+    let (mut gap_rest, mut gap_comp) = (0i64, 0i64);
     for r in &rows {
         total_rest.add(&r.restitution);
         total_comp.add(&r.compensation);
-        gap_rest += r.restitution_gap;
-        gap_comp += r.compensation_gap;
+        gap_rest = gap_rest.saturating_add(r.restitution_gap);
+        gap_comp = gap_comp.saturating_add(r.compensation_gap);
     }
     render(&RestitutionPage {
         page: Page::from_ctx(&user.ctx, "restitution.title"),

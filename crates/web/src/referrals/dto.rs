@@ -48,14 +48,20 @@ pub struct MessageIn {
     pub body: String,
 }
 
-/// A referral as the lists show it.
+/// A referral as the lists show it. The case's id and code and the victim's id are there
+/// for the sending side only; the initials for the sending and receiving sides; overseers
+/// (the task forces above, which see only overdue referrals) get none of them.
 #[derive(Serialize, ToSchema)]
 pub struct ReferralRowOut {
     pub id: i64,
-    pub case_id: i64,
-    pub case_code: String,
-    pub victim_id: i64,
-    pub initials: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub victim_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initials: Option<String>,
     pub from_unit_id: i64,
     pub from_unit: String,
     pub to_unit_id: i64,
@@ -69,6 +75,8 @@ pub struct ReferralRowOut {
     pub due_on: Date,
     /// Still waiting on the receiver after its due day.
     pub overdue: bool,
+    /// Days past the due day while still waiting (0 otherwise).
+    pub days_overdue: i64,
     /// Escalated to the task force above.
     pub escalated: bool,
 }
@@ -77,7 +85,7 @@ impl From<store::ReferralRow> for ReferralRowOut {
     fn from(r: store::ReferralRow) -> Self {
         ReferralRowOut {
             id: r.id,
-            case_id: r.case_id.0,
+            case_id: r.case_id.map(|c| c.0),
             case_code: r.case_code,
             victim_id: r.victim_id,
             initials: r.initials,
@@ -91,6 +99,7 @@ impl From<store::ReferralRow> for ReferralRowOut {
             sent_on: Date(r.sent_on),
             due_on: Date(r.due_on),
             overdue: r.overdue,
+            days_overdue: r.days_overdue,
             escalated: r.escalated,
         }
     }
@@ -188,6 +197,8 @@ pub struct MessageOut {
 
 /// One referral as the caller may see it: the fields of its list row at the top level, then
 /// the caller's side, what was shared, the victim, the conversation and the operations.
+/// Overseers get the row only (no ids, initials or case code): `shared` and `messages`
+/// empty, `basis` and `victim` null.
 #[derive(Serialize, ToSchema)]
 pub struct ReferralOut {
     #[serde(flatten)]
@@ -196,7 +207,7 @@ pub struct ReferralOut {
     pub side: String,
     /// The groups shared: identity, contact, case_facts, services, legal
     pub shared: Vec<String>,
-    pub basis: String,
+    pub basis: Option<String>,
     pub basis_note: Option<String>,
     pub message: Option<String>,
     pub decline_reason: Option<String>,
@@ -205,7 +216,7 @@ pub struct ReferralOut {
     pub ended_on: Option<Date>,
     /// The service the referral is about.
     pub service_id: Option<i64>,
-    pub victim: SharedVictimOut,
+    pub victim: Option<SharedVictimOut>,
     pub messages: Vec<MessageOut>,
     /// Operations the caller may do now.
     pub ops: Vec<String>,
@@ -232,7 +243,7 @@ impl From<store::ReferralView> for ReferralOut {
             delivered_on: Date::opt(r.delivered_on),
             ended_on: Date::opt(r.ended_on),
             service_id: r.service_id,
-            victim: r.victim.into(),
+            victim: r.victim.map(Into::into),
             messages: r
                 .messages
                 .into_iter()

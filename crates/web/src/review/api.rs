@@ -118,7 +118,7 @@ fn review_request(b: ReviewIn) -> Result<(ReviewAction, ReviewRequest), WebError
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/review", tag = "clearing", params(("id" = i64, Path)), request_body = ReviewIn,
-    responses((status = 200, body = ReviewStateOut), (status = 403), (status = 404), (status = 409), (status = 422, description = "Refused by validation rules: `error.code` is `rules`, `error.rules` lists every hit (other invalid fields: the usual error body)", body = RulesRefusedOut)), security(("bearer" = [])))]
+    responses((status = 200, body = ReviewStateOut), (status = 403, description = "The role may not take this step, or the review chain refuses it (`error.message` says why: a reviewer's own unit, or not the level above)"), (status = 404), (status = 409), (status = 422, description = "Refused by validation rules: `error.code` is `rules`, `error.rules` lists every hit at submission, and the blocking rules the record breaks now at verification and clearing (other invalid fields: the usual error body)", body = RulesRefusedOut)), security(("bearer" = [])))]
 async fn review_step(
     State(state): State<AppState>,
     u: ApiUser,
@@ -140,7 +140,7 @@ async fn review_step(
             Json(RulesRefusedOut {
                 error: RulesErrorOut {
                     code: "rules".to_owned(),
-                    message: "Validation rules refused the submission: fix every error and justify every warning.".to_owned(),
+                    message: rules_message(action, &hits),
                     rules: hits.into_iter().map(Into::into).collect(),
                 },
             }),
@@ -148,6 +148,23 @@ async fn review_step(
             .into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Why the rules refused a step: at submission, every hit to fix or justify; at
+/// verification and clearing, the blocking rules the record breaks now, by code.
+fn rules_message(action: ReviewAction, hits: &[store::RuleHit]) -> String {
+    if action == ReviewAction::Submit {
+        return "Validation rules refused the submission: fix every error and justify every warning."
+            .to_owned();
+    }
+    let rules: Vec<String> = hits
+        .iter()
+        .map(|h| format!("{} ({})", h.code, h.message_en))
+        .collect();
+    format!(
+        "Refused: the record breaks blocking validation rule {}. Return it to its unit to correct.",
+        rules.join(", ")
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/review-queue", tag = "clearing",

@@ -85,9 +85,17 @@ pub struct ReviewStepOut {
     pub from_state: String,
     pub to_state: String,
     pub actor_name: String,
+    /// The level of the unit that took the step: national, province, regency, district or
+    /// village.
+    pub actor_level: Option<String>,
     pub at_ms: i64,
+    /// Empty when there is none, or when it is withheld (`note_hidden`).
     pub note: String,
+    /// The fields noted on; each note's text withheld like `note`.
     pub field_notes: Vec<FieldNoteOut>,
+    /// The step has note text the caller may not read: notes are shown to those who may
+    /// see the case's identities (and to the reviewer who wrote them).
+    pub note_hidden: bool,
     /// Fields changed by the step.
     pub changed: Vec<String>,
 }
@@ -105,6 +113,9 @@ pub struct RuleHitOut {
     pub message_en: String,
     /// The justification recorded for a warning.
     pub justification: Option<String>,
+    /// A justification is recorded but withheld: justifications are shown to those who may
+    /// see the case's identities.
+    pub justification_hidden: bool,
 }
 
 impl From<store::RuleHit> for RuleHitOut {
@@ -117,6 +128,7 @@ impl From<store::RuleHit> for RuleHitOut {
             message_id: h.message_id,
             message_en: h.message_en,
             justification: h.justification,
+            justification_hidden: h.justification_hidden,
         }
     }
 }
@@ -126,8 +138,11 @@ impl From<store::RuleHit> for RuleHitOut {
 pub struct ReviewInfoOut {
     /// draft, submitted, returned, verified or cleared
     pub state: String,
-    /// province or national: who reviews a submitted record first.
+    /// While submitted: province or national, the level that reviews it first.
     pub level: Option<String>,
+    /// The level of the unit that took the last step (national, province, regency, district
+    /// or village): who verified, cleared or returned it.
+    pub acted_level: Option<String>,
     pub since_ms: i64,
     pub returns: i64,
     /// Cleared in a closed reporting period.
@@ -136,6 +151,8 @@ pub struct ReviewInfoOut {
     /// The notes of the last return while the case is back with its unit or resubmitted.
     pub return_notes: Vec<FieldNoteOut>,
     pub return_note: String,
+    /// The last return's notes exist but are withheld from the caller.
+    pub return_note_hidden: bool,
     /// Fields changed since the last return.
     pub changed_since_return: Vec<String>,
     pub hits: Vec<RuleHitOut>,
@@ -148,6 +165,7 @@ impl From<store::ReviewInfo> for ReviewInfoOut {
         ReviewInfoOut {
             state: r.state.as_str().to_owned(),
             level: r.level.map(|l| l.as_str().to_owned()),
+            acted_level: r.acted_level.map(|l| l.as_str().to_owned()),
             since_ms: r.since_ms,
             returns: r.returns,
             locked: r.locked,
@@ -159,14 +177,17 @@ impl From<store::ReviewInfo> for ReviewInfoOut {
                     from_state: s.from_state,
                     to_state: s.to_state,
                     actor_name: s.actor_name,
+                    actor_level: s.actor_level.map(|l| l.as_str().to_owned()),
                     at_ms: s.at_ms,
                     note: s.note,
                     field_notes: s.field_notes.into_iter().map(Into::into).collect(),
+                    note_hidden: s.note_hidden,
                     changed: s.changed,
                 })
                 .collect(),
             return_notes: r.return_notes.into_iter().map(Into::into).collect(),
             return_note: r.return_note,
+            return_note_hidden: r.return_note_hidden,
             changed_since_return: r.changed_since_return,
             hits: r.hits.into_iter().map(Into::into).collect(),
             can: r.can.iter().map(|a| a.as_str().to_owned()).collect(),

@@ -83,10 +83,15 @@ async fn review_step(
         Err(e) => Err(e),
     };
     let result = match result {
-        // Refused by the rules: the form again, its justification boxes to fill in.
+        // Refused by the rules: the form again, its justification boxes to fill in (at
+        // submission), or the blocking rules the record breaks now listed (verify, clear).
         Err(StoreError::Rules(_)) => Err(StoreError::Invalid(domain::Invalid::one(
             "review",
-            "err.rules_refused",
+            if action == ReviewAction::Submit {
+                "err.rules_refused"
+            } else {
+                "err.rules_blocking"
+            },
         ))),
         other => other,
     };

@@ -346,3 +346,65 @@ async fn the_openapi_document_lists_the_recovery_api() {
             .any(|t| t["name"] == "recovery")
     );
 }
+
+#[tokio::test]
+async fn money_has_one_cap_and_totals_cannot_overflow() {
+    let app = TestApp::spawn().await;
+    let officer = app.token("data-officer.palangkaraya").await;
+    let (case, victim) = new_case(&app, &officer, "Maria Ulfa").await;
+    let ledger = format!("/api/v1/victims/{victim}/ledger");
+    let line = |kind: &str, amount: i64| {
+        json!({"track": "restitution", "kind": kind, "amount": amount,
+               "on_day": date(today() - 1), "confirm": true})
+    };
+    const MAX: i64 = 1_000_000_000_000_000;
+
+    // The court order is money like any other: the largest 64-bit integer is refused.
+    let legal = |ordered: &str| {
+        json!({"police_report_no": "", "police_unit": "", "articles": "",
+               "sentence_months": "", "restitution_ordered": ordered})
+    };
+    let legal_path = format!("/api/v1/cases/{case}/legal");
+    let (base, tok) = (app.base.clone(), officer.clone());
+    let put_legal = move |body: serde_json::Value| {
+        let (base, tok, path) = (base.clone(), tok.clone(), legal_path.clone());
+        async move { crate::common::api(&base, &tok, "PUT", &path, Some(&body.to_string())).await }
+    };
+    let r = put_legal(legal("9223372036854775807")).await;
+    assert_eq!(fields(&r), [pair("restitution_ordered", "rupiah_max")]);
+    assert_eq!(put_legal(legal("1.000.000.000.000.000")).await.status, 200);
+
+    // Ledger lines share the cap; a line that would take a track's total above it is
+    // refused, so no sum can wrap into a negative figure.
+    let r = post(&app, &officer, &ledger, line("payment", MAX + 1)).await;
+    assert_eq!(fields(&r), [pair("amount", "rupiah_max")]);
+    for _ in 0..2 {
+        let r = post(&app, &officer, &ledger, line("payment", MAX / 2)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let r = post(&app, &officer, &ledger, line("payment", 1)).await;
+    assert_eq!(fields(&r), [pair("amount", "rupiah_total_max")]);
+    let r = post(&app, &officer, &ledger, line("deposit", MAX)).await;
+    assert_eq!(
+        r.status, 201,
+        "the deposit track has its own total: {}",
+        r.body
+    );
+
+    let p = get(&app, &officer, &format!("/api/v1/victims/{victim}/plan"))
+        .await
+        .json();
+    assert_eq!(p["ledger"]["restitution"]["paid"].as_i64(), Some(MAX));
+    let totals = get(&app, &officer, "/api/v1/restitution").await;
+    assert_eq!(totals.status, 200, "{}", totals.body);
+    fn no_negative(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Number(n) => n.as_i64().is_none_or(|i| i >= 0),
+            serde_json::Value::Array(a) => a.iter().all(no_negative),
+            serde_json::Value::Object(o) => o.values().all(no_negative),
+            _ => true,
+        }
+    }
+    assert!(no_negative(&totals.json()), "{}", totals.body);
+    assert!(totals.body.contains(&MAX.to_string()), "{}", totals.body);
+}

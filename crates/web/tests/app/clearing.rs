@@ -106,7 +106,11 @@ pub(crate) async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resub
     let info = review(&app, &t_prov, id).await;
     assert_eq!(info["state"], "submitted");
     assert_eq!(info["level"], "province");
-    assert!(info["hits"][0]["justification"].is_string());
+    // Justifications are free text kept like identities: the provincial verifier (outside
+    // the owning unit) sees that one is on record, the unit reads it.
+    assert_eq!(info["hits"][0]["justification_hidden"], true, "{info}");
+    assert!(info["hits"][0]["justification"].is_null());
+    assert!(review(&app, &t_officer, id).await["hits"][0]["justification"].is_string());
     // Under review, the unit cannot change the record.
     let err = app
         .store

@@ -6,6 +6,8 @@
 
 mod common;
 
+mod access_log;
+mod after_save;
 mod api_evidence;
 mod api_recovery;
 mod api_tokens;
@@ -18,6 +20,8 @@ mod midnight;
 mod perpetrators_scope;
 mod recovery;
 mod referral_followup;
+mod referral_reach;
+mod review_chain;
 mod security;
 mod site;
 mod site_more;

@@ -332,6 +332,11 @@ async fn a_list_filter_that_cannot_be_read_is_named_not_ignored() {
         ("region=zz", "region"),
         ("child=maybe", "child"),
         ("sort=sideways", "sort"),
+        ("status=bogus", "status"),
+        ("trafficking_status=maybe", "trafficking_status"),
+        ("channel=pigeon", "channel"),
+        ("exploitation=nothing", "exploitation"),
+        ("sex=x", "sex"),
     ] {
         let r = crate::common::api(
             &app.base,
@@ -352,6 +357,12 @@ async fn a_list_filter_that_cannot_be_read_is_named_not_ignored() {
         b.get("/cases?from=2026-02-28&sort=oldest").await.status,
         200
     );
+    let r = b.get("/cases?status=bogus").await;
+    assert_eq!(
+        r.status, 422,
+        "an unknown status is named, not an empty list"
+    );
+    assert_eq!(b.get("/cases?status=open&sex=female").await.status, 200);
 }
 
 #[tokio::test]

@@ -156,6 +156,18 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         "/cases/{ntt_case}/status",
     ),
     ("GET", "/audit", Admin, "/audit"),
+    (
+        "GET",
+        "/cases/{id}/access-log",
+        Scoped,
+        "/cases/{ntt_case}/access-log",
+    ),
+    (
+        "GET",
+        "/api/v1/cases/{id}/access-log",
+        Scoped,
+        "/api/v1/cases/{ntt_case}/access-log",
+    ),
     ("GET", "/account", User, "/account"),
     ("POST", "/account/password", User, "/account/password"),
     ("GET", "/account/totp", User, "/account/totp"),
