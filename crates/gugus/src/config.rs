@@ -39,6 +39,23 @@ pub fn default_key_path(db_url: &str) -> PathBuf {
     PathBuf::from("gugus.key")
 }
 
+/// The audit checkpoint file: as configured, else beside the key file with the key's
+/// name and `.checkpoints` (`gugus.key` → `gugus.checkpoints`): off the database, with the
+/// other thing an operator backs up separately.
+pub fn checkpoint_path(explicit: Option<&Path>, key_file: Option<&Path>, db_url: &str) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    let key = key_file
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| default_key_path(db_url));
+    let stem = key
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "gugus".into());
+    key.with_file_name(format!("{stem}.checkpoints"))
+}
+
 fn parse_key(text: &str, path: &Path) -> Result<Vec<u8>> {
     let key = hex::decode(text.trim()).map_err(|_| {
         anyhow!(
@@ -192,6 +209,23 @@ mod tests {
         assert_eq!(
             default_key_path("postgres://u@h/db"),
             PathBuf::from("gugus.key")
+        );
+    }
+
+    #[test]
+    fn checkpoints_sit_beside_the_key() {
+        let url = "sqlite:///var/lib/gugus/data.db";
+        assert_eq!(
+            checkpoint_path(None, None, url),
+            PathBuf::from("/var/lib/gugus/data.checkpoints")
+        );
+        assert_eq!(
+            checkpoint_path(None, Some(Path::new("/etc/gugus/instance.key")), url),
+            PathBuf::from("/etc/gugus/instance.checkpoints")
+        );
+        assert_eq!(
+            checkpoint_path(Some(Path::new("/srv/anchor.log")), None, url),
+            PathBuf::from("/srv/anchor.log")
         );
     }
 }

@@ -1,6 +1,7 @@
 //! `gugus`: the one binary. Serves the web application, loads demo data, migrates,
 //! manages accounts from the command line and verifies the audit chain.
 
+mod audit_cli;
 mod bench;
 mod config;
 mod demo;
@@ -28,6 +29,10 @@ struct Cli {
     /// when it is the default path and does not exist yet.
     #[arg(long, global = true, env = "GUGUS_SECRET_KEY_FILE")]
     secret_key_file: Option<std::path::PathBuf>,
+    /// Append-only file of signed audit checkpoints, outside the database (default: beside
+    /// the secret key file, `<key name>.checkpoints`).
+    #[arg(long, global = true, env = "GUGUS_AUDIT_CHECKPOINT_FILE")]
+    audit_checkpoint_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,6 +54,9 @@ struct ServeArgs {
     /// Hours after login after which a session ends regardless of activity.
     #[arg(long, env = "GUGUS_SESSION_MAX_HOURS", default_value_t = 12)]
     session_max_hours: i64,
+    /// Days an API token lives (the default, and the most a token may be given).
+    #[arg(long, env = "GUGUS_API_TOKEN_DAYS", default_value_t = domain::token::DEFAULT_DAYS)]
+    api_token_days: i64,
     /// During a key rotation: the previous secret key file, so rows not yet re-encrypted
     /// stay readable.
     #[arg(long, env = "GUGUS_PREVIOUS_SECRET_KEY_FILE")]
@@ -63,6 +71,9 @@ struct ServeArgs {
     /// Largest accepted request body in KiB.
     #[arg(long, env = "GUGUS_MAX_BODY_KB", default_value_t = 1024)]
     max_body_kb: usize,
+    /// Minutes between signed checkpoints of the audit chain (written when it moved).
+    #[arg(long, env = "GUGUS_AUDIT_CHECKPOINT_MINUTES", default_value_t = 10)]
+    audit_checkpoint_minutes: u64,
 }
 
 #[derive(Subcommand)]
@@ -222,8 +233,20 @@ enum LinkageCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Walk the hash chain and report the first altered, deleted or reordered entry.
-    Verify,
+    /// Walk the hash chain and hold it against every signed checkpoint (the table, the
+    /// checkpoint file, lines given here); name the first altered, deleted or reordered
+    /// entry and any shortening of the trail.
+    Verify {
+        /// A checkpoint line kept earlier (from the audit page or `gugus audit checkpoint`);
+        /// may be given several times.
+        #[arg(long = "checkpoint", value_name = "LINE")]
+        checkpoints: Vec<String>,
+        /// The key before a rotation, to check the MACs of checkpoints made under it.
+        #[arg(long, env = "GUGUS_PREVIOUS_SECRET_KEY_FILE")]
+        previous_key_file: Option<std::path::PathBuf>,
+    },
+    /// Sign the audit chain's head now, store it (table and file) and print the line to keep.
+    Checkpoint,
 }
 
 fn main() {
@@ -253,7 +276,12 @@ async fn run(cli: Cli) -> Result<()> {
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref()).await?;
             let listener = bind(args.listen).await?;
-            serve(store, secret, &args, listener).await
+            let file = config::checkpoint_path(
+                cli.audit_checkpoint_file.as_deref(),
+                cli.secret_key_file.as_deref(),
+                &url,
+            );
+            serve(store, secret, &args, listener, file).await
         }
         Command::Demo {
             serve: args,
@@ -278,8 +306,13 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("loaded {cases} synthetic demo cases");
             }
             demo::print_logins(&accounts, &args.listen);
+            let file = config::checkpoint_path(
+                cli.audit_checkpoint_file.as_deref(),
+                cli.secret_key_file.as_deref(),
+                &url,
+            );
             match listener {
-                Some(l) => serve(store, secret, &args, l).await,
+                Some(l) => serve(store, secret, &args, l, file).await,
                 None => Ok(()),
             }
         }
@@ -408,21 +441,35 @@ async fn run(cli: Cli) -> Result<()> {
             let store = open(&url).await?;
             user_cmd(&store, cmd).await
         }
-        Command::Audit(AuditCmd::Verify) => {
+        Command::Audit(cmd) => {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let key_file = cli.secret_key_file.as_deref();
+            let file =
+                config::checkpoint_path(cli.audit_checkpoint_file.as_deref(), key_file, &url);
+            let previous = match &cmd {
+                AuditCmd::Verify {
+                    previous_key_file: Some(p),
+                    ..
+                } => Some(config::read_key_file(p)?),
+                _ => None,
+            };
             let store = Store::connect(&url).await?;
-            let report = store.audit_verify().await?;
-            match report.error {
-                None => {
-                    println!("audit chain intact: {} entries verified", report.checked);
-                    Ok(())
+            match cmd {
+                AuditCmd::Verify { checkpoints, .. } => {
+                    let keyring = audit_cli::keyring_for_verify(key_file, &url, previous)?;
+                    let store = match keyring {
+                        Some(k) => store.with_keyring(k),
+                        None => store,
+                    };
+                    audit_cli::verify(&store, &file, &checkpoints).await
                 }
-                Some(e) => bail!(
-                    "audit chain broken after {} good entries: {e}",
-                    report.checked
-                ),
+                AuditCmd::Checkpoint => {
+                    let secret = config::read_secret(key_file, &url)?;
+                    let keyring = store::crypto::Keyring::new(&secret, None)?;
+                    audit_cli::checkpoint(&store.with_keyring(keyring), &file).await
+                }
             }
         }
         Command::Check => {
@@ -505,10 +552,12 @@ async fn serve(
     secret: Vec<u8>,
     args: &ServeArgs,
     listener: tokio::net::TcpListener,
+    checkpoint_file: std::path::PathBuf,
 ) -> Result<()> {
     let policy = store::AuthPolicy {
         idle_ms: args.session_idle_minutes.max(1) * 60_000,
         absolute_ms: args.session_max_hours.max(1) * 3_600_000,
+        token_days: args.api_token_days.clamp(1, domain::token::MAX_DAYS),
         ..Default::default()
     };
     let previous = args
@@ -557,6 +606,13 @@ async fn serve(
             every: std::time::Duration::from_secs(60),
         },
     ));
+    tokio::spawn(web::checkpoint::run(
+        store.clone(),
+        web::checkpoint::CheckpointConfig {
+            file: checkpoint_file.clone(),
+            every: std::time::Duration::from_secs(args.audit_checkpoint_minutes.max(1) * 60),
+        },
+    ));
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "gugus is listening");
@@ -565,6 +621,10 @@ async fn serve(
     web::serve(listener, app, shutdown)
         .await
         .context("server failed")?;
+    // The last entries of this run are anchored too.
+    if let Err(e) = web::checkpoint::tick(&store, &checkpoint_file).await {
+        tracing::warn!(error = %e, "audit checkpoint at shutdown failed");
+    }
     store.close().await;
     tracing::info!("gugus stopped");
     Ok(())

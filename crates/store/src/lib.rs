@@ -19,13 +19,14 @@ mod review;
 
 pub use crate::core::access::IdentityAccess;
 pub use crate::core::audit::{AuditAbout, AuditFilter, AuditRow, VerifyReport};
+pub use crate::core::checkpoint::{AnchorReport, Anchors, append_checkpoint_file};
 pub use crate::core::crypto;
 pub use crate::core::db::Backend;
 pub use crate::core::error::{RuleHit, StoreError};
 pub use crate::core::ids::CaseId;
 pub use crate::core::write::job_actor;
 pub use accounts::auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
-pub use accounts::tokens::{ApiToken, NewToken};
+pub use accounts::tokens::{ApiToken, NewToken, TokenAuth};
 pub use accounts::users::UserRow;
 pub use admin::rotate::RotateStats;
 pub use cases::parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};

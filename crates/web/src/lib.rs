@@ -32,7 +32,7 @@ pub use http::context::{LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
 pub use http::i18n;
 pub use http::state::{AppState, WebConfig};
 pub(crate) use http::state::{Routes, UPLOAD_BODY_LIMIT};
-pub use jobs::{mail, worker};
+pub use jobs::{checkpoint, mail, worker};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

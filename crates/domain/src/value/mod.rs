@@ -1,7 +1,7 @@
 //! One parser per kind of value typed into a form or sent to the API: days, instants,
-//! rupiah, bounded text and ids. Each takes the field's name and the raw text and returns
-//! the typed value or a [`FieldError`] naming the field with a message key (`err.*`), so
-//! forms and the API refuse the same inputs with the same words.
+//! rupiah, bounded text, ids and small counts. Each takes the field's name and the raw
+//! text and returns the typed value or a [`FieldError`] naming the field with a message
+//! key (`err.*`), so forms and the API refuse the same inputs with the same words.
 //!
 //! Optional fields use the `opt_*` variants (empty → `None`, malformed → an error). To
 //! collect every failing field of a form, feed results to [`Invalid::take`].
@@ -9,12 +9,14 @@
 //! [`FieldError`]: crate::FieldError
 //! [`Invalid::take`]: crate::Invalid::take
 
+pub mod count;
 pub mod day;
 pub mod id;
 pub mod instant;
 pub mod rupiah;
 pub mod text;
 
+pub use count::opt_count;
 pub use day::{Day, day, format_day, opt_day};
 pub use id::{ID_MAX_DIGITS, id, opt_id};
 pub use instant::{instant, opt_instant};
@@ -41,6 +43,7 @@ mod tests {
             "err.date",
             "err.datetime",
             "err.id",
+            "err.count_range",
             "err.rupiah",
             "err.rupiah_max",
             "err.control_char",

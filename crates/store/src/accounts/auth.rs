@@ -4,11 +4,13 @@
 //! them), and optional TOTP as a second factor.
 
 use super::records::{AccountRecord, SessionRecord, role_of};
+use super::tokens::revoke_user_tokens;
 use crate::core::audit::Event;
 use crate::{Result, Store, StoreError, hash_token, random_token};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use domain::audit::AuditAction;
+use domain::token::RevokeReason;
 use domain::user::check_password;
 use domain::{Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId};
 
@@ -21,6 +23,9 @@ pub struct AuthPolicy {
     pub lockout_ms: i64,
     /// Failures older than this are forgotten.
     pub failure_window_ms: i64,
+    /// How many days an API token lives (`GUGUS_API_TOKEN_DAYS`), and the most a
+    /// token may be given when it is made.
+    pub token_days: i64,
 }
 
 impl Default for AuthPolicy {
@@ -31,6 +36,7 @@ impl Default for AuthPolicy {
             max_failures: 5,
             lockout_ms: 15 * 60_000,
             failure_window_ms: 15 * 60_000,
+            token_days: domain::token::DEFAULT_DAYS,
         }
     }
 }
@@ -613,7 +619,8 @@ impl Store {
         Ok(())
     }
 
-    /// A user changes their own password. Their other sessions end.
+    /// A user changes their own password. Their other sessions end and their API tokens
+    /// are revoked (a token made by someone who knew the old password must not outlive it).
     pub async fn change_own_password(
         &self,
         actor: &Actor,
@@ -649,11 +656,13 @@ impl Store {
             .bind(hash_token(current_token))
             .execute(&mut *tx)
             .await?;
+        let now = tx.now_ms();
+        let revoked = revoke_user_tokens(&mut tx, user, now, RevokeReason::PasswordChange).await?;
         tx.audit(Event {
             action: AuditAction::AccountPasswordChange,
             record_type: "user",
             record_id: user.to_string(),
-            detail: String::new(),
+            detail: format!("tokens_revoked={revoked}"),
         })
         .await?;
         tx.commit().await?;

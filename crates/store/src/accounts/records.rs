@@ -5,6 +5,7 @@ use super::tokens::ApiToken;
 use super::users::UserRow;
 use crate::{Result, StoreError};
 use domain::ids::TokenId;
+use domain::token::{RevokeReason, TokenKind, TokenState};
 use domain::{Role, UnitId, UserId};
 
 /// A role as stored; an unknown one is a broken row, not a user error.
@@ -83,30 +84,53 @@ pub(super) struct ApiTokenRecord {
     pub id: i64,
     pub name: String,
     pub created_at: i64,
+    pub expires_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+    pub read_only: i64,
 }
 
-impl From<ApiTokenRecord> for ApiToken {
-    fn from(r: ApiTokenRecord) -> Self {
+impl ApiTokenRecord {
+    /// The token as it stands at `now`.
+    pub fn into_token(self, now: i64) -> ApiToken {
+        let state = if self.revoked_at.is_some() {
+            TokenState::Revoked
+        } else if now >= self.expires_at {
+            TokenState::Expired
+        } else {
+            TokenState::Active
+        };
         ApiToken {
-            id: TokenId(r.id),
-            name: r.name,
-            created_at_ms: r.created_at,
-            last_used_at_ms: r.last_used_at,
-            revoked: r.revoked_at.is_some(),
+            id: TokenId(self.id),
+            name: self.name,
+            kind: if self.read_only != 0 {
+                TokenKind::ReadOnly
+            } else {
+                TokenKind::Full
+            },
+            created_at_ms: self.created_at,
+            expires_at_ms: self.expires_at,
+            last_used_at_ms: self.last_used_at,
+            state,
+            revoked_reason: self.revoked_reason.as_deref().and_then(RevokeReason::parse),
         }
     }
 }
 
-/// A valid bearer token with its owner.
+/// A bearer token with its owner, valid or not.
 #[derive(sqlx::FromRow)]
 pub(super) struct TokenActorRecord {
     pub id: i64,
     pub last_used_at: Option<i64>,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub read_only: i64,
     pub user_id: i64,
     pub username: String,
     pub role: String,
     pub unit_id: i64,
+    pub disabled: i64,
+    pub totp_enabled: i64,
     pub region_code: Option<String>,
 }

@@ -1,11 +1,13 @@
 //! Staff accounts, administered within the admin's region subtree.
 
 use super::records::UserRecord;
+use super::tokens::revoke_user_tokens;
 use crate::accounts::auth::hash_password;
 use crate::core::audit::Event;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
+use domain::token::RevokeReason;
 use domain::user::{NewUser, check_password};
 use domain::{Action, Actor, Invalid, RegionCode, Role, Scope, UnitId, UserId, decide};
 use serde::Serialize;
@@ -143,7 +145,8 @@ impl Store {
         Ok(UserId(id))
     }
 
-    /// An admin sets a new password for an account in scope; its sessions end.
+    /// An admin sets a new password for an account in scope; its sessions end and its API
+    /// tokens are revoked.
     pub async fn reset_password(&self, actor: &Actor, id: UserId, password: &str) -> Result<()> {
         let u = self.load_user(id).await?;
         let allowed = self.allow(actor, Action::ManageUser, &u.scope())?;
@@ -166,18 +169,21 @@ impl Store {
             .bind(u.username.clone())
             .execute(&mut *tx)
             .await?;
+        let now = tx.now_ms();
+        let revoked = revoke_user_tokens(&mut tx, id, now, RevokeReason::PasswordReset).await?;
         tx.audit(Event {
             action: AuditAction::UserPasswordReset,
             record_type: "user",
             record_id: id.to_string(),
-            detail: String::new(),
+            detail: format!("tokens_revoked={revoked}"),
         })
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Disables or re-enables an account in scope. Disabling ends its sessions.
+    /// Disables or re-enables an account in scope. Disabling ends its sessions and revokes
+    /// its API tokens (re-enabling does not bring them back).
     pub async fn set_user_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> Result<()> {
         let u = self.load_user(id).await?;
         let allowed = self.allow(actor, Action::ManageUser, &u.scope())?;
@@ -190,11 +196,16 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
+        let mut detail = String::new();
         if disabled {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
+            let now = tx.now_ms();
+            let revoked =
+                revoke_user_tokens(&mut tx, id, now, RevokeReason::AccountDisabled).await?;
+            detail = format!("tokens_revoked={revoked}");
         }
         let action = if disabled {
             AuditAction::UserDisable
@@ -205,7 +216,7 @@ impl Store {
             action,
             record_type: "user",
             record_id: id.to_string(),
-            detail: String::new(),
+            detail,
         })
         .await?;
         tx.commit().await?;

@@ -3,6 +3,7 @@
 //! Updating the head first serialises appenders on both backends (a row lock on
 //! PostgreSQL, the write lock on SQLite), so two servers never fork the chain.
 
+use crate::core::checkpoint::{AnchorCheck, AnchorReport, Anchors};
 use crate::core::sql::{Arg, Sql};
 use crate::{Result, Store};
 use domain::audit::{AuditAction, ChainError, ChainVerifier, Entry, entry_hash};
@@ -195,6 +196,15 @@ pub struct AuditRow {
 pub struct VerifyReport {
     pub checked: i64,
     pub error: Option<ChainError>,
+    /// The checkpoints held against the chain (the stored ones and any given).
+    pub anchors: AnchorReport,
+}
+
+impl VerifyReport {
+    /// Neither the chain nor any checkpoint shows a fault.
+    pub fn is_intact(&self) -> bool {
+        self.error.is_none() && self.anchors.problems.is_empty()
+    }
 }
 
 /// `AND` the entry is about a case in `scope`, or about a duplicate pair with a victim of one.
@@ -285,8 +295,17 @@ impl Store {
             .collect())
     }
 
-    /// Walks the whole chain (for `gugus audit verify`), in pages so memory stays flat.
+    /// Walks the whole chain against the stored checkpoints.
     pub async fn audit_verify(&self) -> Result<VerifyReport> {
+        self.audit_verify_with(Anchors::default()).await
+    }
+
+    /// Walks the whole chain (for `gugus audit verify`), in pages so memory stays flat, and
+    /// holds it against every stored checkpoint and those in `anchors` (the checkpoint file,
+    /// lines admins kept). MACs are checked with the store's keys.
+    pub async fn audit_verify_with(&self, mut anchors: Anchors) -> Result<VerifyReport> {
+        self.stored_anchors(&mut anchors).await?;
+        let mut check = AnchorCheck::new(anchors, self.keyring.as_deref());
         let head_seq: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
             .fetch_one(self.pool())
             .await?;
@@ -309,8 +328,10 @@ impl Store {
                     return Ok(VerifyReport {
                         checked: v.checked(),
                         error: Some(error),
+                        anchors: check.into_report(),
                     });
                 }
+                check.entry(e.seq, &e.hash);
                 last = e.seq;
             }
         }
@@ -318,6 +339,7 @@ impl Store {
         Ok(VerifyReport {
             checked: v.checked(),
             error,
+            anchors: check.finish(v.checked(), head_seq),
         })
     }
 }

@@ -29,6 +29,8 @@ struct FieldKey {
     id: String,
     cipher: XChaCha20Poly1305,
     index_key: [u8; 32],
+    /// Signs audit checkpoints (`core::checkpoint`).
+    checkpoint_key: [u8; 32],
 }
 
 impl FieldKey {
@@ -41,6 +43,7 @@ impl FieldKey {
             id,
             cipher,
             index_key: derive(master, "gugus-blind-index-v1"),
+            checkpoint_key: derive(master, "gugus-audit-checkpoint-v1"),
         })
     }
 
@@ -223,6 +226,19 @@ impl Keyring {
     /// Blind index under the current key.
     pub fn blind_index(&self, kind: &str, value: &str) -> String {
         self.current.blind_index(kind, value)
+    }
+
+    /// The key that signs new audit checkpoints, and its id.
+    pub fn checkpoint_signer(&self) -> (&str, &[u8; 32]) {
+        (&self.current.id, &self.current.checkpoint_key)
+    }
+
+    /// The checkpoint key with this id, if held (the current or the previous one).
+    pub fn checkpoint_key(&self, id: &str) -> Option<&[u8; 32]> {
+        std::iter::once(&self.current)
+            .chain(self.previous.as_ref())
+            .find(|k| k.id == id)
+            .map(|k| &k.checkpoint_key)
     }
 
     /// Blind indexes under every key held (search during a rotation must try both).

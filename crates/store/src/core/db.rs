@@ -104,6 +104,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0010_recovery.sql"),
     },
     Migration {
+        version: 11,
+        name: "api_token_limits",
+        sqlite: include_str!("../../migrations/sqlite/0011_api_token_limits.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_api_token_limits.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "audit_checkpoints",
+        sqlite: include_str!("../../migrations/sqlite/0012_audit_checkpoints.sql"),
+        postgres: include_str!("../../migrations/postgres/0012_audit_checkpoints.sql"),
+    },
+    Migration {
         version: 13,
         name: "review_chain",
         sqlite: include_str!("../../migrations/sqlite/0013_review_chain.sql"),

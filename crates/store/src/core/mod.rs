@@ -1,12 +1,13 @@
 //! The machinery every feature uses and no feature owns: connecting and migrating
 //! ([`db`]), the SQL builder ([`sql`]), encryption and blind indexes ([`crypto`],
 //! [`blind`]), the audit log ([`audit`]: appended in the same transaction as the write it
-//! records), errors, ids, and the access helpers that several features ask.
+//! records; [`checkpoint`]: its head signed and kept outside it), errors, ids, and the access helpers that several features ask.
 //! Nothing here imports a feature module.
 
 pub(crate) mod access;
 pub(crate) mod audit;
 pub(crate) mod blind;
+pub(crate) mod checkpoint;
 pub mod crypto;
 pub(crate) mod db;
 pub(crate) mod error;

@@ -45,6 +45,8 @@ pub(crate) enum Maintenance {
     LinkageRun,
     /// Re-encrypting rows in batches during a key rotation (the rotation is audited).
     KeyRotation,
+    /// A signed checkpoint of the audit chain's head (auditing it would move the head).
+    Checkpoint,
     /// Encrypting free text an older version stored in plaintext, before its column was
     /// encrypted (once, at start-up with the key loaded, and before a rotation): like a
     /// migration, it changes how data is kept, not what it says.

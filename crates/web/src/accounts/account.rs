@@ -11,8 +11,9 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::ids::TokenId;
+use domain::token::TokenRequest;
 use serde::Deserialize;
-use store::{ApiToken, UserRow};
+use store::{ApiToken, NewToken, UserRow};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/account", &["GET"], get(show))
@@ -34,8 +35,30 @@ struct AccountPage {
     me: UserRow,
     tokens: Vec<ApiToken>,
     errs: Errors,
-    new_token: String,
+    /// The token just made: shown once, with its expiry.
+    new_token: Option<NewToken>,
     require_totp: bool,
+    /// The instance's token lifetime (the default and the most a token may have).
+    token_days: i64,
+}
+
+impl AccountPage {
+    fn new_secret(&self) -> &str {
+        self.new_token
+            .as_ref()
+            .map(|t| t.secret.expose().as_str())
+            .unwrap_or_default()
+    }
+
+    fn new_expiry(&self) -> String {
+        match &self.new_token {
+            Some(t) => self.page.locale.tf(
+                "tokens.expires_on",
+                &[&self.page.date(&t.expires_at_ms), &t.days.to_string()],
+            ),
+            None => String::new(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -48,7 +71,7 @@ async fn account_page(
     state: &AppState,
     user: &User,
     errs: Errors,
-    new_token: String,
+    new_token: Option<NewToken>,
     ok: Option<&str>,
 ) -> Result<Html<String>, WebError> {
     let actor = user.actor();
@@ -63,6 +86,7 @@ async fn account_page(
         errs,
         new_token,
         require_totp,
+        token_days: state.store.policy().token_days,
     })
 }
 
@@ -71,14 +95,7 @@ async fn show(
     user: User,
     Query(q): Query<OkQuery>,
 ) -> Result<Html<String>, WebError> {
-    account_page(
-        &state,
-        &user,
-        Errors::default(),
-        String::new(),
-        q.ok.as_deref(),
-    )
-    .await
+    account_page(&state, &user, Errors::default(), None, q.ok.as_deref()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -107,16 +124,7 @@ async fn change_password(
     finish(
         r,
         |()| "/account?ok=password_changed".to_owned(),
-        async |r| {
-            account_page(
-                &state,
-                &user,
-                r.errors(user.ctx.locale),
-                String::new(),
-                None,
-            )
-            .await
-        },
+        async |r| account_page(&state, &user, r.errors(user.ctx.locale), None, None).await,
     )
     .await
 }
@@ -198,16 +206,7 @@ async fn totp_disable(
     finish(
         r,
         |()| "/account?ok=totp_disabled".to_owned(),
-        async |r| {
-            account_page(
-                &state,
-                &user,
-                r.errors(user.ctx.locale),
-                String::new(),
-                None,
-            )
-            .await
-        },
+        async |r| account_page(&state, &user, r.errors(user.ctx.locale), None, None).await,
     )
     .await
 }
@@ -216,6 +215,8 @@ async fn totp_disable(
 #[serde(default)]
 struct TokenForm {
     name: String,
+    kind: String,
+    days: String,
 }
 
 async fn create_token(
@@ -223,13 +224,18 @@ async fn create_token(
     user: User,
     FormBody(f): FormBody<TokenForm>,
 ) -> Result<Response, WebError> {
-    match state.store.create_token(user.actor(), &f.name).await {
+    let max = state.store.policy().token_days;
+    let made = match TokenRequest::parse(&f.name, &f.kind, &f.days, max) {
+        Ok(req) => state.store.create_token_with(user.actor(), &req).await,
+        Err(e) => Err(e.into()),
+    };
+    match made {
         // The secret is shown once, on this response, and never stored: no redirect here.
         Ok(t) => Ok(account_page(
             &state,
             &user,
             Errors::default(),
-            t.secret.expose().clone(),
+            Some(t),
             Some("token_created"),
         )
         .await?
@@ -238,16 +244,7 @@ async fn create_token(
             finish(
                 Err::<(), _>(e),
                 |()| String::new(),
-                async |r| {
-                    account_page(
-                        &state,
-                        &user,
-                        r.errors(user.ctx.locale),
-                        String::new(),
-                        None,
-                    )
-                    .await
-                },
+                async |r| account_page(&state, &user, r.errors(user.ctx.locale), None, None).await,
             )
             .await
         }

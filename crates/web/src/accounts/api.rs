@@ -1,16 +1,19 @@
-//! The JSON API of accounts: list, create and read users (admins), and `me`.
+//! The JSON API of accounts: list, create and read users (admins), `me`, and your own API
+//! tokens.
 
-use super::dto::{UserIn, UserOut};
+use super::dto::{NewTokenOut, TokenIn, TokenOut, UserIn, UserOut};
 use crate::http::context::ApiUser;
-use crate::http::error::WebError;
+use crate::http::error::{TokenProblem, WebError};
 use crate::http::extract::{IdPath, JsonBody};
 use crate::{AppState, Routes};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use domain::UserId;
+use domain::ids::TokenId;
+use domain::token::TokenRequest;
 use domain::user::NewUser;
 use utoipa::OpenApi;
 
@@ -22,12 +25,26 @@ pub(crate) fn routes(r: Routes) -> Routes {
     )
     .add("/api/v1/users/{id}", &["GET"], get(get_user))
     .add("/api/v1/me", &["GET"], get(me))
+    .add(
+        "/api/v1/tokens",
+        &["GET", "POST"],
+        get(list_tokens).post(create_token),
+    )
+    .add("/api/v1/tokens/{id}/revoke", &["POST"], post(revoke_token))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_users, create_user, get_user, me),
-    components(schemas(UserOut, UserIn))
+    paths(
+        list_users,
+        create_user,
+        get_user,
+        me,
+        list_tokens,
+        create_token,
+        revoke_token
+    ),
+    components(schemas(UserOut, UserIn, TokenOut, TokenIn, NewTokenOut))
 )]
 pub(crate) struct AccountsDoc;
 
@@ -85,4 +102,49 @@ async fn get_user(
 #[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserOut)), security(("bearer" = [])))]
 async fn me(State(state): State<AppState>, u: ApiUser) -> Result<Json<UserOut>, WebError> {
     Ok(Json(state.store.me(&u.actor).await?.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "users",
+    responses((status = 200, body = Vec<TokenOut>)), security(("bearer" = [])))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    u: ApiUser,
+) -> Result<Json<Vec<TokenOut>>, WebError> {
+    let tokens = state.store.list_tokens(&u.actor).await?;
+    Ok(Json(tokens.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "users", request_body = TokenIn,
+    responses((status = 201, body = NewTokenOut), (status = 403, description = "Called with a token: tokens are made from a signed-in session"), (status = 422, description = "Invalid fields")))]
+async fn create_token(
+    State(state): State<AppState>,
+    u: ApiUser,
+    JsonBody(b): JsonBody<TokenIn>,
+) -> Result<Response, WebError> {
+    if u.token.is_some() {
+        return Err(WebError::Token(TokenProblem::MintWithToken));
+    }
+    let days = b.days.map(|d| d.to_string()).unwrap_or_default();
+    let max = state.store.policy().token_days;
+    let req = TokenRequest::parse(&b.name, &b.kind, &days, max)?;
+    let t = state.store.create_token_with(&u.actor, &req).await?;
+    let out = NewTokenOut {
+        id: t.id.0,
+        token: t.secret.expose().clone(),
+        kind: t.kind.as_str().into(),
+        days: t.days,
+        expires_at_ms: t.expires_at_ms,
+    };
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "users", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, description = "Not one of your active tokens")), security(("bearer" = [])))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    u: ApiUser,
+    IdPath(id): IdPath<i64>,
+) -> Result<StatusCode, WebError> {
+    state.store.revoke_token(&u.actor, TokenId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

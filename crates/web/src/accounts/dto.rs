@@ -45,3 +45,57 @@ pub struct UserIn {
     /// Initial password (at least 10 characters).
     pub password: String,
 }
+
+/// One of your API tokens (never its secret).
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    pub id: i64,
+    pub name: String,
+    /// full or read_only
+    pub kind: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+    /// active, expired or revoked
+    pub state: String,
+    /// Why it was revoked: owner, password_change, password_reset or account_disabled.
+    pub revoked_reason: Option<String>,
+}
+
+impl From<store::ApiToken> for TokenOut {
+    fn from(t: store::ApiToken) -> Self {
+        TokenOut {
+            id: t.id.0,
+            name: t.name,
+            kind: t.kind.as_str().into(),
+            created_at_ms: t.created_at_ms,
+            expires_at_ms: t.expires_at_ms,
+            last_used_at_ms: t.last_used_at_ms,
+            state: t.state.as_str().into(),
+            revoked_reason: t.revoked_reason.map(|r| r.as_str().into()),
+        }
+    }
+}
+
+/// A token to create. Only with a signed-in session (a token cannot make tokens).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct TokenIn {
+    pub name: String,
+    /// full (default) or read_only
+    pub kind: String,
+    /// Days it lives: 1 up to the instance's lifetime (GUGUS_API_TOKEN_DAYS, 90 unless
+    /// configured), which is also the default.
+    pub days: Option<i64>,
+}
+
+/// A token just created: `token` is shown this once and never again.
+#[derive(Serialize, ToSchema)]
+pub struct NewTokenOut {
+    pub id: i64,
+    pub token: String,
+    pub kind: String,
+    pub days: i64,
+    pub expires_at_ms: i64,
+}

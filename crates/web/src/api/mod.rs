@@ -44,7 +44,7 @@ impl Modify for BearerAuth {
 /// them).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Gugus API", version = "1", description = "Gugus: integrated information system of Indonesia's anti-trafficking task forces. Authenticate with `Authorization: Bearer gug_…` (create a token under My account). Errors: `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"code\", \"message\"}]}}`."),
+    info(title = "Gugus API", version = "1", description = "Gugus: integrated information system of Indonesia's anti-trafficking task forces. Authenticate with `Authorization: Bearer gug_…` (create a token under My account; it lives 90 days unless the instance sets another lifetime, and a read-only token may only GET). An expired or revoked token is refused with 401 and the code `token_expired` or `token_revoked`. Errors: `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"code\", \"message\"}]}}`."),
     modifiers(&BearerAuth),
     tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"), (name = "cases", description = "TPPO cases and victims"))
 )]

@@ -1,6 +1,7 @@
-//! The JSON API of the audit trail, filtered like the page.
+//! The JSON API of the audit trail, filtered like the page, and its newest checkpoint
+//! (for a monitor that keeps copies outside Gugus).
 
-use super::dto::{AuditOut, AuditParams};
+use super::dto::{AuditOut, AuditParams, CheckpointOut};
 use crate::http::context::ApiUser;
 use crate::http::error::WebError;
 use crate::{AppState, Routes};
@@ -10,13 +11,22 @@ use axum::routing::get;
 use utoipa::OpenApi;
 
 pub(crate) fn routes(r: Routes) -> Routes {
-    r.add("/api/v1/audit", &["GET"], get(audit))
+    r.add("/api/v1/audit", &["GET"], get(audit)).add(
+        "/api/v1/audit/checkpoint",
+        &["GET"],
+        get(checkpoint),
+    )
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(audit, super::access_log::api),
-    components(schemas(AuditOut, super::dto::AccessLogOut, super::dto::AccessEntryOut))
+    paths(audit, checkpoint, super::access_log::api),
+    components(schemas(
+        AuditOut,
+        CheckpointOut,
+        super::dto::AccessLogOut,
+        super::dto::AccessEntryOut
+    ))
 )]
 pub(crate) struct AuditDoc;
 
@@ -57,4 +67,23 @@ async fn audit(
             })
             .collect(),
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit",
+    responses((status = 200, body = CheckpointOut), (status = 404, description = "No checkpoint yet"), (status = 403, description = "Admins only")), security(("bearer" = [])))]
+async fn checkpoint(
+    State(state): State<AppState>,
+    u: ApiUser,
+) -> Result<Json<CheckpointOut>, WebError> {
+    let cp = state
+        .store
+        .latest_checkpoint(&u.actor)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(Json(CheckpointOut {
+        line: cp.line(),
+        seq: cp.seq,
+        hash: cp.hash,
+        at_ms: cp.at_ms,
+    }))
 }

@@ -38,6 +38,16 @@ pub struct AuditParams {
     pub limit: Option<i64>,
 }
 
+/// The newest signed checkpoint of the audit chain. Keep `line` outside Gugus; `gugus
+/// audit verify --checkpoint '<line>'` proves the trail was not shortened or rewritten since.
+#[derive(Serialize, ToSchema)]
+pub struct CheckpointOut {
+    pub seq: i64,
+    pub hash: String,
+    pub at_ms: i64,
+    pub line: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AccessLogOut {
     pub case_id: i64,

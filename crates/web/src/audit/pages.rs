@@ -1,6 +1,7 @@
 //! The audit trail page: what staff of the admin's region did, or what was done to the
 //! region's records (by anyone, or by others outside it); filter by user, action, record
-//! and date.
+//! and date; and the newest signed checkpoint of the chain, as a line admins copy and keep
+//! outside Gugus.
 
 use crate::http::context::User;
 use crate::http::error::WebError;
@@ -10,6 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
+use domain::checkpoint::Checkpoint;
 use serde::Deserialize;
 use store::{AuditAbout, AuditFilter, AuditRow};
 
@@ -60,6 +62,7 @@ struct AuditPage {
     q: AuditQuery,
     rows: Vec<AuditRow>,
     older: String,
+    checkpoint: Option<Checkpoint>,
 }
 
 const PAGE_SIZE: i64 = 100;
@@ -90,11 +93,13 @@ async fn index(
         }
         _ => String::new(),
     };
+    let checkpoint = state.store.latest_checkpoint(user.actor()).await?;
     let page = Page::from_ctx(&user.ctx, "audit.title");
     render(&AuditPage {
         page,
         q,
         rows,
         older,
+        checkpoint,
     })
 }

@@ -1,21 +1,22 @@
 //! Per-request context: locale, session, CSRF token and client address, loaded once by
 //! middleware; and the extractors handlers use to demand a logged-in user.
 
-use crate::http::error::WebError;
+use crate::http::error::{TokenProblem, WebError};
 use crate::http::i18n::Locale;
 use crate::http::state::AppState;
 use crate::http::util::{cookie, set_cookie};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use domain::Actor;
+use domain::token::TokenKind;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use store::SessionInfo;
+use store::{SessionInfo, TokenAuth};
 
 pub const SESSION_COOKIE: &str = "gugus_session";
 pub const PRE_COOKIE: &str = "gugus_pre";
@@ -198,9 +199,39 @@ impl<S: Send + Sync> FromRequestParts<S> for EnrollingUser {
     }
 }
 
-/// The caller of an API route: a bearer token, or a full browser session.
+/// The caller of an API route: a bearer token, or a full browser session. Tokens
+/// authenticate nothing else (pages want a session), so this is the one place their
+/// expiry, revocation, owner's second factor and kind are enforced.
 pub struct ApiUser {
     pub actor: Actor,
+    /// The kind of the bearer token the call came with; `None` for a browser session.
+    pub token: Option<TokenKind>,
+}
+
+/// A method that changes nothing: all a read-only token may use.
+fn reads_only(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn bearer(
+    state: &AppState,
+    token: &str,
+    origin: &str,
+    method: &Method,
+) -> Result<ApiUser, WebError> {
+    match state.store.token_auth(token, origin).await? {
+        TokenAuth::Valid { kind, .. } if kind == TokenKind::ReadOnly && !reads_only(method) => {
+            Err(WebError::Token(TokenProblem::ReadOnly))
+        }
+        TokenAuth::Valid { actor, kind } => Ok(ApiUser {
+            actor,
+            token: Some(kind),
+        }),
+        TokenAuth::Expired => Err(WebError::Token(TokenProblem::Expired)),
+        TokenAuth::Revoked => Err(WebError::Token(TokenProblem::Revoked)),
+        TokenAuth::NeedsTwoFactor => Err(WebError::Token(TokenProblem::NeedsTwoFactor)),
+        TokenAuth::Unknown => Err(WebError::Unauthenticated),
+    }
 }
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -219,14 +250,12 @@ impl FromRequestParts<AppState> for ApiUser {
                 .strip_prefix("Bearer ")
                 .ok_or(WebError::Unauthenticated)?
                 .trim();
-            return match state.store.token_actor(token, &ctx.origin).await? {
-                Some(actor) => Ok(ApiUser { actor }),
-                None => Err(WebError::Unauthenticated),
-            };
+            return bearer(state, token, &ctx.origin, &parts.method).await;
         }
         match &ctx.session {
             Some(s) if s.info.second_factor_ok && !s.info.must_enroll_totp => Ok(ApiUser {
                 actor: s.info.actor.clone(),
+                token: None,
             }),
             _ => Err(WebError::Unauthenticated),
         }

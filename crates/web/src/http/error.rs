@@ -24,7 +24,56 @@ pub enum WebError {
     Conflict(&'static str),
     PayloadTooLarge,
     Csrf,
+    /// A bearer token that cannot be used for this call; the code says why.
+    Token(TokenProblem),
     Internal,
+}
+
+/// Why a bearer token is refused. Expired and revoked tokens are 401 (a new token is
+/// needed); the others are 403 (the token is valid but may not do this now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Expired,
+    Revoked,
+    /// A read-only token on a method other than GET/HEAD.
+    ReadOnly,
+    /// The owner's role requires two-factor login and the owner has not set it up.
+    NeedsTwoFactor,
+    /// Tokens are made from a signed-in session, never with another token (or a token
+    /// could renew itself past its expiry for ever).
+    MintWithToken,
+}
+
+impl TokenProblem {
+    fn info(self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            TokenProblem::Expired => (
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                "error.token_expired",
+            ),
+            TokenProblem::Revoked => (
+                StatusCode::UNAUTHORIZED,
+                "token_revoked",
+                "error.token_revoked",
+            ),
+            TokenProblem::ReadOnly => (
+                StatusCode::FORBIDDEN,
+                "token_read_only",
+                "error.token_read_only",
+            ),
+            TokenProblem::NeedsTwoFactor => (
+                StatusCode::FORBIDDEN,
+                "two_factor_required",
+                "error.token_two_factor",
+            ),
+            TokenProblem::MintWithToken => (
+                StatusCode::FORBIDDEN,
+                "token_cannot_create_tokens",
+                "error.token_mint",
+            ),
+        }
+    }
 }
 
 /// What a handler's error looks like once rendered; kept in the response so the
@@ -91,10 +140,15 @@ impl WebError {
                 vec![],
             ),
             WebError::Csrf => (StatusCode::FORBIDDEN, "csrf", None, vec![]),
+            WebError::Token(p) => {
+                let (status, code, _) = p.info();
+                (status, code, None, vec![])
+            }
             WebError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, vec![]),
         };
         let detail_key = match self {
             WebError::Conflict(key) | WebError::Refused(key) => Some(*key),
+            WebError::Token(p) => Some(p.info().2),
             _ => None,
         };
         ErrorInfo {

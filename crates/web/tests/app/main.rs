@@ -10,6 +10,8 @@ mod access_log;
 mod after_save;
 mod api_evidence;
 mod api_recovery;
+mod api_tokens;
+mod audit_checkpoint;
 mod case_parts;
 mod cases;
 mod clearing;

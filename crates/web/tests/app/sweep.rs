@@ -255,7 +255,21 @@ const TABLE: &[(&str, &str, Access, &str)] = &[
         "/api/v1/users/{ntt_user}",
     ),
     ("GET", "/api/v1/me", User, "/api/v1/me"),
+    ("GET", "/api/v1/tokens", User, "/api/v1/tokens"),
+    ("POST", "/api/v1/tokens", User, "/api/v1/tokens"),
+    (
+        "POST",
+        "/api/v1/tokens/{id}/revoke",
+        Own,
+        "/api/v1/tokens/{ntt_token}/revoke",
+    ),
     ("GET", "/api/v1/audit", Admin, "/api/v1/audit"),
+    (
+        "GET",
+        "/api/v1/audit/checkpoint",
+        Admin,
+        "/api/v1/audit/checkpoint",
+    ),
     ("GET", "/api/v1/cases", User, "/api/v1/cases"),
     ("POST", "/api/v1/cases", Admin, "/api/v1/cases"),
     (

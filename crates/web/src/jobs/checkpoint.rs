@@ -1,0 +1,38 @@
+//! Signs the audit chain's head while the server runs: every few minutes, when the head
+//! moved, a checkpoint goes into `audit_checkpoints` and onto the end of the checkpoint
+//! file outside the database (see `store::core::checkpoint`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use store::Store;
+
+#[derive(Clone, Debug)]
+pub struct CheckpointConfig {
+    /// The append-only file (`GUGUS_AUDIT_CHECKPOINT_FILE`).
+    pub file: PathBuf,
+    /// How often (`GUGUS_AUDIT_CHECKPOINT_MINUTES`).
+    pub every: Duration,
+}
+
+/// One checkpoint if the head moved since the last: the table first, then the file.
+pub async fn tick(store: &Store, file: &Path) -> store::Result<Option<i64>> {
+    let Some(cp) = store.audit_checkpoint(false).await? else {
+        return Ok(None);
+    };
+    store::append_checkpoint_file(file, &cp).await?;
+    Ok(Some(cp.seq))
+}
+
+/// Runs [`tick`] every `cfg.every` until the process ends.
+pub async fn run(store: Store, cfg: CheckpointConfig) {
+    let mut every = tokio::time::interval(cfg.every);
+    loop {
+        every.tick().await;
+        match tick(&store, &cfg.file).await {
+            Ok(Some(seq)) => tracing::debug!(seq, "audit checkpoint written"),
+            Ok(None) => {}
+            // The path is configuration, not personal data.
+            Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
+        }
+    }
+}
