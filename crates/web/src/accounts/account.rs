@@ -40,6 +40,8 @@ struct AccountPage {
     require_totp: bool,
     /// The instance's token lifetime (the default and the most a token may have).
     token_days: i64,
+    /// The new-token form as typed, shown again when it was refused.
+    token_form: TokenForm,
 }
 
 impl AccountPage {
@@ -73,6 +75,7 @@ async fn account_page(
     errs: Errors,
     new_token: Option<NewToken>,
     ok: Option<&str>,
+    token_form: TokenForm,
 ) -> Result<Html<String>, WebError> {
     let actor = user.actor();
     let me = state.store.me(actor).await?;
@@ -87,6 +90,7 @@ async fn account_page(
         new_token,
         require_totp,
         token_days: state.store.policy().token_days,
+        token_form,
     })
 }
 
@@ -95,7 +99,15 @@ async fn show(
     user: User,
     Query(q): Query<OkQuery>,
 ) -> Result<Html<String>, WebError> {
-    account_page(&state, &user, Errors::default(), None, q.ok.as_deref()).await
+    account_page(
+        &state,
+        &user,
+        Errors::default(),
+        None,
+        q.ok.as_deref(),
+        TokenForm::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -124,7 +136,17 @@ async fn change_password(
     finish(
         r,
         |()| "/account?ok=password_changed".to_owned(),
-        async |r| account_page(&state, &user, r.errors(user.ctx.locale), None, None).await,
+        async |r| {
+            account_page(
+                &state,
+                &user,
+                r.errors(user.ctx.locale),
+                None,
+                None,
+                TokenForm::default(),
+            )
+            .await
+        },
     )
     .await
 }
@@ -206,7 +228,17 @@ async fn totp_disable(
     finish(
         r,
         |()| "/account?ok=totp_disabled".to_owned(),
-        async |r| account_page(&state, &user, r.errors(user.ctx.locale), None, None).await,
+        async |r| {
+            account_page(
+                &state,
+                &user,
+                r.errors(user.ctx.locale),
+                None,
+                None,
+                TokenForm::default(),
+            )
+            .await
+        },
     )
     .await
 }
@@ -237,14 +269,18 @@ async fn create_token(
             Errors::default(),
             Some(t),
             Some("token_created"),
+            TokenForm::default(),
         )
         .await?
         .into_response()),
+        // Refused: the form again as typed, its errors beside the fields.
         Err(e) => {
             finish(
                 Err::<(), _>(e),
                 |()| String::new(),
-                async |r| account_page(&state, &user, r.errors(user.ctx.locale), None, None).await,
+                async |r| {
+                    account_page(&state, &user, r.errors(user.ctx.locale), None, None, f).await
+                },
             )
             .await
         }

@@ -11,7 +11,8 @@ use crate::shared::forms::{Fields, FormState, Refusal, checked, finish, text};
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::State;
-use axum::response::{Html, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use domain::review::ReviewAction;
 use domain::value::text::{Lines, MESSAGE, REASON};
@@ -95,6 +96,18 @@ async fn review_step(
         ))),
         other => other,
     };
+    // Refused by the review chain (the reviewer's own unit, not the level above): still
+    // 403, but on the case page, the reason in the review panel where the step was asked.
+    if let Err(StoreError::Refused(key)) = result {
+        let f = FormState::failed(
+            user.ctx.locale,
+            &form("review", forms::REVIEW),
+            pairs,
+            &Refusal::Conflict(key),
+        );
+        let page = case_view(&state, &user, id, f, Vec::new(), None).await?;
+        return Ok((StatusCode::FORBIDDEN, page).into_response());
+    }
     finish(
         result,
         |_| format!("/cases/{id}?ok=review_{}", action.as_str()),
