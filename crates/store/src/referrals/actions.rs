@@ -57,6 +57,7 @@ impl Store {
             .transpose()?;
         let now = self.now_ms();
         let mut tx = self.write(allowed).await?;
+        let mut returned = 0u64;
         if op == ReferralOp::Accept {
             self.lock_victim(&mut tx, victim).await?;
             Self::plan_open_in(&mut tx, victim).await?;
@@ -147,6 +148,11 @@ impl Store {
                 )
                 .await?;
             }
+            ReferralOp::Close if kind == Some(ReferralKind::Takeover) => {
+                returned = self
+                    .end_takeover(&mut tx, id, victim, facts.from_unit.0, now)
+                    .await?;
+            }
             ReferralOp::Decline | ReferralOp::Close => {}
         }
         tx.audit(Event {
@@ -159,7 +165,14 @@ impl Store {
             },
             record_type: "case",
             record_id: vc.case_id.to_string(),
-            detail: format!("referral={id} victim={victim} state={}", next.as_str()),
+            detail: if returned > 0 {
+                format!(
+                    "referral={id} victim={victim} state={} services_returned={returned}",
+                    next.as_str()
+                )
+            } else {
+                format!("referral={id} victim={victim} state={}", next.as_str())
+            },
         })
         .await?;
         let other = if side == ReferralSide::Receiver {
@@ -173,6 +186,37 @@ impl Store {
         }
         tx.commit().await?;
         Ok(next)
+    }
+
+    /// A take-over ends: the sending unit leads the plan again, and the services the
+    /// receiving unit left open come back to it (on its tasks, no longer tied to the ended
+    /// referral), so none is orphaned on nobody's list. Returns how many came back.
+    async fn end_takeover(
+        &self,
+        conn: &mut AnyConnection,
+        referral: i64,
+        victim: i64,
+        from_unit: i64,
+        now: i64,
+    ) -> Result<u64> {
+        sqlx::query(
+            "UPDATE service_plans SET lead_unit_id = $1, updated_at = $2 WHERE victim_id = $3",
+        )
+        .bind(from_unit)
+        .bind(now)
+        .bind(victim)
+        .execute(&mut *conn)
+        .await?;
+        let n = sqlx::query(
+            "UPDATE services SET unit_id = $1, referral_id = NULL, updated_at = $2 \
+             WHERE referral_id = $3 AND is_open = 1",
+        )
+        .bind(from_unit)
+        .bind(now)
+        .bind(referral)
+        .execute(&mut *conn)
+        .await?;
+        Ok(n.rows_affected())
     }
 
     /// Every open service that came with a referral stops (not possible, with the reason).

@@ -248,4 +248,16 @@ async fn the_services_of_a_closed_takeover_leave_the_receiving_units_tasks() {
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("Reintegrasi sosial"), "{}", page.body);
     assert_eq!(b.get(&format!("/referrals/{rid}")).await.status, 404);
+
+    // Nothing is orphaned: the service the receiver left open is back on the sending unit's
+    // tasks, and the sending unit leads the plan again.
+    let sender = app.token("data-officer.palangkaraya").await;
+    let (_, t) = get_json(&app, &sender, "/api/v1/tasks").await;
+    assert_eq!(t["services_total"], 1, "{t}");
+    let page = app
+        .login("data-officer.palangkaraya")
+        .await
+        .get("/tasks")
+        .await;
+    assert!(page.body.contains("Reintegrasi sosial"), "{}", page.body);
 }
