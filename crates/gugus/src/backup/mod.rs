@@ -57,6 +57,12 @@ pub async fn create(
     out: &Path,
 ) -> Result<u64> {
     let (dir, name) = split(out)?;
+    if passphrase.chars().count() < archive::MIN_PASSPHRASE {
+        bail!(
+            "the backup passphrase must have at least {} characters",
+            archive::MIN_PASSPHRASE
+        );
+    }
     if out.exists() {
         bail!("{} exists already: choose a new file name", out.display());
     }
@@ -85,7 +91,9 @@ pub async fn create(
             let plain = dir.join(format!(".{name}.copy-{}", unique()));
             // SQLite may leave the copy's rollback journal behind when the disk fills.
             for suffix in ["", "-journal", "-wal", "-shm"] {
-                scratch.0.push(PathBuf::from(format!("{}{suffix}", plain.display())));
+                scratch
+                    .0
+                    .push(PathBuf::from(format!("{}{suffix}", plain.display())));
             }
             store
                 .vacuum_into(&plain)
@@ -153,14 +161,8 @@ pub(crate) fn sync_dir(dir: &Path) {
 
 /// Streams `pg_dump -Fc` (one consistent snapshot, while writers go on) into `w`.
 fn pg_dump(url: &str, w: &mut impl Write) -> Result<u64> {
-    let mut child = Command::new("pg_dump")
-        .args([
-            "--format=custom",
-            "--no-owner",
-            "--no-privileges",
-            "--dbname",
-            url,
-        ])
+    let mut child = pg_command("pg_dump", url)
+        .args(["--format=custom", "--no-owner", "--no-privileges"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -177,6 +179,57 @@ fn pg_dump(url: &str, w: &mut impl Write) -> Result<u64> {
         bail!("pg_dump failed: {}", first_line(&stderr));
     }
     Ok(copied?)
+}
+
+/// `pg_dump` / `pg_restore` for the database of `url`. A password in the URL goes to the
+/// child in `PGPASSWORD`, never on its command line (which every local user can read).
+pub(crate) fn pg_command(program: &str, url: &str) -> Command {
+    let (url, password) = split_password(url);
+    let mut c = Command::new(program);
+    c.arg("--dbname").arg(url);
+    if let Some(p) = password {
+        c.env("PGPASSWORD", p);
+    }
+    c
+}
+
+/// `postgres://user:secret@host/db` → (`postgres://user@host/db`, `secret` decoded).
+fn split_password(url: &str) -> (String, Option<String>) {
+    let (Some(s), Some(at)) = (url.find("://"), url.rfind('@')) else {
+        return (url.to_owned(), None);
+    };
+    if at < s {
+        return (url.to_owned(), None);
+    }
+    match url[s + 3..at].split_once(':') {
+        Some((user, pass)) => (
+            format!("{}{user}{}", &url[..s + 3], &url[at..]),
+            Some(percent_decode(pass)),
+        ),
+        None => (url.to_owned(), None),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Reads a child's stderr on a thread so a chatty child never blocks on a full pipe.
@@ -214,5 +267,25 @@ pub fn passphrase(file: Option<&Path>) -> Result<String> {
     match std::env::var("GUGUS_BACKUP_PASSPHRASE") {
         Ok(p) if !p.is_empty() => Ok(p),
         _ => bail!("no backup passphrase: set GUGUS_BACKUP_PASSPHRASE or give --passphrase-file"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_leave_the_command_line() {
+        assert_eq!(
+            split_password("postgres://gugus:p%40ss:w@db.local:5432/gugus"),
+            (
+                "postgres://gugus@db.local:5432/gugus".to_owned(),
+                Some("p@ss:w".to_owned())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://postgres@127.0.0.1/x"),
+            ("postgres://postgres@127.0.0.1/x".to_owned(), None)
+        );
     }
 }

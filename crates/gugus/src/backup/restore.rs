@@ -3,11 +3,11 @@
 //! said before anything else happens.
 
 use super::archive::{self, Kind, Meta};
-use super::{Scratch, drain, first_line, new_private_file, sync_dir, unique};
+use super::{Scratch, drain, first_line, new_private_file, pg_command, sync_dir, unique};
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use store::{Backend, Store, TargetState};
 
 type ArchiveReader = archive::Reader<BufReader<std::fs::File>>;
@@ -133,7 +133,7 @@ pub async fn restore(
     store.analyze().await?;
     store.verify_key().await?;
     println!(
-        "restored the backup of {} into the {} database; key file: {}",
+        "restored the backup of {} UTC into the {} database; key file: {}",
         domain::time::format_ms(meta.created_ms, 0),
         backend.as_str(),
         key_path.display()
@@ -151,14 +151,12 @@ fn unpack(mut reader: ArchiveReader, path: &Path) -> Result<()> {
 }
 
 fn pg_restore(url: &str, mut reader: impl Read) -> Result<()> {
-    let mut child = Command::new("pg_restore")
+    let mut child = pg_command("pg_restore", url)
         .args([
             "--no-owner",
             "--no-privileges",
             "--exit-on-error",
             "--single-transaction",
-            "--dbname",
-            url,
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -191,7 +189,7 @@ pub async fn verify(
 ) -> Result<()> {
     let (meta, reader) = open(file, passphrase)?;
     println!(
-        "backup: {} made {} by Gugus {}",
+        "backup: {} made {} UTC by Gugus {}",
         meta.kind.as_str(),
         domain::time::format_ms(meta.created_ms, 0),
         meta.gugus_version

@@ -49,6 +49,17 @@ impl Schedule {
         if !(a.backup_every_hours.is_finite() && a.backup_every_hours > 0.0) {
             bail!("GUGUS_BACKUP_EVERY_HOURS must be a positive number of hours");
         }
+        if store::Backend::from_url(url)? == store::Backend::Postgres {
+            let found = std::process::Command::new("pg_dump")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !found {
+                bail!(
+                    "scheduled backups of PostgreSQL need pg_dump (the postgresql-client package)"
+                );
+            }
+        }
         let passphrase = super::passphrase(a.backup_passphrase_file.as_deref())?;
         if passphrase.chars().count() < super::archive::MIN_PASSPHRASE {
             bail!(

@@ -44,7 +44,20 @@ impl Store {
         sqlx::query("VACUUM INTO $1")
             .bind(path)
             .execute(self.pool())
-            .await?;
+            .await
+            .map_err(|e| {
+                let code = e
+                    .as_database_error()
+                    .and_then(|d| d.code())
+                    .map(|c| c.into_owned());
+                match code.as_deref() {
+                    Some("13") => StoreError::Other("the disk is full".into()),
+                    Some("14") => StoreError::Other(
+                        "cannot create a file in that directory (read-only or missing?)".into(),
+                    ),
+                    _ => StoreError::Db(e),
+                }
+            })?;
         Ok(())
     }
 
@@ -100,6 +113,10 @@ async fn postgres_check(conn: &mut AnyConnection) -> Result<IntegrityReport> {
         }
     }
     let mut method = format!("read every row of the {} tables", tables.len());
+    let available: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM pg_available_extensions WHERE name = 'amcheck'")
+            .fetch_optional(&mut *conn)
+            .await?;
     if amcheck.is_some() {
         let indexes: Vec<String> = sqlx::query_scalar(
             "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
@@ -121,8 +138,12 @@ async fn postgres_check(conn: &mut AnyConnection) -> Result<IntegrityReport> {
             ", amcheck bt_index_check on {} indexes",
             indexes.len()
         ));
+    } else if available.is_some() {
+        method.push_str(
+            "; indexes not checked: run CREATE EXTENSION amcheck as a superuser to check them too",
+        );
     } else {
-        method.push_str(" (amcheck not installed: indexes not checked)");
+        method.push_str("; indexes not checked (the amcheck extension is not available)");
     }
     Ok(IntegrityReport {
         ok: problems.is_empty(),
@@ -228,10 +249,15 @@ pub fn sqlite_file(url: &str) -> std::path::PathBuf {
 }
 
 async fn raw_connect(url: &str) -> Result<AnyConnection> {
+    use sqlx::ConnectOptions;
+    use std::str::FromStr;
     sqlx::any::install_default_drivers();
-    AnyConnection::connect(url)
+    let opts = sqlx::any::AnyConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("invalid database URL: {e}")))?
+        .disable_statement_logging();
+    opts.connect()
         .await
-        .map_err(|e| StoreError::Config(format!("cannot open the restore target: {e}")))
+        .map_err(|e| StoreError::Config(format!("cannot open the database: {e}")))
 }
 
 #[cfg(test)]
