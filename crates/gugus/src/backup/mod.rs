@@ -95,6 +95,10 @@ pub async fn create(
                     .0
                     .push(PathBuf::from(format!("{}{suffix}", plain.display())));
             }
+            // Created empty first, so the unencrypted copy is never readable by others
+            // (VACUUM INTO fills an empty file and SQLite keeps its mode for the journal).
+            new_private_file(&plain)
+                .with_context(|| format!("cannot write the backup to {}", out.display()))?;
             store
                 .vacuum_into(&plain)
                 .await

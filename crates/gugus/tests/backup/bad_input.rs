@@ -173,6 +173,18 @@ async fn restores_refuse_data_a_different_key_and_a_wrong_passphrase() {
         "ab".repeat(32)
     );
 
+    // A cut file is found out before anything is replaced, even when forced.
+    let whole = std::fs::read(d.join("a.gugus-backup")).unwrap();
+    std::fs::write(d.join("cut.gugus-backup"), &whole[..whole.len() - 100]).unwrap();
+    let o = run(
+        &d,
+        &db.url,
+        "k.key",
+        &["restore", "cut.gugus-backup", "--force"],
+    );
+    assert!(!o.status.success());
+    assert!(err(&o).contains("cut short"), "{}", err(&o));
+
     // Nothing was replaced: the case written after the backup is still served.
     let server = start(gugus(&d, &db.url, "k.key", &[]));
     let (status, _) = api(
