@@ -69,8 +69,14 @@ impl Drop for Server {
     }
 }
 
-pub fn start(mut c: Command) -> Server {
+pub fn start(c: Command) -> Server {
+    start_with(c, &[])
+}
+
+/// `serve` with `extra` options after it.
+pub fn start_with(mut c: Command, extra: &[&str]) -> Server {
     c.args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let mut child = c.spawn().unwrap();

@@ -169,11 +169,18 @@ async fn scheduled_backups_are_made_and_the_oldest_pruned() {
     std::fs::create_dir(&backups).unwrap();
     // A file that is not ours is never pruned.
     std::fs::write(backups.join("notes.txt"), "catatan").unwrap();
-    let mut c = gugus(&d, &db.url, "k.key", &[]);
-    c.env("GUGUS_BACKUP_DIR", &backups)
-        .env("GUGUS_BACKUP_EVERY_HOURS", "0.0002")
-        .env("GUGUS_BACKUP_KEEP", "2");
-    let server = start(c);
+    // Options rather than the environment: a server that does not know them exits at once.
+    let server = start_with(
+        gugus(&d, &db.url, "k.key", &[]),
+        &[
+            "--backup-dir",
+            backups.to_str().unwrap(),
+            "--backup-every-hours",
+            "0.0002",
+            "--backup-keep",
+            "2",
+        ],
+    );
     let ours = |l: Vec<String>| -> Vec<String> {
         l.into_iter()
             .filter(|n| n.starts_with("gugus-") && n.ends_with(".gugus-backup"))
