@@ -84,7 +84,7 @@ pub fn load_secret(explicit: Option<&Path>, db_url: &str) -> Result<Vec<u8>> {
             if !p.exists() {
                 create_key_file(&p)?;
                 eprintln!(
-                    "created a new secret key file {} — back it up with the database",
+                    "created a new secret key file {}: keep a copy apart from the database (each `gugus backup` carries it, encrypted under the backup passphrase)",
                     p.display()
                 );
             }

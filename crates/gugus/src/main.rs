@@ -2,6 +2,7 @@
 //! manages accounts from the command line and verifies the audit chain.
 
 mod audit_cli;
+mod backup;
 mod bench;
 mod config;
 mod demo;
@@ -74,6 +75,8 @@ struct ServeArgs {
     /// Minutes between signed checkpoints of the audit chain (written when it moved).
     #[arg(long, env = "GUGUS_AUDIT_CHECKPOINT_MINUTES", default_value_t = 10)]
     audit_checkpoint_minutes: u64,
+    #[command(flatten)]
+    backup: backup::schedule::ScheduleArgs,
 }
 
 #[derive(Subcommand)]
@@ -96,8 +99,14 @@ enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// Check the configuration and the database connection.
+    /// Check the configuration, the database connection and the database's integrity.
     Check,
+    /// Write an encrypted, consistent copy of the database and its key while the server
+    /// runs (`--out FILE`), or check one (`verify FILE`). Passphrase: GUGUS_BACKUP_PASSPHRASE.
+    Backup(backup::cli::BackupArgs),
+    /// Restore a backup (database and key file); refuses a database holding data and a
+    /// different key file unless --force. Stop the server first.
+    Restore(backup::cli::RestoreArgs),
     /// Encryption keys for identifying fields.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -281,7 +290,19 @@ async fn run(cli: Cli) -> Result<()> {
                 cli.secret_key_file.as_deref(),
                 &url,
             );
-            serve(store, secret, &args, listener, file).await
+            serve(store, secret, &args, listener, file, &url).await
+        }
+        Command::Backup(args) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            backup::cli::backup(&url, cli.secret_key_file.as_deref(), args).await
+        }
+        Command::Restore(args) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            backup::cli::restore(&url, cli.secret_key_file.as_deref(), args).await
         }
         Command::Demo {
             serve: args,
@@ -312,7 +333,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &url,
             );
             match listener {
-                Some(l) => serve(store, secret, &args, l, file).await,
+                Some(l) => serve(store, secret, &args, l, file, &url).await,
                 None => Ok(()),
             }
         }
@@ -481,6 +502,15 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             store.ping().await?;
+            let integrity = store.integrity_check(false).await?;
+            if !integrity.ok {
+                bail!(
+                    "database integrity check failed ({}): {}",
+                    integrity.method,
+                    integrity.detail
+                );
+            }
+            println!("integrity: ok ({})", integrity.method);
             let counts = store.region_counts().await?;
             println!("database: ok ({})", store.backend().as_str());
             println!(
@@ -553,7 +583,9 @@ async fn serve(
     args: &ServeArgs,
     listener: tokio::net::TcpListener,
     checkpoint_file: std::path::PathBuf,
+    url: &str,
 ) -> Result<()> {
+    let schedule = backup::schedule::Schedule::from_args(&args.backup, url, &secret)?;
     let policy = store::AuthPolicy {
         idle_ms: args.session_idle_minutes.max(1) * 60_000,
         absolute_ms: args.session_max_hours.max(1) * 3_600_000,
@@ -613,6 +645,9 @@ async fn serve(
             every: std::time::Duration::from_secs(args.audit_checkpoint_minutes.max(1) * 60),
         },
     ));
+    if let Some(s) = schedule {
+        tokio::spawn(backup::schedule::run(store.clone(), s));
+    }
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "gugus is listening");

@@ -24,6 +24,7 @@ pub use crate::core::crypto;
 pub use crate::core::db::Backend;
 pub use crate::core::error::{RuleHit, StoreError};
 pub use crate::core::ids::CaseId;
+pub use crate::core::integrity::{IntegrityReport, TargetState};
 pub use crate::core::write::job_actor;
 pub use accounts::auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
 pub use accounts::tokens::{ApiToken, NewToken, TokenAuth};
