@@ -77,6 +77,10 @@ struct ServeArgs {
     /// Connections served at once; further clients wait to be accepted.
     #[arg(long, env = "GUGUS_MAX_CONNECTIONS", default_value_t = 512)]
     max_connections: usize,
+    /// Connections one client address may hold (0 = no limit; not applied behind a trusted
+    /// proxy, where every client has the proxy's address).
+    #[arg(long, env = "GUGUS_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128)]
+    max_connections_per_client: usize,
     /// Seconds a client has to send a request's headers; also the keep-alive idle timeout.
     #[arg(long, env = "GUGUS_HEADER_TIMEOUT_SECS", default_value_t = 15)]
     header_timeout_secs: u64,
@@ -633,6 +637,11 @@ async fn serve(
     println!("Gugus is listening on http://{addr}/");
     let limits = web::ServeLimits {
         max_connections: args.max_connections.max(1),
+        max_connections_per_client: if args.trust_proxy {
+            0
+        } else {
+            args.max_connections_per_client
+        },
         header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
         body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
     };

@@ -68,6 +68,7 @@ pub struct Metrics {
     mails_failed: AtomicU64,
     after_save_failed: AtomicU64,
     connections: AtomicI64,
+    refused: AtomicU64,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
@@ -137,6 +138,10 @@ pub(crate) fn connection_opened() {
     METRICS.connections.fetch_add(1, Ordering::Relaxed);
 }
 
+pub(crate) fn connection_refused() {
+    METRICS.refused.fetch_add(1, Ordering::Relaxed);
+}
+
 pub(crate) fn connection_closed() {
     METRICS.connections.fetch_sub(1, Ordering::Relaxed);
 }
@@ -163,6 +168,14 @@ pub fn render(out: &mut String) {
     );
     let open = METRICS.connections.load(Ordering::Relaxed);
     let _ = writeln!(out, "gugus_http_connections_open {open}");
+    header(
+        out,
+        "gugus_http_connections_refused_total",
+        "counter",
+        "Connections closed at once because their address held its share.",
+    );
+    let refused = METRICS.refused.load(Ordering::Relaxed);
+    let _ = writeln!(out, "gugus_http_connections_refused_total {refused}");
     header(
         out,
         "gugus_job_runs_total",

@@ -1,5 +1,6 @@
 //! The HTTP server loop: at most `max_connections` connections at once (further clients
-//! wait in the listen backlog instead of exhausting the process's open files), a deadline
+//! wait in the listen backlog instead of exhausting the process's open files), at most
+//! `max_connections_per_client` from one address (more are closed at once), a deadline
 //! for each request's headers that also ends idle keep-alive connections, and a deadline
 //! for each request's body. `axum::serve` has none of these, so slow clients could hold
 //! the server (1,100 slow-header connections made it unreachable).
@@ -10,10 +11,11 @@ use axum::extract::ConnectInfo;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -25,6 +27,9 @@ use tokio::time::{Instant, Sleep};
 pub struct ServeLimits {
     /// Connections served at once (`GUGUS_MAX_CONNECTIONS`); more wait to be accepted.
     pub max_connections: usize,
+    /// Connections one address may hold (`GUGUS_MAX_CONNECTIONS_PER_CLIENT`); 0 = no
+    /// limit (behind a reverse proxy every client has the proxy's address).
+    pub max_connections_per_client: usize,
     /// Time a client has to send a request's headers, counted from the connection's start
     /// or the end of its previous response, so it is also the keep-alive idle timeout
     /// (`GUGUS_HEADER_TIMEOUT_SECS`).
@@ -37,6 +42,7 @@ impl Default for ServeLimits {
     fn default() -> Self {
         ServeLimits {
             max_connections: 512,
+            max_connections_per_client: 128,
             header_timeout: Duration::from_secs(15),
             body_timeout: Duration::from_secs(60),
         }
@@ -56,6 +62,7 @@ pub async fn serve_with(
         .clamp(1, Semaphore::MAX_PERMITS.min(1 << 20));
     let slots = Arc::new(Semaphore::new(max));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let per_client = PerClient::new(limits.max_connections_per_client);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -73,12 +80,17 @@ pub async fn serve_with(
             },
             () = &mut shutdown => break,
         };
+        let Some(client) = per_client.enter(peer.ip()) else {
+            crate::http::metrics::connection_refused();
+            continue; // dropping the stream closes it; the slot goes back with the permit
+        };
         let conn = Conn {
             app: app.clone(),
             peer,
             limits,
             stop: stop_rx.clone(),
             _slot: permit,
+            _client: client,
         };
         tokio::spawn(conn.run(stream));
     }
@@ -104,6 +116,61 @@ struct Conn {
     limits: ServeLimits,
     stop: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
+    _client: ClientSlot,
+}
+
+/// Open connections per client address.
+#[derive(Clone)]
+struct PerClient {
+    max: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PerClient {
+    fn new(max: usize) -> Self {
+        PerClient {
+            max,
+            open: Arc::default(),
+        }
+    }
+
+    /// A slot for one more connection from `ip`, or `None` when it holds its share.
+    fn enter(&self, ip: IpAddr) -> Option<ClientSlot> {
+        if self.max > 0 {
+            let mut open = self.open.lock().ok()?;
+            let n = open.entry(ip).or_default();
+            if *n >= self.max {
+                return None;
+            }
+            *n += 1;
+        }
+        Some(ClientSlot {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// Gives the connection's place back when the connection ends.
+struct ClientSlot {
+    table: PerClient,
+    ip: IpAddr,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        if self.table.max == 0 {
+            return;
+        }
+        if let Ok(mut open) = self.table.open.lock()
+            && let Some(n) = open.get_mut(&self.ip)
+        {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
 }
 
 impl Conn {

@@ -13,6 +13,15 @@ use tokio::net::TcpStream;
 const GENEROUS: Duration = Duration::from_secs(60);
 
 async fn spawn(max_connections: usize, header_secs: u64, body_secs: u64) -> TestApp {
+    spawn_per_client(max_connections, 0, header_secs, body_secs).await
+}
+
+async fn spawn_per_client(
+    max_connections: usize,
+    max_connections_per_client: usize,
+    header_secs: u64,
+    body_secs: u64,
+) -> TestApp {
     TestApp::spawn_limited(
         web::WebConfig {
             secret: vec![7; 32],
@@ -21,6 +30,7 @@ async fn spawn(max_connections: usize, header_secs: u64, body_secs: u64) -> Test
         None,
         web::ServeLimits {
             max_connections,
+            max_connections_per_client,
             header_timeout: Duration::from_secs(header_secs),
             body_timeout: Duration::from_secs(body_secs),
         },
@@ -141,4 +151,32 @@ async fn more_slow_clients_than_the_cap_are_dropped_and_a_normal_request_is_serv
     for s in &mut slow {
         until_closed(s).await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn one_client_cannot_hold_more_than_its_share() {
+    let app = spawn_per_client(64, 3, 120, 60).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(slow_client(&app).await);
+    }
+    // The fourth connection from the same address is closed at once, unanswered.
+    let mut extra = slow_client(&app).await;
+    let sent = until_closed(&mut extra).await.unwrap();
+    assert!(sent.is_empty(), "{}", String::from_utf8_lossy(&sent));
+    // Once the client lets one go, it is served again (as soon as the server has seen the
+    // close: until then a try may still be refused, so try again).
+    drop(held.pop());
+    let url = format!("{}/healthz", app.base);
+    let served = tokio::time::timeout(GENEROUS, async {
+        loop {
+            match reqwest::get(&url).await {
+                Ok(r) => break r.status(),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    })
+    .await
+    .expect("not served after the client freed a connection");
+    assert_eq!(served, 200);
 }
