@@ -84,7 +84,7 @@ struct ServeArgs {
     /// Seconds a client has to send a request's headers; also the keep-alive idle timeout.
     #[arg(long, env = "GUGUS_HEADER_TIMEOUT_SECS", default_value_t = 15)]
     header_timeout_secs: u64,
-    /// Seconds a client has to send a request's body.
+    /// Seconds a request's body may stall (no bytes arriving) before the request is ended.
     #[arg(long, env = "GUGUS_BODY_TIMEOUT_SECS", default_value_t = 60)]
     body_timeout_secs: u64,
     /// Bearer token for /metrics (then from any address); unset: loopback clients only.

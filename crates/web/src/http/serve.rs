@@ -1,8 +1,8 @@
 //! The HTTP server loop: at most `max_connections` connections at once (further clients
 //! wait in the listen backlog instead of exhausting the process's open files), at most
 //! `max_connections_per_client` from one address (more are closed at once), a deadline
-//! for each request's headers that also ends idle keep-alive connections, and a deadline
-//! for each request's body. `axum::serve` has none of these, so slow clients could hold
+//! for each request's headers that also ends idle keep-alive connections, and a limit on
+//! how long a request's body may stall. `axum::serve` has none of these, so slow clients could hold
 //! the server (1,100 slow-header connections made it unreachable).
 
 use axum::Router;
@@ -20,7 +20,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
 /// Limits on what one client can hold of the server.
 #[derive(Clone, Copy, Debug)]
@@ -34,7 +34,9 @@ pub struct ServeLimits {
     /// or the end of its previous response, so it is also the keep-alive idle timeout
     /// (`GUGUS_HEADER_TIMEOUT_SECS`).
     pub header_timeout: Duration,
-    /// Time a client has to send a request's whole body (`GUGUS_BODY_TIMEOUT_SECS`).
+    /// Time a request's body may stall: the longest wait for its next bytes
+    /// (`GUGUS_BODY_TIMEOUT_SECS`; as nginx's `client_body_timeout`, so a large upload on a
+    /// slow but moving line still arrives).
     pub body_timeout: Duration,
 }
 
@@ -218,11 +220,11 @@ impl std::fmt::Display for BodyTimeout {
 
 impl std::error::Error for BodyTimeout {}
 
-/// A request body that fails once its deadline passes. The timer is armed only when the
-/// client makes the server wait, so requests without a body cost nothing.
+/// A request body that fails when no bytes come for `timeout`. The timer is armed only
+/// when the client makes the server wait, so requests without a body cost nothing.
 struct TimeoutBody {
     inner: Incoming,
-    deadline: Instant,
+    timeout: Duration,
     sleep: Option<Pin<Box<Sleep>>>,
 }
 
@@ -230,7 +232,7 @@ impl TimeoutBody {
     fn new(inner: Incoming, timeout: Duration) -> Self {
         TimeoutBody {
             inner,
-            deadline: Instant::now() + timeout,
+            timeout,
             sleep: None,
         }
     }
@@ -248,12 +250,14 @@ impl http_body::Body for TimeoutBody {
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
         if let Poll::Ready(f) = Pin::new(&mut this.inner).poll_frame(cx) {
+            // Bytes came: the next wait starts afresh.
+            this.sleep = None;
             return Poll::Ready(f.map(|r| r.map_err(Into::into)));
         }
-        let deadline = this.deadline;
+        let timeout = this.timeout;
         let sleep = this
             .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
         match sleep.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTimeout)))),
             Poll::Pending => Poll::Pending,
