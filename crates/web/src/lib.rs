@@ -5,7 +5,8 @@
 //!
 //! Layout: `http/` holds the cross-cutting machinery (context, CSRF, errors, page frame,
 //! i18n, extractors), `shared/` the few helpers several features use, `jobs/` the
-//! background work (escalation, e-mail), and one folder per feature with its pages, its
+//! background work (escalation, e-mail), `ops/` what monitoring reads (`/readyz`,
+//! `/metrics`), and one folder per feature with its pages, its
 //! JSON API and the API's DTOs side by side. `api/` only assembles the OpenAPI document.
 //! Features depend on `http` and `shared`, never the other way round; the two one-way
 //! edges between features are `review → cases` (the review step re-renders the case page)
@@ -31,7 +32,6 @@ mod units;
 
 pub use http::context::{LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
 pub use http::i18n;
-pub use http::metrics;
 pub use http::serve::{ServeLimits, serve_with};
 pub use http::state::{AppState, WebConfig};
 pub(crate) use http::state::{Routes, UPLOAD_BODY_LIMIT};

@@ -50,7 +50,7 @@ fn csrf_for(secret: &[u8], binding: &str) -> String {
     }
 }
 
-pub(crate) fn client_addr(req: &Request, trust_proxy: bool) -> String {
+fn client_addr(req: &Request, trust_proxy: bool) -> String {
     if trust_proxy
         && let Some(ip) = req
             .headers()

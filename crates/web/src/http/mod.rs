@@ -15,7 +15,7 @@ pub(crate) mod extract;
 pub(crate) mod format;
 pub mod i18n;
 pub(crate) mod json;
-pub mod metrics;
+pub(crate) mod metrics;
 pub(crate) mod multipart;
 pub(crate) mod page;
 pub(crate) mod security;

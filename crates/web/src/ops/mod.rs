@@ -5,12 +5,13 @@
 use crate::http::error_page::KeepBody;
 use crate::http::metrics;
 use crate::http::state::{AppState, Routes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
+use std::net::{IpAddr, SocketAddr};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/readyz", &["GET"], get(readyz))
@@ -43,8 +44,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Whether this request may read the metrics: with a token configured, only with that
-/// token (from anywhere); without one, only from a loopback address (the forwarded client
-/// address when a trusted proxy sends one).
+/// token (from anywhere); without one, only from a loopback address — behind a trusted
+/// proxy, every address the request passed through must be loopback, since a client can
+/// put any address at the front of its own `X-Forwarded-For`.
 fn allowed(state: &AppState, req: &Request) -> Result<(), StatusCode> {
     match &state.config.metrics_token {
         Some(token) => {
@@ -61,14 +63,28 @@ fn allowed(state: &AppState, req: &Request) -> Result<(), StatusCode> {
                 Err(StatusCode::UNAUTHORIZED)
             }
         }
-        None => {
-            let addr = crate::http::context::client_addr(req, state.config.trust_proxy);
-            match addr.parse::<std::net::IpAddr>() {
-                Ok(ip) if ip.is_loopback() || ip.to_canonical().is_loopback() => Ok(()),
-                _ => Err(StatusCode::FORBIDDEN),
-            }
-        }
+        None if from_loopback(req, state.config.trust_proxy) => Ok(()),
+        None => Err(StatusCode::FORBIDDEN),
     }
+}
+
+fn from_loopback(req: &Request, trust_proxy: bool) -> bool {
+    let loopback = |ip: IpAddr| ip.to_canonical().is_loopback();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| loopback(c.0.ip()));
+    if !peer {
+        return false;
+    }
+    if !trust_proxy {
+        return true;
+    }
+    req.headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("not an address").split(','))
+        .all(|a| a.trim().parse().is_ok_and(loopback))
 }
 
 async fn metrics_page(State(state): State<AppState>, req: Request) -> Response {

@@ -116,6 +116,8 @@ async fn metrics_are_refused_to_a_client_beyond_loopback() {
     let r = get(Some("203.0.113.7")).await;
     assert_eq!(r.status(), 403);
     assert!(!r.text().await.unwrap().contains("gugus_http"));
+    // Nor one that put a loopback address at the front of its own forwarding chain.
+    assert_eq!(get(Some("127.0.0.1, 203.0.113.7")).await.status(), 403);
     // A logged-in session does not open it either.
     let admin = app.login("admin.nasional").await;
     let r = admin
