@@ -10,6 +10,16 @@ pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GUGUS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
+    // `GUGUS_LOG_FORMAT=json`: one JSON object per line, for log collectors. The fields are
+    // the same as in the text format (ids, route templates), never personal data.
+    if std::env::var("GUGUS_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+        return;
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

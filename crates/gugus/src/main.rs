@@ -75,6 +75,22 @@ struct ServeArgs {
     /// Minutes between signed checkpoints of the audit chain (written when it moved).
     #[arg(long, env = "GUGUS_AUDIT_CHECKPOINT_MINUTES", default_value_t = 10)]
     audit_checkpoint_minutes: u64,
+    /// Connections served at once; further clients wait to be accepted.
+    #[arg(long, env = "GUGUS_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: usize,
+    /// Connections one client address may hold (0 = no limit; not applied behind a trusted
+    /// proxy, where every client has the proxy's address).
+    #[arg(long, env = "GUGUS_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128)]
+    max_connections_per_client: usize,
+    /// Seconds a client has to send a request's headers; also the keep-alive idle timeout.
+    #[arg(long, env = "GUGUS_HEADER_TIMEOUT_SECS", default_value_t = 15)]
+    header_timeout_secs: u64,
+    /// Seconds a request's body may stall (no bytes arriving) before the request is ended.
+    #[arg(long, env = "GUGUS_BODY_TIMEOUT_SECS", default_value_t = 60)]
+    body_timeout_secs: u64,
+    /// Bearer token for /metrics (then from any address); unset: loopback clients only.
+    #[arg(long, env = "GUGUS_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     #[command(flatten)]
     backup: backup::schedule::ScheduleArgs,
 }
@@ -612,6 +628,7 @@ async fn serve(
         trust_proxy: args.trust_proxy,
         body_limit: args.max_body_kb.max(1) * 1024,
         logins_per_minute: args.logins_per_minute.max(1),
+        metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
     };
     tokio::spawn(web::session_janitor(store.clone()));
     let smtp = args
@@ -653,7 +670,17 @@ async fn serve(
     tracing::info!(%addr, "gugus is listening");
     let shutdown = config::shutdown_signal()?;
     println!("Gugus is listening on http://{addr}/");
-    web::serve(listener, app, shutdown)
+    let limits = web::ServeLimits {
+        max_connections: args.max_connections.max(1),
+        max_connections_per_client: if args.trust_proxy {
+            0
+        } else {
+            args.max_connections_per_client
+        },
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
+        body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
+    };
+    web::serve_with(listener, app, limits, shutdown)
         .await
         .context("server failed")?;
     // The last entries of this run are anchored too.

@@ -34,6 +34,14 @@ impl Backend {
     }
 }
 
+/// The connection pool's use, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 struct Migration {
     version: i64,
     name: &'static str,
@@ -253,6 +261,27 @@ impl Store {
             }
         }
         result
+    }
+
+    /// Migrations this binary knows that the database has not applied (0 = current). An
+    /// error means the database cannot be reached (`/readyz`).
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(MIGRATIONS
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .count())
+    }
+
+    /// The connection pool now: (open, idle, most allowed).
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            open: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     /// Refreshes the planner's statistics after bulk changes (PostgreSQL plans badly on a

@@ -28,7 +28,9 @@ pub async fn run(store: Store, cfg: CheckpointConfig) {
     let mut every = tokio::time::interval(cfg.every);
     loop {
         every.tick().await;
-        match tick(&store, &cfg.file).await {
+        let result = tick(&store, &cfg.file).await;
+        crate::http::metrics::job_run("audit_checkpoint", result.is_ok());
+        match result {
             Ok(Some(seq)) => tracing::debug!(seq, "audit checkpoint written"),
             Ok(None) => {}
             // The path is configuration, not personal data.
