@@ -75,6 +75,7 @@ pub struct Store {
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
     after_save: std::sync::Arc<review::AfterSaveCounters>,
+    write_gate: crate::core::gate::WriteGate,
     clock: Clock,
 }
 

@@ -1,9 +1,10 @@
 //! Connecting, migrating, and the few places where SQLite and PostgreSQL differ.
 
+use crate::core::gate::WriteTx;
 use crate::{Result, Store, StoreError};
 use domain::time::Clock;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,14 +199,17 @@ impl Store {
             model_cache: Default::default(),
             quality_cache: Default::default(),
             after_save: Default::default(),
+            write_gate: Default::default(),
             clock: Clock::system(),
         };
         store.migrate().await?;
         Ok(store)
     }
 
-    /// Applies pending migrations, each in its own transaction. On PostgreSQL an advisory
-    /// lock keeps two starting servers from migrating at once.
+    /// Applies pending migrations, each in its own transaction. Two servers starting at once
+    /// on a fresh database both come up: on PostgreSQL an advisory lock keeps them from
+    /// migrating at once, on SQLite each migration is checked and applied under the write
+    /// lock.
     pub async fn migrate(&self) -> Result<Vec<i64>> {
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
@@ -218,18 +222,25 @@ impl Store {
             .await?;
             let mut applied = Vec::new();
             for m in MIGRATIONS {
+                // SQLite: the write lock first, then the question whether the migration is
+                // still pending, so a second server starting at the same time waits and
+                // then skips it (PostgreSQL: the advisory lock above).
+                let mut tx = match self.backend {
+                    Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+                    Backend::Postgres => conn.begin().await?,
+                };
                 let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                     .bind(m.version)
-                    .fetch_optional(&mut *conn)
+                    .fetch_optional(&mut *tx)
                     .await?;
                 if done.is_some() {
+                    tx.rollback().await?;
                     continue;
                 }
                 let sql = match self.backend {
                     Backend::Sqlite => m.sqlite,
                     Backend::Postgres => m.postgres,
                 };
-                let mut tx = conn.begin().await?;
                 sqlx::raw_sql(sql).execute(&mut *tx).await?;
                 sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
@@ -269,11 +280,18 @@ impl Store {
     /// wait for each other (busy_timeout) instead of failing on a lock upgrade.
     /// Only through [`crate::core::write`]: a write opened from an access check, or a named
     /// maintenance write.
-    pub(in crate::core) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
-        Ok(match self.backend {
+    /// On SQLite the writers of this process first queue for their turn
+    /// ([`crate::core::gate`]), so none fails on a busy lock under load.
+    pub(in crate::core) async fn begin_write(&self) -> Result<WriteTx> {
+        let turn = self
+            .write_gate
+            .turn(self.backend == Backend::Sqlite)
+            .await?;
+        let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(WriteTx::new(tx, turn))
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
