@@ -5,9 +5,9 @@
 //! the mail queue) open [`Store::maintenance`] instead, with the reason named.
 
 use crate::core::audit::{Event, append_at};
+use crate::core::gate::WriteTx;
 use crate::{Result, Store, StoreError};
 use domain::{Action, Actor, Denied, Scope, decide};
-use crate::core::gate::WriteTx;
 use sqlx::AnyConnection;
 use std::ops::{Deref, DerefMut};
 
