@@ -21,7 +21,7 @@ pub use crate::core::access::IdentityAccess;
 pub use crate::core::audit::{AuditAbout, AuditFilter, AuditRow, VerifyReport};
 pub use crate::core::checkpoint::{AnchorReport, Anchors, append_checkpoint_file};
 pub use crate::core::crypto;
-pub use crate::core::db::Backend;
+pub use crate::core::db::{Backend, Durability};
 pub use crate::core::error::{RuleHit, StoreError};
 pub use crate::core::ids::CaseId;
 pub use crate::core::write::job_actor;
