@@ -281,7 +281,8 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
+            let (store, secret) =
+                open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
             let listener = bind(args.listen).await?;
             let file = config::checkpoint_path(
                 cli.audit_checkpoint_file.as_deref(),
@@ -297,7 +298,8 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus-demo.db".into());
-            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
+            let (store, secret) =
+                open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
             let listener = if no_serve {
                 None
             } else {

@@ -215,14 +215,16 @@ impl Store {
             .map_err(|e| StoreError::Config(format!("invalid database URL {}: {e}", redact(&url))))?
             .disable_statement_logging();
         let pool_opts = match backend {
-            Backend::Sqlite => AnyPoolOptions::new()
-                .max_connections(8)
-                .after_connect(move |conn, _| {
-                    Box::pin(async move {
-                        conn.execute(durability.pragmas()).await?;
-                        Ok(())
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            conn.execute(durability.pragmas()).await?;
+                            Ok(())
+                        })
                     })
-                }),
+            }
             Backend::Postgres => AnyPoolOptions::new().max_connections(16),
         };
         let pool = pool_opts
