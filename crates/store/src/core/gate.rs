@@ -1,9 +1,10 @@
 //! One writer at a time per process on SQLite. SQLite has one write lock per file; when
-//! many requests ask for it at once, its busy handler sleeps and retries without any
-//! order, so under a busy office's load (16 writers, some of whose writes read a victim's
-//! whole ledger) a waiter could lose every retry for the whole busy timeout and fail with
-//! "database is locked". Writers of this process queue here instead, first come first
-//! served (a `tokio` mutex is fair), and only the head of the queue asks SQLite for the
+//! many connections ask for it at once, each one's busy handler sleeps and retries at
+//! growing intervals (up to 100 ms apart) in no order, so a writer that has waited long
+//! polls least often and newcomers overtake it — a review saw writes fail with "database
+//! is locked" after the 10 s busy timeout with 8 concurrent writers. Writers of this
+//! process queue here instead, first come first served (a `tokio` mutex is fair), holding
+//! no pool connection while they wait, and only the head of the queue asks SQLite for the
 //! lock — so it waits only for another process, if any. PostgreSQL locks rows, not the
 //! database: no gate there.
 

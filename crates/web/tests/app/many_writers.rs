@@ -14,6 +14,10 @@ const CASE_WRITERS: usize = 6;
 const LEDGER_WRITERS: usize = 6;
 const SERVICE_WRITERS: usize = 4;
 
+/// Earlier ledger lines of the victim, so each ledger write (which reads them all inside its
+/// transaction) holds the write lock a while, as on a victim with a long history.
+const EARLIER_LINES: i64 = 2_000;
+
 /// What one writer did: (what, status) of every request that did not succeed.
 type Failures = Vec<(String, u16, String)>;
 
@@ -72,6 +76,16 @@ async fn sixteen_concurrent_writers_all_succeed_and_every_write_is_kept() {
     let token = app.token("data-officer.palangkaraya").await;
     let unit = app.units["palangkaraya"].0;
     let (_, victim) = new_case(&app, &token, "Maria Sibuk").await;
+    app.store
+        .exec_script_for_tests(&format!(
+            "INSERT INTO ledger_entries (case_id, victim_id, track, kind, amount, on_day, note_enc, confirmed, created_by, created_at) \
+             SELECT v.case_id, v.id, 'restitution', 'award', 1, {}, NULL, 0, 'uji', 0 FROM victims v, \
+             (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < {EARLIER_LINES}) SELECT k FROM n) AS n \
+             WHERE v.id = {victim}",
+            today()
+        ))
+        .await
+        .unwrap();
     let mut services = Vec::new();
     for _ in 0..SERVICE_WRITERS {
         let r = post(
@@ -128,9 +142,9 @@ async fn sixteen_concurrent_writers_all_succeed_and_every_write_is_kept() {
         .await
         .json();
     let n = (LEDGER_WRITERS * EACH) as i64;
-    let want: i64 = (0..n).map(|k| 1_000 + k).sum();
+    let want: i64 = EARLIER_LINES + (0..n).map(|k| 1_000 + k).sum::<i64>();
     let lines = plan["ledger"]["lines"].as_array().unwrap();
-    assert_eq!(lines.len() as i64, n, "ledger lines");
+    assert_eq!(lines.len() as i64, EARLIER_LINES + n, "ledger lines");
     let sum: i64 = lines.iter().map(|l| l["amount"].as_i64().unwrap()).sum();
     assert_eq!(sum, want, "ledger amounts");
     for (w, service) in services.iter().enumerate() {
