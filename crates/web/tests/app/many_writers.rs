@@ -70,7 +70,7 @@ async fn service_writer(app: Arc<TestApp>, token: String, service: i64, w: usize
     failed
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_concurrent_writers_all_succeed_and_every_write_is_kept() {
     let app = Arc::new(TestApp::spawn().await);
     let token = app.token("data-officer.palangkaraya").await;
@@ -99,15 +99,17 @@ async fn sixteen_concurrent_writers_all_succeed_and_every_write_is_kept() {
         services.push(r.json()["id"].as_i64().unwrap());
     }
 
+    // Each writer is a client of its own (a token each), all starting at once.
     let mut cases = Vec::new();
     for w in 0..CASE_WRITERS {
-        cases.push(tokio::spawn(case_writer(app.clone(), token.clone(), w)));
+        let own = app.token("data-officer.palangkaraya").await;
+        cases.push(tokio::spawn(case_writer(app.clone(), own, w)));
     }
     let mut others = Vec::new();
     for w in 0..LEDGER_WRITERS {
         others.push(tokio::spawn(ledger_writer(
             app.clone(),
-            token.clone(),
+            app.token("data-officer.palangkaraya").await,
             victim,
             w,
         )));
@@ -115,7 +117,7 @@ async fn sixteen_concurrent_writers_all_succeed_and_every_write_is_kept() {
     for (w, service) in services.iter().enumerate() {
         others.push(tokio::spawn(service_writer(
             app.clone(),
-            token.clone(),
+            app.token("data-officer.palangkaraya").await,
             *service,
             w,
         )));
