@@ -264,7 +264,14 @@ impl Store {
             )
             .await?;
             let mut applied = Vec::new();
+            // A plain read first: a start with nothing to migrate takes no write lock.
+            let done_before: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+                .fetch_all(&mut *conn)
+                .await?;
             for m in MIGRATIONS {
+                if done_before.contains(&m.version) {
+                    continue;
+                }
                 // SQLite: the write lock first, then the question whether the migration is
                 // still pending, so a second server starting at the same time waits and
                 // then skips it (PostgreSQL: the advisory lock above).
