@@ -34,6 +34,12 @@ struct Cli {
     /// the secret key file, `<key name>.checkpoints`).
     #[arg(long, global = true, env = "GUGUS_AUDIT_CHECKPOINT_FILE")]
     audit_checkpoint_file: Option<std::path::PathBuf>,
+    /// SQLite only: `full` (default) flushes every commit to the disk, so a power cut loses
+    /// nothing acknowledged; `normal` is faster and survives a crash of the process, but a
+    /// power cut may take back the last transactions (see docs/BENCHMARKS.md).
+    #[arg(long, global = true, env = "GUGUS_SQLITE_SYNCHRONOUS", default_value = "full",
+          value_parser = ["full", "normal"])]
+    sqlite_synchronous: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -294,12 +300,14 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    let durability = store::Durability::parse(&cli.sqlite_synchronous)?;
     match cli.command {
         Command::Serve(args) => {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref()).await?;
+            let (store, secret) =
+                open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
             let listener = bind(args.listen).await?;
             let file = config::checkpoint_path(
                 cli.audit_checkpoint_file.as_deref(),
@@ -327,7 +335,8 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus-demo.db".into());
-            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref()).await?;
+            let (store, secret) =
+                open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
             let listener = if no_serve {
                 None
             } else {
@@ -375,7 +384,7 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("the new and the previous key are the same file contents");
             }
             let keyring = store::crypto::Keyring::new(&current, Some(&previous))?;
-            let store = open(&url).await?.with_keyring(keyring);
+            let store = open(&url, durability).await?.with_keyring(keyring);
             let stats = store
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
@@ -395,7 +404,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             bench::cases(&store, inserts, queries).await
@@ -413,7 +422,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             let unit = match unit.parse::<i64>() {
@@ -436,7 +445,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             linkage_cli::run(&store, &Actor::system(UnitId(1))).await
@@ -450,7 +459,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             let stats = generate::generate(&store, cases, seed, true).await?;
@@ -467,7 +476,7 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let store = open(&url).await?;
+            let store = open(&url, durability).await?;
             println!("database is up to date ({})", store.backend().as_str());
             Ok(())
         }
@@ -475,7 +484,7 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let store = open(&url).await?;
+            let store = open(&url, durability).await?;
             user_cmd(&store, cmd).await
         }
         Command::Audit(cmd) => {
@@ -492,7 +501,7 @@ async fn run(cli: Cli) -> Result<()> {
                 } => Some(config::read_key_file(p)?),
                 _ => None,
             };
-            let store = Store::connect(&url).await?;
+            let store = Store::connect_with(&url, durability).await?;
             match cmd {
                 AuditCmd::Verify { checkpoints, .. } => {
                     let keyring = audit_cli::keyring_for_verify(key_file, &url, previous)?;
@@ -514,7 +523,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::read_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = Store::connect(&url)
+            let store = Store::connect_with(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             store.ping().await?;
@@ -564,12 +573,16 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
 /// The database and its key. A named key file must exist; the default key file is created
 /// only for a database that holds no identities yet — never silently beside data written
 /// under another key.
-async fn open_with_key(url: &str, explicit: Option<&std::path::Path>) -> Result<(Store, Vec<u8>)> {
+async fn open_with_key(
+    url: &str,
+    explicit: Option<&std::path::Path>,
+    durability: store::Durability,
+) -> Result<(Store, Vec<u8>)> {
     if explicit.is_some() || config::default_key_exists(url) {
         let secret = config::load_secret(explicit, url)?;
-        return Ok((open(url).await?, secret));
+        return Ok((open(url, durability).await?, secret));
     }
-    let store = open(url).await?;
+    let store = open(url, durability).await?;
     if store.holds_encrypted_data().await? {
         anyhow::bail!(
             "no secret key file {} for a database that holds identities: restore the key the data was written with (GUGUS_SECRET_KEY_FILE)",
@@ -580,8 +593,8 @@ async fn open_with_key(url: &str, explicit: Option<&std::path::Path>) -> Result<
 }
 
 /// Connects, migrates and makes sure the region reference is loaded.
-async fn open(url: &str) -> Result<Store> {
-    let store = Store::connect(url).await?;
+async fn open(url: &str, durability: store::Durability) -> Result<Store> {
+    let store = Store::connect_with(url, durability).await?;
     if let Some(stats) = store.ensure_regions().await? {
         tracing::info!(
             rows = stats.rows,

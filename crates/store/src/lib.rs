@@ -21,7 +21,7 @@ pub use crate::core::access::IdentityAccess;
 pub use crate::core::audit::{AuditAbout, AuditFilter, AuditRow, VerifyReport};
 pub use crate::core::checkpoint::{AnchorReport, Anchors, append_checkpoint_file};
 pub use crate::core::crypto;
-pub use crate::core::db::{Backend, PoolStats};
+pub use crate::core::db::{Backend, Durability, PoolStats};
 pub use crate::core::error::{RuleHit, StoreError};
 pub use crate::core::ids::CaseId;
 pub use crate::core::integrity::{IntegrityReport, TargetState};
@@ -76,6 +76,7 @@ pub struct Store {
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
     after_save: std::sync::Arc<review::AfterSaveCounters>,
+    write_gate: crate::core::gate::WriteGate,
     clock: Clock,
 }
 

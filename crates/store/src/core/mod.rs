@@ -11,6 +11,7 @@ pub(crate) mod checkpoint;
 pub mod crypto;
 pub(crate) mod db;
 pub(crate) mod error;
+pub(crate) mod gate;
 pub(crate) mod ids;
 pub mod integrity;
 pub(crate) mod sql;

@@ -16,6 +16,7 @@ mod case_parts;
 mod cases;
 mod clearing;
 mod mail;
+mod many_writers;
 mod midnight;
 mod observability;
 mod perpetrator_pairs;
