@@ -615,7 +615,7 @@ async fn serve(
     ));
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "gugus is listening");
+    tracing::info!(%addr, node = store.node_id(), "gugus is listening");
     let shutdown = config::shutdown_signal()?;
     println!("Gugus is listening on http://{addr}/");
     web::serve(listener, app, shutdown)
@@ -624,6 +624,12 @@ async fn serve(
     // The last entries of this run are anchored too.
     if let Err(e) = web::checkpoint::tick(&store, &checkpoint_file).await {
         tracing::warn!(error = %e, "audit checkpoint at shutdown failed");
+    }
+    // Another node takes the background jobs over at its next pass.
+    for job in [web::worker::LEASE, web::checkpoint::LEASE] {
+        if let Err(e) = store.release_lease(job).await {
+            tracing::warn!(error = %e, job, "releasing a job lease failed");
+        }
     }
     store.close().await;
     tracing::info!("gugus stopped");

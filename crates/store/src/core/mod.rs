@@ -12,6 +12,7 @@ pub mod crypto;
 pub(crate) mod db;
 pub(crate) mod error;
 pub(crate) mod ids;
+pub(crate) mod lease;
 pub(crate) mod sql;
 pub(crate) mod write;
 #[cfg(all(test, feature = "testing"))]
