@@ -10,6 +10,16 @@ pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GUGUS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
+    // `GUGUS_LOG_FORMAT=json`: one JSON object per line, for log collectors. The fields are
+    // the same as in the text format (ids, route templates), never personal data.
+    if std::env::var("GUGUS_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+        return;
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -82,11 +92,15 @@ pub fn load_secret(explicit: Option<&Path>, db_url: &str) -> Result<Vec<u8>> {
         None => {
             let p = default_key_path(db_url);
             if !p.exists() {
-                create_key_file(&p)?;
-                eprintln!(
-                    "created a new secret key file {} — back it up with the database",
-                    p.display()
-                );
+                match create_key_file(&p) {
+                    Ok(()) => eprintln!(
+                        "created a new secret key file {}: keep a copy apart from the database (each `gugus backup` carries it, encrypted under the backup passphrase)",
+                        p.display()
+                    ),
+                    // Another server starting at the same moment made it: use that one.
+                    Err(_) if p.exists() => {}
+                    Err(e) => return Err(e),
+                }
             }
             p
         }
@@ -134,17 +148,30 @@ pub fn create_key_file(path: &Path) -> Result<()> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| anyhow!("random source failed: {e}"))?;
     let text = format!("{}\n", hex::encode(key));
+    // Written whole under a temporary name, then linked into place (which fails if the
+    // name exists): nobody ever reads a half-written key, and none is overwritten.
     #[cfg(unix)]
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .with_context(|| format!("cannot create secret key file {}", path.display()))?;
-        f.write_all(text.as_bytes())?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(
+            ".{}.{}.tmp",
+            name.unwrap_or_default(),
+            std::process::id()
+        ));
+        let written = (|| {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::hard_link(&tmp, path)
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        written.with_context(|| format!("cannot create secret key file {}", path.display()))?;
     }
     #[cfg(not(unix))]
     std::fs::write(path, text)

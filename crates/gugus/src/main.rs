@@ -2,6 +2,7 @@
 //! manages accounts from the command line and verifies the audit chain.
 
 mod audit_cli;
+mod backup;
 mod bench;
 mod config;
 mod demo;
@@ -33,6 +34,12 @@ struct Cli {
     /// the secret key file, `<key name>.checkpoints`).
     #[arg(long, global = true, env = "GUGUS_AUDIT_CHECKPOINT_FILE")]
     audit_checkpoint_file: Option<std::path::PathBuf>,
+    /// SQLite only: `full` (default) flushes every commit to the disk, so a power cut loses
+    /// nothing acknowledged; `normal` is faster and survives a crash of the process, but a
+    /// power cut may take back the last transactions (see docs/BENCHMARKS.md).
+    #[arg(long, global = true, env = "GUGUS_SQLITE_SYNCHRONOUS", default_value = "full",
+          value_parser = ["full", "normal"])]
+    sqlite_synchronous: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,6 +81,24 @@ struct ServeArgs {
     /// Minutes between signed checkpoints of the audit chain (written when it moved).
     #[arg(long, env = "GUGUS_AUDIT_CHECKPOINT_MINUTES", default_value_t = 10)]
     audit_checkpoint_minutes: u64,
+    /// Connections served at once; further clients wait to be accepted.
+    #[arg(long, env = "GUGUS_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: usize,
+    /// Connections one client address may hold (0 = no limit; not applied behind a trusted
+    /// proxy, where every client has the proxy's address).
+    #[arg(long, env = "GUGUS_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128)]
+    max_connections_per_client: usize,
+    /// Seconds a client has to send a request's headers; also the keep-alive idle timeout.
+    #[arg(long, env = "GUGUS_HEADER_TIMEOUT_SECS", default_value_t = 15)]
+    header_timeout_secs: u64,
+    /// Seconds a request's body may stall (no bytes arriving) before the request is ended.
+    #[arg(long, env = "GUGUS_BODY_TIMEOUT_SECS", default_value_t = 60)]
+    body_timeout_secs: u64,
+    /// Bearer token for /metrics (then from any address); unset: loopback clients only.
+    #[arg(long, env = "GUGUS_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    #[command(flatten)]
+    backup: backup::schedule::ScheduleArgs,
 }
 
 #[derive(Subcommand)]
@@ -96,8 +121,14 @@ enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// Check the configuration and the database connection.
+    /// Check the configuration, the database connection and the database's integrity.
     Check,
+    /// Write an encrypted, consistent copy of the database and its key while the server
+    /// runs (`--out FILE`), or check one (`verify FILE`). Passphrase: GUGUS_BACKUP_PASSPHRASE.
+    Backup(backup::cli::BackupArgs),
+    /// Restore a backup (database and key file); refuses a database holding data and a
+    /// different key file unless --force. Stop the server first.
+    Restore(backup::cli::RestoreArgs),
     /// Encryption keys for identifying fields.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -269,19 +300,33 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    let durability = store::Durability::parse(&cli.sqlite_synchronous)?;
     match cli.command {
         Command::Serve(args) => {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref()).await?;
+            let (store, secret) =
+                open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
             let listener = bind(args.listen).await?;
             let file = config::checkpoint_path(
                 cli.audit_checkpoint_file.as_deref(),
                 cli.secret_key_file.as_deref(),
                 &url,
             );
-            serve(store, secret, &args, listener, file).await
+            serve(store, secret, &args, listener, file, &url).await
+        }
+        Command::Backup(args) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            backup::cli::backup(&url, cli.secret_key_file.as_deref(), args).await
+        }
+        Command::Restore(args) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            backup::cli::restore(&url, cli.secret_key_file.as_deref(), args).await
         }
         Command::Demo {
             serve: args,
@@ -290,7 +335,8 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus-demo.db".into());
-            let (store, secret) = open_with_key(&url, cli.secret_key_file.as_deref()).await?;
+            let (store, secret) =
+                open_with_key(&url, cli.secret_key_file.as_deref(), durability).await?;
             let listener = if no_serve {
                 None
             } else {
@@ -312,7 +358,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &url,
             );
             match listener {
-                Some(l) => serve(store, secret, &args, l, file).await,
+                Some(l) => serve(store, secret, &args, l, file, &url).await,
                 None => Ok(()),
             }
         }
@@ -338,7 +384,7 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("the new and the previous key are the same file contents");
             }
             let keyring = store::crypto::Keyring::new(&current, Some(&previous))?;
-            let store = open(&url).await?.with_keyring(keyring);
+            let store = open(&url, durability).await?.with_keyring(keyring);
             let stats = store
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
@@ -358,7 +404,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             bench::cases(&store, inserts, queries).await
@@ -376,7 +422,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             let unit = match unit.parse::<i64>() {
@@ -399,7 +445,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             linkage_cli::run(&store, &Actor::system(UnitId(1))).await
@@ -413,7 +459,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url)
+            let store = open(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             let stats = generate::generate(&store, cases, seed, true).await?;
@@ -430,7 +476,7 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let store = open(&url).await?;
+            let store = open(&url, durability).await?;
             println!("database is up to date ({})", store.backend().as_str());
             Ok(())
         }
@@ -438,7 +484,7 @@ async fn run(cli: Cli) -> Result<()> {
             let url = cli
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let store = open(&url).await?;
+            let store = open(&url, durability).await?;
             user_cmd(&store, cmd).await
         }
         Command::Audit(cmd) => {
@@ -455,7 +501,7 @@ async fn run(cli: Cli) -> Result<()> {
                 } => Some(config::read_key_file(p)?),
                 _ => None,
             };
-            let store = Store::connect(&url).await?;
+            let store = Store::connect_with(&url, durability).await?;
             match cmd {
                 AuditCmd::Verify { checkpoints, .. } => {
                     let keyring = audit_cli::keyring_for_verify(key_file, &url, previous)?;
@@ -477,10 +523,19 @@ async fn run(cli: Cli) -> Result<()> {
                 .database_url
                 .unwrap_or_else(|| "sqlite://gugus.db".into());
             let secret = config::read_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = Store::connect(&url)
+            let store = Store::connect_with(&url, durability)
                 .await?
                 .with_keyring(store::crypto::Keyring::new(&secret, None)?);
             store.ping().await?;
+            let integrity = store.integrity_check(false).await?;
+            if !integrity.ok {
+                bail!(
+                    "database integrity check failed ({}): {}",
+                    integrity.method,
+                    integrity.detail
+                );
+            }
+            println!("integrity: ok ({})", integrity.method);
             let counts = store.region_counts().await?;
             println!("database: ok ({})", store.backend().as_str());
             println!(
@@ -518,12 +573,16 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
 /// The database and its key. A named key file must exist; the default key file is created
 /// only for a database that holds no identities yet — never silently beside data written
 /// under another key.
-async fn open_with_key(url: &str, explicit: Option<&std::path::Path>) -> Result<(Store, Vec<u8>)> {
+async fn open_with_key(
+    url: &str,
+    explicit: Option<&std::path::Path>,
+    durability: store::Durability,
+) -> Result<(Store, Vec<u8>)> {
     if explicit.is_some() || config::default_key_exists(url) {
         let secret = config::load_secret(explicit, url)?;
-        return Ok((open(url).await?, secret));
+        return Ok((open(url, durability).await?, secret));
     }
-    let store = open(url).await?;
+    let store = open(url, durability).await?;
     if store.holds_encrypted_data().await? {
         anyhow::bail!(
             "no secret key file {} for a database that holds identities: restore the key the data was written with (GUGUS_SECRET_KEY_FILE)",
@@ -534,8 +593,8 @@ async fn open_with_key(url: &str, explicit: Option<&std::path::Path>) -> Result<
 }
 
 /// Connects, migrates and makes sure the region reference is loaded.
-async fn open(url: &str) -> Result<Store> {
-    let store = Store::connect(url).await?;
+async fn open(url: &str, durability: store::Durability) -> Result<Store> {
+    let store = Store::connect_with(url, durability).await?;
     if let Some(stats) = store.ensure_regions().await? {
         tracing::info!(
             rows = stats.rows,
@@ -553,7 +612,9 @@ async fn serve(
     args: &ServeArgs,
     listener: tokio::net::TcpListener,
     checkpoint_file: std::path::PathBuf,
+    url: &str,
 ) -> Result<()> {
+    let schedule = backup::schedule::Schedule::from_args(&args.backup, url, &secret)?;
     let policy = store::AuthPolicy {
         idle_ms: args.session_idle_minutes.max(1) * 60_000,
         absolute_ms: args.session_max_hours.max(1) * 3_600_000,
@@ -580,6 +641,7 @@ async fn serve(
         trust_proxy: args.trust_proxy,
         body_limit: args.max_body_kb.max(1) * 1024,
         logins_per_minute: args.logins_per_minute.max(1),
+        metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
     };
     tokio::spawn(web::session_janitor(store.clone()));
     let smtp = args
@@ -613,24 +675,28 @@ async fn serve(
             every: std::time::Duration::from_secs(args.audit_checkpoint_minutes.max(1) * 60),
         },
     ));
+    if let Some(s) = schedule {
+        tokio::spawn(backup::schedule::run(store.clone(), s));
+    }
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, node = store.node_id(), "gugus is listening");
     let shutdown = config::shutdown_signal()?;
     println!("Gugus is listening on http://{addr}/");
-    web::serve(listener, app, shutdown)
+    let limits = web::ServeLimits {
+        max_connections: args.max_connections.max(1),
+        max_connections_per_client: if args.trust_proxy {
+            0
+        } else {
+            args.max_connections_per_client
+        },
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
+        body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
+    };
+    web::serve_with(listener, app, limits, shutdown)
         .await
         .context("server failed")?;
-    // The last entries of this run are anchored too.
-    if let Err(e) = web::checkpoint::tick(&store, &checkpoint_file).await {
-        tracing::warn!(error = %e, "audit checkpoint at shutdown failed");
-    }
-    // Another node takes the background jobs over at its next pass.
-    for job in [web::worker::LEASE, web::checkpoint::LEASE] {
-        if let Err(e) = store.release_lease(job).await {
-            tracing::warn!(error = %e, job, "releasing a job lease failed");
-        }
-    }
+    web::at_shutdown(&store, &checkpoint_file).await;
     store.close().await;
     tracing::info!("gugus stopped");
     Ok(())

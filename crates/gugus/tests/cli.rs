@@ -239,6 +239,30 @@ fn port_in_use_is_a_one_line_error() {
     );
 }
 
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tempdir("jsonlog");
+    let o = run(
+        &dir,
+        &["migrate"],
+        &[("GUGUS_LOG_FORMAT", "json"), ("GUGUS_LOG", "info")],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["level"] == "INFO" && v["fields"]["message"] == "applied migration"),
+        "{err}"
+    );
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

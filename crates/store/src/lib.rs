@@ -21,9 +21,10 @@ pub use crate::core::access::IdentityAccess;
 pub use crate::core::audit::{AuditAbout, AuditFilter, AuditRow, VerifyReport};
 pub use crate::core::checkpoint::{AnchorReport, Anchors, append_checkpoint_file};
 pub use crate::core::crypto;
-pub use crate::core::db::Backend;
+pub use crate::core::db::{Backend, Durability, PoolStats};
 pub use crate::core::error::{RuleHit, StoreError};
 pub use crate::core::ids::CaseId;
+pub use crate::core::integrity::{IntegrityReport, TargetState};
 pub use crate::core::write::job_actor;
 pub use accounts::auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
 pub use accounts::tokens::{ApiToken, NewToken, TokenAuth};
@@ -75,6 +76,7 @@ pub struct Store {
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
     after_save: std::sync::Arc<review::AfterSaveCounters>,
+    write_gate: crate::core::gate::WriteGate,
     clock: Clock,
     /// This server's name in `job_leases` (random per process; see [`Store::node_id`]).
     node: std::sync::Arc<str>,

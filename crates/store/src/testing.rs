@@ -283,6 +283,64 @@ async fn regions() -> &'static Template {
         .await
 }
 
+/// A database that does not exist yet (SQLite: no file) or is empty (PostgreSQL), removed
+/// when dropped: what a first start sees.
+pub async fn empty_db() -> TestDb {
+    let name = db_name("t");
+    match postgres_base() {
+        Some(base) => {
+            remove_at_exit(&format!("pg {name}"));
+            let mut admin = admin_connection(&base).await;
+            admin
+                .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .await
+                .unwrap();
+            TestDb {
+                url: with_db(&base, &name),
+                pg_name: Some(name),
+                file: None,
+            }
+        }
+        None => {
+            let path = sqlite_path(&name);
+            remove_at_exit(&format!("file {}", path.display()));
+            TestDb {
+                url: format!("sqlite://{}", path.display()),
+                pg_name: None,
+                file: Some(path),
+            }
+        }
+    }
+}
+
+/// The database's own integrity check: `PRAGMA quick_check` on SQLite ("ok" when sound);
+/// on PostgreSQL amcheck's `bt_index_check` over every B-tree index of the public schema
+/// ("ok" when none complains).
+pub async fn integrity_check(url: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
+    if url.starts_with("sqlite") {
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        return rows.join("; ");
+    }
+    c.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT bt_index_check(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_am a ON a.oid = c.relam WHERE n.nspname = 'public' AND a.amname = 'btree') t",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    assert!(n > 0, "no index checked");
+    "ok".into()
+}
+
 /// A fresh, migrated database with the full region reference.
 pub async fn fresh_db() -> TestDb {
     regions().await.fresh_db().await

@@ -5,7 +5,8 @@
 //!
 //! Layout: `http/` holds the cross-cutting machinery (context, CSRF, errors, page frame,
 //! i18n, extractors), `shared/` the few helpers several features use, `jobs/` the
-//! background work (escalation, e-mail), and one folder per feature with its pages, its
+//! background work (escalation, e-mail), `ops/` what monitoring reads (`/readyz`,
+//! `/metrics`), and one folder per feature with its pages, its
 //! JSON API and the API's DTOs side by side. `api/` only assembles the OpenAPI document.
 //! Features depend on `http` and `shared`, never the other way round; the two one-way
 //! edges between features are `review → cases` (the review step re-renders the case page)
@@ -20,6 +21,7 @@ mod home;
 mod http;
 mod jobs;
 mod notifications;
+mod ops;
 mod perpetrators;
 mod recovery;
 mod referrals;
@@ -30,9 +32,10 @@ mod units;
 
 pub use http::context::{LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
 pub use http::i18n;
+pub use http::serve::{ServeLimits, serve_with};
 pub use http::state::{AppState, WebConfig};
 pub(crate) use http::state::{Routes, UPLOAD_BODY_LIMIT};
-pub use jobs::{checkpoint, mail, worker};
+pub use jobs::{at_shutdown, checkpoint, mail, worker};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -56,6 +59,7 @@ fn routes() -> Routes {
     let r = units::routes(r);
     let r = audit::routes(r);
     let r = admin::routes(r);
+    let r = ops::routes(r);
     api::routes(r)
 }
 
@@ -90,6 +94,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             http::context::load_context,
         ))
         .layer(from_fn(http::security::security_headers))
+        .layer(from_fn(http::metrics::track))
         .route_layer(from_fn(http::security::request_log))
         .with_state(state)
 }
@@ -99,22 +104,20 @@ pub async fn session_janitor(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tick.tick().await;
-        if let Err(e) = store.purge_sessions().await {
+        let r = store.purge_sessions().await;
+        http::metrics::job_run("sessions", r.is_ok());
+        if let Err(e) = r {
             tracing::warn!(error = %e, "session purge failed");
         }
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish.
+/// Serves `app` on `listener` with the default [`ServeLimits`] until `shutdown` completes,
+/// then lets open requests finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, app, ServeLimits::default(), shutdown).await
 }

@@ -1,9 +1,10 @@
 //! Connecting, migrating, and the few places where SQLite and PostgreSQL differ.
 
+use crate::core::gate::WriteTx;
 use crate::{Result, Store, StoreError};
 use domain::time::Clock;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,54 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The connection pool's use, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// How hard SQLite pushes each commit to the disk (PostgreSQL has its own
+/// `synchronous_commit`, on by default). Both keep the database consistent after a crash
+/// of the process or of the machine; they differ in what a power cut may take back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous = FULL`: a commit is on the disk before it is acknowledged, so a
+    /// power cut loses nothing acknowledged. Costs one flush of the write-ahead log per
+    /// write (about 3 ms on the benchmark machine's disk; see docs/BENCHMARKS.md).
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: survives a crash of the process (kill -9) but a power cut
+    /// may take back the last transactions written since the last checkpoint.
+    Normal,
+}
+
+impl Durability {
+    pub fn parse(s: &str) -> Result<Durability> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(Durability::Full),
+            "normal" => Ok(Durability::Normal),
+            other => Err(StoreError::Config(format!(
+                "unknown SQLite synchronous setting '{other}': use full or normal"
+            ))),
+        }
+    }
+
+    fn pragmas(self) -> &'static str {
+        match self {
+            Durability::Full => {
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                 PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+            }
+            Durability::Normal => {
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+            }
         }
     }
 }
@@ -163,8 +212,13 @@ fn redact(url: &str) -> String {
 
 impl Store {
     /// Opens the database named by `url` (creating an SQLite file if needed) and applies
-    /// pending migrations.
+    /// pending migrations; SQLite commits with the default [`Durability`].
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, Durability::default()).await
+    }
+
+    /// [`Store::connect`] with SQLite's durability chosen (ignored on PostgreSQL).
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Store> {
         let backend = Backend::from_url(url)?;
         sqlx::any::install_default_drivers();
         let url = match backend {
@@ -175,18 +229,16 @@ impl Store {
             .map_err(|e| StoreError::Config(format!("invalid database URL {}: {e}", redact(&url))))?
             .disable_statement_logging();
         let pool_opts = match backend {
-            Backend::Sqlite => AnyPoolOptions::new()
-                .max_connections(8)
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                         PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
-                        Ok(())
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            conn.execute(durability.pragmas()).await?;
+                            Ok(())
+                        })
                     })
-                }),
+            }
             Backend::Postgres => AnyPoolOptions::new().max_connections(16),
         };
         let pool = pool_opts
@@ -204,6 +256,7 @@ impl Store {
             model_cache: Default::default(),
             quality_cache: Default::default(),
             after_save: Default::default(),
+            write_gate: Default::default(),
             clock: Clock::system(),
             node: crate::core::lease::new_node_id()?.into(),
         };
@@ -211,8 +264,10 @@ impl Store {
         Ok(store)
     }
 
-    /// Applies pending migrations, each in its own transaction. On PostgreSQL an advisory
-    /// lock keeps two starting servers from migrating at once.
+    /// Applies pending migrations, each in its own transaction. Two servers starting at once
+    /// on a fresh database both come up: on PostgreSQL an advisory lock keeps them from
+    /// migrating at once, on SQLite each migration is checked and applied under the write
+    /// lock.
     pub async fn migrate(&self) -> Result<Vec<i64>> {
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
@@ -224,19 +279,33 @@ impl Store {
             )
             .await?;
             let mut applied = Vec::new();
+            // A plain read first: a start with nothing to migrate takes no write lock.
+            let done_before: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+                .fetch_all(&mut *conn)
+                .await?;
             for m in MIGRATIONS {
+                if done_before.contains(&m.version) {
+                    continue;
+                }
+                // SQLite: the write lock first, then the question whether the migration is
+                // still pending, so a second server starting at the same time waits and
+                // then skips it (PostgreSQL: the advisory lock above).
+                let mut tx = match self.backend {
+                    Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+                    Backend::Postgres => conn.begin().await?,
+                };
                 let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                     .bind(m.version)
-                    .fetch_optional(&mut *conn)
+                    .fetch_optional(&mut *tx)
                     .await?;
                 if done.is_some() {
+                    tx.rollback().await?;
                     continue;
                 }
                 let sql = match self.backend {
                     Backend::Sqlite => m.sqlite,
                     Backend::Postgres => m.postgres,
                 };
-                let mut tx = conn.begin().await?;
                 sqlx::raw_sql(sql).execute(&mut *tx).await?;
                 sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
@@ -262,6 +331,27 @@ impl Store {
         result
     }
 
+    /// Migrations this binary knows that the database has not applied (0 = current). An
+    /// error means the database cannot be reached (`/readyz`).
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(MIGRATIONS
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .count())
+    }
+
+    /// The connection pool now: (open, idle, most allowed).
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            open: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     /// Refreshes the planner's statistics after bulk changes (PostgreSQL plans badly on a
     /// million rows it has no statistics for; SQLite's `optimize` is cheap and incremental).
     pub async fn analyze(&self) -> Result<()> {
@@ -276,11 +366,18 @@ impl Store {
     /// wait for each other (busy_timeout) instead of failing on a lock upgrade.
     /// Only through [`crate::core::write`]: a write opened from an access check, or a named
     /// maintenance write.
-    pub(in crate::core) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
-        Ok(match self.backend {
+    /// On SQLite the writers of this process first queue for their turn
+    /// ([`crate::core::gate`]), so none fails on a busy lock under load.
+    pub(in crate::core) async fn begin_write(&self) -> Result<WriteTx> {
+        let turn = self
+            .write_gate
+            .turn(self.backend == Backend::Sqlite)
+            .await?;
+        let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(WriteTx::new(tx, turn))
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -5,9 +5,10 @@
 //! the mail queue) open [`Store::maintenance`] instead, with the reason named.
 
 use crate::core::audit::{Event, append_at};
+use crate::core::gate::WriteTx;
 use crate::{Result, Store, StoreError};
 use domain::{Action, Actor, Denied, Scope, decide};
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::AnyConnection;
 use std::ops::{Deref, DerefMut};
 
 /// The actor of background jobs (escalation, the mail queue): the system, never a person.
@@ -118,9 +119,18 @@ impl Store {
     }
 
     /// A write no person makes; `why` says which kind.
-    pub(crate) async fn maintenance(&self, why: Maintenance) -> Result<Transaction<'static, Any>> {
+    /// Seed writes hold a lock until they end (SQLite: the write lock, as every write;
+    /// PostgreSQL: a transaction advisory lock), so servers starting at once load the
+    /// reference data one after the other and the second finds it loaded.
+    pub(crate) async fn maintenance(&self, why: Maintenance) -> Result<WriteTx> {
         tracing::trace!(?why, "maintenance write");
-        self.begin_write().await
+        let mut tx = self.begin_write().await?;
+        if matches!(why, Maintenance::Seed) && self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(4815162343)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// SQLite keeps the bytes of overwritten values in the page's free space unless told
@@ -145,7 +155,7 @@ impl Store {
 
 /// An open write transaction of one actor. It derefs to the connection for queries.
 pub(crate) struct Write<'a> {
-    tx: Transaction<'static, Any>,
+    tx: WriteTx,
     actor: &'a Actor,
     now: i64,
     clock: domain::time::Clock,

@@ -109,3 +109,27 @@ async fn a_refused_check_opens_no_write() {
         Err(StoreError::Forbidden)
     ));
 }
+
+/// SQLite commits with `synchronous = FULL` unless told `normal` (PostgreSQL: no such pragma).
+#[tokio::test]
+async fn sqlite_durability_is_full_by_default_and_normal_on_request() {
+    let db = crate::testing::fresh_db().await;
+    if !db.url.starts_with("sqlite") {
+        return;
+    }
+    for (durability, want) in [
+        (crate::Durability::default(), 2),
+        (crate::Durability::Full, 2),
+        (crate::Durability::Normal, 1),
+    ] {
+        let s = Store::connect_with(&db.url, durability).await.unwrap();
+        let got: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(got, want, "{durability:?}");
+        s.close().await;
+    }
+    assert!(crate::Durability::parse(" Normal ").is_ok());
+    assert!(crate::Durability::parse("off").is_err());
+}

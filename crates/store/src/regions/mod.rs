@@ -126,6 +126,13 @@ impl Store {
             }
         };
         let mut tx = self.maintenance(Maintenance::Seed).await?;
+        // Another server starting at the same time may have loaded it while we waited.
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM regions")
+            .fetch_one(&mut *tx)
+            .await?;
+        if n > 0 {
+            return Ok(None);
+        }
         for chunk in rows.chunks(20_000) {
             let json: Vec<serde_json::Value> = chunk
                 .iter()

@@ -3,6 +3,7 @@
 use crate::http::context::{Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::error::WebError;
 use crate::http::extract::FormBody;
+use crate::http::metrics::{self, LoginFailure};
 use crate::http::page::{Page, render};
 use crate::http::util::{safe_next, set_cookie};
 use crate::{AppState, Routes};
@@ -87,6 +88,7 @@ async fn login(
         Ok((status, render(&p)?).into_response())
     };
     if !state.limiter.allow(&ctx.origin) {
+        metrics::login_failed(LoginFailure::Throttled);
         return fail(
             StatusCode::TOO_MANY_REQUESTS,
             ctx.locale.t("login.throttled").to_owned(),
@@ -109,11 +111,15 @@ async fn login(
             let cookie = set_cookie(SESSION_COOKIE, &token, None, ctx.secure, true);
             Ok(with_cookie(Redirect::to(&target).into_response(), cookie))
         }
-        LoginOutcome::Invalid => fail(
-            StatusCode::UNAUTHORIZED,
-            ctx.locale.t("login.invalid").to_owned(),
-        ),
+        LoginOutcome::Invalid => {
+            metrics::login_failed(LoginFailure::Invalid);
+            fail(
+                StatusCode::UNAUTHORIZED,
+                ctx.locale.t("login.invalid").to_owned(),
+            )
+        }
         LoginOutcome::Locked { until_ms } => {
+            metrics::login_failed(LoginFailure::Locked);
             let minutes = ((until_ms - state.store.now_ms()) / 60_000 + 1)
                 .max(1)
                 .to_string();
@@ -174,6 +180,7 @@ async fn totp(
     {
         LoginOutcome::Ok { .. } => Ok(Redirect::to(&next).into_response()),
         LoginOutcome::Invalid => {
+            metrics::login_failed(LoginFailure::SecondFactor);
             let p = TotpPage {
                 page,
                 next,
@@ -182,6 +189,7 @@ async fn totp(
             Ok((StatusCode::UNAUTHORIZED, render(&p)?).into_response())
         }
         LoginOutcome::Locked { until_ms } => {
+            metrics::login_failed(LoginFailure::Locked);
             let minutes = ((until_ms - state.store.now_ms()) / 60_000 + 1)
                 .max(1)
                 .to_string();

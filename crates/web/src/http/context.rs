@@ -66,10 +66,12 @@ fn client_addr(req: &Request, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Loads the context for every page and API call (not for static files and health checks).
+/// Loads the context for every page and API call (not for static files, health checks and
+/// metrics, which need no session).
 pub async fn load_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    if path.starts_with("/static/") || path == "/healthz" {
+    if path.starts_with("/static/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics")
+    {
         return next.run(req).await;
     }
     let headers = req.headers();

@@ -25,6 +25,10 @@ pub struct ErrorPage {
     pub fields: Vec<FieldError>,
 }
 
+/// Marks an error response meant for machines (monitoring) that keeps its own body.
+#[derive(Clone, Copy)]
+pub(crate) struct KeepBody;
+
 fn message_key(code: &str) -> &'static str {
     match code {
         "unauthenticated" => "error.unauthenticated",
@@ -61,7 +65,9 @@ pub async fn render_errors(State(_): State<AppState>, req: Request, next: Next) 
         .unwrap_or_default();
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || resp.extensions().get::<KeepBody>().is_some()
+    {
         return resp;
     }
     let info = match resp.extensions().get::<ErrorInfo>() {

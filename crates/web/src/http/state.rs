@@ -20,6 +20,9 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Login attempts allowed per client address per minute.
     pub logins_per_minute: u32,
+    /// `GUGUS_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token (from any
+    /// address); when not, `/metrics` answers loopback clients only.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -30,6 +33,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             body_limit: 1 << 20,
             logins_per_minute: 30,
+            metrics_token: None,
         }
     }
 }

@@ -39,10 +39,13 @@ pub async fn run(store: Store, cfg: CheckpointConfig) {
             Ok(false) => continue,
             Err(e) => {
                 tracing::warn!(error = %e, "audit checkpoint lease failed");
+                crate::http::metrics::job_run("audit_checkpoint", false);
                 continue;
             }
         }
-        match tick(&store, &cfg.file).await {
+        let result = tick(&store, &cfg.file).await;
+        crate::http::metrics::job_run("audit_checkpoint", result.is_ok());
+        match result {
             Ok(Some(seq)) => tracing::debug!(seq, "audit checkpoint written"),
             Ok(None) => {}
             // The path is configuration, not personal data.

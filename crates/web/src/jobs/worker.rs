@@ -93,6 +93,7 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
         .await
         {
             Ok(()) => {
+                crate::http::metrics::mail(true);
                 store.mark_mail(&system, m.id, EmailState::Sent).await?;
                 report.mailed += 1;
             }
@@ -105,6 +106,7 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
                     _ => ("connect", 0),
                 };
                 tracing::warn!(notification = m.id, step, code, "e-mail not sent");
+                crate::http::metrics::mail(false);
                 store.mark_mail(&system, m.id, EmailState::Failed).await?;
                 report.failed += 1;
             }
@@ -118,7 +120,15 @@ pub async fn run(store: Store, cfg: WorkerConfig) {
     let mut every = tokio::time::interval(cfg.every);
     loop {
         every.tick().await;
-        match tick(&store, &cfg).await {
+        let result = tick(&store, &cfg).await;
+        // A pass left to the node holding the lease is no run of this node's.
+        if !matches!(&result, Ok(r) if r.elsewhere) {
+            crate::http::metrics::job_run("worker", result.is_ok());
+        }
+        if let Ok(r) = &result {
+            crate::http::metrics::after_save_failed(r.after_save_failed);
+        }
+        match result {
             Ok(r) if r.elsewhere => tracing::trace!("worker runs on another node"),
             Ok(r) if r != TickReport::default() => {
                 tracing::info!(

@@ -151,6 +151,15 @@ impl TestApp {
     /// The application with this configuration, and this policy for its store (the
     /// fixtures are the same for every policy).
     pub async fn spawn_with(config: web::WebConfig, policy: Option<store::AuthPolicy>) -> TestApp {
+        Self::spawn_limited(config, policy, web::ServeLimits::default()).await
+    }
+
+    /// The application served within these connection limits.
+    pub async fn spawn_limited(
+        config: web::WebConfig,
+        policy: Option<store::AuthPolicy>,
+        limits: web::ServeLimits,
+    ) -> TestApp {
         let fixtures = fixtures().await;
         let db = fixtures.template.fresh_db().await;
         let clock = Clock::system();
@@ -167,7 +176,12 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = web::app(store.clone(), config);
-        tokio::spawn(web::serve(listener, app, std::future::pending()));
+        tokio::spawn(web::serve_with(
+            listener,
+            app,
+            limits,
+            std::future::pending(),
+        ));
         TestApp {
             base,
             store,

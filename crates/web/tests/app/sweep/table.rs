@@ -16,6 +16,9 @@ pub(super) enum Access {
     Own,
     /// Any role with the right, only for records in the user's subtree (others' are 404).
     Scoped,
+    /// Monitoring: no session needed or granted; loopback clients or the metrics token
+    /// (refusals are tested in `observability`).
+    Operator,
 }
 pub(super) use Access::*;
 
@@ -23,6 +26,8 @@ pub(super) use Access::*;
 pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
     ("GET", "/static/{file}", Public, "/static/gugus.css"),
     ("GET", "/healthz", Public, "/healthz"),
+    ("GET", "/readyz", Public, "/readyz"),
+    ("GET", "/metrics", Operator, "/metrics"),
     ("GET", "/login", Public, "/login"),
     ("POST", "/login", Public, "/login"),
     ("GET", "/login/totp", Public, "/login/totp"),
