@@ -199,6 +199,7 @@ cat "$WORK"/writes-*.txt > "$WORK/writes.txt"
 acked=$(awk '$3 == 201 {print $4}' "$WORK/writes.txt" | sort -n)
 n_acked=$(wc -w <<<"$acked")
 failed=$(awk '$3 != 201' "$WORK/writes.txt" | wc -l)
+codes=$(awk '$3 != 201 {print $3}' "$WORK/writes.txt" | sort | uniq -c | awk '{printf "%s×%s ", $1, $2}')
 before=$(awk -v k="$T_KILL" '$3 == 201 && $2 <= k' "$WORK/writes.txt" | wc -l)
 first_after=$(awk -v k="$T_KILL" '$3 == 201 && $1 >= k {print $2}' "$WORK/writes.txt" | sort -n | head -n1)
 ids=$(tr '\n' ',' <<<"$acked" | sed 's/,$//')
@@ -210,7 +211,7 @@ verify=$("$BIN" audit verify --database-url "postgres://postgres@127.0.0.1:$P2/g
 
 echo "# Gugus failover rehearsal — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(basename "$BIN") build ($BIN)"
 echo "writers: $WRITERS; load ${LOAD_S}s before the kill, ${AFTER_S}s after"
-echo "requests: $(wc -l < "$WORK/writes.txt"); acknowledged (201): $n_acked ($before before the kill); not acknowledged: $failed"
+echo "requests: $(wc -l < "$WORK/writes.txt"); acknowledged (201): $n_acked ($before before the kill); not acknowledged: $failed ${codes:+(HTTP $codes— refused to the client, which retries)}"
 echo "kill → standby promoted: $((T_PROMOTED - T_KILL)) ms"
 if [ -n "$first_after" ]; then
   echo "failover time (kill → first acknowledged write sent after the kill): $((first_after - T_KILL)) ms"
