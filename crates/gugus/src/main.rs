@@ -680,7 +680,7 @@ async fn serve(
     }
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "gugus is listening");
+    tracing::info!(%addr, node = store.node_id(), "gugus is listening");
     let shutdown = config::shutdown_signal()?;
     println!("Gugus is listening on http://{addr}/");
     let limits = web::ServeLimits {
@@ -696,10 +696,7 @@ async fn serve(
     web::serve_with(listener, app, limits, shutdown)
         .await
         .context("server failed")?;
-    // The last entries of this run are anchored too.
-    if let Err(e) = web::checkpoint::tick(&store, &checkpoint_file).await {
-        tracing::warn!(error = %e, "audit checkpoint at shutdown failed");
-    }
+    web::at_shutdown(&store, &checkpoint_file).await;
     store.close().await;
     tracing::info!("gugus stopped");
     Ok(())

@@ -78,6 +78,8 @@ pub struct Store {
     after_save: std::sync::Arc<review::AfterSaveCounters>,
     write_gate: crate::core::gate::WriteGate,
     clock: Clock,
+    /// This server's name in `job_leases` (random per process; see [`Store::node_id`]).
+    node: std::sync::Arc<str>,
 }
 
 /// Milliseconds since the Unix epoch by the system clock, for code that has no store (the

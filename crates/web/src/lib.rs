@@ -35,7 +35,7 @@ pub use http::i18n;
 pub use http::serve::{ServeLimits, serve_with};
 pub use http::state::{AppState, WebConfig};
 pub(crate) use http::state::{Routes, UPLOAD_BODY_LIMIT};
-pub use jobs::{checkpoint, mail, worker};
+pub use jobs::{at_shutdown, checkpoint, mail, worker};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -1,6 +1,8 @@
 //! Scheduled backups in `gugus serve` (off unless `GUGUS_BACKUP_DIR` is set): one every
 //! `GUGUS_BACKUP_EVERY_HOURS`, counted from the newest backup already in the directory (so
 //! restarts neither skip nor repeat one), keeping the newest `GUGUS_BACKUP_KEEP`.
+//! Several servers on one database take turns by a lease ([`LEASE`]): a backup that is due
+//! is made by one node, in its own directory; the others skip that period.
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -78,10 +80,27 @@ impl Schedule {
     }
 }
 
+/// The scheduled backups' row in `job_leases`.
+pub const LEASE: &str = "scheduled_backup";
+
 /// Runs for the life of the server.
 pub async fn run(store: Store, s: Schedule) {
     loop {
         tokio::time::sleep(next_due(&s.dir, s.every)).await;
+        // Held for one period: another node asking within it skips its backup.
+        match store.take_lease(LEASE, s.every).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!("scheduled backup made by another node");
+                tokio::time::sleep(s.every).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduled backup lease failed");
+                tokio::time::sleep(s.every.min(Duration::from_secs(600))).await;
+                continue;
+            }
+        }
         let name = format!("{PREFIX}{}{SUFFIX}", stamp(store::now_ms()));
         let path = s.dir.join(&name);
         match super::create(&store, &s.url, &s.key, &s.passphrase, &path).await {

@@ -188,6 +188,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0017_perpetrator_pairs.sql"),
         postgres: include_str!("../../migrations/postgres/0017_perpetrator_pairs.sql"),
     },
+    Migration {
+        version: 21,
+        name: "job_leases",
+        sqlite: include_str!("../../migrations/sqlite/0021_job_leases.sql"),
+        postgres: include_str!("../../migrations/postgres/0021_job_leases.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -252,6 +258,7 @@ impl Store {
             after_save: Default::default(),
             write_gate: Default::default(),
             clock: Clock::system(),
+            node: crate::core::lease::new_node_id()?.into(),
         };
         store.migrate().await?;
         Ok(store)

@@ -14,6 +14,7 @@ pub(crate) mod error;
 pub(crate) mod gate;
 pub(crate) mod ids;
 pub mod integrity;
+pub(crate) mod lease;
 pub(crate) mod sql;
 pub(crate) mod write;
 #[cfg(all(test, feature = "testing"))]

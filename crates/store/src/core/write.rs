@@ -52,6 +52,8 @@ pub(crate) enum Maintenance {
     /// encrypted (once, at start-up with the key loaded, and before a rotation): like a
     /// migration, it changes how data is kept, not what it says.
     SealPlaintext,
+    /// Taking or renewing a background job's lease (which node runs it; no data changes).
+    JobLease,
     /// Bulk fills of the benchmarks (`bench` feature only).
     #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     Bench,

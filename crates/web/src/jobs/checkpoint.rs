@@ -23,11 +23,26 @@ pub async fn tick(store: &Store, file: &Path) -> store::Result<Option<i64>> {
     Ok(Some(cp.seq))
 }
 
-/// Runs [`tick`] every `cfg.every` until the process ends.
+/// The name of the checkpoints' row in `job_leases`: with several servers on one
+/// database, one of them signs the head at a time.
+pub const LEASE: &str = "audit_checkpoint";
+
+/// Runs [`tick`] every `cfg.every` until the process ends, on the node that holds the
+/// [`LEASE`] (the others' passes do nothing).
 pub async fn run(store: Store, cfg: CheckpointConfig) {
     let mut every = tokio::time::interval(cfg.every);
+    let ttl = crate::jobs::worker::lease_time(cfg.every);
     loop {
         every.tick().await;
+        match store.take_lease(LEASE, ttl).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "audit checkpoint lease failed");
+                crate::http::metrics::job_run("audit_checkpoint", false);
+                continue;
+            }
+        }
         let result = tick(&store, &cfg.file).await;
         crate::http::metrics::job_run("audit_checkpoint", result.is_ok());
         match result {

@@ -4,6 +4,10 @@
 //! overdue referrals (once each) and send the e-mails of new notifications over SMTP when
 //! configured. An e-mail says only that something waits in Gugus and links to it: no
 //! names, no case facts.
+//!
+//! With several servers on one database the worker runs on one of them at a time: the
+//! node holding the [`LEASE`] (see `store::core::lease`); the others skip their passes
+//! until its holder stops renewing it.
 
 use crate::jobs::mail::{SmtpConfig, send};
 use domain::notification::EmailState;
@@ -31,6 +35,17 @@ pub struct TickReport {
     pub escalated: usize,
     pub mailed: usize,
     pub failed: usize,
+    /// Another node holds the worker's lease: this pass did nothing.
+    pub elsewhere: bool,
+}
+
+/// The name of the worker's row in `job_leases`.
+pub const LEASE: &str = "worker";
+
+/// How long a lease taken by a job that runs every `every` lasts: three passes, and at
+/// least 30 s, so a slow pass or a short pause does not hand the job to another node.
+pub fn lease_time(every: Duration) -> Duration {
+    (every * 3).max(Duration::from_secs(30))
 }
 
 fn subject(kind: &str) -> String {
@@ -46,8 +61,15 @@ fn body(public_url: &str, link: &str) -> String {
     )
 }
 
-/// One pass: the after-save queue, escalations, then up to 100 e-mails.
+/// One pass: the after-save queue, escalations, then up to 100 e-mails — on the node that
+/// holds the worker's lease; elsewhere nothing.
 pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport> {
+    if !store.take_lease(LEASE, lease_time(cfg.every)).await? {
+        return Ok(TickReport {
+            elsewhere: true,
+            ..Default::default()
+        });
+    }
     let system = store::job_actor();
     let today = store.today(&system);
     let queue = store.run_after_save_queue().await?;
@@ -99,11 +121,15 @@ pub async fn run(store: Store, cfg: WorkerConfig) {
     loop {
         every.tick().await;
         let result = tick(&store, &cfg).await;
-        crate::http::metrics::job_run("worker", result.is_ok());
+        // A pass left to the node holding the lease is no run of this node's.
+        if !matches!(&result, Ok(r) if r.elsewhere) {
+            crate::http::metrics::job_run("worker", result.is_ok());
+        }
         if let Ok(r) = &result {
             crate::http::metrics::after_save_failed(r.after_save_failed);
         }
         match result {
+            Ok(r) if r.elsewhere => tracing::trace!("worker runs on another node"),
             Ok(r) if r != TickReport::default() => {
                 tracing::info!(
                     after_save_done = r.after_save_done,

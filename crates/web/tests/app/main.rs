@@ -15,6 +15,7 @@ mod audit_checkpoint;
 mod case_parts;
 mod cases;
 mod clearing;
+mod job_leases;
 mod mail;
 mod many_writers;
 mod midnight;

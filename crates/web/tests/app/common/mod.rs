@@ -191,6 +191,11 @@ impl TestApp {
         }
     }
 
+    /// The database this app runs on, for a second server (node) on the same data.
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
     }
