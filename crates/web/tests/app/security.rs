@@ -424,3 +424,99 @@ async fn breaking_the_glass_notifies_the_owning_unit_without_the_reason() {
             .contains("Identitas korban kasus Anda dibuka oleh unit lain")
     );
 }
+
+/// One parser per kind of value, on the form and in the API: over-long text, dates that are
+/// not `YYYY-MM-DD`, an amount that is not one and bytes that are not UTF-8 are each a field
+/// error naming the field, and nothing is saved.
+#[tokio::test]
+async fn a_value_is_read_one_way_on_form_and_api() {
+    let app = TestApp::spawn().await;
+    let token = app.token("data-officer.kupang").await;
+    let mut input = crate::common::sample_input("Yohana Benu");
+    input.victims[0].alias = "a".repeat(200_000);
+    input.victims[0].occupation = "b".repeat(10_000);
+    input.reported_on = "2026-1-5".into();
+    input.rescued_on = "+2026-01-05".into();
+    let body = serde_json::to_string(&input).unwrap();
+    let r = crate::common::api(&app.base, &token, "POST", "/api/v1/cases", Some(&body)).await;
+    let mut named: Vec<String> = crate::api_recovery::fields(&r)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            "reported_on",
+            "rescued_on",
+            "victims[0].alias",
+            "victims[0].occupation"
+        ],
+        "{}",
+        r.body
+    );
+    assert_eq!(app.store.count_cases().await.unwrap(), 0, "nothing saved");
+
+    // The same on the form, which keeps what was typed.
+    let b = app.login("data-officer.kupang").await;
+    b.get("/cases/new").await;
+    let long_alias = "a".repeat(1_000);
+    let mut fields = crate::cases::case_form("Yohana Benu", "5301055708990001", "2026-02-20");
+    fields.retain(|(k, _)| *k != "reported_on");
+    fields.push(("reported_on", "2026-1-5"));
+    fields.push(("victims[0].alias", long_alias.as_str()));
+    let r = b.post_form("/cases", &fields).await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("value=\"2026-1-5\""),
+        "the typed date is kept"
+    );
+    assert_eq!(app.store.count_cases().await.unwrap(), 0, "nothing saved");
+
+    // Bytes that are not UTF-8 are refused by name, never stored as U+FFFD.
+    let csrf = b.csrf.lock().unwrap().clone();
+    let mut raw = format!("csrf={csrf}");
+    for (k, v) in crate::cases::case_form("Yohana Benu", "5301055708990001", "2026-02-20") {
+        if k != "victims[0].name" {
+            raw.push_str(&format!(
+                "&{}={}",
+                crate::common::enc(k),
+                crate::common::enc(v)
+            ));
+        }
+    }
+    raw.push_str("&victims%5B0%5D.name=Yohana%FF%FEBenu");
+    let r = b
+        .client
+        .post(format!("{}/cases", b.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert!(matches!(status, 400 | 422), "{status}");
+    assert!(
+        text.contains("tidak terbaca"),
+        "the field is named in words"
+    );
+    assert_eq!(app.store.count_cases().await.unwrap(), 0, "nothing saved");
+
+    // An amount is written one way: "1.2.3" is not 123.
+    let (case, _) = crate::api_recovery::new_case(&app, &token, "Maria Benu").await;
+    let legal = serde_json::json!({"police_report_no": "", "police_unit": "", "articles": "",
+        "sentence_months": "", "restitution_ordered": "1.2.3"});
+    let r = crate::common::api(
+        &app.base,
+        &token,
+        "PUT",
+        &format!("/api/v1/cases/{case}/legal"),
+        Some(&legal.to_string()),
+    )
+    .await;
+    assert_eq!(
+        crate::api_recovery::fields(&r),
+        [crate::api_recovery::pair("restitution_ordered", "rupiah")]
+    );
+}

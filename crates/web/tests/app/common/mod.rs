@@ -431,3 +431,15 @@ pub fn sample_input(name: &str) -> domain::case::CaseInput {
 pub fn sample_case(name: &str) -> domain::case::NewCase {
     domain::case::NewCase::parse(&sample_input(name), today()).unwrap()
 }
+
+/// Percent-encodes a form key or value (everything but unreserved characters).
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
