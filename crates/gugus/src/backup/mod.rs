@@ -72,6 +72,7 @@ pub async fn create(
             out.display()
         );
     }
+    remove_stale_leftovers(&dir);
     let partial = dir.join(format!(".{name}.partial-{}", unique()));
     let mut scratch = Scratch(vec![partial.clone()]);
     let kind = match store.backend() {
@@ -271,6 +272,37 @@ pub fn passphrase(file: Option<&Path>) -> Result<String> {
     match std::env::var("GUGUS_BACKUP_PASSPHRASE") {
         Ok(p) if !p.is_empty() => Ok(p),
         _ => bail!("no backup passphrase: set GUGUS_BACKUP_PASSPHRASE or give --passphrase-file"),
+    }
+}
+
+/// A backup killed mid-way (kill -9, a power cut) leaves its hidden working files — the
+/// unencrypted SQLite copy among them — in the backup directory, where no drop guard ran.
+/// Each backup removes such leftovers older than an hour (a backup still running elsewhere
+/// touches its files far more often than that).
+fn remove_stale_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with('.') && (name.contains(".copy-") || name.contains(".partial-"));
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour);
+        if ours && old {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => {
+                    tracing::warn!(file = %name, "removed a leftover of an interrupted backup")
+                }
+                Err(err) => {
+                    tracing::warn!(file = %name, error = %err, "cannot remove a leftover of an interrupted backup")
+                }
+            }
+        }
     }
 }
 

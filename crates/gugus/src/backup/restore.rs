@@ -98,9 +98,6 @@ pub async fn restore(
             let mut scratch = Scratch(vec![partial.clone()]);
             let p = partial.clone();
             tokio::task::spawn_blocking(move || unpack(reader, &p)).await??;
-            if write_key {
-                install_key(key_path, &meta.instance_key)?;
-            }
             for suffix in ["-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
             }
@@ -108,6 +105,10 @@ pub async fn restore(
                 .with_context(|| format!("cannot replace {}", target.display()))?;
             scratch.0.clear();
             sync_dir(&dir);
+            // The key only once the data it opens is in place.
+            if write_key {
+                install_key(key_path, &meta.instance_key)?;
+            }
         }
         Backend::Postgres => {
             // First pass: authenticate every chunk before the target is touched.
@@ -116,15 +117,19 @@ pub async fn restore(
                 std::io::copy(&mut r, &mut std::io::sink())
             })
             .await??;
-            if write_key {
-                install_key(key_path, &meta.instance_key)?;
-            }
             if state != TargetState::Missing {
+                // A trial restore into a scratch database on the same server first: a dump
+                // this server cannot load (a newer pg_dump, a missing extension, no space)
+                // fails there, before the target is cleared.
+                trial_pg_restore(url, file, passphrase).await?;
                 store::core::integrity::clear_postgres(url).await?;
             }
             let (_, reader) = open(file, passphrase)?;
             let u = url.to_owned();
             tokio::task::spawn_blocking(move || pg_restore(&u, reader)).await??;
+            if write_key {
+                install_key(key_path, &meta.instance_key)?;
+            }
         }
     }
     let store = Store::connect(url)
@@ -280,4 +285,20 @@ async fn check_copy(url: &str, meta: &Meta) -> Result<()> {
         bail!("the backup is not sound: {}", faults.join("; "));
     }
     Ok(())
+}
+
+/// Loads the dump into a scratch database beside the target and drops it again; an error
+/// here leaves the target untouched.
+async fn trial_pg_restore(url: &str, file: &Path, passphrase: &str) -> Result<()> {
+    let name = format!("gugus_restore_trial_{}", unique().replace('-', "_"));
+    store::core::integrity::postgres_scratch(url, &name, true).await?;
+    let scratch = store::core::integrity::postgres_url_with_db(url, &name);
+    let r = async {
+        let (_, reader) = open(file, passphrase)?;
+        tokio::task::spawn_blocking(move || pg_restore(&scratch, reader)).await??;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    let _ = store::core::integrity::postgres_scratch(url, &name, false).await;
+    r.context("the backup could not be loaded into a scratch database: nothing was changed")
 }

@@ -226,6 +226,14 @@ impl Store {
     ) -> Result<()> {
         let allowed = self.allow(actor, Action::DecidePerpetratorPair, &actor.scope)?;
         let mut w = self.write(allowed).await?;
+        // Network ids are recomputed from every "same" link: on PostgreSQL (read committed)
+        // two decisions at once (A=B, B=C) would each miss the other's link, so decisions
+        // take turns. SQLite's writes already do.
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(4815162344)")
+                .execute(&mut *w)
+                .await?;
+        }
         let (a, b, status) = self.reach_pair(&mut w, actor, id).await?;
         if same.is_some() && status != "pending" {
             return Err(StoreError::Conflict("conflict.pair_decided"));

@@ -147,6 +147,12 @@ impl Store {
                     today,
                 )
                 .await?;
+                if kind == Some(ReferralKind::Takeover) && facts.state == ReferralState::Accepted {
+                    // The receiver led the plan since it accepted: the lead comes back (its
+                    // services were stopped just above, so none is handed back open).
+                    self.end_takeover(&mut tx, id, victim, facts.from_unit.0, now)
+                        .await?;
+                }
             }
             ReferralOp::Close if kind == Some(ReferralKind::Takeover) => {
                 returned = self

@@ -72,11 +72,23 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
     }
     let system = store::job_actor();
     let today = store.today(&system);
-    let queue = store.run_after_save_queue().await?;
+    // A failing step is logged and counted, never allowed to stop the others: escalations
+    // and e-mails must go out even when the after-save queue cannot be read.
+    let queue = store.run_after_save_queue().await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "after-save queue pass failed");
+        store::QueuePass { done: 0, failed: 1 }
+    });
+    let perpetrators_checked = store
+        .check_unchecked_perpetrators()
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "perpetrator pair check pass failed");
+            0
+        });
     let mut report = TickReport {
         after_save_done: queue.done,
         after_save_failed: queue.failed,
-        perpetrators_checked: store.check_unchecked_perpetrators().await?,
+        perpetrators_checked,
         escalated: store.escalate_overdue(&system, today).await?,
         ..Default::default()
     };
