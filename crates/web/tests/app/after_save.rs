@@ -117,3 +117,22 @@ async fn a_deadlock_in_the_duplicate_check_is_retried_at_once() {
     let stats = app.store.after_save_stats().await.unwrap();
     assert_eq!((stats.retried, stats.queued, stats.waiting), (1, 0, 0));
 }
+
+#[tokio::test]
+async fn a_failing_queue_pass_does_not_stop_the_rest_of_the_worker() {
+    let app = TestApp::spawn().await;
+    // The queue cannot even be read (as if its table were damaged): the pass is counted as
+    // failed and the worker goes on to escalations and e-mails instead of giving up.
+    app.store
+        .exec_script_for_tests("ALTER TABLE after_save_queue RENAME TO after_save_queue_gone;")
+        .await
+        .unwrap();
+    let cfg = web::worker::WorkerConfig {
+        smtp: None,
+        public_url: String::new(),
+        every: Duration::from_secs(60),
+    };
+    let r = web::worker::tick(&app.store, &cfg).await;
+    let r = r.expect("the pass goes on");
+    assert_eq!((r.after_save_done, r.after_save_failed), (0, 1));
+}
