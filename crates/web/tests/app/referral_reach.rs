@@ -261,3 +261,30 @@ async fn the_services_of_a_closed_takeover_leave_the_receiving_units_tasks() {
         .await;
     assert!(page.body.contains("Reintegrasi sosial"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn withdrawing_an_accepted_takeover_gives_the_plan_back_to_the_sender() {
+    let app = TestApp::spawn().await;
+    let (rid, _, _) = referral_to_kupang(&app, "Agnes Uji Tarik", "takeover").await;
+    let act = async |who: &str, body: Value| {
+        let token = app.token(who).await;
+        let path = format!("/api/v1/referrals/{rid}/actions");
+        let r = common::api(&app.base, &token, "POST", &path, Some(&body.to_string())).await;
+        assert_eq!(r.status, 200, "{body}: {}", r.body);
+    };
+    act("data-officer.kupang", json!({"op": "accept"})).await;
+    let sender = app.token("data-officer.palangkaraya").await;
+    let (_, r) = get_json(&app, &sender, &format!("/api/v1/referrals/{rid}")).await;
+    let victim = r["victim_id"].as_i64().unwrap();
+    let plan = format!("/api/v1/victims/{victim}/plan");
+    let (_, p) = get_json(&app, &sender, &plan).await;
+    assert_eq!(p["lead_unit_id"], json!(app.units["kupang"].0), "{p}");
+
+    act(
+        "data-officer.palangkaraya",
+        json!({"op": "withdraw", "reason": "Korban pindah ke kota lain"}),
+    )
+    .await;
+    let (_, p) = get_json(&app, &sender, &plan).await;
+    assert_eq!(p["lead_unit_id"], json!(app.units["palangkaraya"].0), "{p}");
+}
