@@ -37,6 +37,7 @@ pub use cases::{
 };
 pub use linkage::{
     CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,
+    pair_status,
 };
 pub use notifications::{Notification, PendingMail};
 pub use perpetrators::{

@@ -207,6 +207,7 @@ mod pairs;
 mod records;
 mod run;
 
+pub use pairs::pair_status;
 pub(crate) use run::relink;
 
 impl Store {

@@ -158,10 +158,7 @@ impl Store {
     /// most likely first.
     pub async fn linkage_pairs(&self, actor: &Actor, status: &str) -> Result<Vec<PairRow>> {
         decide(actor, Action::LinkPersons, &actor.scope)?;
-        let status = match status {
-            "same" | "different" | "pending" => status,
-            _ => "pending",
-        };
+        let status = pair_status(status)?;
         let mut q = crate::core::sql::Sql::new(
             "SELECT p.id, p.probability, p.status, p.found_at, \
              ca.code AS a_code, ca.region_code AS a_region, va.initials AS a_initials, \
@@ -342,5 +339,17 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         Ok(r.into())
+    }
+}
+
+/// The decision a pair list is filtered by (victim and perpetrator pairs alike): empty is
+/// the pending ones; a word that names no decision is an error naming the filter, never
+/// the pending list shown as if it were the answer.
+pub fn pair_status(s: &str) -> Result<&'static str> {
+    match s.trim() {
+        "" | "pending" => Ok("pending"),
+        "same" => Ok("same"),
+        "different" => Ok("different"),
+        _ => Err(domain::Invalid::one("status", "err.choice").into()),
     }
 }

@@ -46,10 +46,7 @@ impl Store {
         status: &str,
     ) -> Result<Vec<PerpetratorPairRow>> {
         decide(actor, Action::DecidePerpetratorPair, &actor.scope)?;
-        let status = match status {
-            "same" | "different" => status,
-            _ => "pending",
-        };
+        let status = crate::linkage::pair_status(status)?;
         let mut q = Sql::new(
             "SELECT pp.id, pp.probability, pp.status, pp.found_at, pp.perpetrator_a, pp.perpetrator_b \
              FROM perpetrator_pairs pp WHERE pp.status = ",

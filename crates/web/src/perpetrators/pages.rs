@@ -62,10 +62,7 @@ async fn list_page(
     user: User,
     Query(q): Query<PairsQuery>,
 ) -> Result<Html<String>, WebError> {
-    let status = match q.status.as_str() {
-        "same" | "different" => q.status.clone(),
-        _ => "pending".to_owned(),
-    };
+    let status = store::pair_status(&q.status)?.to_owned();
     let pairs = state.store.perpetrator_pairs(user.actor(), &status).await?;
     render(&ListPage {
         page: Page::from_ctx(&user.ctx, "perp_pairs.title").with_flash(q.ok.as_deref()),

@@ -113,10 +113,7 @@ async fn linkage_page(
     user: User,
     Query(q): Query<LinkageQuery>,
 ) -> Result<Html<String>, WebError> {
-    let status = match q.status.as_str() {
-        "same" | "different" => q.status.clone(),
-        _ => "pending".to_owned(),
-    };
+    let status = store::pair_status(&q.status)?.to_owned();
     let pairs = state.store.linkage_pairs(user.actor(), &status).await?;
     let runs = state.store.linkage_runs(user.actor()).await?;
     let running = runs.first().is_some_and(|r| r.state == "running");

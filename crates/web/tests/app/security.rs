@@ -520,3 +520,38 @@ async fn a_value_is_read_one_way_on_form_and_api() {
         [crate::api_recovery::pair("restitution_ordered", "rupiah")]
     );
 }
+
+#[tokio::test]
+async fn a_pair_list_filter_that_names_no_decision_is_named() {
+    let app = TestApp::spawn().await;
+    let token = app.token("verifier.nasional").await;
+    for path in ["/api/v1/linkage/pairs", "/api/v1/perpetrators/pairs"] {
+        let r = crate::common::api(
+            &app.base,
+            &token,
+            "GET",
+            &format!("{path}?status=bogus"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            crate::api_recovery::fields(&r),
+            [crate::api_recovery::pair("status", "choice")],
+            "{path}"
+        );
+        let ok = crate::common::api(
+            &app.base,
+            &token,
+            "GET",
+            &format!("{path}?status=same"),
+            None,
+        )
+        .await;
+        assert_eq!(ok.status, 200, "{path}: {}", ok.body);
+    }
+    let b = app.login("verifier.nasional").await;
+    for page in ["/linkage?status=bogus", "/perpetrators/pairs?status=bogus"] {
+        assert_eq!(b.get(page).await.status, 422, "{page}");
+    }
+    assert_eq!(b.get("/perpetrators/pairs").await.status, 200);
+}
