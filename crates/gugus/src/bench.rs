@@ -175,3 +175,83 @@ pub async fn tasks(
     }
     Ok(())
 }
+
+/// `gugus bench floor`: the floor the pages are measured against (docs/BENCHMARKS.md). A
+/// bare HTTP server that, for each of four pages, looks the session cookie up and makes the
+/// page's own store call — with its authorization, decryption and audit entry — and prints
+/// the result as JSON: no middleware, no template, no layout. What a page costs above this
+/// is the web layer's.
+#[cfg(feature = "bench")]
+pub async fn floor(store: Store, listen: std::net::SocketAddr) -> Result<()> {
+    use axum::Router;
+    use axum::routing::get;
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/cases", get(floor::cases))
+        .route("/cases/{id}", get(floor::case))
+        .route("/tasks", get(floor::tasks))
+        .route("/review", get(floor::review))
+        .with_state(store);
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+#[cfg(feature = "bench")]
+mod floor {
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode, header};
+    use domain::Actor;
+    use store::{CaseFilter, CaseId, Store};
+
+    type Answer = Result<String, StatusCode>;
+
+    async fn actor(store: &Store, headers: &HeaderMap) -> Result<Actor, StatusCode> {
+        let token = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| c.trim().strip_prefix("gugus_session="))
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        match store.session(token).await {
+            Ok(Some(info)) => Ok(info.actor),
+            Ok(None) => Err(StatusCode::UNAUTHORIZED),
+            Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    fn json<T: serde::Serialize>(v: Result<T, store::StoreError>) -> Answer {
+        let v = v.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        serde_json::to_string(&v).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    pub(super) async fn cases(State(store): State<Store>, headers: HeaderMap) -> Answer {
+        let a = actor(&store, &headers).await?;
+        let filter = CaseFilter {
+            per_page: 50,
+            ..Default::default()
+        };
+        json(store.list_cases(&a, &filter).await)
+    }
+
+    pub(super) async fn case(
+        State(store): State<Store>,
+        Path(id): Path<i64>,
+        headers: HeaderMap,
+    ) -> Answer {
+        let a = actor(&store, &headers).await?;
+        json(store.case(&a, CaseId(id)).await)
+    }
+
+    pub(super) async fn tasks(State(store): State<Store>, headers: HeaderMap) -> Answer {
+        let a = actor(&store, &headers).await?;
+        let today = store.today(&a);
+        json(store.my_tasks(&a, today, 1).await)
+    }
+
+    pub(super) async fn review(State(store): State<Store>, headers: HeaderMap) -> Answer {
+        let a = actor(&store, &headers).await?;
+        json(store.review_queue(&a).await)
+    }
+}

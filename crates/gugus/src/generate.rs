@@ -471,6 +471,8 @@ pub async fn generate(store: &Store, n: usize, seed: u64, progress: bool) -> Res
     codes.sort();
     codes.dedup();
     let units = regency_units(store, &actor, &codes).await?;
+    // Victims from here on get their linkage keys in one sorted pass at the end.
+    let keys_after = store.max_victim_id().await?;
     let mut done = 0;
     while done < n {
         let size = (n - done).min(500);
@@ -490,7 +492,7 @@ pub async fn generate(store: &Store, n: usize, seed: u64, progress: bool) -> Res
         }
         done += size;
         store
-            .import_cases(&actor, &batch)
+            .import_cases_deferring_keys(&actor, &batch)
             .await
             .map_err(crate::config::describe_store)?;
         if progress && done % 10_000 < 500 {
@@ -500,6 +502,13 @@ pub async fn generate(store: &Store, n: usize, seed: u64, progress: bool) -> Res
             );
         }
     }
+    if progress {
+        eprintln!("  linkage keys ({:.0} s)", started.elapsed().as_secs_f64());
+    }
+    store
+        .build_linkage_keys_after(keys_after)
+        .await
+        .map_err(crate::config::describe_store)?;
     store.analyze().await?;
     Ok(Stats {
         cases: done,

@@ -182,6 +182,15 @@ enum BenchCmd {
         #[arg(long, default_value_t = 100)]
         deep_page: i64,
     },
+    /// Serve the floor the pages are measured against: for the case list, a case page, "my
+    /// tasks" and the review queue, the session lookup and the page's store call, printed
+    /// as JSON without middleware or templates (docs/BENCHMARKS.md, bench/pages.sh). Only
+    /// in a build with `--features bench`.
+    #[cfg(feature = "bench")]
+    Floor {
+        #[arg(long, default_value = "127.0.0.1:18831")]
+        listen: std::net::SocketAddr,
+    },
     /// Record linkage on a CSV file (FEBRL or synthetic persons) scored against its truth
     /// columns, which the engine never reads. Give two `--input` files to link FEBRL4a/4b.
     Linkage {
@@ -380,6 +389,17 @@ async fn run(cli: Cli) -> Result<()> {
                 Err(_) => unit,
             };
             bench::tasks(&store, &unit, services, referrals, seed, queries, deep_page).await
+        }
+        #[cfg(feature = "bench")]
+        Command::Bench(BenchCmd::Floor { listen }) => {
+            let url = cli
+                .database_url
+                .unwrap_or_else(|| "sqlite://gugus.db".into());
+            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
+            let store = open(&url, durability)
+                .await?
+                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            bench::floor(store, listen).await
         }
         Command::Linkage(LinkageCmd::TrainDefault { input, out }) => {
             linkage_cli::train_default(&input, &out)

@@ -76,6 +76,8 @@ pub struct Store {
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
+    picklists_memo: crate::core::memo::Memo<Picklists>,
+    service_types_memo: crate::core::memo::Memo<Vec<ServiceType>>,
     after_save: std::sync::Arc<review::AfterSaveCounters>,
     write_gate: crate::core::gate::WriteGate,
     clock: Clock,

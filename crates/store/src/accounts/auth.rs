@@ -394,10 +394,12 @@ impl Store {
         let row: Option<SessionRecord> = sqlx::query_as(
             "SELECT s.user_id, s.created_at, s.last_seen_at, s.second_factor_ok, u.username, u.full_name, u.role, \
              u.unit_id, u.disabled, u.totp_enabled, n.region_code, n.name AS unit_name, \
-             (SELECT COUNT(*) FROM notifications x WHERE x.user_id = s.user_id AND x.read_at IS NULL) AS unread \
+             (SELECT COUNT(*) FROM notifications x WHERE x.user_id = s.user_id AND x.read_at IS NULL) AS unread, \
+             (SELECT value FROM settings WHERE key = $2) AS require_totp \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN units n ON n.id = u.unit_id WHERE s.token_hash = $1",
         )
         .bind(th.clone())
+        .bind(crate::admin::settings::REQUIRE_TOTP)
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
@@ -421,7 +423,7 @@ impl Store {
         let role = role_of(&r.role)?;
         let totp_enabled = r.totp_enabled != 0;
         let must_enroll_totp =
-            !totp_enabled && role.sees_identities() && self.require_totp().await?;
+            !totp_enabled && role.sees_identities() && r.require_totp.as_deref() == Some("1");
         Ok(Some(SessionInfo {
             actor: actor_for(
                 r.user_id,

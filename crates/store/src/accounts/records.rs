@@ -77,6 +77,8 @@ pub(super) struct SessionRecord {
     pub region_code: Option<String>,
     pub unit_name: String,
     pub unread: i64,
+    /// The "two-factor login required" setting, read with the session (one query).
+    pub require_totp: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -5,7 +5,7 @@ use crate::{Result, Store};
 use domain::audit::AuditAction;
 use domain::{Action, Actor, Scope};
 
-const REQUIRE_TOTP: &str = "require_totp_for_identity_roles";
+pub(crate) const REQUIRE_TOTP: &str = "require_totp_for_identity_roles";
 
 impl Store {
     async fn setting(&self, key: &str) -> Result<Option<String>> {

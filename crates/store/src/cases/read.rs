@@ -308,14 +308,20 @@ impl Store {
     pub async fn case_history(&self, actor: &Actor, id: CaseId) -> Result<Vec<CaseEvent>> {
         let scope = self.case_scope(id).await?;
         decide(actor, Action::ViewCase, &scope)?;
-        // Reads are in the trail but not in a record's history of changes.
-        let views: Vec<&str> = AuditAction::views().map(AuditAction::as_str).collect();
+        // Reads are in the trail but not in a record's history of changes. The actions are
+        // named (not "NOT IN views") so the lookup seeks each in `audit_record_action`
+        // instead of walking past every view of the case.
+        let changes: Vec<&str> = AuditAction::ALL
+            .into_iter()
+            .filter(|a| !a.is_view())
+            .map(AuditAction::as_str)
+            .collect();
         let mut q = Sql::new(
             "SELECT at, actor_username, action, detail FROM audit_log WHERE record_type = 'case' AND record_id = ",
         );
         q.bind_text(id.0.to_string())
-            .push(" AND action NOT")
-            .in_list(&views)
+            .push(" AND action")
+            .in_list(&changes)
             .push(" ORDER BY seq DESC LIMIT 200");
         let rows = q
             .build_as::<CaseEventRecord>()
@@ -360,6 +366,16 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM victims")
             .fetch_one(self.pool())
             .await?)
+    }
+
+    /// The highest victim id so far (0 when there are none): where a bulk load starts.
+    pub async fn max_victim_id(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM victims")
+                .fetch_one(self.pool())
+                .await?
+                .unwrap_or(0),
+        )
     }
 
     pub async fn count_cases(&self) -> Result<i64> {

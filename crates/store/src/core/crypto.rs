@@ -47,15 +47,28 @@ impl FieldKey {
         })
     }
 
-    fn blind_index(&self, kind: &str, value: &str) -> String {
-        let mut out = String::new();
+    fn index_mac(&self, kind: &str, value: &str) -> [u8; 16] {
+        let mut out = [0u8; 16];
         if let Ok(mut mac) = <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.index_key) {
             mac.update(kind.as_bytes());
             mac.update(b"\0");
             mac.update(value.as_bytes());
-            out = hex::encode(&mac.finalize().into_bytes()[..16]);
+            out.copy_from_slice(&mac.finalize().into_bytes()[..16]);
         }
         out
+    }
+
+    fn blind_index(&self, kind: &str, value: &str) -> String {
+        hex::encode(self.index_mac(kind, value))
+    }
+
+    /// The first 8 bytes of the blind index as a big-endian integer (the first 16 hex digits
+    /// of [`FieldKey::blind_index`]).
+    fn blind_key(&self, kind: &str, value: &str) -> i64 {
+        let mac = self.index_mac(kind, value);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&mac[..8]);
+        i64::from_be_bytes(first)
     }
 }
 
@@ -226,6 +239,12 @@ impl Keyring {
     /// Blind index under the current key.
     pub fn blind_index(&self, kind: &str, value: &str) -> String {
         self.current.blind_index(kind, value)
+    }
+
+    /// Compact blind index under the current key: 64 bits, for the many rows of a lookup
+    /// table (the linkage keys), where a rare collision only adds a candidate.
+    pub fn blind_key(&self, kind: &str, value: &str) -> i64 {
+        self.current.blind_key(kind, value)
     }
 
     /// The key that signs new audit checkpoints, and its id.

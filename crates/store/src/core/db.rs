@@ -194,6 +194,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0021_job_leases.sql"),
         postgres: include_str!("../../migrations/postgres/0021_job_leases.sql"),
     },
+    Migration {
+        version: 22,
+        name: "linkage_keys_compact",
+        sqlite: include_str!("../../migrations/sqlite/0022_linkage_keys_compact.sql"),
+        postgres: include_str!("../../migrations/postgres/0022_linkage_keys_compact.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "page_indexes",
+        sqlite: include_str!("../../migrations/sqlite/0023_page_indexes.sql"),
+        postgres: include_str!("../../migrations/postgres/0023_page_indexes.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -255,6 +267,8 @@ impl Store {
             keyring: None,
             model_cache: Default::default(),
             quality_cache: Default::default(),
+            picklists_memo: Default::default(),
+            service_types_memo: Default::default(),
             after_save: Default::default(),
             write_gate: Default::default(),
             clock: Clock::system(),

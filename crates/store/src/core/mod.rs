@@ -15,6 +15,7 @@ pub(crate) mod gate;
 pub(crate) mod ids;
 pub mod integrity;
 pub(crate) mod lease;
+pub(crate) mod memo;
 pub(crate) mod sql;
 pub(crate) mod write;
 #[cfg(all(test, feature = "testing"))]

@@ -276,14 +276,14 @@ impl Store {
         Ok(model)
     }
 
-    fn keys_of(&self, r: &linkage::Record) -> Result<Vec<String>> {
+    pub(crate) fn keys_of(&self, r: &linkage::Record) -> Result<Vec<i64>> {
         let k = self.keyring()?;
         if linkage::is_blank(r) {
             return Ok(Vec::new());
         }
-        let mut keys: Vec<String> = linkage::blocking_keys(r)
+        let mut keys: Vec<i64> = linkage::blocking_keys(r)
             .iter()
-            .map(|key| k.blind_index("linkage", key))
+            .map(|key| k.blind_key("linkage", key))
             .collect();
         keys.sort();
         keys.dedup();
@@ -310,7 +310,7 @@ impl Store {
                 q.push(", ");
             }
             q.push("(")
-                .bind_text(key.as_str())
+                .bind_int(*key)
                 .push(", ")
                 .bind_int(rec.id as i64)
                 .push(")");

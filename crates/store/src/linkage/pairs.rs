@@ -33,13 +33,13 @@ impl Store {
             return Ok(0);
         }
         // One lookup for every key of every victim of the case.
-        let all_keys: Vec<&str> = records
+        let all_keys: Vec<i64> = records
             .iter()
-            .flat_map(|(_, keys)| keys.iter().map(String::as_str))
+            .flat_map(|(_, keys)| keys.iter().copied())
             .collect();
         let mut q = Sql::new("SELECT key, victim_id FROM linkage_keys WHERE key");
         q.in_list(&all_keys);
-        let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut by_key: HashMap<i64, Vec<i64>> = HashMap::new();
         for r in q.build_as::<KeyRecord>().fetch_all(self.pool()).await? {
             by_key.entry(r.key).or_default().push(r.victim_id);
         }

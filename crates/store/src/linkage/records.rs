@@ -43,7 +43,7 @@ impl EngineVictimRecord {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct KeyRecord {
-    pub key: String,
+    pub key: i64,
     pub victim_id: i64,
 }
 

@@ -243,6 +243,66 @@ impl Store {
         Ok(records.len())
     }
 
+    /// Writes the blocking keys of every victim with an id above `after` (a bulk load made
+    /// with [`Store::import_cases_deferring_keys`]; those victims have none yet) in one
+    /// transaction: the keys go to a temporary table in victim order, then into the key
+    /// table sorted, with the victim index dropped and built again after (so both trees
+    /// are written front to back, not page by random page). Holds the write lock until
+    /// done: for offline loads (the generator), not for a serving database. Returns the
+    /// number of victims.
+    pub async fn build_linkage_keys_after(&self, after: i64) -> Result<usize> {
+        let mut tx = self.maintenance(Maintenance::LinkageRun).await?;
+        sqlx::query(
+            "CREATE TEMP TABLE linkage_keys_load (key BIGINT NOT NULL, victim_id BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut last = after;
+        let mut victims = 0usize;
+        loop {
+            let rows = sqlx::query_as(victim_select!("WHERE v.id > $1 ORDER BY v.id LIMIT 5000"))
+                .bind(last)
+                .fetch_all(&mut *tx)
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut keys: Vec<(i64, i64)> = Vec::new();
+            for rec in self.engine_records(rows)? {
+                last = rec.id as i64;
+                victims += 1;
+                keys.extend(self.keys_of(&rec)?.into_iter().map(|k| (k, rec.id as i64)));
+            }
+            for part in keys.chunks(400) {
+                let mut q = crate::core::sql::Sql::new(
+                    "INSERT INTO linkage_keys_load (key, victim_id) VALUES ",
+                );
+                for (j, (key, id)) in part.iter().enumerate() {
+                    if j > 0 {
+                        q.push(", ");
+                    }
+                    q.push("(")
+                        .bind_int(*key)
+                        .push(", ")
+                        .bind_int(*id)
+                        .push(")");
+                }
+                q.build().execute(&mut *tx).await?;
+            }
+        }
+        for step in [
+            "DROP INDEX linkage_keys_victim",
+            "INSERT INTO linkage_keys (key, victim_id) \
+             SELECT key, victim_id FROM linkage_keys_load ORDER BY key, victim_id",
+            "CREATE INDEX linkage_keys_victim ON linkage_keys (victim_id)",
+            "DROP TABLE linkage_keys_load",
+        ] {
+            sqlx::query(step).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(victims)
+    }
+
     /// Replaces every victim's blocking keys with those of `records` (a full rebuild): the
     /// table is emptied, then filled with multi-row inserts, one transaction per 2,000
     /// victims. `progress` is (run, done before, total) for a full run's progress bar.
@@ -262,7 +322,7 @@ impl Store {
             tx.commit().await?;
         }
         for (i, chunk) in records.chunks(2000).enumerate() {
-            let mut rows: Vec<(String, i64)> = Vec::new();
+            let mut rows: Vec<(i64, i64)> = Vec::new();
             for rec in chunk {
                 for key in self.keys_of(rec)? {
                     rows.push((key, rec.id as i64));
@@ -290,7 +350,7 @@ impl Store {
                         q.push(", ");
                     }
                     q.push("(")
-                        .bind_text(key.as_str())
+                        .bind_int(*key)
                         .push(", ")
                         .bind_int(*id)
                         .push(")");

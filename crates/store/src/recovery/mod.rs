@@ -289,17 +289,25 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.service_types_memo.forget();
         Ok(())
     }
 
     /// The service catalogue, in display order.
+    /// (Read once, then from memory until this process seeds.)
     pub async fn service_types(&self) -> Result<Vec<ServiceType>> {
+        if let Some(t) = self.service_types_memo.get() {
+            return Ok(t.as_ref().clone());
+        }
         let rows: Vec<records::ServiceTypeRecord> = sqlx::query_as(
             "SELECT code, label_id, label_en, default_days, statutory FROM service_types ORDER BY sort",
         )
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.into_iter().map(ServiceType::from).collect())
+        let types: Vec<ServiceType> = rows.into_iter().map(ServiceType::from).collect();
+        self.service_types_memo
+            .set(std::sync::Arc::new(types.clone()));
+        Ok(types)
     }
 
     async fn service_type(&self, code: &str) -> Result<Option<ServiceType>> {

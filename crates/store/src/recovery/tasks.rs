@@ -160,14 +160,10 @@ impl Store {
                 },
             })
             .collect();
-        let total: i64 = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM ", open_tasks!()))
-            .bind(unit)
-            .fetch_one(self.pool())
-            .await?;
-        let overdue: i64 = sqlx::query_scalar(concat!(
-            "SELECT COUNT(*) FROM ",
-            open_tasks!(),
-            " AND due_on < $2"
+        // Both counts in one pass over the unit's open services (index only).
+        let (total, overdue): (i64, i64) = sqlx::query_as(concat!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_on < $2 THEN 1 ELSE 0 END), 0) FROM ",
+            open_tasks!()
         ))
         .bind(unit)
         .bind(today)

@@ -81,11 +81,16 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.picklists_memo.forget();
         self.ensure_service_types().await?;
         self.ensure_rules().await
     }
 
-    pub async fn picklists(&self) -> Result<Picklists> {
+    /// Every active picklist (read once, then from memory until this process seeds).
+    pub async fn picklists(&self) -> Result<std::sync::Arc<Picklists>> {
+        if let Some(p) = self.picklists_memo.get() {
+            return Ok(p);
+        }
         let rows: Vec<PicklistRecord> = sqlx::query_as("SELECT list, code, htcds, label_id, label_en FROM picklist_items WHERE active = 1 ORDER BY list, sort")
             .fetch_all(self.pool())
             .await?;
@@ -97,6 +102,8 @@ impl Store {
         if p.lists.is_empty() {
             return Err(StoreError::Other("picklists are not loaded".into()));
         }
+        let p = std::sync::Arc::new(p);
+        self.picklists_memo.set(p.clone());
         Ok(p)
     }
 }

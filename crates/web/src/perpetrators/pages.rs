@@ -29,7 +29,7 @@ struct PairsQuery {
 
 /// Labels of the perpetrator picklists (kind, role) in the page's language.
 struct Labels {
-    lists: Picklists,
+    lists: std::sync::Arc<Picklists>,
     lang: &'static str,
 }
 

@@ -37,7 +37,7 @@ struct ReferralPage {
     r: store::ReferralView,
     types: Vec<store::ServiceType>,
     services: Vec<store::ServiceView>,
-    picks: store::Picklists,
+    picks: std::sync::Arc<store::Picklists>,
     /// Units the receiving unit may give a take-over's services to.
     units: Vec<store::Unit>,
     f: FormState,
