@@ -28,6 +28,8 @@ add_user() { # username role unit
 }
 add_user bench.officer data_officer "$UNIT"
 add_user bench.worker case_worker "$UNIT"
+add_user bench.worker2 case_worker "GT PP-TPPO Kabupaten Kupang"
+add_user bench.national verifier "Gugus Tugas PP-TPPO Nasional"
 if [ ! -e "$KEY.tasks-filled" ]; then
   "$BIN" bench tasks --unit "$UNIT" --services 10000 --referrals 300 --seed 42 --queries 1 >/dev/null
   touch "$KEY.tasks-filled"
@@ -53,7 +55,15 @@ login() { # username -> session token
 }
 OFFICER=$(login bench.officer)
 WORKER=$(login bench.worker)
-[ -n "$OFFICER" ] && [ -n "$WORKER" ] || { echo "login failed"; exit 1; }
+WORKER2=$(login bench.worker2)
+NATIONAL=$(login bench.national)
+[ -n "$OFFICER" ] && [ -n "$WORKER" ] && [ -n "$NATIONAL" ] || { echo "login failed"; exit 1; }
+# The data-quality page at national scope: the first request after the start computes it
+# (cold), the second within five minutes reads the cache.
+for n in cold cached; do
+  t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Cookie: gugus_session=$NATIONAL" "http://127.0.0.1:$PORT/quality")
+  echo "/quality (national verifier), $n: HTTP ${t% *}, ${t#* } s"
+done
 CASE=$(curl -s -H "Cookie: gugus_session=$OFFICER" "http://127.0.0.1:$PORT/cases" |
   sed -n 's/.*href="\/cases\/\([0-9]*\)".*/\1/p' | head -n1)
 [ -n "$CASE" ] || { echo "no case in the list"; exit 1; }
@@ -82,6 +92,8 @@ run "floor: case page" $FLOOR "/cases/$CASE" "$OFFICER"
 run "/cases/$CASE (identities shown, audited)" $PORT "/cases/$CASE" "$OFFICER"
 run "floor: my tasks" $FLOOR /tasks "$WORKER"
 run "/tasks (case worker, 10,000 open services)" $PORT /tasks "$WORKER"
+run "floor: my tasks, unit without services" $FLOOR /tasks "$WORKER2"
+run "/tasks (case worker, unit without services)" $PORT /tasks "$WORKER2"
 run "floor: review queue" $FLOOR /review "$OFFICER"
 run "/review (data officer: drafts to submit)" $PORT /review "$OFFICER"
 run "/healthz again" $PORT /healthz "$OFFICER"

@@ -252,6 +252,6 @@ mod floor {
 
     pub(super) async fn review(State(store): State<Store>, headers: HeaderMap) -> Answer {
         let a = actor(&store, &headers).await?;
-        json(store.review_queue(&a).await)
+        json(store.review_queue_page(&a, 0, 50).await)
     }
 }

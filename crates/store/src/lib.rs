@@ -77,6 +77,8 @@ pub struct Store {
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
     picklists_memo: crate::core::memo::Memo<Picklists>,
+    audit_batch: crate::core::audit_batch::AuditBatch,
+    rules_memo: crate::core::memo::Memo<Vec<domain::rules::Rule>>,
     service_types_memo: crate::core::memo::Memo<Vec<ServiceType>>,
     after_save: std::sync::Arc<review::AfterSaveCounters>,
     write_gate: crate::core::gate::WriteGate,

@@ -149,8 +149,7 @@ impl Store {
         let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
         let mut q = Sql::new(
             "SELECT c.id, c.code, c.reported_on, c.region_code, c.trafficking_status, c.status, \
-             (SELECT COUNT(*) FROM victims v WHERE v.case_id = c.id) AS victims \
-             FROM cases c WHERE 1=1",
+             c.victim_count AS victims FROM cases c WHERE 1=1",
         );
         // One region condition: the narrower of the actor's scope and the filter. Province and
         // regency use their own indexed columns, so "newest first" walks an index in order.

@@ -12,6 +12,26 @@ pub(super) enum LinkageKeys {
     Deferred,
 }
 
+/// What the data-quality page reads of a case (migration 0024): its number of victims and
+/// how many key fields are filled in — of the case: chronology, recruitment, rescue date;
+/// of each victim: NIK, birth date, home village. Stored with every write of the case.
+fn quality_counts(new: &NewCase) -> (i64, i64) {
+    let case = [
+        new.chronology.is_some(),
+        new.choices.recruitment.is_some(),
+        new.rescued_on.is_some(),
+    ];
+    let victims = new.victims.iter().flat_map(|v| {
+        [
+            v.nik.is_some(),
+            v.birth_date.is_some(),
+            v.home_village.is_some(),
+        ]
+    });
+    let filled = case.into_iter().chain(victims).filter(|f| *f).count();
+    (new.victims.len() as i64, filled as i64)
+}
+
 impl Store {
     /// Checks every picklist code and region reference of a case, naming each bad field.
     pub(super) async fn check_references(&self, new: &NewCase, p: &Picklists) -> Result<()> {
@@ -267,8 +287,8 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (code, unit_id, region_code, channel, reported_on, exploitation_from, rescued_on, chronology_enc, \
              trafficking_status, sector, recruitment, recruiter_relationship, status, version, created_by, created_at, updated_at, \
-             province_code, regency_code) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14, $15, $16) RETURNING id",
+             province_code, regency_code, victim_count, filled_fields) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14, $15, $16, $17, $18) RETURNING id",
         )
         .bind(code.clone())
         .bind(actor.unit_id.0)
@@ -286,6 +306,8 @@ impl Store {
         .bind(now)
         .bind(actor.scope.region().map(|r| r.province().as_str().to_owned()))
         .bind(actor.scope.region().and_then(regency_of))
+        .bind(quality_counts(new).0)
+        .bind(quality_counts(new).1)
         .fetch_one(&mut *tx)
         .await?;
         Self::write_tags(&mut tx, id, new).await?;
@@ -343,7 +365,8 @@ impl Store {
         let res = sqlx::query(
             "UPDATE cases SET channel = $1, reported_on = $2, exploitation_from = $3, rescued_on = $4, chronology_enc = $5, \
              trafficking_status = $6, sector = $7, recruitment = $8, recruiter_relationship = $9, version = version + 1, \
-             updated_at = $10 WHERE id = $11 AND version = $12 AND review_state IN ('draft', 'returned')",
+             updated_at = $10, victim_count = $13, filled_fields = $14 \
+             WHERE id = $11 AND version = $12 AND review_state IN ('draft', 'returned')",
         )
         .bind(c.channel.clone())
         .bind(new.reported_on)
@@ -357,6 +380,8 @@ impl Store {
         .bind(self.now_ms())
         .bind(id.0)
         .bind(expected_version)
+        .bind(quality_counts(new).0)
+        .bind(quality_counts(new).1)
         .execute(&mut *tx)
         .await?;
         if res.rows_affected() == 0 {
@@ -465,8 +490,8 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO cases (code, unit_id, region_code, channel, reported_on, exploitation_from, rescued_on, chronology_enc, \
                  trafficking_status, sector, recruitment, recruiter_relationship, status, version, created_by, created_at, updated_at, \
-                 province_code, regency_code) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14, $15, $16) RETURNING id",
+                 province_code, regency_code, victim_count, filled_fields) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', 1, $13, $14, $14, $15, $16, $17, $18) RETURNING id",
             )
             .bind(code)
             .bind(unit.0)
@@ -484,6 +509,8 @@ impl Store {
             .bind(now)
             .bind(region.as_ref().map(|r| r.province().as_str().to_owned()))
             .bind(region.as_ref().and_then(regency_of))
+            .bind(quality_counts(new).0)
+            .bind(quality_counts(new).1)
             .fetch_one(&mut *tx)
             .await?;
             ids.push(CaseId(id));

@@ -206,6 +206,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0023_page_indexes.sql"),
         postgres: include_str!("../../migrations/postgres/0023_page_indexes.sql"),
     },
+    Migration {
+        version: 24,
+        name: "case_quality_counts",
+        sqlite: include_str!("../../migrations/sqlite/0024_case_quality_counts.sql"),
+        postgres: include_str!("../../migrations/postgres/0024_case_quality_counts.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "review_queue_index",
+        sqlite: include_str!("../../migrations/sqlite/0025_review_queue_index.sql"),
+        postgres: include_str!("../../migrations/postgres/0025_review_queue_index.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -242,8 +254,13 @@ impl Store {
             .disable_statement_logging();
         let pool_opts = match backend {
             Backend::Sqlite => {
+                // No ping before each use: an SQLite connection is a file handle that does
+                // not go stale, and the ping is a round trip to the connection's worker
+                // thread for every query (PostgreSQL keeps it: a server restart or a
+                // failover leaves dead connections that the ping replaces unseen).
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .after_connect(move |conn, _| {
                         Box::pin(async move {
                             conn.execute(durability.pragmas()).await?;
@@ -268,6 +285,8 @@ impl Store {
             model_cache: Default::default(),
             quality_cache: Default::default(),
             picklists_memo: Default::default(),
+            audit_batch: Default::default(),
+            rules_memo: Default::default(),
             service_types_memo: Default::default(),
             after_save: Default::default(),
             write_gate: Default::default(),
@@ -355,6 +374,12 @@ impl Store {
             .iter()
             .filter(|m| !applied.contains(&m.version))
             .count())
+    }
+
+    /// View and search audit entries appended by group commit so far, and the
+    /// transactions that appended them (their ratio is the mean batch).
+    pub fn audit_batch_counts(&self) -> (u64, u64) {
+        self.audit_batch.counts()
     }
 
     /// The connection pool now: (open, idle, most allowed).

@@ -6,6 +6,7 @@
 
 pub(crate) mod access;
 pub(crate) mod audit;
+pub(crate) mod audit_batch;
 pub(crate) mod blind;
 pub(crate) mod checkpoint;
 pub mod crypto;

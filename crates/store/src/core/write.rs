@@ -110,14 +110,6 @@ impl Store {
         })
     }
 
-    /// Records an event that writes nothing else (a view of personal data, a search): the
-    /// view itself was checked by the read that calls this.
-    pub(crate) async fn audit(&self, actor: &Actor, ev: Event<'_>) -> Result<()> {
-        let mut w = self.write(Allowed { actor }).await?;
-        w.audit(ev).await?;
-        w.commit().await
-    }
-
     /// A write no person makes; `why` says which kind.
     /// Seed writes hold a lock until they end (SQLite: the write lock, as every write;
     /// PostgreSQL: a transaction advisory lock), so servers starting at once load the

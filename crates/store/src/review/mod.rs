@@ -163,6 +163,10 @@ struct CaseState {
     province: Option<String>,
     reported_on: Day,
     version: i64,
+    /// Since when it is in its state (its creation when it never changed), unix ms.
+    since_ms: i64,
+    /// How often it was returned.
+    returns: i64,
 }
 
 impl CaseState {

@@ -1,7 +1,7 @@
 //! Data quality per region (or unit) below the actor: completeness of key fields,
 //! timeliness of submission and clearing, return rate and pending duplicates.
 
-use super::records::{QualityCasesRecord, QualityPendingRecord, QualityVictimsRecord};
+use super::records::{QualityCasesRecord, QualityPendingRecord};
 use crate::core::sql::Sql;
 use crate::{Result, Store};
 use domain::{Action, Actor, RegionLevel, Scope, decide};
@@ -91,8 +91,19 @@ impl Store {
             Scope::Region(r) if r.level() == RegionLevel::Province => ("c.regency_code", false),
             Scope::Region(_) => ("CAST(c.unit_id AS TEXT)", true),
         };
-        let scoped = |q: &mut Sql| {
-            if actor.scope != Scope::National {
+        // A province or a regency by its own column: the first columns of `cases_quality`.
+        let scoped = |q: &mut Sql| match &actor.scope {
+            Scope::National => {}
+            Scope::Region(r) if r.level() == RegionLevel::Province => {
+                q.push(" AND c.province_code = ").bind_text(r.as_str());
+            }
+            Scope::Region(r) if r.level() == RegionLevel::Regency => {
+                q.push(" AND c.province_code = ")
+                    .bind_text(r.province().as_str())
+                    .push(" AND c.regency_code = ")
+                    .bind_text(r.as_str());
+            }
+            Scope::Region(_) => {
                 q.scope("c.region_code", &actor.scope);
             }
         };
@@ -106,14 +117,14 @@ impl Store {
              SUM(CASE WHEN c.returns > 0 THEN 1 ELSE 0 END) AS returned, \
              CAST(AVG(CASE WHEN c.submitted_at IS NOT NULL THEN c.submitted_at - c.created_at END) AS DOUBLE PRECISION) AS ms_submit, \
              CAST(AVG(CASE WHEN c.cleared_at IS NOT NULL AND c.submitted_at IS NOT NULL THEN c.cleared_at - c.submitted_at END) AS DOUBLE PRECISION) AS ms_clear, \
-             SUM(CASE WHEN c.chronology_enc IS NOT NULL THEN 1 ELSE 0 END) AS f_chron, \
-             SUM(CASE WHEN c.recruitment IS NOT NULL THEN 1 ELSE 0 END) AS f_recruit, \
-             SUM(CASE WHEN c.rescued_on IS NOT NULL THEN 1 ELSE 0 END) AS f_rescued \
+             CAST(SUM(c.victim_count) AS BIGINT) AS victims, CAST(SUM(c.filled_fields) AS BIGINT) AS filled \
              FROM cases c WHERE 1=1"
         ));
         scoped(&mut q);
         q.push(" GROUP BY grp");
-        let mut rows: HashMap<String, (QualityRow, [i64; 3], i64, i64)> = HashMap::new();
+        // Each case carries its victims and filled-in fields (migration 0024): one pass over
+        // the narrow index `cases_quality`.
+        let mut rows: HashMap<String, (QualityRow, i64, i64)> = HashMap::new();
         for r in q
             .build_as::<QualityCasesRecord>()
             .fetch_all(self.pool())
@@ -132,28 +143,7 @@ impl Store {
                 return_rate: pct(r.returned, r.submitted_ever),
                 ..Default::default()
             };
-            let fields = [r.f_chron, r.f_recruit, r.f_rescued];
-            rows.insert(key, (row, fields, 0, 0));
-        }
-        // Victims: NIK, birth date and home village filled in.
-        let mut q = Sql::new(&format!(
-            "SELECT {group} AS grp, COUNT(*) AS victims, \
-             SUM(CASE WHEN v.nik_enc IS NOT NULL THEN 1 ELSE 0 END) + \
-             SUM(CASE WHEN v.birth_date IS NOT NULL THEN 1 ELSE 0 END) + \
-             SUM(CASE WHEN v.home_village IS NOT NULL THEN 1 ELSE 0 END) AS filled \
-             FROM victims v JOIN cases c ON c.id = v.case_id WHERE 1=1"
-        ));
-        scoped(&mut q);
-        q.push(" GROUP BY grp");
-        for r in q
-            .build_as::<QualityVictimsRecord>()
-            .fetch_all(self.pool())
-            .await?
-        {
-            if let Some(e) = rows.get_mut(&r.grp.unwrap_or_default()) {
-                e.2 = r.victims;
-                e.3 = r.filled;
-            }
+            rows.insert(key, (row, r.victims, r.filled));
         }
         let mut q = Sql::new(&format!(
             "SELECT {group} AS grp, COUNT(DISTINCT p.id) AS pending FROM linkage_pairs p \
@@ -175,10 +165,9 @@ impl Store {
         let labels = self.group_labels(&keys, by_unit).await?;
         let out: Vec<QualityRow> = rows
             .into_values()
-            .map(|(mut row, fields, victims, filled)| {
-                let case_filled: i64 = fields.iter().sum();
+            .map(|(mut row, victims, filled)| {
                 let total = row.cases * 3 + victims * 3;
-                row.completeness = pct(case_filled + filled, total);
+                row.completeness = pct(filled, total);
                 row.label = labels.get(&row.key).cloned().unwrap_or_else(|| {
                     if row.key.is_empty() {
                         "—".into()

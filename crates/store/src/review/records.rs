@@ -71,6 +71,8 @@ pub(super) struct CaseStateRecord {
     pub province_code: Option<String>,
     pub reported_on: Day,
     pub version: i64,
+    pub since: i64,
+    pub returns: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -143,14 +145,6 @@ pub(super) struct QualityCasesRecord {
     pub returned: i64,
     pub ms_submit: Option<f64>,
     pub ms_clear: Option<f64>,
-    pub f_chron: i64,
-    pub f_recruit: i64,
-    pub f_rescued: i64,
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct QualityVictimsRecord {
-    pub grp: Option<String>,
     pub victims: i64,
     pub filled: i64,
 }

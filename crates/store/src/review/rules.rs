@@ -35,10 +35,22 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.rules_memo.forget();
         Ok(())
     }
 
-    async fn active_rules(&self, conn: &mut AnyConnection) -> Result<Vec<Rule>> {
+    /// The active rules. Decisions (submission, verification, clearing, the stored hits)
+    /// read them fresh; a page that only shows the hits (`remembered`) may use the copy
+    /// kept since the last fresh read (rules change by seeding or by hand in the database,
+    /// and the next decision sees the change).
+    async fn active_rules(
+        &self,
+        conn: &mut AnyConnection,
+        remembered: bool,
+    ) -> Result<std::sync::Arc<Vec<Rule>>> {
+        if remembered && let Some(r) = self.rules_memo.get() {
+            return Ok(r);
+        }
         let rows: Vec<RuleRecord> = sqlx::query_as(
             "SELECT code, severity, scope, field, condition, message_id, message_en FROM validation_rules WHERE active = 1 ORDER BY sort",
         )
@@ -57,7 +69,12 @@ impl Store {
                 )
                 .map_err(StoreError::Other)
             })
-            .collect()
+            .collect::<Result<Vec<Rule>>>()
+            .map(|rules| {
+                let rules = std::sync::Arc::new(rules);
+                self.rules_memo.set(rules.clone());
+                rules
+            })
     }
 
     /// The rules with how often each fired, for the admin page.
@@ -193,6 +210,12 @@ impl Store {
         self.hits_on(&mut conn, id).await
     }
 
+    /// [`Store::hits_now`] for a page that shows them (the rules may be the remembered copy).
+    pub(super) async fn hits_shown(&self, id: CaseId) -> Result<Vec<RuleHit>> {
+        let mut conn = self.pool().acquire().await?;
+        self.hits_with(&mut conn, id, true).await
+    }
+
     /// The rules the case breaks now, read through `conn` (a write's own connection when
     /// the answer decides the write), with the justifications on record (decrypted).
     pub(super) async fn hits_on(
@@ -200,7 +223,16 @@ impl Store {
         conn: &mut AnyConnection,
         id: CaseId,
     ) -> Result<Vec<RuleHit>> {
-        let rules = self.active_rules(conn).await?;
+        self.hits_with(conn, id, false).await
+    }
+
+    async fn hits_with(
+        &self,
+        conn: &mut AnyConnection,
+        id: CaseId,
+        remembered_rules: bool,
+    ) -> Result<Vec<RuleHit>> {
+        let rules = self.active_rules(conn, remembered_rules).await?;
         let facts = self.facts(conn, id).await?;
         let k = self.keyring()?;
         let mut saved: HashMap<(String, i64), String> = HashMap::new();

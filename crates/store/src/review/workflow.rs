@@ -65,7 +65,8 @@ impl Store {
 
     async fn case_state_on(&self, conn: &mut AnyConnection, id: CaseId) -> Result<CaseState> {
         let r: CaseStateRecord = sqlx::query_as(
-            "SELECT review_state, review_level, unit_id, region_code, province_code, reported_on, version FROM cases WHERE id = $1",
+            "SELECT review_state, review_level, unit_id, region_code, province_code, reported_on, version, \
+             COALESCE(state_since, created_at) AS since, returns FROM cases WHERE id = $1",
         )
         .bind(id.0)
         .fetch_optional(&mut *conn)
@@ -79,6 +80,8 @@ impl Store {
             province: r.province_code,
             reported_on: r.reported_on,
             version: r.version,
+            since_ms: r.since,
+            returns: r.returns,
         })
     }
 
@@ -139,14 +142,10 @@ impl Store {
 
     /// The case's place in the workflow, its history and what the actor may do.
     pub async fn review_info(&self, actor: &Actor, id: CaseId) -> Result<ReviewInfo> {
-        self.case_access(actor, id, Action::ViewCase).await?;
+        // The state row carries the region: one read for the check and the state.
         let s = self.case_state(id).await?;
-        let (since_ms, returns): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(state_since, created_at) AS since, returns FROM cases WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_one(self.pool())
-        .await?;
+        decide(actor, Action::ViewCase, &s.scope())?;
+        let (since_ms, returns) = (s.since_ms, s.returns);
         let locked = s.state == ReviewState::Cleared
             && self
                 .period_locked(s.region.as_deref(), s.reported_on)
@@ -169,7 +168,7 @@ impl Store {
             (ReviewState::Submitted, Some(last)) => last.changed.clone(),
             _ => Vec::new(),
         };
-        let mut hits = self.hits_now(id).await?;
+        let mut hits = self.hits_shown(id).await?;
         if !text_visible {
             for h in hits.iter_mut() {
                 h.justification_hidden = h.justification.take().is_some();
@@ -488,12 +487,25 @@ impl Store {
     /// What waits for the actor, oldest first: a data officer's drafts and returned cases,
     /// a provincial verifier's submissions from the units below, the national clearing
     /// officers' verified cases (and submissions that go straight to national).
+    /// What waits for the actor, oldest first: the first 500 (the API).
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<QueueItem>> {
+        Ok(self.review_queue_page(actor, 0, 500).await?.0)
+    }
+
+    /// One page of [`Store::review_queue`] (`page` from 0, at most 500 rows), and whether
+    /// another page follows.
+    pub async fn review_queue_page(
+        &self,
+        actor: &Actor,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<QueueItem>, bool)> {
         decide(actor, Action::ViewCase, &actor.scope)?;
-        let mut q = Sql::new(
-            "SELECT c.id, c.code, c.review_state, c.region_code, n.name AS unit_name, COALESCE(c.state_since, c.created_at) AS since, c.returns \
-             FROM cases c JOIN units n ON n.id = c.unit_id WHERE ",
-        );
+        let per_page = per_page.clamp(1, 500);
+        let offset = page.clamp(0, 1_000_000) * per_page;
+        const SELECT: &str = "SELECT c.id, c.code, c.review_state, c.region_code, n.name AS unit_name, COALESCE(c.state_since, c.created_at) AS since, c.returns \
+             FROM cases c JOIN units n ON n.id = c.unit_id WHERE ";
+        let mut q = Sql::new(SELECT);
         // Reviewers never see their own unit's records queued, nor a record of their own
         // level (a province verifies what lies strictly inside it).
         if decide(actor, Action::ClearCase, &actor.scope).is_ok() {
@@ -510,17 +522,53 @@ impl Store {
                 .push(" AND c.region_code <> ")
                 .bind_text(region.as_str());
         } else if decide(actor, Action::SubmitCase, &actor.scope).is_ok() {
-            q.push("c.review_state IN ('draft', 'returned') AND c.unit_id = ")
-                .bind_int(actor.unit_id.0);
+            // The unit's drafts and returned records: each state walked in order through
+            // `cases_queue_unit` (at most the rows up to this page), then merged — an `IN`
+            // over both states read and sorted every draft the unit ever left.
+            q = Sql::new("SELECT * FROM (");
+            for (i, state) in ["draft", "returned"].into_iter().enumerate() {
+                if i > 0 {
+                    q.push(") q0 UNION ALL SELECT * FROM (");
+                }
+                q.push(SELECT)
+                    .push("c.unit_id = ")
+                    .bind_int(actor.unit_id.0)
+                    .push(" AND c.review_state = ")
+                    .bind_text(state);
+                if actor.scope != Scope::National {
+                    q.scope("c.region_code", &actor.scope);
+                }
+                q.push(" ORDER BY since, c.id LIMIT ")
+                    .bind_int(offset + per_page + 1);
+            }
+            q.push(") q1 ORDER BY since, id LIMIT ")
+                .bind_int(per_page + 1)
+                .push(" OFFSET ")
+                .bind_int(offset);
+            return self.queue_rows(&q, per_page).await;
         } else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         }
         if actor.scope != Scope::National {
             q.scope("c.region_code", &actor.scope);
         }
-        q.push(" ORDER BY since, c.id LIMIT 500");
+        q.push(" ORDER BY since, c.id LIMIT ")
+            .bind_int(per_page + 1)
+            .push(" OFFSET ")
+            .bind_int(offset);
+        self.queue_rows(&q, per_page).await
+    }
+
+    async fn queue_rows(&self, q: &Sql, per_page: i64) -> Result<(Vec<QueueItem>, bool)> {
         let now = self.now_ms();
         let rows = q.build_as::<QueueRecord>().fetch_all(self.pool()).await?;
-        Ok(rows.into_iter().map(|r| r.into_item(now)).collect())
+        let more = rows.len() as i64 > per_page;
+        Ok((
+            rows.into_iter()
+                .take(per_page as usize)
+                .map(|r| r.into_item(now))
+                .collect(),
+            more,
+        ))
     }
 }

@@ -123,6 +123,16 @@ async fn render_store(state: &AppState, out: &mut String) {
         p.idle,
         p.max
     );
+    let (entries, commits) = state.store.audit_batch_counts();
+    let _ = writeln!(
+        out,
+        "# HELP gugus_audit_view_entries_total View and search entries appended by group commit.\n\
+         # TYPE gugus_audit_view_entries_total counter\n\
+         gugus_audit_view_entries_total {entries}\n\
+         # HELP gugus_audit_view_commits_total Transactions that appended them.\n\
+         # TYPE gugus_audit_view_commits_total counter\n\
+         gugus_audit_view_commits_total {commits}"
+    );
     let Ok(a) = state.store.after_save_stats().await else {
         return;
     };

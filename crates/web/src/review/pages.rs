@@ -10,7 +10,7 @@ use crate::http::page::{Errors, Page, render};
 use crate::shared::forms::{Fields, FormState, Refusal, checked, finish, text};
 use crate::{AppState, Routes};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -124,13 +124,42 @@ async fn review_step(
 struct QueuePage {
     page: Page,
     items: Vec<store::QueueItem>,
+    prev: String,
+    next: String,
 }
 
-async fn queue_page(State(state): State<AppState>, user: User) -> Result<Html<String>, WebError> {
-    let items = state.store.review_queue(user.actor()).await?;
+/// Rows per page of the queue.
+const QUEUE_PAGE: i64 = 50;
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct QueueQuery {
+    page: i64,
+}
+
+async fn queue_page(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<QueueQuery>,
+) -> Result<Html<String>, WebError> {
+    let page_no = q.page.max(0);
+    let (items, more) = state
+        .store
+        .review_queue_page(user.actor(), page_no, QUEUE_PAGE)
+        .await?;
     render(&QueuePage {
         page: Page::from_ctx(&user.ctx, "review.title"),
         items,
+        prev: if page_no > 0 {
+            format!("/review?page={}", page_no - 1)
+        } else {
+            String::new()
+        },
+        next: if more {
+            format!("/review?page={}", page_no + 1)
+        } else {
+            String::new()
+        },
     })
 }
 
