@@ -89,6 +89,17 @@ pub struct CaseView {
     pub victims: Vec<VictimView>,
 }
 
+/// What the case page shows (besides the review panel): the case, its history, its
+/// possible duplicates elsewhere, its victims' recovery and the recovery timeline.
+#[derive(Debug, Clone)]
+pub struct CasePageData {
+    pub view: CaseView,
+    pub history: Vec<CaseEvent>,
+    pub duplicates: Vec<crate::linkage::CaseDuplicate>,
+    pub plans: Vec<crate::recovery::PlanSummary>,
+    pub events: Vec<crate::recovery::RecoveryEvent>,
+}
+
 impl CaseView {
     pub fn scope(&self) -> Scope {
         Scope::from_code(

@@ -25,12 +25,18 @@ impl Store {
     /// One case. Identities are decrypted only for roles that may see them, and that
     /// reveal is audited separately from the plain view.
     pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
-        let scope = self.case_scope(id).await?;
-        decide(actor, Action::ViewCase, &scope)?;
+        // The row carries the region: read once, decided before anything of it is used.
         let r: CaseRecord = sqlx::query_as(CASE_SELECT)
             .bind(id.0)
-            .fetch_one(self.pool())
-            .await?;
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let scope = Scope::from_code(
+            r.region_code
+                .as_deref()
+                .and_then(|c| RegionCode::parse(c).ok()),
+        );
+        decide(actor, Action::ViewCase, &scope)?;
         let owner = UnitId(r.unit_id);
         let access = self.identity_access(actor, id, owner, &scope).await?;
         let identities = access == IdentityAccess::Granted;
@@ -68,6 +74,25 @@ impl Store {
         )
         .await?;
         Ok(view)
+    }
+
+    /// [`Store::case`] with everything else the case page lists about it, reading the
+    /// case's region once for all of them (each part still checks the actor against it).
+    pub async fn case_page(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        today: domain::case::Day,
+    ) -> Result<CasePageData> {
+        let view = self.case(actor, id).await?;
+        let scope = view.scope();
+        Ok(CasePageData {
+            history: self.case_history_in(actor, id, &scope).await?,
+            duplicates: self.case_duplicates_in(actor, id, &scope).await?,
+            plans: self.plan_summaries_in(actor, id, today, &scope).await?,
+            events: self.recovery_events_in(actor, id, &scope).await?,
+            view,
+        })
     }
 
     /// The case as stored, identities decrypted when `identities` (no access check, no audit:
@@ -306,7 +331,17 @@ impl Store {
     /// The case's history (creation, edits, views), newest first, for its timeline.
     pub async fn case_history(&self, actor: &Actor, id: CaseId) -> Result<Vec<CaseEvent>> {
         let scope = self.case_scope(id).await?;
-        decide(actor, Action::ViewCase, &scope)?;
+        self.case_history_in(actor, id, &scope).await
+    }
+
+    /// [`Store::case_history`] with the case's scope already read.
+    pub(crate) async fn case_history_in(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        scope: &Scope,
+    ) -> Result<Vec<CaseEvent>> {
+        decide(actor, Action::ViewCase, scope)?;
         // Reads are in the trail but not in a record's history of changes. The actions are
         // named (not "NOT IN views") so the lookup seeks each in `audit_record_action`
         // instead of walking past every view of the case.

@@ -76,6 +76,88 @@ pub(crate) async fn append_at(
     Ok(seq)
 }
 
+/// Appends several entries in order with three statements whatever their number: the head
+/// moves by all of them at once, their hashes chain in memory, one multi-row insert writes
+/// them, and the head takes the last hash. One instant for all (read after the head is
+/// locked, as in [`append_at`]). Used by the group commit of views.
+pub(crate) async fn append_many(
+    conn: &mut AnyConnection,
+    clock: &domain::time::Clock,
+    entries: &[(&Actor, Event<'_>)],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let (last, mut prev): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(entries.len() as i64)
+            .fetch_one(&mut *conn)
+            .await?;
+    let at = clock.now_ms();
+    let first = last - entries.len() as i64 + 1;
+    let mut q = Sql::new(
+        "INSERT INTO audit_log (seq, at, actor_user_id, actor_username, actor_region, origin, action, record_type, record_id, detail, prev_hash, hash) VALUES ",
+    );
+    for (i, (actor, ev)) in entries.iter().enumerate() {
+        let seq = first + i as i64;
+        let region = actor
+            .scope
+            .region()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default();
+        let origin = actor.origin.clone().unwrap_or_default();
+        let actor_id = actor.user_id.map(|u| u.0);
+        let hash = entry_hash(
+            &prev,
+            seq,
+            at,
+            actor_id,
+            &actor.username,
+            &region,
+            &origin,
+            ev.action.as_str(),
+            ev.record_type,
+            &ev.record_id,
+            &ev.detail,
+        );
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push("(")
+            .bind_int(seq)
+            .push(", ")
+            .bind_int(at)
+            .push(", ")
+            .bind(Arg::Int(actor_id))
+            .push(", ")
+            .bind_text(actor.username.clone())
+            .push(", ")
+            .bind_text(region)
+            .push(", ")
+            .bind_text(origin)
+            .push(", ")
+            .bind_text(ev.action.as_str())
+            .push(", ")
+            .bind_text(ev.record_type)
+            .push(", ")
+            .bind_text(ev.record_id.clone())
+            .push(", ")
+            .bind_text(ev.detail.clone())
+            .push(", ")
+            .bind_text(prev.clone())
+            .push(", ")
+            .bind_text(hash.clone())
+            .push(")");
+        prev = hash;
+    }
+    q.build().execute(&mut *conn).await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(prev)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Whose entries the trail shows: what the admin's region did, or what was done to the
 /// admin's region's records (by anyone, or by others only).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -12,7 +12,7 @@
 //! The batch is written by a task of its own, so a request dropped half-way (a client that
 //! went away) never leaves the others' entries unwritten.
 
-use crate::core::audit::{Event, append_at};
+use crate::core::audit::{Event, append_many};
 use crate::{Result, Store, StoreError};
 use domain::Actor;
 use domain::audit::AuditAction;
@@ -111,15 +111,21 @@ impl Store {
         let n = batch.len() as u64;
         let result = async {
             let mut tx = self.begin_write().await?;
-            for e in &batch {
-                let ev = Event {
-                    action: e.action,
-                    record_type: &e.record_type,
-                    record_id: e.record_id.clone(),
-                    detail: e.detail.clone(),
-                };
-                append_at(&mut tx, &e.actor, self.clock(), ev).await?;
-            }
+            let entries: Vec<(&Actor, Event<'_>)> = batch
+                .iter()
+                .map(|e| {
+                    (
+                        &e.actor,
+                        Event {
+                            action: e.action,
+                            record_type: &e.record_type,
+                            record_id: e.record_id.clone(),
+                            detail: e.detail.clone(),
+                        },
+                    )
+                })
+                .collect();
+            append_many(&mut tx, self.clock(), &entries).await?;
             tx.commit().await
         }
         .await;

@@ -133,3 +133,65 @@ async fn sqlite_durability_is_full_by_default_and_normal_on_request() {
     assert!(crate::Durability::parse(" Normal ").is_ok());
     assert!(crate::Durability::parse("off").is_err());
 }
+
+/// Views arriving together share a transaction (group commit) yet each is answered only
+/// after its own entry is committed: 48 view entries queued behind another write are
+/// each in the trail once, in an unbroken chain, written in at most two transactions (the
+/// first leader's own entry, then everyone who queued behind it).
+#[tokio::test]
+async fn concurrent_views_are_group_committed_into_one_unbroken_chain() {
+    let (_db, s) = store().await;
+    let before = s.audit_verify().await.unwrap();
+    assert!(before.is_intact());
+    let (entries0, commits0) = s.audit_batch_counts();
+    // Another write holds the trail's head (on SQLite the whole database) while the views
+    // arrive.
+    let mut held = s
+        .maintenance(crate::core::write::Maintenance::Seed)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let actor = viewer_in("62.71");
+            let ev = Event {
+                action: AuditAction::CaseView,
+                record_type: "case",
+                record_id: format!("group-{i}"),
+                detail: String::new(),
+            };
+            s.audit(&actor, ev).await
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        tasks.iter().all(|t| !t.is_finished()),
+        "a view was answered before its entry could be written"
+    );
+    drop(held);
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let after = s.audit_verify().await.unwrap();
+    assert!(after.is_intact());
+    assert_eq!(after.checked, before.checked + 48);
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT record_id) FROM audit_log WHERE record_id LIKE 'group-%'",
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 48);
+    let (entries, commits) = s.audit_batch_counts();
+    assert_eq!(entries - entries0, 48);
+    assert!(
+        (1..=2).contains(&(commits - commits0)),
+        "{} transactions",
+        commits - commits0
+    );
+}

@@ -118,10 +118,20 @@ impl Store {
     /// Pairs touching the case's victims, for its page.
     pub async fn case_duplicates(&self, actor: &Actor, case: CaseId) -> Result<Vec<CaseDuplicate>> {
         let scope = self.case_scope(case).await?;
-        decide(actor, Action::ViewCase, &scope)?;
+        self.case_duplicates_in(actor, case, &scope).await
+    }
+
+    /// [`Store::case_duplicates`] with the case's scope already read.
+    pub(crate) async fn case_duplicates_in(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        scope: &Scope,
+    ) -> Result<Vec<CaseDuplicate>> {
+        decide(actor, Action::ViewCase, scope)?;
         // Only for those who work with identities (the data officer, verifiers): that a
         // victim is also on record elsewhere is itself sensitive.
-        if decide(actor, Action::ViewIdentity, &scope).is_err() {
+        if decide(actor, Action::ViewIdentity, scope).is_err() {
             return Ok(Vec::new());
         }
         let rows: Vec<CaseDuplicateRecord> = sqlx::query_as(

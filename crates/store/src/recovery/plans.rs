@@ -449,7 +449,18 @@ impl Store {
         today: Day,
     ) -> Result<Vec<PlanSummary>> {
         let scope = self.case_scope(case).await?;
-        decide(actor, Action::ViewCase, &scope)?;
+        self.plan_summaries_in(actor, case, today, &scope).await
+    }
+
+    /// [`Store::plan_summaries`] with the case's scope already read.
+    pub(crate) async fn plan_summaries_in(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        today: Day,
+        scope: &Scope,
+    ) -> Result<Vec<PlanSummary>> {
+        decide(actor, Action::ViewCase, scope)?;
         let rows: Vec<PlanSummaryRecord> = sqlx::query_as(
             "SELECT v.id, v.initials, \
                (SELECT status FROM service_plans p WHERE p.victim_id = v.id) AS status, \

@@ -105,38 +105,21 @@ pub(super) struct PlanSummaryRecord {
     pub open_referrals: i64,
 }
 
-/// A service on a case's timeline.
+/// One line of a case's recovery timeline: a service, a referral, a ledger line or a closed
+/// plan (`src`), with the columns that kind uses.
 #[derive(sqlx::FromRow)]
-pub(super) struct ServiceEventRecord {
-    pub service_code: String,
-    pub requested_on: Day,
-    pub done_on: Option<Day>,
-    pub status: String,
+pub(super) struct RecoveryEventRecord {
+    pub src: String,
+    pub id: Option<i64>,
+    pub d1: Option<Day>,
+    pub d2: Option<Day>,
+    pub d3: Option<Day>,
+    pub d4: Option<Day>,
+    pub code: Option<String>,
+    pub state: Option<String>,
     pub initials: String,
-    pub unit_name: String,
-}
-
-/// A referral on a case's timeline.
-#[derive(sqlx::FromRow)]
-pub(super) struct ReferralEventRecord {
-    pub id: i64,
-    pub sent_on: Option<Day>,
-    pub responded_on: Option<Day>,
-    pub delivered_on: Option<Day>,
-    pub ended_on: Option<Day>,
-    pub state: String,
-    pub initials: String,
-    pub unit_name: String,
-}
-
-/// A ledger line on a case's timeline.
-#[derive(sqlx::FromRow)]
-pub(super) struct LedgerEventRecord {
-    pub track: String,
-    pub kind: String,
-    pub amount: i64,
-    pub on_day: Day,
-    pub initials: String,
+    pub unit_name: Option<String>,
+    pub amount: Option<i64>,
 }
 
 /// An open service on a unit's task list.

@@ -1,9 +1,7 @@
 //! What the recovery work looks like from a unit: my tasks, the home page figures, and
 //! the events on a case's timeline.
 
-use super::records::{
-    LedgerEventRecord, ReferralEventRecord, ServiceEventRecord, ServiceTaskRecord,
-};
+use super::records::{RecoveryEventRecord, ServiceTaskRecord};
 use super::*;
 use domain::recovery::ReferralKind;
 
@@ -22,95 +20,114 @@ impl Store {
     /// timeline (codes only: the page translates them).
     pub async fn recovery_events(&self, actor: &Actor, case: CaseId) -> Result<Vec<RecoveryEvent>> {
         let scope = self.case_scope(case).await?;
-        decide(actor, Action::ViewCase, &scope)?;
+        self.recovery_events_in(actor, case, &scope).await
+    }
+
+    /// [`Store::recovery_events`] with the case's scope already read.
+    pub(crate) async fn recovery_events_in(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        scope: &Scope,
+    ) -> Result<Vec<RecoveryEvent>> {
+        decide(actor, Action::ViewCase, scope)?;
+        // Services, referrals, ledger lines and closed plans in one query (one round trip
+        // to the database for the whole timeline).
+        let rows: Vec<RecoveryEventRecord> = sqlx::query_as(
+            "SELECT 'service' AS src, CAST(NULL AS BIGINT) AS id, s.requested_on AS d1, s.done_on AS d2, \
+               CAST(NULL AS BIGINT) AS d3, CAST(NULL AS BIGINT) AS d4, s.service_code AS code, s.status AS state, \
+               v.initials, n.name AS unit_name, CAST(NULL AS BIGINT) AS amount \
+             FROM services s JOIN victims v ON v.id = s.victim_id JOIN units n ON n.id = s.unit_id WHERE s.case_id = $1 \
+             UNION ALL \
+             SELECT 'referral', r.id, r.sent_on, r.responded_on, r.delivered_on, r.ended_on, CAST(NULL AS TEXT), r.state, \
+               v.initials, n.name, CAST(NULL AS BIGINT) \
+             FROM referrals r JOIN victims v ON v.id = r.victim_id JOIN units n ON n.id = r.to_unit_id WHERE r.case_id = $1 \
+             UNION ALL \
+             SELECT 'ledger', CAST(NULL AS BIGINT), l.on_day, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+               l.track || '.' || l.kind, CAST(NULL AS TEXT), v.initials, CAST(NULL AS TEXT), l.amount \
+             FROM ledger_entries l JOIN victims v ON v.id = l.victim_id WHERE l.case_id = $1 \
+             UNION ALL \
+             SELECT 'plan', CAST(NULL AS BIGINT), p.closed_on, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+               CAST(NULL AS TEXT), CAST(NULL AS TEXT), v.initials, CAST(NULL AS TEXT), CAST(NULL AS BIGINT) \
+             FROM service_plans p JOIN victims v ON v.id = p.victim_id WHERE p.case_id = $1 AND p.closed_on IS NOT NULL",
+        )
+        .bind(case.0)
+        .fetch_all(self.pool())
+        .await?;
         let mut out = Vec::new();
-        for r in sqlx::query_as::<_, ServiceEventRecord>(
-            "SELECT s.service_code, s.requested_on, s.done_on, s.status, v.initials, n.name AS unit_name FROM services s \
-             JOIN victims v ON v.id = s.victim_id JOIN units n ON n.id = s.unit_id WHERE s.case_id = $1",
-        )
-        .bind(case.0)
-        .fetch_all(self.pool())
-        .await?
-        {
-            let who = format!("{} · {}", r.initials, r.unit_name);
-            out.push(RecoveryEvent {
-                day: r.requested_on,
-                kind: "service".into(),
-                code: r.service_code.clone(),
-                detail: format!("{}|{who}", ServiceStatus::Planned),
-            });
-            if let Some(d) = r.done_on {
-                out.push(RecoveryEvent {
-                    day: d,
-                    kind: "service".into(),
-                    code: r.service_code,
-                    detail: format!("{}|{who}", r.status),
-                });
-            }
-        }
-        for r in sqlx::query_as::<_, ReferralEventRecord>(
-            "SELECT r.id, r.sent_on, r.responded_on, r.delivered_on, r.ended_on, r.state, v.initials, n.name AS unit_name \
-             FROM referrals r JOIN victims v ON v.id = r.victim_id JOIN units n ON n.id = r.to_unit_id WHERE r.case_id = $1",
-        )
-        .bind(case.0)
-        .fetch_all(self.pool())
-        .await?
-        {
-            let who = format!("{} → {}", r.initials, r.unit_name);
-            let state = ReferralState::parse(&r.state);
-            let id = r.id;
-            let mut push = |day: Option<Day>, code: ReferralState| {
-                if let Some(day) = day {
-                    out.push(RecoveryEvent {
-                        day,
-                        kind: "referral".into(),
-                        code: code.as_str().into(),
-                        detail: format!("#{id}|{who}"),
-                    });
+        for r in rows {
+            let unit = r.unit_name.unwrap_or_default();
+            match r.src.as_str() {
+                "service" => {
+                    let who = format!("{} · {unit}", r.initials);
+                    let code = r.code.unwrap_or_default();
+                    if let Some(day) = r.d1 {
+                        out.push(RecoveryEvent {
+                            day,
+                            kind: "service".into(),
+                            code: code.clone(),
+                            detail: format!("{}|{who}", ServiceStatus::Planned),
+                        });
+                    }
+                    if let Some(d) = r.d2 {
+                        out.push(RecoveryEvent {
+                            day: d,
+                            kind: "service".into(),
+                            code,
+                            detail: format!("{}|{who}", r.state.unwrap_or_default()),
+                        });
+                    }
                 }
-            };
-            push(r.sent_on, ReferralState::Sent);
-            let responded = if state == Some(ReferralState::Declined) {
-                ReferralState::Declined
-            } else {
-                ReferralState::Accepted
-            };
-            push(r.responded_on, responded);
-            push(r.delivered_on, ReferralState::Delivered);
-            let ended = if state == Some(ReferralState::Withdrawn) {
-                ReferralState::Withdrawn
-            } else {
-                ReferralState::Closed
-            };
-            push(r.ended_on, ended);
-        }
-        for r in sqlx::query_as::<_, LedgerEventRecord>(
-            "SELECT l.track, l.kind, l.amount, l.on_day, v.initials FROM ledger_entries l JOIN victims v ON v.id = l.victim_id WHERE l.case_id = $1",
-        )
-        .bind(case.0)
-        .fetch_all(self.pool())
-        .await?
-        {
-            out.push(RecoveryEvent {
-                day: r.on_day,
-                kind: "ledger".into(),
-                code: format!("{}.{}", r.track, r.kind),
-                detail: format!("{}|{}", r.amount, r.initials),
-            });
-        }
-        for (closed_on, initials) in sqlx::query_as::<_, (Day, String)>(
-            "SELECT p.closed_on, v.initials FROM service_plans p JOIN victims v ON v.id = p.victim_id WHERE p.case_id = $1 AND p.closed_on IS NOT NULL",
-        )
-        .bind(case.0)
-        .fetch_all(self.pool())
-        .await?
-        {
-            out.push(RecoveryEvent {
-                day: closed_on,
-                kind: "plan".into(),
-                code: "closed".into(),
-                detail: initials,
-            });
+                "referral" => {
+                    let who = format!("{} → {unit}", r.initials);
+                    let state = r.state.as_deref().and_then(ReferralState::parse);
+                    let id = r.id.unwrap_or_default();
+                    let mut push = |day: Option<Day>, code: ReferralState| {
+                        if let Some(day) = day {
+                            out.push(RecoveryEvent {
+                                day,
+                                kind: "referral".into(),
+                                code: code.as_str().into(),
+                                detail: format!("#{id}|{who}"),
+                            });
+                        }
+                    };
+                    push(r.d1, ReferralState::Sent);
+                    let responded = if state == Some(ReferralState::Declined) {
+                        ReferralState::Declined
+                    } else {
+                        ReferralState::Accepted
+                    };
+                    push(r.d2, responded);
+                    push(r.d3, ReferralState::Delivered);
+                    let ended = if state == Some(ReferralState::Withdrawn) {
+                        ReferralState::Withdrawn
+                    } else {
+                        ReferralState::Closed
+                    };
+                    push(r.d4, ended);
+                }
+                "ledger" => {
+                    if let Some(day) = r.d1 {
+                        out.push(RecoveryEvent {
+                            day,
+                            kind: "ledger".into(),
+                            code: r.code.unwrap_or_default(),
+                            detail: format!("{}|{}", r.amount.unwrap_or_default(), r.initials),
+                        });
+                    }
+                }
+                _ => {
+                    if let Some(day) = r.d1 {
+                        out.push(RecoveryEvent {
+                            day,
+                            kind: "plan".into(),
+                            code: "closed".into(),
+                            detail: r.initials,
+                        });
+                    }
+                }
+            }
         }
         out.sort_by_key(|e| e.day);
         Ok(out)

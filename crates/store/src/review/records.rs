@@ -60,6 +60,10 @@ pub(super) struct CaseFactsRecord {
     pub rescued_on: Option<Day>,
     pub route_events: i64,
     pub perpetrators: i64,
+    /// `list:code,…` of the case's tags.
+    pub tags: Option<String>,
+    /// `victim_id:given_by,…` of the consents standing today.
+    pub consents: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -100,18 +100,36 @@ impl Store {
     /// The facts the rules read, from stored columns only (identities are checked for
     /// presence, never decrypted).
     async fn facts(&self, conn: &mut AnyConnection, id: CaseId) -> Result<Facts> {
-        let c: CaseFactsRecord = sqlx::query_as(
-            "SELECT c.channel, c.trafficking_status, c.sector, c.recruitment, c.recruiter_relationship, c.status, \
-             c.close_reason, c.chronology_enc, c.reported_on, c.exploitation_from, c.rescued_on, \
-             (SELECT COUNT(*) FROM route_events e WHERE e.case_id = c.id) AS route_events, \
-             (SELECT MAX(l.police_report_no) FROM legal_tracks l WHERE l.case_id = c.id) AS police_report, \
-             (SELECT COUNT(*) FROM case_perpetrators p WHERE p.case_id = c.id) AS perpetrators \
-             FROM cases c WHERE c.id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let today = self.now_ms() / 86_400_000;
+        // The case's tags and its standing consents ride along as `a:b,c:d` lists (codes
+        // and ids hold neither separator): one query instead of three.
+        macro_rules! facts_select {
+            ($agg:literal) => {
+                concat!(
+                    "SELECT c.channel, c.trafficking_status, c.sector, c.recruitment, c.recruiter_relationship, c.status, \
+                     c.close_reason, c.chronology_enc, c.reported_on, c.exploitation_from, c.rescued_on, \
+                     (SELECT COUNT(*) FROM route_events e WHERE e.case_id = c.id) AS route_events, \
+                     (SELECT MAX(l.police_report_no) FROM legal_tracks l WHERE l.case_id = c.id) AS police_report, \
+                     (SELECT COUNT(*) FROM case_perpetrators p WHERE p.case_id = c.id) AS perpetrators, (SELECT ",
+                    $agg,
+                    "(t.list || ':' || t.code, ',') FROM case_tags t WHERE t.case_id = c.id) AS tags, (SELECT ",
+                    $agg,
+                    "(CAST(k.victim_id AS TEXT) || ':' || k.given_by, ',') FROM consents k \
+                     WHERE k.case_id = c.id AND (k.withdrawn_on IS NULL OR k.withdrawn_on > $2)) AS consents \
+                     FROM cases c WHERE c.id = $1"
+                )
+            };
+        }
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => facts_select!("group_concat"),
+            crate::Backend::Postgres => facts_select!("string_agg"),
+        };
+        let c: CaseFactsRecord = sqlx::query_as(sql)
+            .bind(id.0)
+            .bind(today)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let mut f = Facts::default();
         for (col, v) in [
             ("channel", &c.channel),
@@ -139,14 +157,16 @@ impl Store {
         ] {
             f.case.insert(col.into(), Value::Num(n));
         }
+        let pairs = |s: &Option<String>| -> Vec<(String, String)> {
+            s.as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter_map(|p| p.split_once(':'))
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .collect()
+        };
         let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (list, code) in sqlx::query_as::<_, (String, String)>(
-            "SELECT list, code FROM case_tags WHERE case_id = $1",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?
-        {
+        for (list, code) in pairs(&c.tags) {
             tags.entry(list).or_default().push(code);
         }
         f.case.insert(
@@ -157,18 +177,14 @@ impl Store {
             "means_of_control".into(),
             Value::List(tags.remove("means_of_control").unwrap_or_default()),
         );
-        let today = self.now_ms() / 86_400_000;
         let victims = sqlx::query_as::<_, VictimRecord>(VICTIMS_OF_CASE)
             .bind(id.0)
             .fetch_all(&mut *conn)
             .await?;
-        let consents: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT victim_id, given_by FROM consents WHERE case_id = $1 AND (withdrawn_on IS NULL OR withdrawn_on > $2)",
-        )
-        .bind(id.0)
-        .bind(today)
-        .fetch_all(&mut *conn)
-        .await?;
+        let consents: Vec<(i64, String)> = pairs(&c.consents)
+            .into_iter()
+            .filter_map(|(v, by)| v.parse().ok().map(|v| (v, by)))
+            .collect();
         f.case
             .insert("victims".into(), Value::Num(victims.len() as i64));
         for v in victims {
@@ -234,19 +250,26 @@ impl Store {
     ) -> Result<Vec<RuleHit>> {
         let rules = self.active_rules(conn, remembered_rules).await?;
         let facts = self.facts(conn, id).await?;
+        let hits = evaluate(&rules, &facts);
         let k = self.keyring()?;
         let mut saved: HashMap<(String, i64), String> = HashMap::new();
-        for (code, pos, enc) in sqlx::query_as::<_, (String, i64, String)>(
-            "SELECT rule_code, victim_pos, justification_enc FROM case_rule_hits \
-             WHERE case_id = $1 AND justification_enc IS NOT NULL",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?
-        {
+        // Justifications belong to warnings: none to read when the case breaks none.
+        let rows: Vec<(String, i64, String)> =
+            if hits.iter().any(|h| h.severity == Severity::Warning) {
+                sqlx::query_as(
+                    "SELECT rule_code, victim_pos, justification_enc FROM case_rule_hits \
+                     WHERE case_id = $1 AND justification_enc IS NOT NULL",
+                )
+                .bind(id.0)
+                .fetch_all(&mut *conn)
+                .await?
+            } else {
+                Vec::new()
+            };
+        for (code, pos, enc) in rows {
             saved.insert((code, pos), k.decrypt(JUSTIFICATION, &enc)?);
         }
-        Ok(evaluate(&rules, &facts)
+        Ok(hits
             .into_iter()
             .map(|h: Hit| {
                 let rule = rules.iter().find(|r| r.code == h.code);

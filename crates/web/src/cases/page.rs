@@ -115,8 +115,16 @@ pub(crate) async fn case_view(
     perp_matches: Vec<store::PerpetratorLink>,
     ok: Option<&str>,
 ) -> Result<Html<String>, WebError> {
-    let c = state.store.case(user.actor(), id).await?;
-    let history = state.store.case_history(user.actor(), id).await?;
+    let store::CasePageData {
+        view: c,
+        history,
+        duplicates,
+        plans: recovery,
+        events: recovery_events,
+    } = state
+        .store
+        .case_page(user.actor(), id, today(&state.store, user.actor()))
+        .await?;
     let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
     let can_edit =
         c.identities_visible && domain::decide(user.actor(), Action::EditCase, &c.scope()).is_ok();
@@ -127,16 +135,10 @@ pub(crate) async fn case_view(
     // The registered facts change only while the unit holds the case (draft or returned).
     let can_follow = can_edit;
     let can_edit = can_edit && review.state.editable();
-    let duplicates = state.store.case_duplicates(user.actor(), id).await?;
     let note_fields = NOTE_FIELDS
         .iter()
         .map(|f| (*f, field_label(user.ctx.locale, f)))
         .collect();
-    let recovery = state
-        .store
-        .plan_summaries(user.actor(), id, today(&state.store, user.actor()))
-        .await?;
-    let recovery_events = state.store.recovery_events(user.actor(), id).await?;
     let service_types = state.store.service_types().await?;
     render(&CasePage {
         page,

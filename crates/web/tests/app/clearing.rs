@@ -765,3 +765,49 @@ async fn person_of(
     let d = app.store.case_duplicates(officer, case).await.unwrap();
     app.store.linkage_pair(nat, d[0].pair_id).await.unwrap()
 }
+
+/// The dashboard reads each case's stored victim count and filled-in key fields (migration
+/// 0024): they follow every write, including an edit that drops a victim and adds the
+/// chronology. Expected: case A 4 of 6 fields (chronology, rescue date, NIK, birth date);
+/// case B after the edit the same, one victim each — 8 of 12 = 66.7%. Counts kept from
+/// B's creation (two victims, no chronology: 3 of 9) would give 7 of 15 = 46.7%.
+#[tokio::test]
+async fn quality_figures_follow_every_edit_of_a_case() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    app.store
+        .create_case(&officer, &common::sample_case("Sri Wahyuni"))
+        .await
+        .unwrap();
+    let mut b = sample_input("Siti Aminah");
+    b.chronology = String::new();
+    b.victims.push(domain::case::VictimInput {
+        name: "Korban Kedua".into(),
+        sex: "female".into(),
+        ..Default::default()
+    });
+    let (id, _) = app
+        .store
+        .create_case(&officer, &NewCase::parse(&b, today()).unwrap())
+        .await
+        .unwrap();
+    let edited = common::sample_case("Siti Aminah");
+    app.store
+        .update_case(&officer, id, 1, &edited)
+        .await
+        .unwrap();
+    let rows = api(
+        &app.base,
+        &app.token("verifier.kalteng").await,
+        "GET",
+        "/api/v1/quality",
+        None,
+    )
+    .await
+    .json()["rows"]
+        .clone();
+    assert_eq!(rows[0]["key"], "62.71", "{rows}");
+    assert_eq!(rows[0]["cases"], 2);
+    let completeness = rows[0]["completeness"].as_f64().unwrap();
+    assert!((completeness - 800.0 / 12.0).abs() < 0.01, "{completeness}");
+}
