@@ -178,9 +178,9 @@ pub async fn tasks(
 
 /// `gugus bench floor`: the floor the pages are measured against (docs/BENCHMARKS.md). A
 /// bare HTTP server that, for each of four pages, looks the session cookie up and makes the
-/// page's own store call — with its authorization, decryption and audit entry — and prints
-/// the result as JSON: no middleware, no template, no layout. What a page costs above this
-/// is the web layer's.
+/// page's own store calls — with their authorization, decryption and audit entry — and
+/// prints the results as JSON: no middleware, no template, no layout. What a page costs
+/// above this is the web layer's.
 #[cfg(feature = "bench")]
 pub async fn floor(store: Store, listen: std::net::SocketAddr) -> Result<()> {
     use axum::Router;
@@ -241,7 +241,22 @@ mod floor {
         headers: HeaderMap,
     ) -> Answer {
         let a = actor(&store, &headers).await?;
-        json(store.case(&a, CaseId(id)).await)
+        let today = store.today(&a);
+        let page = store
+            .case_page(&a, CaseId(id), today)
+            .await
+            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        let review = store.review_info(&a, CaseId(id)).await;
+        let printed = json(review)?;
+        Ok(format!(
+            "{}\n{}\n{}\n{}\n{}\n{printed}",
+            serde_json::to_string(&page.view).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+            serde_json::to_string(&page.history).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+            serde_json::to_string(&page.duplicates)
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+            serde_json::to_string(&page.plans).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+            serde_json::to_string(&page.events).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+        ))
     }
 
     pub(super) async fn tasks(State(store): State<Store>, headers: HeaderMap) -> Answer {

@@ -2,8 +2,7 @@
 //! history of a case.
 
 use super::records::{
-    CASE_SELECT, CaseEventRecord, CaseListRecord, CaseRecord, InitialsRecord, VICTIMS_OF_CASE,
-    VictimRecord,
+    CaseEventRecord, CaseListRecord, CaseRecord, InitialsRecord, VICTIMS_OF_CASE, VictimRecord,
 };
 use super::*;
 use crate::core::write::Allowed;
@@ -26,7 +25,7 @@ impl Store {
     /// reveal is audited separately from the plain view.
     pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
         // The row carries the region: read once, decided before anything of it is used.
-        let r: CaseRecord = sqlx::query_as(CASE_SELECT)
+        let r: CaseRecord = sqlx::query_as(super::records::case_select(self.backend()))
             .bind(id.0)
             .fetch_optional(self.pool())
             .await?
@@ -103,12 +102,16 @@ impl Store {
         r: CaseRecord,
         identities: bool,
     ) -> Result<CaseView> {
-        let tags: Vec<(String, String)> = sqlx::query_as(
-            "SELECT list, code FROM case_tags WHERE case_id = $1 ORDER BY list, code",
-        )
-        .bind(id.0)
-        .fetch_all(self.pool())
-        .await?;
+        // The tags came with the row, sorted here as the page lists them.
+        let mut tags: Vec<(String, String)> = r
+            .tags
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|p| p.split_once(':'))
+            .map(|(l, c)| (l.to_owned(), c.to_owned()))
+            .collect();
+        tags.sort();
         let mut exploitation = Vec::new();
         let mut means = Vec::new();
         for (list, code) in tags {

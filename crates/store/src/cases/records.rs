@@ -29,13 +29,32 @@ pub(crate) struct CaseRecord {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `list:code,…`
+    pub tags: Option<String>,
 }
 
 /// `SELECT` of one case with its unit's name, `$1` the case id.
-pub(crate) const CASE_SELECT: &str = "SELECT c.code, c.unit_id, n.name AS unit_name, c.region_code, c.channel, \
-     c.reported_on, c.exploitation_from, c.rescued_on, c.chronology_enc, c.trafficking_status, c.sector, \
-     c.recruitment, c.recruiter_relationship, c.status, c.close_reason, c.version, c.created_at, c.updated_at \
-     FROM cases c JOIN units n ON n.id = c.unit_id WHERE c.id = $1";
+macro_rules! case_select {
+    ($agg:literal) => {
+        concat!(
+            "SELECT c.code, c.unit_id, n.name AS unit_name, c.region_code, c.channel, \
+             c.reported_on, c.exploitation_from, c.rescued_on, c.chronology_enc, c.trafficking_status, c.sector, \
+             c.recruitment, c.recruiter_relationship, c.status, c.close_reason, c.version, c.created_at, c.updated_at, \
+             (SELECT ",
+            $agg,
+            "(t.list || ':' || t.code, ',') FROM case_tags t WHERE t.case_id = c.id) AS tags \
+             FROM cases c JOIN units n ON n.id = c.unit_id WHERE c.id = $1"
+        )
+    };
+}
+
+/// One case's row, with its tags as `list:code,…` (codes hold neither separator).
+pub(crate) fn case_select(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => case_select!("group_concat"),
+        crate::Backend::Postgres => case_select!("string_agg"),
+    }
+}
 
 /// A victim as stored: every column a case page or a rule check reads.
 #[derive(sqlx::FromRow)]

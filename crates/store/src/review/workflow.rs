@@ -195,7 +195,7 @@ impl Store {
     /// identities as keyed hashes (the review table never holds personal data).
     pub(super) async fn fingerprint(&self, id: CaseId) -> Result<BTreeMap<String, String>> {
         let row: crate::cases::records::CaseRecord =
-            sqlx::query_as(crate::cases::records::CASE_SELECT)
+            sqlx::query_as(crate::cases::records::case_select(self.backend()))
                 .bind(id.0)
                 .fetch_one(self.pool())
                 .await?;

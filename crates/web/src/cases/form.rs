@@ -92,7 +92,7 @@ struct CaseFormPage {
     page: Page,
     form: CaseInput,
     errs: Errors,
-    opts: CaseOptions,
+    opts: std::sync::Arc<CaseOptions>,
     action: String,
     version: i64,
     conflict: bool,

@@ -109,7 +109,7 @@ struct CasesPage {
     page: Page,
     q: ListQuery,
     rows: Vec<CaseRow>,
-    opts: CaseOptions,
+    opts: std::sync::Arc<CaseOptions>,
     can_edit: bool,
     prev: String,
     next: String,

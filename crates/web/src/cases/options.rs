@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::http::error::WebError;
+use std::sync::{Arc, Mutex};
 use store::Picklists;
 
 /// A picklist in the page's language: (code, label).
@@ -64,11 +65,36 @@ pub(crate) struct CaseOptions {
     pub close_reason: Options,
 }
 
+/// The options built per language from one copy of the picklists (the store keeps the
+/// picklists until it seeds again, which gives a new copy): building them took ~300
+/// string pairs on every case page.
+type Built = (Arc<Picklists>, String, Arc<CaseOptions>);
+static BUILT: Mutex<Vec<Built>> = Mutex::new(Vec::new());
+
 impl CaseOptions {
-    pub(crate) async fn load(state: &AppState, lang: &str) -> Result<CaseOptions, WebError> {
+    pub(crate) async fn load(state: &AppState, lang: &str) -> Result<Arc<CaseOptions>, WebError> {
         let p = state.store.picklists().await?;
-        let o = |l: &str| Options::of(&p, l, lang);
-        Ok(CaseOptions {
+        if let Ok(built) = BUILT.lock()
+            && let Some((_, _, o)) = built
+                .iter()
+                .find(|(q, l, _)| Arc::ptr_eq(q, &p) && l == lang)
+        {
+            return Ok(o.clone());
+        }
+        let o = Arc::new(CaseOptions::build(&p, lang));
+        if let Ok(mut built) = BUILT.lock() {
+            // A few stores (tests run many) and two languages: keep the newest handful.
+            if built.len() >= 8 {
+                built.remove(0);
+            }
+            built.push((p, lang.to_owned(), o.clone()));
+        }
+        Ok(o)
+    }
+
+    fn build(p: &Picklists, lang: &str) -> CaseOptions {
+        let o = |l: &str| Options::of(p, l, lang);
+        CaseOptions {
             channel: o("channel"),
             trafficking_status: o("trafficking_status"),
             exploitation: o("exploitation"),
@@ -90,6 +116,6 @@ impl CaseOptions {
             perpetrator_role: o("perpetrator_role"),
             citizenship: o("citizenship"),
             close_reason: o("close_reason"),
-        })
+        }
     }
 }

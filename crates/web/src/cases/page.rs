@@ -25,7 +25,7 @@ use store::{CaseId, CaseView, StoreError};
 struct CasePage {
     page: Page,
     c: CaseView,
-    opts: CaseOptions,
+    opts: std::sync::Arc<CaseOptions>,
     history: Vec<store::CaseEvent>,
     can_edit: bool,
     /// Follow-up (consents, legal track, status) stays open in every review state.

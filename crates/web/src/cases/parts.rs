@@ -310,7 +310,7 @@ async fn unlink_perpetrator(
 struct PerpetratorPage {
     page: Page,
     p: store::PerpetratorView,
-    opts: CaseOptions,
+    opts: std::sync::Arc<CaseOptions>,
 }
 
 async fn perpetrator_page(
