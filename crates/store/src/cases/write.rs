@@ -129,16 +129,18 @@ impl Store {
         Ok(format!("{prefix}-{n:05}"))
     }
 
+    /// Writes victim `v` of case `case_id` at `slot` = (position, the id of the victim
+    /// already there, if any).
     pub(super) async fn write_victim(
         &self,
         conn: &mut AnyConnection,
         case_id: i64,
-        position: i64,
-        existing: Option<i64>,
+        slot: (i64, Option<i64>),
         v: &NewVictim,
         is_child: bool,
         keys: LinkageKeys,
     ) -> Result<i64> {
+        let (position, existing) = slot;
         let k = self.keyring()?;
         let name_enc = k.encrypt("victims.name", v.name.expose())?;
         let alias_enc = k.encrypt_opt(
@@ -313,7 +315,7 @@ impl Store {
         Self::write_tags(&mut tx, id, new).await?;
         for (i, v) in new.victims.iter().enumerate() {
             let child = v.is_child(new.exploitation_from, new.reported_on);
-            self.write_victim(&mut tx, id, i as i64, None, v, child, LinkageKeys::Now)
+            self.write_victim(&mut tx, id, (i as i64, None), v, child, LinkageKeys::Now)
                 .await?;
         }
         let ev = Event {
@@ -398,8 +400,7 @@ impl Store {
             self.write_victim(
                 &mut tx,
                 id.0,
-                i as i64,
-                existing.get(i).copied(),
+                (i as i64, existing.get(i).copied()),
                 v,
                 child,
                 LinkageKeys::Now,
@@ -517,7 +518,7 @@ impl Store {
             Self::write_tags(&mut tx, id, new).await?;
             for (i, v) in new.victims.iter().enumerate() {
                 let child = v.is_child(new.exploitation_from, new.reported_on);
-                self.write_victim(&mut tx, id, i as i64, None, v, child, keys)
+                self.write_victim(&mut tx, id, (i as i64, None), v, child, keys)
                     .await?;
             }
         }
