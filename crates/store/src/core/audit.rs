@@ -19,74 +19,29 @@ pub(crate) struct Event<'a> {
 }
 
 /// Appends `ev`. Its time is read from the store's clock after the head row is locked, so
-/// on both databases entries are in time order as they are in sequence order.
+/// on both databases entries are in time order as they are in sequence order. Returns its
+/// sequence number.
 pub(crate) async fn append_at(
     conn: &mut AnyConnection,
     actor: &Actor,
     clock: &domain::time::Clock,
     ev: Event<'_>,
 ) -> Result<i64> {
-    let (seq, prev): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut *conn)
-            .await?;
-    let at = clock.now_ms();
-    let region = actor
-        .scope
-        .region()
-        .map(|r| r.as_str().to_owned())
-        .unwrap_or_default();
-    let origin = actor.origin.clone().unwrap_or_default();
-    let actor_id = actor.user_id.map(|u| u.0);
-    let hash = entry_hash(
-        &prev,
-        seq,
-        at,
-        actor_id,
-        &actor.username,
-        &region,
-        &origin,
-        ev.action.as_str(),
-        ev.record_type,
-        &ev.record_id,
-        &ev.detail,
-    );
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor_user_id, actor_username, actor_region, origin, action, record_type, record_id, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(actor_id)
-    .bind(actor.username.clone())
-    .bind(region)
-    .bind(origin)
-    .bind(ev.action.as_str().to_owned())
-    .bind(ev.record_type.to_owned())
-    .bind(ev.record_id)
-    .bind(ev.detail)
-    .bind(prev)
-    .bind(hash.clone())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(seq)
+    append_many(conn, clock, &[(actor, ev)]).await
 }
 
 /// Appends several entries in order with three statements whatever their number: the head
-/// moves by all of them at once, their hashes chain in memory, one multi-row insert writes
-/// them, and the head takes the last hash. One instant for all (read after the head is
-/// locked, as in [`append_at`]). Used by the group commit of views.
+/// moves by all of them at once (locking it), their hashes chain in memory, one multi-row
+/// insert writes them, and the head takes the last hash. One instant for all, read after
+/// the head is locked. Used by every write (one entry) and the group commit of views.
+/// Returns the last sequence number.
 pub(crate) async fn append_many(
     conn: &mut AnyConnection,
     clock: &domain::time::Clock,
     entries: &[(&Actor, Event<'_>)],
-) -> Result<()> {
+) -> Result<i64> {
     if entries.is_empty() {
-        return Ok(());
+        return Err(crate::StoreError::Other("no audit entry to append".into()));
     }
     let (last, mut prev): (i64, String) =
         sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
@@ -155,7 +110,7 @@ pub(crate) async fn append_many(
         .bind(prev)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(last)
 }
 
 /// Whose entries the trail shows: what the admin's region did, or what was done to the

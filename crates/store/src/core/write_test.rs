@@ -195,3 +195,71 @@ async fn concurrent_views_are_group_committed_into_one_unbroken_chain() {
         commits - commits0
     );
 }
+
+/// A bulk load (the generator) leaves the keys out while it inserts and writes them all
+/// at the end, sorted: the same rows a save writes victim by victim.
+#[tokio::test]
+async fn a_bulk_load_writes_the_linkage_keys_a_save_would() {
+    let (_db, s) = store().await;
+    let region = RegionCode::parse("62.71").unwrap();
+    let officer = Actor {
+        user_id: None,
+        username: "muat.massal".into(),
+        unit_id: UnitId(1),
+        role: Role::DataOfficer,
+        scope: Scope::Region(region.clone()),
+        origin: None,
+    };
+    let case = |name: &str, nik: &str| {
+        let input = domain::case::CaseInput {
+            channel: "police".into(),
+            reported_on: "2026-03-02".into(),
+            trafficking_status: "confirmed".into(),
+            exploitation: vec!["forced_labour".into()],
+            victims: vec![domain::case::VictimInput {
+                name: name.into(),
+                nik: nik.into(),
+                sex: "female".into(),
+                birth_date: "1999-08-17".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        domain::case::NewCase::parse(&input, 20_600).unwrap()
+    };
+    let after = s.max_victim_id().await.unwrap();
+    let batch = vec![
+        (
+            UnitId(1),
+            Some(region.clone()),
+            case("Sri Wahyuni", "6271055708990001"),
+        ),
+        (
+            UnitId(1),
+            Some(region.clone()),
+            case("Siti Aminah", "6271054508990003"),
+        ),
+    ];
+    s.import_cases_deferring_keys(&officer, &batch)
+        .await
+        .unwrap();
+    let keys = || async {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT key, victim_id FROM linkage_keys WHERE victim_id > $1 ORDER BY key, victim_id",
+        )
+        .bind(after)
+        .fetch_all(s.pool())
+        .await
+        .unwrap()
+    };
+    assert!(
+        keys().await.is_empty(),
+        "keys written before the end of the load"
+    );
+    assert_eq!(s.build_linkage_keys_after(after).await.unwrap(), 2);
+    let bulk = keys().await;
+    assert!(bulk.len() >= 10, "{} keys", bulk.len());
+    // Victim by victim, as a save writes them.
+    s.rebuild_linkage_keys(None).await.unwrap();
+    assert_eq!(keys().await, bulk);
+}

@@ -5,6 +5,32 @@ use super::*;
 use crate::core::write::Maintenance;
 use domain::audit::AuditAction;
 
+/// (key, victim id) rows into `table` (`linkage_keys` or the bulk load's temporary table),
+/// 400 to a statement; a row already there is left as it is.
+async fn insert_keys(
+    conn: &mut sqlx::AnyConnection,
+    table: &'static str,
+    rows: &[(i64, i64)],
+) -> Result<()> {
+    for part in rows.chunks(400) {
+        let mut q = crate::core::sql::Sql::new("INSERT INTO ");
+        q.push(table).push(" (key, victim_id) VALUES ");
+        for (j, (key, id)) in part.iter().enumerate() {
+            if j > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind_int(*key)
+                .push(", ")
+                .bind_int(*id)
+                .push(")");
+        }
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Recomputes person identities around `seeds`: every victim connected to them through
 /// "same person" decisions, or sharing their current person id, gets the smallest victim id
 /// of its connected component (NULL when alone). Used after a decision, an undo, and when a
@@ -273,22 +299,7 @@ impl Store {
                 victims += 1;
                 keys.extend(self.keys_of(&rec)?.into_iter().map(|k| (k, rec.id as i64)));
             }
-            for part in keys.chunks(400) {
-                let mut q = crate::core::sql::Sql::new(
-                    "INSERT INTO linkage_keys_load (key, victim_id) VALUES ",
-                );
-                for (j, (key, id)) in part.iter().enumerate() {
-                    if j > 0 {
-                        q.push(", ");
-                    }
-                    q.push("(")
-                        .bind_int(*key)
-                        .push(", ")
-                        .bind_int(*id)
-                        .push(")");
-                }
-                q.build().execute(&mut *tx).await?;
-            }
+            insert_keys(&mut tx, "linkage_keys_load", &keys).await?;
         }
         for step in [
             "DROP INDEX linkage_keys_victim",
@@ -342,22 +353,7 @@ impl Store {
                         .collect();
                 rows.retain(|(_, id)| alive.contains(id));
             }
-            for part in rows.chunks(400) {
-                let mut q =
-                    crate::core::sql::Sql::new("INSERT INTO linkage_keys (key, victim_id) VALUES ");
-                for (j, (key, id)) in part.iter().enumerate() {
-                    if j > 0 {
-                        q.push(", ");
-                    }
-                    q.push("(")
-                        .bind_int(*key)
-                        .push(", ")
-                        .bind_int(*id)
-                        .push(")");
-                }
-                q.push(" ON CONFLICT DO NOTHING");
-                q.build().execute(&mut *tx).await?;
-            }
+            insert_keys(&mut tx, "linkage_keys", &rows).await?;
             tx.commit().await?;
             if let Some((run, before, all)) = progress {
                 let done = before + ((i + 1) * 2000).min(records.len()) as i64;
