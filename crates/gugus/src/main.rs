@@ -252,6 +252,20 @@ fn main() {
     }
 }
 
+/// The database named on the command line, opened with its key (for the commands that
+/// read identities: generate, bench, linkage).
+async fn open_keyed(
+    database_url: Option<&str>,
+    secret_key_file: Option<&std::path::Path>,
+    durability: store::Durability,
+) -> Result<Store> {
+    let url = database_url.unwrap_or("sqlite://gugus.db");
+    let secret = config::load_secret(secret_key_file, url)?;
+    Ok(open(url, durability)
+        .await?
+        .with_keyring(store::crypto::Keyring::new(&secret, None)?))
+}
+
 async fn run(cli: Cli) -> Result<()> {
     let durability = store::Durability::parse(&cli.sqlite_synchronous)?;
     match cli.command {
@@ -353,13 +367,12 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench(BenchCmd::Cases { inserts, queries }) => {
-            let url = cli
-                .database_url
-                .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url, durability)
-                .await?
-                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            let store = open_keyed(
+                cli.database_url.as_deref(),
+                cli.secret_key_file.as_deref(),
+                durability,
+            )
+            .await?;
             bench::cases(&store, inserts, queries).await
         }
         #[cfg(feature = "bench")]
@@ -371,13 +384,12 @@ async fn run(cli: Cli) -> Result<()> {
             queries,
             deep_page,
         }) => {
-            let url = cli
-                .database_url
-                .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url, durability)
-                .await?
-                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            let store = open_keyed(
+                cli.database_url.as_deref(),
+                cli.secret_key_file.as_deref(),
+                durability,
+            )
+            .await?;
             let unit = match unit.parse::<i64>() {
                 Ok(id) => {
                     store
@@ -392,26 +404,24 @@ async fn run(cli: Cli) -> Result<()> {
         }
         #[cfg(feature = "bench")]
         Command::Bench(BenchCmd::Floor { listen }) => {
-            let url = cli
-                .database_url
-                .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url, durability)
-                .await?
-                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            let store = open_keyed(
+                cli.database_url.as_deref(),
+                cli.secret_key_file.as_deref(),
+                durability,
+            )
+            .await?;
             bench::floor(store, listen).await
         }
         Command::Linkage(LinkageCmd::TrainDefault { input, out }) => {
             linkage_cli::train_default(&input, &out)
         }
         Command::Linkage(LinkageCmd::Run) => {
-            let url = cli
-                .database_url
-                .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url, durability)
-                .await?
-                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            let store = open_keyed(
+                cli.database_url.as_deref(),
+                cli.secret_key_file.as_deref(),
+                durability,
+            )
+            .await?;
             linkage_cli::run(&store, &Actor::system(UnitId(1))).await
         }
         Command::Bench(BenchCmd::Linkage { input, json }) => {
@@ -419,13 +429,12 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Generate { cases, seed } => {
-            let url = cli
-                .database_url
-                .unwrap_or_else(|| "sqlite://gugus.db".into());
-            let secret = config::load_secret(cli.secret_key_file.as_deref(), &url)?;
-            let store = open(&url, durability)
-                .await?
-                .with_keyring(store::crypto::Keyring::new(&secret, None)?);
+            let store = open_keyed(
+                cli.database_url.as_deref(),
+                cli.secret_key_file.as_deref(),
+                durability,
+            )
+            .await?;
             let stats = generate::generate(&store, cases, seed, true).await?;
             println!(
                 "generated {} cases in {:.1} s ({:.0} cases/s); the database now holds {} cases",
