@@ -638,6 +638,20 @@ async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_
     }
 }
 
+/// The data-quality rows as `username` gets them from the API.
+async fn quality_rows(app: &TestApp, username: &str) -> Value {
+    api(
+        &app.base,
+        &app.token(username).await,
+        "GET",
+        "/api/v1/quality",
+        None,
+    )
+    .await
+    .json()["rows"]
+        .clone()
+}
+
 #[tokio::test]
 async fn the_full_run_and_the_quality_dashboard() {
     let app = TestApp::spawn().await;
@@ -675,15 +689,7 @@ async fn the_full_run_and_the_quality_dashboard() {
     assert_eq!(q.status, 200);
     assert!(q.body.contains("/cases?region=62"), "{}", q.body);
     assert!(q.body.contains("<svg"));
-    let rows = api(
-        &app.base,
-        &app.token("verifier.kalteng").await,
-        "GET",
-        "/api/v1/quality",
-        None,
-    )
-    .await;
-    let rows = rows.json()["rows"].clone();
+    let rows = quality_rows(&app, "verifier.kalteng").await;
     assert_eq!(rows[0]["key"], "62.71");
     assert_eq!(rows[0]["cases"], 3);
 }
@@ -796,16 +802,7 @@ async fn quality_figures_follow_every_edit_of_a_case() {
         .update_case(&officer, id, 1, &edited)
         .await
         .unwrap();
-    let rows = api(
-        &app.base,
-        &app.token("verifier.kalteng").await,
-        "GET",
-        "/api/v1/quality",
-        None,
-    )
-    .await
-    .json()["rows"]
-        .clone();
+    let rows = quality_rows(&app, "verifier.kalteng").await;
     assert_eq!(rows[0]["key"], "62.71", "{rows}");
     assert_eq!(rows[0]["cases"], 2);
     let completeness = rows[0]["completeness"].as_f64().unwrap();
