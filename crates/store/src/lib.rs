@@ -85,6 +85,8 @@ pub struct Store {
     clock: Clock,
     /// This server's name in `job_leases` (random per process; see [`Store::node_id`]).
     node: std::sync::Arc<str>,
+    /// Held by every handle of this store; background tasks stop when it is gone.
+    alive: std::sync::Arc<()>,
 }
 
 /// Milliseconds since the Unix epoch by the system clock, for code that has no store (the
@@ -157,8 +159,23 @@ impl Store {
         Ok(())
     }
 
+    /// Closes the pool once the duplicate checks running now have ended.
     pub async fn close(&self) {
+        self.duplicates_settled().await;
         self.pool.close().await;
+    }
+}
+
+/// An open transaction holding locks for a test ([`Store::hold_for_tests`]).
+#[cfg(feature = "testing")]
+pub struct HeldForTests(sqlx::Transaction<'static, sqlx::Any>);
+
+#[cfg(feature = "testing")]
+impl HeldForTests {
+    /// Ends the transaction (rolled back) and frees its locks.
+    pub async fn release(self) -> Result<()> {
+        self.0.rollback().await?;
+        Ok(())
     }
 }
 
@@ -175,6 +192,16 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Runs `sql` in a transaction that stays open (holding its locks) until the returned
+    /// handle is released: another session's writes waiting on a lock, in tests.
+    pub async fn hold_for_tests(&self, sql: &str) -> Result<HeldForTests> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut *tx)
+            .await?;
+        Ok(HeldForTests(tx))
     }
 
     /// Removes the append-only guard on the audit log, as an attacker with DBA rights could.

@@ -125,7 +125,7 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                write_name_tokens(&mut tx, k, id, &name, alias.as_deref()).await?;
+                write_name_tokens(&mut tx, k, id, &name, alias.as_deref(), true).await?;
                 stats.victims += 1;
             }
             tx.commit().await?;

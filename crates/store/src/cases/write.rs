@@ -12,6 +12,14 @@ pub(super) enum LinkageKeys {
     Deferred,
 }
 
+/// The region of the case a victim is written to, for its linkage keys: known to the
+/// caller (a new case), or read through the write's connection.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum CaseRegion<'a> {
+    Known(Option<&'a str>),
+    Read,
+}
+
 /// What the data-quality page reads of a case (migration 0024): its number of victims and
 /// how many key fields are filled in — of the case: chronology, recruitment, rescue date;
 /// of each victim: NIK, birth date, home village. Stored with every write of the case.
@@ -95,13 +103,27 @@ impl Store {
                 &format!("victims[{i}].citizenship"),
                 Some(&v.citizenship),
             );
+        }
+        // The regions the victims name, looked up together.
+        let named: Vec<String> = new
+            .victims
+            .iter()
+            .flat_map(|v| {
+                let home = v.home_village.as_ref().map(|c| c.as_str().to_owned());
+                let district = v.nik.as_ref().and_then(|n| n.district());
+                home.into_iter()
+                    .chain(district.map(|d| d.as_str().to_owned()))
+            })
+            .collect();
+        let known = self.regions_known(&named).await?;
+        for (i, v) in new.victims.iter().enumerate() {
             if let Some(code) = &v.home_village
-                && !self.region_exists(code).await?
+                && !known.contains(code.as_str())
             {
                 errs.push(&format!("victims[{i}].home_village"), "err.region_unknown");
             }
             if let Some(d) = v.nik.as_ref().and_then(|n| n.district())
-                && !self.region_exists(&d).await?
+                && !known.contains(d.as_str())
             {
                 errs.push(&format!("victims[{i}].nik"), "err.nik_district");
             }
@@ -129,17 +151,18 @@ impl Store {
         Ok(format!("{prefix}-{n:05}"))
     }
 
-    /// Writes victim `v` of case `case_id` at `slot` = (position, the id of the victim
-    /// already there, if any).
+    /// Writes victim `v` of `case` = (its id, its region) at `slot` = (position, the id of
+    /// the victim already there, if any).
     pub(super) async fn write_victim(
         &self,
         conn: &mut AnyConnection,
-        case_id: i64,
+        case: (i64, CaseRegion<'_>),
         slot: (i64, Option<i64>),
         v: &NewVictim,
         is_child: bool,
         keys: LinkageKeys,
     ) -> Result<i64> {
+        let (case_id, region) = case;
         let (position, existing) = slot;
         let k = self.keyring()?;
         let name_enc = k.encrypt("victims.name", v.name.expose())?;
@@ -197,23 +220,31 @@ impl Store {
             None => q,
         };
         let id: i64 = q.fetch_one(&mut *conn).await?.try_get("id")?;
+        // A new row has no tokens or keys to replace (a deleted victim's went with it:
+        // ON DELETE CASCADE), which saves a statement each.
+        let fresh = existing.is_none();
         write_name_tokens(
             conn,
             k,
             id,
             v.name.expose(),
             v.alias.as_ref().map(|a| a.expose().as_str()),
+            !fresh,
         )
         .await?;
         if keys == LinkageKeys::Deferred {
             return Ok(id);
         }
         // Blocking keys for the duplicate check, in the same transaction.
-        let region: Option<String> =
-            sqlx::query_scalar("SELECT region_code FROM cases WHERE id = $1")
-                .bind(case_id)
-                .fetch_one(&mut *conn)
-                .await?;
+        let region: Option<String> = match region {
+            CaseRegion::Known(r) => r.map(str::to_owned),
+            CaseRegion::Read => {
+                sqlx::query_scalar("SELECT region_code FROM cases WHERE id = $1")
+                    .bind(case_id)
+                    .fetch_one(&mut *conn)
+                    .await?
+            }
+        };
         let rec = linkage::Record {
             id: id as u64,
             name: Some(v.name.expose().clone()),
@@ -226,7 +257,7 @@ impl Store {
             ),
             ..Default::default()
         };
-        self.write_linkage_keys(conn, &rec).await?;
+        self.write_linkage_keys(conn, &rec, !fresh).await?;
         Ok(id)
     }
 
@@ -315,7 +346,11 @@ impl Store {
         Self::write_tags(&mut tx, id, new).await?;
         for (i, v) in new.victims.iter().enumerate() {
             let child = v.is_child(new.exploitation_from, new.reported_on);
-            self.write_victim(&mut tx, id, (i as i64, None), v, child, LinkageKeys::Now)
+            let case = (
+                id,
+                CaseRegion::Known(actor.scope.region().map(|r| r.as_str())),
+            );
+            self.write_victim(&mut tx, case, (i as i64, None), v, child, LinkageKeys::Now)
                 .await?;
         }
         let ev = Event {
@@ -399,7 +434,7 @@ impl Store {
             let child = v.is_child(new.exploitation_from, new.reported_on);
             self.write_victim(
                 &mut tx,
-                id.0,
+                (id.0, CaseRegion::Read),
                 (i as i64, existing.get(i).copied()),
                 v,
                 child,
@@ -518,7 +553,8 @@ impl Store {
             Self::write_tags(&mut tx, id, new).await?;
             for (i, v) in new.victims.iter().enumerate() {
                 let child = v.is_child(new.exploitation_from, new.reported_on);
-                self.write_victim(&mut tx, id, (i as i64, None), v, child, keys)
+                let case = (id, CaseRegion::Known(region.as_ref().map(|r| r.as_str())));
+                self.write_victim(&mut tx, case, (i as i64, None), v, child, keys)
                     .await?;
             }
         }

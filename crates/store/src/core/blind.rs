@@ -19,18 +19,22 @@ pub(crate) fn name_tokens(name: &str) -> Vec<String> {
     t
 }
 
-/// Replaces a victim's name tokens (keyed hashes of the words of name and alias).
+/// Writes a victim's name tokens (keyed hashes of the words of name and alias), replacing
+/// those it had when `replace`.
 pub(crate) async fn write_name_tokens(
     conn: &mut AnyConnection,
     k: &Keyring,
     victim: i64,
     name: &str,
     alias: Option<&str>,
+    replace: bool,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM victim_name_tokens WHERE victim_id = $1")
-        .bind(victim)
-        .execute(&mut *conn)
-        .await?;
+    if replace {
+        sqlx::query("DELETE FROM victim_name_tokens WHERE victim_id = $1")
+            .bind(victim)
+            .execute(&mut *conn)
+            .await?;
+    }
     let mut tokens = name_tokens(name);
     if let Some(a) = alias {
         tokens.extend(name_tokens(a));

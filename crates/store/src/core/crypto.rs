@@ -3,12 +3,16 @@
 //!
 //! Keys are derived from the instance secret (`GUGUS_SECRET_KEY_FILE`) with HMAC and a
 //! purpose label, so the file holds one secret and each use gets its own key. Every
-//! ciphertext names the key that made it (`v1:<key id>:<hex>`), and the column it belongs
+//! ciphertext names the key that made it (`v2:<key id>:<base64>`; values written before
+//! 2026-12 are `v1:<key id>:<hex>`, read alike and rewritten by a key rotation — base64
+//! takes a third less room than hex in every encrypted column), and the column it belongs
 //! to is bound in as associated data, so a value copied into another column fails to
 //! decrypt. A keyring may hold the previous secret too, which is what lets `gugus keys
 //! rotate` re-encrypt rows while servers keep reading both.
 
 use crate::StoreError;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD as BASE64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
@@ -122,7 +126,7 @@ impl Keyring {
             .map_err(|_| StoreError::Other("encryption failed".into()))?;
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ct);
-        Ok(format!("v1:{}:{}", self.current.id, hex::encode(blob)))
+        Ok(format!("v2:{}:{}", self.current.id, BASE64.encode(blob)))
     }
 
     pub fn encrypt_opt(
@@ -135,7 +139,8 @@ impl Keyring {
 
     pub fn decrypt(&self, column: &str, stored: &str) -> Result<String, StoreError> {
         let mut parts = stored.splitn(3, ':');
-        let (Some("v1"), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(version), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(StoreError::Other("unreadable ciphertext".into()));
         };
         let key = if kid == self.current.id {
@@ -150,8 +155,12 @@ impl Keyring {
                 }
             }
         };
-        let blob =
-            hex::decode(body).map_err(|_| StoreError::Other("unreadable ciphertext".into()))?;
+        let blob = match version {
+            "v2" => BASE64.decode(body).ok(),
+            "v1" => hex::decode(body).ok(),
+            _ => None,
+        }
+        .ok_or_else(|| StoreError::Other("unreadable ciphertext".into()))?;
         if blob.len() < 24 {
             return Err(StoreError::Other("unreadable ciphertext".into()));
         }
@@ -278,7 +287,7 @@ mod tests {
     fn round_trip_binds_the_column_and_detects_tampering() {
         let k = Keyring::new(&[1u8; 32], None).unwrap();
         let c = k.encrypt("victims.name", "Siti Aminah").unwrap();
-        assert!(c.starts_with(&format!("v1:{}:", k.current_id())));
+        assert!(c.starts_with(&format!("v2:{}:", k.current_id())));
         assert!(!c.contains("Siti"));
         assert_eq!(k.decrypt("victims.name", &c).unwrap(), "Siti Aminah");
         assert!(
@@ -293,6 +302,25 @@ mod tests {
             k.encrypt("victims.name", "Siti Aminah").unwrap(),
             c,
             "fresh nonce each time"
+        );
+    }
+
+    #[test]
+    fn values_written_in_hex_before_base64_still_read() {
+        let k = Keyring::new(&[1u8; 32], None).unwrap();
+        let c = k.encrypt("victims.name", "Siti Aminah").unwrap();
+        let body = c.rsplit(':').next().unwrap();
+        let blob = BASE64.decode(body).unwrap();
+        let old = format!("v1:{}:{}", k.current_id(), hex::encode(&blob));
+        assert_eq!(k.decrypt("victims.name", &old).unwrap(), "Siti Aminah");
+        assert!(
+            old.len() > c.len() + blob.len() / 2,
+            "base64 is the shorter"
+        );
+        let unknown = format!("v3:{}:{body}", k.current_id());
+        assert!(
+            k.decrypt("victims.name", &unknown).is_err(),
+            "unknown version"
         );
     }
 

@@ -71,13 +71,17 @@ impl Durability {
 
     fn pragmas(self) -> &'static str {
         match self {
+            // `wal_autocheckpoint` is only a backstop: checkpoints are a background task's
+            // (core/wal.rs).
             Durability::Full => {
                 "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                 PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                 PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA wal_autocheckpoint = 8000;"
             }
             Durability::Normal => {
                 "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA wal_autocheckpoint = 8000;"
             }
         }
     }
@@ -292,8 +296,15 @@ impl Store {
             write_gate: Default::default(),
             clock: Clock::system(),
             node: crate::core::lease::new_node_id()?.into(),
+            alive: Default::default(),
         };
         store.migrate().await?;
+        if backend == Backend::Sqlite {
+            crate::core::wal::spawn_checkpointer(
+                store.pool.clone(),
+                std::sync::Arc::downgrade(&store.alive),
+            );
+        }
         Ok(store)
     }
 

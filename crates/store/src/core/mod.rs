@@ -18,6 +18,7 @@ pub mod integrity;
 pub(crate) mod lease;
 pub(crate) mod memo;
 pub(crate) mod sql;
+pub(crate) mod wal;
 pub(crate) mod write;
 #[cfg(all(test, feature = "testing"))]
 mod write_test;

@@ -228,7 +228,9 @@ impl Store {
         let mut stamp: i64 = row.unwrap_or(0);
         let mut size = 0u32;
         if stamp == 0 {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM victims")
+            // The highest id stands for the count (ids only grow; a few deleted victims
+            // do not move the power of two): COUNT(*) scanned every victim on each save.
+            let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM victims")
                 .fetch_one(self.pool())
                 .await?;
             size = (n.max(2) as u64).next_power_of_two().trailing_zeros();
@@ -290,16 +292,20 @@ impl Store {
         Ok(keys)
     }
 
-    /// Replaces one victim's blocking keys (inside the transaction that writes the victim).
+    /// Writes one victim's blocking keys (inside the transaction that writes the victim),
+    /// replacing those it had when `replace`.
     pub(crate) async fn write_linkage_keys(
         &self,
         conn: &mut sqlx::AnyConnection,
         rec: &linkage::Record,
+        replace: bool,
     ) -> Result<()> {
-        sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
-            .bind(rec.id as i64)
-            .execute(&mut *conn)
-            .await?;
+        if replace {
+            sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
+                .bind(rec.id as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
         let keys = self.keys_of(rec)?;
         if keys.is_empty() {
             return Ok(());

@@ -134,6 +134,9 @@ impl Store {
         if decide(actor, Action::ViewIdentity, scope).is_err() {
             return Ok(Vec::new());
         }
+        // A save that just committed may still be checking (its pairs may touch this
+        // case whichever case was saved).
+        self.duplicates_settled().await;
         let rows: Vec<CaseDuplicateRecord> = sqlx::query_as(
             "SELECT p.id, p.probability, p.status, v.position, \
              o.initials AS o_initials, oc.id AS o_case, oc.code AS o_code, oc.region_code AS o_region \
@@ -166,6 +169,7 @@ impl Store {
     pub async fn linkage_pairs(&self, actor: &Actor, status: &str) -> Result<Vec<PairRow>> {
         decide(actor, Action::LinkPersons, &actor.scope)?;
         let status = pair_status(status)?;
+        self.duplicates_settled().await;
         let mut q = crate::core::sql::Sql::new(
             "SELECT p.id, p.probability, p.status, p.found_at, \
              ca.code AS a_code, ca.region_code AS a_region, va.initials AS a_initials, \

@@ -178,6 +178,23 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Which of `codes` are regions, in one query (a form names several).
+    pub async fn regions_known(
+        &self,
+        codes: &[String],
+    ) -> Result<std::collections::HashSet<String>> {
+        if codes.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut q = Sql::new("SELECT code FROM regions WHERE code");
+        q.in_list(codes);
+        Ok(q.build_scalar::<String>()
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// The top of the hierarchy: all provinces.
     pub async fn provinces(&self, actor: &Actor) -> Result<Vec<Region>> {
         decide(actor, Action::ViewRegions, &Scope::National)?;

@@ -255,7 +255,7 @@ async fn the_break_the_glass_reason_is_kept_encrypted_and_survives_a_key_rotatio
         .unwrap();
     let old_key = store::testing::test_keyring().current_id().to_owned();
     assert!(
-        raw.contains(&format!("v1:{old_key}:")),
+        raw.contains(&format!("v2:{old_key}:")),
         "encrypted under the key: {raw}"
     );
     assert!(
@@ -297,7 +297,7 @@ async fn the_break_the_glass_reason_is_kept_encrypted_and_survives_a_key_rotatio
         .await
         .unwrap();
     assert!(
-        raw.contains(&format!("v1:{new_key}:")) && !raw.contains(&format!("v1:{old_key}:")),
+        raw.contains(&format!("v2:{new_key}:")) && !raw.contains(&format!("v2:{old_key}:")),
         "re-encrypted under the new key: {raw}"
     );
     let base = serve_with(&app, new_only).await;

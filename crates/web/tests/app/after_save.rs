@@ -1,6 +1,7 @@
 //! The steps after a committed case save (rule hits, the incremental duplicate check) are
 //! never lost: a transient failure (a PostgreSQL deadlock) is retried at once, and a step
 //! that still fails queues the case for the background worker, which finishes it later.
+//! The duplicate check runs beside the save's answer, and a read of pairs waits for it.
 
 use crate::api_recovery::post;
 use crate::common::{self, TestApp};
@@ -135,4 +136,52 @@ async fn a_failing_queue_pass_does_not_stop_the_rest_of_the_worker() {
     let r = web::worker::tick(&app.store, &cfg).await;
     let r = r.expect("the pass goes on");
     assert_eq!((r.after_save_done, r.after_save_failed), (0, 1));
+}
+
+#[tokio::test]
+async fn a_save_answers_before_its_duplicate_check_and_the_pair_list_waits_for_it() {
+    let app = TestApp::spawn().await;
+    if app.store.backend() != Backend::Postgres {
+        // The check starts as the save commits; only PostgreSQL lets a test hold the pair
+        // table against inserts while the rest of the save goes through.
+        return;
+    }
+    let kupang = app.token("data-officer.kupang").await;
+    let palangkaraya = app.token("data-officer.palangkaraya").await;
+    let r = post(&app, &kupang, "/api/v1/cases", person("Maria Goreti Seran")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.store.after_save_settled().await;
+    // Inserts into the pair table wait (reads do not) until the test lets go.
+    let held = app
+        .store
+        .hold_for_tests("LOCK TABLE linkage_pairs IN SHARE ROW EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let second = person("MARIA GORETTI SERAN");
+    // A save that waited for its check would wait for the test: the bound only turns that
+    // hang into a failure.
+    let r = tokio::time::timeout(
+        Duration::from_secs(60),
+        post(&app, &palangkaraya, "/api/v1/cases", second),
+    )
+    .await
+    .expect("the save answers while its duplicate check is held up");
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let list = tokio::spawn({
+        let store = app.store.clone();
+        let nat = app.actor("verifier.nasional").await;
+        async move { store.linkage_pairs(&nat, "pending").await.unwrap().len() }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !list.is_finished(),
+        "the pair list waits for the running check instead of answering without its pair"
+    );
+    held.release().await.unwrap();
+    assert_eq!(
+        list.await.unwrap(),
+        1,
+        "the pair is listed once the check ends"
+    );
 }

@@ -497,8 +497,8 @@ async fn key_rotation_keeps_review_notes_readable() {
     let token = app.token("data-officer.palangkaraya").await;
     let new_secret = [9u8; 32];
     let new_key = store::crypto::Keyring::new(&new_secret, None).unwrap();
-    let new_id = format!("v1:{}:", new_key.current_id());
-    let old_id = format!("v1:{}:", store::testing::test_keyring().current_id());
+    let new_id = format!("v2:{}:", new_key.current_id());
+    let old_id = format!("v2:{}:", store::testing::test_keyring().current_id());
     let rotating = app.store.clone().with_keyring(
         store::crypto::Keyring::new(&new_secret, Some(&store::testing::TEST_SECRET)).unwrap(),
     );
