@@ -4,7 +4,7 @@
 //! default limit of 1,000 pages made every seventh or eighth save pay for a checkpoint —
 //! the slowest 1% of inserts took ~25 ms instead of ~8 (docs/BENCHMARKS.md).
 //!
-//! The task runs a `PASSIVE` checkpoint a few times a second: it never waits for a reader
+//! The task runs a `PASSIVE` checkpoint every 50 ms: it never waits for a reader
 //! or a writer, copies what no reader still needs, and SQLite starts the log again from
 //! its beginning once all of it has been copied, so the file stays small. Each connection
 //! keeps an automatic checkpoint at a larger limit (8,000 pages, 32 MiB: the pragmas in
