@@ -50,15 +50,22 @@ fn csrf_for(secret: &[u8], binding: &str) -> String {
     }
 }
 
+/// The client's address: behind the trusted proxy, the one that proxy appended to
+/// `X-Forwarded-For` (the last entry) — everything before it came from the client, who can
+/// write any address there (the login limiter counts by this address).
 fn client_addr(req: &Request, trust_proxy: bool) -> String {
     if trust_proxy
         && let Some(ip) = req
             .headers()
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|ip| !ip.is_empty())
     {
-        return ip.trim().to_owned();
+        return ip.to_owned();
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -165,3 +165,48 @@ async fn with_a_token_metrics_want_the_token() {
     let r = c.get(&url).bearer_auth(PASSWORD).send().await.unwrap();
     assert_eq!(r.status(), 401);
 }
+
+#[tokio::test]
+async fn behind_the_proxy_the_login_limit_counts_the_address_the_proxy_saw() {
+    let app = TestApp::spawn_with(
+        web::WebConfig {
+            secret: vec![7; 32],
+            trust_proxy: true,
+            logins_per_minute: 2,
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
+    let b = app.browser();
+    b.get("/login").await;
+    let attempt = |claimed: String, seen: &'static str| {
+        let b = &b;
+        async move {
+            let token = b.csrf.lock().unwrap().clone();
+            let chain = format!("{claimed}, {seen}");
+            b.post_raw_form_with(
+                "/login",
+                &[
+                    ("csrf", token.as_str()),
+                    ("username", "tidak.ada"),
+                    ("password", "salah-sekali-123"),
+                ],
+                &[("x-forwarded-for", chain.as_str())],
+            )
+            .await
+            .status
+        }
+    };
+    // One client (the proxy saw 198.51.100.9) writing a new address at the front of its
+    // own header each time: still one client to the limiter.
+    assert_eq!(attempt("10.0.0.1".into(), "198.51.100.9").await, 401);
+    assert_eq!(attempt("10.0.0.2".into(), "198.51.100.9").await, 401);
+    assert_eq!(
+        attempt("10.0.0.3".into(), "198.51.100.9").await,
+        429,
+        "a third try in the minute is throttled whatever the client claims"
+    );
+    // Another client behind the same proxy is not.
+    assert_eq!(attempt("10.0.0.3".into(), "198.51.100.10").await, 401);
+}
