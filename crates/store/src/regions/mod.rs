@@ -179,7 +179,7 @@ impl Store {
     }
 
     /// Which of `codes` are regions, in one query (a form names several).
-    pub async fn regions_known(
+    pub(crate) async fn regions_known(
         &self,
         codes: &[String],
     ) -> Result<std::collections::HashSet<String>> {
