@@ -8,7 +8,7 @@
 //! an interrupted rotation is simply run again.
 
 use crate::core::audit::Event;
-use crate::core::blind::write_name_tokens;
+use crate::core::blind::{forget_name_tokens, write_name_tokens};
 use crate::core::write::Maintenance;
 use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
@@ -125,7 +125,10 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                write_name_tokens(&mut tx, k, id, &name, alias.as_deref(), true).await?;
+                // The tokens under the previous key go (computed again, as the table has no
+                // index by victim), those under the current key are written.
+                forget_name_tokens(&mut tx, k, id, &name, alias.as_deref()).await?;
+                write_name_tokens(&mut tx, k, id, &name, alias.as_deref()).await?;
                 stats.victims += 1;
             }
             tx.commit().await?;

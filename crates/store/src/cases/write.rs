@@ -220,16 +220,14 @@ impl Store {
             None => q,
         };
         let id: i64 = q.fetch_one(&mut *conn).await?.try_get("id")?;
-        // A new row has no tokens or keys to replace (a deleted victim's went with it:
-        // ON DELETE CASCADE), which saves a statement each.
-        let fresh = existing.is_none();
+        // An existing victim's old tokens and keys were removed before its case changed
+        // (`forget_victim_indexes`).
         write_name_tokens(
             conn,
             k,
             id,
             v.name.expose(),
             v.alias.as_ref().map(|a| a.expose().as_str()),
-            !fresh,
         )
         .await?;
         if keys == LinkageKeys::Deferred {
@@ -257,7 +255,7 @@ impl Store {
             ),
             ..Default::default()
         };
-        self.write_linkage_keys(conn, &rec, !fresh).await?;
+        self.write_linkage_keys(conn, &rec).await?;
         Ok(id)
     }
 
@@ -399,6 +397,9 @@ impl Store {
         let mut tx = self.write(allowed).await?;
         self.lock_case(&mut tx, id).await?;
         self.check_editable_in(&mut tx, id).await?;
+        // The victims' tokens and keys as they are now go before anything changes (they are
+        // computed again from the stored identities); the new ones are written with them.
+        self.forget_victim_indexes(&mut tx, id.0).await?;
         let res = sqlx::query(
             "UPDATE cases SET channel = $1, reported_on = $2, exploitation_from = $3, rescued_on = $4, chronology_enc = $5, \
              trafficking_status = $6, sector = $7, recruitment = $8, recruiter_relationship = $9, version = version + 1, \

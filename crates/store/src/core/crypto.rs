@@ -256,6 +256,16 @@ impl Keyring {
         self.current.blind_key(kind, value)
     }
 
+    /// Compact blind indexes under the current and, during a rotation, the previous key:
+    /// every form in which a value may have been stored.
+    pub fn blind_keys(&self, kind: &str, value: &str) -> Vec<i64> {
+        let mut v = vec![self.current.blind_key(kind, value)];
+        if let Some(p) = &self.previous {
+            v.push(p.blind_key(kind, value));
+        }
+        v
+    }
+
     /// The key that signs new audit checkpoints, and its id.
     pub fn checkpoint_signer(&self) -> (&str, &[u8; 32]) {
         (&self.current.id, &self.current.checkpoint_key)

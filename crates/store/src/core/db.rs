@@ -222,6 +222,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0025_review_queue_index.sql"),
         postgres: include_str!("../../migrations/postgres/0025_review_queue_index.sql"),
     },
+    Migration {
+        version: 26,
+        name: "lookup_tables_without_victim_index",
+        sqlite: include_str!("../../migrations/sqlite/0026_lookup_tables_without_victim_index.sql"),
+        postgres: include_str!(
+            "../../migrations/postgres/0026_lookup_tables_without_victim_index.sql"
+        ),
+    },
 ];
 
 /// Removes the password from a URL for messages.

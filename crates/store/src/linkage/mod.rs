@@ -292,20 +292,74 @@ impl Store {
         Ok(keys)
     }
 
-    /// Writes one victim's blocking keys (inside the transaction that writes the victim),
-    /// replacing those it had when `replace`.
+    /// Removes the name tokens and blocking keys of the victims of a case, as computed from
+    /// what is stored now (call before the case or its victims change). The two lookup
+    /// tables have no index by victim (at 1,000,000 cases those indexes cost 480 MiB and a
+    /// tree write per key on every save), so each row is removed by the table's own key,
+    /// computed again from the identity it was made of, under the current and the previous
+    /// key. A victim whose identity cannot be decrypted falls back to a full scan.
+    pub(crate) async fn forget_victim_indexes(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        case: i64,
+    ) -> Result<()> {
+        let rows: Vec<records::IndexedVictimRecord> = sqlx::query_as(
+            "SELECT v.id, v.name_enc, v.alias_enc, v.nik_enc, v.sex, v.birth_date, v.home_village, c.region_code \
+             FROM victims v JOIN cases c ON c.id = v.case_id WHERE v.case_id = $1",
+        )
+        .bind(case)
+        .fetch_all(&mut *conn)
+        .await?;
+        let k = self.keyring()?;
+        for row in rows {
+            let id = row.engine.id;
+            let alias = row
+                .alias_enc
+                .map(|a| k.decrypt("victims.alias", &a))
+                .transpose();
+            let (rec, alias) = match (row.engine.into_record(k), alias) {
+                (Ok(rec), Ok(alias)) => (rec, alias),
+                _ => {
+                    tracing::warn!(
+                        victim = id,
+                        "identity unreadable; removing its tokens and keys by a full scan"
+                    );
+                    for sql in [
+                        "DELETE FROM victim_name_tokens WHERE victim_id = $1",
+                        "DELETE FROM linkage_keys WHERE victim_id = $1",
+                    ] {
+                        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+                    }
+                    continue;
+                }
+            };
+            let name = rec.name.clone().unwrap_or_default();
+            crate::core::blind::forget_name_tokens(conn, k, id, &name, alias.as_deref()).await?;
+            if linkage::is_blank(&rec) {
+                continue;
+            }
+            let keys: Vec<i64> = linkage::blocking_keys(&rec)
+                .iter()
+                .flat_map(|key| k.blind_keys("linkage", key))
+                .collect();
+            for part in keys.chunks(400) {
+                let mut q =
+                    crate::core::sql::Sql::new("DELETE FROM linkage_keys WHERE victim_id = ");
+                q.bind_int(id).push(" AND key").in_list(part);
+                q.build().execute(&mut *conn).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one victim's blocking keys (inside the transaction that writes the victim); a
+    /// victim whose identity changes first has the old ones removed with
+    /// [`Store::forget_victim_indexes`].
     pub(crate) async fn write_linkage_keys(
         &self,
         conn: &mut sqlx::AnyConnection,
         rec: &linkage::Record,
-        replace: bool,
     ) -> Result<()> {
-        if replace {
-            sqlx::query("DELETE FROM linkage_keys WHERE victim_id = $1")
-                .bind(rec.id as i64)
-                .execute(&mut *conn)
-                .await?;
-        }
         let keys = self.keys_of(rec)?;
         if keys.is_empty() {
             return Ok(());

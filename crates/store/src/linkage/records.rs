@@ -41,6 +41,15 @@ impl EngineVictimRecord {
     }
 }
 
+/// A victim as the engine compares it, with the alias: everything the victim's name tokens
+/// and blocking keys were computed from.
+#[derive(sqlx::FromRow)]
+pub(super) struct IndexedVictimRecord {
+    #[sqlx(flatten)]
+    pub engine: EngineVictimRecord,
+    pub alias_enc: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct KeyRecord {
     pub key: i64,

@@ -272,8 +272,7 @@ impl Store {
     /// Writes the blocking keys of every victim with an id above `after` (a bulk load made
     /// with [`Store::import_cases_deferring_keys`]; those victims have none yet) in one
     /// transaction: the keys go to a temporary table in victim order, then into the key
-    /// table sorted, with the victim index dropped and built again after (so both trees
-    /// are written front to back, not page by random page). Holds the write lock until
+    /// table sorted (so its tree is written front to back, not page by random page). Holds the write lock until
     /// done: for offline loads (the generator), not for a serving database. Returns the
     /// number of victims.
     pub async fn build_linkage_keys_after(&self, after: i64) -> Result<usize> {
@@ -302,10 +301,8 @@ impl Store {
             insert_keys(&mut tx, "linkage_keys_load", &keys).await?;
         }
         for step in [
-            "DROP INDEX linkage_keys_victim",
             "INSERT INTO linkage_keys (key, victim_id) \
              SELECT key, victim_id FROM linkage_keys_load ORDER BY key, victim_id",
-            "CREATE INDEX linkage_keys_victim ON linkage_keys (victim_id)",
             "DROP TABLE linkage_keys_load",
         ] {
             sqlx::query(step).execute(&mut *tx).await?;
@@ -340,8 +337,9 @@ impl Store {
                 }
             }
             let mut tx = self.maintenance(Maintenance::LinkageRun).await?;
-            // Victims deleted since the snapshot are skipped (their keys would break the
-            // foreign key and fail the whole run).
+            // Victims deleted since the snapshot are skipped (their keys would outlive them:
+            // the table has no foreign key, and its rows go when a victim is removed by
+            // `forget_victim_indexes`).
             if let (Some(lo), Some(hi)) = (chunk.first(), chunk.last()) {
                 let alive: HashSet<i64> =
                     sqlx::query_scalar("SELECT id FROM victims WHERE id >= $1 AND id <= $2")

@@ -506,8 +506,14 @@ async fn key_rotation_round_trip() {
             .as_deref(),
         Some("Yuliana Tefa")
     );
+    let tokens_before = lookup_rows(&store, "victim_name_tokens").await;
     let stats = rotating.rotate_keys(&system(), 2).await.unwrap();
     assert_eq!((stats.victims, stats.cases), (3, 3));
+    // The tokens under the old key are gone, the same number under the new one.
+    assert_eq!(
+        lookup_rows(&store, "victim_name_tokens").await,
+        tokens_before
+    );
     assert_eq!(stats.recovery, 3, "outcome, file name and file body");
     assert_eq!(
         rotating.rotate_keys(&system(), 2).await.unwrap().victims,
@@ -619,4 +625,72 @@ async fn key_rotation_round_trip() {
     let dups = after.case_duplicates(&officer, again).await.unwrap();
     assert_eq!(dups.len(), 1, "{dups:?}");
     assert_eq!(dups[0].other_case, ids[1].0);
+}
+
+/// Rows of a (token or key, victim id) lookup table, per victim id.
+async fn lookup_rows(store: &Store, table: &'static str) -> std::collections::BTreeMap<i64, usize> {
+    let mut per_victim = std::collections::BTreeMap::new();
+    for line in store.dump_table_for_tests(table).await.unwrap().lines() {
+        let victim: i64 = line.split('|').nth(1).unwrap().parse().unwrap();
+        *per_victim.entry(victim).or_insert(0) += 1;
+    }
+    per_victim
+}
+
+#[tokio::test]
+async fn a_victims_tokens_and_keys_follow_an_edit_and_go_with_the_victim() {
+    let (_db, store, officer, _, _) = setup().await;
+    let mut two = input("Yuliana Tefa", "5304015708990001");
+    let mut second = two.victims[0].clone();
+    second.name = "Maria Bere".into();
+    second.nik = "5304014101010002".into();
+    second.alias = "Mia".into();
+    two.victims.push(second);
+    let (id, _) = store
+        .create_case(&officer, &NewCase::parse(&two, today()).unwrap())
+        .await
+        .unwrap();
+    let victims: Vec<i64> = store
+        .case(&officer, id)
+        .await
+        .unwrap()
+        .victims
+        .iter()
+        .map(|v| v.id)
+        .collect();
+    let tokens = lookup_rows(&store, "victim_name_tokens").await;
+    let keys = lookup_rows(&store, "linkage_keys").await;
+    assert_eq!(tokens.get(&victims[1]), Some(&3), "maria, bere, mia");
+    assert!(keys.get(&victims[1]).is_some_and(|n| *n >= 5), "{keys:?}");
+    // The first victim is renamed and given another NIK; the second is removed.
+    let one = input("Agustina Seran", "5304015708990009");
+    store
+        .update_case(&officer, id, 1, &NewCase::parse(&one, today()).unwrap())
+        .await
+        .unwrap();
+    let tokens = lookup_rows(&store, "victim_name_tokens").await;
+    assert_eq!(tokens.get(&victims[1]), None, "tokens of a removed victim");
+    assert_eq!(tokens.get(&victims[0]), Some(&2), "only agustina, seran");
+    let keys = lookup_rows(&store, "linkage_keys").await;
+    assert_eq!(keys.get(&victims[1]), None, "keys of a removed victim");
+    // What is left is exactly what a rebuild computes from the stored identities.
+    let before = store.dump_table_for_tests("linkage_keys").await.unwrap();
+    store.rebuild_linkage_keys(None).await.unwrap();
+    assert_eq!(
+        store.dump_table_for_tests("linkage_keys").await.unwrap(),
+        before
+    );
+    // Search follows: the old name finds nothing, the new one the case.
+    let by = |q: &str| CaseFilter {
+        q: q.into(),
+        per_page: 10,
+        ..Default::default()
+    };
+    for (q, n) in [("yuliana", 0), ("mia", 0), ("agustina", 1)] {
+        assert_eq!(
+            store.list_cases(&officer, &by(q)).await.unwrap().rows.len(),
+            n,
+            "{q}"
+        );
+    }
 }
