@@ -31,7 +31,19 @@
     }, 200);
     input.addEventListener("input", lookup);
   });
-  // Move focus to the error summary so screen readers announce it.
+  // Move focus to the error summary so screen readers announce it; otherwise, on a page
+  // opened at a victim block (after "add a victim"), to that block's first field.
   var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) {
+    summary.focus();
+  } else if (location.hash.indexOf("#victim-") === 0) {
+    // After the browser's own scroll to the fragment, which would take the focus back.
+    window.addEventListener("load", function () {
+      setTimeout(function () {
+        var block = document.getElementById(location.hash.slice(1));
+        var first = block && block.querySelector("input, select");
+        if (first) first.focus();
+      }, 0);
+    });
+  }
 })();

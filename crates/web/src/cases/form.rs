@@ -17,13 +17,23 @@ use domain::case::{CaseInput, NewCase, VictimInput, format_day};
 use domain::{Action, FieldError};
 use store::{CaseId, CaseView, StoreError};
 
+/// What the button that sent the case form asks for.
+#[derive(Debug, PartialEq)]
+enum Intent {
+    Save,
+    /// "Add a victim": the form again with one more, empty, victim block.
+    AddVictim,
+    /// "Remove this victim" on block N (0-based): the form again without it, nothing saved.
+    RemoveVictim(usize),
+}
+
 /// Builds the case input from form pairs: `victims[N].field` names, repeated checkboxes.
 /// The version the form was opened at is 0 for a new case; anything but a number is an
 /// error on its field, never a silent 0.
-fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, FieldError>, bool) {
+fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, FieldError>, Intent) {
     let mut c = CaseInput::default();
     let mut version = Ok(0);
-    let mut add_victim = false;
+    let mut intent = Intent::Save;
     for (k, v) in pairs {
         match k.as_str() {
             "channel" => c.channel = v.clone(),
@@ -41,7 +51,11 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, Field
             "version" if !matches!(v.trim(), "" | "0") => {
                 version = domain::value::id::parse(v).ok_or(FieldError::new("version", "err.id"))
             }
-            "add_victim" => add_victim = true,
+            "add_victim" => intent = Intent::AddVictim,
+            // A number that is not a block's removes nothing (the form comes back as it was).
+            "remove_victim" => {
+                intent = Intent::RemoveVictim(v.trim().parse().unwrap_or(usize::MAX))
+            }
             _ => {
                 let Some(rest) = k.strip_prefix("victims[") else {
                     continue;
@@ -81,9 +95,24 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, Field
             }
         }
     }
-    // Blocks left entirely empty are not victims (the form offers spare blocks).
-    c.victims.retain(|v| *v != VictimInput::default());
-    (c, version, add_victim)
+    if let Intent::RemoveVictim(i) = intent
+        && i < c.victims.len()
+    {
+        c.victims.remove(i);
+    }
+    // Blocks left empty are not victims (the form offers spare blocks). Citizenship is a
+    // list without a blank choice that starts at the default (Indonesian): a block holding
+    // only that is empty too, or a spare block would trap the form with "name required".
+    c.victims.retain(|v| {
+        let default_citizenship =
+            v.citizenship.is_empty() || v.citizenship.eq_ignore_ascii_case("IDN");
+        let blank = VictimInput {
+            citizenship: v.citizenship.clone(),
+            ..Default::default()
+        };
+        !(default_citizenship && *v == blank)
+    });
+    (c, version, intent)
 }
 
 #[derive(Template)]
@@ -125,6 +154,8 @@ async fn form_page(
         "cases.edit"
     };
     let page = Page::from_ctx(&user.ctx, title);
+    let locale = user.ctx.locale;
+    let errs = errs.with_labels(|field| field_label(locale, field));
     render(&CaseFormPage {
         page,
         form,
@@ -135,6 +166,17 @@ async fn form_page(
         conflict,
         similar: Vec::new(),
     })
+}
+
+/// A case form field's name for the error summary: "Korban 2 · NIK", "Tanggal laporan".
+fn field_label(locale: crate::http::i18n::Locale, field: &str) -> Option<String> {
+    if let Some(rest) = field.strip_prefix("victims[") {
+        let (n, f) = rest.split_once("].")?;
+        let n: usize = n.parse().ok()?;
+        let what = locale.lookup(&format!("victim.{f}"))?;
+        return Some(format!("{} {} · {what}", locale.t("case.victim"), n + 1));
+    }
+    locale.lookup(&format!("case.{field}")).map(str::to_owned)
 }
 
 /// Victims already on record who may be the people being entered (identity roles only).
@@ -202,12 +244,12 @@ async fn save(
     pairs: Fields,
     id: Option<CaseId>,
 ) -> Result<Response, WebError> {
-    let (mut input, version, add_victim) = input_from_pairs(&pairs);
+    let (mut input, version, intent) = input_from_pairs(&pairs);
     let action = id
         .map(|i| format!("/cases/{i}"))
         .unwrap_or_else(|| "/cases".into());
-    if add_victim {
-        if input.victims.len() < domain::case::VICTIMS_MAX {
+    if intent != Intent::Save {
+        if intent == Intent::AddVictim && input.victims.len() < domain::case::VICTIMS_MAX {
             input.victims.push(VictimInput::default());
         }
         let version = version.unwrap_or(0);
@@ -391,7 +433,7 @@ mod tests {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        let (c, version, add) = super::input_from_pairs(&pairs);
+        let (c, version, intent) = super::input_from_pairs(&pairs);
         assert_eq!(c.exploitation, ["sexual", "child"]);
         assert_eq!(
             c.victims
@@ -400,12 +442,53 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["A B", "C D"]
         );
-        assert_eq!((version, add), (Ok(3), false));
+        assert_eq!((version, intent), (Ok(3), super::Intent::Save));
         let bad = [("version", "3x")].map(|(a, b)| (a.to_string(), b.to_string()));
         assert_eq!(
             super::input_from_pairs(&bad).1,
             Err(domain::FieldError::new("version", "err.id")),
             "a malformed version is an error, not 0"
         );
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_victim_block_can_be_removed_and_a_spare_one_is_not_a_victim() {
+        let three = [
+            ("victims[0].name", "A B"),
+            ("victims[0].citizenship", "IDN"),
+            ("victims[1].name", "C D"),
+            ("victims[1].citizenship", "MYS"),
+            ("victims[2].name", "E F"),
+            ("victims[2].citizenship", "IDN"),
+        ];
+        let names = |c: &domain::case::CaseInput| {
+            c.victims.iter().map(|v| v.name.clone()).collect::<Vec<_>>()
+        };
+        let mut list = three.to_vec();
+        list.push(("remove_victim", "1"));
+        let (c, _, intent) = super::input_from_pairs(&pairs(&list));
+        assert_eq!(intent, super::Intent::RemoveVictim(1));
+        assert_eq!(names(&c), ["A B", "E F"]);
+        // A number that is no block's removes nothing.
+        let mut list = three.to_vec();
+        list.push(("remove_victim", "7x"));
+        assert_eq!(names(&super::input_from_pairs(&pairs(&list)).0).len(), 3);
+        // A spare block holding only the default citizenship is not a victim; one with
+        // another citizenship is kept (and then asks for a name).
+        let spare = [
+            ("victims[0].name", "A B"),
+            ("victims[1].citizenship", "IDN"),
+            ("victims[2].citizenship", "MYS"),
+        ];
+        let (c, _, intent) = super::input_from_pairs(&pairs(&spare));
+        assert_eq!(intent, super::Intent::Save);
+        assert_eq!(names(&c), ["A B", ""]);
+        assert_eq!(c.victims[1].citizenship, "MYS");
     }
 }

@@ -166,6 +166,8 @@ impl Page {
 #[derive(Clone, Default)]
 pub struct Errors {
     pub list: Vec<(String, &'static str)>,
+    /// What the error summary calls each field ("Korban 2 · NIK"), where the form says.
+    pub labels: Vec<(String, String)>,
 }
 
 impl Errors {
@@ -174,7 +176,28 @@ impl Errors {
             .iter()
             .map(|f| (f.field.clone(), locale.t(f.key)))
             .collect();
-        Errors { list }
+        Errors {
+            list,
+            labels: Vec::new(),
+        }
+    }
+    /// Names each field in error with `label` (the summary then says which field, not
+    /// only "Wajib diisi.").
+    pub fn with_labels(mut self, label: impl Fn(&str) -> Option<String>) -> Errors {
+        self.labels = self
+            .list
+            .iter()
+            .filter_map(|(f, _)| label(f).map(|l| (f.clone(), l)))
+            .collect();
+        self
+    }
+    /// The field's name for the summary, or "".
+    pub fn label(&self, field: &str) -> &str {
+        self.labels
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, l)| l.as_str())
+            .unwrap_or("")
     }
     pub fn get(&self, field: &str) -> &'static str {
         self.list

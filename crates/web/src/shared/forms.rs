@@ -163,7 +163,10 @@ pub(crate) struct FormState {
     initial: Vec<(String, Fields)>,
 }
 
-static NO_ERRORS: Errors = Errors { list: Vec::new() };
+static NO_ERRORS: Errors = Errors {
+    list: Vec::new(),
+    labels: Vec::new(),
+};
 
 impl FormState {
     /// `form` failed with `refusal`: keep `values`, list the errors.

@@ -12,6 +12,7 @@ mod api_evidence;
 mod api_recovery;
 mod api_tokens;
 mod audit_checkpoint;
+mod browser;
 mod case_parts;
 mod cases;
 mod clearing;

@@ -1,0 +1,84 @@
+//! At phone width (390 px): every navigation item can be reached, and no page scrolls
+//! sideways.
+
+use super::{Chrome, PHONE};
+use crate::common::TestApp;
+use serde_json::json;
+
+/// The main navigation's links that lie (partly) outside the window, by their text.
+const OFF_SCREEN: &str = "return Array.from(document.querySelectorAll('nav.main a'))
+    .filter(function (a) { var r = a.getBoundingClientRect();
+        return r.width === 0 || r.left < 0 || r.right > window.innerWidth + 0.5; })
+    .map(function (a) { return a.textContent.trim(); });";
+
+/// How far the page itself is wider than the window (0 when it does not scroll sideways),
+/// and the widest element that sticks out.
+const SIDEWAYS: &str = "var over = document.documentElement.scrollWidth - window.innerWidth;
+    var worst = '';
+    if (over > 0) { var w = 0; document.querySelectorAll('body *').forEach(function (e) {
+        var r = e.getBoundingClientRect(); if (r.right > w) { w = r.right;
+        worst = e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''); } }); }
+    return [over, worst];";
+
+#[tokio::test]
+async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideways() {
+    let app = TestApp::spawn().await;
+    // A case, so the case list and a case page have rows.
+    let officer = app.actor("data-officer.palangkaraya").await;
+    let (case, _) = app
+        .store
+        .create_case(&officer, &crate::common::sample_case("Sari Dewi"))
+        .await
+        .unwrap();
+    let Some(b) = Chrome::open(&app, "phone_width", PHONE).await else {
+        return;
+    };
+    let width = b.js("return window.innerWidth", vec![]).await;
+    b.expect(
+        width == json!(PHONE.0),
+        &format!("the window is {width} px wide, not {}", PHONE.0),
+    )
+    .await;
+    for (user, pages) in [
+        (
+            "data-officer.palangkaraya",
+            vec![
+                "/".to_owned(),
+                "/cases".into(),
+                "/cases/new".into(),
+                format!("/cases/{case}"),
+                "/notifications".into(),
+                "/regions".into(),
+                "/units".into(),
+            ],
+        ),
+        (
+            "admin.kalteng",
+            vec!["/".to_owned(), "/users".into(), "/audit".into()],
+        ),
+        (
+            "verifier.kalteng",
+            vec!["/".to_owned(), "/review".into(), "/quality".into()],
+        ),
+    ] {
+        b.forget_session().await;
+        b.login(user).await;
+        for page in pages {
+            b.goto(&page).await;
+            b.shot(&format!("{user}{page}")).await;
+            let off = b.js(OFF_SCREEN, vec![]).await;
+            b.expect(
+                off.as_array().is_some_and(|a| a.is_empty()),
+                &format!("{user} on {page}: menu items out of reach {off}"),
+            )
+            .await;
+            let sideways = b.js(SIDEWAYS, vec![]).await;
+            b.expect(
+                sideways[0].as_f64().unwrap_or(1.0) <= 0.5,
+                &format!("{user} on {page} scrolls sideways: {sideways}"),
+            )
+            .await;
+        }
+    }
+    b.close().await;
+}
