@@ -27,13 +27,30 @@ enum Intent {
     RemoveVictim(usize),
 }
 
+/// The case form as sent.
+struct Sent {
+    input: CaseInput,
+    /// The version the form was opened at: 0 for a new case; anything but a number is an
+    /// error on its field, never a silent 0.
+    version: Result<i64, FieldError>,
+    intent: Intent,
+    /// How many of the victim blocks were saved victims when the form was opened.
+    saved_victims: usize,
+}
+
+/// How the form was opened: at which version, with how many saved victims.
+#[derive(Clone, Copy)]
+struct Opened {
+    version: i64,
+    saved_victims: usize,
+}
+
 /// Builds the case input from form pairs: `victims[N].field` names, repeated checkboxes.
-/// The version the form was opened at is 0 for a new case; anything but a number is an
-/// error on its field, never a silent 0.
-fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, FieldError>, Intent) {
+fn input_from_pairs(pairs: &[(String, String)]) -> Sent {
     let mut c = CaseInput::default();
     let mut version = Ok(0);
     let mut intent = Intent::Save;
+    let mut saved = 0usize;
     for (k, v) in pairs {
         match k.as_str() {
             "channel" => c.channel = v.clone(),
@@ -52,6 +69,7 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, Field
                 version = domain::value::id::parse(v).ok_or(FieldError::new("version", "err.id"))
             }
             "add_victim" => intent = Intent::AddVictim,
+            "saved_victims" => saved = v.trim().parse().unwrap_or(usize::MAX),
             // A number that is not a block's removes nothing (the form comes back as it was).
             "remove_victim" => {
                 intent = Intent::RemoveVictim(v.trim().parse().unwrap_or(usize::MAX))
@@ -95,8 +113,12 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, Field
             }
         }
     }
+    // Only a block added since the form was opened can be removed here: the saved victims
+    // are matched to their records by position, so removing one would hand its records
+    // (services, plans) to the next.
     if let Intent::RemoveVictim(i) = intent
         && i < c.victims.len()
+        && i >= saved
     {
         c.victims.remove(i);
     }
@@ -112,7 +134,12 @@ fn input_from_pairs(pairs: &[(String, String)]) -> (CaseInput, Result<i64, Field
         };
         !(default_citizenship && *v == blank)
     });
-    (c, version, intent)
+    Sent {
+        input: c,
+        version,
+        intent,
+        saved_victims: saved,
+    }
 }
 
 #[derive(Template)]
@@ -125,6 +152,9 @@ struct CaseFormPage {
     action: String,
     version: i64,
     conflict: bool,
+    /// How many victim blocks hold saved victims (0 on a new case): only the blocks after
+    /// them have a "remove" button.
+    saved_victims: usize,
     /// Possible existing records of the victims being entered: (victim index, matches).
     similar: Vec<(usize, Vec<store::SimilarVictim>)>,
 }
@@ -141,7 +171,7 @@ async fn form_page(
     mut form: CaseInput,
     errs: Errors,
     action: String,
-    version: i64,
+    opened: Opened,
     conflict: bool,
 ) -> Result<Html<String>, WebError> {
     if form.victims.is_empty() {
@@ -162,8 +192,9 @@ async fn form_page(
         errs,
         opts,
         action,
-        version,
+        version: opened.version,
         conflict,
+        saved_victims: opened.saved_victims,
         similar: Vec::new(),
     })
 }
@@ -231,7 +262,10 @@ pub(super) async fn new_form(
         form,
         Errors::default(),
         "/cases".into(),
-        0,
+        Opened {
+            version: 0,
+            saved_victims: 0,
+        },
         false,
     )
     .await
@@ -244,7 +278,12 @@ async fn save(
     pairs: Fields,
     id: Option<CaseId>,
 ) -> Result<Response, WebError> {
-    let (mut input, version, intent) = input_from_pairs(&pairs);
+    let Sent {
+        mut input,
+        version,
+        intent,
+        saved_victims,
+    } = input_from_pairs(&pairs);
     let action = id
         .map(|i| format!("/cases/{i}"))
         .unwrap_or_else(|| "/cases".into());
@@ -252,18 +291,15 @@ async fn save(
         if intent == Intent::AddVictim && input.victims.len() < domain::case::VICTIMS_MAX {
             input.victims.push(VictimInput::default());
         }
-        let version = version.unwrap_or(0);
-        return Ok(form_page(
-            state,
-            user,
-            input,
-            Errors::default(),
-            action,
-            version,
-            false,
-        )
-        .await?
-        .into_response());
+        let opened = Opened {
+            version: version.unwrap_or(0),
+            saved_victims,
+        };
+        return Ok(
+            form_page(state, user, input, Errors::default(), action, opened, false)
+                .await?
+                .into_response(),
+        );
     }
     let mut errs = domain::Invalid::default();
     let version = errs.take(version);
@@ -291,6 +327,7 @@ async fn save(
                         action: "/cases".into(),
                         version,
                         conflict: false,
+                        saved_victims: 0,
                         similar,
                     };
                     return Ok(render(&tpl)?.into_response());
@@ -311,7 +348,10 @@ async fn save(
         }
         _ => Err(StoreError::Invalid(errs)),
     };
-    let version = version.unwrap_or(0);
+    let opened = Opened {
+        version: version.unwrap_or(0),
+        saved_victims,
+    };
     finish(
         result,
         |id| format!("/cases/{id}?ok=saved"),
@@ -324,11 +364,15 @@ async fn save(
                     .await?;
                 let action = format!("/cases/{}", current.id);
                 let errs = Errors::default();
-                form_page(state, user, input, errs, action, current.version, true).await
+                let opened = Opened {
+                    version: current.version,
+                    saved_victims: current.victims.len(),
+                };
+                form_page(state, user, input, errs, action, opened, true).await
             }
             r => {
                 let errs = r.errors(user.ctx.locale);
-                form_page(state, user, input, errs, action, version, false).await
+                form_page(state, user, input, errs, action, opened, false).await
             }
         },
     )
@@ -397,7 +441,10 @@ pub(super) async fn edit_form(
         to_input(&c),
         Errors::default(),
         format!("/cases/{id}"),
-        c.version,
+        Opened {
+            version: c.version,
+            saved_victims: c.victims.len(),
+        },
         false,
     )
     .await
@@ -433,7 +480,12 @@ mod tests {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        let (c, version, intent) = super::input_from_pairs(&pairs);
+        let super::Sent {
+            input: c,
+            version,
+            intent,
+            ..
+        } = super::input_from_pairs(&pairs);
         assert_eq!(c.exploitation, ["sexual", "child"]);
         assert_eq!(
             c.victims
@@ -445,7 +497,7 @@ mod tests {
         assert_eq!((version, intent), (Ok(3), super::Intent::Save));
         let bad = [("version", "3x")].map(|(a, b)| (a.to_string(), b.to_string()));
         assert_eq!(
-            super::input_from_pairs(&bad).1,
+            super::input_from_pairs(&bad).version,
             Err(domain::FieldError::new("version", "err.id")),
             "a malformed version is an error, not 0"
         );
@@ -472,13 +524,23 @@ mod tests {
         };
         let mut list = three.to_vec();
         list.push(("remove_victim", "1"));
-        let (c, _, intent) = super::input_from_pairs(&pairs(&list));
-        assert_eq!(intent, super::Intent::RemoveVictim(1));
-        assert_eq!(names(&c), ["A B", "E F"]);
-        // A number that is no block's removes nothing.
-        let mut list = three.to_vec();
-        list.push(("remove_victim", "7x"));
-        assert_eq!(names(&super::input_from_pairs(&pairs(&list)).0).len(), 3);
+        let sent = super::input_from_pairs(&pairs(&list));
+        assert_eq!(sent.intent, super::Intent::RemoveVictim(1));
+        assert_eq!(names(&sent.input), ["A B", "E F"]);
+        // A number that is no block's removes nothing; nor does removing a saved victim
+        // (its records would pass to the next by position).
+        for extra in [("remove_victim", "7x"), ("saved_victims", "2")] {
+            let mut list = three.to_vec();
+            list.push(("remove_victim", "1"));
+            list.push(extra);
+            if extra.0 == "remove_victim" {
+                list.retain(|p| *p != ("remove_victim", "1"));
+            }
+            assert_eq!(
+                names(&super::input_from_pairs(&pairs(&list)).input).len(),
+                3
+            );
+        }
         // A spare block holding only the default citizenship is not a victim; one with
         // another citizenship is kept (and then asks for a name).
         let spare = [
@@ -486,9 +548,9 @@ mod tests {
             ("victims[1].citizenship", "IDN"),
             ("victims[2].citizenship", "MYS"),
         ];
-        let (c, _, intent) = super::input_from_pairs(&pairs(&spare));
-        assert_eq!(intent, super::Intent::Save);
-        assert_eq!(names(&c), ["A B", ""]);
-        assert_eq!(c.victims[1].citizenship, "MYS");
+        let sent = super::input_from_pairs(&pairs(&spare));
+        assert_eq!(sent.intent, super::Intent::Save);
+        assert_eq!(names(&sent.input), ["A B", ""]);
+        assert_eq!(sent.input.victims[1].citizenship, "MYS");
     }
 }

@@ -39,6 +39,9 @@ pub struct Page {
     pub path: String,
     pub title: String,
     pub flash: String,
+    /// Times are shown in the zone of the user's region (WIB, WITA or WIT), named; WIB for
+    /// national staff and pages without a user.
+    pub zone: domain::time::Zone,
 }
 
 impl Page {
@@ -72,10 +75,15 @@ impl Page {
                     unread: s.info.unread,
                 }
             });
+        let zone = match ctx.session.as_ref().map(|s| &s.info.actor.scope) {
+            Some(Scope::Region(c)) => domain::time::Zone::of_region(c.as_str()),
+            _ => domain::time::Zone::Wib,
+        };
         Page {
             locale: ctx.locale,
             csrf: ctx.csrf.clone(),
             user,
+            zone,
             path: ctx.path.clone(),
             title: if title_key.is_empty() {
                 String::new()
@@ -95,6 +103,7 @@ impl Page {
             path: String::new(),
             title: String::new(),
             flash: String::new(),
+            zone: domain::time::Zone::Wib,
         }
     }
 
@@ -153,8 +162,12 @@ impl Page {
     }
 
     pub fn date(&self, ms: &i64) -> String {
-        // Shown in WIB (UTC+7), the time of the national secretariat; the zone is labelled.
-        format!("{} WIB", domain::time::format_ms(*ms, 7))
+        // In the zone of the user's region, named: an officer in Kupang reads WITA.
+        format!(
+            "{} {}",
+            domain::time::format_ms(*ms, self.zone.offset_hours()),
+            self.zone.label()
+        )
     }
 
     pub fn date_opt(&self, ms: &Option<i64>) -> String {

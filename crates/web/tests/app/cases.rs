@@ -483,3 +483,71 @@ pub(crate) async fn breaking_the_glass_is_explained_audited_and_shown_to_the_own
         "the reason stays with the case, not in the log"
     );
 }
+
+/// In the edit form only a victim added since it was opened can be removed: the saved ones
+/// are matched to their records by position, so removing one would pass its services and
+/// plans to the next.
+#[tokio::test]
+async fn only_a_victim_added_in_the_edit_form_can_be_removed_there() {
+    let app = TestApp::spawn().await;
+    let a = app.login("data-officer.kupang").await;
+    a.get("/cases/new").await;
+    let r = a
+        .post_form(
+            "/cases",
+            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
+        )
+        .await;
+    let path = r.location().split('?').next().unwrap().to_owned();
+    let edit = a.get(&format!("{path}/edit")).await;
+    assert!(edit.body.contains("name=\"saved_victims\" value=\"1\""));
+    assert!(!edit.body.contains("name=\"remove_victim\""));
+    let mut form = case_form("Yohana Benu", "5301055708990001", "2026-02-20");
+    form[0] = ("version", "1");
+    form.push(("saved_victims", "1"));
+    form.push(("add_victim", "1"));
+    let two = a.post_form(&path, &form).await;
+    assert_eq!(two.status, 200);
+    assert!(two.body.contains("name=\"remove_victim\" value=\"1\""));
+    assert!(!two.body.contains("name=\"remove_victim\" value=\"0\""));
+    // Asking to remove the saved one anyway changes nothing.
+    form.pop();
+    form.push(("victims[1].name", "Salah Ketik"));
+    form.push(("remove_victim", "0"));
+    let kept = a.post_form(&path, &form).await;
+    assert!(
+        kept.body.contains("value=\"Yohana Benu\"") && kept.body.contains("value=\"Salah Ketik\"")
+    );
+    form.pop();
+    form.push(("remove_victim", "1"));
+    let removed = a.post_form(&path, &form).await;
+    assert!(
+        removed.body.contains("value=\"Yohana Benu\"") && !removed.body.contains("Salah Ketik")
+    );
+}
+
+/// Times are shown in the zone of the user's region, named: Kupang (NTT) is WITA,
+/// Palangkaraya (Kalimantan Tengah) WIB.
+#[tokio::test]
+async fn times_are_shown_in_the_zone_of_the_users_region() {
+    let app = TestApp::spawn().await;
+    for (user, nik, zone, not) in [
+        ("data-officer.kupang", "5301055708990001", " WITA", " WIB"),
+        (
+            "data-officer.palangkaraya",
+            "6271055708990001",
+            " WIB",
+            " WITA",
+        ),
+    ] {
+        let b = app.login(user).await;
+        b.get("/cases/new").await;
+        let r = b
+            .post_form("/cases", &case_form("Yohana Benu", nik, "2026-02-20"))
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = b.get(&r.location()).await.body;
+        assert!(page.contains(zone), "{user}: no{zone} on the case page");
+        assert!(!page.contains(not), "{user}:{not} on the case page");
+    }
+}
