@@ -170,11 +170,8 @@ pub(crate) async fn the_form_keeps_what_was_typed_and_names_every_problem() {
     );
 }
 
-#[tokio::test]
-pub(crate) async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_their_input() {
-    let app = TestApp::spawn().await;
-    let a = app.login("data-officer.kupang").await;
-    let b = app.login("admin.kupang").await;
+/// Registers Yohana Benu's case through the form; its path (`/cases/N`).
+async fn yohanas_case(a: &crate::common::Browser) -> String {
     a.get("/cases/new").await;
     let r = a
         .post_form(
@@ -182,7 +179,15 @@ pub(crate) async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_th
             &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
         )
         .await;
-    let path = r.location().split('?').next().unwrap().to_owned();
+    r.location().split('?').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+pub(crate) async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_their_input() {
+    let app = TestApp::spawn().await;
+    let a = app.login("data-officer.kupang").await;
+    let b = app.login("admin.kupang").await;
+    let path = yohanas_case(&a).await;
     let ea = a.get(&format!("{path}/edit")).await;
     assert!(
         ea.body.contains("name=\"version\" value=\"1\"")
@@ -491,14 +496,7 @@ pub(crate) async fn breaking_the_glass_is_explained_audited_and_shown_to_the_own
 async fn only_a_victim_added_in_the_edit_form_can_be_removed_there() {
     let app = TestApp::spawn().await;
     let a = app.login("data-officer.kupang").await;
-    a.get("/cases/new").await;
-    let r = a
-        .post_form(
-            "/cases",
-            &case_form("Yohana Benu", "5301055708990001", "2026-02-20"),
-        )
-        .await;
-    let path = r.location().split('?').next().unwrap().to_owned();
+    let path = yohanas_case(&a).await;
     let edit = a.get(&format!("{path}/edit")).await;
     assert!(edit.body.contains("name=\"saved_victims\" value=\"1\""));
     assert!(!edit.body.contains("name=\"remove_victim\""));
