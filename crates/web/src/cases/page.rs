@@ -190,10 +190,17 @@ impl CasePage {
         self.review.can.iter().any(|a| a.as_str() == action)
     }
 
-    /// The case's dated events in order: report, exploitation, rescue, route, legal stages.
+    /// The case's dated events in the order they happened: report, review steps,
+    /// exploitation, rescue, route, legal stages, services. A review step's day is its
+    /// day in the zone of the case's region (in UTC it is a day early before 07:00 WIB);
+    /// within a day, events known only by their day come first (the report before its
+    /// submission), then those with a time, by time; otherwise in the order listed here.
     fn timeline(&self) -> Vec<(i64, String)> {
         let t = |k: &str| self.page.t(k).to_owned();
-        let mut out = vec![(self.c.reported_on, t("case.reported_on"))];
+        let zone = domain::time::Zone::of_scope(self.c.region_code.as_deref());
+        // (day, time within the day when known, line)
+        let mut out: Vec<(i64, Option<i64>, String)> =
+            vec![(self.c.reported_on, None, t("case.reported_on"))];
         for s in &self.review.steps {
             let mut line = format!(
                 "{} ({}",
@@ -212,13 +219,13 @@ impl CasePage {
                 line.push_str(" — ");
                 line.push_str(self.page.t("review.note_hidden_short"));
             }
-            out.push((s.at_ms.div_euclid(86_400_000), line));
+            out.push((domain::time::day_at(s.at_ms, zone), Some(s.at_ms), line));
         }
         if let Some(d) = self.c.exploitation_from {
-            out.push((d, t("case.exploitation_from")));
+            out.push((d, None, t("case.exploitation_from")));
         }
         if let Some(d) = self.c.rescued_on {
-            out.push((d, t("case.rescued_on")));
+            out.push((d, None, t("case.rescued_on")));
         }
         for e in &self.c.route {
             if let Some(d) = e.date_from {
@@ -230,12 +237,17 @@ impl CasePage {
                     .unwrap_or_default();
                 out.push((
                     d,
+                    None,
                     format!("{}: {place}", self.opts.route_event.label(&e.kind)),
                 ));
             }
         }
         for s in &self.c.legal.stages {
-            out.push((s.happened, self.opts.legal_stage.label(&s.stage).to_owned()));
+            out.push((
+                s.happened,
+                None,
+                self.opts.legal_stage.label(&s.stage).to_owned(),
+            ));
         }
         // Services, referrals and payments on the same line of time as the legal track.
         for e in &self.recovery_events {
@@ -277,10 +289,11 @@ impl CasePage {
                 }
                 _ => format!("{}: {first}", t("timeline.plan_closed")),
             };
-            out.push((e.day, line));
+            out.push((e.day, None, line));
         }
-        out.sort();
-        out
+        // Stable: same day and no time keeps the order above (never the alphabet's).
+        out.sort_by_key(|(day, at, _)| (*day, *at));
+        out.into_iter().map(|(day, _, line)| (day, line)).collect()
     }
 
     fn service_label(&self, code: &str) -> String {

@@ -808,3 +808,43 @@ async fn quality_figures_follow_every_edit_of_a_case() {
     let completeness = rows[0]["completeness"].as_f64().unwrap();
     assert!((completeness - 800.0 / 12.0).abs() < 0.01, "{completeness}");
 }
+
+/// At 23:30 UTC it is already 06:30 the next day in Palangkaraya (WIB): a case reported
+/// today and submitted now shows its submission on the report's day, after the report
+/// (it showed a day early, by the UTC day, and sorted before the report by its label).
+#[tokio::test]
+async fn the_timeline_shows_a_submission_on_its_local_day_after_the_report() {
+    let app = TestApp::spawn_at_utc(23, 30).await;
+    let officer = app.actor("data-officer.palangkaraya").await;
+    let t_officer = app.token("data-officer.palangkaraya").await;
+    let mut input = sample_input("Korban Uji Waktu");
+    input.reported_on = domain::case::format_day(today());
+    let new = NewCase::parse(&input, today()).unwrap();
+    let (id, _) = app.store.create_case(&officer, &new).await.unwrap();
+    let r = submit(&app, &t_officer, id).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let b = app.login("data-officer.palangkaraya").await;
+    let page = b.get(&format!("/cases/{id}")).await.body;
+    let timeline = page
+        .split("<ol class=\"timeline\">")
+        .nth(1)
+        .and_then(|t| t.split("</ol>").next())
+        .unwrap();
+    let items: Vec<&str> = timeline.split("<li>").skip(1).collect();
+    let day = domain::case::format_day(today());
+    let at = |what: &str| {
+        items
+            .iter()
+            .position(|i| i.contains(what))
+            .unwrap_or_else(|| panic!("no {what} in the timeline: {timeline}"))
+    };
+    let (report, submitted) = (at("Tanggal laporan"), at("Diajukan"));
+    assert!(
+        report < submitted,
+        "the submission before the report: {timeline}"
+    );
+    assert!(
+        items[report].contains(&day) && items[submitted].contains(&day),
+        "not both on {day}: {timeline}"
+    );
+}
