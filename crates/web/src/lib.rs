@@ -60,7 +60,7 @@ fn routes() -> Routes {
     let r = audit::routes(r);
     let r = admin::routes(r);
     let r = ops::routes(r);
-    api::routes(r)
+    api::routes(r).with_way_back()
 }
 
 /// Every route the application serves, as (METHOD, path template).

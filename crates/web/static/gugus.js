@@ -33,17 +33,22 @@
   });
   // Move focus to the error summary so screen readers announce it; otherwise, on a page
   // opened at a victim block (after "add a victim"), to that block's first field.
+  // A page opened at a fragment (a form of a page with several) is scrolled there by the
+  // browser after load, which takes the focus back: focus again after that.
+  function focusAfterLoad(el) {
+    el.focus();
+    if (location.hash) {
+      window.addEventListener("load", function () {
+        setTimeout(function () { el.focus(); }, 0);
+      });
+    }
+  }
   var summary = document.getElementById("error-summary");
   if (summary) {
-    summary.focus();
+    focusAfterLoad(summary);
   } else if (location.hash.indexOf("#victim-") === 0) {
-    // After the browser's own scroll to the fragment, which would take the focus back.
-    window.addEventListener("load", function () {
-      setTimeout(function () {
-        var block = document.getElementById(location.hash.slice(1));
-        var first = block && block.querySelector("input, select");
-        if (first) first.focus();
-      }, 0);
-    });
+    var block = document.getElementById(location.hash.slice(1));
+    var first = block && block.querySelector("input, select");
+    if (first) focusAfterLoad(first);
   }
 })();

@@ -123,7 +123,7 @@ async fn create(
     };
     finish(
         result,
-        |id| format!("/users/{id}?ok=saved"),
+        |id| format!("/users/{id}?ok=user_created"),
         async |r| {
             // Keep what was typed, except the password.
             let form = UserForm {

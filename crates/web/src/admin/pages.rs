@@ -62,5 +62,5 @@ async fn save(
         .store
         .set_require_totp(user.actor(), f.require_totp.is_some())
         .await?;
-    Ok(Redirect::to("/admin/settings?ok=saved").into_response())
+    Ok(Redirect::to("/admin/settings?ok=settings_saved").into_response())
 }

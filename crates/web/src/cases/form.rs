@@ -352,9 +352,16 @@ async fn save(
         version: version.unwrap_or(0),
         saved_victims,
     };
+    let created = id.is_none();
     finish(
         result,
-        |id| format!("/cases/{id}?ok=saved"),
+        |id| {
+            if created {
+                format!("/cases/{id}?ok=case_registered")
+            } else {
+                format!("/cases/{id}?ok=case_saved")
+            }
+        },
         async |r| match r {
             Refusal::Conflict(_) => {
                 // Someone saved first: keep what this user typed, show the newer version.

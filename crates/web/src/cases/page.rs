@@ -158,8 +158,8 @@ pub(crate) async fn case_view(
     })
 }
 
-/// After a case-page form: back to the case page, or the page again with the form as typed
-/// and its errors.
+/// After a case-page form: back to the case page at the form, with the message `done`
+/// (`?ok=<what happened>`), or the page again with the form as typed and its errors.
 pub(crate) async fn after<T>(
     state: &AppState,
     user: &User,
@@ -167,10 +167,12 @@ pub(crate) async fn after<T>(
     form: Form,
     values: Fields,
     result: Result<T, StoreError>,
+    done: &'static str,
 ) -> Result<Response, WebError> {
+    let at = form.name().to_owned();
     finish(
         result,
-        |_| format!("/cases/{id}?ok=saved"),
+        |_| format!("/cases/{id}{done}#{at}"),
         async |r| {
             let f = FormState::failed(user.ctx.locale, &form, values, &r);
             case_view(state, user, id, f, Vec::new(), None).await

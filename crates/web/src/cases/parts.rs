@@ -71,7 +71,16 @@ async fn add_route(
         Err(e) => Err(StoreError::Invalid(e)),
     };
     let form = form("route", forms::ROUTE);
-    after(&state, &user, id, form, fields_of(&f), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        fields_of(&f),
+        result,
+        "?ok=route_added",
+    )
+    .await
 }
 
 async fn delete_route(
@@ -90,6 +99,7 @@ async fn delete_route(
         form("route", forms::ROUTE),
         Vec::new(),
         result,
+        "?ok=route_removed",
     )
     .await
 }
@@ -109,7 +119,16 @@ async fn set_legal(
         Err(e) => Err(StoreError::Invalid(e)),
     };
     let form = form("legal", forms::LEGAL);
-    after(&state, &user, id, form, fields_of(&f), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        fields_of(&f),
+        result,
+        "?ok=legal_saved",
+    )
+    .await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -147,7 +166,16 @@ async fn add_stage(
         Err(e) => Err(e),
     };
     let form = form("stages", forms::STAGES);
-    after(&state, &user, id, form, fields_of(&f), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        fields_of(&f),
+        result,
+        "?ok=stage_added",
+    )
+    .await
 }
 
 async fn delete_stage(
@@ -160,7 +188,16 @@ async fn delete_stage(
         .delete_legal_stage(user.actor(), id, stage)
         .await;
     let form = form("stages", forms::STAGES);
-    after(&state, &user, id, form, Vec::new(), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        Vec::new(),
+        result,
+        "?ok=stage_removed",
+    )
+    .await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -206,7 +243,16 @@ async fn add_consent(
         Err(e) => Err(e),
     };
     let form = form("consents", forms::CONSENTS);
-    after(&state, &user, id, form, fields_of(&f), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        fields_of(&f),
+        result,
+        "?ok=consent_added",
+    )
+    .await
 }
 
 async fn withdraw_consent(
@@ -219,7 +265,16 @@ async fn withdraw_consent(
         .withdraw_consent(user.actor(), id, consent, today(&state.store, user.actor()))
         .await;
     let form = form("consents", forms::CONSENTS);
-    after(&state, &user, id, form, Vec::new(), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        Vec::new(),
+        result,
+        "?ok=consent_withdrawn",
+    )
+    .await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -253,7 +308,16 @@ async fn add_perpetrator(
         Ok(n) => n,
         Err(e) => {
             let values = fields_of(&f);
-            return after(&state, &user, id, form, values, Err::<(), _>(e.into())).await;
+            return after(
+                &state,
+                &user,
+                id,
+                form,
+                values,
+                Err::<(), _>(e.into()),
+                "?ok=perp_added",
+            )
+            .await;
         }
     };
     // The same broker appears in many cases: offer the existing records first.
@@ -272,7 +336,16 @@ async fn add_perpetrator(
         .store
         .add_perpetrator(user.actor(), id, &new, f.perp_role.trim())
         .await;
-    after(&state, &user, id, form, fields_of(&f), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        fields_of(&f),
+        result,
+        "?ok=perp_added",
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -292,7 +365,16 @@ async fn link_perpetrator(
         .link_perpetrator(user.actor(), id, p, f.perp_role.trim())
         .await;
     let form = form("perpetrators", forms::PERPETRATORS);
-    after(&state, &user, id, form, Vec::new(), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        Vec::new(),
+        result,
+        "?ok=perp_linked",
+    )
+    .await
 }
 
 async fn unlink_perpetrator(
@@ -302,7 +384,16 @@ async fn unlink_perpetrator(
 ) -> Result<Response, WebError> {
     let result = state.store.unlink_perpetrator(user.actor(), id, p).await;
     let form = form("perpetrators", forms::PERPETRATORS);
-    after(&state, &user, id, form, Vec::new(), result).await
+    after(
+        &state,
+        &user,
+        id,
+        form,
+        Vec::new(),
+        result,
+        "?ok=perp_unlinked",
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -349,5 +440,10 @@ async fn set_status(
         )
         .await;
     let form = form("closing", forms::CLOSING);
-    after(&state, &user, id, form, fields_of(&f), result).await
+    let done = if f.status.trim() == "closed" {
+        "?ok=case_closed"
+    } else {
+        "?ok=case_reopened"
+    };
+    after(&state, &user, id, form, fields_of(&f), result, done).await
 }

@@ -73,5 +73,46 @@ impl Routes {
     }
 }
 
+impl Routes {
+    /// Gives every page URL that only takes a form (POST) a GET that sends the browser to
+    /// the nearest page above it (`/cases/7/route/3/delete` → `/cases/7`): a page shown
+    /// again at a form's URL after a refusal, then reloaded from the address bar, a
+    /// bookmark or the history, lands on the record instead of "method not allowed".
+    /// The JSON API keeps its 405. These GETs are not in the route table (they show
+    /// nothing and need no session); a test walks them all.
+    pub(crate) fn with_way_back(mut self) -> Self {
+        let gets: Vec<&str> = self
+            .table
+            .iter()
+            .filter(|(m, _)| *m == "GET")
+            .map(|(_, p)| *p)
+            .collect();
+        let mut add = Vec::new();
+        for (m, path) in &self.table {
+            if *m != "POST" || path.starts_with("/api/") || gets.contains(path) {
+                continue;
+            }
+            let segments: Vec<&str> = path.split('/').skip(1).collect();
+            let up = (0..segments.len()).rev().find(|&n| {
+                let prefix = format!("/{}", segments[..n].join("/"));
+                gets.contains(&prefix.as_str())
+            });
+            if let Some(n) = up {
+                add.push((*path, n));
+            }
+        }
+        for (path, n) in add {
+            self.router = self.router.route(
+                path,
+                axum::routing::get(move |uri: axum::http::Uri| async move {
+                    let up: Vec<&str> = uri.path().split('/').skip(1).take(n).collect();
+                    axum::response::Redirect::to(&format!("/{}", up.join("/")))
+                }),
+            );
+        }
+        self
+    }
+}
+
 /// Largest body of an upload request (an evidence file and the form around it).
 pub(crate) const UPLOAD_BODY_LIMIT: usize = store::EVIDENCE_MAX + 64 * 1024;

@@ -178,11 +178,12 @@ pub(crate) async fn after<T>(
     form: Form,
     values: Fields,
     result: Result<T, StoreError>,
+    done: &'static str,
     anchor: &str,
 ) -> Result<Response, WebError> {
     finish(
         result,
-        |_| format!("/victims/{victim}/plan?ok=saved#{anchor}"),
+        |_| format!("/victims/{victim}/plan{done}#{anchor}"),
         async |r| {
             let f = FormState::failed(user.ctx.locale, &form, values, &r);
             plan_view(state, user, victim, f, None).await
@@ -214,6 +215,7 @@ async fn assess(
         Form::new("needs", NEEDS),
         f,
         r,
+        "?ok=needs_assessed",
         "needs",
     )
     .await
@@ -243,7 +245,17 @@ async fn explain(
         Err(e) => Err(e),
     };
     let form = Form::new(format!("need{need}"), EXPLAIN);
-    after(&state, &user, victim, form, fields_of(&f), r, "needs").await
+    after(
+        &state,
+        &user,
+        victim,
+        form,
+        fields_of(&f),
+        r,
+        "?ok=need_explained",
+        "needs",
+    )
+    .await
 }
 
 async fn add_service(
@@ -262,7 +274,17 @@ async fn add_service(
         Err(e) => Err(e),
     };
     let form = Form::new("service", SERVICE);
-    after(&state, &user, victim, form, fields_of(&f), r, "services").await
+    after(
+        &state,
+        &user,
+        victim,
+        form,
+        fields_of(&f),
+        r,
+        "?ok=service_added",
+        "services",
+    )
+    .await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -297,7 +319,17 @@ async fn close_plan(
         Err(e) => Err(e),
     };
     let form = Form::new("close", CLOSE);
-    after(&state, &user, victim, form, fields_of(&f), r, "closure").await
+    after(
+        &state,
+        &user,
+        victim,
+        form,
+        fields_of(&f),
+        r,
+        "?ok=plan_closed",
+        "closure",
+    )
+    .await
 }
 
 async fn reopen_plan(
@@ -307,7 +339,17 @@ async fn reopen_plan(
 ) -> Result<Response, WebError> {
     let r = state.store.reopen_plan(user.actor(), victim).await;
     let form = Form::new("reopen", &[]);
-    after(&state, &user, victim, form, Vec::new(), r, "closure").await
+    after(
+        &state,
+        &user,
+        victim,
+        form,
+        Vec::new(),
+        r,
+        "?ok=plan_reopened",
+        "closure",
+    )
+    .await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -349,7 +391,17 @@ async fn add_ledger(
         Err(e) => Err(e),
     };
     let form = Form::new("ledger", LEDGER);
-    after(&state, &user, victim, form, fields_of(&f), r, "ledger").await
+    after(
+        &state,
+        &user,
+        victim,
+        form,
+        fields_of(&f),
+        r,
+        "?ok=ledger_added",
+        "ledger",
+    )
+    .await
 }
 
 async fn send_referral(

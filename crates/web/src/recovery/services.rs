@@ -86,7 +86,7 @@ async fn back_from_service(
         let rid = value::id::parse(rid).ok_or(WebError::NotFound)?;
         return finish(
             r,
-            |_| format!("/referrals/{rid}?ok=saved"),
+            |_| format!("/referrals/{rid}?ok=service_updated#service-{service}"),
             async |refusal| {
                 let state_ = FormState::failed(user.ctx.locale, &form, f, &refusal);
                 referral_view(state, user, rid, state_, None).await
@@ -102,6 +102,7 @@ async fn back_from_service(
         form,
         f,
         r,
+        "?ok=service_updated",
         &format!("service-{service}"),
     )
     .await

@@ -159,7 +159,12 @@ async fn act(
         r,
         |s| {
             if s.is_open() {
-                format!("/referrals/{id}?ok=saved")
+                let done = match f.op.trim() {
+                    "accept" => "?ok=referral_accepted",
+                    "deliver" => "?ok=referral_delivered",
+                    _ => "?ok=referral_updated",
+                };
+                format!("/referrals/{id}{done}")
             } else {
                 // The receiving unit's access ends with the referral: go back to the list.
                 "/referrals?ok=referral_ended".to_owned()
@@ -191,7 +196,7 @@ async fn referral_service(
     };
     finish(
         r,
-        |_| format!("/referrals/{id}?ok=saved"),
+        |_| format!("/referrals/{id}?ok=service_added#services"),
         async |r| {
             let form = Form::new("plan", PLAN);
             let f = FormState::failed(user.ctx.locale, &form, fields_of(&f), &r);

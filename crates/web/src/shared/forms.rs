@@ -144,6 +144,10 @@ impl Form {
         self.ids = prefix.to_owned();
         self
     }
+    /// The form's name: the id of the element around it.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
     /// Where the form posts: `path#name`, so the page shown again opens at the form.
     #[cfg(test)]
     pub(crate) fn action(&self, path: &str) -> String {
@@ -440,13 +444,13 @@ mod tests {
     async fn success_redirects_and_a_refusal_renders_again() {
         let r = finish(
             Ok(7),
-            |id| format!("/cases/{id}?ok=saved"),
+            |id| format!("/cases/{id}?ok=case_saved"),
             async |_| Ok(Html(String::new())),
         )
         .await
         .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(r.headers()["location"], "/cases/7?ok=saved");
+        assert_eq!(r.headers()["location"], "/cases/7?ok=case_saved");
         let r = finish(
             Err::<i64, _>(StoreError::Conflict("conflict.plan_closed")),
             |_| String::new(),

@@ -144,7 +144,7 @@ where
     };
     finish(
         result,
-        |id| format!("/units/{id}?ok=saved"),
+        |id| format!("/units/{id}?ok=unit_saved"),
         async |r| form_page(user, form, r.errors(user.ctx.locale), action),
     )
     .await

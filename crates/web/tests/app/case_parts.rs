@@ -43,7 +43,10 @@ async fn route_and_legal_track_are_recorded_on_the_case() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    officer.get(&path).await;
+    // Back at the route section, with a message that says what happened.
+    assert_eq!(r.location(), format!("{path}?ok=route_added#route"));
+    let page = officer.get(&r.location()).await;
+    assert!(page.body.contains("Peristiwa rute ditambahkan."));
     let r = officer
         .post_form(
             &format!("{path}/route"),

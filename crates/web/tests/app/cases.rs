@@ -57,7 +57,7 @@ pub(crate) async fn officer_registers_a_case_and_roles_see_what_they_may() {
         "Dijanjikan kerja",
         "Kerja paksa / jeratan utang",
         "Menahan dokumen",
-        "Tersimpan.",
+        "Kasus terdaftar sebagai draf.",
     ] {
         assert!(page.body.contains(seen), "officer should see {seen}");
     }

@@ -377,8 +377,13 @@ pub(crate) async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_
         .post_form(&format!("/referrals/{rid}/act"), &[("op", "accept")])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let r = kupang.get(&format!("/referrals/{rid}")).await;
-    assert!(r.body.contains("Diterima"));
+    // The message says what happened, not a bare "Tersimpan".
+    assert_eq!(
+        r.location(),
+        format!("/referrals/{rid}?ok=referral_accepted")
+    );
+    let r = kupang.get(&r.location()).await;
+    assert!(r.body.contains("Diterima") && r.body.contains("Rujukan diterima."));
     let r = kupang
         .post_form(
             &format!("/referrals/{rid}/messages"),

@@ -336,7 +336,7 @@ pub(crate) async fn unit_form_keeps_input_and_names_fields() {
         .await;
     assert_eq!(r.status, 303);
     let page = b.get(&r.location()).await;
-    assert!(page.body.contains("Tersimpan.") && page.body.contains("Kabupaten Katingan"));
+    assert!(page.body.contains("Data unit tersimpan.") && page.body.contains("Kabupaten Katingan"));
     // Edit it, then see it in the filtered directory.
     let id = r
         .location()

@@ -26,7 +26,7 @@ async fn save(b: &Chrome, what: &str) {
         .await;
     let path = b.path().await;
     b.expect(
-        path.starts_with("/cases/") && path.ends_with("?ok=saved"),
+        path.starts_with("/cases/") && path.ends_with("?ok=case_registered"),
         &format!("{what} was not saved: {path}"),
     )
     .await;

@@ -7,6 +7,7 @@
 
 mod case_form;
 mod phone;
+mod small_forms;
 
 use super::common::{PASSWORD, TestApp};
 use fantoccini::elements::Element;

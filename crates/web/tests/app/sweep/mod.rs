@@ -25,6 +25,59 @@ fn every_route_is_in_the_sweep_table() {
     );
 }
 
+/// Every page URL that only takes a form answers a GET (a reload of a page shown again
+/// after a refusal, a bookmark, the history) by sending the browser to the nearest page
+/// above it, never with "method not allowed"; the JSON API keeps its 405.
+#[tokio::test]
+async fn a_form_url_opened_as_a_page_leads_to_its_record() {
+    let app = TestApp::spawn().await;
+    let officer = app.login("data-officer.palangkaraya").await;
+    let table = web::route_table();
+    let gets: BTreeSet<&str> = table
+        .iter()
+        .filter(|(m, _)| *m == "GET")
+        .map(|(_, p)| *p)
+        .collect();
+    let concrete = |template: &str| {
+        template
+            .split('/')
+            .map(|s| if s.starts_with('{') { "7" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut walked = 0;
+    for (method, path) in &table {
+        if *method != "POST" || gets.contains(path) {
+            continue;
+        }
+        let r = officer.get(&concrete(path)).await;
+        if path.starts_with("/api/") {
+            assert_eq!(r.status, 405, "GET {path}");
+            continue;
+        }
+        assert_eq!(
+            r.status, 303,
+            "GET {path} should lead to a page: {}",
+            r.body
+        );
+        // The target is the nearest page above: a prefix of the path that serves GET.
+        let to = r.location();
+        let segments: Vec<&str> = path.split('/').collect();
+        let above = (1..segments.len())
+            .rev()
+            .map(|n| segments[..n].join("/"))
+            .map(|p| if p.is_empty() { "/".to_owned() } else { p })
+            .find(|p| gets.contains(p.as_str()))
+            .unwrap();
+        assert_eq!(to, concrete(&above), "GET {path}");
+        walked += 1;
+    }
+    // The walk covers the case page's small forms, the plan's and the referrals'.
+    assert!(walked > 30, "only {walked} form URLs walked");
+    let r = officer.get("/cases/7/route/3/delete").await;
+    assert_eq!(r.location(), "/cases/7");
+}
+
 async fn call(b: &Browser, method: &str, path: &str) -> common::Resp {
     match method {
         "GET" => b.get(path).await,
