@@ -33,6 +33,24 @@
   });
   // Move focus to the error summary so screen readers announce it; otherwise, on a page
   // opened at a victim block (after "add a victim"), to that block's first field.
+  // Irreversible steps ask first: the server answers an unconfirmed form with a
+  // confirmation page; here a dialog asks instead (the button's or the form's
+  // data-confirm text) and the form goes with confirmed=yes.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var button = e.submitter;
+    var text = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (!text || form.querySelector("input[name=confirmed]")) return;
+    if (!window.confirm(text)) {
+      e.preventDefault();
+      return;
+    }
+    var yes = document.createElement("input");
+    yes.type = "hidden";
+    yes.name = "confirmed";
+    yes.value = "yes";
+    form.appendChild(yes);
+  });
   // A page opened at a fragment (a form of a page with several) is scrolled there by the
   // browser after load, which takes the focus back: focus again after that.
   function focusAfterLoad(el) {

@@ -20,6 +20,53 @@ impl Store {
         Ok((vc, allowed))
     }
 
+    /// Whether [`Store::close_plan`] would close the plan now, with the same refusals
+    /// (not found, forbidden, closed, what is still missing), writing nothing: the page
+    /// asks the user to confirm only a closure that can happen.
+    pub async fn check_plan_closable(
+        &self,
+        actor: &Actor,
+        victim: i64,
+        followup_on: Option<Day>,
+        today: Day,
+    ) -> Result<()> {
+        // Only asks; the closure opens its own write.
+        let (_vc, _proof) = self.check_manage(actor, victim).await?;
+        self.check_plan_open(victim).await?;
+        if followup_on.is_some_and(|d| d > today) {
+            return Err(Invalid::one("followup_on", "err.date_future").into());
+        }
+        let mut conn = self.pool().acquire().await?;
+        Self::closure_refusal(&mut conn, victim, followup_on).await
+    }
+
+    /// What still stands in the way of closing the plan, as field errors.
+    async fn closure_refusal(
+        conn: &mut AnyConnection,
+        victim: i64,
+        followup_on: Option<Day>,
+    ) -> Result<()> {
+        let (needs, services) = Self::closure_inputs(conn, victim).await?;
+        let mut blockers = closure_blockers(&needs, &services, followup_on);
+        if Self::open_referrals(conn, victim).await? > 0 {
+            blockers.push(("plan.block_open_referral", String::new()));
+        }
+        if blockers.is_empty() {
+            return Ok(());
+        }
+        let mut errs = Invalid::default();
+        for (key, _) in &blockers {
+            let field = if *key == "plan.block_followup" {
+                "followup_on"
+            } else {
+                "plan"
+            };
+            errs.push(field, key);
+        }
+        errs.dedup();
+        Err(errs.into())
+    }
+
     /// Opens a write of a victim's recovery records: the victim is locked and, inside the
     /// transaction, the plan must still be open.
     pub(super) async fn recovery_write<'a>(
@@ -193,24 +240,7 @@ impl Store {
         // The checklist is read under the victim's lock: nothing is added between the check
         // and the closure.
         let mut tx = self.recovery_write(allowed, victim).await?;
-        let (needs, services) = Self::closure_inputs(&mut tx, victim).await?;
-        let mut blockers = closure_blockers(&needs, &services, followup_on);
-        if Self::open_referrals(&mut tx, victim).await? > 0 {
-            blockers.push(("plan.block_open_referral", String::new()));
-        }
-        if !blockers.is_empty() {
-            let mut errs = Invalid::default();
-            for (key, _) in &blockers {
-                let field = if *key == "plan.block_followup" {
-                    "followup_on"
-                } else {
-                    "plan"
-                };
-                errs.push(field, key);
-            }
-            errs.dedup();
-            return Err(errs.into());
-        }
+        Self::closure_refusal(&mut tx, victim, followup_on).await?;
         let n = sqlx::query(
             "UPDATE service_plans SET status = 'closed', followup_on = $1, closure_note_enc = $2, closed_on = $3, closed_by = $4, updated_at = $5 \
              WHERE victim_id = $6 AND status = 'open'",

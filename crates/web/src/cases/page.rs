@@ -158,7 +158,8 @@ pub(crate) async fn case_view(
     })
 }
 
-/// After a case-page form: back to the case page at the form, with the message `done`
+/// After a case-page form: back to the case page at the list the form adds to, with the
+/// message `done`
 /// (`?ok=<what happened>`), or the page again with the form as typed and its errors.
 pub(crate) async fn after<T>(
     state: &AppState,
@@ -169,10 +170,17 @@ pub(crate) async fn after<T>(
     result: Result<T, StoreError>,
     done: &'static str,
 ) -> Result<Response, WebError> {
-    let at = form.name().to_owned();
+    // Back at the list the form adds to, where the change shows (closing: the top).
+    let at = match form.name() {
+        "route" => "#route-list",
+        "legal" | "stages" => "#legal-list",
+        "consents" => "#consents-list",
+        "perpetrators" => "#perpetrators-list",
+        _ => "",
+    };
     finish(
         result,
-        |_| format!("/cases/{id}{done}#{at}"),
+        |_| format!("/cases/{id}{done}{at}"),
         async |r| {
             let f = FormState::failed(user.ctx.locale, &form, values, &r);
             case_view(state, user, id, f, Vec::new(), None).await

@@ -8,7 +8,10 @@ use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Page, render};
-use crate::shared::forms::{FormState, checked, fields_of};
+use crate::shared::confirm::{
+    self, CASE_CLOSE, CONSENT_WITHDRAW, PERP_UNLINK, ROUTE_DELETE, STAGE_DELETE,
+};
+use crate::shared::forms::{Fields, FormState, checked, fields_of};
 use crate::shared::today;
 use crate::{AppState, Routes};
 use askama::Template;
@@ -20,6 +23,27 @@ use domain::case::{LegalInput, NewLegal, NewRouteEvent, RouteEventInput};
 use domain::value;
 use serde::{Deserialize, Serialize};
 use store::{CaseId, StoreError};
+
+/// An irreversible step on the case: the confirmation page unless the form says the user
+/// confirmed (after the access check: see `shared::confirm`); "cancel" leads back to the
+/// case page at `section`.
+async fn ask_first(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    f: Fields,
+    what: confirm::Ask,
+    section: &str,
+) -> Result<Option<Response>, WebError> {
+    if confirm::confirmed(&f) {
+        return Ok(None);
+    }
+    state
+        .store
+        .case_access(user.actor(), id, Action::EditCase)
+        .await?;
+    confirm::ask(user, f, what, format!("/cases/{id}#{section}")).map(Some)
+}
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/cases/{id}/route", &["POST"], post(add_route))
@@ -87,7 +111,11 @@ async fn delete_route(
     State(state): State<AppState>,
     user: User,
     IdPath((id, event)): IdPath<(CaseId, i64)>,
+    FormBody(f): FormBody<Fields>,
 ) -> Result<Response, WebError> {
+    if let Some(asking) = ask_first(&state, &user, id, f, ROUTE_DELETE, "route").await? {
+        return Ok(asking);
+    }
     let result = state
         .store
         .delete_route_event(user.actor(), id, event)
@@ -182,7 +210,11 @@ async fn delete_stage(
     State(state): State<AppState>,
     user: User,
     IdPath((id, stage)): IdPath<(CaseId, i64)>,
+    FormBody(f): FormBody<Fields>,
 ) -> Result<Response, WebError> {
+    if let Some(asking) = ask_first(&state, &user, id, f, STAGE_DELETE, "stages").await? {
+        return Ok(asking);
+    }
     let result = state
         .store
         .delete_legal_stage(user.actor(), id, stage)
@@ -259,7 +291,11 @@ async fn withdraw_consent(
     State(state): State<AppState>,
     user: User,
     IdPath((id, consent)): IdPath<(CaseId, i64)>,
+    FormBody(f): FormBody<Fields>,
 ) -> Result<Response, WebError> {
+    if let Some(asking) = ask_first(&state, &user, id, f, CONSENT_WITHDRAW, "consents").await? {
+        return Ok(asking);
+    }
     let result = state
         .store
         .withdraw_consent(user.actor(), id, consent, today(&state.store, user.actor()))
@@ -381,7 +417,11 @@ async fn unlink_perpetrator(
     State(state): State<AppState>,
     user: User,
     IdPath((id, p)): IdPath<(CaseId, i64)>,
+    FormBody(f): FormBody<Fields>,
 ) -> Result<Response, WebError> {
+    if let Some(asking) = ask_first(&state, &user, id, f, PERP_UNLINK, "perpetrators").await? {
+        return Ok(asking);
+    }
     let result = state.store.unlink_perpetrator(user.actor(), id, p).await;
     let form = form("perpetrators", forms::PERPETRATORS);
     after(
@@ -421,6 +461,7 @@ async fn perpetrator_page(
 struct StatusForm {
     status: String,
     close_reason: String,
+    confirmed: String,
 }
 
 async fn set_status(
@@ -429,6 +470,12 @@ async fn set_status(
     IdPath(id): IdPath<CaseId>,
     FormBody(f): FormBody<StatusForm>,
 ) -> Result<Response, WebError> {
+    if f.status.trim() == "closed" && !f.close_reason.trim().is_empty() {
+        let asking = ask_first(&state, &user, id, fields_of(&f), CASE_CLOSE, "closing");
+        if let Some(asking) = asking.await? {
+            return Ok(asking);
+        }
+    }
     let result = state
         .store
         .set_case_status(

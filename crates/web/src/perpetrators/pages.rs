@@ -6,12 +6,14 @@ use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::i18n::Locale;
 use crate::http::page::{Page, render};
+use crate::shared::confirm;
+use crate::shared::forms::fields_of;
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::Picklists;
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -143,10 +145,11 @@ async fn pair_page(
     })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 struct DecideForm {
     decision: String,
+    confirmed: String,
 }
 
 async fn decide(
@@ -159,6 +162,10 @@ async fn decide(
         .store
         .perpetrator_pair_access(user.actor(), id)
         .await?;
+    if f.decision.trim() == "same" && f.confirmed != "yes" {
+        let back = format!("/perpetrators/pairs/{id}");
+        return confirm::ask(&user, fields_of(&f), confirm::SAME_PERPETRATOR, back);
+    }
     let same = super::decision(&f.decision)
         .map_err(|()| WebError::BadRequest("unknown decision".into()))?;
     state

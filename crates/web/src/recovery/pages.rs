@@ -7,6 +7,7 @@ use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::format::{Num, rupiah};
 use crate::http::page::{Page, render};
+use crate::shared::confirm;
 use crate::shared::forms::{
     Fields, Form, FormState, ListQuery, checked, field, fields_all, fields_of, finish, text,
 };
@@ -292,6 +293,7 @@ async fn add_service(
 struct CloseForm {
     followup_on: String,
     note: String,
+    confirmed: String,
 }
 
 async fn close_plan(
@@ -304,6 +306,20 @@ async fn close_plan(
     let followup = errs.take(value::opt_day("followup_on", &f.followup_on));
     let note = text(&mut errs, "note", &f.note, NOTE, Lines::Many);
     let r = match checked(errs, followup.flatten()) {
+        // Asked first, and only a closure that can happen (what is missing is shown
+        // before, not after the question).
+        Ok(followup) if f.confirmed != "yes" => {
+            let day = today(&state.store, user.actor());
+            let can = state
+                .store
+                .check_plan_closable(user.actor(), victim, followup, day)
+                .await;
+            if can.is_ok() {
+                let back = format!("/victims/{victim}/plan#closure");
+                return confirm::ask(&user, fields_of(&f), confirm::PLAN_CLOSE, back);
+            }
+            can
+        }
         Ok(followup) => {
             state
                 .store

@@ -5,12 +5,14 @@ use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Page, render};
+use crate::shared::confirm;
+use crate::shared::forms::fields_of;
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/quality", &["GET"], get(quality_page))
@@ -226,10 +228,11 @@ async fn pair_page(
     })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 struct DecideForm {
     decision: String,
+    confirmed: String,
 }
 
 async fn decide(
@@ -239,6 +242,10 @@ async fn decide(
     FormBody(f): FormBody<DecideForm>,
 ) -> Result<Response, WebError> {
     state.store.pair_access(user.actor(), id).await?;
+    if f.decision == "same" && f.confirmed != "yes" {
+        let back = format!("/linkage/{id}");
+        return confirm::ask(&user, fields_of(&f), confirm::SAME_PERSON, back);
+    }
     let same = match f.decision.as_str() {
         "same" => Some(true),
         "different" => Some(false),

@@ -7,6 +7,7 @@ use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
+use crate::shared::confirm;
 use crate::shared::forms::{Fields, FormState, Refusal, checked, finish, text};
 use crate::{AppState, Routes};
 use askama::Template;
@@ -77,6 +78,19 @@ async fn review_step(
         .await?;
     let (action, mut req) = parse_review_form(&pairs);
     let action = action.ok_or_else(|| WebError::BadRequest("unknown action".into()))?;
+    // Verifying and clearing pass the case on for good: asked first, when the step is
+    // the user's to take (otherwise the store's refusal answers).
+    let ask = match action {
+        ReviewAction::Verify => Some(confirm::VERIFY),
+        ReviewAction::Clear => Some(confirm::CLEAR),
+        _ => None,
+    };
+    if let Some(ask) = ask.filter(|_| !confirm::confirmed(&pairs)) {
+        let info = state.store.review_info(user.actor(), id).await?;
+        if info.can.contains(&action) {
+            return confirm::ask(&user, pairs, ask, format!("/cases/{id}#review"));
+        }
+    }
     let mut errs = domain::Invalid::default();
     req.note = text(&mut errs, "note", &req.note, MESSAGE, Lines::Many);
     let result = match checked(errs, ()) {

@@ -3,6 +3,7 @@
 //! failed form's state at its anchor), and the service pieces both the plan and a
 //! take-over referral use.
 
+pub(crate) mod confirm;
 pub(crate) mod forms;
 pub(crate) mod services;
 

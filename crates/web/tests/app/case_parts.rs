@@ -44,7 +44,7 @@ async fn route_and_legal_track_are_recorded_on_the_case() {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     // Back at the route section, with a message that says what happened.
-    assert_eq!(r.location(), format!("{path}?ok=route_added#route"));
+    assert_eq!(r.location(), format!("{path}?ok=route_added#route-list"));
     let page = officer.get(&r.location()).await;
     assert!(page.body.contains("Peristiwa rute ditambahkan."));
     let r = officer
@@ -147,13 +147,32 @@ async fn route_and_legal_track_are_recorded_on_the_case() {
         .unwrap()
         .to_owned();
     officer.get(&path).await;
-    assert_eq!(
-        officer
-            .post_form(&format!("{path}/route/{del}/delete"), &[])
-            .await
-            .status,
-        303
+    // Irreversible: the page asks first (what will happen, a confirmed form, a way back)
+    // and nothing is removed until the user confirms.
+    let asked = officer
+        .post_form(&format!("{path}/route/{del}/delete"), &[])
+        .await;
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked
+            .body
+            .contains("Peristiwa rute ini akan dihapus dari kasus")
+            && asked
+                .body
+                .contains(&format!("action=\"{path}/route/{del}/delete\""))
+            && asked.body.contains(r#"name="confirmed" value="yes""#)
+            && asked.body.contains(&format!("href=\"{path}#route\"")),
+        "{}",
+        asked.body
     );
+    assert!(officer.get(&path).await.body.contains("Manulai I"));
+    let r = officer
+        .post_form(
+            &format!("{path}/route/{del}/delete"),
+            &[("confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(r.location(), format!("{path}?ok=route_removed#route-list"));
     assert!(!officer.get(&path).await.body.contains("Manulai I"));
 }
 
@@ -273,7 +292,10 @@ async fn consent_is_recorded_and_withdrawn() {
         .to_owned();
     assert_eq!(
         officer
-            .post_form(&format!("{path}/consents/{consent}/withdraw"), &[])
+            .post_form(
+                &format!("{path}/consents/{consent}/withdraw"),
+                &[("confirmed", "yes")],
+            )
             .await
             .status,
         303
@@ -409,7 +431,11 @@ async fn a_case_is_closed_with_a_reason_and_reopened() {
     let r = officer
         .post_form(
             &format!("{path}/status"),
-            &[("status", "closed"), ("close_reason", "recovered")],
+            &[
+                ("status", "closed"),
+                ("close_reason", "recovered"),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
     // "Full recovery" needs every victim's service plan closed (tests/recovery.rs).
@@ -418,7 +444,11 @@ async fn a_case_is_closed_with_a_reason_and_reopened() {
     let r = officer
         .post_form(
             &format!("{path}/status"),
-            &[("status", "closed"), ("close_reason", "other")],
+            &[
+                ("status", "closed"),
+                ("close_reason", "other"),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303);

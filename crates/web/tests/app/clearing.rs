@@ -180,7 +180,10 @@ pub(crate) async fn a_case_walks_from_draft_to_cleared_with_one_return_and_resub
     let nat = app.login("verifier.nasional").await;
     assert!(nat.get("/review").await.body.contains(&code));
     let r = nat
-        .post_form(&format!("/cases/{id}/review"), &[("action", "clear")])
+        .post_form(
+            &format!("/cases/{id}/review"),
+            &[("action", "clear"), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let info = review(&app, &t_nat, id).await;
@@ -565,7 +568,10 @@ async fn a_victim_registered_in_kalteng_and_ntt_is_proposed_merged_counted_once_
 
     // Same person: linked, counted once, both source records kept.
     let r = nat
-        .post_form(&format!("/linkage/{pair}/decide"), &[("decision", "same")])
+        .post_form(
+            &format!("/linkage/{pair}/decide"),
+            &[("decision", "same"), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(count(official().await), (2, 1));

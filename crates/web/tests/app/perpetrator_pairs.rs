@@ -390,7 +390,7 @@ async fn a_province_verifier_decides_pairs_inside_the_province_seeing_identities
     let r = browser
         .post_form(
             &format!("/perpetrators/pairs/{pair}/decide"),
-            &[("decision", "same")],
+            &[("decision", "same"), ("confirmed", "yes")],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);

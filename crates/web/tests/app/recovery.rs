@@ -514,7 +514,11 @@ pub(crate) async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_
     let r = pky
         .post_form(
             &format!("/cases/{case}/status"),
-            &[("status", "closed"), ("close_reason", "recovered")],
+            &[
+                ("status", "closed"),
+                ("close_reason", "recovered"),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
@@ -539,21 +543,44 @@ pub(crate) async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_
         r.body
     );
     pky.get(&plan).await;
-    let r = pky
-        .post_form(
-            &format!("{plan}/close"),
-            &[
-                ("followup_on", &day(today() - 1)),
-                ("note", "Korban bekerja kembali."),
-            ],
-        )
-        .await;
+    let close = [
+        ("followup_on", day(today() - 1)),
+        ("note", "Korban bekerja kembali.".to_owned()),
+    ];
+    let close: Vec<(&str, &str)> = close.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // A closure that can happen is asked first, what was typed carried in the question.
+    let r = pky.post_form(&format!("{plan}/close"), &close).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("Rencana layanan akan ditutup")
+            && r.body
+                .contains(r#"name="note" value="Korban bekerja kembali.""#)
+            && r.body.contains("Ya, tutup rencana"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.store
+            .plan(&owner, victim, today())
+            .await
+            .unwrap()
+            .status,
+        "open"
+    );
+    let mut confirmed = close.clone();
+    confirmed.push(("confirmed", "yes"));
+    let r = pky.post_form(&format!("{plan}/close"), &confirmed).await;
     assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), format!("{plan}?ok=plan_closed#closure"));
     pky.get(&format!("/cases/{case}")).await;
     let r = pky
         .post_form(
             &format!("/cases/{case}/status"),
-            &[("status", "closed"), ("close_reason", "recovered")],
+            &[
+                ("status", "closed"),
+                ("close_reason", "recovered"),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);

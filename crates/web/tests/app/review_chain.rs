@@ -125,7 +125,10 @@ async fn a_regency_verifier_neither_verifies_nor_returns_its_own_units_case() {
     // Nor through the page, and the case is not in its queue.
     let b = app.login(own).await;
     let r = b
-        .post_form(&format!("/cases/{id}/review"), &[("action", "verify")])
+        .post_form(
+            &format!("/cases/{id}/review"),
+            &[("action", "verify"), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.body.contains("unit Anda sendiri"));
@@ -268,7 +271,10 @@ async fn a_case_that_breaks_a_blocking_rule_after_submission_is_refused_at_verif
     assert_eq!(err["rules"][0]["code"], "R02");
     let b = app.login("verifier.kalteng").await;
     let page = b
-        .post_form(&format!("/cases/{id}/review"), &[("action", "verify")])
+        .post_form(
+            &format!("/cases/{id}/review"),
+            &[("action", "verify"), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("melanggar aturan yang memblokir"));

@@ -308,6 +308,53 @@ impl Chrome {
         }
     }
 
+    /// The text of the dialog (`confirm`) the page opened, waiting for it to open.
+    pub async fn dialog(&self) -> String {
+        for _ in 0..100 {
+            if let Ok(text) = self.client.get_alert_text().await {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.fail("no dialog opened within 5 s").await
+    }
+
+    /// Answers the open dialog: OK (`true`) or Cancel.
+    pub async fn answer_dialog(&self, ok: bool) {
+        let r = if ok {
+            self.client.accept_alert().await
+        } else {
+            self.client.dismiss_alert().await
+        };
+        if let Err(e) = r {
+            self.fail(&format!("answering the dialog: {e}")).await;
+        }
+    }
+
+    /// Waits until the browser is at `path` (with its query and fragment; a path ending
+    /// in `/` is a prefix) and the page is loaded.
+    pub async fn wait_for_path(&self, path: &str) {
+        for _ in 0..200 {
+            let loaded = self
+                .client
+                .execute("return document.readyState === 'complete';", vec![])
+                .await;
+            let at = self.path().await;
+            let there = if path.ends_with('/') {
+                at.starts_with(path)
+            } else {
+                at == path
+            };
+            if there && matches!(loaded, Ok(Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let at = self.path().await;
+        self.fail(&format!("not at {path} within 10 s (at {at})"))
+            .await;
+    }
+
     pub async fn value(&self, name: &str) -> String {
         self.field(name)
             .await

@@ -1,7 +1,7 @@
 //! The case page's small forms in a browser (the route event stands for all of them): a
 //! refusal opens the page at the form with the focus on a summary that names the field,
 //! keeps what was typed, and the address survives a reload; a success returns to the
-//! section with a message that says what happened.
+//! section with a message that says what happened; removing it asks first, in a dialog.
 
 use super::{Chrome, DESK};
 use crate::common::TestApp;
@@ -79,7 +79,7 @@ async fn a_refused_route_event_is_shown_at_its_form_and_its_address_survives_a_r
     b.submit("details#route form button[type=submit]").await;
     b.shot("added").await;
     b.expect(
-        b.path().await == format!("/cases/{case}?ok=route_added#route"),
+        b.path().await == format!("/cases/{case}?ok=route_added#route-list"),
         &format!("after the save: {}", b.path().await),
     )
     .await;
@@ -88,5 +88,64 @@ async fn a_refused_route_event_is_shown_at_its_form_and_its_address_survives_a_r
         "the message does not say what happened",
     )
     .await;
+    // Both the message and the list with the new event are in view.
+    let seen = b
+        .js(
+            "function inView(e) { var r = e.getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= window.innerHeight; }
+             var rows = document.querySelectorAll('#route-list ~ div table tbody tr');
+             return [inView(document.querySelector('.flash')),
+                     inView(document.getElementById('route-list')),
+                     rows.length > 0 && inView(rows[rows.length - 1])];",
+            vec![],
+        )
+        .await;
+    b.expect(
+        seen == serde_json::json!([true, true, true]),
+        &format!("message, list heading, new row in view: {seen}"),
+    )
+    .await;
+    // Removing it asks first, in a dialog; "cancel" keeps it.
+    let delete = "form[action*=\"/route/\"][action*=\"/delete\"] button";
+    b.click(delete).await;
+    let asked = b.dialog().await;
+    b.expect(
+        asked.contains("Peristiwa rute ini akan dihapus"),
+        &format!("no dialog says what will happen ({asked})"),
+    )
+    .await;
+    b.answer_dialog(false).await;
+    b.expect(
+        b.count(delete).await == 1,
+        "the route event went although the dialog was cancelled",
+    )
+    .await;
+    // Without JavaScript (the form sent as is), a page asks instead; "cancel" leads back.
+    b.js(
+        "window.__gugusOld = true; document.querySelector(arguments[0]).form.submit();",
+        vec![serde_json::json!(delete)],
+    )
+    .await;
+    b.wait_for_path(&format!("/cases/{case}/route/")).await;
+    b.shot("asked-without-js").await;
+    let page = b.text().await;
+    b.expect(
+        page.contains("Peristiwa rute ini akan dihapus") && page.contains("Ya, hapus"),
+        "the confirmation page does not say what will happen",
+    )
+    .await;
+    b.submit("a[href$=\"#route\"]").await;
+    b.expect(
+        b.path().await == format!("/cases/{case}#route") && b.count(delete).await == 1,
+        "cancel did not lead back to the case with the event kept",
+    )
+    .await;
+    b.click(delete).await;
+    b.dialog().await;
+    b.answer_dialog(true).await;
+    b.wait_for_path(&format!("/cases/{case}?ok=route_removed#route-list"))
+        .await;
+    b.expect(b.count(delete).await == 0, "the route event is still there")
+        .await;
     b.close().await;
 }
