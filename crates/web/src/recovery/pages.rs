@@ -170,8 +170,8 @@ async fn plan_page(
     plan_view(&state, &user, victim, FormState::default(), q.ok.as_deref()).await
 }
 
-/// After a plan form: back to the plan (at `anchor`), or the plan again with the form as
-/// typed and its errors.
+/// After a plan form: back to the plan with `done` (`?ok=<what happened>#<section>`), or
+/// the plan again with the form as typed and its errors.
 pub(crate) async fn after<T>(
     state: &AppState,
     user: &User,
@@ -179,12 +179,11 @@ pub(crate) async fn after<T>(
     form: Form,
     values: Fields,
     result: Result<T, StoreError>,
-    done: &'static str,
-    anchor: &str,
+    done: &str,
 ) -> Result<Response, WebError> {
     finish(
         result,
-        |_| format!("/victims/{victim}/plan{done}#{anchor}"),
+        |_| format!("/victims/{victim}/plan{done}"),
         async |r| {
             let f = FormState::failed(user.ctx.locale, &form, values, &r);
             plan_view(state, user, victim, f, None).await
@@ -216,8 +215,7 @@ async fn assess(
         Form::new("needs", NEEDS),
         f,
         r,
-        "?ok=needs_assessed",
-        "needs",
+        "?ok=needs_assessed#needs",
     )
     .await
 }
@@ -253,8 +251,7 @@ async fn explain(
         form,
         fields_of(&f),
         r,
-        "?ok=need_explained",
-        "needs",
+        "?ok=need_explained#needs",
     )
     .await
 }
@@ -282,8 +279,7 @@ async fn add_service(
         form,
         fields_of(&f),
         r,
-        "?ok=service_added",
-        "services",
+        "?ok=service_added#services",
     )
     .await
 }
@@ -342,8 +338,7 @@ async fn close_plan(
         form,
         fields_of(&f),
         r,
-        "?ok=plan_closed",
-        "closure",
+        "?ok=plan_closed#closure",
     )
     .await
 }
@@ -362,8 +357,7 @@ async fn reopen_plan(
         form,
         Vec::new(),
         r,
-        "?ok=plan_reopened",
-        "closure",
+        "?ok=plan_reopened#closure",
     )
     .await
 }
@@ -414,8 +408,7 @@ async fn add_ledger(
         form,
         fields_of(&f),
         r,
-        "?ok=ledger_added",
-        "ledger",
+        "?ok=ledger_added#ledger",
     )
     .await
 }

@@ -102,8 +102,7 @@ async fn back_from_service(
         form,
         f,
         r,
-        "?ok=service_updated",
-        &format!("service-{service}"),
+        &format!("?ok=service_updated#service-{service}"),
     )
     .await
 }
