@@ -245,7 +245,72 @@ fn parse_parts(s: &str) -> Result<Vec<Part>, String> {
     s.split(" and ").map(parse_part).collect()
 }
 
+/// What one clause of a condition tests, for a page that says it in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClauseTest<'a> {
+    Present,
+    Blank,
+    Eq(&'a str),
+    Ne(&'a str),
+    In(Vec<&'a str>),
+    Has(&'a str),
+    Lacks(&'a str),
+    HasAny(Vec<&'a str>),
+    /// `<`, `<=`, `>`, `>=` against a number or another field.
+    Compare(&'static str, Result<i64, &'a str>),
+}
+
+/// One clause: the field and its test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause<'a> {
+    pub field: &'a str,
+    pub test: ClauseTest<'a>,
+}
+
+fn operand(o: &Operand) -> Result<i64, &str> {
+    match o {
+        Operand::Num(n) => Ok(*n),
+        Operand::Field(f) => Err(f.as_str()),
+    }
+}
+
+fn str_list(xs: &[String]) -> Vec<&str> {
+    xs.iter().map(String::as_str).collect()
+}
+
+impl Part {
+    fn clause(&self) -> Clause<'_> {
+        let test = match &self.test {
+            Test::Present => ClauseTest::Present,
+            Test::Blank => ClauseTest::Blank,
+            Test::Eq(x) => ClauseTest::Eq(x),
+            Test::Ne(x) => ClauseTest::Ne(x),
+            Test::In(xs) => ClauseTest::In(str_list(xs)),
+            Test::Has(x) => ClauseTest::Has(x),
+            Test::Lacks(x) => ClauseTest::Lacks(x),
+            Test::HasAny(xs) => ClauseTest::HasAny(str_list(xs)),
+            Test::Lt(o) => ClauseTest::Compare("<", operand(o)),
+            Test::Le(o) => ClauseTest::Compare("<=", operand(o)),
+            Test::Gt(o) => ClauseTest::Compare(">", operand(o)),
+            Test::Ge(o) => ClauseTest::Compare(">=", operand(o)),
+        };
+        Clause {
+            field: &self.field,
+            test,
+        }
+    }
+}
+
 impl Condition {
+    /// The clauses under which the rule applies (`when`, empty for always) and those it
+    /// then requires.
+    pub fn clauses(&self) -> (Vec<Clause<'_>>, Vec<Clause<'_>>) {
+        (
+            self.when.iter().map(Part::clause).collect(),
+            self.require.iter().map(Part::clause).collect(),
+        )
+    }
+
     pub fn parse(s: &str) -> Result<Condition, String> {
         let s = s.trim();
         let (when, require) = match s.strip_prefix("when ") {

@@ -229,6 +229,12 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
         .import_review_states(&actor, &states)
         .await
         .map_err(crate::config::describe_store)?;
+    // The rules each demo case breaks, as its save would have recorded them (`/rules`
+    // counts them, the case pages list them).
+    store
+        .record_rules_of(&all_ids)
+        .await
+        .map_err(crate::config::describe_store)?;
     recovery(store, &all_ids).await?;
     looks(store).await?;
     store.analyze().await?;

@@ -441,6 +441,21 @@ fn demo_accounts_log_in_and_see_only_their_scope() {
             pairs.contains("Kabupaten Kupang") && pairs.contains("Kota Palangkaraya"),
             "no perpetrator pair in the demo"
         );
+        // The rules the demo cases break are counted, as a save would have counted them.
+        let rules = c
+            .get(format!("{}/rules", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let breaking = rules
+            .split(r#"data-label="Kasus saat ini" class="num">"#)
+            .skip(1)
+            .filter(|s| !s.starts_with("0<"))
+            .count();
+        assert!(breaking > 0, "no rule counts a demo case: {rules}");
     });
     drop(server);
     // Running the demo again reuses the data.

@@ -48,8 +48,9 @@ pub struct RuleInfo {
     pub message_id: String,
     pub message_en: String,
     pub active: bool,
-    /// How many times the rule fired on a save or a submission.
-    pub fired: i64,
+    /// How many times the rule fired on a save or a submission, across the country: for
+    /// national staff only (a count over every region is not a regional user's to see).
+    pub fired: Option<i64>,
     /// Cases that break it now.
     pub open_cases: i64,
 }

@@ -36,7 +36,7 @@ impl From<RuleInfoRecord> for RuleInfo {
             message_id: r.rule.message_id,
             message_en: r.rule.message_en,
             active: r.active != 0,
-            fired: r.fired,
+            fired: Some(r.fired),
             open_cases: r.open_cases,
         }
     }

@@ -94,7 +94,25 @@ impl Store {
             .build_as::<RuleInfoRecord>()
             .fetch_all(self.pool())
             .await?;
-        Ok(rows.into_iter().map(RuleInfo::from).collect())
+        let national = actor.scope == Scope::National;
+        Ok(rows
+            .into_iter()
+            .map(RuleInfo::from)
+            .map(|r| RuleInfo {
+                fired: r.fired.filter(|_| national),
+                ..r
+            })
+            .collect())
+    }
+
+    /// Records the rules each case breaks now, as a save would (a bulk import skips the
+    /// per-save step; the demo loader calls this after it).
+    pub async fn record_rules_of(&self, ids: &[CaseId]) -> Result<()> {
+        for id in ids {
+            let hits = self.hits_now(*id).await?;
+            self.record_rule_hits(*id, &hits).await?;
+        }
+        Ok(())
     }
 
     /// The facts the rules read, from stored columns only (identities are checked for

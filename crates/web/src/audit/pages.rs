@@ -6,6 +6,8 @@
 use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::page::{Page, render};
+use crate::shared::audit_words as words;
+use crate::shared::options::CaseOptions;
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -13,6 +15,7 @@ use axum::response::Html;
 use axum::routing::get;
 use domain::checkpoint::Checkpoint;
 use serde::Deserialize;
+use std::sync::Arc;
 use store::{AuditAbout, AuditFilter, AuditRow};
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -63,6 +66,31 @@ struct AuditPage {
     rows: Vec<AuditRow>,
     older: String,
     checkpoint: Option<Checkpoint>,
+    opts: Arc<CaseOptions>,
+}
+
+impl AuditPage {
+    fn act(&self, code: &str) -> String {
+        words::action(&self.page, code)
+    }
+    fn parts(&self, detail: &str) -> Vec<words::Part> {
+        words::detail(&self.page, &self.opts, detail)
+    }
+    fn rec(&self, t: &str) -> String {
+        words::record_type(&self.page, t)
+    }
+    fn rec_href(&self, t: &str, id: &str) -> Option<String> {
+        words::record_href(t, id)
+    }
+    /// Every action, in words, for the filter.
+    fn actions(&self) -> Vec<(&'static str, String)> {
+        let mut all: Vec<_> = domain::audit::AuditAction::ALL
+            .iter()
+            .map(|a| (a.as_str(), self.act(a.as_str())))
+            .collect();
+        all.sort_by(|a, b| a.1.cmp(&b.1));
+        all
+    }
 }
 
 const PAGE_SIZE: i64 = 100;
@@ -95,11 +123,13 @@ async fn index(
     };
     let checkpoint = state.store.latest_checkpoint(user.actor()).await?;
     let page = Page::from_ctx(&user.ctx, "audit.title");
+    let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
     render(&AuditPage {
         page,
         q,
         rows,
         older,
         checkpoint,
+        opts,
     })
 }

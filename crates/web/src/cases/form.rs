@@ -2,13 +2,13 @@
 //! record before a new case is saved, and a version check on edit. It keeps every typed
 //! value when something is wrong.
 
-use super::options::CaseOptions;
 use crate::AppState;
 use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
 use crate::shared::forms::{Fields, Refusal, finish};
+use crate::shared::options::CaseOptions;
 use crate::shared::today;
 use askama::Template;
 use axum::extract::State;

@@ -1,10 +1,10 @@
 //! The case list with its filters and pager.
 
-use super::options::CaseOptions;
 use crate::AppState;
 use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::page::{Page, render};
+use crate::shared::options::CaseOptions;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;

@@ -9,7 +9,6 @@ mod api;
 pub(crate) mod dto;
 mod form;
 mod list;
-mod options;
 mod page;
 mod parts;
 mod review_panel;

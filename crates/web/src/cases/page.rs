@@ -2,7 +2,6 @@
 //! perpetrators, the review panel and the victims' recovery on one line of time; and
 //! breaking the glass to see identities outside the owning unit.
 
-use super::options::CaseOptions;
 use super::review_panel::{NOTE_FIELDS, field_label};
 use crate::AppState;
 use crate::http::context::User;
@@ -10,6 +9,7 @@ use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Page, render};
 use crate::shared::forms::{Fields, Form, FormState, checked, fields_of, finish, text};
+use crate::shared::options::CaseOptions;
 use crate::shared::today;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -190,6 +190,12 @@ pub(crate) async fn after<T>(
 }
 
 impl CasePage {
+    fn act(&self, code: &str) -> String {
+        crate::shared::audit_words::action(&self.page, code)
+    }
+    fn parts(&self, detail: &str) -> Vec<crate::shared::audit_words::Part> {
+        crate::shared::audit_words::detail(&self.page, &self.opts, detail)
+    }
     fn fl(&self, key: &str) -> String {
         field_label(self.page.locale, key)
     }

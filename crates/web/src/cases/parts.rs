@@ -2,7 +2,6 @@
 //! consent, perpetrators, closing — each a small form that returns to the case page, or
 //! shows it again with the form's errors and what was typed.
 
-use super::options::CaseOptions;
 use super::page::{after, case_view, form, forms};
 use crate::http::context::User;
 use crate::http::error::WebError;
@@ -12,6 +11,7 @@ use crate::shared::confirm::{
     self, CASE_CLOSE, CONSENT_WITHDRAW, PERP_UNLINK, ROUTE_DELETE, STAGE_DELETE,
 };
 use crate::shared::forms::{Fields, FormState, checked, fields_of};
+use crate::shared::options::CaseOptions;
 use crate::shared::today;
 use crate::{AppState, Routes};
 use askama::Template;

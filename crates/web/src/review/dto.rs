@@ -259,8 +259,9 @@ pub struct RuleOut {
     pub message_id: String,
     pub message_en: String,
     pub active: bool,
-    /// How many times the rule fired on a save or a submission.
-    pub fired: i64,
+    /// How many times the rule fired on a save or a submission, across the country
+    /// (national users only; null for others).
+    pub fired: Option<i64>,
     /// Cases that break it now.
     pub open_cases: i64,
 }

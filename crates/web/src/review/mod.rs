@@ -7,6 +7,7 @@ mod api;
 mod clearing;
 mod dto;
 mod pages;
+mod rule_words;
 
 use crate::Routes;
 

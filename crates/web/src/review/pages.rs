@@ -274,13 +274,29 @@ async fn set_period(
 struct RulesPage {
     page: Page,
     rules: Vec<store::RuleInfo>,
+    opts: std::sync::Arc<crate::shared::options::CaseOptions>,
+    /// Admins see (and edit, in `data/rules.txt`) the conditions' syntax.
+    syntax: bool,
+    /// National staff see how often each rule fired across the country.
+    national: bool,
+}
+
+impl RulesPage {
+    fn words(&self, condition: &str) -> String {
+        super::rule_words::words(&self.page, &self.opts, condition)
+    }
 }
 
 async fn rules_page(State(state): State<AppState>, user: User) -> Result<Html<String>, WebError> {
     let rules = state.store.rules(user.actor()).await?;
+    let opts = crate::shared::options::CaseOptions::load(&state, user.ctx.locale.code()).await?;
+    let actor = user.actor();
     render(&RulesPage {
         page: Page::from_ctx(&user.ctx, "rules.title"),
         rules,
+        opts,
+        syntax: actor.role == domain::Role::Admin,
+        national: actor.scope == domain::Scope::National,
     })
 }
 

@@ -3,8 +3,10 @@
 //! failed form's state at its anchor), and the service pieces both the plan and a
 //! take-over referral use.
 
+pub(crate) mod audit_words;
 pub(crate) mod confirm;
 pub(crate) mod forms;
+pub(crate) mod options;
 pub(crate) mod services;
 
 /// Today's day number in the actor's time zone (WIB, WITA or WIT by region), by the

@@ -453,7 +453,8 @@ async fn a_case_is_closed_with_a_reason_and_reopened() {
         .await;
     assert_eq!(r.status, 303);
     let page = officer.get(&path).await.body;
-    assert!(page.contains("Ditutup — Lainnya") && page.contains("<code>case.close</code>"));
+    assert!(page.contains("Ditutup — Lainnya") && page.contains("<strong>Menutup kasus</strong>"));
+    assert!(!page.contains("case.close"), "the history shows a code");
     assert!(
         officer
             .get("/cases?status=closed")
@@ -474,6 +475,6 @@ async fn a_case_is_closed_with_a_reason_and_reopened() {
             .get(&path)
             .await
             .body
-            .contains("<code>case.reopen</code>")
+            .contains("<strong>Membuka kembali kasus</strong>")
     );
 }

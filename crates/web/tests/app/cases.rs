@@ -216,7 +216,10 @@ pub(crate) async fn a_concurrent_edit_is_detected_and_the_second_writer_keeps_th
     assert_eq!(r.status, 303);
     let page = a.get(&path).await;
     assert!(page.body.contains("Yohana Benu Lake"));
-    assert_eq!(page.body.matches("<code>case.update</code>").count(), 2);
+    assert_eq!(
+        page.body.matches("<strong>Mengubah kasus</strong>").count(),
+        2
+    );
 }
 
 pub(crate) async fn token(app: &TestApp, username: &str) -> String {
@@ -482,7 +485,7 @@ pub(crate) async fn breaking_the_glass_is_explained_audited_and_shown_to_the_own
     assert!(seen.contains("data-officer.ntt") && seen.contains(reason));
     let admin = app.login("admin.nasional").await;
     let audit = admin.get("/audit?action=case.break_glass").await.body;
-    assert!(audit.contains("data-officer.ntt") && audit.contains("hours=8"));
+    assert!(audit.contains("data-officer.ntt") && audit.contains("Jam: 8"));
     assert!(
         !audit.contains(reason),
         "the reason stays with the case, not in the log"

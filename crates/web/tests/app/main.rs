@@ -32,3 +32,4 @@ mod serve_limits;
 mod site;
 mod site_more;
 mod sweep;
+mod words;

@@ -238,25 +238,26 @@ async fn audit_trail_records_writes_and_views_and_filters() {
         .await;
     assert_eq!(r.status, 200);
     assert!(
-        r.body.contains("<code>user.view</code>")
+        r.body
+            .contains("<td data-label=\"Tindakan\">Melihat data pengguna</td>")
             && r.body.contains("admin.kalteng")
             && r.body.contains("127.0.0.1")
     );
     let r = b.get("/audit?action=unit.create").await;
     assert!(
-        !r.body.contains("<code>unit.create</code>"),
+        !r.body.contains(">Membuat unit</td>"),
         "units were created by the national CLI actor, outside this admin's subtree"
     );
     let nat = app.login("admin.nasional").await;
     let r = nat.get("/audit?action=unit.create&user=system:cli").await;
-    assert!(r.body.contains("<code>unit.create</code>"));
+    assert!(r.body.contains(">Membuat unit</td>"));
     let today = domain::time::format_ms(app.store.now_ms(), 7)[..10].to_owned();
     let r = nat
         .get(&format!("/audit?from={today}&to={today}&action=auth.login"))
         .await;
     assert!(r.body.contains("admin.kalteng"));
     let r = nat.get("/audit?from=2001-01-01&to=2001-01-02").await;
-    assert!(!r.body.contains("<code>"));
+    assert!(!r.body.contains(r#"<td data-label="Tindakan">"#));
     let json = nat
         .get("/api/v1/audit?action=auth.login&limit=5")
         .await

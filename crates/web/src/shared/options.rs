@@ -92,6 +92,12 @@ impl CaseOptions {
         Ok(o)
     }
 
+    /// Options with no picklist behind them (every code shows as itself).
+    #[cfg(test)]
+    pub(crate) fn empty() -> CaseOptions {
+        CaseOptions::build(&Picklists::default(), "id")
+    }
+
     fn build(p: &Picklists, lang: &str) -> CaseOptions {
         let o = |l: &str| Options::of(p, l, lang);
         CaseOptions {
