@@ -54,7 +54,7 @@ pub use regions::picklists::{PicklistItem, Picklists};
 pub use regions::units::Unit;
 pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
 pub use review::quality::QualityRow;
-pub use review::{AfterSaveStats, QueuePass};
+pub use review::{AfterSaveStats, HomeWork, QueuePass};
 pub use review::{
     FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleInfo, month_of,
 };

@@ -2,6 +2,16 @@
 // Region typeahead: inputs with data-region-typeahead get suggestions from /api/v1/regions.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  // On a phone the main menu folds behind a "Menu" button.
+  var toggle = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (toggle && nav) {
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   function debounce(fn, ms) {
     var t;
     return function () { var a = arguments; clearTimeout(t); t = setTimeout(function () { fn.apply(null, a); }, ms); };

@@ -68,6 +68,39 @@ impl Store {
         Ok(rows)
     }
 
+    /// For an admin's home page: accounts of the admin's region locked now by failed
+    /// sign-ins, and (when two-step verification is required) active accounts of roles
+    /// that see identities without it. `None` for a user who may not list users.
+    pub async fn account_health(&self, actor: &Actor) -> Result<Option<(i64, Option<i64>)>> {
+        if decide(actor, Action::ViewUser, &actor.scope).is_err() {
+            return Ok(None);
+        }
+        let mut q = Sql::new(
+            "SELECT COUNT(*) FROM login_failures f JOIN users u ON u.username = f.username \
+             JOIN units n ON n.id = u.unit_id WHERE f.locked_until > ",
+        );
+        q.bind_int(self.now_ms());
+        q.scope("n.region_code", &actor.scope);
+        let locked: i64 = q.build_scalar().fetch_one(self.pool()).await?;
+        let without = if self.require_totp().await? {
+            let roles: Vec<&str> = Role::ALL
+                .iter()
+                .filter(|r| r.sees_identities())
+                .map(|r| r.as_str())
+                .collect();
+            let mut q = Sql::new(
+                "SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id \
+                 WHERE u.disabled = 0 AND u.totp_enabled = 0 AND u.role",
+            );
+            q.in_list(&roles);
+            q.scope("n.region_code", &actor.scope);
+            Some(q.build_scalar().fetch_one(self.pool()).await?)
+        } else {
+            None
+        };
+        Ok(Some((locked, without)))
+    }
+
     async fn load_user(&self, id: UserId) -> Result<UserRow> {
         let mut q = Sql::new(USER_SELECT);
         q.push(" AND u.id = ").bind_int(id.0);

@@ -118,6 +118,9 @@ pub struct CaseRow {
     pub region_code: Option<String>,
     pub trafficking_status: String,
     pub status: String,
+    /// Where the record stands in review (`draft`, `submitted`, `returned`, `verified`,
+    /// `cleared`).
+    pub review_state: String,
     pub victims: i64,
     pub initials: String,
 }
@@ -140,6 +143,8 @@ pub struct CaseFilter {
     pub trafficking_status: Option<String>,
     pub channel: Option<String>,
     pub sex: Option<String>,
+    /// Review stage (`draft`, `submitted`, `returned`, `verified`, `cleared`).
+    pub review: Option<domain::review::ReviewState>,
     /// Some(true): cases with a child victim; Some(false): with an adult victim.
     pub child: Option<bool>,
     /// Case code, NIK or name (the last two only for roles that see identities).

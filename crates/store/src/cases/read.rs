@@ -177,7 +177,7 @@ impl Store {
         let identities = decide(actor, Action::ViewIdentity, &actor.scope).is_ok();
         let mut q = Sql::new(
             "SELECT c.id, c.code, c.reported_on, c.region_code, c.trafficking_status, c.status, \
-             c.victim_count AS victims FROM cases c WHERE 1=1",
+             c.review_state, c.victim_count AS victims FROM cases c WHERE 1=1",
         );
         // One region condition: the narrower of the actor's scope and the filter. Province and
         // regency use their own indexed columns, so "newest first" walks an index in order.
@@ -220,6 +220,9 @@ impl Store {
             if let Some(v) = v {
                 q.push(" AND ").push(col).push(" = ").bind_text(v.clone());
             }
+        }
+        if let Some(r) = f.review {
+            q.push(" AND c.review_state = ").bind_text(r.as_str());
         }
         if let Some(e) = &f.exploitation {
             q.push(" AND EXISTS (SELECT 1 FROM case_tags t WHERE t.case_id = c.id AND t.list = 'exploitation' AND t.code = ")

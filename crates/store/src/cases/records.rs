@@ -132,6 +132,7 @@ pub(super) struct CaseListRecord {
     pub region_code: Option<String>,
     pub trafficking_status: String,
     pub status: String,
+    pub review_state: String,
     pub victims: i64,
 }
 
@@ -144,6 +145,7 @@ impl From<CaseListRecord> for CaseRow {
             region_code: r.region_code,
             trafficking_status: r.trafficking_status,
             status: r.status,
+            review_state: r.review_state,
             victims: r.victims,
             initials: String::new(),
         }

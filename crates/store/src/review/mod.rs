@@ -3,6 +3,7 @@
 //! records. Every transition is audited and kept in `case_reviews` for the case timeline.
 
 mod after_save;
+mod home;
 mod import;
 mod notes;
 mod periods;
@@ -14,6 +15,7 @@ pub(crate) mod quality;
 
 pub(crate) use after_save::AfterSaveCounters;
 pub use after_save::{AfterSaveStats, QueuePass};
+pub use home::HomeWork;
 pub(crate) use rules::JUSTIFICATION;
 
 use crate::cases::CaseView;

@@ -506,21 +506,15 @@ impl Store {
         const SELECT: &str = "SELECT c.id, c.code, c.review_state, c.region_code, n.name AS unit_name, COALESCE(c.state_since, c.created_at) AS since, c.returns \
              FROM cases c JOIN units n ON n.id = c.unit_id WHERE ";
         let mut q = Sql::new(SELECT);
-        // Reviewers never see their own unit's records queued, nor a record of their own
-        // level (a province verifies what lies strictly inside it).
-        if decide(actor, Action::ClearCase, &actor.scope).is_ok() {
-            q.push("(c.review_state = 'verified' OR (c.review_state = 'submitted' AND c.review_level = 'national'))")
-                .push(" AND c.unit_id <> ")
-                .bind_int(actor.unit_id.0);
-        } else if let (Ok(()), Some(region)) = (
-            decide(actor, Action::VerifyCase, &actor.scope),
-            actor.scope.region(),
-        ) {
-            q.push("c.review_state = 'submitted' AND c.review_level = 'province'")
-                .push(" AND c.unit_id <> ")
-                .bind_int(actor.unit_id.0)
-                .push(" AND c.region_code <> ")
-                .bind_text(region.as_str());
+        if Self::reviewer_queue(actor, &mut q) {
+            if actor.scope != Scope::National {
+                q.scope("c.region_code", &actor.scope);
+            }
+            q.push(" ORDER BY since, c.id LIMIT ")
+                .bind_int(per_page + 1)
+                .push(" OFFSET ")
+                .bind_int(offset);
+            self.queue_rows(&q, per_page).await
         } else if decide(actor, Action::SubmitCase, &actor.scope).is_ok() {
             // The unit's drafts and returned records: each state walked in order through
             // `cases_queue_unit` (at most the rows up to this page), then merged — an `IN`
@@ -545,18 +539,36 @@ impl Store {
                 .bind_int(per_page + 1)
                 .push(" OFFSET ")
                 .bind_int(offset);
-            return self.queue_rows(&q, per_page).await;
+            self.queue_rows(&q, per_page).await
         } else {
-            return Ok((Vec::new(), false));
+            Ok((Vec::new(), false))
         }
-        if actor.scope != Scope::National {
-            q.scope("c.region_code", &actor.scope);
+    }
+
+    /// The records waiting for `actor` as a reviewer (clearing, or verifying inside a
+    /// province), as a condition pushed onto `q` after its `WHERE` (the scope not yet);
+    /// `false`, pushing nothing, when the actor reviews nothing. Reviewers never see their
+    /// own unit's records queued, nor a record of their own level (a province verifies
+    /// what lies strictly inside it).
+    pub(super) fn reviewer_queue(actor: &Actor, q: &mut Sql) -> bool {
+        if decide(actor, Action::ClearCase, &actor.scope).is_ok() {
+            q.push("(c.review_state = 'verified' OR (c.review_state = 'submitted' AND c.review_level = 'national'))")
+                .push(" AND c.unit_id <> ")
+                .bind_int(actor.unit_id.0);
+            true
+        } else if let (Ok(()), Some(region)) = (
+            decide(actor, Action::VerifyCase, &actor.scope),
+            actor.scope.region(),
+        ) {
+            q.push("c.review_state = 'submitted' AND c.review_level = 'province'")
+                .push(" AND c.unit_id <> ")
+                .bind_int(actor.unit_id.0)
+                .push(" AND c.region_code <> ")
+                .bind_text(region.as_str());
+            true
+        } else {
+            false
         }
-        q.push(" ORDER BY since, c.id LIMIT ")
-            .bind_int(per_page + 1)
-            .push(" OFFSET ")
-            .bind_int(offset);
-        self.queue_rows(&q, per_page).await
     }
 
     async fn queue_rows(&self, q: &Sql, per_page: i64) -> Result<(Vec<QueueItem>, bool)> {

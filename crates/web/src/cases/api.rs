@@ -124,6 +124,7 @@ async fn list_cases(
         channel: p.channel,
         sex: p.sex,
         child: p.child,
+        review: p.review,
         q: p.q,
         sort: p.sort,
         page: p.page,
@@ -143,6 +144,7 @@ async fn list_cases(
                 region_code: r.region_code,
                 trafficking_status: r.trafficking_status,
                 status: r.status,
+                review_state: r.review_state,
                 victims: r.victims,
                 initials: r.initials,
             })

@@ -318,6 +318,8 @@ pub struct CaseRowOut {
     pub region_code: Option<String>,
     pub trafficking_status: String,
     pub status: String,
+    /// Review stage: draft, submitted, returned, verified or cleared.
+    pub review_state: String,
     pub victims: i64,
     /// Victims' initials, e.g. "Y. T., M. B."
     pub initials: String,
@@ -348,6 +350,8 @@ pub struct CaseParams {
     pub sex: String,
     /// child or adult (any victim)
     pub child: String,
+    /// Review stage: draft, submitted, returned, verified or cleared.
+    pub review: String,
     /// Case code prefix; NIK or name for roles that see identities.
     pub q: String,
     /// newest (default), oldest or code

@@ -24,6 +24,7 @@ pub(crate) struct ListQuery {
     pub channel: String,
     pub sex: String,
     pub child: String,
+    pub review: String,
     pub q: String,
     pub sort: String,
     pub page: i64,
@@ -54,6 +55,16 @@ impl ListQuery {
         if !matches!(self.child.as_str(), "" | "child" | "adult") {
             errs.push("child", "err.choice");
         }
+        let review = match self.review.trim() {
+            "" => None,
+            r => {
+                let parsed = domain::review::ReviewState::parse(r);
+                if parsed.is_none() {
+                    errs.push("review", "err.choice");
+                }
+                parsed
+            }
+        };
         if !matches!(self.sort.as_str(), "" | "newest" | "oldest" | "code") {
             errs.push("sort", "err.choice");
         }
@@ -67,6 +78,7 @@ impl ListQuery {
             trafficking_status: some(&self.trafficking_status),
             channel: some(&self.channel),
             sex: some(&self.sex),
+            review,
             child: match self.child.as_str() {
                 "child" => Some(true),
                 "adult" => Some(false),
@@ -87,7 +99,7 @@ impl ListQuery {
     fn page_href(&self, page: i64) -> String {
         let enc = crate::http::util::url_encode;
         format!(
-            "/cases?region={}&from={}&to={}&exploitation={}&status={}&trafficking_status={}&channel={}&sex={}&child={}&q={}&sort={}&page={page}",
+            "/cases?region={}&from={}&to={}&exploitation={}&status={}&trafficking_status={}&channel={}&sex={}&child={}&review={}&q={}&sort={}&page={page}",
             enc(&self.region),
             enc(&self.from),
             enc(&self.to),
@@ -97,6 +109,7 @@ impl ListQuery {
             enc(&self.channel),
             enc(&self.sex),
             enc(&self.child),
+            enc(&self.review),
             enc(&self.q),
             enc(&self.sort)
         )

@@ -23,6 +23,25 @@ struct HomePage {
     villages: i64,
     units: usize,
     recovery: store::RecoveryDashboard,
+    work: store::HomeWork,
+    /// Registers and submits cases (the unit's drafts and returns come first).
+    submits: bool,
+    /// Reads figures rather than working cases: the region's cases by state come first.
+    overview: bool,
+    /// Admins: accounts locked now, and those without the required two-step verification.
+    accounts: Option<(i64, Option<i64>)>,
+}
+
+impl HomePage {
+    fn unit(&self, state: &str) -> i64 {
+        store::HomeWork::count(&self.work.unit_states, state)
+    }
+    fn in_scope(&self, state: &str) -> i64 {
+        store::HomeWork::count(&self.work.scope_states, state)
+    }
+    fn in_scope_total(&self) -> i64 {
+        self.work.scope_states.iter().map(|(_, n)| n).sum()
+    }
 }
 
 async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>, WebError> {
@@ -56,6 +75,13 @@ async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>,
         .store
         .recovery_dashboard(actor, crate::shared::today(&state.store, user.actor()))
         .await?;
+    let work = state.store.home_work(actor).await?;
+    let accounts = state.store.account_health(actor).await?;
+    let submits = domain::authz::role_may(actor.role, domain::Action::SubmitCase);
+    let overview = matches!(
+        actor.role,
+        domain::Role::Analyst | domain::Role::Viewer | domain::Role::Admin
+    );
     render(&HomePage {
         page,
         scope_name,
@@ -63,5 +89,9 @@ async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>,
         villages,
         units,
         recovery,
+        work,
+        submits,
+        overview,
+        accounts,
     })
 }

@@ -38,7 +38,7 @@ fn justify_all(info: &Value) -> Value {
     Value::Object(j)
 }
 
-async fn step(app: &TestApp, token: &str, id: CaseId, body: Value) -> common::Resp {
+pub(crate) async fn step(app: &TestApp, token: &str, id: CaseId, body: Value) -> common::Resp {
     api(
         &app.base,
         token,
@@ -49,7 +49,7 @@ async fn step(app: &TestApp, token: &str, id: CaseId, body: Value) -> common::Re
     .await
 }
 
-async fn submit(app: &TestApp, token: &str, id: CaseId) -> common::Resp {
+pub(crate) async fn submit(app: &TestApp, token: &str, id: CaseId) -> common::Resp {
     let info = review(app, token, id).await;
     step(
         app,

@@ -16,6 +16,7 @@ mod browser;
 mod case_parts;
 mod cases;
 mod clearing;
+mod home;
 mod job_leases;
 mod mail;
 mod many_writers;

@@ -1,5 +1,5 @@
-//! At phone width (390 px): every navigation item can be reached, and no page scrolls
-//! sideways.
+//! At phone width (390 px): the page starts at its content, the menu opens from one
+//! button with every navigation item in reach, and no page scrolls sideways.
 
 use super::{Chrome, PHONE};
 use crate::common::TestApp;
@@ -66,6 +66,20 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
         for page in pages {
             b.goto(&page).await;
             b.shot(&format!("{user}{page}")).await;
+            // The page starts at its content: the menu is folded behind one button.
+            let top = b
+                .js(
+                    "return document.querySelector('main h1').getBoundingClientRect().top",
+                    vec![],
+                )
+                .await;
+            b.expect(
+                top.as_f64().unwrap_or(1e9) < 160.0,
+                &format!("{user} on {page}: the content starts {top} px down"),
+            )
+            .await;
+            b.click(".menu-toggle").await;
+            b.shot(&format!("{user}{page}-menu")).await;
             let off = b.js(OFF_SCREEN, vec![]).await;
             b.expect(
                 off.as_array().is_some_and(|a| a.is_empty()),
