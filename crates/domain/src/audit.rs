@@ -37,6 +37,8 @@ crate::str_enum::str_enum! {
         UserDisable,
         #[strum(serialize = "user.enable")]
         UserEnable,
+        #[strum(serialize = "user.change_access")]
+        UserChangeAccess,
         #[strum(serialize = "unit.create")]
         UnitCreate,
         #[strum(serialize = "unit.update")]
@@ -556,6 +558,7 @@ mod action_tests {
                 "user.password_reset",
                 "user.disable",
                 "user.enable",
+                "user.change_access",
                 "unit.create",
                 "unit.update",
                 "token.create",

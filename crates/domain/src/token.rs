@@ -32,6 +32,8 @@ crate::str_enum::str_enum! {
         PasswordReset,
         /// An admin disabled the account.
         AccountDisabled,
+        /// An admin changed the account's role or unit.
+        AccessChanged,
     }
 }
 

@@ -47,6 +47,49 @@ const OTHER_UNITS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The partner organisation each region's partner officer (`mitra.*`) works in: a partner
+/// of the task force (an NGO, the police, a hospital, the migrant-worker agency), not the
+/// task force itself. (short name, unit name, kind, region)
+const PARTNERS: &[(&str, &str, &str, &str)] = &[
+    (
+        "nasional",
+        "Jaringan Nasional Anti-TPPO (contoh)",
+        "ngo",
+        "",
+    ),
+    ("kalteng", "Polda Kalimantan Tengah", "police", "62"),
+    ("palangkaraya", "Polresta Palangka Raya", "police", "62.71"),
+    (
+        "kotim",
+        "RSUD dr. Murjani Sampit (contoh)",
+        "health",
+        "62.02",
+    ),
+    ("ntt", "BP3MI Nusa Tenggara Timur", "migrant_agency", "53"),
+    ("kupang", "RSUD Naibonat (contoh)", "health", "53.01"),
+    (
+        "belu",
+        "Yayasan Pendamping Perempuan dan Anak Belu (contoh)",
+        "ngo",
+        "53.04",
+    ),
+];
+
+/// How to reach a demo unit: invented details, marked as examples.
+fn demo_contact(name: &str, n: usize) -> domain::unit::UnitContact {
+    domain::unit::UnitContact {
+        address: Some(format!("Jl. Contoh No. {} (alamat contoh)", 10 + n)),
+        phone: Some(format!("0800 {:04} {:04}", 1000 + n, 2000 + n * 7)),
+        email: Some(format!("kontak{n}@contoh.invalid")),
+        contact_person: Some(format!(
+            "{} {} (contoh)",
+            GIVEN[(n + 3) % GIVEN.len()],
+            FAMILY[n % FAMILY.len()]
+        ))
+        .filter(|_| !name.is_empty()),
+    }
+}
+
 /// Username prefixes per role, in Indonesian as users say them.
 fn role_prefix(role: Role) -> &'static str {
     match role {
@@ -83,7 +126,10 @@ async fn ensure_unit(
     if let Some(id) = store.unit_id_by_name(name).await? {
         return Ok(id);
     }
-    let new = NewUnit::parse(name, kind, region).map_err(crate::config::describe_invalid)?;
+    let contact = demo_contact(name, name.len());
+    let new = NewUnit::parse(name, kind, region)
+        .map_err(crate::config::describe_invalid)?
+        .with_contact(contact);
     store
         .create_unit(actor, &new)
         .await
@@ -102,6 +148,14 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>> {
         };
         for role in Role::ALL {
             let username = format!("{}.{short}", role_prefix(role));
+            // Partner officers work in a partner organisation of the region.
+            let (unit, unit_name) = match PARTNERS.iter().find(|p| p.0 == *short) {
+                Some((_, pname, kind, pregion)) if role == Role::PartnerOfficer => (
+                    ensure_unit(store, &actor, pname, kind, pregion).await?,
+                    *pname,
+                ),
+                _ => (unit, *name),
+            };
             let full_name = format!("{} {}", GIVEN[n % GIVEN.len()], FAMILY[n % FAMILY.len()]);
             n += 1;
             if store.user_id_by_username(&username).await?.is_none() {
@@ -122,7 +176,7 @@ pub async fn load(store: &Store) -> Result<Vec<DemoAccount>> {
             accounts.push(DemoAccount {
                 username,
                 role,
-                unit: (*name).to_owned(),
+                unit: unit_name.to_owned(),
             });
         }
     }

@@ -28,7 +28,7 @@ pub use crate::core::integrity::{IntegrityReport, TargetState};
 pub use crate::core::write::job_actor;
 pub use accounts::auth::{AuthPolicy, LoginOutcome, SessionInfo, TotpSetup};
 pub use accounts::tokens::{ApiToken, NewToken, TokenAuth};
-pub use accounts::users::UserRow;
+pub use accounts::users::{UserFilter, UserOnly, UserPage, UserRow};
 pub use admin::rotate::RotateStats;
 pub use cases::parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};
 pub use cases::{
@@ -39,7 +39,7 @@ pub use linkage::{
     CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,
     pair_status,
 };
-pub use notifications::{Notification, PendingMail};
+pub use notifications::{Notification, NotificationPage, PendingMail};
 pub use perpetrators::{
     Elsewhere, NewPerpetrator, PairCase, PerpetratorCase, PerpetratorLink, PerpetratorPairRow,
     PerpetratorPairSide, PerpetratorPairView, PerpetratorView,

@@ -3,6 +3,12 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // "Print" buttons (the case page, the plan, a referral); without JavaScript the
+  // browser's own print command gives the same paper (the print stylesheet).
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
   // On a phone the main menu folds behind a "Menu" button.
   var toggle = document.querySelector(".menu-toggle");
   var nav = document.getElementById("main-nav");

@@ -41,7 +41,135 @@ const USER_SELECT: &str = "SELECT u.id, u.username, u.full_name, u.email, u.unit
      n.region_code, u.role, u.disabled, u.totp_enabled, u.created_at \
      FROM users u JOIN units n ON n.id = u.unit_id WHERE 1=1";
 
+/// Which accounts a user list shows besides the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserOnly {
+    #[default]
+    All,
+    /// Locked now by failed sign-ins.
+    Locked,
+    /// Active accounts of roles that see identities, without two-step verification.
+    NoTotp,
+    Disabled,
+}
+
+impl UserOnly {
+    pub fn parse(s: &str) -> Option<UserOnly> {
+        Some(match s {
+            "" | "all" => UserOnly::All,
+            "locked" => UserOnly::Locked,
+            "no_totp" => UserOnly::NoTotp,
+            "disabled" => UserOnly::Disabled,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserOnly::All => "",
+            UserOnly::Locked => "locked",
+            UserOnly::NoTotp => "no_totp",
+            UserOnly::Disabled => "disabled",
+        }
+    }
+}
+
+/// A search of the accounts in an admin's subtree, one page at a time.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Part of the username or the full name (any case).
+    pub q: String,
+    pub role: Option<Role>,
+    pub only: UserOnly,
+    /// From 0.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One page of accounts and how many match in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserPage {
+    pub rows: Vec<UserRow>,
+    pub total: i64,
+}
+
 impl Store {
+    /// Accounts in the admin's subtree that match `f`, a page at a time, with the total.
+    pub async fn find_users(&self, actor: &Actor, f: &UserFilter) -> Result<UserPage> {
+        decide(actor, Action::ViewUser, &actor.scope)?;
+        let needle = f.q.trim().to_lowercase();
+        let like = format!(
+            "%{}%",
+            needle
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let now = self.now_ms();
+        let identity_roles: Vec<&str> = Role::ALL
+            .iter()
+            .filter(|r| r.sees_identities())
+            .map(|r| r.as_str())
+            .collect();
+        // The same condition for the page and for the count.
+        let cond = |q: &mut Sql| {
+            q.scope("n.region_code", &actor.scope);
+            if !needle.is_empty() {
+                q.push(" AND (LOWER(u.username) LIKE ")
+                    .bind_text(like.clone())
+                    .push(" ESCAPE '\\' OR LOWER(u.full_name) LIKE ")
+                    .bind_text(like.clone())
+                    .push(" ESCAPE '\\')");
+            }
+            if let Some(r) = f.role {
+                q.push(" AND u.role = ").bind_text(r.as_str());
+            }
+            match f.only {
+                UserOnly::All => {}
+                UserOnly::Disabled => {
+                    q.push(" AND u.disabled <> 0");
+                }
+                UserOnly::Locked => {
+                    q.push(" AND u.username IN (SELECT username FROM login_failures WHERE locked_until > ")
+                        .bind_int(now)
+                        .push(")");
+                }
+                UserOnly::NoTotp => {
+                    q.push(" AND u.disabled = 0 AND u.totp_enabled = 0 AND u.role");
+                    q.in_list(&identity_roles);
+                }
+            }
+        };
+        let per_page = f.per_page.clamp(1, 200);
+        let mut q = Sql::new(USER_SELECT);
+        cond(&mut q);
+        q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name, u.username LIMIT ")
+            .bind_int(per_page)
+            .push(" OFFSET ")
+            .bind_int(f.page.clamp(0, 100_000) * per_page);
+        let rows: Vec<UserRow> = q
+            .build_as::<UserRecord>()
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(UserRow::try_from)
+            .collect::<Result<_>>()?;
+        let mut c =
+            Sql::new("SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id WHERE 1=1");
+        cond(&mut c);
+        let total: i64 = c.build_scalar().fetch_one(self.pool()).await?;
+        self.audit(
+            actor,
+            Event {
+                action: AuditAction::UserList,
+                record_type: "user",
+                record_id: String::new(),
+                detail: format!("rows={}", rows.len()),
+            },
+        )
+        .await?;
+        Ok(UserPage { rows, total })
+    }
+
     /// Accounts in the admin's subtree.
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRow>> {
         decide(actor, Action::ViewUser, &actor.scope)?;
@@ -250,6 +378,78 @@ impl Store {
             record_type: "user",
             record_id: id.to_string(),
             detail,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An admin moves an account in scope to another unit of the admin's subtree and/or
+    /// gives it another role. Its sessions end and its API tokens are revoked: what it
+    /// could see was decided by the old role and unit. An admin cannot change their own.
+    pub async fn change_user_access(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        unit_id: &str,
+        role: &str,
+    ) -> Result<()> {
+        let u = self.load_user(id).await?;
+        let allowed = self.allow(actor, Action::ManageUser, &u.scope())?;
+        if actor.user_id == Some(id) {
+            return Err(StoreError::Conflict("conflict.self_change"));
+        }
+        // Read after the access check: a refused request learns nothing from its input.
+        let mut errs = Invalid::default();
+        let unit_id = errs.take(domain::value::id("unit_id", unit_id)).map(UnitId);
+        let role = Role::parse(role.trim());
+        if role.is_none() {
+            errs.push("role", "err.choice");
+        }
+        errs.into_result(())?;
+        let (Some(unit_id), Some(role)) = (unit_id, role) else {
+            return Err(Invalid::one("unit_id", "err.required").into());
+        };
+        // The new unit must lie in the admin's subtree; otherwise it is a field error.
+        let unit = match self.unit(actor, unit_id).await {
+            Ok(n) => n,
+            Err(StoreError::NotFound) => return Err(Invalid::one("unit_id", "err.unit").into()),
+            Err(e) => return Err(e),
+        };
+        // (The write goes by the account's present scope; the new unit is checked too.)
+        let _into_unit = match self.allow(actor, Action::ManageUser, &unit.scope()) {
+            Err(StoreError::NotFound | StoreError::Forbidden) => {
+                return Err(Invalid::one("unit_id", "err.unit").into());
+            }
+            other => other?,
+        };
+        if u.unit_id == unit_id && u.role == role {
+            return Ok(());
+        }
+        let mut tx = self.write(allowed).await?;
+        sqlx::query("UPDATE users SET unit_id = $1, role = $2 WHERE id = $3")
+            .bind(unit_id.0)
+            .bind(role.as_str())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        let now = tx.now_ms();
+        let revoked = revoke_user_tokens(&mut tx, id, now, RevokeReason::AccessChanged).await?;
+        tx.audit(Event {
+            action: AuditAction::UserChangeAccess,
+            record_type: "user",
+            record_id: id.to_string(),
+            detail: format!(
+                "from_unit={} from_role={} unit={} role={} tokens_revoked={revoked}",
+                u.unit_id,
+                u.role.as_str(),
+                unit_id,
+                role.as_str()
+            ),
         })
         .await?;
         tx.commit().await?;

@@ -230,6 +230,12 @@ const MIGRATIONS: &[Migration] = &[
             "../../migrations/postgres/0026_lookup_tables_without_victim_index.sql"
         ),
     },
+    Migration {
+        version: 27,
+        name: "unit_contact",
+        sqlite: include_str!("../../migrations/sqlite/0027_unit_contact.sql"),
+        postgres: include_str!("../../migrations/postgres/0027_unit_contact.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

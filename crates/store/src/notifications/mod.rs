@@ -18,6 +18,29 @@ pub struct Notification {
     pub link: String,
     pub at_ms: i64,
     pub read: bool,
+    /// Which record it is about, as people name it: a referral's number (`#12`), a case's
+    /// code (when the case is in the reader's region; its number otherwise).
+    pub record: String,
+}
+
+/// One page of a user's notifications, the total and how many are unread.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    pub total: i64,
+    pub unread: i64,
+}
+
+/// What a notification's link points at.
+fn link_target(link: &str) -> Option<(&'static str, i64)> {
+    let mut parts = link.trim_start_matches('/').split(['/', '#', '?']);
+    let kind = match parts.next()? {
+        "referrals" => "referral",
+        "cases" => "case",
+        "victims" => "victim",
+        _ => return None,
+    };
+    Some((kind, parts.next()?.parse().ok()?))
 }
 
 /// An e-mail to send: the address, the kind (for the subject) and the link.
@@ -53,6 +76,96 @@ impl Store {
         .bind(actor.user_id.map(|u| u.0).unwrap_or(0))
         .execute(&mut *conn)
         .await?;
+        Ok(())
+    }
+
+    /// A page of the actor's notifications, newest first, each naming its record, with the
+    /// total and the unread count.
+    pub async fn notification_page(
+        &self,
+        actor: &Actor,
+        page: i64,
+        per_page: i64,
+    ) -> Result<NotificationPage> {
+        let Some(user) = actor.user_id else {
+            return Ok(NotificationPage {
+                items: Vec::new(),
+                total: 0,
+                unread: 0,
+            });
+        };
+        let per_page = per_page.clamp(1, 200);
+        let mut items: Vec<Notification> = sqlx::query_as::<_, NotificationRecord>(
+            "SELECT id, kind, link, created_at, read_at FROM notifications WHERE user_id = $1 \
+             ORDER BY id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(user.0)
+        .bind(per_page)
+        .bind(page.clamp(0, 1_000_000) * per_page)
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .map(Notification::from)
+        .collect();
+        self.name_records(actor, &mut items).await?;
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1")
+                .bind(user.0)
+                .fetch_one(self.pool())
+                .await?;
+        let unread = self.unread_notifications(actor).await?;
+        Ok(NotificationPage {
+            items,
+            total,
+            unread,
+        })
+    }
+
+    /// Names each notification's record: a referral by its number; a case (or a victim's
+    /// plan) by the case's code when the case lies in the reader's region (one query for
+    /// the page), by its number otherwise.
+    async fn name_records(&self, actor: &Actor, items: &mut [Notification]) -> Result<()> {
+        let mut cases = Vec::new();
+        let mut victims = Vec::new();
+        for n in items.iter() {
+            match link_target(&n.link) {
+                Some(("case", id)) => cases.push(id),
+                Some(("victim", id)) => victims.push(id),
+                _ => {}
+            }
+        }
+        let mut codes: std::collections::HashMap<(&str, i64), String> = Default::default();
+        if !cases.is_empty() || !victims.is_empty() {
+            let mut q = Sql::new(
+                "SELECT c.id, c.code, v.id FROM cases c LEFT JOIN victims v ON v.case_id = c.id \
+                 WHERE (c.id",
+            );
+            q.in_list(&cases)
+                .push(" OR v.id")
+                .in_list(&victims)
+                .push(")");
+            q.scope("c.region_code", &actor.scope);
+            let rows = q
+                .build_as::<(i64, String, Option<i64>)>()
+                .fetch_all(self.pool())
+                .await?;
+            for (case, code, victim) in rows {
+                codes.insert(("case", case), code.clone());
+                if let Some(v) = victim {
+                    codes.insert(("victim", v), code);
+                }
+            }
+        }
+        for n in items.iter_mut() {
+            n.record = match link_target(&n.link) {
+                Some(("referral", id)) => format!("#{id}"),
+                Some((kind, id)) => codes
+                    .get(&(kind, id))
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{id}")),
+                None => String::new(),
+            };
+        }
         Ok(())
     }
 
@@ -116,6 +229,25 @@ impl Store {
         }
         q.build().execute(self.pool()).await?;
         Ok(link)
+    }
+
+    /// Marks the actor's notifications `ids` read (others' ids are ignored: the condition
+    /// includes the actor).
+    pub async fn mark_notifications_read_many(&self, actor: &Actor, ids: &[i64]) -> Result<()> {
+        let Some(user) = actor.user_id else {
+            return Ok(());
+        };
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut q = Sql::new("UPDATE notifications SET read_at = ");
+        q.bind_int(self.now_ms());
+        q.push(" WHERE read_at IS NULL AND user_id = ")
+            .bind_int(user.0)
+            .push(" AND id");
+        q.in_list(ids);
+        q.build().execute(self.pool()).await?;
+        Ok(())
     }
 
     /// E-mails waiting to be sent (oldest first), each claimed (`sending`) so that two

@@ -20,6 +20,7 @@ impl From<NotificationRecord> for Notification {
             link: r.link,
             at_ms: r.created_at,
             read: r.read_at.is_some(),
+            record: String::new(),
         }
     }
 }

@@ -39,6 +39,10 @@ pub(super) struct UnitRecord {
     pub region_code: Option<String>,
     pub region_name: Option<String>,
     pub user_count: i64,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub contact_person: Option<String>,
 }
 
 impl From<UnitRecord> for Unit {
@@ -50,6 +54,12 @@ impl From<UnitRecord> for Unit {
             region_code: r.region_code,
             region_name: r.region_name,
             user_count: r.user_count,
+            contact: domain::unit::UnitContact {
+                address: r.address,
+                phone: r.phone,
+                email: r.email,
+                contact_person: r.contact_person,
+            },
         }
     }
 }

@@ -21,6 +21,7 @@ pub struct Unit {
     pub region_code: Option<String>,
     pub region_name: Option<String>,
     pub user_count: i64,
+    pub contact: domain::unit::UnitContact,
 }
 
 impl Unit {
@@ -36,6 +37,7 @@ impl Unit {
 // Correlated lookups (not a join) so the plan is an index probe per unit whatever the
 // planner's statistics say: a join let PostgreSQL hash all 91,599 regions for 16 units.
 const UNIT_SELECT: &str = "SELECT n.id, n.name, n.kind, n.region_code, \
+     n.address, n.phone, n.email, n.contact_person, \
      (SELECT r.name FROM regions r WHERE r.code = n.region_code) AS region_name, \
      (SELECT COUNT(*) FROM users u WHERE u.unit_id = n.id) AS user_count \
      FROM units n WHERE 1=1";
@@ -103,12 +105,17 @@ impl Store {
         let allowed = self.check_unit_target(actor, new).await?;
         let mut tx = self.write(allowed).await?;
         let id: i64 = match sqlx::query_scalar(
-            "INSERT INTO units (name, kind, region_code, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO units (name, kind, region_code, created_at, address, phone, email, contact_person) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(new.name.clone())
         .bind(new.kind.as_str())
         .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
         .bind(self.now_ms())
+        .bind(new.contact.address.clone())
+        .bind(new.contact.phone.clone())
+        .bind(new.contact.email.clone())
+        .bind(new.contact.contact_person.clone())
         .fetch_one(&mut *tx)
         .await
         {
@@ -137,14 +144,20 @@ impl Store {
         let allowed = self.allow(actor, Action::ManageUnit, &current.scope())?;
         let _target = self.check_unit_target(actor, new).await?;
         let mut tx = self.write(allowed).await?;
-        let res =
-            sqlx::query("UPDATE units SET name = $1, kind = $2, region_code = $3 WHERE id = $4")
-                .bind(new.name.clone())
-                .bind(new.kind.as_str())
-                .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await;
+        let res = sqlx::query(
+            "UPDATE units SET name = $1, kind = $2, region_code = $3, address = $4, phone = $5, \
+                 email = $6, contact_person = $7 WHERE id = $8",
+        )
+        .bind(new.name.clone())
+        .bind(new.kind.as_str())
+        .bind(new.region.as_ref().map(|r| r.as_str().to_owned()))
+        .bind(new.contact.address.clone())
+        .bind(new.contact.phone.clone())
+        .bind(new.contact.email.clone())
+        .bind(new.contact.contact_person.clone())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await;
         match res {
             Ok(_) => {}
             Err(e) if StoreError::is_unique_violation(&e) => {

@@ -1,13 +1,13 @@
 //! The JSON API of accounts: list, create and read users (admins), `me`, and your own API
 //! tokens.
 
-use super::dto::{NewTokenOut, TokenIn, TokenOut, UserIn, UserOut};
+use super::dto::{AccessIn, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut, UserParams};
 use crate::http::context::ApiUser;
 use crate::http::error::{TokenProblem, WebError};
 use crate::http::extract::{IdPath, JsonBody};
 use crate::{AppState, Routes};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,6 +24,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         get(list_users).post(create_user),
     )
     .add("/api/v1/users/{id}", &["GET"], get(get_user))
+    .add("/api/v1/users/{id}/access", &["POST"], post(change_access))
     .add("/api/v1/me", &["GET"], get(me))
     .add(
         "/api/v1/tokens",
@@ -38,31 +39,57 @@ pub(crate) fn routes(r: Routes) -> Routes {
     paths(
         list_users,
         create_user,
+        change_access,
         get_user,
         me,
         list_tokens,
         create_token,
         revoke_token
     ),
-    components(schemas(UserOut, UserIn, TokenOut, TokenIn, NewTokenOut))
+    components(schemas(UserOut, UserIn, AccessIn, TokenOut, TokenIn, NewTokenOut))
 )]
 pub(crate) struct AccountsDoc;
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = Vec<UserOut>), (status = 403, description = "Admins only")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserParams),
+    responses((status = 200, body = Vec<UserOut>, headers(("X-Total-Count" = i64, description = "Accounts matching in all"))),
+        (status = 403, description = "Admins only")), security(("bearer" = [])))]
 async fn list_users(
     State(state): State<AppState>,
     u: ApiUser,
-) -> Result<Json<Vec<UserOut>>, WebError> {
-    Ok(Json(
-        state
-            .store
-            .list_users(&u.actor)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Query(p): Query<UserParams>,
+) -> Result<Response, WebError> {
+    let q = crate::accounts::users::ListQuery {
+        q: p.q,
+        role: p.role,
+        only: p.only,
+        page: p.page,
+        ok: None,
+    };
+    let found = state
+        .store
+        .find_users(&u.actor, &q.filter(p.per_page.unwrap_or(200))?)
+        .await?;
+    let rows: Vec<UserOut> = found.rows.into_iter().map(Into::into).collect();
+    Ok(([("x-total-count", found.total.to_string())], Json(rows)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/access", tag = "users", request_body = AccessIn,
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 204, description = "Changed; the user's sessions ended and tokens were revoked"),
+        (status = 409, description = "Your own account"), (status = 422, description = "Invalid fields")),
+    security(("bearer" = [])))]
+async fn change_access(
+    State(state): State<AppState>,
+    u: ApiUser,
+    IdPath(id): IdPath<UserId>,
+    JsonBody(b): JsonBody<AccessIn>,
+) -> Result<Response, WebError> {
+    let unit = b.unit_id.map(|n| n.to_string()).unwrap_or_default();
+    state
+        .store
+        .change_user_access(&u.actor, id, &unit, &b.role)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserIn,

@@ -46,6 +46,32 @@ pub struct UserIn {
     pub password: String,
 }
 
+/// A new role and/or unit for an account.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct AccessIn {
+    pub unit_id: Option<i64>,
+    /// admin, data_officer, verifier, case_worker, partner_officer, analyst or viewer.
+    pub role: String,
+}
+
+/// The user list's search (the total is in the `X-Total-Count` header).
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct UserParams {
+    /// Part of the username or the full name.
+    pub q: String,
+    pub role: String,
+    /// locked, no_totp or disabled.
+    pub only: String,
+    /// From 0.
+    pub page: i64,
+    /// 1–200, default 200.
+    pub per_page: Option<i64>,
+}
+
 /// One of your API tokens (never its secret).
 #[derive(Serialize, ToSchema)]
 pub struct TokenOut {

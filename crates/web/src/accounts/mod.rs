@@ -6,7 +6,7 @@ mod account;
 mod api;
 mod auth;
 pub(crate) mod dto;
-mod users;
+pub(crate) mod users;
 
 use crate::Routes;
 

@@ -41,6 +41,8 @@ struct ReferralPage {
     /// Units the receiving unit may give a take-over's services to.
     units: Vec<store::Unit>,
     f: FormState,
+    from_unit: store::Unit,
+    to_unit: store::Unit,
 }
 
 impl ReferralPage {
@@ -105,8 +107,13 @@ pub(crate) async fn referral_view(
     } else {
         Vec::new()
     };
+    // Where each side is reached: the receiving unit for the sender, and the other way.
+    let from_unit = state.store.unit(user.actor(), r.row.from_unit_id).await?;
+    let to_unit = state.store.unit(user.actor(), r.row.to_unit_id).await?;
     render(&ReferralPage {
         page: Page::from_ctx(&user.ctx, "referral.title").with_flash(ok),
+        from_unit,
+        to_unit,
         r,
         types,
         services,

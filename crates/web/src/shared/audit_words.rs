@@ -87,7 +87,7 @@ fn id_href(key: &str, id: &str) -> Option<String> {
         "referral" => format!("/referrals/{id}"),
         "perpetrator" | "perpetrators" => format!("/perpetrators/{id}"),
         "victim" => format!("/victims/{id}/plan"),
-        "unit" | "to_unit" | "units" => format!("/units/{id}"),
+        "unit" | "to_unit" | "units" | "from_unit" => format!("/units/{id}"),
         _ => return None,
     })
 }
@@ -111,7 +111,7 @@ fn code_words(page: &Page, opts: &CaseOptions, key: &str, v: &str) -> String {
     }
     let prefixes: &[&str] = match key {
         "kind" => &["unit_kind", "referral.kind", "ledger.kind"],
-        "role" => &["role"],
+        "role" | "from_role" => &["role"],
         "from" | "to" | "state" => &["review.state", "referral.state"],
         "level" => &["review.acting"],
         "status" => &["service.status"],
@@ -242,6 +242,7 @@ mod tests {
             "version=3",
             "count=2 cases=1 rows=4",
             "kind=task_force region=62.71",
+            "from_unit=2 from_role=viewer unit=3 role=verifier tokens_revoked=0",
             "tokens_revoked=1",
             "unit=3 role=verifier",
             "kind=api days=30",

@@ -10,7 +10,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use domain::unit::NewUnit;
 use domain::{FieldError, RegionCode, UnitId};
 use utoipa::OpenApi;
 
@@ -66,7 +65,7 @@ async fn create_unit(
     if !domain::authz::role_may(u.actor.role, domain::Action::ManageUnit) {
         return Err(WebError::Forbidden);
     }
-    let new = NewUnit::parse(&b.name, &b.kind, &b.region_code)?;
+    let new = b.parse()?;
     let id = state.store.create_unit(&u.actor, &new).await?;
     let unit = state.store.unit(&u.actor, id).await?;
     Ok((StatusCode::CREATED, Json(UnitOut::from(unit))).into_response())
@@ -93,7 +92,7 @@ async fn update_unit(
     let current = state.store.unit(&u.actor, id).await?;
     domain::decide(&u.actor, domain::Action::ManageUnit, &current.scope())
         .map_err(store::StoreError::from)?;
-    let new = NewUnit::parse(&b.name, &b.kind, &b.region_code)?;
+    let new = b.parse()?;
     state.store.update_unit(&u.actor, id, &new).await?;
     Ok(Json(state.store.unit(&u.actor, id).await?.into()))
 }

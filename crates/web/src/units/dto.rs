@@ -12,6 +12,10 @@ pub struct UnitOut {
     pub region_code: Option<String>,
     pub region_name: Option<String>,
     pub user_count: i64,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub contact_person: Option<String>,
 }
 
 impl From<store::Unit> for UnitOut {
@@ -23,6 +27,10 @@ impl From<store::Unit> for UnitOut {
             region_code: u.region_code,
             region_name: u.region_name,
             user_count: u.user_count,
+            address: u.contact.address,
+            phone: u.contact.phone,
+            email: u.contact.email,
+            contact_person: u.contact.contact_person,
         }
     }
 }
@@ -36,6 +44,27 @@ pub struct UnitIn {
     pub kind: String,
     /// Empty or absent for a national unit.
     pub region_code: String,
+    pub address: String,
+    /// Digits, spaces and `+ - ( )`, 6–20 digits.
+    pub phone: String,
+    pub email: String,
+    pub contact_person: String,
+}
+
+impl UnitIn {
+    /// The same reading as the page form's.
+    pub(crate) fn parse(self) -> Result<domain::unit::NewUnit, domain::Invalid> {
+        super::pages::UnitForm {
+            name: self.name,
+            kind: self.kind,
+            region_code: self.region_code,
+            address: self.address,
+            phone: self.phone,
+            email: self.email,
+            contact_person: self.contact_person,
+        }
+        .parse()
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use axum::routing::get;
-use domain::unit::{NewUnit, UnitKind};
+use domain::unit::{NewUnit, UnitContact, UnitKind};
 use domain::{Action, RegionCode, UnitId};
 use serde::Deserialize;
 use store::{StoreError, Unit};
@@ -65,6 +65,31 @@ pub(crate) struct UnitForm {
     pub name: String,
     pub kind: String,
     pub region_code: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub contact_person: String,
+}
+
+impl UnitForm {
+    /// The unit as typed, every field's problem at once.
+    pub(crate) fn parse(&self) -> Result<NewUnit, domain::Invalid> {
+        let unit = NewUnit::parse(&self.name, &self.kind, &self.region_code);
+        let contact = UnitContact::parse(
+            &self.address,
+            &self.phone,
+            &self.email,
+            &self.contact_person,
+        );
+        match (unit, contact) {
+            (Ok(u), Ok(c)) => Ok(u.with_contact(c)),
+            (Err(mut a), Err(b)) => {
+                a.0.extend(b.0);
+                Err(a)
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -138,7 +163,7 @@ where
     F: FnOnce(NewUnit) -> Fut,
     Fut: std::future::Future<Output = Result<UnitId, StoreError>>,
 {
-    let result = match NewUnit::parse(&form.name, &form.kind, &form.region_code) {
+    let result = match form.parse() {
         Ok(n) => op(n).await,
         Err(e) => Err(StoreError::Invalid(e)),
     };
@@ -201,10 +226,15 @@ async fn edit_form(
 ) -> Result<Html<String>, WebError> {
     let unit = state.store.unit(user.actor(), id).await?;
     domain::decide(user.actor(), Action::ManageUnit, &unit.scope()).map_err(StoreError::from)?;
+    let c = unit.contact;
     let form = UnitForm {
         name: unit.name,
         kind: unit.kind,
         region_code: unit.region_code.unwrap_or_default(),
+        address: c.address.unwrap_or_default(),
+        phone: c.phone.unwrap_or_default(),
+        email: c.email.unwrap_or_default(),
+        contact_person: c.contact_person.unwrap_or_default(),
     };
     form_page(&user, form, Errors::default(), format!("/units/{id}"))
 }

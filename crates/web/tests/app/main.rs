@@ -7,6 +7,7 @@
 mod common;
 
 mod access_log;
+mod admin_users;
 mod after_save;
 mod api_evidence;
 mod api_recovery;
@@ -21,6 +22,7 @@ mod job_leases;
 mod mail;
 mod many_writers;
 mod midnight;
+mod notifications_list;
 mod observability;
 mod perpetrator_pairs;
 mod perpetrators_scope;

@@ -39,10 +39,18 @@ async fn case_writer(app: Arc<TestApp>, token: String, w: usize) -> (Vec<i64>, F
     (ids, failed)
 }
 
-async fn ledger_writer(app: Arc<TestApp>, token: String, victim: i64, w: usize) -> Failures {
+/// `day`: today by the app's clock, read on the test's thread (the clock is the test
+/// thread's; a spawned task on another worker thread would read the system's instead).
+async fn ledger_writer(
+    app: Arc<TestApp>,
+    token: String,
+    victim: i64,
+    w: usize,
+    day: i64,
+) -> Failures {
     let mut failed = Vec::new();
     for i in 0..EACH {
-        let line = json!({"track": "restitution", "kind": "award", "amount": 1_000 + (w * EACH + i) as i64, "on_day": date(today())});
+        let line = json!({"track": "restitution", "kind": "award", "amount": 1_000 + (w * EACH + i) as i64, "on_day": date(day)});
         let r = post(
             &app,
             &token,
@@ -112,6 +120,7 @@ async fn sixteen_concurrent_writers_all_succeed_and_every_write_is_kept() {
             app.token("data-officer.palangkaraya").await,
             victim,
             w,
+            today(),
         )));
     }
     for (w, service) in services.iter().enumerate() {

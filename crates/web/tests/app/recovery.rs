@@ -372,6 +372,24 @@ pub(crate) async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_
             && !data.contains("5301055708990001")
     );
 
+    // The referral says how to reach the receiving unit (its contact in the directory).
+    let kupang_unit = app.units["kupang"];
+    let contact = domain::unit::UnitContact::parse("", "0380 123 456", "", "Bapak Yos (contoh)");
+    let new = domain::unit::NewUnit::parse("GT Kabupaten Kupang", "task_force", "53.01")
+        .unwrap()
+        .with_contact(contact.unwrap());
+    app.store
+        .update_unit(&Actor::system(UnitId(1)), kupang_unit, &new)
+        .await
+        .unwrap();
+    let page = kupang.get(&format!("/referrals/{rid}")).await.body;
+    assert!(
+        page.contains("Kontak GT Kabupaten Kupang")
+            && page.contains("0380 123 456")
+            && page.contains("Bapak Yos (contoh)"),
+        "{page}"
+    );
+
     // Kupang accepts: the reintegration service is now on its list; it talks and delivers.
     let r = kupang
         .post_form(&format!("/referrals/{rid}/act"), &[("op", "accept")])

@@ -6,6 +6,7 @@
 //! `target/browser/` and names them in the panic.
 
 mod case_form;
+mod paper;
 mod phone;
 mod small_forms;
 
@@ -308,6 +309,26 @@ impl Chrome {
         }
     }
 
+    /// Shows pages as they print (CSS `@media print`), through chromedriver's bridge to
+    /// Chromium's DevTools (`Emulation.setEmulatedMedia`).
+    pub async fn emulate_print(&self) {
+        let cmd = Cdp {
+            cmd: "Emulation.setEmulatedMedia",
+            params: json!({"media": "print"}),
+        };
+        if let Err(e) = self.client.issue_cmd(cmd).await {
+            self.fail(&format!("emulating print: {e}")).await;
+        }
+    }
+
+    /// The page as a PDF, as the browser prints it.
+    pub async fn pdf(&self) -> Vec<u8> {
+        match self.client.print(Default::default()).await {
+            Ok(pdf) => pdf,
+            Err(e) => self.fail(&format!("printing: {e}")).await,
+        }
+    }
+
     /// The text of the dialog (`confirm`) the page opened, waiting for it to open.
     pub async fn dialog(&self) -> String {
         for _ in 0..100 {
@@ -414,5 +435,30 @@ impl Drop for Chrome {
             .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
             .status();
         let _ = self.driver.wait();
+    }
+}
+
+/// A Chromium DevTools command sent through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
