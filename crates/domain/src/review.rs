@@ -71,6 +71,12 @@ impl ActingLevel {
     }
 }
 
+/// A record waiting longer than this many days in a review queue is overdue: shown as such
+/// in the queue and on the reviewer's home page, and filtered by "overdue only". (No
+/// regulation sets the figure; two weeks is what the task forces' monthly reporting cycle
+/// leaves for two levels of review.)
+pub const REVIEW_DUE_DAYS: i64 = 14;
+
 /// Where a submission goes first: a unit below a province that has an active verifier goes
 /// to that province; a provincial unit (nobody at its own level reviews it), a unit in a
 /// province without a verifier and a national unit go straight to national.

@@ -309,6 +309,10 @@ mod floor {
 
     pub(super) async fn review(State(store): State<Store>, headers: HeaderMap) -> Answer {
         let a = actor(&store, &headers).await?;
-        json(store.review_queue_page(&a, 0, 50).await)
+        json(
+            store
+                .review_queue_page(&a, &store::QueueFilter::default(), 0, 50)
+                .await,
+        )
     }
 }

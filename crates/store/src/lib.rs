@@ -52,11 +52,12 @@ pub use recovery::{
 pub use referrals::{MessageView, NewReferral, ReferralRow, ReferralView, SharedVictim};
 pub use regions::picklists::{PicklistItem, Picklists};
 pub use regions::units::Unit;
-pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail};
+pub use regions::{ATTRIBUTION, LoadStats, Region, RegionDetail, RegionMatch};
 pub use review::quality::QualityRow;
 pub use review::{AfterSaveStats, HomeWork, QueuePass};
 pub use review::{
-    FieldNote, PeriodView, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleInfo, month_of,
+    FieldNote, PeriodView, QueueFilter, QueueItem, ReviewInfo, ReviewRequest, ReviewStep, RuleInfo,
+    month_of,
 };
 
 #[cfg(feature = "testing")]

@@ -3,6 +3,15 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // A name several places share: the places offered under the field fill it when chosen.
+  document.querySelectorAll("[data-fill]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var input = document.getElementById(b.getAttribute("data-fill"));
+      if (!input) return;
+      input.value = b.getAttribute("data-value");
+      input.focus();
+    });
+  });
   // "Print" buttons (the case page, the plan, a referral); without JavaScript the
   // browser's own print command gives the same paper (the print stylesheet).
   document.querySelectorAll("[data-print]").forEach(function (b) {
@@ -38,8 +47,9 @@
           rows.forEach(function (r) {
             var o = document.createElement("option");
             o.value = mode === "code" ? r.code : r.name;
-            o.label = r.code + " · " + r.name;
-            o.textContent = r.code + " · " + r.name;
+            var text = r.code + " · " + r.name + (r.place ? " — " + r.place : "");
+            o.label = text;
+            o.textContent = text;
             list.appendChild(o);
           });
         })

@@ -31,6 +31,15 @@ pub struct Region {
     pub kind: String,
 }
 
+/// What a typed region named (see [`Store::resolve_region`]).
+#[derive(Debug, Clone)]
+pub enum RegionMatch {
+    One(RegionCode),
+    /// Several places of that name: each with where it lies.
+    Many(Vec<(Region, String)>),
+    None,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionDetail {
     pub region: Region,
@@ -303,6 +312,134 @@ impl Store {
         .bind(level.depth())
         .fetch_one(self.pool())
         .await?)
+    }
+
+    /// Where each region lies, in words: its district, regency and province names
+    /// ("Pahandut, Kota Palangka Raya, Kalimantan Tengah" for a village), for pickers that
+    /// must tell apart places of the same name.
+    pub async fn region_places(
+        &self,
+        regions: &[Region],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let mut ancestors: Vec<String> = Vec::new();
+        for r in regions {
+            if let Ok(code) = RegionCode::parse(&r.code) {
+                let mut up = code.parent();
+                while let Some(p) = up {
+                    ancestors.push(p.to_string());
+                    up = p.parent();
+                }
+            }
+        }
+        ancestors.sort();
+        ancestors.dedup();
+        let names = self.region_names(&ancestors).await?;
+        let mut out = std::collections::HashMap::new();
+        for r in regions {
+            let Ok(code) = RegionCode::parse(&r.code) else {
+                continue;
+            };
+            let mut parts = Vec::new();
+            let mut up = code.parent();
+            while let Some(p) = up {
+                if let Some(n) = names.get(p.as_str()) {
+                    parts.push(n.clone());
+                }
+                up = p.parent();
+            }
+            out.insert(r.code.clone(), parts.join(", "));
+        }
+        Ok(out)
+    }
+
+    /// What a region typed into a form names: a code as it is (whether it exists is the
+    /// caller's check, as before), or a name at `level` (any level when `None`): the one
+    /// region of exactly that name, or the one region found, or else the candidates (at
+    /// most eight, each with where it lies) for the user to choose from.
+    pub async fn resolve_region(
+        &self,
+        actor: &Actor,
+        text: &str,
+        level: Option<RegionLevel>,
+    ) -> Result<RegionMatch> {
+        let text = text.trim();
+        if let Ok(code) = RegionCode::parse(text) {
+            return Ok(RegionMatch::One(code));
+        }
+        if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return Ok(RegionMatch::None);
+        }
+        let found: Vec<Region> = self
+            .search_regions(actor, text, 100)
+            .await?
+            .into_iter()
+            .filter(|r| level.is_none_or(|l| r.level == l))
+            .collect();
+        // "Belu" names "Kabupaten Belu": the kind words people leave out are left out here.
+        let bare = |s: &str| {
+            let s = fold(s);
+            [
+                "kabupaten ",
+                "kab. ",
+                "kota ",
+                "provinsi ",
+                "kecamatan ",
+                "desa ",
+                "kelurahan ",
+            ]
+            .iter()
+            .find_map(|p| s.strip_prefix(p).map(str::to_owned))
+            .unwrap_or(s)
+        };
+        let wanted = bare(text);
+        let exact: Vec<Region> = found
+            .iter()
+            .filter(|r| bare(&r.name) == wanted)
+            .cloned()
+            .collect();
+        // Of the places with exactly that name, the widest: "Kupang" typed as a region is
+        // the regency (both regencies, Kabupaten and Kota, if both are called so), not the
+        // villages of that name.
+        let widest = exact.iter().map(|r| r.level.depth()).min();
+        let exact: Vec<Region> = exact
+            .into_iter()
+            .filter(|r| Some(r.level.depth()) == widest)
+            .collect();
+        let pick = if exact.is_empty() { found } else { exact };
+        match pick.len() {
+            0 => Ok(RegionMatch::None),
+            1 => Ok(RegionMatch::One(
+                RegionCode::parse(&pick[0].code).map_err(|_| StoreError::NotFound)?,
+            )),
+            _ => {
+                let pick: Vec<Region> = pick.into_iter().take(8).collect();
+                let places = self.region_places(&pick).await?;
+                Ok(RegionMatch::Many(
+                    pick.into_iter()
+                        .map(|r| {
+                            let place = places.get(&r.code).cloned().unwrap_or_default();
+                            (r, place)
+                        })
+                        .collect(),
+                ))
+            }
+        }
+    }
+
+    /// A real region of `level` inside `scope` (the first by code), to show as an example
+    /// in a form's hint: a Palangka Raya officer sees a Palangka Raya village, not NTT's.
+    pub async fn example_region(
+        &self,
+        scope: &Scope,
+        level: RegionLevel,
+    ) -> Result<Option<(String, String)>> {
+        let mut q = Sql::new("SELECT code, name FROM regions WHERE level = ");
+        q.bind_int(level.depth());
+        q.scope("code", scope);
+        q.push(" ORDER BY code LIMIT 1");
+        Ok(q.build_as::<(String, String)>()
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// Names for a set of codes (for labelling lists).

@@ -62,11 +62,10 @@ impl Store {
                     .collect();
             }
         }
-        let mut count = Sql::new("SELECT COUNT(*) FROM cases c WHERE ");
-        if Self::reviewer_queue(actor, &mut count) {
-            count.scope("c.region_code", &actor.scope);
-            let n: i64 = count.build_scalar().fetch_one(self.pool()).await?;
-            let (oldest, _) = self.review_queue_page(actor, 0, 1).await?;
+        if Self::reviewer_queue(actor, &mut Sql::new("")) {
+            let all = QueueFilter::default();
+            let n = self.review_queue_count(actor, &all).await?;
+            let (oldest, _) = self.review_queue_page(actor, &all, 0, 1).await?;
             out.queue = Some((n, oldest.into_iter().next()));
         }
         let mut q = Sql::new("SELECT c.review_state, COUNT(*) FROM cases c WHERE 1=1");

@@ -118,7 +118,20 @@ pub struct QueueItem {
     pub unit_name: String,
     pub since_ms: i64,
     pub age_days: i64,
+    /// Waiting longer than `domain::review::REVIEW_DUE_DAYS`.
+    pub overdue: bool,
     pub returns: i64,
+}
+
+/// What a review queue is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Only records waiting longer than `domain::review::REVIEW_DUE_DAYS`.
+    pub overdue: bool,
+    /// Only one unit's records (for reviewers; a unit's own queue is its own).
+    pub unit: Option<domain::UnitId>,
+    /// Only records in this state.
+    pub state: Option<ReviewState>,
 }
 
 #[derive(Debug, Clone, Serialize)]

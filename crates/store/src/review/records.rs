@@ -117,6 +117,7 @@ impl QueueRecord {
             unit_name: self.unit_name,
             since_ms: self.since,
             age_days: (now_ms - self.since).max(0) / 86_400_000,
+            overdue: (now_ms - self.since) / 86_400_000 > domain::review::REVIEW_DUE_DAYS,
             returns: self.returns,
         }
     }

@@ -489,7 +489,10 @@ impl Store {
     /// officers' verified cases (and submissions that go straight to national).
     /// What waits for the actor, oldest first: the first 500 (the API).
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<QueueItem>> {
-        Ok(self.review_queue_page(actor, 0, 500).await?.0)
+        Ok(self
+            .review_queue_page(actor, &QueueFilter::default(), 0, 500)
+            .await?
+            .0)
     }
 
     /// One page of [`Store::review_queue`] (`page` from 0, at most 500 rows), and whether
@@ -497,16 +500,19 @@ impl Store {
     pub async fn review_queue_page(
         &self,
         actor: &Actor,
+        filter: &QueueFilter,
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<QueueItem>, bool)> {
         decide(actor, Action::ViewCase, &actor.scope)?;
         let per_page = per_page.clamp(1, 500);
         let offset = page.clamp(0, 1_000_000) * per_page;
+        let cutoff = self.now_ms() - domain::review::REVIEW_DUE_DAYS * 86_400_000;
         const SELECT: &str = "SELECT c.id, c.code, c.review_state, c.region_code, n.name AS unit_name, COALESCE(c.state_since, c.created_at) AS since, c.returns \
              FROM cases c JOIN units n ON n.id = c.unit_id WHERE ";
         let mut q = Sql::new(SELECT);
         if Self::reviewer_queue(actor, &mut q) {
+            Self::queue_filter(&mut q, filter, cutoff, true);
             if actor.scope != Scope::National {
                 q.scope("c.region_code", &actor.scope);
             }
@@ -519,8 +525,12 @@ impl Store {
             // The unit's drafts and returned records: each state walked in order through
             // `cases_queue_unit` (at most the rows up to this page), then merged — an `IN`
             // over both states read and sorted every draft the unit ever left.
+            let states = Self::unit_queue_states(filter);
+            if states.is_empty() {
+                return Ok((Vec::new(), false));
+            }
             q = Sql::new("SELECT * FROM (");
-            for (i, state) in ["draft", "returned"].into_iter().enumerate() {
+            for (i, state) in states.into_iter().enumerate() {
                 if i > 0 {
                     q.push(") q0 UNION ALL SELECT * FROM (");
                 }
@@ -529,6 +539,7 @@ impl Store {
                     .bind_int(actor.unit_id.0)
                     .push(" AND c.review_state = ")
                     .bind_text(state);
+                Self::queue_filter(&mut q, filter, cutoff, false);
                 if actor.scope != Scope::National {
                     q.scope("c.region_code", &actor.scope);
                 }
@@ -542,6 +553,53 @@ impl Store {
             self.queue_rows(&q, per_page).await
         } else {
             Ok((Vec::new(), false))
+        }
+    }
+
+    /// How many records the queue holds for `actor` with `filter` (the pages' total).
+    pub async fn review_queue_count(&self, actor: &Actor, filter: &QueueFilter) -> Result<i64> {
+        decide(actor, Action::ViewCase, &actor.scope)?;
+        let cutoff = self.now_ms() - domain::review::REVIEW_DUE_DAYS * 86_400_000;
+        let mut q = Sql::new("SELECT COUNT(*) FROM cases c WHERE ");
+        if Self::reviewer_queue(actor, &mut q) {
+            Self::queue_filter(&mut q, filter, cutoff, true);
+        } else if decide(actor, Action::SubmitCase, &actor.scope).is_ok() {
+            let states = Self::unit_queue_states(filter);
+            q.push("c.unit_id = ")
+                .bind_int(actor.unit_id.0)
+                .push(" AND c.review_state");
+            q.in_list(&states);
+            Self::queue_filter(&mut q, filter, cutoff, false);
+        } else {
+            return Ok(0);
+        }
+        if actor.scope != Scope::National {
+            q.scope("c.region_code", &actor.scope);
+        }
+        Ok(q.build_scalar().fetch_one(self.pool()).await?)
+    }
+
+    /// The states of a unit's own queue the filter keeps.
+    fn unit_queue_states(filter: &QueueFilter) -> Vec<&'static str> {
+        ["draft", "returned"]
+            .into_iter()
+            .filter(|s| filter.state.is_none_or(|f| f.as_str() == *s))
+            .collect()
+    }
+
+    /// The filter's conditions (the unit only for reviewers' queues).
+    fn queue_filter(q: &mut Sql, filter: &QueueFilter, cutoff: i64, reviewer: bool) {
+        if filter.overdue {
+            q.push(" AND COALESCE(c.state_since, c.created_at) < ")
+                .bind_int(cutoff);
+        }
+        if reviewer {
+            if let Some(u) = filter.unit {
+                q.push(" AND c.unit_id = ").bind_int(u.0);
+            }
+            if let Some(s) = filter.state {
+                q.push(" AND c.review_state = ").bind_text(s.as_str());
+            }
         }
     }
 

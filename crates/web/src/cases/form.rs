@@ -9,6 +9,7 @@ use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
 use crate::shared::forms::{Fields, Refusal, finish};
 use crate::shared::options::CaseOptions;
+use crate::shared::region_field::{self, RegionChoices};
 use crate::shared::today;
 use askama::Template;
 use axum::extract::State;
@@ -157,6 +158,21 @@ struct CaseFormPage {
     saved_victims: usize,
     /// Possible existing records of the victims being entered: (victim index, matches).
     similar: Vec<(usize, Vec<store::SimilarVictim>)>,
+    /// Places offered under a home village typed as a name several places share.
+    choices: RegionChoices,
+    /// "62.71.01.1001 (Pahandut)": a village of the user's own region, for the hint.
+    village_example: String,
+}
+
+/// A village of the user's region as the hint's example ("62.71.01.1001 (Pahandut)").
+async fn village_example(state: &AppState, user: &User) -> Result<String, WebError> {
+    let found = state
+        .store
+        .example_region(&user.actor().scope, domain::RegionLevel::Village)
+        .await?;
+    Ok(found
+        .map(|(code, name)| format!("{name} / {code}"))
+        .unwrap_or_default())
 }
 
 impl CaseFormPage {
@@ -168,11 +184,28 @@ impl CaseFormPage {
 async fn form_page(
     state: &AppState,
     user: &User,
+    form: CaseInput,
+    errs: Errors,
+    action: String,
+    opened: Opened,
+    conflict: bool,
+) -> Result<Html<String>, WebError> {
+    let choices = RegionChoices::default();
+    form_page_with(state, user, form, errs, action, opened, conflict, choices).await
+}
+
+/// [`form_page`] with the places offered under home-village fields whose name matched
+/// several.
+#[allow(clippy::too_many_arguments)]
+async fn form_page_with(
+    state: &AppState,
+    user: &User,
     mut form: CaseInput,
     errs: Errors,
     action: String,
     opened: Opened,
     conflict: bool,
+    choices: RegionChoices,
 ) -> Result<Html<String>, WebError> {
     if form.victims.is_empty() {
         form.victims.push(VictimInput::default());
@@ -186,6 +219,7 @@ async fn form_page(
     let page = Page::from_ctx(&user.ctx, title);
     let locale = user.ctx.locale;
     let errs = errs.with_labels(|field| field_label(locale, field));
+    let village_example = village_example(state, user).await?;
     render(&CaseFormPage {
         page,
         form,
@@ -196,6 +230,8 @@ async fn form_page(
         conflict,
         saved_victims: opened.saved_victims,
         similar: Vec::new(),
+        choices,
+        village_example,
     })
 }
 
@@ -303,6 +339,21 @@ async fn save(
     }
     let mut errs = domain::Invalid::default();
     let version = errs.take(version);
+    // A home village typed as a name becomes its code (or the choices are offered).
+    let mut choices = RegionChoices::default();
+    for (i, v) in input.victims.iter_mut().enumerate() {
+        let field = format!("victims[{i}].home_village");
+        region_field::resolve(
+            state,
+            user.actor(),
+            &field,
+            &mut v.home_village,
+            Some(domain::RegionLevel::Village),
+            &mut errs,
+            &mut choices,
+        )
+        .await?;
+    }
     let new = match NewCase::parse(&input, today(&state.store, user.actor())) {
         Ok(n) => Some(n),
         Err(e) => {
@@ -310,6 +361,7 @@ async fn save(
             None
         }
     };
+    region_field::first_per_field(&mut errs);
     let result = match (version, new) {
         (Some(version), Some(new)) if errs.is_empty() => {
             // Search before create: show possible existing records once; saving again with
@@ -329,6 +381,8 @@ async fn save(
                         conflict: false,
                         saved_victims: 0,
                         similar,
+                        choices: RegionChoices::default(),
+                        village_example: village_example(state, user).await?,
                     };
                     return Ok(render(&tpl)?.into_response());
                 }
@@ -379,7 +433,7 @@ async fn save(
             }
             r => {
                 let errs = r.errors(user.ctx.locale);
-                form_page(state, user, input, errs, action, opened, false).await
+                form_page_with(state, user, input, errs, action, opened, false, choices).await
             }
         },
     )

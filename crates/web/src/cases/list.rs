@@ -5,9 +5,10 @@ use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::page::{Page, render};
 use crate::shared::options::CaseOptions;
+use crate::shared::region_field::{self, RegionChoices};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 use domain::{Action, RegionCode};
 use serde::Deserialize;
 use store::{CaseFilter, CaseRow, CaseSort};
@@ -126,6 +127,10 @@ struct CasesPage {
     can_edit: bool,
     prev: String,
     next: String,
+    /// A region filter typed as a name several places share (or none): why no list, and
+    /// the places to choose from.
+    region_error: &'static str,
+    choices: RegionChoices,
 }
 
 const PER_PAGE: i64 = 50;
@@ -134,9 +139,36 @@ pub(super) async fn index(
     State(state): State<AppState>,
     user: User,
     Query(q): Query<ListQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let actor = user.actor();
-    let result = state.store.list_cases(actor, &q.filter(PER_PAGE)?).await?;
+    // A region typed as a name means the one place of that name (several: say so).
+    let mut q = q;
+    let mut errs = domain::Invalid::default();
+    let mut choices = RegionChoices::default();
+    region_field::resolve(
+        &state,
+        actor,
+        "region",
+        &mut q.region,
+        None,
+        &mut errs,
+        &mut choices,
+    )
+    .await?;
+    let result = if errs.is_empty() {
+        state.store.list_cases(actor, &q.filter(PER_PAGE)?).await?
+    } else {
+        store::CasePage {
+            rows: Vec::new(),
+            more: false,
+        }
+    };
+    let refused = !errs.is_empty();
+    let region_error = errs
+        .0
+        .first()
+        .map(|e| user.ctx.locale.t(e.key))
+        .unwrap_or_default();
     let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
     let prev = if q.page > 0 {
         q.page_href(q.page - 1)
@@ -150,13 +182,21 @@ pub(super) async fn index(
     };
     let page = Page::from_ctx(&user.ctx, "cases.title");
     let can_edit = domain::authz::role_may(actor.role, Action::EditCase);
-    render(&CasesPage {
+    let html = render(&CasesPage {
         page,
+        region_error,
+        choices,
         q,
         rows: result.rows,
         opts,
         can_edit,
         prev,
         next,
-    })
+    })?;
+    let status = if refused {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((status, html).into_response())
 }

@@ -10,6 +10,7 @@ use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Page, render};
 use crate::shared::forms::{Fields, Form, FormState, checked, fields_of, finish, text};
 use crate::shared::options::CaseOptions;
+use crate::shared::region_field::RegionChoices;
 use crate::shared::today;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -26,6 +27,7 @@ struct CasePage {
     page: Page,
     c: CaseView,
     opts: std::sync::Arc<CaseOptions>,
+    next_in_queue: Option<store::QueueItem>,
     history: Vec<store::CaseEvent>,
     can_edit: bool,
     /// Follow-up (consents, legal track, status) stays open in every review state.
@@ -140,8 +142,21 @@ pub(crate) async fn case_view(
         .map(|f| (*f, field_label(user.ctx.locale, f)))
         .collect();
     let service_types = state.store.service_types().await?;
+    // After a reviewer's decision, the next record waiting (this one has left the queue).
+    let decided = matches!(ok, Some("review_verify" | "review_clear" | "review_return"));
+    let next_in_queue = if decided {
+        let all = store::QueueFilter::default();
+        let (next, _) = state
+            .store
+            .review_queue_page(user.actor(), &all, 0, 2)
+            .await?;
+        next.into_iter().find(|n| n.id != id)
+    } else {
+        None
+    };
     render(&CasePage {
         page,
+        next_in_queue,
         c,
         opts,
         history,
@@ -170,6 +185,22 @@ pub(crate) async fn after<T>(
     result: Result<T, StoreError>,
     done: &'static str,
 ) -> Result<Response, WebError> {
+    let choices = RegionChoices::default();
+    after_with(state, user, id, form, values, result, done, choices).await
+}
+
+/// [`after`] with the places offered under a region field typed as a shared name.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn after_with<T>(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    form: Form,
+    values: Fields,
+    result: Result<T, StoreError>,
+    done: &'static str,
+    choices: RegionChoices,
+) -> Result<Response, WebError> {
     // Back at the list the form adds to, where the change shows (closing: the top).
     let at = match form.name() {
         "route" => "#route-list",
@@ -182,7 +213,7 @@ pub(crate) async fn after<T>(
         result,
         |_| format!("/cases/{id}{done}{at}"),
         async |r| {
-            let f = FormState::failed(user.ctx.locale, &form, values, &r);
+            let f = FormState::failed(user.ctx.locale, &form, values, &r).with_choices(choices);
             case_view(state, user, id, f, Vec::new(), None).await
         },
     )

@@ -2,7 +2,7 @@
 //! consent, perpetrators, closing — each a small form that returns to the case page, or
 //! shows it again with the form's errors and what was typed.
 
-use super::page::{after, case_view, form, forms};
+use super::page::{after, after_with, case_view, form, forms};
 use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
@@ -12,6 +12,7 @@ use crate::shared::confirm::{
 };
 use crate::shared::forms::{Fields, FormState, checked, fields_of};
 use crate::shared::options::CaseOptions;
+use crate::shared::region_field::{self, RegionChoices};
 use crate::shared::today;
 use crate::{AppState, Routes};
 use askama::Template;
@@ -90,21 +91,33 @@ async fn add_route(
         .store
         .case_access(user.actor(), id, Action::EditCase)
         .await?;
+    // A place typed as a name becomes its code (or the places of that name are offered).
+    let mut f = f;
+    let mut errs = domain::Invalid::default();
+    let mut choices = RegionChoices::default();
+    region_field::resolve(
+        &state,
+        user.actor(),
+        "region_code",
+        &mut f.region_code,
+        None,
+        &mut errs,
+        &mut choices,
+    )
+    .await?;
     let result = match NewRouteEvent::parse(&f, today(&state.store, user.actor())) {
-        Ok(e) => state.store.add_route_event(user.actor(), id, &e).await,
-        Err(e) => Err(StoreError::Invalid(e)),
+        Ok(e) if errs.is_empty() => state.store.add_route_event(user.actor(), id, &e).await,
+        Ok(_) => Err(StoreError::Invalid(errs)),
+        Err(e) => {
+            errs.0.extend(e.0);
+            region_field::first_per_field(&mut errs);
+            Err(StoreError::Invalid(errs))
+        }
     };
     let form = form("route", forms::ROUTE);
-    after(
-        &state,
-        &user,
-        id,
-        form,
-        fields_of(&f),
-        result,
-        "?ok=route_added",
-    )
-    .await
+    let values = fields_of(&f);
+    let done = "?ok=route_added";
+    after_with(&state, &user, id, form, values, result, done, choices).await
 }
 
 async fn delete_route(

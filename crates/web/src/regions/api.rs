@@ -34,15 +34,23 @@ async fn list_regions(
     Query(q): Query<RegionQuery>,
 ) -> Result<Json<Vec<RegionOut>>, WebError> {
     let query = q.q.unwrap_or_default();
-    let rows = if query.trim().is_empty() {
-        state.store.provinces(&u.actor).await?
-    } else {
-        state
-            .store
-            .search_regions(&u.actor, &query, q.limit.unwrap_or(20))
-            .await?
-    };
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    if query.trim().is_empty() {
+        let rows = state.store.provinces(&u.actor).await?;
+        return Ok(Json(rows.into_iter().map(Into::into).collect()));
+    }
+    let rows = state
+        .store
+        .search_regions(&u.actor, &query, q.limit.unwrap_or(20))
+        .await?;
+    let places = state.store.region_places(&rows).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| {
+                let place = places.get(&r.code).filter(|p| !p.is_empty()).cloned();
+                RegionOut { place, ..r.into() }
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "regions",

@@ -13,6 +13,10 @@ pub struct RegionOut {
     pub name: String,
     /// provinsi, kabupaten, kota, kecamatan, desa, kelurahan, desa_adat
     pub kind: String,
+    /// Where it lies: the names of its district, regency and province (search results
+    /// only), to tell apart places of the same name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
 }
 
 impl From<store::Region> for RegionOut {
@@ -23,6 +27,7 @@ impl From<store::Region> for RegionOut {
             level: r.level.as_str().into(),
             name: r.name,
             kind: r.kind,
+            place: None,
         }
     }
 }

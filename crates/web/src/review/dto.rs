@@ -228,6 +228,8 @@ pub struct QueueItemOut {
     pub unit_name: String,
     pub since_ms: i64,
     pub age_days: i64,
+    /// Waiting longer than 14 days.
+    pub overdue: bool,
     pub returns: i64,
 }
 
@@ -240,6 +242,7 @@ impl From<store::QueueItem> for QueueItemOut {
             region_code: q.region_code,
             unit_name: q.unit_name,
             since_ms: q.since_ms,
+            overdue: q.overdue,
             age_days: q.age_days,
             returns: q.returns,
         }

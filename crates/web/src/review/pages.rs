@@ -15,7 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use domain::review::ReviewAction;
+use domain::review::{ReviewAction, ReviewState};
 use domain::value::text::{Lines, MESSAGE, REASON};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -138,17 +138,67 @@ async fn review_step(
 struct QueuePage {
     page: Page,
     items: Vec<store::QueueItem>,
-    prev: String,
-    next: String,
+    q: QueueQuery,
+    total: i64,
+    pages: Vec<crate::shared::pager::PageLink>,
+    /// The states this user's queue holds (the filter's choices).
+    states: Vec<&'static str>,
+    /// The units whose records a reviewer's queue may hold (empty for a unit's own queue).
+    units: Vec<store::Unit>,
+    due_days: i64,
 }
 
 /// Rows per page of the queue.
 const QUEUE_PAGE: i64 = 50;
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, Clone)]
 #[serde(default)]
 struct QueueQuery {
     page: i64,
+    /// `draft`, `returned`, `submitted` or `verified`.
+    state: String,
+    /// `1`: only records waiting longer than the due days.
+    overdue: String,
+    unit: String,
+}
+
+impl QueueQuery {
+    /// The store's filter; a state or unit that cannot be read is an error naming it.
+    fn filter(&self) -> Result<store::QueueFilter, domain::Invalid> {
+        let mut errs = domain::Invalid::default();
+        let state = match self.state.trim() {
+            "" => None,
+            s => {
+                let parsed = ReviewState::parse(s);
+                if parsed.is_none() {
+                    errs.push("state", "err.choice");
+                }
+                parsed
+            }
+        };
+        let unit = errs
+            .take(domain::value::opt_id("unit", &self.unit))
+            .flatten()
+            .map(domain::UnitId);
+        if !matches!(self.overdue.as_str(), "" | "1") {
+            errs.push("overdue", "err.choice");
+        }
+        errs.into_result(store::QueueFilter {
+            overdue: self.overdue == "1",
+            unit,
+            state,
+        })
+    }
+
+    fn href(&self, page: i64) -> String {
+        let enc = crate::http::util::url_encode;
+        format!(
+            "/review?state={}&overdue={}&unit={}&page={page}",
+            enc(&self.state),
+            enc(&self.overdue),
+            enc(&self.unit)
+        )
+    }
 }
 
 async fn queue_page(
@@ -156,24 +206,35 @@ async fn queue_page(
     user: User,
     Query(q): Query<QueueQuery>,
 ) -> Result<Html<String>, WebError> {
+    let actor = user.actor();
+    let filter = q.filter()?;
     let page_no = q.page.max(0);
-    let (items, more) = state
+    let (items, _) = state
         .store
-        .review_queue_page(user.actor(), page_no, QUEUE_PAGE)
+        .review_queue_page(actor, &filter, page_no, QUEUE_PAGE)
         .await?;
+    let total = state.store.review_queue_count(actor, &filter).await?;
+    let reviews = [domain::Action::VerifyCase, domain::Action::ClearCase]
+        .into_iter()
+        .any(|a| domain::authz::role_may(actor.role, a));
+    let (states, units) = if reviews {
+        let within = actor.scope.region().cloned();
+        let mut units = state.store.list_units(actor, within.as_ref(), "").await?;
+        units.retain(|u| u.id != actor.unit_id);
+        (vec!["submitted", "verified"], units)
+    } else {
+        (vec!["draft", "returned"], Vec::new())
+    };
+    let pages = crate::shared::pager::links(page_no, QUEUE_PAGE, total, |n| q.href(n));
     render(&QueuePage {
         page: Page::from_ctx(&user.ctx, "review.title"),
         items,
-        prev: if page_no > 0 {
-            format!("/review?page={}", page_no - 1)
-        } else {
-            String::new()
-        },
-        next: if more {
-            format!("/review?page={}", page_no + 1)
-        } else {
-            String::new()
-        },
+        q,
+        total,
+        pages,
+        states,
+        units,
+        due_days: domain::review::REVIEW_DUE_DAYS,
     })
 }
 

@@ -165,6 +165,8 @@ pub(crate) struct FormState {
     /// (id of the input to jump to, "Label: message"); a conflict has no input.
     summary: Vec<(String, String)>,
     initial: Vec<(String, Fields)>,
+    /// Places offered under a region field of the failed form whose name several share.
+    choices: crate::shared::region_field::RegionChoices,
 }
 
 static NO_ERRORS: Errors = Errors {
@@ -197,6 +199,7 @@ impl FormState {
             errs,
             summary,
             initial: Vec::new(),
+            choices: Default::default(),
         }
     }
 
@@ -263,6 +266,21 @@ impl FormState {
             &self.errs
         } else {
             &NO_ERRORS
+        }
+    }
+
+    /// The failed form with the places offered under its region fields.
+    pub(crate) fn with_choices(mut self, c: crate::shared::region_field::RegionChoices) -> Self {
+        self.choices = c;
+        self
+    }
+
+    /// The places offered under `key` of `form` (none unless it failed on that field).
+    pub(crate) fn choices(&self, form: &str, key: &str) -> &[(String, String)] {
+        if self.is(form) {
+            self.choices.of(key)
+        } else {
+            &[]
         }
     }
 

@@ -8,6 +8,7 @@ pub(crate) mod confirm;
 pub(crate) mod forms;
 pub(crate) mod options;
 pub(crate) mod pager;
+pub(crate) mod region_field;
 pub(crate) mod services;
 
 /// Today's day number in the actor's time zone (WIB, WITA or WIT by region), by the

@@ -5,6 +5,7 @@ use crate::http::error::WebError;
 use crate::http::extract::{FormBody, IdPath};
 use crate::http::page::{Errors, Page, render};
 use crate::shared::forms::finish;
+use crate::shared::region_field::{self, RegionChoices};
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -46,7 +47,31 @@ async fn index(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, WebError> {
     let actor = user.actor();
-    let region = RegionCode::parse(&q.region).ok();
+    // A region typed as a name means the one place of that name; one that names none (or
+    // several) is an error naming the filter, never silently dropped.
+    let mut typed = q.region.clone();
+    let mut errs = domain::Invalid::default();
+    let mut choices = RegionChoices::default();
+    region_field::resolve(
+        &state,
+        actor,
+        "region",
+        &mut typed,
+        None,
+        &mut errs,
+        &mut choices,
+    )
+    .await?;
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs).into());
+    }
+    let region =
+        match typed.trim() {
+            "" => None,
+            t => Some(RegionCode::parse(t).map_err(|_| {
+                StoreError::Invalid(domain::Invalid::one("region", "err.region_code"))
+            })?),
+        };
     let units = state.store.list_units(actor, region.as_ref(), &q.q).await?;
     let page = Page::from_ctx(&user.ctx, "units.title").with_flash(q.ok.as_deref());
     let can_manage = domain::authz::role_may(actor.role, Action::ManageUnit);
@@ -100,6 +125,7 @@ struct UnitFormPage {
     errs: Errors,
     action: String,
     kinds: Vec<&'static str>,
+    choices: RegionChoices,
 }
 
 fn form_page(
@@ -107,6 +133,17 @@ fn form_page(
     form: UnitForm,
     errs: Errors,
     action: String,
+) -> Result<Html<String>, WebError> {
+    form_page_with(user, form, errs, action, RegionChoices::default())
+}
+
+/// [`form_page`] with the places offered under a region typed as a shared name.
+fn form_page_with(
+    user: &User,
+    form: UnitForm,
+    errs: Errors,
+    action: String,
+    choices: RegionChoices,
 ) -> Result<Html<String>, WebError> {
     let title = if action == "/units" {
         "units.new"
@@ -121,6 +158,7 @@ fn form_page(
         errs,
         action,
         kinds,
+        choices,
     })
 }
 
@@ -154,8 +192,9 @@ async fn new_form(user: User) -> Result<Html<String>, WebError> {
 
 /// Saves through `op`; on invalid input re-renders the form with what was typed (422).
 async fn save<F, Fut>(
+    state: &AppState,
     user: &User,
-    form: UnitForm,
+    mut form: UnitForm,
     action: String,
     op: F,
 ) -> Result<Response, WebError>
@@ -163,14 +202,32 @@ where
     F: FnOnce(NewUnit) -> Fut,
     Fut: std::future::Future<Output = Result<UnitId, StoreError>>,
 {
+    // A region typed as a name becomes its code (or the places of that name are offered).
+    let mut errs = domain::Invalid::default();
+    let mut choices = RegionChoices::default();
+    region_field::resolve(
+        state,
+        user.actor(),
+        "region_code",
+        &mut form.region_code,
+        None,
+        &mut errs,
+        &mut choices,
+    )
+    .await?;
     let result = match form.parse() {
-        Ok(n) => op(n).await,
-        Err(e) => Err(StoreError::Invalid(e)),
+        Ok(n) if errs.is_empty() => op(n).await,
+        Ok(_) => Err(StoreError::Invalid(errs)),
+        Err(e) => {
+            errs.0.extend(e.0);
+            region_field::first_per_field(&mut errs);
+            Err(StoreError::Invalid(errs))
+        }
     };
     finish(
         result,
         |id| format!("/units/{id}?ok=unit_saved"),
-        async |r| form_page(user, form, r.errors(user.ctx.locale), action),
+        async |r| form_page_with(user, form, r.errors(user.ctx.locale), action, choices),
     )
     .await
 }
@@ -182,7 +239,8 @@ async fn create(
 ) -> Result<Response, WebError> {
     require_manage(&user)?;
     let actor = user.actor().clone();
-    save(&user, form, "/units".into(), |n| async move {
+    let st = state.clone();
+    save(&st, &user, form, "/units".into(), |n| async move {
         state.store.create_unit(&actor, &n).await
     })
     .await
@@ -249,7 +307,8 @@ async fn update(
     // Check visibility before showing any form errors.
     let unit = state.store.unit(&actor, id).await?;
     domain::decide(&actor, Action::ManageUnit, &unit.scope()).map_err(StoreError::from)?;
-    save(&user, form, format!("/units/{id}"), |n| async move {
+    let st = state.clone();
+    save(&st, &user, form, format!("/units/{id}"), |n| async move {
         state.store.update_unit(&actor, id, &n).await.map(|_| id)
     })
     .await

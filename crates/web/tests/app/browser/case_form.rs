@@ -148,3 +148,53 @@ async fn a_victim_added_by_mistake_is_removed_before_saving() {
     .await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_village_is_picked_by_name() {
+    let app = TestApp::spawn().await;
+    let Some(b) = Chrome::open(&app, "case_form_village", DESK).await else {
+        return;
+    };
+    fill_case(&b, "6271055708990001").await;
+    // While typing, the suggestions say where each place lies.
+    b.type_into("victims[0].home_village", "Pahandu").await;
+    let mut suggested = String::new();
+    for _ in 0..100 {
+        suggested = b
+            .js(
+                "return Array.from(document.querySelectorAll('datalist option')).map(function (o) { return o.textContent; }).join('|');",
+                vec![],
+            )
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if !suggested.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    b.expect(
+        suggested.contains("62.71.01.1001 · Pahandut — Pahandut, Kota Palangkaraya"),
+        &format!("no suggestion with its place: {suggested}"),
+    )
+    .await;
+    // A name three villages share: the form offers them; choosing one fills the field.
+    b.type_into("victims[0].home_village", "Menteng").await;
+    b.submit("main form button[type=submit]:not([name]):not(.default-submit)")
+        .await;
+    b.shot("choices").await;
+    b.expect(
+        b.count("[data-fill=\"victims[0].home_village\"]").await == 3,
+        "the places of that name are not offered",
+    )
+    .await;
+    b.click("[data-value=\"62.71.03.1002\"]").await;
+    b.expect(
+        b.value("victims[0].home_village").await == "62.71.03.1002",
+        "choosing a place did not fill the field",
+    )
+    .await;
+    save(&b, "the case with the chosen village").await;
+    b.close().await;
+}
