@@ -250,51 +250,83 @@ impl Store {
             .collect())
     }
 
-    /// Referrals of the actor's unit: `incoming`, `outgoing` (both: open ones first, then the
-    /// last 100 ended), or `escalated` (overdue referrals the actor oversees: about a case in
-    /// the actor's region, or between units below it). Each list is read as its side may
-    /// read it: incoming without the case's code or ids, escalated without the victim too.
+    /// The first 300 referrals of a list (see [`Store::referral_page`]).
     pub async fn referral_list(
         &self,
         actor: &Actor,
         which: &str,
         today: Day,
     ) -> Result<Vec<ReferralRow>> {
+        Ok(self
+            .referral_page(actor, which, false, today, 0, 300)
+            .await?
+            .0)
+    }
+
+    /// A page of the actor's referrals, open ones first, and how many in all: `incoming`
+    /// (to the unit, open), `outgoing` (from the unit), `escalated` (overdue in the actor's
+    /// region); `overdue` keeps only those past their due day while work is still owed.
+    pub async fn referral_page(
+        &self,
+        actor: &Actor,
+        which: &str,
+        overdue: bool,
+        today: Day,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<ReferralRow>, i64)> {
         decide(actor, Action::ViewCase, &actor.scope)?;
-        let mut q = match which {
-            "incoming" => {
-                if !actor.role.sees_identities() {
-                    return Ok(Vec::new());
-                }
-                // Ended referrals are gone for the receiving unit.
-                let mut q = row_select(ReferralSide::Receiver);
-                q.push(" WHERE r.is_open = 1 AND r.to_unit_id = ")
-                    .bind_int(actor.unit_id.0);
-                q
+        let side = match which {
+            // Only roles that may open a referral see the incoming ones.
+            "incoming" if !actor.role.sees_identities() => return Ok((Vec::new(), 0)),
+            "incoming" => ReferralSide::Receiver,
+            // The sending side is whoever may manage services (as `referral_side`).
+            "outgoing" if decide(actor, Action::ManageServices, &actor.scope).is_err() => {
+                return Ok((Vec::new(), 0));
             }
-            "outgoing" => {
-                // The sending side is whoever may manage services (as `referral_side`).
-                if decide(actor, Action::ManageServices, &actor.scope).is_err() {
-                    return Ok(Vec::new());
-                }
-                let mut q = row_select(ReferralSide::Sender);
-                q.push(" WHERE r.from_unit_id = ").bind_int(actor.unit_id.0);
-                q
-            }
-            "escalated" => {
-                let mut q = row_select(ReferralSide::Overseer);
-                escalated_filter(&mut q, actor, today);
-                q
-            }
+            "outgoing" => ReferralSide::Sender,
+            "escalated" => ReferralSide::Overseer,
             _ => return Err(Invalid::one("which", "err.choice").into()),
         };
-        q.push(" ORDER BY r.is_open DESC, r.due_on, r.id LIMIT 300");
-        Ok(q.build_as::<ReferralRowRecord>()
+        // The same condition for the page and the count.
+        let filter = |q: &mut Sql| {
+            match side {
+                // Ended referrals are gone for the receiving unit.
+                ReferralSide::Receiver => {
+                    q.push(" WHERE r.is_open = 1 AND r.to_unit_id = ")
+                        .bind_int(actor.unit_id.0);
+                }
+                ReferralSide::Sender => {
+                    q.push(" WHERE r.from_unit_id = ").bind_int(actor.unit_id.0);
+                }
+                ReferralSide::Overseer => escalated_filter(q, actor, today),
+            }
+            if overdue {
+                q.push(" AND r.is_open = 1 AND r.state IN ('sent', 'accepted') AND r.due_on < ")
+                    .bind_int(today);
+            }
+        };
+        let per_page = per_page.clamp(1, 300);
+        let mut q = row_select(side);
+        filter(&mut q);
+        q.push(" ORDER BY r.is_open DESC, r.due_on, r.id LIMIT ")
+            .bind_int(per_page)
+            .push(" OFFSET ")
+            .bind_int(page.clamp(0, 100_000) * per_page);
+        let rows = q
+            .build_as::<ReferralRowRecord>()
             .fetch_all(self.pool())
             .await?
             .into_iter()
             .map(|r| r.into_row(today))
-            .collect())
+            .collect();
+        let mut c = Sql::new(
+            "SELECT COUNT(*) FROM referrals r JOIN cases c ON c.id = r.case_id \
+             JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id",
+        );
+        filter(&mut c);
+        let total: i64 = c.build_scalar().fetch_one(self.pool()).await?;
+        Ok((rows, total))
     }
 
     /// Referrals for "my tasks": waiting on my unit (to answer or deliver; read as the

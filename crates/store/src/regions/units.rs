@@ -70,6 +70,48 @@ impl Store {
             .collect())
     }
 
+    /// A page of the unit directory (optionally within a region subtree and matching a
+    /// name fragment) and how many units match in all.
+    pub async fn find_units(
+        &self,
+        actor: &Actor,
+        within: Option<&RegionCode>,
+        name: &str,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<Unit>, i64)> {
+        decide(actor, Action::ViewUnit, &actor.scope)?;
+        let name = crate::regions::fold(name);
+        let filter = |q: &mut Sql| {
+            if let Some(code) = within {
+                q.scope("n.region_code", &Scope::Region(code.clone()));
+            }
+            if !name.is_empty() {
+                q.push(" AND LOWER(n.name) LIKE ")
+                    .bind_text(format!("%{}%", crate::core::sql::like_escape(&name)))
+                    .push(" ESCAPE '\\'");
+            }
+        };
+        let per_page = per_page.clamp(1, 200);
+        let mut q = Sql::new(UNIT_SELECT);
+        filter(&mut q);
+        q.push(" ORDER BY n.region_code IS NOT NULL, n.region_code, n.name LIMIT ")
+            .bind_int(per_page)
+            .push(" OFFSET ")
+            .bind_int(page.clamp(0, 100_000) * per_page);
+        let rows = q
+            .build_as::<UnitRecord>()
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(Unit::from)
+            .collect();
+        let mut c = Sql::new("SELECT COUNT(*) FROM units n WHERE 1=1");
+        filter(&mut c);
+        let total: i64 = c.build_scalar().fetch_one(self.pool()).await?;
+        Ok((rows, total))
+    }
+
     pub async fn unit(&self, actor: &Actor, id: UnitId) -> Result<Unit> {
         let mut q = Sql::new(UNIT_SELECT);
         q.push(" AND n.id = ").bind_int(id.0);

@@ -255,6 +255,9 @@ struct ReferralsPage {
     which: String,
     rows: Vec<store::ReferralRow>,
     types: Vec<store::ServiceType>,
+    overdue: bool,
+    total: i64,
+    pages: Vec<crate::shared::pager::PageLink>,
 }
 
 impl ReferralsPage {
@@ -267,6 +270,9 @@ impl ReferralsPage {
     }
 }
 
+/// Referrals per page of the lists.
+const PER_PAGE: i64 = 50;
+
 async fn referrals_page(
     State(state): State<AppState>,
     user: User,
@@ -276,15 +282,39 @@ async fn referrals_page(
         "outgoing" | "escalated" => q.which.clone(),
         _ => "incoming".to_owned(),
     };
-    let rows = state
+    let overdue = match q.overdue.as_str() {
+        "" => false,
+        "1" => true,
+        _ => {
+            return Err(
+                store::StoreError::Invalid(domain::Invalid::one("overdue", "err.choice")).into(),
+            );
+        }
+    };
+    let page_no = q.page.max(0);
+    let (rows, total) = state
         .store
-        .referral_list(user.actor(), &which, today(&state.store, user.actor()))
+        .referral_page(
+            user.actor(),
+            &which,
+            overdue,
+            today(&state.store, user.actor()),
+            page_no,
+            PER_PAGE,
+        )
         .await?;
+    let flag = if overdue { "1" } else { "" };
+    let pages = crate::shared::pager::links(page_no, PER_PAGE, total, |n| {
+        format!("/referrals?which={which}&overdue={flag}&page={n}")
+    });
     render(&ReferralsPage {
         page: Page::from_ctx(&user.ctx, "referral.list_title").with_flash(q.ok.as_deref()),
         which,
         rows,
         types: state.store.service_types().await?,
+        overdue,
+        total,
+        pages,
     })
 }
 

@@ -296,6 +296,8 @@ impl FormState {
 pub(crate) struct ListQuery {
     pub(crate) which: String,
     pub(crate) page: i64,
+    /// `1`: only what is overdue (the referral lists).
+    pub(crate) overdue: String,
     pub(crate) ok: Option<String>,
 }
 

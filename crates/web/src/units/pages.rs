@@ -28,8 +28,12 @@ pub(crate) fn routes(r: Routes) -> Routes {
 struct ListQuery {
     q: String,
     region: String,
+    page: i64,
     ok: Option<String>,
 }
+
+/// Units per page of the directory.
+const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "units/units.html")]
@@ -39,6 +43,8 @@ struct UnitsPage {
     q: String,
     region: String,
     can_manage: bool,
+    total: i64,
+    pages: Vec<crate::shared::pager::PageLink>,
 }
 
 async fn index(
@@ -72,15 +78,25 @@ async fn index(
                 StoreError::Invalid(domain::Invalid::one("region", "err.region_code"))
             })?),
         };
-    let units = state.store.list_units(actor, region.as_ref(), &q.q).await?;
+    let page_no = q.page.max(0);
+    let (units, total) = state
+        .store
+        .find_units(actor, region.as_ref(), &q.q, page_no, PER_PAGE)
+        .await?;
     let page = Page::from_ctx(&user.ctx, "units.title").with_flash(q.ok.as_deref());
     let can_manage = domain::authz::role_may(actor.role, Action::ManageUnit);
+    let enc = crate::http::util::url_encode;
+    let pages = crate::shared::pager::links(page_no, PER_PAGE, total, |n| {
+        format!("/units?q={}&region={}&page={n}", enc(&q.q), enc(&q.region))
+    });
     render(&UnitsPage {
         page,
         units,
         q: q.q,
         region: q.region,
         can_manage,
+        total,
+        pages,
     })
 }
 

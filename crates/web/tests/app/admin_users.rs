@@ -163,6 +163,10 @@ async fn a_unit_has_contact_details_shown_in_the_directory() {
     );
     let list = admin.get("/units?q=katingan").await.body;
     assert!(list.contains("Ibu Rina (contoh)") && list.contains("(0536) 123 456"));
+    assert!(
+        list.contains("1 data"),
+        "the directory gives no total: {list}"
+    );
     // Anyone may read the directory, the contact with it (an institution's details).
     let id = r
         .location()

@@ -28,6 +28,7 @@ mod perpetrator_pairs;
 mod perpetrators_scope;
 mod recovery;
 mod referral_followup;
+mod referral_lists;
 mod referral_reach;
 mod region_fields;
 mod review_chain;
