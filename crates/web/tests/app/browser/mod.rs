@@ -6,6 +6,7 @@
 //! `target/browser/` and names them in the panic.
 
 mod case_form;
+mod journeys;
 mod paper;
 mod phone;
 mod small_forms;

@@ -6,7 +6,7 @@ use crate::common::TestApp;
 use serde_json::json;
 
 /// The main navigation's links that lie (partly) outside the window, by their text.
-const OFF_SCREEN: &str = "return Array.from(document.querySelectorAll('nav.main a'))
+pub(super) const OFF_SCREEN: &str = "return Array.from(document.querySelectorAll('nav.main a'))
     .filter(function (a) { var r = a.getBoundingClientRect();
         return r.width === 0 || r.left < 0 || r.right > window.innerWidth + 0.5; })
     .map(function (a) { return a.textContent.trim(); });";
