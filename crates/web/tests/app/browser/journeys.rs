@@ -189,3 +189,78 @@ async fn a_possible_duplicate_is_decided_as_the_same_person() {
     .await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_service_is_planned_referred_and_accepted_on_the_other_side() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.kupang").await;
+    let (case, _) = app
+        .store
+        .create_case(&officer, &common::sample_case("Maria Ndun"))
+        .await
+        .unwrap();
+    let victim = app.store.case(&officer, case).await.unwrap().victims[0].id;
+    let Some(b) = Chrome::open(&app, "journey_referral", DESK).await else {
+        return;
+    };
+    // Kupang assesses the victim's needs and refers reintegration to the province.
+    b.login("data-officer.kupang").await;
+    b.goto(&format!("/victims/{victim}/plan")).await;
+    b.click("details:has(form[action$='/needs#needs']) > summary")
+        .await;
+    b.click("form[action$='/needs#needs'] input[value=reintegration]")
+        .await;
+    b.submit("form[action$='/needs#needs'] button[type=submit]")
+        .await;
+    b.expect(
+        b.path().await.contains("ok=needs_assessed"),
+        &format!("needs not saved: {}", b.path().await),
+    )
+    .await;
+    b.click("details#referral > summary").await;
+    let ntt = app.units["ntt"].0.to_string();
+    b.pick("#referral-to_unit", &ntt).await;
+    b.pick("#referral-service_code", "reintegration").await;
+    b.pick("#referral-basis", "vital_interest").await;
+    b.type_into(
+        "basis_note",
+        "Korban terancam di daerah asal; penanganan segera.",
+    )
+    .await;
+    b.submit("form[action$='/referrals#referral'] button[type=submit]")
+        .await;
+    b.shot("sent").await;
+    let sent = b.path().await;
+    b.expect(
+        sent.starts_with("/referrals/") && sent.contains("?ok=referral_sent"),
+        &format!("the referral was not sent: {sent}"),
+    )
+    .await;
+    let rid = sent
+        .trim_start_matches("/referrals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    // The province finds it waiting on its home page and accepts it.
+    b.forget_session().await;
+    b.login("data-officer.ntt").await;
+    b.goto("/referrals?which=incoming").await;
+    b.submit(&format!("a[href='/referrals/{rid}']")).await;
+    b.submit("form[action$='/act#act']:has(input[value=accept]) button")
+        .await;
+    b.shot("accepted").await;
+    b.expect(
+        b.path()
+            .await
+            .starts_with(&format!("/referrals/{rid}?ok=referral_accepted")),
+        &format!("not accepted: {}", b.path().await),
+    )
+    .await;
+    b.expect(
+        b.text().await.contains("Rujukan diterima."),
+        "no message says it was accepted",
+    )
+    .await;
+    b.close().await;
+}

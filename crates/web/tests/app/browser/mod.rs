@@ -249,6 +249,16 @@ impl Chrome {
         }
     }
 
+    /// Chooses `value` in the `<select>` that `css` selects (where several forms of a page
+    /// have a field of the same name).
+    pub async fn pick(&self, css: &str, value: &str) {
+        let e = self.find(css).await;
+        if let Err(err) = e.select_by_value(value).await {
+            self.fail(&format!("choosing {value} in {css}: {err}"))
+                .await;
+        }
+    }
+
     pub async fn tick(&self, name: &str, value: &str) {
         self.find(&format!("input[name=\"{name}\"][value=\"{value}\"]"))
             .await
