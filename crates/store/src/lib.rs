@@ -32,8 +32,8 @@ pub use accounts::users::{UserFilter, UserOnly, UserPage, UserRow};
 pub use admin::rotate::RotateStats;
 pub use cases::parts::{ConsentView, LegalView, NewConsent, RouteEventView, StageView};
 pub use cases::{
-    AccessEntry, AccessLog, AccessLogFilter, CaseEvent, CaseFilter, CasePage, CasePageData,
-    CaseRow, CaseSort, CaseView, Grant, SimilarVictim, VictimView,
+    AccessEntry, AccessLog, AccessLogFilter, CASE_COUNT_CAP, CaseEvent, CaseFilter, CasePage,
+    CasePageData, CaseRow, CaseSort, CaseView, Grant, SimilarVictim, VictimView,
 };
 pub use linkage::{
     CaseDuplicate, ExplainLine, OfficialCount, PROPOSE_AT, PairRow, PairSide, PairView, RunView,

@@ -12,6 +12,13 @@
       input.focus();
     });
   });
+  // On a phone the case list's filters fold away (they take a screen) unless one is set.
+  var filters = document.querySelector("details.filters-fold");
+  if (filters && window.matchMedia("(max-width: 40rem)").matches) {
+    var set = Array.from(new URLSearchParams(location.search).entries())
+      .some(function (kv) { return kv[0] !== "page" && kv[0] !== "ok" && kv[1] !== ""; });
+    if (!set) filters.open = false;
+  }
   // "Print" buttons (the case page, the plan, a referral); without JavaScript the
   // browser's own print command gives the same paper (the print stylesheet).
   document.querySelectorAll("[data-print]").forEach(function (b) {

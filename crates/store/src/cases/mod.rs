@@ -159,7 +159,12 @@ pub struct CaseFilter {
 pub struct CasePage {
     pub rows: Vec<CaseRow>,
     pub more: bool,
+    /// How many cases match, counted up to [`CASE_COUNT_CAP`] (more: `CASE_COUNT_CAP + 1`).
+    pub total: i64,
 }
+
+/// The case list counts its matches up to this many (a national list says "more than").
+pub const CASE_COUNT_CAP: i64 = 10_000;
 
 fn sex_str(s: Sex) -> &'static str {
     match s {

@@ -190,6 +190,7 @@ impl Store {
                 return Ok(CasePage {
                     rows: Vec::new(),
                     more: false,
+                    total: 0,
                 });
             }
         };
@@ -254,6 +255,7 @@ impl Store {
                 return Ok(CasePage {
                     rows: Vec::new(),
                     more: false,
+                    total: 0,
                 });
             } else if let Some(nik) = domain::nik::Nik::parse(needle) {
                 search_kind = "nik";
@@ -272,6 +274,7 @@ impl Store {
                     return Ok(CasePage {
                         rows: Vec::new(),
                         more: false,
+                        total: 0,
                     });
                 }
                 self.only_identities_visible(&mut q, actor);
@@ -284,6 +287,7 @@ impl Store {
                 q.push(")");
             }
         }
+        let counted = Sql::count_capped(&q, super::CASE_COUNT_CAP);
         q.push(match f.sort {
             CaseSort::ReportedDesc => " ORDER BY c.reported_on DESC, c.id DESC",
             CaseSort::ReportedAsc => " ORDER BY c.reported_on, c.id",
@@ -331,7 +335,17 @@ impl Store {
             };
             self.audit(actor, ev).await?;
         }
-        Ok(CasePage { rows: out, more })
+        // The total only when there is more than this page (otherwise the page is it).
+        let total = if more || f.page > 0 {
+            counted.build_scalar().fetch_one(self.pool()).await?
+        } else {
+            out.len() as i64
+        };
+        Ok(CasePage {
+            rows: out,
+            more,
+            total,
+        })
     }
 
     /// The case's history (creation, edits, views), newest first, for its timeline.

@@ -36,7 +36,7 @@ impl From<&str> for InArg {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Sql {
     text: String,
     args: Vec<Arg>,
@@ -48,6 +48,18 @@ impl Sql {
             text: text.to_owned(),
             args: Vec::new(),
         }
+    }
+    /// `SELECT COUNT(*)` of the rows `inner` selects, counting at most `cap + 1` (so a
+    /// total over a national table costs at most that many index entries; a result above
+    /// `cap` means "more than `cap`").
+    pub fn count_capped(inner: &Sql, cap: i64) -> Sql {
+        let mut q = Sql {
+            text: format!("SELECT COUNT(*) FROM ({} LIMIT ", inner.text),
+            args: inner.args.clone(),
+        };
+        q.bind_int(cap + 1);
+        q.push(") capped");
+        q
     }
     /// Appends a fixed SQL fragment.
     pub fn push(&mut self, fragment: &str) -> &mut Self {

@@ -150,6 +150,7 @@ async fn list_cases(
             })
             .collect(),
         more: page.more,
+        total: page.total,
     }))
 }
 

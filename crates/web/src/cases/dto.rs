@@ -330,6 +330,8 @@ pub struct CasePageOut {
     pub rows: Vec<CaseRowOut>,
     /// Another page follows.
     pub more: bool,
+    /// How many cases match, counted up to 10,000 (10,001 means more than that).
+    pub total: i64,
 }
 
 #[derive(Deserialize, IntoParams, Default)]

@@ -131,6 +131,19 @@ struct CasesPage {
     /// the places to choose from.
     region_error: &'static str,
     choices: RegionChoices,
+    /// How many match (more than [`store::CASE_COUNT_CAP`] when above it).
+    total: i64,
+    pages: Vec<crate::shared::pager::PageLink>,
+}
+
+impl CasesPage {
+    fn total_label(&self) -> String {
+        if self.total > store::CASE_COUNT_CAP {
+            self.page.tf("cases.total_over", store::CASE_COUNT_CAP)
+        } else {
+            self.page.tf("list.total", self.total)
+        }
+    }
 }
 
 const PER_PAGE: i64 = 50;
@@ -161,6 +174,7 @@ pub(super) async fn index(
         store::CasePage {
             rows: Vec::new(),
             more: false,
+            total: 0,
         }
     };
     let refused = !errs.is_empty();
@@ -182,8 +196,12 @@ pub(super) async fn index(
     };
     let page = Page::from_ctx(&user.ctx, "cases.title");
     let can_edit = domain::authz::role_may(actor.role, Action::EditCase);
+    let pages =
+        crate::shared::pager::links(q.page.max(0), PER_PAGE, result.total, |n| q.page_href(n));
     let html = render(&CasesPage {
         page,
+        total: result.total,
+        pages,
         region_error,
         choices,
         q,

@@ -14,6 +14,7 @@ mod api_recovery;
 mod api_tokens;
 mod audit_checkpoint;
 mod browser;
+mod case_list;
 mod case_parts;
 mod cases;
 mod clearing;

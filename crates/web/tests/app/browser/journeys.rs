@@ -203,7 +203,8 @@ async fn a_service_is_planned_referred_and_accepted_on_the_other_side() {
     let Some(b) = Chrome::open(&app, "journey_referral", DESK).await else {
         return;
     };
-    // Kupang assesses the victim's needs and refers reintegration to the province.
+    // Kupang assesses the victim's needs, plans a shelter and refers reintegration to the
+    // province.
     b.login("data-officer.kupang").await;
     b.goto(&format!("/victims/{victim}/plan")).await;
     b.click("details:has(form[action$='/needs#needs']) > summary")
@@ -215,6 +216,18 @@ async fn a_service_is_planned_referred_and_accepted_on_the_other_side() {
     b.expect(
         b.path().await.contains("ok=needs_assessed"),
         &format!("needs not saved: {}", b.path().await),
+    )
+    .await;
+    // A shelter planned here, at Kupang's own unit.
+    b.click("details#service > summary").await;
+    b.pick("#service-service_code", "shelter").await;
+    let kupang = app.units["kupang"].0.to_string();
+    b.pick("#service-unit_id", &kupang).await;
+    b.submit("form[action$='/services#service'] button[type=submit]")
+        .await;
+    b.expect(
+        b.path().await.contains("ok=service_added"),
+        &format!("the service was not planned: {}", b.path().await),
     )
     .await;
     b.click("details#referral > summary").await;

@@ -78,6 +78,20 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
                 &format!("{user} on {page}: the content starts {top} px down"),
             )
             .await;
+            // The case list's filters fold away until opened.
+            if page == "/cases" {
+                let open = b
+                    .js(
+                        "return document.getElementById('case-filters').open",
+                        vec![],
+                    )
+                    .await;
+                b.expect(
+                    open == json!(false),
+                    "the case list's filters take the phone's screen",
+                )
+                .await;
+            }
             b.click(".menu-toggle").await;
             b.shot(&format!("{user}{page}-menu")).await;
             let off = b.js(OFF_SCREEN, vec![]).await;
