@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Page cost on a generated database (issue 17, item 9): wrk against the case list, a case
-# page, "my tasks" and the review queue, each next to its floor (`gugus bench floor`: the
+# page, "my tasks", the review queue and (issue 12) the home pages by role, each next to its floor (`gugus bench floor`: the
 # page's own session lookup and queries, rows printed as text, no templates) and /healthz,
 # all in the same run on the same database.
 #
@@ -30,6 +30,7 @@ add_user bench.officer data_officer "$UNIT"
 add_user bench.worker case_worker "$UNIT"
 add_user bench.worker2 case_worker "GT PP-TPPO Kabupaten Kupang"
 add_user bench.national verifier "Gugus Tugas PP-TPPO Nasional"
+add_user bench.analyst analyst "Gugus Tugas PP-TPPO Nasional"
 if [ ! -e "$KEY.tasks-filled" ]; then
   "$BIN" bench tasks --unit "$UNIT" --services 10000 --referrals 300 --seed 42 --queries 1 >/dev/null
   touch "$KEY.tasks-filled"
@@ -57,6 +58,7 @@ OFFICER=$(login bench.officer)
 WORKER=$(login bench.worker)
 WORKER2=$(login bench.worker2)
 NATIONAL=$(login bench.national)
+ANALYST=$(login bench.analyst)
 [ -n "$OFFICER" ] && [ -n "$WORKER" ] && [ -n "$NATIONAL" ] || { echo "login failed"; exit 1; }
 # The data-quality page at national scope: the first request after the start computes it
 # (cold), the second within five minutes reads the cache.
@@ -96,6 +98,12 @@ run "floor: my tasks, unit without services" $FLOOR /tasks "$WORKER2"
 run "/tasks (case worker, unit without services)" $PORT /tasks "$WORKER2"
 run "floor: review queue" $FLOOR /review "$OFFICER"
 run "/review (data officer: drafts to submit)" $PORT /review "$OFFICER"
+# Issue 12's home pages and totals (session 9).
+run "/ (data officer: the unit's cases by state)" $PORT / "$OFFICER"
+run "/ (national verifier: queue size and oldest)" $PORT / "$NATIONAL"
+run "/ (national analyst: the country's cases by state)" $PORT / "$ANALYST"
+run "/cases (national verifier: total counted to 10,000)" $PORT /cases "$NATIONAL"
+run "/review (national verifier: total, page numbers)" $PORT /review "$NATIONAL"
 run "/healthz again" $PORT /healthz "$OFFICER"
 echo
 echo "server VmHWM: $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$server/status)"

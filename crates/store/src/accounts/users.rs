@@ -92,6 +92,16 @@ pub struct UserPage {
     pub total: i64,
 }
 
+/// The roles that see identities (and so must use two-step verification when it is
+/// required).
+fn identity_roles() -> Vec<&'static str> {
+    Role::ALL
+        .iter()
+        .filter(|r| r.sees_identities())
+        .map(|r| r.as_str())
+        .collect()
+}
+
 impl Store {
     /// Accounts in the admin's subtree that match `f`, a page at a time, with the total.
     pub async fn find_users(&self, actor: &Actor, f: &UserFilter) -> Result<UserPage> {
@@ -105,11 +115,7 @@ impl Store {
                 .replace('_', "\\_")
         );
         let now = self.now_ms();
-        let identity_roles: Vec<&str> = Role::ALL
-            .iter()
-            .filter(|r| r.sees_identities())
-            .map(|r| r.as_str())
-            .collect();
+        let identity_roles = identity_roles();
         // The same condition for the page and for the count.
         let cond = |q: &mut Sql| {
             q.scope("n.region_code", &actor.scope);
@@ -157,16 +163,7 @@ impl Store {
             Sql::new("SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id WHERE 1=1");
         cond(&mut c);
         let total: i64 = c.build_scalar().fetch_one(self.pool()).await?;
-        self.audit(
-            actor,
-            Event {
-                action: AuditAction::UserList,
-                record_type: "user",
-                record_id: String::new(),
-                detail: format!("rows={}", rows.len()),
-            },
-        )
-        .await?;
+        self.audit_user_list(actor, rows.len()).await?;
         Ok(UserPage { rows, total })
     }
 
@@ -183,17 +180,22 @@ impl Store {
             .into_iter()
             .map(UserRow::try_from)
             .collect::<Result<_>>()?;
+        self.audit_user_list(actor, rows.len()).await?;
+        Ok(rows)
+    }
+
+    /// Who listed accounts, and how many they saw.
+    async fn audit_user_list(&self, actor: &Actor, rows: usize) -> Result<()> {
         self.audit(
             actor,
             Event {
                 action: AuditAction::UserList,
                 record_type: "user",
                 record_id: String::new(),
-                detail: format!("rows={}", rows.len()),
+                detail: format!("rows={rows}"),
             },
         )
-        .await?;
-        Ok(rows)
+        .await
     }
 
     /// For an admin's home page: accounts of the admin's region locked now by failed
@@ -211,11 +213,7 @@ impl Store {
         q.scope("n.region_code", &actor.scope);
         let locked: i64 = q.build_scalar().fetch_one(self.pool()).await?;
         let without = if self.require_totp().await? {
-            let roles: Vec<&str> = Role::ALL
-                .iter()
-                .filter(|r| r.sees_identities())
-                .map(|r| r.as_str())
-                .collect();
+            let roles = identity_roles();
             let mut q = Sql::new(
                 "SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id \
                  WHERE u.disabled = 0 AND u.totp_enabled = 0 AND u.role",

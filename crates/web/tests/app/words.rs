@@ -65,12 +65,9 @@ async fn the_history_and_the_audit_trail_say_what_happened_in_words() {
 async fn a_due_day_in_the_trail_is_a_date() {
     let app = TestApp::spawn().await;
     let officer = app.actor("data-officer.kupang").await;
-    let (case, _) = app
-        .store
-        .create_case(&officer, &common::sample_case("Maria Ndun"))
-        .await
-        .unwrap();
-    let victim = app.store.case(&officer, case).await.unwrap().victims[0].id;
+    let (_, victim) = app
+        .case_with_victim("data-officer.kupang", "Maria Ndun")
+        .await;
     let due = common::today() + 14;
     app.store
         .add_service(

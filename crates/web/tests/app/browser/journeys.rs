@@ -193,13 +193,9 @@ async fn a_possible_duplicate_is_decided_as_the_same_person() {
 #[tokio::test]
 async fn a_service_is_planned_referred_and_accepted_on_the_other_side() {
     let app = TestApp::spawn().await;
-    let officer = app.actor("data-officer.kupang").await;
-    let (case, _) = app
-        .store
-        .create_case(&officer, &common::sample_case("Maria Ndun"))
-        .await
-        .unwrap();
-    let victim = app.store.case(&officer, case).await.unwrap().victims[0].id;
+    let (_, victim) = app
+        .case_with_victim("data-officer.kupang", "Maria Ndun")
+        .await;
     let Some(b) = Chrome::open(&app, "journey_referral", DESK).await else {
         return;
     };

@@ -14,12 +14,9 @@ const SHOWN: &str = "return arguments[0].map(function (sel) {
 async fn the_case_page_the_plan_and_a_referral_print_as_the_record() {
     let app = TestApp::spawn().await;
     let officer = app.actor("data-officer.kupang").await;
-    let (case, _) = app
-        .store
-        .create_case(&officer, &common::sample_case("Maria Ndun"))
-        .await
-        .unwrap();
-    let victim = app.store.case(&officer, case).await.unwrap().victims[0].id;
+    let (case, victim) = app
+        .case_with_victim("data-officer.kupang", "Maria Ndun")
+        .await;
     app.store
         .add_service(
             &officer,

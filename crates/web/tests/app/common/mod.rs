@@ -234,6 +234,19 @@ impl TestApp {
         self.store.session(&token).await.unwrap().unwrap().actor
     }
 
+    /// A case registered by `username` with one victim called `name` (the sample case):
+    /// the case and the victim's id.
+    pub async fn case_with_victim(&self, username: &str, name: &str) -> (store::CaseId, i64) {
+        let actor = self.actor(username).await;
+        let (case, _) = self
+            .store
+            .create_case(&actor, &sample_case(name))
+            .await
+            .unwrap();
+        let victim = self.store.case(&actor, case).await.unwrap().victims[0].id;
+        (case, victim)
+    }
+
     /// An API token of a fixture account.
     pub async fn token(&self, username: &str) -> String {
         let actor = self.actor(username).await;
