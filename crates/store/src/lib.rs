@@ -77,6 +77,7 @@ pub struct Store {
     keyring: Option<std::sync::Arc<crypto::Keyring>>,
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
+    figures_cache: review::home::FiguresCache,
     picklists_memo: crate::core::memo::Memo<Picklists>,
     audit_batch: crate::core::audit_batch::AuditBatch,
     rules_memo: crate::core::memo::Memo<Vec<domain::rules::Rule>>,

@@ -302,6 +302,7 @@ impl Store {
             keyring: None,
             model_cache: Default::default(),
             quality_cache: Default::default(),
+            figures_cache: Default::default(),
             picklists_memo: Default::default(),
             audit_batch: Default::default(),
             rules_memo: Default::default(),

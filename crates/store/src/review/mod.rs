@@ -3,7 +3,7 @@
 //! records. Every transition is audited and kept in `case_reviews` for the case timeline.
 
 mod after_save;
-mod home;
+pub(crate) mod home;
 mod import;
 mod notes;
 mod periods;

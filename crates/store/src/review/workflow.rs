@@ -563,7 +563,12 @@ impl Store {
         let mut q = Sql::new("SELECT COUNT(*) FROM cases c WHERE ");
         if Self::reviewer_queue(actor, &mut q) {
             Self::queue_filter(&mut q, filter, cutoff, true);
+            if actor.scope != Scope::National {
+                q.scope("c.region_code", &actor.scope);
+            }
         } else if decide(actor, Action::SubmitCase, &actor.scope).is_ok() {
+            // By the unit alone, on `cases_queue_unit` (its cases lie in its region; a region
+            // condition made each a table lookup: 165 pages/s instead of 2,500 at 1,000,000).
             let states = Self::unit_queue_states(filter);
             q.push("c.unit_id = ")
                 .bind_int(actor.unit_id.0)
@@ -572,9 +577,6 @@ impl Store {
             Self::queue_filter(&mut q, filter, cutoff, false);
         } else {
             return Ok(0);
-        }
-        if actor.scope != Scope::National {
-            q.scope("c.region_code", &actor.scope);
         }
         Ok(q.build_scalar().fetch_one(self.pool()).await?)
     }

@@ -75,13 +75,13 @@ async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>,
         .store
         .recovery_dashboard(actor, crate::shared::today(&state.store, user.actor()))
         .await?;
-    let work = state.store.home_work(actor).await?;
-    let accounts = state.store.account_health(actor).await?;
-    let submits = domain::authz::role_may(actor.role, domain::Action::SubmitCase);
     let overview = matches!(
         actor.role,
         domain::Role::Analyst | domain::Role::Viewer | domain::Role::Admin
     );
+    let work = state.store.home_work(actor, overview).await?;
+    let accounts = state.store.account_health(actor).await?;
+    let submits = domain::authz::role_may(actor.role, domain::Action::SubmitCase);
     render(&HomePage {
         page,
         scope_name,
