@@ -73,9 +73,19 @@ impl ListQuery {
         if only.is_none() {
             errs.push("only", "err.choice");
         }
+        // A name fragment: one line, at most a name's length.
+        let q = errs
+            .take(domain::value::text::optional(
+                "q",
+                &self.q,
+                domain::value::text::NAME,
+                domain::value::text::Lines::One,
+            ))
+            .flatten()
+            .unwrap_or_default();
         errs.into_result(())?;
         Ok(UserFilter {
-            q: self.q.clone(),
+            q,
             role,
             only: only.unwrap_or_default(),
             page: self.page.max(0),

@@ -69,8 +69,16 @@ async fn read_notifications(
         .map_err(|e| WebError::Invalid(vec![e]))?
         .unwrap_or(0);
     if field(&f, "read") == "chosen" {
+        let chosen = fields_all(&f, "ids");
+        // A page shows fifty; more than a few pages' worth is not a person ticking boxes.
+        if chosen.len() > 200 {
+            return Err(WebError::Invalid(vec![domain::FieldError::new(
+                "ids",
+                "err.too_many",
+            )]));
+        }
         let mut ids = Vec::new();
-        for v in fields_all(&f, "ids") {
+        for v in chosen {
             ids.push(domain::value::id("ids", &v).map_err(|e| WebError::Invalid(vec![e]))?);
         }
         state

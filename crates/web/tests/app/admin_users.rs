@@ -23,6 +23,10 @@ async fn an_admin_searches_accounts_and_pages_through_them() {
     let r = admin.get("/users?role=verifier").await;
     assert!(r.body.contains("verifier.kalteng") && !r.body.contains("viewer.kalteng"));
     assert_eq!(admin.get("/users?only=sideways").await.status, 422);
+    // The search is a name fragment: bounded, one line.
+    let long = "a".repeat(151);
+    assert_eq!(admin.get(&format!("/users?q={long}")).await.status, 422);
+    assert_eq!(admin.get("/users?q=a%00b").await.status, 422);
     // Another region's accounts are never found.
     assert!(
         !admin

@@ -78,6 +78,11 @@ async fn notifications_name_their_record_page_past_a_hundred_and_are_read_in_bul
             .body
             .contains("103 belum dibaca")
     );
+    // Not more at once than a person ticks.
+    let many: Vec<(&str, &str)> = std::iter::once(("read", "chosen"))
+        .chain(std::iter::repeat_n(("ids", "1"), 201))
+        .collect();
+    assert_eq!(b.post_form("/notifications/read", &many).await.status, 422);
     // All at once.
     b.post_form("/notifications/read", &[("read", "all")]).await;
     assert!(
