@@ -128,7 +128,7 @@ pub(crate) async fn the_form_keeps_what_was_typed_and_names_every_problem() {
         "Wajib diisi.",
         "NIK harus 16 angka.",
         "Tanggal penyelamatan tidak boleh sebelum awal eksploitasi.",
-        "Masukkan kode desa/kelurahan",
+        "kodenya yang terdiri atas empat bagian",
     ] {
         assert!(r.body.contains(msg), "missing message {msg}");
     }
