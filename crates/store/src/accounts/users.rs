@@ -92,6 +92,21 @@ pub struct UserPage {
     pub total: i64,
 }
 
+/// Ends what an account could do until now: its sessions (it signs in again) and its API
+/// tokens (revoked with `why`); returns how many tokens were revoked.
+async fn end_access(
+    tx: &mut crate::core::write::Write<'_>,
+    id: UserId,
+    why: RevokeReason,
+) -> Result<u64> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    let now = tx.now_ms();
+    revoke_user_tokens(tx, id, now, why).await
+}
+
 /// The roles that see identities (and so must use two-step verification when it is
 /// required).
 fn identity_roles() -> Vec<&'static str> {
@@ -320,16 +335,11 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query("DELETE FROM login_failures WHERE username = $1")
             .bind(u.username.clone())
             .execute(&mut *tx)
             .await?;
-        let now = tx.now_ms();
-        let revoked = revoke_user_tokens(&mut tx, id, now, RevokeReason::PasswordReset).await?;
+        let revoked = end_access(&mut tx, id, RevokeReason::PasswordReset).await?;
         tx.audit(Event {
             action: AuditAction::UserPasswordReset,
             record_type: "user",
@@ -357,13 +367,7 @@ impl Store {
             .await?;
         let mut detail = String::new();
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            let now = tx.now_ms();
-            let revoked =
-                revoke_user_tokens(&mut tx, id, now, RevokeReason::AccountDisabled).await?;
+            let revoked = end_access(&mut tx, id, RevokeReason::AccountDisabled).await?;
             detail = format!("tokens_revoked={revoked}");
         }
         let action = if disabled {
@@ -431,12 +435,7 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        let now = tx.now_ms();
-        let revoked = revoke_user_tokens(&mut tx, id, now, RevokeReason::AccessChanged).await?;
+        let revoked = end_access(&mut tx, id, RevokeReason::AccessChanged).await?;
         tx.audit(Event {
             action: AuditAction::UserChangeAccess,
             record_type: "user",
