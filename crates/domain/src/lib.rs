@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authz;
 pub mod case;
 pub mod checkpoint;
+pub mod classify;
 pub mod ids;
 pub mod nik;
 pub mod notification;
@@ -23,6 +24,7 @@ pub mod unit;
 pub mod user;
 pub mod validation;
 pub mod value;
+pub mod vulnerability;
 
 pub use authz::{Action, Actor, Denied, Scope, decide};
 pub use ids::{UnitId, UserId};
