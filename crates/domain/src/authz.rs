@@ -141,6 +141,13 @@ crate::str_enum::str_enum! {
         /// Decide whether two perpetrator records are one perpetrator (and undo it); only
         /// on pairs whose both records have a case in the actor's scope (checked in store).
         DecidePerpetratorPair,
+        /// See aggregate statistics, maps and the vulnerability index of the scope (never
+        /// identities; a perpetrator network shows names only with `ViewIdentity`).
+        ViewStatistics,
+        /// Import indicator values for the vulnerability index (regions in the subtree).
+        ImportIndicators,
+        /// Change the vulnerability index's method (a new version; national admins).
+        ManageIndexMethod,
     }
 }
 
@@ -190,6 +197,9 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
             Some(OWN_SUBTREE)
         }
         (RunLinkage, Role::Admin | Role::Verifier) => Some(OWN_LEVEL),
+        (ViewStatistics, _) => Some(OWN_SUBTREE),
+        (ImportIndicators, Role::Admin) => Some(OWN_SUBTREE),
+        (ManageIndexMethod, Role::Admin) => Some(OWN_LEVEL),
         _ => None,
     }
 }
@@ -202,7 +212,11 @@ pub fn decide(actor: &Actor, action: Action, target: &Scope) -> Result<(), Denie
         return Err(Denied::NotFound);
     }
     // Clearing and full linkage runs are national tasks: a regional verifier never does them.
-    if matches!(action, Action::ClearCase | Action::RunLinkage) && actor.scope != Scope::National {
+    if matches!(
+        action,
+        Action::ClearCase | Action::RunLinkage | Action::ManageIndexMethod
+    ) && actor.scope != Scope::National
+    {
         return Err(Denied::Forbidden);
     }
     // Verification is the province's step (national clears: four eyes, never both; a

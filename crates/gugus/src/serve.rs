@@ -102,6 +102,15 @@ pub(crate) async fn open(url: &str, durability: store::Durability) -> Result<Sto
         );
     }
     store.ensure_picklists().await?;
+    let started = std::time::Instant::now();
+    let cases = store.ensure_statistics().await?;
+    if cases > 0 {
+        tracing::info!(
+            cases,
+            ms = started.elapsed().as_millis() as u64,
+            "built the statistics rows"
+        );
+    }
     Ok(store)
 }
 

@@ -16,6 +16,7 @@ mod recovery;
 mod referrals;
 mod regions;
 mod review;
+pub mod stats;
 
 pub use crate::core::access::IdentityAccess;
 pub use crate::core::audit::{AuditAbout, AuditFilter, AuditRow, VerifyReport};
@@ -78,6 +79,7 @@ pub struct Store {
     model_cache: linkage::ModelCache,
     quality_cache: review::quality::QualityCache,
     figures_cache: review::home::FiguresCache,
+    stats_cache: stats::query::StatsCache,
     picklists_memo: crate::core::memo::Memo<Picklists>,
     audit_batch: crate::core::audit_batch::AuditBatch,
     rules_memo: crate::core::memo::Memo<Vec<domain::rules::Rule>>,

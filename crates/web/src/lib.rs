@@ -28,6 +28,7 @@ mod referrals;
 mod regions;
 mod review;
 mod shared;
+mod stats;
 mod units;
 
 pub use http::context::{LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
@@ -53,6 +54,7 @@ fn routes() -> Routes {
     let r = cases::routes(r);
     let r = perpetrators::routes(r);
     let r = review::routes(r);
+    let r = stats::routes(r);
     let r = recovery::routes(r);
     let r = referrals::routes(r);
     let r = notifications::routes(r);

@@ -147,6 +147,11 @@ pub struct CaseFilter {
     pub review: Option<domain::review::ReviewState>,
     /// Some(true): cases with a child victim; Some(false): with an adult victim.
     pub child: Option<bool>,
+    /// Cases with a victim record whose statistics dimension has this value (`None`: not
+    /// recorded): the drill-down from a figure of the statistics.
+    pub stat: Option<(crate::stats::StatDim, Option<String>)>,
+    /// `from`/`to` are on the exploitation date instead of the report date.
+    pub by_exploitation: bool,
     /// Case code, NIK or name (the last two only for roles that see identities).
     pub q: String,
     pub sort: CaseSort,

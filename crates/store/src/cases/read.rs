@@ -207,11 +207,35 @@ impl Store {
                 }
             }
         }
+        let day = if f.by_exploitation {
+            " AND c.exploitation_from"
+        } else {
+            " AND c.reported_on"
+        };
         if let Some(d) = f.from {
-            q.push(" AND c.reported_on >= ").bind_int(d);
+            q.push(day).push(" >= ").bind_int(d);
         }
         if let Some(d) = f.to {
-            q.push(" AND c.reported_on <= ").bind_int(d);
+            q.push(day).push(" <= ").bind_int(d);
+        }
+        if let Some((dim, val)) = &f.stat {
+            q.push(" AND c.id IN (SELECT s.case_id FROM stat_victims s");
+            match (dim.column(), dim.tag_list(), val) {
+                (Some(col), _, Some(v)) => {
+                    q.push(" WHERE ").push(col).push(" = ").bind_text(v.clone());
+                }
+                (Some(col), _, None) => {
+                    q.push(" WHERE ").push(col).push(" IS NULL");
+                }
+                (None, Some(list), v) => {
+                    q.push(" JOIN case_tags t ON t.case_id = s.case_id AND t.list = ")
+                        .bind_text(list)
+                        .push(" WHERE t.code = ")
+                        .bind_text(v.clone().unwrap_or_default());
+                }
+                (None, None, _) => {}
+            }
+            q.push(")");
         }
         for (col, v) in [
             ("c.status", &f.status),

@@ -566,6 +566,7 @@ impl Store {
             detail: format!("count={}", batch.len()),
         };
         tx.audit(ev).await?;
+        tx.touch_cases(ids.iter().map(|c| c.0));
         tx.commit().await?;
         Ok(ids)
     }

@@ -236,6 +236,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0027_unit_contact.sql"),
         postgres: include_str!("../../migrations/postgres/0027_unit_contact.sql"),
     },
+    Migration {
+        version: 28,
+        name: "statistics",
+        sqlite: include_str!("../../migrations/sqlite/0028_statistics.sql"),
+        postgres: include_str!("../../migrations/postgres/0028_statistics.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -303,6 +309,7 @@ impl Store {
             model_cache: Default::default(),
             quality_cache: Default::default(),
             figures_cache: Default::default(),
+            stats_cache: Default::default(),
             picklists_memo: Default::default(),
             audit_batch: Default::default(),
             rules_memo: Default::default(),

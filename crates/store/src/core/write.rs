@@ -54,6 +54,8 @@ pub(crate) enum Maintenance {
     SealPlaintext,
     /// Taking or renewing a background job's lease (which node runs it; no data changes).
     JobLease,
+    /// Rebuilding the statistics rows from the records (derived figures, like a migration).
+    Statistics,
     /// Bulk fills of the benchmarks (`bench` feature only).
     #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     Bench,
@@ -107,6 +109,9 @@ impl Store {
             now: self.now_ms(),
             clock: self.clock().clone(),
             audited: false,
+            backend: self.backend(),
+            cases: Vec::new(),
+            figures: false,
         })
     }
 
@@ -152,6 +157,13 @@ pub(crate) struct Write<'a> {
     now: i64,
     clock: domain::time::Clock,
     audited: bool,
+    backend: crate::Backend,
+    /// Cases this write audited (or said it touched): their statistics rows are rebuilt
+    /// before it commits.
+    cases: Vec<i64>,
+    /// Whether it changed something the statistics count without a case of its own (a
+    /// perpetrator or person link).
+    figures: bool,
 }
 
 impl<'a> Write<'a> {
@@ -166,16 +178,32 @@ impl<'a> Write<'a> {
 
     /// Appends the audit entry of this write (in the same transaction).
     pub(crate) async fn audit(&mut self, ev: Event<'_>) -> Result<i64> {
+        match ev.record_type {
+            "case" => self.cases.extend(ev.record_id.parse::<i64>().ok()),
+            "perpetrator" | "perpetrator_pair" | "linkage_pair" => self.figures = true,
+            _ => {}
+        }
         let seq = append_at(&mut self.tx, self.actor, &self.clock, ev).await?;
         self.audited = true;
         Ok(seq)
     }
 
-    /// Commits; a write without an audit entry is refused and rolled back.
-    pub(crate) async fn commit(self) -> Result<()> {
+    /// Cases a batch write changed (its one audit entry names none).
+    pub(crate) fn touch_cases(&mut self, ids: impl IntoIterator<Item = i64>) {
+        self.cases.extend(ids);
+    }
+
+    /// Commits; a write without an audit entry is refused and rolled back. The statistics
+    /// rows of the cases it touched are rebuilt first, in the same transaction.
+    pub(crate) async fn commit(mut self) -> Result<()> {
         if !self.audited {
             tracing::error!("write without an audit entry refused");
             return Err(StoreError::Other("write without an audit entry".into()));
+        }
+        if !self.cases.is_empty() {
+            crate::stats::facts::refresh(&mut self.tx, self.backend, &self.cases).await?;
+        } else if self.figures {
+            crate::stats::facts::bump(&mut self.tx).await?;
         }
         self.tx.commit().await?;
         Ok(())

@@ -101,6 +101,7 @@ pub(crate) async fn relink(conn: &mut sqlx::AnyConnection, seeds: Vec<i64>) -> R
                 .bind(v)
                 .execute(&mut *conn)
                 .await?;
+            crate::stats::facts::set_person(&mut *conn, v, person).await?;
         }
     }
     Ok(())

@@ -113,6 +113,7 @@ impl Store {
                 detail: format!("cases={}", chunk.len()),
             })
             .await?;
+            tx.touch_cases(chunk.iter().map(|(id, _)| id.0));
             tx.commit().await?;
         }
         Ok(())

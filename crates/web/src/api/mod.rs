@@ -59,6 +59,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::audit::AuditDoc::openapi());
     doc.merge(crate::cases::CasesDoc::openapi());
     doc.merge(crate::review::ClearingDoc::openapi());
+    doc.merge(crate::stats::StatisticsDoc::openapi());
     doc.merge(crate::perpetrators::PerpetratorPairsDoc::openapi());
     doc.merge(crate::recovery::RecoveryDoc::openapi());
     doc.merge(crate::referrals::ReferralsDoc::openapi());

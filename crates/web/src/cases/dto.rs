@@ -354,6 +354,12 @@ pub struct CaseParams {
     pub child: String,
     /// Review stage: draft, submitted, returned, verified or cleared.
     pub review: String,
+    /// Drill-down from the statistics: a dimension (see `/api/v1/statistics/breakdown`) …
+    pub stat: String,
+    /// … and its value (empty: not recorded).
+    pub val: String,
+    /// `exploitation`: `from`/`to` are on the exploitation date.
+    pub basis: String,
     /// Case code prefix; NIK or name for roles that see identities.
     pub q: String,
     /// newest (default), oldest or code

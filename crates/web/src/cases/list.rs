@@ -26,6 +26,11 @@ pub(crate) struct ListQuery {
     pub sex: String,
     pub child: String,
     pub review: String,
+    /// Drill-down from the statistics: a dimension and its value (empty: not recorded).
+    pub stat: String,
+    pub val: String,
+    /// `exploitation`: the period is on the exploitation date.
+    pub basis: String,
     pub q: String,
     pub sort: String,
     pub page: i64,
@@ -69,6 +74,19 @@ impl ListQuery {
         if !matches!(self.sort.as_str(), "" | "newest" | "oldest" | "code") {
             errs.push("sort", "err.choice");
         }
+        let stat = match self.stat.trim() {
+            "" => None,
+            d => match store::stats::StatDim::parse(d) {
+                Some(dim) => Some((dim, some(&self.val))),
+                None => {
+                    errs.push("stat", "err.choice");
+                    None
+                }
+            },
+        };
+        if !matches!(self.basis.as_str(), "" | "report" | "exploitation") {
+            errs.push("basis", "err.choice");
+        }
         errs.into_result(())?;
         Ok(CaseFilter {
             region,
@@ -85,6 +103,8 @@ impl ListQuery {
                 "adult" => Some(false),
                 _ => None,
             },
+            stat,
+            by_exploitation: self.basis == "exploitation",
             q: self.q.clone(),
             sort: match self.sort.as_str() {
                 "oldest" => CaseSort::ReportedAsc,
@@ -100,7 +120,7 @@ impl ListQuery {
     fn page_href(&self, page: i64) -> String {
         let enc = crate::http::util::url_encode;
         format!(
-            "/cases?region={}&from={}&to={}&exploitation={}&status={}&trafficking_status={}&channel={}&sex={}&child={}&review={}&q={}&sort={}&page={page}",
+            "/cases?region={}&from={}&to={}&exploitation={}&status={}&trafficking_status={}&channel={}&sex={}&child={}&review={}&stat={}&val={}&basis={}&q={}&sort={}&page={page}",
             enc(&self.region),
             enc(&self.from),
             enc(&self.to),
@@ -111,6 +131,9 @@ impl ListQuery {
             enc(&self.sex),
             enc(&self.child),
             enc(&self.review),
+            enc(&self.stat),
+            enc(&self.val),
+            enc(&self.basis),
             enc(&self.q),
             enc(&self.sort)
         )
@@ -137,6 +160,10 @@ struct CasesPage {
 }
 
 impl CasesPage {
+    /// The statistics dimension a drill-down came with, in words.
+    fn stat_title(&self) -> &'static str {
+        self.page.t(&format!("stats.dim.{}", self.q.stat))
+    }
     fn total_label(&self) -> String {
         if self.total > store::CASE_COUNT_CAP {
             self.page.tf("cases.total_over", store::CASE_COUNT_CAP)

@@ -1,0 +1,369 @@
+//! The queries behind the statistics: totals, a trend, breakdowns and cross-tabs, each an
+//! aggregate over `stat_victims` narrowed to the area in SQL. Computed figures are cached
+//! by the statistics generation, which every write of a counted record moves.
+
+use super::{DateBasis, Granularity, StatDim, StatFilter};
+use crate::core::sql::Sql;
+use crate::{Result, Store};
+use domain::{Action, Actor, RegionLevel, Scope, decide};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Counts of one kind (official or working).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub cases: i64,
+    /// Victim records (official: cleared records).
+    pub victims: i64,
+    /// Persons: records linked as one person counted once.
+    pub persons: i64,
+    /// Child victims (persons for official, records for working).
+    pub children: i64,
+    /// Perpetrators, records decided to be one perpetrator counted once.
+    pub perpetrators: i64,
+    pub restitution_awarded: i64,
+    pub restitution_paid: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakdownRow {
+    /// The value (a picklist code, a region code, a band); `None` = not recorded.
+    pub value: Option<String>,
+    /// Persons among cleared records.
+    pub official: i64,
+    /// Records in scope.
+    pub working: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    pub dim: StatDim,
+    /// Largest first (working), "not recorded" last.
+    pub rows: Vec<BreakdownRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendPoint {
+    /// `YYYYMM`, `YYYYQ` (quarter 1–4) or `YYYY`.
+    pub period: i64,
+    pub official: i64,
+    pub working: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossTab {
+    pub rows: StatDim,
+    pub cols: StatDim,
+    /// (row value, column value, official, working).
+    pub cells: Vec<(Option<String>, Option<String>, i64, i64)>,
+}
+
+/// Everything the statistics page shows for one filter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Statistics {
+    pub filter: StatFilter,
+    pub granularity: Granularity,
+    pub official: Totals,
+    pub working: Totals,
+    pub trend: Vec<TrendPoint>,
+    pub breakdowns: Vec<Breakdown>,
+    /// The statistics generation the figures were computed at.
+    pub generation: i64,
+}
+
+impl Statistics {
+    pub fn breakdown(&self, dim: StatDim) -> Option<&Breakdown> {
+        self.breakdowns.iter().find(|b| b.dim == dim)
+    }
+}
+
+/// Computed statistics by area, filter and generation (a few hundred at most).
+pub(crate) type StatsCache = Arc<Mutex<HashMap<String, (i64, Arc<Statistics>)>>>;
+const CACHE_MAX: usize = 256;
+
+/// `AND …` narrowing the rows of alias `a` to `area` and the filter. `exploited` is the
+/// alias's exploitation-date column.
+fn narrow(q: &mut Sql, a: &str, exploited: &str, area: &Scope, f: &StatFilter) {
+    match area {
+        Scope::National => {}
+        Scope::Region(r) if r.level() == RegionLevel::Province => {
+            q.push(&format!(" AND {a}.province_code = "))
+                .bind_text(r.as_str());
+        }
+        Scope::Region(r) if r.level() == RegionLevel::Regency => {
+            q.push(&format!(" AND {a}.province_code = "))
+                .bind_text(r.province().as_str())
+                .push(&format!(" AND {a}.regency_code = "))
+                .bind_text(r.as_str());
+        }
+        Scope::Region(_) => {
+            q.scope(&format!("{a}.region_code"), area);
+        }
+    }
+    let col = match f.basis {
+        DateBasis::Report => format!("{a}.reported_on"),
+        DateBasis::Exploitation => format!("{a}.{exploited}"),
+    };
+    if let Some(d) = f.from {
+        q.push(&format!(" AND {col} >= ")).bind_int(d);
+    }
+    if let Some(d) = f.to {
+        q.push(&format!(" AND {col} <= ")).bind_int(d);
+    }
+    if let Some(s) = f.review {
+        q.push(&format!(" AND {a}.review_state = "))
+            .bind_text(s.as_str());
+    }
+}
+
+const CLEARED: &str = "s.review_state = 'cleared'";
+
+fn int(r: &sqlx::any::AnyRow, i: usize) -> Result<i64> {
+    Ok(r.try_get::<Option<i64>, _>(i)?.unwrap_or(0))
+}
+
+impl Store {
+    /// The area the actor's statistics cover: the filter's region (which must lie in the
+    /// actor's scope: otherwise "not found") or the whole scope.
+    pub(crate) fn stat_area(&self, actor: &Actor, f: &StatFilter) -> Result<Scope> {
+        decide(actor, Action::ViewStatistics, &actor.scope)?;
+        match &f.region {
+            Some(r) => {
+                let s = Scope::Region(r.clone());
+                decide(actor, Action::ViewStatistics, &s)?;
+                Ok(s)
+            }
+            None => Ok(actor.scope.clone()),
+        }
+    }
+
+    /// The statistics generation (moves with every write of a counted record).
+    pub async fn statistics_generation(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT generation FROM stat_meta WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
+    /// Totals, trend and every breakdown for the filter, official beside working.
+    pub async fn statistics(
+        &self,
+        actor: &Actor,
+        f: &StatFilter,
+        granularity: Granularity,
+    ) -> Result<Arc<Statistics>> {
+        let area = self.stat_area(actor, f)?;
+        let generation = self.statistics_generation().await?;
+        let key = format!("{area:?}|{f:?}|{granularity:?}");
+        if let Some(hit) = self.stats_cache.lock().ok().and_then(|c| {
+            c.get(&key)
+                .filter(|(g, _)| *g == generation)
+                .map(|(_, s)| s.clone())
+        }) {
+            return Ok(hit);
+        }
+        let (official, working) = self.stat_totals(&area, f).await?;
+        let trend = self.stat_trend(&area, f, granularity).await?;
+        let mut breakdowns = Vec::with_capacity(StatDim::ALL.len());
+        for dim in StatDim::ALL {
+            breakdowns.push(self.stat_breakdown(&area, f, dim).await?);
+        }
+        let out = Arc::new(Statistics {
+            filter: f.clone(),
+            granularity,
+            official,
+            working,
+            trend,
+            breakdowns,
+            generation,
+        });
+        if let Ok(mut c) = self.stats_cache.lock() {
+            if c.len() >= CACHE_MAX {
+                c.clear();
+            }
+            c.insert(key, (generation, out.clone()));
+        }
+        Ok(out)
+    }
+
+    /// One breakdown (the map's measure, the API).
+    pub async fn statistics_breakdown(
+        &self,
+        actor: &Actor,
+        f: &StatFilter,
+        dim: StatDim,
+    ) -> Result<Breakdown> {
+        let area = self.stat_area(actor, f)?;
+        self.stat_breakdown(&area, f, dim).await
+    }
+
+    async fn stat_totals(&self, area: &Scope, f: &StatFilter) -> Result<(Totals, Totals)> {
+        let mut q = Sql::new(&format!(
+            "SELECT COUNT(DISTINCT CASE WHEN {CLEARED} THEN s.case_id END), \
+             SUM(CASE WHEN {CLEARED} THEN 1 ELSE 0 END), \
+             COUNT(DISTINCT CASE WHEN {CLEARED} THEN s.person_key END), \
+             COUNT(DISTINCT CASE WHEN {CLEARED} AND s.child = 'child' THEN s.person_key END), \
+             CAST(SUM(CASE WHEN {CLEARED} THEN s.restitution_awarded ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN {CLEARED} THEN s.restitution_paid ELSE 0 END) AS BIGINT), \
+             COUNT(DISTINCT s.case_id), COUNT(*), COUNT(DISTINCT s.person_key), \
+             SUM(CASE WHEN s.child = 'child' THEN 1 ELSE 0 END), \
+             CAST(SUM(s.restitution_awarded) AS BIGINT), CAST(SUM(s.restitution_paid) AS BIGINT) \
+             FROM stat_victims s WHERE 1=1"
+        ));
+        narrow(&mut q, "s", "exploited_on", area, f);
+        let r = q.build().fetch_one(self.pool()).await?;
+        let mut official = Totals {
+            cases: int(&r, 0)?,
+            victims: int(&r, 1)?,
+            persons: int(&r, 2)?,
+            children: int(&r, 3)?,
+            perpetrators: 0,
+            restitution_awarded: int(&r, 4)?,
+            restitution_paid: int(&r, 5)?,
+        };
+        let mut working = Totals {
+            cases: int(&r, 6)?,
+            victims: int(&r, 7)?,
+            persons: int(&r, 8)?,
+            children: int(&r, 9)?,
+            perpetrators: 0,
+            restitution_awarded: int(&r, 10)?,
+            restitution_paid: int(&r, 11)?,
+        };
+        let mut q = Sql::new(
+            "SELECT COUNT(DISTINCT CASE WHEN c.review_state = 'cleared' THEN COALESCE(p.network_id, p.id) END), \
+             COUNT(DISTINCT COALESCE(p.network_id, p.id)) \
+             FROM case_perpetrators cp JOIN perpetrators p ON p.id = cp.perpetrator_id \
+             JOIN cases c ON c.id = cp.case_id WHERE 1=1",
+        );
+        narrow(&mut q, "c", "exploitation_from", area, f);
+        let r = q.build().fetch_one(self.pool()).await?;
+        official.perpetrators = int(&r, 0)?;
+        working.perpetrators = int(&r, 1)?;
+        Ok((official, working))
+    }
+
+    async fn stat_trend(
+        &self,
+        area: &Scope,
+        f: &StatFilter,
+        g: Granularity,
+    ) -> Result<Vec<TrendPoint>> {
+        let col = match f.basis {
+            DateBasis::Report => "s.reported_month",
+            DateBasis::Exploitation => "s.exploited_month",
+        };
+        let period = match g {
+            Granularity::Month => col.to_owned(),
+            Granularity::Quarter => format!("({col} / 100) * 10 + (({col} % 100) - 1) / 3 + 1"),
+            Granularity::Year => format!("{col} / 100"),
+        };
+        let mut q = Sql::new(&format!(
+            "SELECT {period}, COUNT(DISTINCT CASE WHEN {CLEARED} THEN s.person_key END), COUNT(*) \
+             FROM stat_victims s WHERE {col} IS NOT NULL"
+        ));
+        narrow(&mut q, "s", "exploited_on", area, f);
+        q.push(" GROUP BY 1 ORDER BY 1");
+        let mut out = Vec::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            out.push(TrendPoint {
+                period: int(&r, 0)?,
+                official: int(&r, 1)?,
+                working: int(&r, 2)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One breakdown of a region dimension, only its values inside `within` (the villages
+    /// of one regency, the regencies of one province).
+    pub async fn statistics_breakdown_in(
+        &self,
+        actor: &Actor,
+        f: &StatFilter,
+        dim: StatDim,
+        within: &domain::RegionCode,
+    ) -> Result<Breakdown> {
+        let area = self.stat_area(actor, f)?;
+        self.stat_breakdown_within(&area, f, dim, Some(within)).await
+    }
+
+    async fn stat_breakdown(&self, area: &Scope, f: &StatFilter, dim: StatDim) -> Result<Breakdown> {
+        self.stat_breakdown_within(area, f, dim, None).await
+    }
+
+    async fn stat_breakdown_within(
+        &self,
+        area: &Scope,
+        f: &StatFilter,
+        dim: StatDim,
+        within: Option<&domain::RegionCode>,
+    ) -> Result<Breakdown> {
+        let (value, join) = dim_sql(dim, "t");
+        let mut q = Sql::new(&format!(
+            "SELECT {value}, COUNT(DISTINCT CASE WHEN {CLEARED} THEN s.person_key END), COUNT(*) \
+             FROM stat_victims s{join} WHERE 1=1"
+        ));
+        narrow(&mut q, "s", "exploited_on", area, f);
+        if let (Some(w), Some(col)) = (within, dim.column()) {
+            q.scope(col, &Scope::Region(w.clone()));
+        }
+        q.push(" GROUP BY 1");
+        let mut rows = Vec::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            rows.push(BreakdownRow {
+                value: r.try_get::<Option<String>, _>(0)?,
+                official: int(&r, 1)?,
+                working: int(&r, 2)?,
+            });
+        }
+        rows.sort_by(|a, b| {
+            (a.value.is_none(), -a.working, &a.value).cmp(&(b.value.is_none(), -b.working, &b.value))
+        });
+        Ok(Breakdown { dim, rows })
+    }
+
+    /// Two dimensions against each other.
+    pub async fn statistics_crosstab(
+        &self,
+        actor: &Actor,
+        f: &StatFilter,
+        rows: StatDim,
+        cols: StatDim,
+    ) -> Result<CrossTab> {
+        let area = self.stat_area(actor, f)?;
+        let (a, ja) = dim_sql(rows, "t1");
+        let (b, jb) = dim_sql(cols, "t2");
+        let mut q = Sql::new(&format!(
+            "SELECT {a}, {b}, COUNT(DISTINCT CASE WHEN {CLEARED} THEN s.person_key END), COUNT(*) \
+             FROM stat_victims s{ja}{jb} WHERE 1=1"
+        ));
+        narrow(&mut q, "s", "exploited_on", &area, f);
+        q.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+        let mut cells = Vec::new();
+        for r in q.build().fetch_all(self.pool()).await? {
+            cells.push((
+                r.try_get::<Option<String>, _>(0)?,
+                r.try_get::<Option<String>, _>(1)?,
+                int(&r, 2)?,
+                int(&r, 3)?,
+            ));
+        }
+        Ok(CrossTab { rows, cols, cells })
+    }
+}
+
+/// The value expression of a dimension and the join it needs (tags: one row per tag).
+fn dim_sql(dim: StatDim, t: &str) -> (String, String) {
+    match (dim.column(), dim.tag_list()) {
+        (Some(col), _) => (col.to_owned(), String::new()),
+        (None, Some(list)) => (
+            format!("{t}.code"),
+            format!(" JOIN case_tags {t} ON {t}.case_id = s.case_id AND {t}.list = '{list}'"),
+        ),
+        (None, None) => ("NULL".to_owned(), String::new()),
+    }
+}

@@ -1,0 +1,115 @@
+//! The statistics' query string, shared by the pages, the downloads and the API: one
+//! parser, so a filter means the same everywhere and a bad one is refused by name.
+
+use domain::{Invalid, RegionCode};
+use serde::Deserialize;
+use store::stats::{DateBasis, Granularity, StatFilter};
+use utoipa::IntoParams;
+
+#[derive(Deserialize, IntoParams, Default, Clone)]
+#[serde(default)]
+pub(crate) struct StatQuery {
+    /// Registering region's code (province `62`, regency `62.71`, …) within your scope.
+    pub region: String,
+    /// First day of the period, YYYY-MM-DD.
+    pub from: String,
+    /// Last day of the period, YYYY-MM-DD.
+    pub to: String,
+    /// `report` (default) or `exploitation`: which date places a record in the period.
+    pub basis: String,
+    /// One review state only: draft, submitted, returned, verified, cleared.
+    pub review: String,
+    /// Trend by `month` (default), `quarter` or `year`.
+    pub by: String,
+}
+
+impl StatQuery {
+    pub(crate) fn filter(&self) -> Result<(StatFilter, Granularity), Invalid> {
+        let mut errs = Invalid::default();
+        let region = match self.region.trim() {
+            "" => None,
+            r => {
+                let parsed = RegionCode::parse(r).ok();
+                if parsed.is_none() {
+                    errs.push("region", "err.region_code");
+                }
+                parsed
+            }
+        };
+        let from = errs
+            .take(domain::value::day::opt_day("from", &self.from))
+            .flatten();
+        let to = errs
+            .take(domain::value::day::opt_day("to", &self.to))
+            .flatten();
+        if let (Some(a), Some(b)) = (from, to)
+            && b < a
+        {
+            errs.push("to", "err.period");
+        }
+        let basis = match self.basis.trim() {
+            "" => DateBasis::Report,
+            b => DateBasis::parse(b).unwrap_or_else(|| {
+                errs.push("basis", "err.choice");
+                DateBasis::Report
+            }),
+        };
+        let review = match self.review.trim() {
+            "" => None,
+            r => {
+                let parsed = domain::review::ReviewState::parse(r);
+                if parsed.is_none() {
+                    errs.push("review", "err.choice");
+                }
+                parsed
+            }
+        };
+        let by = match self.by.trim() {
+            "" => Granularity::Month,
+            g => Granularity::parse(g).unwrap_or_else(|| {
+                errs.push("by", "err.choice");
+                Granularity::Month
+            }),
+        };
+        errs.into_result((
+            StatFilter {
+                region,
+                from,
+                to,
+                basis,
+                review,
+            },
+            by,
+        ))
+    }
+
+    /// This filter as a query string (without `?`), for links and downloads.
+    pub(crate) fn query_string(&self) -> String {
+        let enc = crate::http::util::url_encode;
+        format!(
+            "region={}&from={}&to={}&basis={}&review={}&by={}",
+            enc(&self.region),
+            enc(&self.from),
+            enc(&self.to),
+            enc(&self.basis),
+            enc(&self.review),
+            enc(&self.by)
+        )
+    }
+
+    /// The case list behind a figure: the same region, period and state, and the value.
+    pub(crate) fn drill(&self, dim: &str, value: Option<&str>, official: bool) -> String {
+        let enc = crate::http::util::url_encode;
+        let review = if official { "cleared" } else { self.review.as_str() };
+        format!(
+            "/cases?region={}&from={}&to={}&basis={}&review={}&stat={}&val={}",
+            enc(&self.region),
+            enc(&self.from),
+            enc(&self.to),
+            enc(&self.basis),
+            enc(review),
+            enc(dim),
+            enc(value.unwrap_or_default())
+        )
+    }
+}

@@ -1,0 +1,26 @@
+//! Statistics and maps (issue 13): `/statistik` with totals, a trend and every breakdown
+//! (official beside working), `/peta` with choropleths and flows, their downloads and the
+//! JSON API. Every figure comes from the store's scoped aggregates.
+
+mod api;
+mod charts;
+mod export;
+mod filter;
+pub(crate) mod geo;
+mod map;
+mod pages;
+
+use crate::Routes;
+use axum::routing::get;
+
+pub(crate) use api::StatisticsDoc;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    let r = r
+        .add("/statistik", &["GET"], get(pages::statistics))
+        .add("/statistik/export.csv", &["GET"], get(export::csv))
+        .add("/statistik/chart.svg", &["GET"], get(export::chart_svg))
+        .add("/peta", &["GET"], get(map::map_page))
+        .add("/peta/map.svg", &["GET"], get(map::map_svg));
+    api::routes(r)
+}

@@ -1,0 +1,219 @@
+//! `/statistik`: totals, a trend and every breakdown, official beside working, each as an
+//! SVG chart with its table; every figure opens the cases behind it.
+
+use super::charts::{self, Pair};
+use super::filter::StatQuery;
+use crate::AppState;
+use crate::http::context::User;
+use crate::http::error::WebError;
+use crate::http::page::{Page, render};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use store::stats::{Granularity, Population, StatDim, Statistics};
+use std::collections::HashMap;
+
+/// One value of a breakdown, labelled, with its drill-down links.
+pub(crate) struct Row {
+    pub value: Option<String>,
+    pub label: String,
+    pub official: i64,
+    pub working: i64,
+    pub href_official: String,
+    pub href_working: String,
+    /// Per 100,000 inhabitants (home regions only): official, working.
+    pub rate: Option<(String, String)>,
+}
+
+pub(crate) struct Section {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub svg: String,
+    pub rows: Vec<Row>,
+    pub rates: bool,
+}
+
+#[derive(Template)]
+#[template(path = "stats/statistics.html")]
+struct StatisticsPage {
+    page: Page,
+    q: StatQuery,
+    stats: std::sync::Arc<Statistics>,
+    trend_svg: String,
+    trend: Vec<Row>,
+    sections: Vec<Section>,
+    region_name: String,
+    population_source: &'static str,
+    qs: String,
+}
+
+/// A period key as people write it: 2026-03, 2026 T1 (Q1), 2026.
+pub(crate) fn period_label(p: i64, g: Granularity, lang: &str) -> String {
+    match g {
+        Granularity::Month => format!("{}-{:02}", p / 100, p % 100),
+        Granularity::Quarter if lang == "en" => format!("{} Q{}", p / 10, p % 10),
+        Granularity::Quarter => format!("{} T{}", p / 10, p % 10),
+        Granularity::Year => p.to_string(),
+    }
+}
+
+/// Words for every value of every breakdown: picklist labels, region names, bands.
+pub(crate) async fn labels(
+    state: &AppState,
+    stats: &Statistics,
+    page: &Page,
+) -> Result<HashMap<(StatDim, String), String>, WebError> {
+    let lang = page.locale.code();
+    let lists = state.store.picklists().await?;
+    let mut codes: Vec<String> = stats
+        .breakdowns
+        .iter()
+        .filter(|b| b.dim.is_region())
+        .flat_map(|b| b.rows.iter().filter_map(|r| r.value.clone()))
+        .collect();
+    codes.extend(stats.filter.region.iter().map(|r| r.as_str().to_owned()));
+    codes.sort();
+    codes.dedup();
+    let names = state.store.region_names(&codes).await?;
+    let mut out = HashMap::new();
+    for b in &stats.breakdowns {
+        for r in &b.rows {
+            let Some(v) = &r.value else { continue };
+            let label = if let Some(list) = b.dim.picklist() {
+                lists.label(list, v, lang).to_owned()
+            } else if b.dim.is_region() {
+                names.get(v).cloned().unwrap_or_else(|| v.clone())
+            } else {
+                match b.dim {
+                    StatDim::Child => page.t(&format!("stats.child.{v}")).to_owned(),
+                    StatDim::Service => page.t(&format!("stats.service.{v}")).to_owned(),
+                    StatDim::ReviewState => page.label("review.state", v).to_owned(),
+                    _ => v.clone(),
+                }
+            };
+            out.insert((b.dim, v.clone()), label);
+        }
+    }
+    for (code, name) in names {
+        out.entry((StatDim::Province, code)).or_insert(name);
+    }
+    Ok(out)
+}
+
+fn rate(count: i64, code: Option<&str>) -> String {
+    match Population::get().rate(count, code) {
+        Some(r) => format!("{r:.2}"),
+        None => "—".into(),
+    }
+}
+
+pub(crate) fn sections(
+    stats: &Statistics,
+    q: &StatQuery,
+    page: &Page,
+    names: &HashMap<(StatDim, String), String>,
+) -> Vec<Section> {
+    let series = (page.t("stats.official"), page.t("stats.working"));
+    stats
+        .breakdowns
+        .iter()
+        .map(|b| {
+            let key = b.dim.key();
+            let title = page.t(&format!("stats.dim.{key}"));
+            let rates = matches!(b.dim, StatDim::HomeProvince | StatDim::HomeRegency);
+            let rows: Vec<Row> = b
+                .rows
+                .iter()
+                .map(|r| Row {
+                    value: r.value.clone(),
+                    label: match &r.value {
+                        Some(v) => names.get(&(b.dim, v.clone())).cloned().unwrap_or_else(|| v.clone()),
+                        None => page.t("stats.not_recorded").to_owned(),
+                    },
+                    official: r.official,
+                    working: r.working,
+                    href_official: q.drill(key, r.value.as_deref(), true),
+                    href_working: q.drill(key, r.value.as_deref(), false),
+                    rate: (rates && r.value.is_some())
+                        .then(|| (rate(r.official, r.value.as_deref()), rate(r.working, r.value.as_deref()))),
+                })
+                .collect();
+            let pairs: Vec<Pair> = rows
+                .iter()
+                .take(25)
+                .map(|r| Pair {
+                    label: &r.label,
+                    official: r.official,
+                    working: r.working,
+                })
+                .collect();
+            Section {
+                key,
+                title,
+                svg: charts::hbars(title, &pairs, series),
+                rows,
+                rates,
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn trend_rows(stats: &Statistics, page: &Page) -> Vec<Row> {
+    stats
+        .trend
+        .iter()
+        .map(|t| Row {
+            value: Some(t.period.to_string()),
+            label: period_label(t.period, stats.granularity, page.locale.code()),
+            official: t.official,
+            working: t.working,
+            href_official: String::new(),
+            href_working: String::new(),
+            rate: None,
+        })
+        .collect()
+}
+
+pub(super) async fn statistics(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<StatQuery>,
+) -> Result<Html<String>, WebError> {
+    let (filter, by) = q.filter()?;
+    let stats = state.store.statistics(user.actor(), &filter, by).await?;
+    let page = Page::from_ctx(&user.ctx, "stats.title");
+    let names = labels(&state, &stats, &page).await?;
+    let trend = trend_rows(&stats, &page);
+    let pairs: Vec<Pair> = trend
+        .iter()
+        .map(|r| Pair {
+            label: &r.label,
+            official: r.official,
+            working: r.working,
+        })
+        .collect();
+    let trend_svg = charts::columns(
+        page.t("stats.trend"),
+        &pairs,
+        (page.t("stats.official"), page.t("stats.working")),
+    );
+    let sections = sections(&stats, &q, &page, &names);
+    let region_name = match &filter.region {
+        Some(r) => names
+            .get(&(StatDim::Province, r.as_str().to_owned()))
+            .cloned()
+            .unwrap_or_else(|| r.as_str().to_owned()),
+        None => String::new(),
+    };
+    render(&StatisticsPage {
+        page,
+        qs: q.query_string(),
+        q,
+        stats,
+        trend_svg,
+        trend,
+        sections,
+        region_name,
+        population_source: store::stats::POPULATION_SOURCE,
+    })
+}
