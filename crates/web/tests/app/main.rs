@@ -38,5 +38,6 @@ mod security;
 mod serve_limits;
 mod site;
 mod site_more;
+mod statistics;
 mod sweep;
 mod words;
