@@ -67,6 +67,9 @@ mod tests {
         assert_eq!(p.total(None), Some(284_973_643));
         assert_eq!(p.total(Some("11")), Some(5_623_479));
         assert_eq!(p.total(Some("11.01")), Some(239_629));
-        assert_eq!(p.rate(10, Some("11.01")).map(|r| (r * 100.0).round()), Some(417.0));
+        assert_eq!(
+            p.rate(10, Some("11.01")).map(|r| (r * 100.0).round()),
+            Some(417.0)
+        );
     }
 }

@@ -288,10 +288,16 @@ impl Store {
         within: &domain::RegionCode,
     ) -> Result<Breakdown> {
         let area = self.stat_area(actor, f)?;
-        self.stat_breakdown_within(&area, f, dim, Some(within)).await
+        self.stat_breakdown_within(&area, f, dim, Some(within))
+            .await
     }
 
-    async fn stat_breakdown(&self, area: &Scope, f: &StatFilter, dim: StatDim) -> Result<Breakdown> {
+    async fn stat_breakdown(
+        &self,
+        area: &Scope,
+        f: &StatFilter,
+        dim: StatDim,
+    ) -> Result<Breakdown> {
         self.stat_breakdown_within(area, f, dim, None).await
     }
 
@@ -321,7 +327,11 @@ impl Store {
             });
         }
         rows.sort_by(|a, b| {
-            (a.value.is_none(), -a.working, &a.value).cmp(&(b.value.is_none(), -b.working, &b.value))
+            (a.value.is_none(), -a.working, &a.value).cmp(&(
+                b.value.is_none(),
+                -b.working,
+                &b.value,
+            ))
         });
         Ok(Breakdown { dim, rows })
     }

@@ -33,7 +33,12 @@ const ROW_H: i64 = 26;
 /// Horizontal bars, official (dark) over working (light), one row per value.
 /// `names` = the words for the two series (legend and tooltips).
 pub(crate) fn hbars(title: &str, rows: &[Pair<'_>], names: (&str, &str)) -> String {
-    let max = rows.iter().map(|r| r.working.max(r.official)).max().unwrap_or(0).max(1);
+    let max = rows
+        .iter()
+        .map(|r| r.working.max(r.official))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let h = rows.len() as i64 * ROW_H + 34;
     let span = W - LABEL_W - 60;
     let mut s = String::new();
@@ -84,7 +89,12 @@ fn legend(s: &mut String, names: (&str, &str), y: i64) {
 /// `step`-th labelled so they never overlap.
 pub(crate) fn columns(title: &str, rows: &[Pair<'_>], names: (&str, &str)) -> String {
     let n = rows.len().max(1) as i64;
-    let max = rows.iter().map(|r| r.working.max(r.official)).max().unwrap_or(0).max(1);
+    let max = rows
+        .iter()
+        .map(|r| r.working.max(r.official))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let (top, plot_h, left) = (24, 180, 40);
     let h = top + plot_h + 40;
     let col_w = ((W - left - 10) / n).max(2);
@@ -147,8 +157,16 @@ mod tests {
     #[test]
     fn bars_are_escaped_scaled_and_titled() {
         let rows = [
-            Pair { label: "<b>", official: 2, working: 4 },
-            Pair { label: "Kerja paksa", official: 1, working: 2 },
+            Pair {
+                label: "<b>",
+                official: 2,
+                working: 4,
+            },
+            Pair {
+                label: "Kerja paksa",
+                official: 1,
+                working: 2,
+            },
         ];
         let svg = hbars("Bentuk", &rows, ("Resmi", "Kerja"));
         assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
@@ -162,7 +180,11 @@ mod tests {
     #[test]
     fn columns_label_without_overlap() {
         let rows: Vec<Pair> = (0..120)
-            .map(|_| Pair { label: "2026-01", official: 1, working: 1 })
+            .map(|_| Pair {
+                label: "2026-01",
+                official: 1,
+                working: 1,
+            })
             .collect();
         let svg = columns("Tren", &rows, ("Resmi", "Kerja"));
         let labels = svg.matches(r#"class="lbl""#).count();

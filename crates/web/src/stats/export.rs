@@ -54,7 +54,12 @@ pub(super) async fn csv(
     let names = pages::labels(&state, &stats, &page).await?;
     let mut out = String::from("section,value,label,official,working\n");
     let line = |out: &mut String, sec: &str, v: &str, l: &str, o: i64, w: i64| {
-        out.push_str(&format!("{},{},{},{o},{w}\n", csv_field(sec), csv_field(v), csv_field(l)));
+        out.push_str(&format!(
+            "{},{},{},{o},{w}\n",
+            csv_field(sec),
+            csv_field(v),
+            csv_field(l)
+        ));
     };
     let (o, w) = (&stats.official, &stats.working);
     for (k, a, b) in [
@@ -63,20 +68,42 @@ pub(super) async fn csv(
         ("persons", o.persons, w.persons),
         ("children", o.children, w.children),
         ("perpetrators", o.perpetrators, w.perpetrators),
-        ("restitution_awarded", o.restitution_awarded, w.restitution_awarded),
+        (
+            "restitution_awarded",
+            o.restitution_awarded,
+            w.restitution_awarded,
+        ),
         ("restitution_paid", o.restitution_paid, w.restitution_paid),
     ] {
         line(&mut out, "total", k, page.t(&format!("stats.{k}")), a, b);
     }
     for r in pages::trend_rows(&stats, &page) {
-        line(&mut out, &format!("trend_{}", by.key()), r.value.as_deref().unwrap_or_default(), &r.label, r.official, r.working);
+        line(
+            &mut out,
+            &format!("trend_{}", by.key()),
+            r.value.as_deref().unwrap_or_default(),
+            &r.label,
+            r.official,
+            r.working,
+        );
     }
     for s in pages::sections(&stats, &q, &page, &names) {
         for r in &s.rows {
-            line(&mut out, s.key, r.value.as_deref().unwrap_or_default(), &r.label, r.official, r.working);
+            line(
+                &mut out,
+                s.key,
+                r.value.as_deref().unwrap_or_default(),
+                &r.label,
+                r.official,
+                r.working,
+            );
         }
     }
-    Ok(download(out, "text/csv; charset=utf-8", "statistik-gugus.csv"))
+    Ok(download(
+        out,
+        "text/csv; charset=utf-8",
+        "statistik-gugus.csv",
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -104,7 +131,11 @@ pub(super) async fn chart_svg(
         let rows = pages::trend_rows(&stats, &page);
         let pairs: Vec<Pair> = rows
             .iter()
-            .map(|r| Pair { label: &r.label, official: r.official, working: r.working })
+            .map(|r| Pair {
+                label: &r.label,
+                official: r.official,
+                working: r.working,
+            })
             .collect();
         charts::columns(page.t("stats.trend"), &pairs, series)
     } else {

@@ -70,7 +70,9 @@ impl MapQuery {
         let focus = match self.focus.trim() {
             "" => None,
             f => match RegionCode::parse(f) {
-                Ok(r) if matches!(r.level(), RegionLevel::Province | RegionLevel::Regency) => Some(r),
+                Ok(r) if matches!(r.level(), RegionLevel::Province | RegionLevel::Regency) => {
+                    Some(r)
+                }
                 _ => {
                     errs.push("focus", "err.region_code");
                     None
@@ -145,10 +147,7 @@ async fn draw(
     page: &Page,
 ) -> Result<Drawn, WebError> {
     let (filter, _) = mq.q.filter()?;
-    let province = spec
-        .focus
-        .as_ref()
-        .map(|f| f.province().clone());
+    let province = spec.focus.as_ref().map(|f| f.province().clone());
     let dim = match (spec.dest, province.is_some()) {
         (false, false) => StatDim::HomeProvince,
         (false, true) => StatDim::HomeRegency,
@@ -156,8 +155,18 @@ async fn draw(
         (true, true) => StatDim::DestRegency,
     };
     let b = match &province {
-        Some(p) => state.store.statistics_breakdown_in(user.actor(), &filter, dim, p).await?,
-        None => state.store.statistics_breakdown(user.actor(), &filter, dim).await?,
+        Some(p) => {
+            state
+                .store
+                .statistics_breakdown_in(user.actor(), &filter, dim, p)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .statistics_breakdown(user.actor(), &filter, dim)
+                .await?
+        }
     };
     let shapes = match province {
         Some(_) => geo::regencies(),
@@ -168,7 +177,9 @@ async fn draw(
     let mut rows: Vec<MapRow> = Vec::new();
     for r in &b.rows {
         let Some(code) = &r.value else { continue };
-        let Some(shape) = shapes.get(code) else { continue };
+        let Some(shape) = shapes.get(code) else {
+            continue;
+        };
         let count = if spec.official { r.official } else { r.working };
         let value = if spec.rate {
             pop.rate(count, Some(code))
@@ -199,7 +210,13 @@ async fn draw(
         }
     }
     rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
-    let fmt_value = |v: f64| if spec.rate { format!("{v:.2}") } else { format!("{v:.0}") };
+    let fmt_value = |v: f64| {
+        if spec.rate {
+            format!("{v:.2}")
+        } else {
+            format!("{v:.0}")
+        }
+    };
     let fills: Vec<Fill> = rows
         .iter()
         .map(|r| Fill {
@@ -209,15 +226,26 @@ async fn draw(
             href: Some(r.href.clone()),
         })
         .collect();
-    let label = page.t(if spec.dest { "map.measure.dest" } else { "map.measure.home" });
+    let label = page.t(if spec.dest {
+        "map.measure.dest"
+    } else {
+        "map.measure.home"
+    });
     let drawn = match &province {
-        Some(p) => {
-            geo::choropleth(shapes, &fills, Some(&|s: &geo::Shape| s.parent.as_deref() == Some(p.as_str())), label)
-        }
+        Some(p) => geo::choropleth(
+            shapes,
+            &fills,
+            Some(&|s: &geo::Shape| s.parent.as_deref() == Some(p.as_str())),
+            label,
+        ),
         None => geo::choropleth(shapes, &fills, None, label),
     };
     let nodata = match &province {
-        Some(p) => shapes.features.iter().filter(|s| s.parent.as_deref() == Some(p.as_str())).count(),
+        Some(p) => shapes
+            .features
+            .iter()
+            .filter(|s| s.parent.as_deref() == Some(p.as_str()))
+            .count(),
         None => shapes.features.len(),
     }
     .saturating_sub(rows.iter().filter(|r| r.class.is_some()).count());
@@ -276,15 +304,24 @@ pub(super) async fn map_page(
             }
         }
     }
-    flows.sort_by(|a, b| b.2.cmp(&a.2));
+    flows.sort_by_key(|f| std::cmp::Reverse(f.2));
     let provinces = geo::provinces().map_err(geometry_missing)?;
-    let name = |c: &str| provinces.get(c).map(|s| s.name.clone()).unwrap_or_else(|| c.to_owned());
+    let name = |c: &str| {
+        provinces
+            .get(c)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| c.to_owned())
+    };
     let arcs: Vec<geo::Arc> = flows
         .iter()
         .take(60)
         .map(|(a, b, n)| geo::Arc {
             from: a,
-            to: if provinces.get(b).is_some() { b } else { abroad_key(b) },
+            to: if provinces.get(b).is_some() {
+                b
+            } else {
+                abroad_key(b)
+            },
             count: *n as u64,
             title: format!("{} → {}: {n}", name(a), name(b)),
         })

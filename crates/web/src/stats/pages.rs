@@ -10,8 +10,8 @@ use crate::http::page::{Page, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use store::stats::{Granularity, Population, StatDim, Statistics};
 use std::collections::HashMap;
+use store::stats::{Granularity, Population, StatDim, Statistics};
 
 /// One value of a breakdown, labelled, with its drill-down links.
 pub(crate) struct Row {
@@ -127,15 +127,22 @@ pub(crate) fn sections(
                 .map(|r| Row {
                     value: r.value.clone(),
                     label: match &r.value {
-                        Some(v) => names.get(&(b.dim, v.clone())).cloned().unwrap_or_else(|| v.clone()),
+                        Some(v) => names
+                            .get(&(b.dim, v.clone()))
+                            .cloned()
+                            .unwrap_or_else(|| v.clone()),
                         None => page.t("stats.not_recorded").to_owned(),
                     },
                     official: r.official,
                     working: r.working,
                     href_official: q.drill(key, r.value.as_deref(), true),
                     href_working: q.drill(key, r.value.as_deref(), false),
-                    rate: (rates && r.value.is_some())
-                        .then(|| (rate(r.official, r.value.as_deref()), rate(r.working, r.value.as_deref()))),
+                    rate: (rates && r.value.is_some()).then(|| {
+                        (
+                            rate(r.official, r.value.as_deref()),
+                            rate(r.working, r.value.as_deref()),
+                        )
+                    }),
                 })
                 .collect();
             let pairs: Vec<Pair> = rows

@@ -77,7 +77,10 @@ async fn fixture(app: &TestApp) -> Fixture {
             linked += 1;
         }
     }
-    assert_eq!(linked, 1, "the two records of one woman are proposed as a pair");
+    assert_eq!(
+        linked, 1,
+        "the two records of one woman are proposed as a pair"
+    );
     Fixture { b, d }
 }
 
@@ -91,7 +94,11 @@ async fn stats(app: &TestApp, user: &str, query: &str) -> (u16, Value) {
         None,
     )
     .await;
-    let body = if r.status == 200 { r.json() } else { Value::Null };
+    let body = if r.status == 200 {
+        r.json()
+    } else {
+        Value::Null
+    };
     (r.status, body)
 }
 
@@ -108,7 +115,12 @@ fn cell(s: &Value, dim: &str, value: &str) -> (i64, i64) {
         .unwrap()
         .iter()
         .find(|r| r["value"] == value)
-        .map(|r| (r["official"].as_i64().unwrap(), r["working"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                r["official"].as_i64().unwrap(),
+                r["working"].as_i64().unwrap(),
+            )
+        })
         .unwrap_or((0, 0))
 }
 
@@ -166,16 +178,27 @@ async fn official_and_working_figures_match_a_hand_computed_fixture() {
     let (_, r) = stats(&app, "verifier.nasional", "region=53").await;
     assert_eq!(totals(&r, "working"), [2, 2, 1, 0]);
     assert_eq!(stats(&app, "verifier.kalteng", "region=53").await.0, 404);
-    assert_eq!(stats(&app, "data-officer.kupang", "region=62.71").await.0, 404);
+    assert_eq!(
+        stats(&app, "data-officer.kupang", "region=62.71").await.0,
+        404
+    );
     assert_eq!(stats(&app, "verifier.kalteng", "region=6x").await.0, 422);
-    assert_eq!(stats(&app, "verifier.kalteng", "from=2026-13-40").await.0, 422);
+    assert_eq!(
+        stats(&app, "verifier.kalteng", "from=2026-13-40").await.0,
+        422
+    );
     assert_eq!(stats(&app, "verifier.kalteng", "by=week").await.0, 422);
 
     // The page: both figures, labelled, and the rate per 100,000 of the home province.
     let b = app.login("verifier.nasional").await;
     let page = b.get("/statistik").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(r#"data-k="official-persons"><strong>3</strong>"#), "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"data-k="official-persons"><strong>3</strong>"#),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"data-k="working-victims">5<"#));
     let pop = store::stats::Population::get().total(Some("53")).unwrap() as f64;
     let rate = format!("{:.2}", 2.0 * 100_000.0 / pop);
@@ -205,7 +228,11 @@ async fn official_and_working_figures_match_a_hand_computed_fixture() {
     assert_eq!(cases("stat=sex&val=female&review=cleared").await, 3);
     assert_eq!(cases("stat=age_band&val=9-17").await, 1);
     assert_eq!(cases("stat=home_province&val=53").await, 3);
-    assert_eq!(cases("stat=dest_country").await, 4, "not recorded: no route yet");
+    assert_eq!(
+        cases("stat=dest_country").await,
+        4,
+        "not recorded: no route yet"
+    );
 }
 
 #[tokio::test]
@@ -238,7 +265,13 @@ async fn kept_rows_agree_with_a_rebuild_after_a_sequence_of_edits() {
             .unwrap_or_else(|e| panic!("{e:?}"));
     }
     app.store
-        .add_legal_stage(&palangkaraya, f.b, "investigation", Some(today() - 10), today())
+        .add_legal_stage(
+            &palangkaraya,
+            f.b,
+            "investigation",
+            Some(today() - 10),
+            today(),
+        )
         .await
         .unwrap();
     let route = NewRouteEvent::parse(
@@ -276,7 +309,11 @@ async fn kept_rows_agree_with_a_rebuild_after_a_sequence_of_edits() {
     assert_eq!(cell(&s, "dest_country", "MYS"), (0, 1));
     assert_eq!(cell(&s, "legal_stage", "investigation"), (0, 1));
     assert_eq!(cell(&s, "sector", "A"), (0, 1));
-    assert_eq!(cell(&s, "sex", "male"), (1, 1), "the boy added and removed is gone");
+    assert_eq!(
+        cell(&s, "sex", "male"),
+        (1, 1),
+        "the boy added and removed is gone"
+    );
 }
 
 #[tokio::test]
@@ -319,7 +356,13 @@ async fn the_map_draws_every_province_with_its_class_and_the_flows() {
         let i = svg.find(&format!("data-code=\"{code}\"")).unwrap();
         let tag_start = svg[..i].rfind('<').unwrap();
         let tag = &svg[tag_start..i];
-        tag.split("class=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+        tag.split("class=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
     };
     assert_ne!(class_of("53"), class_of("62"));
     assert_eq!(class_of("11"), "nodata");
@@ -339,9 +382,17 @@ async fn the_map_draws_every_province_with_its_class_and_the_flows() {
     // Downloads.
     let csv = b.get("/statistik/export.csv").await;
     assert_eq!(csv.status, 200);
-    assert!(csv.body.starts_with("section,value,label,official,working\n"));
+    assert!(
+        csv.body
+            .starts_with("section,value,label,official,working\n")
+    );
     assert!(csv.body.contains("total,persons,"));
-    assert!(csv.body.contains("home_province,53,Nusa Tenggara Timur,2,4"), "{}", csv.body);
+    assert!(
+        csv.body
+            .contains("home_province,53,Nusa Tenggara Timur,2,4"),
+        "{}",
+        csv.body
+    );
     let chart = b.get("/statistik/chart.svg?dim=sex").await;
     assert!(chart.body.starts_with("<svg") && chart.body.contains("<style>"));
     let map = b.get("/peta/map.svg").await;

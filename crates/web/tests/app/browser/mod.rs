@@ -10,6 +10,7 @@ mod journeys;
 mod paper;
 mod phone;
 mod small_forms;
+mod statistics;
 
 use super::common::{PASSWORD, TestApp};
 use fantoccini::elements::Element;

@@ -58,7 +58,13 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
         ),
         (
             "verifier.kalteng",
-            vec!["/".to_owned(), "/review".into(), "/quality".into()],
+            vec![
+                "/".to_owned(),
+                "/review".into(),
+                "/quality".into(),
+                "/statistik".into(),
+                "/peta".into(),
+            ],
         ),
     ] {
         b.forget_session().await;

@@ -1,0 +1,69 @@
+//! The statistics page and the map in Chromium: charts drawn beside their tables, a
+//! figure opening its cases, a province on the map opening its regencies.
+
+use super::{Chrome, DESK};
+use crate::common::{TestApp, sample_input, today};
+use domain::case::NewCase;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_statistics_page_and_the_map_open_their_figures() {
+    let app = TestApp::spawn().await;
+    let officer = app.actor("data-officer.kupang").await;
+    let mut c = sample_input("Maria Ndun");
+    c.victims[0].home_village = "53.01.05.1001".into();
+    app.store
+        .create_case(&officer, &NewCase::parse(&c, today()).unwrap())
+        .await
+        .unwrap();
+    let Some(b) = Chrome::open(&app, "statistics", DESK).await else {
+        return;
+    };
+    b.login("verifier.nasional").await;
+    b.goto("/statistik").await;
+    b.shot("statistik").await;
+    let charts = b.count("svg.chart-svg").await;
+    b.expect(charts >= 20, &format!("{charts} charts on the page"))
+        .await;
+    let working = b
+        .js(
+            "return document.querySelector('[data-k=\"working-cases\"]').textContent",
+            vec![],
+        )
+        .await;
+    b.expect(working == json!("1"), &format!("working cases {working}"))
+        .await;
+    // The women's working figure opens the case list filtered to them.
+    b.click("table[data-dim=\"sex\"] tr[data-v=\"female\"] td:nth-of-type(2) a")
+        .await;
+    b.wait_for_path("/cases?region=&from=&to=&basis=&review=&stat=sex&val=female")
+        .await;
+    b.shot("drill-down").await;
+    b.expect(
+        b.count("#stat-filter").await == 1,
+        "the case list says which figure it came from",
+    )
+    .await;
+    b.expect(b.text().await.contains("TPPO-53.01"), "the case is listed")
+        .await;
+    // The map: NTT is drawn with a class, a click opens its regencies.
+    b.goto("/peta?kind=working").await;
+    b.shot("peta").await;
+    let paths = b.count("#choropleth svg.map path[data-code]").await;
+    b.expect(paths == 38, &format!("{paths} provinces drawn"))
+        .await;
+    // NTT is islands: the middle of its box is sea, so the link is activated as a
+    // keyboard or screen-reader user would, not by a click at a point.
+    b.js(
+        "document.querySelector('#choropleth svg.map a[href*=\"focus=53\"]').dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}))",
+        vec![],
+    )
+    .await;
+    b.wait_for_path("/peta?measure=&value=&kind=working&classing=&focus=53&region=&from=&to=&basis=&review=&by=")
+        .await;
+    b.shot("peta-ntt").await;
+    let paths = b.count("#choropleth svg.map path[data-code]").await;
+    b.expect(paths == 22, &format!("{paths} regencies of NTT drawn"))
+        .await;
+    b.close().await;
+}
