@@ -147,6 +147,9 @@ fn stored_strings_are_unchanged() {
             "run_linkage",
             "manage_services",
             "decide_perpetrator_pair",
+            "view_statistics",
+            "import_indicators",
+            "manage_index_method",
         ]
     );
     pin!(Sex, ["female", "male"]);
