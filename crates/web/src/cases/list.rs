@@ -74,6 +74,10 @@ impl ListQuery {
         if !matches!(self.sort.as_str(), "" | "newest" | "oldest" | "code") {
             errs.push("sort", "err.choice");
         }
+        // A value of a statistics dimension: a picklist code, a region code or a band.
+        if self.val.chars().count() > 40 || self.val.chars().any(char::is_control) {
+            errs.push("val", "err.choice");
+        }
         let stat = match self.stat.trim() {
             "" => None,
             d => match store::stats::StatDim::parse(d) {
