@@ -9,7 +9,7 @@ use crate::shared::region_field::{self, RegionChoices};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use domain::{Action, RegionCode};
+use domain::Action;
 use serde::Deserialize;
 use store::{CaseFilter, CaseRow, CaseSort};
 
@@ -42,35 +42,21 @@ impl ListQuery {
     pub(crate) fn filter(&self, per_page: i64) -> Result<CaseFilter, domain::Invalid> {
         let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         let mut errs = domain::Invalid::default();
-        let region = match self.region.trim() {
-            "" => None,
-            r => {
-                let parsed = RegionCode::parse(r).ok();
-                if parsed.is_none() {
-                    errs.push("region", "err.region_code");
-                }
-                parsed
-            }
-        };
-        let from = errs
-            .take(domain::value::day::opt_day("from", &self.from))
-            .flatten();
-        let to = errs
-            .take(domain::value::day::opt_day("to", &self.to))
-            .flatten();
+        let crate::shared::list_filter::RegionPeriod {
+            region,
+            from,
+            to,
+            review,
+        } = crate::shared::list_filter::read(
+            &mut errs,
+            &self.region,
+            &self.from,
+            &self.to,
+            &self.review,
+        );
         if !matches!(self.child.as_str(), "" | "child" | "adult") {
             errs.push("child", "err.choice");
         }
-        let review = match self.review.trim() {
-            "" => None,
-            r => {
-                let parsed = domain::review::ReviewState::parse(r);
-                if parsed.is_none() {
-                    errs.push("review", "err.choice");
-                }
-                parsed
-            }
-        };
         if !matches!(self.sort.as_str(), "" | "newest" | "oldest" | "code") {
             errs.push("sort", "err.choice");
         }

@@ -6,6 +6,7 @@
 pub(crate) mod audit_words;
 pub(crate) mod confirm;
 pub(crate) mod forms;
+pub(crate) mod list_filter;
 pub(crate) mod options;
 pub(crate) mod pager;
 pub(crate) mod region_field;

@@ -1,7 +1,7 @@
 //! The statistics' query string, shared by the pages, the downloads and the API: one
 //! parser, so a filter means the same everywhere and a bad one is refused by name.
 
-use domain::{Invalid, RegionCode};
+use domain::Invalid;
 use serde::Deserialize;
 use store::stats::{DateBasis, Granularity, StatFilter};
 use utoipa::IntoParams;
@@ -26,22 +26,18 @@ pub(crate) struct StatQuery {
 impl StatQuery {
     pub(crate) fn filter(&self) -> Result<(StatFilter, Granularity), Invalid> {
         let mut errs = Invalid::default();
-        let region = match self.region.trim() {
-            "" => None,
-            r => {
-                let parsed = RegionCode::parse(r).ok();
-                if parsed.is_none() {
-                    errs.push("region", "err.region_code");
-                }
-                parsed
-            }
-        };
-        let from = errs
-            .take(domain::value::day::opt_day("from", &self.from))
-            .flatten();
-        let to = errs
-            .take(domain::value::day::opt_day("to", &self.to))
-            .flatten();
+        let crate::shared::list_filter::RegionPeriod {
+            region,
+            from,
+            to,
+            review,
+        } = crate::shared::list_filter::read(
+            &mut errs,
+            &self.region,
+            &self.from,
+            &self.to,
+            &self.review,
+        );
         if let (Some(a), Some(b)) = (from, to)
             && b < a
         {
@@ -53,16 +49,6 @@ impl StatQuery {
                 errs.push("basis", "err.choice");
                 DateBasis::Report
             }),
-        };
-        let review = match self.review.trim() {
-            "" => None,
-            r => {
-                let parsed = domain::review::ReviewState::parse(r);
-                if parsed.is_none() {
-                    errs.push("review", "err.choice");
-                }
-                parsed
-            }
         };
         let by = match self.by.trim() {
             "" => Granularity::Month,
