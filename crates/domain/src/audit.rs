@@ -107,6 +107,10 @@ crate::str_enum::str_enum! {
         CaseReturn,
         #[strum(serialize = "case.import_review_states")]
         CaseImportReviewStates,
+        #[strum(serialize = "index.import_indicators")]
+        IndexImportIndicators,
+        #[strum(serialize = "index.change_method")]
+        IndexChangeMethod,
         #[strum(serialize = "period.close")]
         PeriodClose,
         #[strum(serialize = "period.reopen")]
@@ -592,6 +596,8 @@ mod action_tests {
                 "case.clear",
                 "case.return",
                 "case.import_review_states",
+                "index.import_indicators",
+                "index.change_method",
                 "period.close",
                 "period.reopen",
                 "linkage.view_pair",

@@ -208,15 +208,13 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
 /// about a record (listing, settings) pass the actor's own scope or `Scope::National`.
 pub fn decide(actor: &Actor, action: Action, target: &Scope) -> Result<(), Denied> {
     let relations = allowed(actor.role, action).ok_or(Denied::Forbidden)?;
-    if action == Action::ManageSettings && *target != Scope::National {
+    if matches!(action, Action::ManageSettings | Action::ManageIndexMethod)
+        && *target != Scope::National
+    {
         return Err(Denied::NotFound);
     }
     // Clearing and full linkage runs are national tasks: a regional verifier never does them.
-    if matches!(
-        action,
-        Action::ClearCase | Action::RunLinkage | Action::ManageIndexMethod
-    ) && actor.scope != Scope::National
-    {
+    if matches!(action, Action::ClearCase | Action::RunLinkage) && actor.scope != Scope::National {
         return Err(Denied::Forbidden);
     }
     // Verification is the province's step (national clears: four eyes, never both; a

@@ -291,6 +291,7 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
         .map_err(crate::config::describe_store)?;
     recovery(store, &all_ids).await?;
     looks(store).await?;
+    synthetic_indicator(store, &actor, &mut rng).await?;
     store.analyze().await?;
     let run = store.start_linkage_run(&actor).await;
     if let Ok(run) = run {
@@ -300,6 +301,59 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
             .map_err(crate::config::describe_store)?;
     }
     Ok(total)
+}
+
+/// An illustrative indicator for the vulnerability index — a made-up "poverty rate" per
+/// regency, imported marked synthetic (every page that uses it says so) — and a method
+/// version that weighs it beside the Gugus components. Never official statistics.
+async fn synthetic_indicator(
+    store: &Store,
+    actor: &Actor,
+    rng: &mut crate::generate::Rng,
+) -> Result<()> {
+    const REGENCIES: &str = include_str!("../../../data/wilayah/regencies.csv");
+    let rows: Vec<store::stats::index::IndicatorCells> = REGENCIES
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .enumerate()
+        .map(|(i, code)| store::stats::index::IndicatorCells {
+            line: i + 2,
+            code: code.to_owned(),
+            indicator: "kemiskinan_contoh".into(),
+            year: "2025".into(),
+            value: format!("{}.{}", 4 + rng.below(20), rng.below(10)),
+            source: "Contoh sintetis Gugus (bukan data resmi)".into(),
+        })
+        .collect();
+    let report = store
+        .import_indicators(actor, &rows, true)
+        .await
+        .map_err(crate::config::describe_store)?;
+    if !report.problems.is_empty() {
+        anyhow::bail!("demo indicator: {:?}", report.problems.first());
+    }
+    let mut method = store::stats::index::default_method();
+    for i in &mut method.indicators {
+        i.weight = 0.1;
+    }
+    method
+        .indicators
+        .push(domain::vulnerability::IndicatorSpec {
+            key: "kemiskinan_contoh".into(),
+            dimension: domain::vulnerability::Dimension::Origin,
+            direction: domain::vulnerability::Direction::Positive,
+            weight: 0.2,
+        });
+    store
+        .save_index_method(
+            actor,
+            &method,
+            "Contoh: indikator kemiskinan sintetis ditambahkan (bobot 0,2)",
+        )
+        .await
+        .map_err(crate::config::describe_store)?;
+    Ok(())
 }
 
 const COUNTRIES: &[(&str, &str)] = &[

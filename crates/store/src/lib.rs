@@ -80,6 +80,7 @@ pub struct Store {
     quality_cache: review::quality::QualityCache,
     figures_cache: review::home::FiguresCache,
     stats_cache: stats::query::StatsCache,
+    index_cache: stats::index::IndexCache,
     picklists_memo: crate::core::memo::Memo<Picklists>,
     audit_batch: crate::core::audit_batch::AuditBatch,
     rules_memo: crate::core::memo::Memo<Vec<domain::rules::Rule>>,

@@ -11,6 +11,7 @@
 
 pub mod count;
 pub mod day;
+pub mod decimal;
 pub mod id;
 pub mod instant;
 pub mod rupiah;
@@ -18,6 +19,7 @@ pub mod text;
 
 pub use count::opt_count;
 pub use day::{Day, day, format_day, opt_day};
+pub use decimal::{DECIMAL_MAX, decimal};
 pub use id::{ID_MAX_DIGITS, id, opt_id};
 pub use instant::{instant, opt_instant};
 pub use rupiah::{RUPIAH_MAX, Rupiah, format_rupiah, opt_rupiah, rupiah};

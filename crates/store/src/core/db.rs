@@ -242,6 +242,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0028_statistics.sql"),
         postgres: include_str!("../../migrations/postgres/0028_statistics.sql"),
     },
+    Migration {
+        version: 29,
+        name: "statistics_case_status",
+        sqlite: include_str!("../../migrations/sqlite/0029_statistics_case_status.sql"),
+        postgres: include_str!("../../migrations/postgres/0029_statistics_case_status.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.
@@ -310,6 +316,7 @@ impl Store {
             quality_cache: Default::default(),
             figures_cache: Default::default(),
             stats_cache: Default::default(),
+            index_cache: Default::default(),
             picklists_memo: Default::default(),
             audit_batch: Default::default(),
             rules_memo: Default::default(),

@@ -8,7 +8,7 @@ use crate::{Backend, Result, Store};
 
 /// What a row holds. Bump it when [`SELECT_ROWS`] changes: the server rebuilds every row
 /// on its next start.
-pub(crate) const FACTS_VERSION: i64 = 1;
+pub(crate) const FACTS_VERSION: i64 = 2;
 
 /// Age in whole years at exploitation (at the report when the exploitation date is not
 /// known); the age estimate when there is no birth date (the estimate is the age at report).
@@ -20,7 +20,7 @@ const AGE: &str = "CASE WHEN v.birth_date IS NOT NULL \
 const COLUMNS: &str = "victim_id, case_id, person_key, province_code, regency_code, region_code, \
      review_state, reported_on, exploited_on, reported_month, exploited_month, sex, age_band, child, citizenship, home_province, \
      home_regency, home_village, dest_province, dest_regency, dest_country, sector, recruitment, \
-     relationship, trafficking_status, legal_stage, service, restitution_awarded, restitution_paid";
+     relationship, trafficking_status, legal_stage, service, restitution_awarded, restitution_paid, case_open";
 
 /// The rows of the cases the caller's WHERE clause (on `c`) selects. Age bands are CTDC's.
 fn select_rows(backend: Backend) -> String {
@@ -48,7 +48,8 @@ fn select_rows(backend: Backend) -> String {
          CASE WHEN x.dest_region IS NULL THEN NULL ELSE substr(x.dest_region, 1, 2) END, \
          CASE WHEN length(x.dest_region) >= 5 THEN substr(x.dest_region, 1, 5) ELSE NULL END, \
          x.dest_country, x.sector, x.recruitment, x.recruiter_relationship, x.trafficking_status, \
-         x.legal_stage, COALESCE(x.plan_status, 'none'), x.awarded, x.paid \
+         x.legal_stage, COALESCE(x.plan_status, 'none'), x.awarded, x.paid, \
+         CASE WHEN x.case_status = 'closed' THEN 0 ELSE 1 END \
          FROM (SELECT v.id AS victim_id, c.id AS case_id, COALESCE(v.person_id, -v.id) AS person_key, \
                c.province_code, c.regency_code, c.region_code, c.review_state, c.reported_on, \
                c.exploitation_from AS exploited_on, v.sex, {AGE} AS age, v.is_child, v.citizenship, \
@@ -57,7 +58,7 @@ fn select_rows(backend: Backend) -> String {
                 ORDER BY r.date_from, r.id LIMIT 1) AS dest_region, \
                (SELECT r.country FROM route_events r WHERE r.case_id = c.id AND r.kind = 'exploitation' \
                 ORDER BY r.date_from, r.id LIMIT 1) AS dest_country, \
-               c.sector, c.recruitment, c.recruiter_relationship, c.trafficking_status, \
+               c.sector, c.recruitment, c.recruiter_relationship, c.trafficking_status, c.status AS case_status, \
                (SELECT s.stage FROM legal_stages s WHERE s.case_id = c.id ORDER BY s.happened DESC, s.id DESC LIMIT 1) AS legal_stage, \
                (SELECT p.status FROM service_plans p WHERE p.victim_id = v.id) AS plan_status, \
                CAST(COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.victim_id = v.id AND l.kind = 'award'), 0) AS BIGINT) AS awarded, \

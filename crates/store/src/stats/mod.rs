@@ -5,6 +5,7 @@
 //! "not found".
 
 pub(crate) mod facts;
+pub mod index;
 mod population;
 pub(crate) mod query;
 

@@ -118,6 +118,16 @@ fn narrow(q: &mut Sql, a: &str, exploited: &str, area: &Scope, f: &StatFilter) {
     }
 }
 
+/// [`narrow`] to an area only (every date, every state).
+pub(super) fn narrow_area(q: &mut Sql, a: &str, area: &Scope) {
+    let exploited = if a == "c" {
+        "exploitation_from"
+    } else {
+        "exploited_on"
+    };
+    narrow(q, a, exploited, area, &StatFilter::default());
+}
+
 const CLEARED: &str = "s.review_state = 'cleared'";
 
 fn int(r: &sqlx::any::AnyRow, i: usize) -> Result<i64> {

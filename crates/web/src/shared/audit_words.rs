@@ -44,6 +44,7 @@ pub(crate) const RECORD_TYPES: &[&str] = &[
     "perpetrator_pair",
     "api_token",
     "period",
+    "index",
     "linkage_run",
     "settings",
     "setting",

@@ -17,12 +17,13 @@ pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/api/v1/statistics", &["GET"], get(statistics))
         .add("/api/v1/statistics/breakdown", &["GET"], get(breakdown))
         .add("/api/v1/statistics/crosstab", &["GET"], get(crosstab))
+        .add("/api/v1/vulnerability", &["GET"], get(vulnerability))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(statistics, breakdown, crosstab),
-    components(schemas(StatisticsOut, TotalsOut, TrendOut, BreakdownOut, BreakdownRowOut, CrossTabOut, CellOut)),
+    paths(statistics, breakdown, crosstab, vulnerability),
+    components(schemas(IndexOut, IndexRowOut, StatisticsOut, TotalsOut, TrendOut, BreakdownOut, BreakdownRowOut, CrossTabOut, CellOut)),
     tags((name = "statistics", description = "Aggregate figures in the caller's scope: official (cleared records, persons once) beside working (every record)"))
 )]
 pub(crate) struct StatisticsDoc;
@@ -196,6 +197,92 @@ async fn crosstab(
                 col,
                 official,
                 working,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndexRowOut {
+    pub rank: usize,
+    pub code: String,
+    pub name: String,
+    /// 0–100, higher is more vulnerable.
+    pub score: f64,
+    /// The rank's 5th and 95th percentile, minimum and maximum under the Monte Carlo.
+    pub rank_p05: usize,
+    pub rank_p95: usize,
+    pub rank_min: usize,
+    pub rank_max: usize,
+    pub origin: Option<f64>,
+    pub transit: Option<f64>,
+    pub destination: Option<f64>,
+    /// The indicators' raw values in the order of `keys` (null = missing, imputed).
+    pub values: Vec<Option<f64>>,
+    pub imputed: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndexOut {
+    /// 0 = the built-in default method.
+    pub method_version: i64,
+    pub draws: usize,
+    pub seed: u64,
+    /// True when an indicator comes from a file marked synthetic (not official data).
+    pub synthetic: bool,
+    pub keys: Vec<String>,
+    pub weights: Vec<f64>,
+    pub rows: Vec<IndexRowOut>,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+struct VersionQuery {
+    /// A method version (default: the current one; 0 = the built-in default).
+    version: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/vulnerability", tag = "statistics", params(VersionQuery),
+    responses((status = 200, body = IndexOut), (status = 404, description = "No such method version")), security(("bearer" = [])))]
+async fn vulnerability(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<VersionQuery>,
+) -> Result<Json<IndexOut>, WebError> {
+    if q.version.is_some_and(|v| v < 0) {
+        return Err(Invalid::one("version", "err.choice").into());
+    }
+    let v = state.store.vulnerability_index(&u.actor, q.version).await?;
+    Ok(Json(IndexOut {
+        method_version: v.method.version,
+        draws: v.draws,
+        seed: v.seed,
+        synthetic: v.synthetic,
+        keys: v.keys.clone(),
+        weights: v
+            .method
+            .method
+            .indicators
+            .iter()
+            .map(|i| i.weight)
+            .collect(),
+        rows: v
+            .rows
+            .iter()
+            .map(|r| IndexRowOut {
+                rank: r.rank,
+                code: r.code.clone(),
+                name: r.name.clone(),
+                score: r.score,
+                rank_p05: r.range.p05,
+                rank_p95: r.range.p95,
+                rank_min: r.range.min,
+                rank_max: r.range.max,
+                origin: r.dimensions[0],
+                transit: r.dimensions[1],
+                destination: r.dimensions[2],
+                values: r.values.clone(),
+                imputed: r.imputed,
             })
             .collect(),
     }))

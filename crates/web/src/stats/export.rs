@@ -29,7 +29,7 @@ pub(crate) fn csv_field(s: &str) -> String {
     }
 }
 
-fn download(body: String, content_type: &'static str, name: &str) -> Response {
+pub(crate) fn download(body: String, content_type: &'static str, name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

@@ -7,11 +7,12 @@ mod charts;
 mod export;
 mod filter;
 pub(crate) mod geo;
+mod index_pages;
 mod map;
 mod pages;
 
 use crate::Routes;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub(crate) use api::StatisticsDoc;
 
@@ -21,6 +22,24 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/statistik/export.csv", &["GET"], get(export::csv))
         .add("/statistik/chart.svg", &["GET"], get(export::chart_svg))
         .add("/peta", &["GET"], get(map::map_page))
-        .add("/peta/map.svg", &["GET"], get(map::map_svg));
+        .add("/peta/map.svg", &["GET"], get(map::map_svg))
+        .add("/kerawanan", &["GET"], get(index_pages::index))
+        .add(
+            "/kerawanan/indikator",
+            &["POST"],
+            post(index_pages::import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .add(
+            "/kerawanan/export.csv",
+            &["GET"],
+            get(index_pages::export_csv),
+        )
+        .add(
+            "/kerawanan/metode",
+            &["GET", "POST"],
+            get(index_pages::method_page).post(index_pages::save_method),
+        );
     api::routes(r)
 }

@@ -40,4 +40,5 @@ mod site;
 mod site_more;
 mod statistics;
 mod sweep;
+mod vulnerability;
 mod words;

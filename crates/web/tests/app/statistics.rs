@@ -12,12 +12,12 @@ use store::CaseId;
 /// A: two victims in Palangkaraya (a woman of 25 from Pahandut, a boy of 15 from Oenesu,
 /// Kupang); B: a woman of 25 (draft); C and D: the same woman of 25 from Oenesu registered
 /// twice in Kupang, linked as one person. A, C and D are cleared.
-struct Fixture {
+pub(crate) struct Fixture {
     b: CaseId,
     d: CaseId,
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let palangkaraya = app.actor("data-officer.palangkaraya").await;
     let kupang = app.actor("data-officer.kupang").await;
     let mut a = sample_input("Sri Wahyuni");

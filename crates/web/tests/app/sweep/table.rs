@@ -373,6 +373,32 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
     ("GET", "/api/v1/statistics", User, "/api/v1/statistics"),
     (
         "GET",
+        "/api/v1/vulnerability",
+        User,
+        "/api/v1/vulnerability",
+    ),
+    ("GET", "/kerawanan", User, "/kerawanan"),
+    (
+        "GET",
+        "/kerawanan/export.csv",
+        User,
+        "/kerawanan/export.csv",
+    ),
+    ("GET", "/kerawanan/metode", User, "/kerawanan/metode"),
+    (
+        "POST",
+        "/kerawanan/metode",
+        NationalAdmin,
+        "/kerawanan/metode",
+    ),
+    (
+        "POST",
+        "/kerawanan/indikator",
+        Admin,
+        "/kerawanan/indikator",
+    ),
+    (
+        "GET",
         "/api/v1/statistics/breakdown",
         User,
         "/api/v1/statistics/breakdown?dim=sex",
