@@ -6,6 +6,7 @@
 
 pub(crate) mod facts;
 pub mod index;
+pub mod network;
 mod population;
 pub(crate) mod query;
 

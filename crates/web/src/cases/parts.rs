@@ -455,6 +455,7 @@ struct PerpetratorPage {
     page: Page,
     p: store::PerpetratorView,
     opts: std::sync::Arc<CaseOptions>,
+    id: i64,
 }
 
 async fn perpetrator_page(
@@ -466,7 +467,7 @@ async fn perpetrator_page(
     let opts = CaseOptions::load(&state, user.ctx.locale.code()).await?;
     let mut page = Page::from_ctx(&user.ctx, "perp.title");
     page.title = p.name.clone().unwrap_or_else(|| p.initials.clone());
-    render(&PerpetratorPage { page, p, opts })
+    render(&PerpetratorPage { page, p, opts, id })
 }
 
 #[derive(Deserialize, Serialize, Default)]

@@ -9,6 +9,7 @@ mod filter;
 pub(crate) mod geo;
 mod index_pages;
 mod map;
+mod network;
 mod pages;
 
 use crate::Routes;
@@ -23,6 +24,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/statistik/chart.svg", &["GET"], get(export::chart_svg))
         .add("/peta", &["GET"], get(map::map_page))
         .add("/peta/map.svg", &["GET"], get(map::map_svg))
+        .add("/jaringan", &["GET"], get(network::network_page))
         .add("/kerawanan", &["GET"], get(index_pages::index))
         .add(
             "/kerawanan/indikator",

@@ -405,3 +405,113 @@ async fn the_map_draws_every_province_with_its_class_and_the_flows() {
     assert_eq!(other.status, 200);
     assert!(other.body.contains(&oenesu(2)), "{}", other.body);
 }
+
+/// The network: a broker in Palangkaraya's cases A and B, recorded again by Kupang for its
+/// case C and decided to be one perpetrator; a recruiter of B alone. Kalimantan Tengah's verifier sees A, B and both of its
+/// perpetrators, never C; initials and codes only, never names.
+#[tokio::test]
+async fn the_perpetrator_network_links_cases_within_scope_without_names() {
+    let app = TestApp::spawn().await;
+    let palangkaraya = app.actor("data-officer.palangkaraya").await;
+    let kupang = app.actor("data-officer.kupang").await;
+    let mk = |name: &str, nik: &str| store::NewPerpetrator::parse("person", name, "", nik).unwrap();
+    let case = |who: &domain::Actor, name: &str| {
+        let who = who.clone();
+        let mut i = sample_input(name);
+        i.victims[0].home_village = "53.01.05.1001".into();
+        let app = &app;
+        async move {
+            app.store
+                .create_case(&who, &NewCase::parse(&i, today()).unwrap())
+                .await
+                .unwrap()
+                .0
+        }
+    };
+    let a = case(&palangkaraya, "Sri Wahyuni").await;
+    let b = case(&palangkaraya, "Siti Aminah").await;
+    let c = case(&kupang, "Maria Seran").await;
+    let broker = app
+        .store
+        .add_perpetrator(
+            &palangkaraya,
+            a,
+            &mk("Markus Lado", "5301011203780001"),
+            "broker",
+        )
+        .await
+        .unwrap();
+    app.store
+        .link_perpetrator(&palangkaraya, b, broker, "broker")
+        .await
+        .unwrap();
+    app.store
+        .add_perpetrator(&palangkaraya, b, &mk("Yosef Tani", ""), "recruiter")
+        .await
+        .unwrap();
+    let nat = app.actor("verifier.nasional").await;
+    // Kupang records the same broker for C; the national verifier decides the two
+    // records are one perpetrator (one node of the network).
+    app.store
+        .add_perpetrator(
+            &kupang,
+            c,
+            &mk("Markus Ladu", "5301011203780001"),
+            "recruiter",
+        )
+        .await
+        .unwrap();
+    let pairs = app.store.perpetrator_pairs(&nat, "pending").await.unwrap();
+    assert_eq!(pairs.len(), 1);
+    app.store
+        .decide_perpetrator_pair(&nat, pairs[0].id, Some(true))
+        .await
+        .unwrap();
+    let k = app.actor("verifier.kalteng").await;
+    let net = app
+        .store
+        .perpetrator_network(&k, Some(broker))
+        .await
+        .unwrap();
+    assert_eq!(net.perpetrators.len(), 2);
+    let mut cases: Vec<i64> = net.cases.iter().map(|x| x.id).collect();
+    cases.sort();
+    assert_eq!(cases, vec![a.0, b.0], "C is outside Kalimantan Tengah");
+    let full = app
+        .store
+        .perpetrator_network(&nat, Some(broker))
+        .await
+        .unwrap();
+    assert_eq!(full.cases.len(), 3);
+    // Without a seed: the perpetrators with more than one case.
+    assert_eq!(
+        app.store
+            .perpetrator_network(&k, None)
+            .await
+            .unwrap()
+            .perpetrators
+            .len(),
+        2
+    );
+    // The page: a graph and its table, initials, no names; from Kupang the broker's
+    // network around a perpetrator Kupang cannot see is 404.
+    let b_page = app.login("verifier.kalteng").await;
+    let page = b_page.get(&format!("/jaringan?perpetrator={broker}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("network-svg") && page.body.contains("id=\"network-table\""));
+    assert!(
+        page.body.contains("M. L.") && !page.body.contains("Markus"),
+        "no names"
+    );
+    assert_eq!(page.body.matches("class=\"case-node\"").count(), 2);
+    let yosef = net.perpetrators.iter().find(|p| p.id != broker).unwrap().id;
+    let kupang_b = app.login("data-officer.kupang").await;
+    assert_eq!(
+        kupang_b
+            .get(&format!("/jaringan?perpetrator={yosef}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(kupang_b.get("/jaringan?perpetrator=x").await.status, 422);
+}

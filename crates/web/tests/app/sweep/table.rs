@@ -378,6 +378,7 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
         "/api/v1/vulnerability",
     ),
     ("GET", "/kerawanan", User, "/kerawanan"),
+    ("GET", "/jaringan", User, "/jaringan"),
     (
         "GET",
         "/kerawanan/export.csv",
