@@ -103,3 +103,46 @@
     if (first) focusAfterLoad(first);
   }
 })();
+// Charts and maps as PNG: the standalone SVG download (its style inside) drawn on a canvas
+// at twice its size (a data: URL, as the content policy allows images from), saved as PNG.
+(function () {
+  "use strict";
+  function png(url) {
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (svg) {
+        return new Promise(function (resolve, reject) {
+          var m = /viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"/.exec(svg);
+          var w = m ? parseFloat(m[1]) : 800, h = m ? parseFloat(m[2]) : 600;
+          var scale = Math.max(1, 1600 / w);
+          var img = new Image();
+          img.onload = function () {
+            var c = document.createElement("canvas");
+            c.width = Math.round(w * scale);
+            c.height = Math.round(h * scale);
+            var ctx = c.getContext("2d");
+            ctx.fillStyle = "#fff";
+            ctx.fillRect(0, 0, c.width, c.height);
+            ctx.drawImage(img, 0, 0, c.width, c.height);
+            c.toBlob(function (b) { if (b) { resolve(b); } else { reject(new Error("png")); } }, "image/png");
+          };
+          img.onerror = function () { reject(new Error("svg")); };
+          img.src = "data:image/svg+xml;base64," + btoa(unescape(encodeURIComponent(svg)));
+        });
+      });
+  }
+  window.gugusPng = png;
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-png]");
+    if (!a) return;
+    e.preventDefault();
+    png(a.getAttribute("data-png")).then(function (blob) {
+      var l = document.createElement("a");
+      l.href = URL.createObjectURL(blob);
+      l.download = a.getAttribute("data-name") || "gugus.png";
+      document.body.appendChild(l);
+      l.click();
+      l.remove();
+    });
+  });
+})();

@@ -2,7 +2,7 @@
 //! rank's range under the uncertainty analysis, the method and its history, the indicator
 //! import (admins) and the method editor (national admins).
 
-use super::export::{csv_field, download};
+use super::export::{Cell, Sheet, XLSX, csv_field, download, download_bytes, workbook};
 use super::geo::{self, Fill};
 use crate::AppState;
 use crate::http::context::User;
@@ -324,6 +324,65 @@ pub(super) async fn import(
     index_page(&state, &user, &q, Some(report)).await
 }
 
+/// The ranked table as header and rows (the CSV and the workbook both write it).
+fn index_table(view: &IndexView) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let mut header: Vec<String> = [
+        "rank",
+        "code",
+        "regency",
+        "score",
+        "rank_p05",
+        "rank_p95",
+        "rank_min",
+        "rank_max",
+        "origin",
+        "transit",
+        "destination",
+        "imputed",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    header.extend(view.keys.iter().cloned());
+    let opt = |v: Option<f64>| v.map(Cell::Num).unwrap_or(Cell::Text(String::new()));
+    let rows = view
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                Cell::Num(r.rank as f64),
+                Cell::Text(r.code.clone()),
+                Cell::Text(r.name.clone()),
+                Cell::Num(r.score),
+                Cell::Num(r.range.p05 as f64),
+                Cell::Num(r.range.p95 as f64),
+                Cell::Num(r.range.min as f64),
+                Cell::Num(r.range.max as f64),
+                opt(r.dimensions[0]),
+                opt(r.dimensions[1]),
+                opt(r.dimensions[2]),
+                Cell::Num(r.imputed as f64),
+            ];
+            row.extend(r.values.iter().map(|v| opt(*v)));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What the download says about itself: the method version, the draws, the seed, and
+/// whether synthetic indicators are in it.
+fn index_note(view: &IndexView, page: &Page) -> String {
+    let mut note = format!(
+        "method version {}, {} draws, seed {}",
+        view.method.version, view.draws, view.seed
+    );
+    if view.synthetic {
+        note = format!("{} {note}", page.t("index.synthetic"));
+    }
+    note
+}
+
 pub(super) async fn export_csv(
     State(state): State<AppState>,
     user: User,
@@ -334,49 +393,52 @@ pub(super) async fn export_csv(
         .vulnerability_index(user.actor(), version_of(&q.version)?)
         .await?;
     let page = Page::from_ctx(&user.ctx, "index.title");
-    let mut out = String::from(
-        "rank,code,regency,score,rank_p05,rank_p95,rank_min,rank_max,origin,transit,destination,imputed",
-    );
-    for k in &view.keys {
-        out.push(',');
-        out.push_str(&csv_field(k));
-    }
+    let (header, rows) = index_table(&view);
+    let mut out: String = header
+        .iter()
+        .map(|h| csv_field(h))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push('\n');
-    let opt = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
-    for r in &view.rows {
-        out.push_str(&format!(
-            "{},{},{},{:.4},{},{},{},{},{},{},{},{}",
-            r.rank,
-            r.code,
-            csv_field(&r.name),
-            r.score,
-            r.range.p05,
-            r.range.p95,
-            r.range.min,
-            r.range.max,
-            opt(r.dimensions[0]),
-            opt(r.dimensions[1]),
-            opt(r.dimensions[2]),
-            r.imputed
-        ));
-        for v in &r.values {
-            out.push(',');
-            out.push_str(&opt(*v));
-        }
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Text(t) => csv_field(t),
+                Cell::Num(n) if n.fract() == 0.0 => format!("{n:.0}"),
+                Cell::Num(n) => format!("{n:.4}"),
+            })
+            .collect();
+        out.push_str(&cells.join(","));
         out.push('\n');
     }
-    if view.synthetic {
-        out.push_str(&format!("# {}\n", page.t("index.synthetic")));
-    }
-    out.push_str(&format!(
-        "# method version {}, {} draws, seed {}\n",
-        view.method.version, view.draws, view.seed
-    ));
+    out.push_str(&format!("# {}\n", index_note(&view, &page)));
     Ok(download(
         out,
         "text/csv; charset=utf-8",
         "indeks-kerawanan.csv",
     ))
+}
+
+pub(super) async fn export_xlsx(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<IndexQuery>,
+) -> Result<Response, WebError> {
+    let view = state
+        .store
+        .vulnerability_index(user.actor(), version_of(&q.version)?)
+        .await?;
+    let page = Page::from_ctx(&user.ctx, "index.title");
+    let (header, rows) = index_table(&view);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let sheets = [Sheet {
+        name: page.t("index.ranking"),
+        header: &header,
+        rows,
+    }];
+    let bytes = workbook(&sheets, &index_note(&view, &page))?;
+    Ok(download_bytes(bytes, XLSX, "indeks-kerawanan.xlsx"))
 }
 
 #[derive(Template)]

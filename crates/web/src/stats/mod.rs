@@ -21,6 +21,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = r
         .add("/statistik", &["GET"], get(pages::statistics))
         .add("/statistik/export.csv", &["GET"], get(export::csv))
+        .add("/statistik/export.xlsx", &["GET"], get(export::xlsx))
         .add("/statistik/chart.svg", &["GET"], get(export::chart_svg))
         .add("/peta", &["GET"], get(map::map_page))
         .add("/peta/map.svg", &["GET"], get(map::map_svg))
@@ -37,6 +38,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
             "/kerawanan/export.csv",
             &["GET"],
             get(index_pages::export_csv),
+        )
+        .add(
+            "/kerawanan/export.xlsx",
+            &["GET"],
+            get(index_pages::export_xlsx),
         )
         .add(
             "/kerawanan/metode",

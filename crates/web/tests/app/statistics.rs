@@ -393,6 +393,15 @@ async fn the_map_draws_every_province_with_its_class_and_the_flows() {
         "{}",
         csv.body
     );
+    let xlsx = b.get("/statistik/export.xlsx").await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with("PK"), "a workbook is a zip");
+    assert!(
+        xlsx.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
     let chart = b.get("/statistik/chart.svg?dim=sex").await;
     assert!(chart.body.starts_with("<svg") && chart.body.contains("<style>"));
     let map = b.get("/peta/map.svg").await;

@@ -64,6 +64,9 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
                 "/quality".into(),
                 "/statistik".into(),
                 "/peta".into(),
+                "/kerawanan".into(),
+                "/kerawanan/metode".into(),
+                "/jaringan".into(),
             ],
         ),
     ] {

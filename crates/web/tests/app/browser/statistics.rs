@@ -33,6 +33,18 @@ async fn the_statistics_page_and_the_map_open_their_figures() {
         .await;
     b.expect(working == json!("1"), &format!("working cases {working}"))
         .await;
+    // A chart saved as PNG: the standalone SVG drawn on a canvas.
+    let png = b
+        .js(
+            "return window.gugusPng('/statistik/chart.svg?dim=sex').then(function (b) { return b.type + ' ' + (b.size > 1000); })",
+            vec![],
+        )
+        .await;
+    b.expect(
+        png == json!("image/png true"),
+        &format!("PNG of a chart: {png}"),
+    )
+    .await;
     // The women's working figure opens the case list filtered to them.
     b.click("table[data-dim=\"sex\"] tr[data-v=\"female\"] td:nth-of-type(2) a")
         .await;
@@ -65,5 +77,26 @@ async fn the_statistics_page_and_the_map_open_their_figures() {
     let paths = b.count("#choropleth svg.map path[data-code]").await;
     b.expect(paths == 22, &format!("{paths} regencies of NTT drawn"))
         .await;
+    let png = b
+        .js(
+            "return window.gugusPng('/peta/map.svg?focus=53').then(function (b) { return b.type + ' ' + (b.size > 1000); })",
+            vec![],
+        )
+        .await;
+    b.expect(
+        png == json!("image/png true"),
+        &format!("PNG of a map: {png}"),
+    )
+    .await;
+    // The index and the network pages.
+    b.goto("/kerawanan").await;
+    b.shot("kerawanan").await;
+    let ranked = b.count("#index-table tbody tr").await;
+    b.expect(ranked == 514, &format!("{ranked} regencies ranked"))
+        .await;
+    b.goto("/kerawanan/metode").await;
+    b.shot("kerawanan-metode").await;
+    b.goto("/jaringan").await;
+    b.shot("jaringan").await;
     b.close().await;
 }
