@@ -7,6 +7,7 @@
 use crate::core::audit::{Event, append_at};
 use crate::core::gate::WriteTx;
 use crate::{Result, Store, StoreError};
+use domain::audit::AuditAction;
 use domain::{Action, Actor, Denied, Scope, decide};
 use sqlx::AnyConnection;
 use std::ops::{Deref, DerefMut};
@@ -178,6 +179,14 @@ impl<'a> Write<'a> {
 
     /// Appends the audit entry of this write (in the same transaction).
     pub(crate) async fn audit(&mut self, ev: Event<'_>) -> Result<i64> {
+        // Transit events are counted from the route (the index's transit component), not
+        // from the statistics rows: a route change always moves the generation.
+        if matches!(
+            ev.action,
+            AuditAction::CaseRouteAdd | AuditAction::CaseRouteDelete
+        ) {
+            self.figures = true;
+        }
         match ev.record_type {
             "case" => self.cases.extend(ev.record_id.parse::<i64>().ok()),
             "perpetrator" | "perpetrator_pair" | "linkage_pair" => self.figures = true,
@@ -200,9 +209,11 @@ impl<'a> Write<'a> {
             tracing::error!("write without an audit entry refused");
             return Err(StoreError::Other("write without an audit entry".into()));
         }
+        let mut bumped = false;
         if !self.cases.is_empty() {
-            crate::stats::facts::refresh(&mut self.tx, self.backend, &self.cases).await?;
-        } else if self.figures {
+            bumped = crate::stats::facts::refresh(&mut self.tx, self.backend, &self.cases).await?;
+        }
+        if self.figures && !bumped {
             crate::stats::facts::bump(&mut self.tx).await?;
         }
         self.tx.commit().await?;

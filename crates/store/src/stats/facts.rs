@@ -67,17 +67,22 @@ fn select_rows(backend: Backend) -> String {
     )
 }
 
-/// Rebuilds the rows of `cases` (gone cases lose theirs) and moves the generation, in the
-/// caller's transaction.
+/// Rebuilds the rows of `cases` (gone cases lose theirs) in the caller's transaction, and
+/// moves the generation when they changed (returned).
 pub(crate) async fn refresh(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     cases: &[i64],
-) -> Result<()> {
+) -> Result<bool> {
     let mut ids = cases.to_vec();
     ids.sort_unstable();
     ids.dedup();
+    // A write that changes nothing counted (a referral escalated, a message sent, a case
+    // viewed with a grant) leaves the generation alone, so it does not throw away every
+    // cached figure: the rows are compared before and after.
+    let mut changed = false;
     for chunk in ids.chunks(500) {
+        let before = rows_text(conn, Some(chunk)).await?;
         let mut del = Sql::new("DELETE FROM stat_victims WHERE case_id");
         del.in_list(chunk);
         del.build().execute(&mut *conn).await?;
@@ -85,8 +90,36 @@ pub(crate) async fn refresh(
         ins.push(&select_rows(backend)).push("c.id");
         ins.in_list(chunk).push(") x");
         ins.build().execute(&mut *conn).await?;
+        changed |= rows_text(conn, Some(chunk)).await? != before;
     }
-    bump(conn).await
+    if changed {
+        bump(conn).await?;
+    }
+    Ok(changed)
+}
+
+/// The rows (of `cases`, or all) as text, in victim order.
+async fn rows_text(conn: &mut sqlx::AnyConnection, cases: Option<&[i64]>) -> Result<Vec<String>> {
+    use sqlx::{Column, Row};
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM stat_victims"));
+    if let Some(c) = cases {
+        q.push(" WHERE case_id").in_list(c);
+    }
+    q.push(" ORDER BY victim_id");
+    let rows = q.build().fetch_all(&mut *conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut cells = Vec::new();
+        for (i, c) in r.columns().iter().enumerate() {
+            let v = match r.try_get::<Option<i64>, _>(i) {
+                Ok(v) => format!("{v:?}"),
+                Err(_) => format!("{:?}", r.try_get::<Option<String>, _>(i)?),
+            };
+            cells.push(format!("{}={v}", c.name()));
+        }
+        out.push(cells.join(" "));
+    }
+    Ok(out)
 }
 
 /// Moves the generation (cached figures computed before are stale).
@@ -169,25 +202,7 @@ impl Store {
     /// Every statistics row as text, in victim order: tests compare the rows the writes
     /// kept with a rebuild from the records.
     pub async fn statistics_rows_for_tests(&self) -> Result<Vec<String>> {
-        use sqlx::{Column, Row};
-        let rows = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM stat_victims ORDER BY victim_id"
-        ))
-        .build()
-        .fetch_all(self.pool())
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let mut cells = Vec::new();
-            for (i, c) in r.columns().iter().enumerate() {
-                let v = match r.try_get::<Option<i64>, _>(i) {
-                    Ok(v) => format!("{v:?}"),
-                    Err(_) => format!("{:?}", r.try_get::<Option<String>, _>(i)?),
-                };
-                cells.push(format!("{}={v}", c.name()));
-            }
-            out.push(cells.join(" "));
-        }
-        Ok(out)
+        let mut conn = self.pool().acquire().await?;
+        rows_text(&mut conn, None).await
     }
 }

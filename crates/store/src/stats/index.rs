@@ -17,7 +17,7 @@ use domain::{Action, Actor, RegionLevel, Scope, decide};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The components Gugus computes itself: key, dimension.
 pub const GUGUS_COMPONENTS: [(&str, Dimension); 8] = [
@@ -107,9 +107,9 @@ pub struct IndexView {
     pub synthetic: bool,
     pub draws: usize,
     pub seed: u64,
+    /// When it was computed (unix ms).
+    pub computed_at: i64,
 }
-
-pub(crate) type IndexCache = Arc<Mutex<HashMap<String, (i64, Arc<IndexView>)>>>;
 
 /// A problem with one cell of an import: line (1 = header), column, the value, a message key.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -438,14 +438,17 @@ impl Store {
         let method = self.index_method(version).await?;
         let generation = self.statistics_generation().await?;
         let key = format!("{:?}|{}", actor.scope, method.version);
-        if let Some(hit) = self.index_cache.lock().ok().and_then(|c| {
-            c.get(&key)
-                .filter(|(g, _)| *g == generation)
-                .map(|(_, v)| v.clone())
-        }) {
-            return Ok(hit);
-        }
-        let (matrix, names, synthetic) = self.index_matrix(&actor.scope, &method.method).await?;
+        let (me, scope) = (self.clone(), actor.scope.clone());
+        self.index_memo
+            .get(key, generation, move || {
+                let (me, scope, method) = (me.clone(), scope.clone(), method.clone());
+                async move { me.compute_index(scope, method).await }
+            })
+            .await
+    }
+
+    async fn compute_index(&self, scope: Scope, method: MethodVersion) -> Result<Arc<IndexView>> {
+        let (matrix, names, synthetic) = self.index_matrix(&scope, &method.method).await?;
         let result = vulnerability::compute(&method.method, &matrix)
             .map_err(|e| StoreError::Other(format!("index: {e}")))?;
         let seed = 0x9E37_79B9_u64 ^ method.version as u64;
@@ -468,7 +471,7 @@ impl Store {
             })
             .collect();
         rows.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.code.cmp(&b.code)));
-        let view = Arc::new(IndexView {
+        Ok(Arc::new(IndexView {
             keys: matrix.keys.clone(),
             imputed: result.imputed,
             method,
@@ -476,14 +479,8 @@ impl Store {
             synthetic,
             draws: DRAWS,
             seed,
-        });
-        if let Ok(mut c) = self.index_cache.lock() {
-            if c.len() > 64 {
-                c.clear();
-            }
-            c.insert(key, (generation, view.clone()));
-        }
-        Ok(view)
+            computed_at: self.now_ms(),
+        }))
     }
 
     /// The region × indicator matrix for `area`: every regency in it, the Gugus

@@ -6,12 +6,13 @@
 
 pub(crate) mod facts;
 pub mod index;
+pub(crate) mod memo;
 pub mod network;
 mod population;
 pub(crate) mod query;
 
 pub use population::{POPULATION_SOURCE, Population};
-pub use query::{Breakdown, BreakdownRow, CrossTab, Statistics, Totals, TrendPoint};
+pub use query::{Breakdown, BreakdownRow, CrossTab, Statistics, Totals, TransitFlow, TrendPoint};
 
 use domain::RegionCode;
 use serde::Serialize;

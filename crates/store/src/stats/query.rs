@@ -8,8 +8,7 @@ use crate::{Result, Store};
 use domain::{Action, Actor, RegionLevel, Scope, decide};
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Counts of one kind (official or working).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -71,6 +70,9 @@ pub struct Statistics {
     pub breakdowns: Vec<Breakdown>,
     /// The statistics generation the figures were computed at.
     pub generation: i64,
+    /// When they were computed (unix ms): a page served while newer figures are computed
+    /// behind it says how old its figures are.
+    pub computed_at: i64,
 }
 
 impl Statistics {
@@ -78,10 +80,6 @@ impl Statistics {
         self.breakdowns.iter().find(|b| b.dim == dim)
     }
 }
-
-/// Computed statistics by area, filter and generation (a few hundred at most).
-pub(crate) type StatsCache = Arc<Mutex<HashMap<String, (i64, Arc<Statistics>)>>>;
-const CACHE_MAX: usize = 256;
 
 /// `AND …` narrowing the rows of alias `a` to `area` and the filter. `exploited` is the
 /// alias's exploitation-date column.
@@ -168,35 +166,41 @@ impl Store {
         let area = self.stat_area(actor, f)?;
         let generation = self.statistics_generation().await?;
         let key = format!("{area:?}|{f:?}|{granularity:?}");
-        if let Some(hit) = self.stats_cache.lock().ok().and_then(|c| {
-            c.get(&key)
-                .filter(|(g, _)| *g == generation)
-                .map(|(_, s)| s.clone())
-        }) {
-            return Ok(hit);
-        }
-        let (official, working) = self.stat_totals(&area, f).await?;
-        let trend = self.stat_trend(&area, f, granularity).await?;
+        let (me, f) = (self.clone(), f.clone());
+        self.stats_memo
+            .get(key, generation, move || {
+                let (me, area, f) = (me.clone(), area.clone(), f.clone());
+                async move {
+                    me.compute_statistics(area, f, granularity, generation)
+                        .await
+                }
+            })
+            .await
+    }
+
+    async fn compute_statistics(
+        &self,
+        area: Scope,
+        f: StatFilter,
+        granularity: Granularity,
+        generation: i64,
+    ) -> Result<Arc<Statistics>> {
+        let (official, working) = self.stat_totals(&area, &f).await?;
+        let trend = self.stat_trend(&area, &f, granularity).await?;
         let mut breakdowns = Vec::with_capacity(StatDim::ALL.len());
         for dim in StatDim::ALL {
-            breakdowns.push(self.stat_breakdown(&area, f, dim).await?);
+            breakdowns.push(self.stat_breakdown(&area, &f, dim).await?);
         }
-        let out = Arc::new(Statistics {
-            filter: f.clone(),
+        Ok(Arc::new(Statistics {
+            filter: f,
             granularity,
             official,
             working,
             trend,
             breakdowns,
             generation,
-        });
-        if let Ok(mut c) = self.stats_cache.lock() {
-            if c.len() >= CACHE_MAX {
-                c.clear();
-            }
-            c.insert(key, (generation, out.clone()));
-        }
-        Ok(out)
+            computed_at: self.now_ms(),
+        }))
     }
 
     /// One breakdown (the map's measure, the API).
@@ -207,7 +211,32 @@ impl Store {
         dim: StatDim,
     ) -> Result<Breakdown> {
         let area = self.stat_area(actor, f)?;
-        self.stat_breakdown(&area, f, dim).await
+        self.cached_breakdown(area, f, dim, None).await
+    }
+
+    /// A breakdown through the memo (maps ask for the same ones again and again).
+    async fn cached_breakdown(
+        &self,
+        area: Scope,
+        f: &StatFilter,
+        dim: StatDim,
+        within: Option<domain::RegionCode>,
+    ) -> Result<Breakdown> {
+        let generation = self.statistics_generation().await?;
+        let key = format!("{area:?}|{f:?}|{dim:?}|{within:?}");
+        let (me, f) = (self.clone(), f.clone());
+        let b = self
+            .breakdown_memo
+            .get(key, generation, move || {
+                let (me, area, f, within) = (me.clone(), area.clone(), f.clone(), within.clone());
+                async move {
+                    me.stat_breakdown_within(&area, &f, dim, within.as_ref())
+                        .await
+                        .map(Arc::new)
+                }
+            })
+            .await?;
+        Ok((*b).clone())
     }
 
     async fn stat_totals(&self, area: &Scope, f: &StatFilter) -> Result<(Totals, Totals)> {
@@ -355,13 +384,37 @@ impl Store {
         cols: StatDim,
     ) -> Result<CrossTab> {
         let area = self.stat_area(actor, f)?;
+        let generation = self.statistics_generation().await?;
+        let key = format!("{area:?}|{f:?}|{rows:?}|{cols:?}");
+        let (me, f) = (self.clone(), f.clone());
+        let t = self
+            .cross_memo
+            .get(key, generation, move || {
+                let (me, area, f) = (me.clone(), area.clone(), f.clone());
+                async move {
+                    me.compute_crosstab(&area, &f, rows, cols)
+                        .await
+                        .map(Arc::new)
+                }
+            })
+            .await?;
+        Ok((*t).clone())
+    }
+
+    async fn compute_crosstab(
+        &self,
+        area: &Scope,
+        f: &StatFilter,
+        rows: StatDim,
+        cols: StatDim,
+    ) -> Result<CrossTab> {
         let (a, ja) = dim_sql(rows, "t1");
         let (b, jb) = dim_sql(cols, "t2");
         let mut q = Sql::new(&format!(
             "SELECT {a}, {b}, COUNT(DISTINCT CASE WHEN {CLEARED} THEN s.person_key END), COUNT(*) \
              FROM stat_victims s{ja}{jb} WHERE 1=1"
         ));
-        narrow(&mut q, "s", "exploited_on", &area, f);
+        narrow(&mut q, "s", "exploited_on", area, f);
         q.push(" GROUP BY 1, 2 ORDER BY 1, 2");
         let mut cells = Vec::new();
         for r in q.build().fetch_all(self.pool()).await? {
@@ -373,6 +426,51 @@ impl Store {
             ));
         }
         Ok(CrossTab { rows, cols, cells })
+    }
+}
+
+/// A route through a transit province: origin (home province), transit province, destination
+/// (province or country), official persons, working records.
+pub type TransitFlow = (Option<String>, String, Option<String>, i64, i64);
+
+impl Store {
+    /// Victims whose route passed through a transit province, by origin, transit and
+    /// destination (the flow map's middle legs).
+    pub async fn statistics_transit(
+        &self,
+        actor: &Actor,
+        f: &StatFilter,
+    ) -> Result<Arc<Vec<TransitFlow>>> {
+        let area = self.stat_area(actor, f)?;
+        let generation = self.statistics_generation().await?;
+        let key = format!("{area:?}|{f:?}");
+        let (me, f) = (self.clone(), f.clone());
+        self.transit_memo
+            .get(key, generation, move || {
+                let (me, area, f) = (me.clone(), area.clone(), f.clone());
+                async move {
+                    let mut q = Sql::new(&format!(
+                        "SELECT s.home_province, substr(r.region_code, 1, 2), COALESCE(s.dest_province, s.dest_country), \
+                         COUNT(DISTINCT CASE WHEN {CLEARED} THEN s.person_key END), COUNT(*) \
+                         FROM route_events r JOIN stat_victims s ON s.case_id = r.case_id \
+                         WHERE r.kind = 'transit' AND r.region_code IS NOT NULL"
+                    ));
+                    narrow(&mut q, "s", "exploited_on", &area, &f);
+                    q.push(" GROUP BY 1, 2, 3 ORDER BY 5 DESC LIMIT 500");
+                    let mut out = Vec::new();
+                    for r in q.build().fetch_all(me.pool()).await? {
+                        out.push((
+                            r.try_get::<Option<String>, _>(0)?,
+                            r.try_get::<String, _>(1)?,
+                            r.try_get::<Option<String>, _>(2)?,
+                            int(&r, 3)?,
+                            int(&r, 4)?,
+                        ));
+                    }
+                    Ok(Arc::new(out))
+                }
+            })
+            .await
     }
 }
 

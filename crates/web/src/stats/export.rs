@@ -79,7 +79,7 @@ async fn lines(
             b,
         ));
     }
-    for r in pages::trend_rows(&stats, &page) {
+    for r in pages::trend_rows(&stats, q, &page) {
         out.push((
             format!("trend_{}", by.key()),
             r.value.unwrap_or_default(),
@@ -271,7 +271,7 @@ pub(super) async fn chart_svg(
     let names = pages::labels(&state, &stats, &page).await?;
     let series = (page.t("stats.official"), page.t("stats.working"));
     let svg = if cq.dim == "trend" {
-        let rows = pages::trend_rows(&stats, &page);
+        let rows = pages::trend_rows(&stats, &cq.q, &page);
         let pairs: Vec<Pair> = rows
             .iter()
             .map(|r| Pair {

@@ -83,6 +83,29 @@ impl StatQuery {
         )
     }
 
+    /// The case list behind a total (official: the cleared cases).
+    pub(crate) fn cases_href(&self, official: bool) -> String {
+        self.period_href(&self.from, &self.to, official)
+    }
+
+    /// The case list of one period of the trend, within this filter's region and state.
+    pub(crate) fn period_href(&self, from: &str, to: &str, official: bool) -> String {
+        let enc = crate::http::util::url_encode;
+        let review = if official {
+            "cleared"
+        } else {
+            self.review.as_str()
+        };
+        format!(
+            "/cases?region={}&from={}&to={}&basis={}&review={}",
+            enc(&self.region),
+            enc(from),
+            enc(to),
+            enc(&self.basis),
+            enc(review)
+        )
+    }
+
     /// The case list behind a figure: the same region, period and state, and the value.
     pub(crate) fn drill(&self, dim: &str, value: Option<&str>, official: bool) -> String {
         let enc = crate::http::util::url_encode;

@@ -64,7 +64,6 @@ struct IndexPage {
     legend: String,
     can_import: bool,
     report: Option<ImportReport>,
-    flash_imported: bool,
     indicators: Vec<IndicatorInfo>,
     version_q: String,
 }
@@ -159,7 +158,6 @@ async fn index_page(
         legend,
         can_import,
         report,
-        flash_imported: q.ok == "imported",
         indicators,
         version_q: q.version.clone(),
         view,

@@ -123,6 +123,8 @@ struct MapPage {
     villages: Vec<(String, String, i64)>,
     flows_svg: String,
     flows: Vec<(String, String, i64)>,
+    /// Routes through a transit province: origin, transit, destination, victims.
+    via: Vec<(String, String, String, i64)>,
     skipped: usize,
     focus_name: String,
     qs: String,
@@ -305,14 +307,48 @@ pub(super) async fn map_page(
         }
     }
     flows.sort_by_key(|f| std::cmp::Reverse(f.2));
+    // Through transit: each route's two legs (origin → transit, transit → destination).
+    let transit = state
+        .store
+        .statistics_transit(user.actor(), &filter)
+        .await?;
+    let mut legs: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    let mut via: Vec<(String, String, String, i64)> = Vec::new();
+    for (o, t, d, official, working) in transit.iter() {
+        let n = if spec.official { *official } else { *working };
+        if n == 0 {
+            continue;
+        }
+        if let Some(o) = o.as_ref().filter(|o| *o != t) {
+            *legs.entry((o.clone(), t.clone())).or_default() += n;
+        }
+        if let Some(d) = d.as_ref().filter(|d| *d != t) {
+            *legs.entry((t.clone(), d.clone())).or_default() += n;
+        }
+        via.push((
+            o.clone().unwrap_or_default(),
+            t.clone(),
+            d.clone().unwrap_or_default(),
+            n,
+        ));
+    }
     let provinces = geo::provinces().map_err(geometry_missing)?;
-    let name = |c: &str| {
-        provinces
-            .get(c)
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| c.to_owned())
+    let lists = state.store.picklists().await?;
+    let lang = page.locale.code();
+    let name = |c: &str| match provinces.get(c) {
+        Some(s) => s.name.clone(),
+        None if c.is_empty() => page.t("stats.not_recorded").to_owned(),
+        None => lists.label("country", c, lang).to_owned(),
     };
-    let arcs: Vec<geo::Arc> = flows
+    let transit_word = page.t("map.via");
+    let leg_arcs: Vec<(String, String, i64, String)> = legs
+        .into_iter()
+        .map(|((a, b), n)| {
+            let title = format!("{} → {} ({transit_word}): {n}", name(&a), name(&b));
+            (a, b, n, title)
+        })
+        .collect();
+    let mut arcs: Vec<geo::Arc> = flows
         .iter()
         .take(60)
         .map(|(a, b, n)| geo::Arc {
@@ -326,10 +362,24 @@ pub(super) async fn map_page(
             title: format!("{} → {}: {n}", name(a), name(b)),
         })
         .collect();
+    arcs.extend(leg_arcs.iter().take(40).map(|(a, b, n, title)| geo::Arc {
+        from: a,
+        to: if provinces.get(b).is_some() {
+            b
+        } else {
+            abroad_key(b)
+        },
+        count: *n as u64,
+        title: title.clone(),
+    }));
     let (flows_svg, skipped) = geo::flow_map(provinces, &arcs, page.t("map.flows"));
     let flows = flows
         .into_iter()
         .map(|(a, b, n)| (name(&a), name(&b), n))
+        .collect();
+    let via = via
+        .into_iter()
+        .map(|(o, t, d, n)| (name(&o), name(&t), name(&d), n))
         .collect();
     let mut villages = Vec::new();
     let mut focus_name = String::new();
@@ -364,6 +414,7 @@ pub(super) async fn map_page(
         villages,
         flows_svg,
         flows,
+        via,
         skipped,
         focus_name,
         up,

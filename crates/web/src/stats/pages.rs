@@ -33,6 +33,23 @@ pub(crate) struct Section {
     pub rates: bool,
 }
 
+/// Two dimensions to cross (both empty: no cross-tab).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CrossQuery {
+    rows: String,
+    cols: String,
+}
+
+/// A cross-tab ready to show: labels of rows and columns, (official, working) per cell.
+pub(crate) struct CrossView {
+    rows_title: &'static str,
+    cols_title: &'static str,
+    rows: Vec<String>,
+    cols: Vec<String>,
+    cells: Vec<Vec<(i64, i64)>>,
+}
+
 #[derive(Template)]
 #[template(path = "stats/statistics.html")]
 struct StatisticsPage {
@@ -45,6 +62,10 @@ struct StatisticsPage {
     region_name: String,
     population_source: &'static str,
     qs: String,
+    cross: Option<CrossView>,
+    cross_rows: String,
+    cross_cols: String,
+    dims: Vec<(&'static str, &'static str)>,
 }
 
 /// A period key as people write it: 2026-03, 2026 T1 (Q1), 2026.
@@ -165,18 +186,42 @@ pub(crate) fn sections(
         .collect()
 }
 
-pub(crate) fn trend_rows(stats: &Statistics, page: &Page) -> Vec<Row> {
+/// The first and last day of a trend period (`YYYYMM`, `YYYYQ`, `YYYY`) as YYYY-MM-DD.
+pub(crate) fn period_days(p: i64, g: Granularity) -> (String, String) {
+    use domain::time::days_from_civil;
+    let (y, m0, months) = match g {
+        Granularity::Month => (p / 100, p % 100, 1),
+        Granularity::Quarter => (p / 10, (p % 10 - 1) * 3 + 1, 3),
+        Granularity::Year => (p, 1, 12),
+    };
+    let first = days_from_civil(y, m0, 1);
+    let (ny, nm) = if m0 + months > 12 {
+        (y + 1, m0 + months - 12)
+    } else {
+        (y, m0 + months)
+    };
+    let last = days_from_civil(ny, nm, 1) - 1;
+    (
+        domain::value::format_day(first),
+        domain::value::format_day(last),
+    )
+}
+
+pub(crate) fn trend_rows(stats: &Statistics, q: &StatQuery, page: &Page) -> Vec<Row> {
     stats
         .trend
         .iter()
-        .map(|t| Row {
-            value: Some(t.period.to_string()),
-            label: period_label(t.period, stats.granularity, page.locale.code()),
-            official: t.official,
-            working: t.working,
-            href_official: String::new(),
-            href_working: String::new(),
-            rate: None,
+        .map(|t| {
+            let (from, to) = period_days(t.period, stats.granularity);
+            Row {
+                value: Some(t.period.to_string()),
+                label: period_label(t.period, stats.granularity, page.locale.code()),
+                official: t.official,
+                working: t.working,
+                href_official: q.period_href(&from, &to, true),
+                href_working: q.period_href(&from, &to, false),
+                rate: None,
+            }
         })
         .collect()
 }
@@ -185,12 +230,21 @@ pub(super) async fn statistics(
     State(state): State<AppState>,
     user: User,
     Query(q): Query<StatQuery>,
+    Query(x): Query<CrossQuery>,
 ) -> Result<Html<String>, WebError> {
     let (filter, by) = q.filter()?;
+    let pick = |field: &'static str, v: &str| match v.trim() {
+        "" => Ok(None),
+        d => StatDim::parse(d)
+            .filter(|d| StatDim::ALL.contains(d))
+            .map(Some)
+            .ok_or_else(|| domain::Invalid::one(field, "err.choice")),
+    };
+    let (cr, cc) = (pick("rows", &x.rows)?, pick("cols", &x.cols)?);
     let stats = state.store.statistics(user.actor(), &filter, by).await?;
     let page = Page::from_ctx(&user.ctx, "stats.title");
     let names = labels(&state, &stats, &page).await?;
-    let trend = trend_rows(&stats, &page);
+    let trend = trend_rows(&stats, &q, &page);
     let pairs: Vec<Pair> = trend
         .iter()
         .map(|r| Pair {
@@ -212,7 +266,62 @@ pub(super) async fn statistics(
             .unwrap_or_else(|| r.as_str().to_owned()),
         None => String::new(),
     };
+    let cross = match (cr, cc) {
+        (Some(a), Some(b)) => {
+            let t = state
+                .store
+                .statistics_crosstab(user.actor(), &filter, a, b)
+                .await?;
+            let label = |d: StatDim, v: &Option<String>| match v {
+                Some(v) => names
+                    .get(&(d, v.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| v.clone()),
+                None => page.t("stats.not_recorded").to_owned(),
+            };
+            let mut rows: Vec<Option<String>> = Vec::new();
+            let mut cols: Vec<Option<String>> = Vec::new();
+            for (r, c, _, _) in &t.cells {
+                if !rows.contains(r) {
+                    rows.push(r.clone());
+                }
+                if !cols.contains(c) {
+                    cols.push(c.clone());
+                }
+            }
+            let cells = rows
+                .iter()
+                .map(|r| {
+                    cols.iter()
+                        .map(|c| {
+                            t.cells
+                                .iter()
+                                .find(|(a, b, _, _)| a == r && b == c)
+                                .map(|x| (x.2, x.3))
+                                .unwrap_or((0, 0))
+                        })
+                        .collect()
+                })
+                .collect();
+            Some(CrossView {
+                rows_title: page.t(&format!("stats.dim.{}", a.key())),
+                cols_title: page.t(&format!("stats.dim.{}", b.key())),
+                rows: rows.iter().map(|r| label(a, r)).collect(),
+                cols: cols.iter().map(|c| label(b, c)).collect(),
+                cells,
+            })
+        }
+        _ => None,
+    };
+    let dims = StatDim::ALL
+        .iter()
+        .map(|d| (d.key(), page.t(&format!("stats.dim.{}", d.key()))))
+        .collect();
     render(&StatisticsPage {
+        cross,
+        cross_rows: x.rows.clone(),
+        cross_cols: x.cols.clone(),
+        dims,
         page,
         qs: q.query_string(),
         q,
@@ -223,4 +332,30 @@ pub(super) async fn statistics(
         region_name,
         population_source: store::stats::POPULATION_SOURCE,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trend_period_opens_its_days() {
+        let d = |p, g| period_days(p, g);
+        assert_eq!(
+            d(202602, Granularity::Month),
+            ("2026-02-01".into(), "2026-02-28".into())
+        );
+        assert_eq!(
+            d(202612, Granularity::Month),
+            ("2026-12-01".into(), "2026-12-31".into())
+        );
+        assert_eq!(
+            d(20254, Granularity::Quarter),
+            ("2025-10-01".into(), "2025-12-31".into())
+        );
+        assert_eq!(
+            d(2024, Granularity::Year),
+            ("2024-01-01".into(), "2024-12-31".into())
+        );
+    }
 }

@@ -344,6 +344,20 @@ async fn the_map_draws_every_province_with_its_class_and_the_flows() {
         .add_route_event(&palangkaraya, e, &route)
         .await
         .unwrap();
+    let transit = NewRouteEvent::parse(
+        &RouteEventInput {
+            kind: "transit".into(),
+            region_code: "61.71".into(),
+            date_from: "2025-05-20".into(),
+            ..Default::default()
+        },
+        today(),
+    )
+    .unwrap();
+    app.store
+        .add_route_event(&palangkaraya, e, &transit)
+        .await
+        .unwrap();
     let b = app.login("verifier.nasional").await;
     let page = b.get("/peta?kind=working").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -366,8 +380,12 @@ async fn the_map_draws_every_province_with_its_class_and_the_flows() {
     };
     assert_ne!(class_of("53"), class_of("62"));
     assert_eq!(class_of("11"), "nodata");
-    // Flows: E, from NTT, exploited in Malaysia.
+    // Flows: E, from NTT through Kalimantan Barat, exploited in Malaysia.
     assert!(page.body.contains("id=\"flow-table\""));
+    assert!(
+        page.body.contains("<td>Nusa Tenggara Timur</td><td>Kalimantan Barat</td><td>Malaysia</td><td class=\"num\">1</td>"),
+        "the route through transit"
+    );
     assert!(page.body.contains("MYS") || page.body.contains("Malaysia"));
     // A province drills into its regencies (22 in NTT), a regency into villages of origin.
     let ntt = b.get("/peta?kind=working&focus=53").await;
