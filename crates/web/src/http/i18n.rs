@@ -265,6 +265,22 @@ mod tests {
         assert!(missing.is_empty(), "untranslated keys: {missing:#?}");
     }
 
+    /// A key defined twice: the later line silently wins, and the earlier wording is dead
+    /// text someone may edit in vain (two were found this way).
+    #[test]
+    fn no_key_is_defined_twice() {
+        for text in [ID, EN] {
+            let mut seen = std::collections::HashSet::new();
+            let twice: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
+                .filter(|k| !seen.insert(*k))
+                .collect();
+            assert!(twice.is_empty(), "keys defined twice: {twice:?}");
+        }
+    }
+
     #[test]
     fn a_missing_key_shows_itself() {
         assert_eq!(Locale::En.t("no.such.key"), "no.such.key");

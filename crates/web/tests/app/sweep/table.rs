@@ -364,6 +364,12 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
     ),
     (
         "GET",
+        "/statistik/export.xlsx",
+        User,
+        "/statistik/export.xlsx",
+    ),
+    (
+        "GET",
         "/statistik/chart.svg",
         User,
         "/statistik/chart.svg?dim=sex",
@@ -384,6 +390,12 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
         "/kerawanan/export.csv",
         User,
         "/kerawanan/export.csv",
+    ),
+    (
+        "GET",
+        "/kerawanan/export.xlsx",
+        User,
+        "/kerawanan/export.xlsx",
     ),
     ("GET", "/kerawanan/metode", User, "/kerawanan/metode"),
     (
