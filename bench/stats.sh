@@ -27,7 +27,7 @@ start=$(date +%s.%N)
 add_user bench.analyst analyst "Gugus Tugas PP-TPPO Nasional"
 echo "first command after the upgrade (migrations, statistics rows if their version moved): $(echo "$(date +%s.%N) - $start" | bc) s"
 
-GUGUS_LOG=info "$BIN" serve --listen 127.0.0.1:$PORT --logins-per-minute 1000 >"$LOG" 2>&1 &
+GUGUS_LOG=${GUGUS_LOG:-info} "$BIN" serve --listen 127.0.0.1:$PORT --logins-per-minute 1000 >"$LOG" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$LOG"' EXIT
 until curl -sf -o /dev/null http://127.0.0.1:$PORT/healthz; do sleep 0.05; done
@@ -75,4 +75,5 @@ for p in "${PAGES[@]}"; do run "$p" "$p"; done
 run "/healthz again" /healthz
 echo
 echo "server VmHWM: $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$server/status)"
-grep -o 'built the statistics rows.*' "$LOG" || true
+grep -o "built the statistics rows.*" "$LOG" || true
+if [ -n "${KEEP_LOG:-}" ]; then cp "$LOG" "$KEEP_LOG"; fi

@@ -504,16 +504,43 @@ impl Store {
         let names: HashMap<String, String> = regencies.iter().cloned().collect();
         let pop = super::Population::get();
         // Origin: victims by home regency, with the shares the components need.
-        let mut q = Sql::new(
+        let mut q_origin = Sql::new(
             "SELECT s.home_regency, COUNT(*), SUM(CASE WHEN s.child = 'child' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN s.dest_country IS NOT NULL THEN 1 ELSE 0 END), CAST(SUM(s.case_open) AS BIGINT), \
              SUM(CASE WHEN s.service = 'none' THEN 1 ELSE 0 END) \
              FROM stat_victims s WHERE s.home_regency IS NOT NULL",
         );
-        narrow_area(&mut q, "s", area);
-        q.push(" GROUP BY 1");
+        narrow_area(&mut q_origin, "s", area);
+        q_origin.push(" GROUP BY 1");
+        // Repeat victimisation: persons with more than one record, among persons.
+        let mut q_repeat = Sql::new(
+            "SELECT x.home_regency, COUNT(*), SUM(CASE WHEN x.n > 1 THEN 1 ELSE 0 END) FROM \
+             (SELECT s.home_regency, s.person_key, COUNT(*) AS n FROM stat_victims s WHERE s.home_regency IS NOT NULL",
+        );
+        narrow_area(&mut q_repeat, "s", area);
+        q_repeat.push(" GROUP BY s.home_regency, s.person_key) x GROUP BY 1");
+        let mut q_dest = Sql::new(
+            "SELECT s.dest_regency, COUNT(*) FROM stat_victims s WHERE s.dest_regency IS NOT NULL",
+        );
+        narrow_area(&mut q_dest, "s", area);
+        q_dest.push(" GROUP BY 1");
+        let mut q_transit = Sql::new(
+            "SELECT substr(r.region_code, 1, 5), COUNT(*) FROM route_events r JOIN cases c ON c.id = r.case_id \
+             WHERE r.kind = 'transit' AND length(r.region_code) >= 5",
+        );
+        narrow_area(&mut q_transit, "c", area);
+        q_transit.push(" GROUP BY 1");
+        // Four independent scans, on four connections at once.
+        let (origin_rows, repeat_rows, dest, transit) = tokio::try_join!(
+            q_origin.build().fetch_all(self.pool()),
+            q_repeat.build().fetch_all(self.pool()),
+            q_dest.build_as::<(String, i64)>().fetch_all(self.pool()),
+            q_transit.build_as::<(String, i64)>().fetch_all(self.pool()),
+        )?;
+        let dest: HashMap<String, i64> = dest.into_iter().collect();
+        let transit: HashMap<String, i64> = transit.into_iter().collect();
         let mut origin: HashMap<String, [i64; 5]> = HashMap::new();
-        for r in q.build().fetch_all(self.pool()).await? {
+        for r in origin_rows {
             let code: String = r.try_get(0)?;
             let mut v = [0i64; 5];
             for (i, x) in v.iter_mut().enumerate() {
@@ -521,15 +548,8 @@ impl Store {
             }
             origin.insert(code, v);
         }
-        // Repeat victimisation: persons with more than one record, among persons.
-        let mut q = Sql::new(
-            "SELECT x.home_regency, COUNT(*), SUM(CASE WHEN x.n > 1 THEN 1 ELSE 0 END) FROM \
-             (SELECT s.home_regency, s.person_key, COUNT(*) AS n FROM stat_victims s WHERE s.home_regency IS NOT NULL",
-        );
-        narrow_area(&mut q, "s", area);
-        q.push(" GROUP BY s.home_regency, s.person_key) x GROUP BY 1");
         let mut repeat: HashMap<String, (i64, i64)> = HashMap::new();
-        for r in q.build().fetch_all(self.pool()).await? {
+        for r in repeat_rows {
             repeat.insert(
                 r.try_get(0)?,
                 (
@@ -538,29 +558,6 @@ impl Store {
                 ),
             );
         }
-        let mut q = Sql::new(
-            "SELECT s.dest_regency, COUNT(*) FROM stat_victims s WHERE s.dest_regency IS NOT NULL",
-        );
-        narrow_area(&mut q, "s", area);
-        q.push(" GROUP BY 1");
-        let dest: HashMap<String, i64> = q
-            .build_as()
-            .fetch_all(self.pool())
-            .await?
-            .into_iter()
-            .collect();
-        let mut q = Sql::new(
-            "SELECT substr(r.region_code, 1, 5), COUNT(*) FROM route_events r JOIN cases c ON c.id = r.case_id \
-             WHERE r.kind = 'transit' AND length(r.region_code) >= 5",
-        );
-        narrow_area(&mut q, "c", area);
-        q.push(" GROUP BY 1");
-        let transit: HashMap<String, i64> = q
-            .build_as()
-            .fetch_all(self.pool())
-            .await?
-            .into_iter()
-            .collect();
         // Origin rates, shrunk toward the province's rate (small counts are unstable).
         let mut provinces: Vec<String> = regencies.iter().map(|(c, _)| c[..2].to_owned()).collect();
         provinces.dedup();

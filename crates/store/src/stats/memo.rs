@@ -49,6 +49,12 @@ impl<T: Clone + Send + Sync + 'static> Memo<T> {
             m.get(&key)
                 .map(|e| (e.generation == generation, e.took_ms, e.value.clone()))
         });
+        tracing::debug!(
+            key = key.as_str(),
+            generation,
+            known = ?known.as_ref().map(|k| (k.0, k.1)),
+            "statistics memo"
+        );
         match known {
             Some((true, _, v)) => return Ok(v),
             Some((false, took, v)) if took > SLOW_MS => {

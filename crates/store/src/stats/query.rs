@@ -185,12 +185,24 @@ impl Store {
         granularity: Granularity,
         generation: i64,
     ) -> Result<Arc<Statistics>> {
+        // The breakdowns are independent scans: run them on several connections at once
+        // (SQLite readers run side by side under WAL; PostgreSQL likewise).
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, dim) in StatDim::ALL.into_iter().enumerate() {
+            let (me, area, f) = (self.clone(), area.clone(), f.clone());
+            tasks.spawn(async move { (i, me.stat_breakdown(&area, &f, dim).await) });
+        }
         let (official, working) = self.stat_totals(&area, &f).await?;
         let trend = self.stat_trend(&area, &f, granularity).await?;
-        let mut breakdowns = Vec::with_capacity(StatDim::ALL.len());
-        for dim in StatDim::ALL {
-            breakdowns.push(self.stat_breakdown(&area, &f, dim).await?);
+        let mut slots: Vec<Option<Breakdown>> = vec![None; StatDim::ALL.len()];
+        while let Some(done) = tasks.join_next().await {
+            let (i, b) =
+                done.map_err(|e| crate::StoreError::Other(format!("statistics task: {e}")))?;
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = Some(b?);
+            }
         }
+        let breakdowns: Vec<Breakdown> = slots.into_iter().flatten().collect();
         Ok(Arc::new(Statistics {
             filter: f,
             granularity,
@@ -327,7 +339,7 @@ impl Store {
         within: &domain::RegionCode,
     ) -> Result<Breakdown> {
         let area = self.stat_area(actor, f)?;
-        self.stat_breakdown_within(&area, f, dim, Some(within))
+        self.cached_breakdown(area, f, dim, Some(within.clone()))
             .await
     }
 
