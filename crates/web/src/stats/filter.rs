@@ -109,18 +109,9 @@ impl StatQuery {
     /// The case list behind a figure: the same region, period and state, and the value.
     pub(crate) fn drill(&self, dim: &str, value: Option<&str>, official: bool) -> String {
         let enc = crate::http::util::url_encode;
-        let review = if official {
-            "cleared"
-        } else {
-            self.review.as_str()
-        };
         format!(
-            "/cases?region={}&from={}&to={}&basis={}&review={}&stat={}&val={}",
-            enc(&self.region),
-            enc(&self.from),
-            enc(&self.to),
-            enc(&self.basis),
-            enc(review),
+            "{}&stat={}&val={}",
+            self.cases_href(official),
             enc(dim),
             enc(value.unwrap_or_default())
         )

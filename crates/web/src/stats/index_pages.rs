@@ -368,6 +368,21 @@ fn index_table(view: &IndexView) -> (Vec<String>, Vec<Vec<Cell>>) {
     (header, rows)
 }
 
+/// The index and its table, for a download.
+async fn index_download(
+    state: &AppState,
+    user: &User,
+    q: &IndexQuery,
+) -> Result<(Arc<IndexView>, Page, Vec<String>, Vec<Vec<Cell>>), WebError> {
+    let view = state
+        .store
+        .vulnerability_index(user.actor(), version_of(&q.version)?)
+        .await?;
+    let page = Page::from_ctx(&user.ctx, "index.title");
+    let (header, rows) = index_table(&view);
+    Ok((view, page, header, rows))
+}
+
 /// What the download says about itself: the method version, the draws, the seed, and
 /// whether synthetic indicators are in it.
 fn index_note(view: &IndexView, page: &Page) -> String {
@@ -386,12 +401,7 @@ pub(super) async fn export_csv(
     user: User,
     Query(q): Query<IndexQuery>,
 ) -> Result<Response, WebError> {
-    let view = state
-        .store
-        .vulnerability_index(user.actor(), version_of(&q.version)?)
-        .await?;
-    let page = Page::from_ctx(&user.ctx, "index.title");
-    let (header, rows) = index_table(&view);
+    let (view, page, header, rows) = index_download(&state, &user, &q).await?;
     let mut out: String = header
         .iter()
         .map(|h| csv_field(h))
@@ -423,12 +433,7 @@ pub(super) async fn export_xlsx(
     user: User,
     Query(q): Query<IndexQuery>,
 ) -> Result<Response, WebError> {
-    let view = state
-        .store
-        .vulnerability_index(user.actor(), version_of(&q.version)?)
-        .await?;
-    let page = Page::from_ctx(&user.ctx, "index.title");
-    let (header, rows) = index_table(&view);
+    let (view, page, header, rows) = index_download(&state, &user, &q).await?;
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let sheets = [Sheet {
         name: page.t("index.ranking"),
