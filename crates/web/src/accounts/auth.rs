@@ -103,6 +103,13 @@ async fn login(
             token,
             needs_second_factor,
         } => {
+            // Analysts' main page is the statistics (unless they were on their way to
+            // another page).
+            let next = if next == "/" && analyst(&state, &token).await {
+                "/statistik".to_owned()
+            } else {
+                next
+            };
             let target = if needs_second_factor {
                 format!("/login/totp?next={}", crate::http::util::url_encode(&next))
             } else {
@@ -129,6 +136,14 @@ async fn login(
             )
         }
     }
+}
+
+/// Whether the session just opened belongs to an analyst.
+async fn analyst(state: &AppState, token: &str) -> bool {
+    matches!(
+        state.store.session(token).await,
+        Ok(Some(s)) if s.actor.role == domain::Role::Analyst
+    )
 }
 
 #[derive(Template)]

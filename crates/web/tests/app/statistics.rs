@@ -542,3 +542,43 @@ async fn the_perpetrator_network_links_cases_within_scope_without_names() {
     );
     assert_eq!(kupang_b.get("/jaringan?perpetrator=x").await.status, 422);
 }
+
+/// An analyst's main page is the statistics; everyone else still lands at home, and an
+/// analyst on the way to another page goes there.
+#[tokio::test]
+async fn an_analyst_lands_on_the_statistics() {
+    let app = TestApp::spawn().await;
+    let sys = domain::Actor::system(domain::UnitId(1));
+    let new = domain::user::NewUser::parse(
+        "analis.nasional",
+        "Analis Uji",
+        "",
+        "1",
+        "analyst",
+        crate::common::PASSWORD,
+    )
+    .unwrap();
+    app.store.create_user(&sys, &new).await.unwrap();
+    let land = |user: &'static str, next: &'static str| {
+        let app = &app;
+        async move {
+            let b = app.browser();
+            b.get("/login").await;
+            let r = b
+                .post_form(
+                    "/login",
+                    &[
+                        ("username", user),
+                        ("password", crate::common::PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{}", r.body);
+            r.location()
+        }
+    };
+    assert_eq!(land("analis.nasional", "/").await, "/statistik");
+    assert_eq!(land("analis.nasional", "/peta").await, "/peta");
+    assert_eq!(land("verifier.nasional", "/").await, "/");
+}
