@@ -507,18 +507,22 @@ impl Store {
         let mut q_origin = Sql::new(
             "SELECT s.home_regency, COUNT(*), SUM(CASE WHEN s.child = 'child' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN s.dest_country IS NOT NULL THEN 1 ELSE 0 END), CAST(SUM(s.case_open) AS BIGINT), \
-             SUM(CASE WHEN s.service = 'none' THEN 1 ELSE 0 END) \
+             SUM(CASE WHEN s.service = 'none' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN s.person_key < 0 THEN 1 ELSE 0 END) \
+             + COUNT(DISTINCT CASE WHEN s.person_key > 0 THEN s.person_key END) \
              FROM stat_victims s WHERE s.home_regency IS NOT NULL",
         );
         narrow_area(&mut q_origin, "s", area);
         q_origin.push(" GROUP BY 1");
-        // Repeat victimisation: persons with more than one record, among persons.
+        // Repeat victimisation: persons with more than one record (only linked records can
+        // be), among persons (counted with the origin figures above).
         let mut q_repeat = Sql::new(
-            "SELECT x.home_regency, COUNT(*), SUM(CASE WHEN x.n > 1 THEN 1 ELSE 0 END) FROM \
-             (SELECT s.home_regency, s.person_key, COUNT(*) AS n FROM stat_victims s WHERE s.home_regency IS NOT NULL",
+            "SELECT x.home_regency, COUNT(*) FROM \
+             (SELECT s.home_regency, s.person_key FROM stat_victims s \
+              WHERE s.home_regency IS NOT NULL AND s.person_key > 0",
         );
         narrow_area(&mut q_repeat, "s", area);
-        q_repeat.push(" GROUP BY s.home_regency, s.person_key) x GROUP BY 1");
+        q_repeat.push(" GROUP BY s.home_regency, s.person_key HAVING COUNT(*) > 1) x GROUP BY 1");
         let mut q_dest = Sql::new(
             "SELECT s.dest_regency, COUNT(*) FROM stat_victims s WHERE s.dest_regency IS NOT NULL",
         );
@@ -539,24 +543,18 @@ impl Store {
         )?;
         let dest: HashMap<String, i64> = dest.into_iter().collect();
         let transit: HashMap<String, i64> = transit.into_iter().collect();
-        let mut origin: HashMap<String, [i64; 5]> = HashMap::new();
+        let mut origin: HashMap<String, [i64; 6]> = HashMap::new();
         for r in origin_rows {
             let code: String = r.try_get(0)?;
-            let mut v = [0i64; 5];
+            let mut v = [0i64; 6];
             for (i, x) in v.iter_mut().enumerate() {
                 *x = r.try_get::<Option<i64>, _>(i + 1)?.unwrap_or(0);
             }
             origin.insert(code, v);
         }
-        let mut repeat: HashMap<String, (i64, i64)> = HashMap::new();
+        let mut repeat: HashMap<String, i64> = HashMap::new();
         for r in repeat_rows {
-            repeat.insert(
-                r.try_get(0)?,
-                (
-                    r.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
-                    r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
-                ),
-            );
+            repeat.insert(r.try_get(0)?, r.try_get::<Option<i64>, _>(1)?.unwrap_or(0));
         }
         // Origin rates, shrunk toward the province's rate (small counts are unstable).
         let mut provinces: Vec<String> = regencies.iter().map(|(c, _)| c[..2].to_owned()).collect();
@@ -609,7 +607,7 @@ impl Store {
             .enumerate()
             .map(|(i, (c, _))| {
                 let o = origin.get(c).copied().unwrap_or_default();
-                let (persons, repeated) = repeat.get(c).copied().unwrap_or_default();
+                let (persons, repeated) = (o[5], repeat.get(c).copied().unwrap_or(0));
                 let values = keys
                     .iter()
                     .map(|k| match k.as_str() {
