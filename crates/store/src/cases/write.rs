@@ -453,6 +453,9 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             relinked.extend(linked);
+            // Its statistics row would go with it (ON DELETE CASCADE) before the write
+            // guard refreshes the case: take its part out of the rollup first.
+            crate::stats::facts::forget_victim(&mut tx, *gone).await?;
             sqlx::query("DELETE FROM victims WHERE id = $1")
                 .bind(*gone)
                 .execute(&mut *tx)

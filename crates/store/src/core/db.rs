@@ -248,6 +248,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0029_statistics_case_status.sql"),
         postgres: include_str!("../../migrations/postgres/0029_statistics_case_status.sql"),
     },
+    Migration {
+        version: 30,
+        name: "statistics_cube",
+        sqlite: include_str!("../../migrations/sqlite/0030_statistics_cube.sql"),
+        postgres: include_str!("../../migrations/postgres/0030_statistics_cube.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -8,7 +8,7 @@ use crate::{Backend, Result, Store};
 
 /// What a row holds. Bump it when [`SELECT_ROWS`] changes: the server rebuilds every row
 /// on its next start.
-pub(crate) const FACTS_VERSION: i64 = 2;
+pub(crate) const FACTS_VERSION: i64 = 3;
 
 /// Age in whole years at exploitation (at the report when the exploitation date is not
 /// known); the age estimate when there is no birth date (the estimate is the age at report).
@@ -20,7 +20,7 @@ const AGE: &str = "CASE WHEN v.birth_date IS NOT NULL \
 const COLUMNS: &str = "victim_id, case_id, person_key, province_code, regency_code, region_code, \
      review_state, reported_on, exploited_on, reported_month, exploited_month, sex, age_band, child, citizenship, home_province, \
      home_regency, home_village, dest_province, dest_regency, dest_country, sector, recruitment, \
-     relationship, trafficking_status, legal_stage, service, restitution_awarded, restitution_paid, case_open";
+     relationship, trafficking_status, legal_stage, service, restitution_awarded, restitution_paid, case_open, first_of_case";
 
 /// The rows of the cases the caller's WHERE clause (on `c`) selects. Age bands are CTDC's.
 fn select_rows(backend: Backend) -> String {
@@ -49,7 +49,7 @@ fn select_rows(backend: Backend) -> String {
          CASE WHEN length(x.dest_region) >= 5 THEN substr(x.dest_region, 1, 5) ELSE NULL END, \
          x.dest_country, x.sector, x.recruitment, x.recruiter_relationship, x.trafficking_status, \
          x.legal_stage, COALESCE(x.plan_status, 'none'), x.awarded, x.paid, \
-         CASE WHEN x.case_status = 'closed' THEN 0 ELSE 1 END \
+         CASE WHEN x.case_status = 'closed' THEN 0 ELSE 1 END, x.first_of_case \
          FROM (SELECT v.id AS victim_id, c.id AS case_id, COALESCE(v.person_id, -v.id) AS person_key, \
                c.province_code, c.regency_code, c.region_code, c.review_state, c.reported_on, \
                c.exploitation_from AS exploited_on, v.sex, {AGE} AS age, v.is_child, v.citizenship, \
@@ -58,6 +58,7 @@ fn select_rows(backend: Backend) -> String {
                 ORDER BY r.date_from, r.id LIMIT 1) AS dest_region, \
                (SELECT r.country FROM route_events r WHERE r.case_id = c.id AND r.kind = 'exploitation' \
                 ORDER BY r.date_from, r.id LIMIT 1) AS dest_country, \
+               CASE WHEN v.id = (SELECT MIN(v2.id) FROM victims v2 WHERE v2.case_id = c.id) THEN 1 ELSE 0 END AS first_of_case, \
                c.sector, c.recruitment, c.recruiter_relationship, c.trafficking_status, c.status AS case_status, \
                (SELECT s.stage FROM legal_stages s WHERE s.case_id = c.id ORDER BY s.happened DESC, s.id DESC LIMIT 1) AS legal_stage, \
                (SELECT p.status FROM service_plans p WHERE p.victim_id = v.id) AS plan_status, \
@@ -83,6 +84,7 @@ pub(crate) async fn refresh(
     let mut changed = false;
     for chunk in ids.chunks(500) {
         let before = rows_text(conn, Some(chunk)).await?;
+        super::cube::apply(conn, super::cube::Rows::Cases(chunk), -1).await?;
         let mut del = Sql::new("DELETE FROM stat_victims WHERE case_id");
         del.in_list(chunk);
         del.build().execute(&mut *conn).await?;
@@ -90,6 +92,7 @@ pub(crate) async fn refresh(
         ins.push(&select_rows(backend)).push("c.id");
         ins.in_list(chunk).push(") x");
         ins.build().execute(&mut *conn).await?;
+        super::cube::apply(conn, super::cube::Rows::Cases(chunk), 1).await?;
         changed |= rows_text(conn, Some(chunk)).await? != before;
     }
     if changed {
@@ -130,17 +133,41 @@ pub(crate) async fn bump(conn: &mut sqlx::AnyConnection) -> Result<()> {
     Ok(())
 }
 
+/// Takes a victim record about to be deleted out of the statistics (its row, and its part
+/// of the rollup, which the cascade of the delete would leave behind).
+pub(crate) async fn forget_victim(conn: &mut sqlx::AnyConnection, victim: i64) -> Result<()> {
+    super::cube::apply(conn, super::cube::Rows::Victim(victim), -1).await?;
+    sqlx::query("DELETE FROM stat_victims WHERE victim_id = $1")
+        .bind(victim)
+        .execute(&mut *conn)
+        .await?;
+    // The case's refresh compares rows before and after, and this one is gone before.
+    bump(conn).await
+}
+
 /// The person key of victims whose person link changed (after a linkage decision).
 pub(crate) async fn set_person(
     conn: &mut sqlx::AnyConnection,
     victim: i64,
     person: Option<i64>,
 ) -> Result<()> {
+    let key = person.unwrap_or(-victim);
+    let now: Option<i64> =
+        sqlx::query_scalar("SELECT person_key FROM stat_victims WHERE victim_id = $1")
+            .bind(victim)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if now.is_none_or(|k| k == key) {
+        return Ok(());
+    }
+    // The rollup sums records not linked to others: move the record's part across.
+    super::cube::apply(conn, super::cube::Rows::Victim(victim), -1).await?;
     sqlx::query("UPDATE stat_victims SET person_key = $1 WHERE victim_id = $2")
-        .bind(person.unwrap_or(-victim))
+        .bind(key)
         .bind(victim)
         .execute(&mut *conn)
         .await?;
+    super::cube::apply(conn, super::cube::Rows::Victim(victim), 1).await?;
     Ok(())
 }
 
@@ -188,6 +215,7 @@ impl Store {
             from += step;
         }
         let mut tx = self.maintenance(why).await?;
+        super::cube::rebuild(&mut tx).await?;
         sqlx::query("UPDATE stat_meta SET version = $1, generation = generation + 1 WHERE id = 1")
             .bind(FACTS_VERSION)
             .execute(&mut *tx)

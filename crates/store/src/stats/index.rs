@@ -3,8 +3,11 @@
 //! a versioned method (who changed what, when; every old version reproducible). The index
 //! itself is `domain::vulnerability`; this module gathers its matrix and keeps its inputs.
 
+use super::cube::m;
 use super::facts;
 use super::query::narrow_area;
+use super::sums::Group;
+use super::{StatDim, StatFilter};
 use crate::core::audit::Event;
 use crate::core::sql::Sql;
 use crate::{Result, Store, StoreError};
@@ -503,17 +506,6 @@ impl Store {
         let regencies: Vec<(String, String)> = q.build_as().fetch_all(self.pool()).await?;
         let names: HashMap<String, String> = regencies.iter().cloned().collect();
         let pop = super::Population::get();
-        // Origin: victims by home regency, with the shares the components need.
-        let mut q_origin = Sql::new(
-            "SELECT s.home_regency, COUNT(*), SUM(CASE WHEN s.child = 'child' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN s.dest_country IS NOT NULL THEN 1 ELSE 0 END), CAST(SUM(s.case_open) AS BIGINT), \
-             SUM(CASE WHEN s.service = 'none' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN s.person_key < 0 THEN 1 ELSE 0 END) \
-             + COUNT(DISTINCT CASE WHEN s.person_key > 0 THEN s.person_key END) \
-             FROM stat_victims s WHERE s.home_regency IS NOT NULL",
-        );
-        narrow_area(&mut q_origin, "s", area);
-        q_origin.push(" GROUP BY 1");
         // Repeat victimisation: persons with more than one record (only linked records can
         // be), among persons (counted with the origin figures above).
         let mut q_repeat = Sql::new(
@@ -523,34 +515,56 @@ impl Store {
         );
         narrow_area(&mut q_repeat, "s", area);
         q_repeat.push(" GROUP BY s.home_regency, s.person_key HAVING COUNT(*) > 1) x GROUP BY 1");
-        let mut q_dest = Sql::new(
-            "SELECT s.dest_regency, COUNT(*) FROM stat_victims s WHERE s.dest_regency IS NOT NULL",
-        );
-        narrow_area(&mut q_dest, "s", area);
-        q_dest.push(" GROUP BY 1");
         let mut q_transit = Sql::new(
             "SELECT substr(r.region_code, 1, 5), COUNT(*) FROM route_events r JOIN cases c ON c.id = r.case_id \
              WHERE r.kind = 'transit' AND length(r.region_code) >= 5",
         );
         narrow_area(&mut q_transit, "c", area);
         q_transit.push(" GROUP BY 1");
-        // Four independent scans, on four connections at once.
-        let (origin_rows, repeat_rows, dest, transit) = tokio::try_join!(
-            q_origin.build().fetch_all(self.pool()),
-            q_repeat.build().fetch_all(self.pool()),
-            q_dest.build_as::<(String, i64)>().fetch_all(self.pool()),
-            q_transit.build_as::<(String, i64)>().fetch_all(self.pool()),
+        // Origin (victims by home regency, with the shares the components need) and
+        // destination from the rollup; repeat victims (linked records only) and transit
+        // from the rows: independent reads, on several connections at once.
+        let all = StatFilter::default();
+        let by = |dim| Group {
+            dim: Some(dim),
+            ..Group::default()
+        };
+        let (home, to) = (by(StatDim::HomeRegency), by(StatDim::DestRegency));
+        let (by_home, linked_home, by_dest, repeat_rows, transit) = tokio::try_join!(
+            self.sums(area, &all, &home, true),
+            self.linked(area, &all, &home),
+            self.sums(area, &all, &to, true),
+            async { Ok::<_, StoreError>(q_repeat.build().fetch_all(self.pool()).await?) },
+            async {
+                Ok::<_, StoreError>(
+                    q_transit
+                        .build_as::<(String, i64)>()
+                        .fetch_all(self.pool())
+                        .await?,
+                )
+            },
         )?;
-        let dest: HashMap<String, i64> = dest.into_iter().collect();
+        let dest: HashMap<String, i64> = by_dest
+            .into_iter()
+            .filter_map(|((code, _), s)| Some((code?, s.all[m::RECORDS])))
+            .collect();
         let transit: HashMap<String, i64> = transit.into_iter().collect();
+        // records, children, abroad, open, no service, persons.
         let mut origin: HashMap<String, [i64; 6]> = HashMap::new();
-        for r in origin_rows {
-            let code: String = r.try_get(0)?;
-            let mut v = [0i64; 6];
-            for (i, x) in v.iter_mut().enumerate() {
-                *x = r.try_get::<Option<i64>, _>(i + 1)?.unwrap_or(0);
-            }
-            origin.insert(code, v);
+        for (key, s) in by_home {
+            let persons = s.all[m::UNLINKED] + linked_home.get(&key).map_or(0, |l| l.all);
+            let Some(code) = key.0 else { continue };
+            origin.insert(
+                code,
+                [
+                    s.all[m::RECORDS],
+                    s.all[m::CHILDREN],
+                    s.all[m::ABROAD],
+                    s.all[m::OPEN],
+                    s.all[m::NO_SERVICE],
+                    persons,
+                ],
+            );
         }
         let mut repeat: HashMap<String, i64> = HashMap::new();
         for r in repeat_rows {

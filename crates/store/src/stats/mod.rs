@@ -1,15 +1,17 @@
 //! Statistics (issue 13): counts, trends, breakdowns and cross-tabs of the victim records
 //! in the actor's scope, official (cleared records, persons counted once) beside working
-//! (every record in scope). Everything reads `stat_victims` ([`facts`]), narrowed to the
-//! actor's region in SQL like every other read; a region filter outside the scope is
-//! "not found".
+//! (every record in scope). Everything reads `stat_victims` ([`facts`]) or its rollup
+//! `stat_cube` ([`cube`], read through [`sums`]), narrowed to the actor's region in SQL
+//! like every other read; a region filter outside the scope is "not found".
 
+pub(crate) mod cube;
 pub(crate) mod facts;
 pub mod index;
 pub(crate) mod memo;
 pub mod network;
 mod population;
 pub(crate) mod query;
+mod sums;
 
 pub use population::{POPULATION_SOURCE, Population};
 pub use query::{Breakdown, BreakdownRow, CrossTab, Statistics, Totals, TransitFlow, TrendPoint};
