@@ -45,6 +45,16 @@ login() { # username -> session token
 ANALYST=$(login bench.analyst)
 [ -n "$ANALYST" ] || { echo "login failed"; exit 1; }
 
+# The worker publishes the public statistics snapshot of the last month on its first pass
+# (unless the file already has it): wait for it, and say how long it took.
+pub_start=$(date +%s.%N)
+for _ in $(seq 1 600); do
+  if curl -s http://127.0.0.1:$PORT/statistik-publik | grep -q 'wilayah=53'; then break; fi
+  sleep 0.5
+done
+echo "public snapshot visible $(echo "$(date +%s.%N) - $pub_start" | bc) s after the first login"
+grep -o '"public statistics snapshot[^"]*"' "$LOG" || true
+
 PAGES=("/statistik" "/peta" "/peta?focus=53" "/peta?focus=53.04" "/kerawanan" "/jaringan")
 echo
 echo "| page (national analyst) | cold (first request) | second request |"
@@ -53,6 +63,16 @@ for p in "${PAGES[@]}"; do
   a=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Cookie: gugus_session=$ANALYST" "http://127.0.0.1:$PORT$p")
   b=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Cookie: gugus_session=$ANALYST" "http://127.0.0.1:$PORT$p")
   echo "| $p | HTTP ${a% *}, ${a#* } s | HTTP ${b% *}, ${b#* } s |"
+done
+PUBLIC=("/" "/statistik-publik" "/statistik-publik?wilayah=53" "/data")
+echo
+echo "| public page (no session) | first request | second request | bytes |"
+echo "| --- | ---: | ---: | ---: |"
+for p in "${PUBLIC[@]}"; do
+  a=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$PORT$p")
+  b=$(curl -s -o /dev/null -w '%{http_code} %{time_total} %{size_download}' "http://127.0.0.1:$PORT$p")
+  read -r code t size <<<"$b"
+  echo "| $p | HTTP ${a% *}, ${a#* } s | HTTP $code, $t s | $size |"
 done
 echo
 echo "server VmHWM after the cold requests: $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$server/status)"
@@ -67,11 +87,15 @@ run() { # label path
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   printf '| %s | %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
+run_anon() { # label path: as a visitor (an empty session cookie)
+  ANALYST='' run "$@"
+}
 echo
 echo "| warm, wrk -c16 ${DUR}s | requests/s | p50 | p99 | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: |"
 run "/healthz" /healthz
 for p in "${PAGES[@]}"; do run "$p" "$p"; done
+for p in "${PUBLIC[@]}"; do run_anon "public $p" "$p"; done
 run "/healthz again" /healthz
 echo
 echo "server VmHWM: $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$server/status)"

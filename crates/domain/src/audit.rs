@@ -111,6 +111,8 @@ crate::str_enum::str_enum! {
         IndexImportIndicators,
         #[strum(serialize = "index.change_method")]
         IndexChangeMethod,
+        #[strum(serialize = "public.snapshot")]
+        PublicSnapshot,
         #[strum(serialize = "period.close")]
         PeriodClose,
         #[strum(serialize = "period.reopen")]
@@ -598,6 +600,7 @@ mod action_tests {
                 "case.import_review_states",
                 "index.import_indicators",
                 "index.change_method",
+                "public.snapshot",
                 "period.close",
                 "period.reopen",
                 "linkage.view_pair",

@@ -17,6 +17,7 @@ pub mod review;
 pub mod role;
 pub mod rules;
 pub mod secret;
+pub mod suppression;
 pub mod time;
 pub mod token;
 pub mod totp;

@@ -292,6 +292,19 @@ pub async fn load_cases(store: &Store) -> Result<usize> {
     recovery(store, &all_ids).await?;
     looks(store).await?;
     synthetic_indicator(store, &actor, &mut rng).await?;
+    // The public statistics of the last two months that ended (the server publishes each
+    // next one when its month ends).
+    let today = store.today(&actor);
+    let (y, m, _) = domain::time::civil_from_days(today);
+    let last = domain::time::days_from_civil(y, m, 1) - 1;
+    let (py, pm, _) = domain::time::civil_from_days(last);
+    let before = domain::time::days_from_civil(py, pm, 1) - 1;
+    for as_of in [before, last] {
+        store
+            .publish_snapshot(&actor, as_of, store::publish::DEFAULT_THRESHOLD)
+            .await
+            .map_err(crate::config::describe_store)?;
+    }
     store.analyze().await?;
     let run = store.start_linkage_run(&actor).await;
     if let Ok(run) = run {

@@ -11,9 +11,19 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "GUGUS_LISTEN", default_value = "127.0.0.1:8080")]
     pub(crate) listen: SocketAddr,
+    /// Also serve the public site alone (the visitors' home, public statistics, open data) on
+    /// this address: every internal route is 404 there, so it can face the internet while
+    /// `--listen` stays on the intranet.
+    #[arg(long, env = "GUGUS_PUBLIC_LISTEN")]
+    public_listen: Option<SocketAddr>,
     /// Public URL (e.g. https://gugus.example.go.id); https marks cookies Secure.
     #[arg(long, env = "GUGUS_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Public statistics: counts below this are hidden (with complementary cells) in the
+    /// monthly snapshots the server publishes. CTDC's 11 by default.
+    #[arg(long, env = "GUGUS_PUBLIC_THRESHOLD", default_value_t = store::publish::DEFAULT_THRESHOLD,
+          value_parser = clap::value_parser!(i64).range(2..=1000))]
+    public_threshold: i64,
     /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Gugus.
     #[arg(long, env = "GUGUS_TRUST_PROXY")]
     trust_proxy: bool,
@@ -174,6 +184,7 @@ pub(crate) async fn serve(
             smtp,
             public_url,
             every: std::time::Duration::from_secs(60),
+            publish_threshold: Some(args.public_threshold),
         },
     ));
     tokio::spawn(web::checkpoint::run(
@@ -186,6 +197,15 @@ pub(crate) async fn serve(
     if let Some(s) = schedule {
         tokio::spawn(backup::schedule::run(store.clone(), s));
     }
+    let public = match args.public_listen {
+        Some(addr) => Some((
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (--public-listen)"))?,
+            web::public_app(store.clone(), config.clone()),
+        )),
+        None => None,
+    };
     let app = web::app(store.clone(), config);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, node = store.node_id(), "gugus is listening");
@@ -201,6 +221,16 @@ pub(crate) async fn serve(
         header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
         body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
     };
+    if let Some((public, site)) = public {
+        let at = public.local_addr()?;
+        tracing::info!(addr = %at, "the public site is listening");
+        println!("The public site alone is on http://{at}/");
+        tokio::spawn(async move {
+            if let Err(e) = web::serve_with(public, site, limits, std::future::pending()).await {
+                tracing::error!(error = %e, "the public site stopped");
+            }
+        });
+    }
     web::serve_with(listener, app, limits, shutdown)
         .await
         .context("server failed")?;

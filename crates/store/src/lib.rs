@@ -12,6 +12,7 @@ pub mod core;
 mod linkage;
 mod notifications;
 mod perpetrators;
+pub mod publish;
 mod recovery;
 mod referrals;
 mod regions;

@@ -23,6 +23,7 @@ mod jobs;
 mod notifications;
 mod ops;
 mod perpetrators;
+mod public;
 mod recovery;
 mod referrals;
 mod regions;
@@ -55,6 +56,7 @@ fn routes() -> Routes {
     let r = perpetrators::routes(r);
     let r = review::routes(r);
     let r = stats::routes(r);
+    let r = public::routes(r);
     let r = recovery::routes(r);
     let r = referrals::routes(r);
     let r = notifications::routes(r);
@@ -72,6 +74,24 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
 
 /// The complete application.
 pub fn app(store: Store, config: WebConfig) -> Router {
+    stack(routes().router, store, config)
+}
+
+/// Only the public site (`--public-listen`): the visitors' home, the public statistics and
+/// open data, static files and `/healthz`. Every other path — the case system, the login,
+/// the API — is 404 here, so an office can put this address on the internet and keep the
+/// application on its intranet.
+pub fn public_app(store: Store, config: WebConfig) -> Router {
+    let r = Routes::new();
+    let r = http::assets::routes(r);
+    let r = public::routes(r);
+    let r = r.add("/", &["GET"], axum::routing::get(public::public_root));
+    stack(r.router, store, config)
+}
+
+/// The request pipeline every router gets: body limit, CSRF, error pages, the request's
+/// context (session, language), security headers, metrics and the request log.
+fn stack(router: axum::Router<AppState>, store: Store, config: WebConfig) -> Router {
     let limiter = Arc::new(http::security::LoginLimiter::new(
         config.logins_per_minute,
         Duration::from_secs(60),
@@ -82,8 +102,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         config: Arc::new(config),
         limiter,
     };
-    routes()
-        .router
+    router
         .fallback(|| async { http::error::WebError::NotFound })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn_with_state(state.clone(), http::csrf::csrf_guard))

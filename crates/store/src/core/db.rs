@@ -254,6 +254,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0030_statistics_cube.sql"),
         postgres: include_str!("../../migrations/postgres/0030_statistics_cube.sql"),
     },
+    Migration {
+        version: 31,
+        name: "public_snapshots",
+        sqlite: include_str!("../../migrations/sqlite/0031_public_snapshots.sql"),
+        postgres: include_str!("../../migrations/postgres/0031_public_snapshots.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -1,17 +1,26 @@
 //! The home page: who I am, where my authority reaches, and the modules of Gugus.
 
-use crate::http::context::User;
+use crate::http::context::{Ctx, User, demand_user};
 use crate::http::error::WebError;
 use crate::http::page::{Page, render};
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use domain::{RegionLevel, Scope};
 
 pub(crate) fn routes(r: Routes) -> Routes {
-    r.add("/", &["GET"], get(home))
+    r.add("/", &["GET"], get(root))
+}
+
+/// `/`: the public site's home for a visitor, the user's home once logged in.
+async fn root(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    if ctx.session.is_none() {
+        return crate::public::public_home(&state, &ctx).await;
+    }
+    let user = demand_user(ctx, false)?;
+    Ok(home(State(state), user).await?.into_response())
 }
 
 #[derive(Template)]

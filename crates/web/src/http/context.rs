@@ -176,7 +176,7 @@ impl User {
     }
 }
 
-fn demand_user(ctx: Ctx, allow_enrolment: bool) -> Result<User, WebError> {
+pub(crate) fn demand_user(ctx: Ctx, allow_enrolment: bool) -> Result<User, WebError> {
     let Some(session) = ctx.session.clone() else {
         return Err(WebError::Unauthenticated);
     };

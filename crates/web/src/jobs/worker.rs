@@ -22,6 +22,9 @@ pub struct WorkerConfig {
     pub public_url: String,
     /// How often to look for work.
     pub every: Duration,
+    /// Publish the public statistics snapshot of each month that has ended, hiding counts
+    /// below this (`GUGUS_PUBLIC_THRESHOLD`, 11 by default); `None` = do not publish.
+    pub publish_threshold: Option<i64>,
 }
 
 /// What one pass did.
@@ -92,6 +95,11 @@ pub async fn tick(store: &Store, cfg: &WorkerConfig) -> store::Result<TickReport
         escalated: store.escalate_overdue(&system, today).await?,
         ..Default::default()
     };
+    if let Some(threshold) = cfg.publish_threshold
+        && let Err(e) = store.publish_due_snapshot(&system, today, threshold).await
+    {
+        tracing::warn!(error = %e, "public statistics snapshot failed");
+    }
     let Some(smtp) = &cfg.smtp else {
         return Ok(report);
     };

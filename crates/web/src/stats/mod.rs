@@ -4,7 +4,7 @@
 
 mod api;
 mod charts;
-mod export;
+pub(crate) mod export;
 mod filter;
 pub(crate) mod geo;
 mod index_pages;

@@ -88,7 +88,7 @@ async fn an_admin_changes_a_role_and_unit_and_the_old_access_ends() {
     assert!(page.contains("Peran dan unit diubah") && page.contains("Verifikator"));
     // The old session and token no longer work.
     assert_ne!(
-        viewer.get("/").await.status,
+        viewer.get("/account").await.status,
         200,
         "the old session lives on"
     );

@@ -85,6 +85,7 @@ async fn a_failed_duplicate_check_is_queued_and_finished_by_the_worker() {
         smtp: None,
         public_url: String::new(),
         every: Duration::from_secs(60),
+        publish_threshold: None,
     };
     // Still failing: the case stays queued.
     let r = web::worker::tick(&app.store, &cfg).await.unwrap();
@@ -132,6 +133,7 @@ async fn a_failing_queue_pass_does_not_stop_the_rest_of_the_worker() {
         smtp: None,
         public_url: String::new(),
         every: Duration::from_secs(60),
+        publish_threshold: None,
     };
     let r = web::worker::tick(&app.store, &cfg).await;
     let r = r.expect("the pass goes on");

@@ -85,6 +85,7 @@ async fn two_nodes_run_the_worker_once_and_the_survivor_takes_over() {
         smtp: Some(web::mail::SmtpConfig::parse(&sink.url()).unwrap()),
         public_url: "https://gugus.test.invalid".into(),
         every: Duration::from_secs(60),
+        publish_threshold: None,
     };
 
     // Both nodes' workers run at once: one does the pass, the other does nothing.
@@ -148,6 +149,7 @@ async fn racing_workers_never_send_an_email_twice() {
         smtp: Some(web::mail::SmtpConfig::parse(&sink.url()).unwrap()),
         public_url: "https://gugus.test.invalid".into(),
         every: Duration::from_secs(60),
+        publish_threshold: None,
     };
     let names = [
         "Uji Lomba Satu",

@@ -27,6 +27,7 @@ mod notifications_list;
 mod observability;
 mod perpetrator_pairs;
 mod perpetrators_scope;
+mod public;
 mod recovery;
 mod referral_followup;
 mod referral_lists;

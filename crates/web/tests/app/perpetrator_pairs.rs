@@ -271,6 +271,7 @@ async fn a_decided_pair_is_not_asked_again_and_unchecked_records_are_checked_by_
         smtp: None,
         public_url: String::new(),
         every: Duration::from_secs(60),
+        publish_threshold: None,
     };
     let r = web::worker::tick(&app.store, &cfg).await.unwrap();
     assert_eq!(r.perpetrators_checked, 2);
@@ -437,6 +438,7 @@ async fn a_failed_check_leaves_the_save_standing_and_the_worker_proposes_the_pai
         smtp: None,
         public_url: String::new(),
         every: Duration::from_secs(60),
+        publish_threshold: None,
     };
     let r = web::worker::tick(&app.store, &cfg).await.unwrap();
     assert!(r.perpetrators_checked >= 1, "{r:?}");

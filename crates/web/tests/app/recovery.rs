@@ -113,6 +113,7 @@ pub(crate) async fn a_victim_goes_from_rescue_in_kalteng_to_recovery_at_home_in_
         smtp: Some(web::mail::SmtpConfig::parse(&sink.url()).unwrap()),
         public_url: "https://gugus.test.invalid".into(),
         every: Duration::from_millis(200),
+        publish_threshold: None,
     };
     tokio::spawn(web::worker::run(app.store.clone(), worker));
 

@@ -54,6 +54,7 @@ pub(crate) async fn an_overdue_referral_escalates_to_both_units_and_the_task_for
         smtp: None,
         public_url: String::new(),
         every: Duration::from_secs(60),
+        publish_threshold: None,
     };
     let r = web::worker::tick(&app.store, &cfg).await.unwrap();
     assert_eq!(r.escalated, 1);

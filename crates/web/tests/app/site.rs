@@ -8,8 +8,16 @@ use serde_json::json;
 pub(crate) async fn login_home_and_logout() {
     let app = TestApp::spawn().await;
     let b = app.browser();
+    // A visitor gets the public site at `/`, with the way in; the application asks for a
+    // login.
     let r = b.get("/").await;
-    assert_eq!((r.status, r.location()), (303, "/login?next=/".to_owned()));
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("href=\"/login\""), "{}", r.body);
+    let r = b.get("/units").await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, "/login?next=/units".to_owned())
+    );
     let r = b.get("/login?next=/units").await;
     assert!(r.body.contains("<h1>Masuk</h1>") && r.body.contains("lang=\"id\""));
     let r = b
@@ -46,7 +54,9 @@ pub(crate) async fn login_home_and_logout() {
     );
     let r = b.post_form("/logout", &[]).await;
     assert_eq!(r.status, 303);
-    assert_eq!(b.get("/").await.status, 303);
+    assert_eq!(b.get("/account").await.status, 303);
+    let visitor = b.get("/").await;
+    assert!(!visitor.body.contains("Selamat datang") && visitor.body.contains("href=\"/login\""));
 }
 
 #[tokio::test]
@@ -446,7 +456,11 @@ pub(crate) async fn admin_creates_resets_and_disables_accounts() {
         )
         .await;
     assert_eq!(r.status, 303);
-    assert_eq!(nb.get("/").await.status, 303, "session ended by the reset");
+    assert_eq!(
+        nb.get("/account").await.status,
+        303,
+        "session ended by the reset"
+    );
     b.get(&format!("/users/{id}")).await;
     let r = b.post_form(&format!("/users/{id}/disable"), &[]).await;
     assert_eq!(r.status, 303);

@@ -389,7 +389,7 @@ async fn idle_sessions_expire() {
         )
         .await;
     assert_eq!(r.status, 303);
-    let r = b.get("/").await;
+    let r = b.get("/account").await;
     assert_eq!(
         r.status, 303,
         "expired at once with a negative idle timeout"

@@ -117,5 +117,33 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
             .await;
         }
     }
+    // A visitor: the public site, with its figures.
+    let admin = app.actor("admin.nasional").await;
+    app.store
+        .publish_snapshot(&admin, crate::common::today(), 11)
+        .await
+        .unwrap();
+    b.forget_session().await;
+    for page in [
+        "/",
+        "/statistik-publik",
+        "/statistik-publik?wilayah=62",
+        "/data",
+    ] {
+        b.goto(page).await;
+        b.shot(&format!("visitor{page}")).await;
+        let off = b.js(OFF_SCREEN, vec![]).await;
+        b.expect(
+            off.as_array().is_some_and(|a| a.is_empty()),
+            &format!("a visitor on {page}: menu items out of reach {off}"),
+        )
+        .await;
+        let sideways = b.js(SIDEWAYS, vec![]).await;
+        b.expect(
+            sideways[0].as_f64().unwrap_or(1.0) <= 0.5,
+            &format!("a visitor on {page} scrolls sideways: {sideways}"),
+        )
+        .await;
+    }
     b.close().await;
 }

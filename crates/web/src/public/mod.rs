@@ -1,0 +1,16 @@
+//! The public site (issue 14): what a logged-out visitor sees — the home page at `/`, the
+//! public statistics (dated, suppressed snapshots, never live figures) and their open data
+//! downloads. No page here reads a case, a victim or a live count.
+
+mod pages;
+
+use crate::Routes;
+use axum::routing::get;
+
+pub(crate) use pages::{public_home, public_root};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add("/statistik-publik", &["GET"], get(pages::statistics))
+        .add("/data", &["GET"], get(pages::open_data))
+        .add("/data/statistik/{id}", &["GET"], get(pages::snapshot_csv))
+}

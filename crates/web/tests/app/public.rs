@@ -1,0 +1,452 @@
+//! The public statistics (issue 14) on SQLite or PostgreSQL: snapshots count cleared
+//! persons once by home region, and an attacker holding two published snapshots (as a
+//! visitor downloads them) recovers no hidden cell — not from a row's margins, not from a
+//! province against its regencies, not from the exact linear system of both snapshots.
+//! The same attacker does recover cells when only the small ones are hidden, so the
+//! attack is real.
+
+use crate::common::{Browser, TestApp, sample_input, today};
+use domain::UnitId;
+use domain::case::NewCase;
+use domain::review::ReviewState;
+use domain::suppression::{Constraint, Options, exposed, suppress};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// (registering unit, region, home village, sex, persons)
+type Spec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+);
+
+const FIRST: &[Spec] = &[
+    ("kupang", "53.01", "53.01.04.2003", "female", 30),
+    ("kupang", "53.01", "53.01.04.2003", "male", 14),
+    ("kupang", "53.01", "53.04.01.2001", "female", 12),
+    ("kupang", "53.01", "53.04.01.2001", "male", 3),
+    ("kupang", "53.01", "53.71.01.1001", "female", 2),
+    ("palangkaraya", "62.71", "62.71.01.1001", "female", 20),
+    ("palangkaraya", "62.71", "62.71.01.1001", "male", 25),
+    ("palangkaraya", "62.71", "62.03.01.1006", "female", 4),
+    ("palangkaraya", "62.71", "62.03.01.1006", "male", 9),
+];
+
+/// What the month after adds.
+const SECOND: &[Spec] = &[
+    ("kupang", "53.01", "53.71.01.1001", "male", 1),
+    ("palangkaraya", "62.71", "62.03.01.1006", "female", 1),
+    ("palangkaraya", "62.71", "62.71.01.1001", "male", 2),
+];
+
+async fn add_cleared(app: &TestApp, spec: &[Spec], seq: &mut usize) {
+    let officer = app.actor("data-officer.nasional").await;
+    let mut batch: Vec<(UnitId, Option<domain::RegionCode>, NewCase)> = Vec::new();
+    for (unit, region, village, sex, n) in spec {
+        for _ in 0..*n {
+            *seq += 1;
+            let mut input = sample_input(&format!("Korban Uji {seq}"));
+            input.victims[0].nik = String::new();
+            input.victims[0].sex = (*sex).into();
+            input.victims[0].home_village = (*village).into();
+            batch.push((
+                app.units[unit],
+                Some(domain::RegionCode::parse(region).unwrap()),
+                NewCase::parse(&input, today()).unwrap(),
+            ));
+        }
+    }
+    let ids = app.store.import_cases(&officer, &batch).await.unwrap();
+    let admin = app.actor("admin.nasional").await;
+    let states: Vec<_> = ids.iter().map(|id| (*id, ReviewState::Cleared)).collect();
+    app.store
+        .import_review_states(&admin, &states)
+        .await
+        .unwrap();
+}
+
+/// A snapshot as a visitor reads it from its CSV: (region, category) → count or hidden.
+type Published = BTreeMap<(String, String), Option<i64>>;
+
+async fn download(app: &TestApp, id: i64) -> Published {
+    let anon = Browser::new(&app.base);
+    let r = anon.get(&format!("/data/statistik/{id}")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut out = BTreeMap::new();
+    for line in r.body.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 6, "{line}");
+        let v = (!f[4].is_empty()).then(|| f[4].parse::<i64>().unwrap());
+        out.insert((f[0].to_owned(), f[3].to_owned()), v);
+    }
+    out
+}
+
+fn parent(code: &str) -> Option<String> {
+    match code {
+        "" => None,
+        "?" => Some(String::new()),
+        c if c.len() <= 2 => Some(String::new()),
+        c => Some(c.split('.').next().unwrap_or_default().to_owned()),
+    }
+}
+
+/// The equations a visitor can write from the published structure: each row's total is
+/// the sum of its sex, age and year cells; each parent's cell the sum of its children's.
+fn equations(p: &Published) -> Vec<Vec<(String, String)>> {
+    let rows: BTreeSet<&String> = p.keys().map(|(r, _)| r).collect();
+    let mut eqs = Vec::new();
+    for r in &rows {
+        let cats: Vec<&String> = p.keys().filter(|(x, _)| x == *r).map(|(_, c)| c).collect();
+        for prefix in ["sex.", "age.", "year."] {
+            let parts: Vec<(String, String)> = cats
+                .iter()
+                .filter(|c| c.starts_with(prefix))
+                .map(|c| ((*r).clone(), (*c).clone()))
+                .collect();
+            if !parts.is_empty() {
+                let mut eq = vec![((*r).clone(), "total".to_owned())];
+                eq.extend(parts);
+                eqs.push(eq);
+            }
+        }
+        let children: Vec<&String> = rows
+            .iter()
+            .filter(|c| parent(c).as_deref() == Some(r.as_str()))
+            .copied()
+            .collect();
+        if children.is_empty() {
+            continue;
+        }
+        for c in &cats {
+            let parts: Vec<(String, String)> = children
+                .iter()
+                .filter(|ch| p.contains_key(&((**ch).clone(), (*c).clone())))
+                .map(|ch| ((*ch).clone(), (*c).clone()))
+                .collect();
+            if parts.len() == children.len() {
+                let mut eq = vec![((*r).clone(), (*c).clone())];
+                eq.extend(parts);
+                eqs.push(eq);
+            }
+        }
+    }
+    eqs
+}
+
+/// Margins and two levels: an equation with exactly one hidden cell gives it away.
+fn one_hidden(p: &Published) -> Vec<((String, String), i64)> {
+    let mut out = Vec::new();
+    for eq in equations(p) {
+        let hidden: Vec<&(String, String)> = eq.iter().filter(|k| p[*k].is_none()).collect();
+        if hidden.len() != 1 {
+            continue;
+        }
+        let total = p[&eq[0]];
+        let parts: i64 = eq[1..].iter().filter_map(|k| p[k]).sum();
+        let value = match total {
+            Some(t) => t - parts,
+            None => parts,
+        };
+        out.push((hidden[0].clone(), value));
+    }
+    out
+}
+
+/// The exact linear attack on one or more snapshots at once: every equation of each, and
+/// each cell hidden in both tied to its earlier self where it did not change (the attacker
+/// guesses "unchanged" and is right; a wrong guess recovers a wrong value). Returns the
+/// hidden cells the system determines.
+fn linear_attack(
+    snaps: &[&Published],
+    unchanged: &dyn Fn(&(String, String)) -> bool,
+) -> Vec<String> {
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut values = Vec::new();
+    let mut constraints = Vec::new();
+    let mut hidden = Vec::new();
+    let key = |s: usize, k: &(String, String)| format!("{s}:{}|{}", k.0, k.1);
+    for (s, p) in snaps.iter().enumerate() {
+        for (k, v) in p.iter() {
+            index.insert(key(s, k), values.len());
+            values.push(v.unwrap_or(0));
+            hidden.push(v.is_none());
+        }
+        for eq in equations(p) {
+            let ids: Vec<usize> = eq.iter().map(|k| index[&key(s, k)]).collect();
+            constraints.push(Constraint {
+                total: ids[0],
+                parts: ids[1..].to_vec(),
+            });
+        }
+    }
+    // Unchanged between snapshots: x(s0) = x(s1), written as x(s0) = x(s1) + 0 with a
+    // published zero cell standing in for the difference.
+    if snaps.len() == 2 {
+        for k in snaps[0].keys() {
+            if snaps[0][k].is_none() && snaps[1].get(k) == Some(&None) && unchanged(k) {
+                let zero = values.len();
+                values.push(0);
+                hidden.push(false);
+                constraints.push(Constraint {
+                    total: index[&key(0, k)],
+                    parts: vec![index[&key(1, k)], zero],
+                });
+            }
+        }
+    }
+    let names: BTreeMap<usize, String> = index.iter().map(|(k, v)| (*v, k.clone())).collect();
+    exposed(&values, &constraints, &hidden)
+        .into_iter()
+        .map(|i| names[&i].clone())
+        .collect()
+}
+
+/// The fixture's counts in the snapshot's shape, with only the small cells hidden.
+fn naive(specs: &[&[Spec]], like: &Published) -> Published {
+    truth(specs, like)
+        .into_iter()
+        .map(|(k, v)| (k, (v == 0 || v >= 11).then_some(v)))
+        .collect()
+}
+
+/// The true counts of the fixture (every victim 25 at exploitation, reported in 2026, forced
+/// labour), in the snapshot's shape.
+fn truth(specs: &[&[Spec]], like: &Published) -> BTreeMap<(String, String), i64> {
+    let mut truth: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for spec in specs {
+        for (_, _, village, sex, n) in spec.iter() {
+            let regency = village[..5].to_owned();
+            let province = village[..2].to_owned();
+            for r in [regency.clone(), province.clone(), String::new()] {
+                for c in ["total".to_owned(), format!("sex.{sex}")] {
+                    *truth.entry((r.clone(), c)).or_default() += *n as i64;
+                }
+            }
+            for r in [province, String::new()] {
+                for c in ["age.24-26", "year.2026", "form.forced_labour"] {
+                    *truth.entry((r.clone(), c.to_owned())).or_default() += *n as i64;
+                }
+            }
+        }
+    }
+    like.keys()
+        .map(|k| (k.clone(), truth.get(k).copied().unwrap_or(0)))
+        .collect()
+}
+
+/// The second snapshot as it would be suppressed on its own (its cells hidden before kept
+/// hidden, but no audit with the first).
+fn naive_second(p1: &Published, t2: &BTreeMap<(String, String), i64>) -> Published {
+    let shape: Published = t2.iter().map(|(k, v)| (k.clone(), Some(*v))).collect();
+    let keys: Vec<(String, String)> = shape.keys().cloned().collect();
+    let idx: BTreeMap<&(String, String), usize> =
+        keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    let values: Vec<i64> = keys.iter().map(|k| t2[k]).collect();
+    let constraints: Vec<Constraint> = equations(&shape)
+        .iter()
+        .map(|eq| Constraint {
+            total: idx[&eq[0]],
+            parts: eq[1..].iter().map(|k| idx[k]).collect(),
+        })
+        .collect();
+    let forced = p1
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .filter_map(|(k, _)| idx.get(k).copied())
+        .collect();
+    let hidden = suppress(
+        &values,
+        &constraints,
+        &Options {
+            threshold: 11,
+            forced,
+            locked: vec![],
+        },
+    );
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), (!hidden[i]).then_some(values[i])))
+        .collect()
+}
+
+#[tokio::test]
+async fn suppressed_cells_survive_margins_levels_and_differences() {
+    let app = TestApp::spawn().await;
+    let mut seq = 0;
+    add_cleared(&app, FIRST, &mut seq).await;
+    let admin = app.actor("admin.nasional").await;
+    let s1 = app
+        .store
+        .publish_snapshot(&admin, today(), 11)
+        .await
+        .unwrap();
+    add_cleared(&app, SECOND, &mut seq).await;
+    let s2 = app
+        .store
+        .publish_snapshot(&admin, today(), 11)
+        .await
+        .unwrap();
+    let (p1, p2) = (download(&app, s1).await, download(&app, s2).await);
+
+    // What is published is right: cleared persons by home region.
+    let at = |p: &Published, r: &str, c: &str| p[&(r.to_owned(), c.to_owned())];
+    for (p, specs) in [(&p1, &[FIRST][..]), (&p2, &[FIRST, SECOND][..])] {
+        let truth = truth(specs, p);
+        for (k, v) in p.iter() {
+            if let Some(v) = v {
+                assert_eq!(*v, truth[k], "{k:?}");
+            }
+        }
+    }
+    assert_eq!(at(&p1, "", "total"), Some(119));
+    assert_eq!(at(&p1, "53.71", "total"), None, "2 persons: hidden");
+    assert_eq!(at(&p1, "53.04", "sex.male"), None, "3 persons: hidden");
+    assert_eq!(at(&p1, "62.03", "sex.female"), None, "4 persons: hidden");
+    assert_eq!(at(&p1, "11.01", "total"), Some(0), "zeros are published");
+    let hidden = |p: &Published| p.values().filter(|v| v.is_none()).count();
+    eprintln!(
+        "hidden cells: {} of {} in the first snapshot, {} of {} in the second",
+        hidden(&p1),
+        p1.len(),
+        hidden(&p2),
+        p2.len()
+    );
+
+    // Every cell hidden in the first snapshot stays hidden in the second.
+    for (k, v) in &p1 {
+        if v.is_none() {
+            assert_eq!(p2.get(k), Some(&None), "{k:?} hidden, then shown");
+        }
+    }
+    // Margins and two levels, in each snapshot.
+    assert_eq!(one_hidden(&p1), vec![]);
+    assert_eq!(one_hidden(&p2), vec![]);
+    // The exact linear system of each snapshot, and of both at once.
+    let (t1, t2) = (truth(&[FIRST], &p1), truth(&[FIRST, SECOND], &p2));
+    let unchanged = |k: &(String, String)| t1.get(k) == t2.get(k);
+    assert_eq!(linear_attack(&[&p1], &unchanged), Vec::<String>::new());
+    assert_eq!(linear_attack(&[&p2], &unchanged), Vec::<String>::new());
+    assert_eq!(linear_attack(&[&p1, &p2], &unchanged), Vec::<String>::new());
+    // Without the joint audit, the second snapshot alone (each hidden cell kept hidden)
+    // leaks the new person of Kota Kupang by difference: the attack finds that.
+    let alone = naive_second(&p1, &t2);
+    assert!(
+        linear_attack(&[&p1, &alone], &unchanged)
+            .iter()
+            .any(|k| k.starts_with("1:")),
+        "the difference attack is real"
+    );
+
+    // The attack is real: with only the small cells hidden it recovers them.
+    let weak = naive(&[FIRST], &p1);
+    let recovered = one_hidden(&weak);
+    assert!(
+        recovered
+            .iter()
+            .any(|(k, v)| k == &("53.04".to_owned(), "sex.male".to_owned()) && *v == 3),
+        "{recovered:?}"
+    );
+    assert!(!linear_attack(&[&weak], &unchanged).is_empty());
+}
+
+#[tokio::test]
+async fn the_public_pages_show_the_snapshot_to_a_visitor() {
+    let app = TestApp::spawn().await;
+    let mut seq = 0;
+    add_cleared(&app, FIRST, &mut seq).await;
+    let anon = Browser::new(&app.base);
+    // Before anything is published the pages say so; a visitor is not sent to log in.
+    let home = anon.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Belum ada potret"), "{}", home.body);
+    assert!(home.body.contains("href=\"/login\""));
+    assert!(home.body.contains("SAPA 129"));
+    let admin = app.actor("admin.nasional").await;
+    let id = app
+        .store
+        .publish_snapshot(&admin, today(), 11)
+        .await
+        .unwrap();
+    let home = anon.get("/").await;
+    assert!(home.body.contains("<dd>119</dd>"), "{}", home.body);
+    let page = anon.get("/statistik-publik").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Nusa Tenggara Timur"), "{}", page.body);
+    assert!(page.body.contains("href=\"/statistik-publik?wilayah=53\""));
+    let ntt = anon.get("/statistik-publik?wilayah=53").await;
+    assert_eq!(ntt.status, 200);
+    assert!(ntt.body.contains("Kupang"), "{}", ntt.body);
+    assert!(ntt.body.contains(">—<"), "hidden cells are marked");
+    // Live figures are never shown: a new cleared person changes nothing until the next
+    // snapshot.
+    add_cleared(&app, SECOND, &mut seq).await;
+    let again = anon.get("/").await;
+    assert!(again.body.contains("<dd>119</dd>"));
+    // A regency has no table of its own, an unknown snapshot is 404, and so is nonsense.
+    assert_eq!(
+        anon.get("/statistik-publik?wilayah=53.01").await.status,
+        404
+    );
+    assert_eq!(
+        anon.get("/statistik-publik?potret=999999").await.status,
+        404
+    );
+    assert_eq!(anon.get("/statistik-publik?potret=abc").await.status, 404);
+    assert_eq!(anon.get("/data/statistik/999999").await.status, 404);
+    let data = anon.get("/data").await;
+    assert!(data.body.contains(&format!("/data/statistik/{id}")));
+    // A logged-in user still gets the application's home page at `/`.
+    let officer = app.login("data-officer.kupang").await;
+    let own = officer.get("/").await;
+    assert!(!own.body.contains("Belum ada potret") && !own.body.contains("<dd>119</dd>"));
+}
+
+#[tokio::test]
+async fn the_public_listener_serves_no_internal_route() {
+    let app = TestApp::spawn().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let site = web::public_app(
+        app.store.clone(),
+        web::WebConfig {
+            secret: vec![7; 32],
+            ..Default::default()
+        },
+    );
+    tokio::spawn(web::serve(listener, site, std::future::pending()));
+    let anon = Browser::new(&base);
+    for path in [
+        "/",
+        "/statistik-publik",
+        "/data",
+        "/healthz",
+        "/static/gugus.css",
+    ] {
+        assert_eq!(anon.get(path).await.status, 200, "{path}");
+    }
+    // Every internal route, with an API token of the application or without.
+    let bearer = format!("Bearer {}", app.token("data-officer.kupang").await);
+    for route in web::route_table().into_iter().filter(|(m, _)| *m == "GET") {
+        let path = route
+            .1
+            .replace("{id}", "1")
+            .replace("{code}", "53")
+            .replace("{file}", "x");
+        if ["/", "/statistik-publik", "/data", "/healthz"].contains(&path.as_str())
+            || path.starts_with("/data/statistik/")
+            || path.starts_with("/static/")
+        {
+            continue;
+        }
+        assert_eq!(
+            anon.get(&path).await.status,
+            404,
+            "{path} on the public listener"
+        );
+        let r = anon.get_with(&path, &[("authorization", &bearer)]).await;
+        assert_eq!(r.status, 404, "{path} with a token on the public listener");
+    }
+    assert_eq!(anon.get("/login").await.status, 404);
+}
