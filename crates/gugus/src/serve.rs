@@ -160,6 +160,7 @@ pub(crate) async fn serve(
         body_limit: args.max_body_kb.max(1) * 1024,
         logins_per_minute: args.logins_per_minute.max(1),
         metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+        public_url: args.public_url.clone(),
     };
     tokio::spawn(web::session_janitor(store.clone()));
     let smtp = args

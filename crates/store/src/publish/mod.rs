@@ -472,6 +472,17 @@ impl Store {
         }))
     }
 
+    /// Who publishes (the national unit's name) and its e-mail address, for the open data
+    /// catalogue. Public: no actor.
+    pub async fn public_contact(&self) -> Result<(String, Option<String>)> {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT name, email FROM units WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await?;
+        let (name, email) = row.unwrap_or_else(|| ("Gugus Tugas PP-TPPO".into(), None));
+        Ok((name, email.filter(|e| !e.trim().is_empty())))
+    }
+
     /// Every published snapshot, newest first (at most 240: twenty years).
     pub async fn public_snapshots(&self) -> Result<Vec<SnapshotInfo>> {
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(

@@ -18,6 +18,9 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// `GUGUS_PUBLIC_URL`: where the open data catalogue's links point (else the
+    /// request's host).
+    pub public_url: Option<String>,
     /// Login attempts allowed per client address per minute.
     pub logins_per_minute: u32,
     /// `GUGUS_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token (from any
@@ -34,6 +37,7 @@ impl Default for WebConfig {
             body_limit: 1 << 20,
             logins_per_minute: 30,
             metrics_token: None,
+            public_url: None,
         }
     }
 }

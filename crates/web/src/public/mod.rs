@@ -2,6 +2,7 @@
 //! public statistics (dated, suppressed snapshots, never live figures) and their open data
 //! downloads. No page here reads a case, a victim or a live count.
 
+mod dcat;
 mod pages;
 
 use crate::Routes;
@@ -12,5 +13,6 @@ pub(crate) use pages::{public_home, public_root};
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/statistik-publik", &["GET"], get(pages::statistics))
         .add("/data", &["GET"], get(pages::open_data))
+        .add("/data.json", &["GET"], get(dcat::data_json))
         .add("/data/statistik/{id}", &["GET"], get(pages::snapshot_csv))
 }

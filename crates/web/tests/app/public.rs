@@ -421,6 +421,7 @@ async fn the_public_listener_serves_no_internal_route() {
         "/",
         "/statistik-publik",
         "/data",
+        "/data.json",
         "/healthz",
         "/static/gugus.css",
     ] {
@@ -434,7 +435,7 @@ async fn the_public_listener_serves_no_internal_route() {
             .replace("{id}", "1")
             .replace("{code}", "53")
             .replace("{file}", "x");
-        if ["/", "/statistik-publik", "/data", "/healthz"].contains(&path.as_str())
+        if ["/", "/statistik-publik", "/data", "/data.json", "/healthz"].contains(&path.as_str())
             || path.starts_with("/data/statistik/")
             || path.starts_with("/static/")
         {
@@ -449,4 +450,91 @@ async fn the_public_listener_serves_no_internal_route() {
         assert_eq!(r.status, 404, "{path} with a token on the public listener");
     }
     assert_eq!(anon.get("/login").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_open_data_catalogue_is_what_ckan_harvests() {
+    let app = TestApp::spawn().await;
+    let admin = app.actor("admin.nasional").await;
+    let unit = app.store.unit(&admin, UnitId(1)).await.unwrap();
+    app.store
+        .update_unit(
+            &admin,
+            UnitId(1),
+            &domain::unit::NewUnit {
+                name: unit.name.clone(),
+                kind: domain::unit::UnitKind::TaskForce,
+                region: None,
+                contact: domain::unit::UnitContact {
+                    email: Some("data@gugus.example.go.id".into()),
+                    ..Default::default()
+                },
+            },
+        )
+        .await
+        .unwrap();
+    let mut seq = 0;
+    add_cleared(&app, FIRST, &mut seq).await;
+    let first = app
+        .store
+        .publish_snapshot(&admin, today() - 31, 11)
+        .await
+        .unwrap();
+    let second = app
+        .store
+        .publish_snapshot(&admin, today(), 11)
+        .await
+        .unwrap();
+    let anon = Browser::new(&app.base);
+    let r = anon.get("/data.json").await;
+    assert_eq!(r.status, 200);
+    let c: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    // DCAT-US 1.1 (Project Open Data), what ckanext-dcat's dcat_json harvester reads: the
+    // catalogue's required fields, then each dataset's and each distribution's.
+    assert_eq!(
+        c["conformsTo"],
+        "https://project-open-data.cio.gov/v1.1/schema"
+    );
+    assert_eq!(c["@type"], "dcat:Catalog");
+    let datasets = c["dataset"].as_array().unwrap();
+    assert_eq!(datasets.len(), 1);
+    let d = &datasets[0];
+    for field in [
+        "title",
+        "description",
+        "modified",
+        "identifier",
+        "accessLevel",
+        "license",
+    ] {
+        assert!(
+            d[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field}: {d}"
+        );
+    }
+    assert!(d["keyword"].as_array().is_some_and(|k| !k.is_empty()));
+    assert!(
+        d["publisher"]["name"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert!(d["contactPoint"]["fn"].as_str().is_some());
+    assert_eq!(
+        d["contactPoint"]["hasEmail"],
+        "mailto:data@gugus.example.go.id"
+    );
+    assert_eq!(d["accessLevel"], "public");
+    assert_eq!(d["license"], "https://creativecommons.org/licenses/by/4.0/");
+    assert_eq!(d["modified"], domain::case::format_day(today()));
+    assert_eq!(d["accrualPeriodicity"], "R/P1M");
+    let dist = d["distribution"].as_array().unwrap();
+    assert_eq!(dist.len(), 2);
+    for (x, id) in dist.iter().zip([second, first]) {
+        let url = x["downloadURL"].as_str().unwrap();
+        assert!(url.starts_with("http://") && url.ends_with(&format!("/data/statistik/{id}")));
+        assert_eq!(x["mediaType"], "text/csv");
+        // Every link in the catalogue answers.
+        let path = &url[url.find("/data/").unwrap()..];
+        assert_eq!(anon.get(path).await.status, 200, "{path}");
+    }
 }

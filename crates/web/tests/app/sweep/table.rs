@@ -37,6 +37,7 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
     ("GET", "/", Public, "/"),
     ("GET", "/statistik-publik", Public, "/statistik-publik"),
     ("GET", "/data", Public, "/data"),
+    ("GET", "/data.json", Public, "/data.json"),
     ("GET", "/data/statistik/{id}", Public, "/data/statistik/1"),
     ("GET", "/regions", User, "/regions"),
     ("GET", "/regions/{code}", User, "/regions/53.04"),
