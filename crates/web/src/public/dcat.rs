@@ -88,14 +88,11 @@ pub(crate) async fn data_json(
         "dataset": datasets,
     });
     let body = serde_json::to_string_pretty(&catalog).map_err(|_| WebError::Internal)?;
-    let mut r = (
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body,
-    )
-        .into_response();
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=300"),
-    );
-    Ok(r)
+    Ok(super::pages::cacheable(
+        (
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+    ))
 }

@@ -14,13 +14,16 @@ use std::collections::HashMap;
 use store::publish::{PublicRow, PublicSnapshot, SnapshotInfo};
 use store::stats::{POPULATION_SOURCE, Population};
 
-/// Public pages may be cached by browsers and proxies for a while: snapshots change once
-/// a month.
-fn cacheable(mut r: Response) -> Response {
-    r.headers_mut().insert(
+/// Public pages may be kept by the browser for a while (snapshots change once a month);
+/// not by shared caches, since a response may set the visitor's own cookies, and `/` is
+/// another page once logged in.
+pub(crate) fn cacheable(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
         header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=300"),
+        header::HeaderValue::from_static("private, max-age=300"),
     );
+    h.insert(header::VARY, header::HeaderValue::from_static("Cookie"));
     r
 }
 
