@@ -297,15 +297,19 @@ impl Store {
             .period
             .map(|p| period_sql(month_col(f.basis), p))
             .unwrap_or_else(|| "0".into());
-        let mut q = Sql::new(&format!(
-            "SELECT {value}, {period}, \
+        // The linked rows first (materialised, so no planner starts from the tag table or
+        // an area index and reads a million rows to find a few: 2.4 s against 0 ms for the
+        // forms of exploitation on the generated million).
+        let mut q =
+            Sql::new("WITH s AS MATERIALIZED (SELECT * FROM stat_victims s WHERE s.person_key > 0");
+        self.narrow_group(&mut q, area, f, g);
+        q.push(&format!(
+            ") SELECT {value}, {period}, \
              COUNT(DISTINCT CASE WHEN s.review_state = 'cleared' THEN s.person_key END), \
              COUNT(DISTINCT s.person_key), \
              COUNT(DISTINCT CASE WHEN s.review_state = 'cleared' AND s.child = 'child' THEN s.person_key END) \
-             FROM stat_victims s{join} WHERE s.person_key > 0"
+             FROM s{join} GROUP BY 1, 2"
         ));
-        self.narrow_group(&mut q, area, f, g);
-        q.push(" GROUP BY 1, 2");
         let mut out = HashMap::new();
         for r in q.build().fetch_all(self.pool()).await? {
             let value: String = r.try_get(0)?;

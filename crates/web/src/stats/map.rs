@@ -291,11 +291,22 @@ pub(super) async fn map_page(
     let drawn = draw(&state, &user, &mq, &spec, &page).await?;
     // Flows: home province to the province or country of exploitation.
     let mut flows: Vec<(String, String, i64)> = Vec::new();
-    for dim in [StatDim::DestProvince, StatDim::DestCountry] {
-        let t = state
-            .store
-            .statistics_crosstab(user.actor(), &filter, StatDim::HomeProvince, dim)
-            .await?;
+    // Two scans of every row in the area: side by side (1.4 s each on the generated million).
+    let (provinces, countries) = tokio::try_join!(
+        state.store.statistics_crosstab(
+            user.actor(),
+            &filter,
+            StatDim::HomeProvince,
+            StatDim::DestProvince
+        ),
+        state.store.statistics_crosstab(
+            user.actor(),
+            &filter,
+            StatDim::HomeProvince,
+            StatDim::DestCountry
+        ),
+    )?;
+    for t in [provinces, countries] {
         for (from, to, official, working) in t.cells {
             let n = if spec.official { official } else { working };
             if let (Some(a), Some(b)) = (from, to)
