@@ -82,18 +82,41 @@ pub(crate) async fn refresh(
     // viewed with a grant) leaves the generation alone, so it does not throw away every
     // cached figure: the rows are compared before and after.
     let mut changed = false;
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS stat_victims_new AS SELECT * FROM stat_victims WHERE 1 = 0",
+    )
+    .execute(&mut *conn)
+    .await?;
     for chunk in ids.chunks(500) {
-        let before = rows_text(conn, Some(chunk)).await?;
-        super::cube::apply(conn, super::cube::Rows::Cases(chunk), -1).await?;
-        let mut del = Sql::new("DELETE FROM stat_victims WHERE case_id");
-        del.in_list(chunk);
-        del.build().execute(&mut *conn).await?;
-        let mut ins = Sql::new(&format!("INSERT INTO stat_victims ({COLUMNS}) "));
+        let before = rows_text(conn, "stat_victims", Some(chunk)).await?;
+        // The new rows first, beside the kept ones: when they are the same (most writes
+        // after the first), neither the rows nor the rollup are touched.
+        sqlx::query("DELETE FROM stat_victims_new")
+            .execute(&mut *conn)
+            .await?;
+        let mut ins = Sql::new(&format!("INSERT INTO stat_victims_new ({COLUMNS}) "));
         ins.push(&select_rows(backend)).push("c.id");
         ins.in_list(chunk).push(") x");
         ins.build().execute(&mut *conn).await?;
-        super::cube::apply(conn, super::cube::Rows::Cases(chunk), 1).await?;
-        changed |= rows_text(conn, Some(chunk)).await? != before;
+        let after = rows_text(conn, "stat_victims_new", Some(chunk)).await?;
+        if after == before {
+            continue;
+        }
+        changed = true;
+        if !before.is_empty() {
+            super::cube::apply(conn, super::cube::Rows::Cases(chunk), -1).await?;
+        }
+        let mut del = Sql::new("DELETE FROM stat_victims WHERE case_id");
+        del.in_list(chunk);
+        del.build().execute(&mut *conn).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO stat_victims ({COLUMNS}) SELECT {COLUMNS} FROM stat_victims_new"
+        )))
+        .execute(&mut *conn)
+        .await?;
+        if !after.is_empty() {
+            super::cube::apply(conn, super::cube::Rows::Cases(chunk), 1).await?;
+        }
     }
     if changed {
         bump(conn).await?;
@@ -101,10 +124,14 @@ pub(crate) async fn refresh(
     Ok(changed)
 }
 
-/// The rows (of `cases`, or all) as text, in victim order.
-async fn rows_text(conn: &mut sqlx::AnyConnection, cases: Option<&[i64]>) -> Result<Vec<String>> {
+/// The rows of `table` (of `cases`, or all) as text, in victim order.
+async fn rows_text(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    cases: Option<&[i64]>,
+) -> Result<Vec<String>> {
     use sqlx::{Column, Row};
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM stat_victims"));
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM {table}"));
     if let Some(c) = cases {
         q.push(" WHERE case_id").in_list(c);
     }
@@ -231,6 +258,6 @@ impl Store {
     /// kept with a rebuild from the records.
     pub async fn statistics_rows_for_tests(&self) -> Result<Vec<String>> {
         let mut conn = self.pool().acquire().await?;
-        rows_text(&mut conn, None).await
+        rows_text(&mut conn, "stat_victims", None).await
     }
 }
