@@ -109,20 +109,22 @@ pub fn suppress(values: &[i64], constraints: &[Constraint], opts: &Options) -> V
         }
     }
 
-    // Step 1: primary.
+    // Step 1: primary, except cells already public; forced cells whatever they hold.
+    let mut locked = vec![false; n];
+    for &cell in &opts.locked {
+        if let Some(l) = locked.get_mut(cell) {
+            *l = true;
+        }
+    }
     let mut hidden: Vec<bool> = values
         .iter()
-        .map(|&v| 0 < v && v < opts.threshold)
+        .zip(&locked)
+        .map(|(&v, &l)| 0 < v && v < opts.threshold && !l)
         .collect();
     for &cell in &opts.forced {
         if let Some(h) = hidden.get_mut(cell) {
             *h = true;
-        }
-    }
-    let mut locked = vec![false; n];
-    for &cell in &opts.locked {
-        if let Some(l) = locked.get_mut(cell) {
-            *l = !hidden[cell];
+            locked[cell] = false;
         }
     }
 

@@ -3,7 +3,7 @@
 -- 1: of the exploitation, 0 when unknown; basis 2: every month together, month 0).
 -- "Not recorded" is the value ''. Kept by the
 -- same writes as stat_victims, in the same transaction; filled by the rebuild that
--- statistics version 3 triggers on first start.
+-- statistics version 4 triggers on first start.
 CREATE TABLE stat_cube (
     dim               TEXT NOT NULL,
     basis             BIGINT NOT NULL,
@@ -31,3 +31,13 @@ ALTER TABLE stat_victims ADD COLUMN first_of_case BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX stat_victims_person ON stat_victims (person_key);
 CREATE INDEX stat_victims_reported ON stat_victims (reported_on);
 CREATE INDEX stat_victims_exploited ON stat_victims (exploited_on);
+
+-- The tags the rollup counted a case under (forms of exploitation, means of control), kept
+-- with its rows: a write rewrites case_tags before the rows are refreshed, and the rollup
+-- must take away what it added under the old tags.
+CREATE TABLE stat_tags (
+    case_id BIGINT NOT NULL,
+    list    TEXT NOT NULL,
+    code    TEXT NOT NULL,
+    PRIMARY KEY (case_id, list, code)
+);

@@ -10,4 +10,6 @@ CREATE TABLE public_snapshots (
     tables       TEXT NOT NULL,
     hidden       TEXT NOT NULL
 );
-CREATE INDEX public_snapshots_as_of ON public_snapshots (as_of);
+-- One snapshot per day: two of the same day would be audited against the previous one
+-- but not against each other.
+CREATE UNIQUE INDEX public_snapshots_as_of ON public_snapshots (as_of);

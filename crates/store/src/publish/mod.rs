@@ -179,7 +179,7 @@ impl Store {
         .await?;
         let forms = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT s.home_province, s.home_regency, t.code, COUNT(*) FROM stat_victims s \
-             JOIN case_tags t ON t.case_id = s.case_id AND t.list = 'exploitation' \
+             JOIN stat_tags t ON t.case_id = s.case_id AND t.list = 'exploitation' \
              WHERE {ONCE} GROUP BY 1, 2, 3"
         )))
         .bind(as_of)
@@ -327,6 +327,14 @@ impl Store {
                         Some(v) => {
                             all_values[i] = *v;
                             locked.push(i);
+                            // Published before with the count it has now: hiding it now
+                            // would hide nothing (anyone can read last month's), so it is
+                            // never chosen to hide another.
+                            if let Some(&now) = index.get(&key)
+                                && values[now] == *v
+                            {
+                                locked.push(now);
+                            }
                         }
                         None => {
                             let was = earlier_hidden.get(&format!("{}|{c}", r.code)).copied();
@@ -352,8 +360,8 @@ impl Store {
                 }
             }
         }
-        let hidden = tokio::task::spawn_blocking(move || {
-            suppress(
+        let (hidden, exposed) = tokio::task::spawn_blocking(move || {
+            let hidden = suppress(
                 &all_values,
                 &all_constraints,
                 &Options {
@@ -361,10 +369,20 @@ impl Store {
                     forced,
                     locked,
                 },
-            )
+            );
+            let exposed = domain::suppression::exposed(&all_values, &all_constraints, &hidden);
+            (hidden, exposed)
         })
         .await
         .map_err(|e| StoreError::Other(format!("suppression: {e}")))?;
+        // No pattern could protect every hidden cell (the equations pin one): publish nothing
+        // rather than a table that gives a small count away.
+        if !exposed.is_empty() {
+            return Err(StoreError::Other(format!(
+                "the snapshot as of {as_of} would expose {} hidden cells; not published",
+                exposed.len()
+            )));
+        }
         let mut rows = Vec::with_capacity(counts.rows.len());
         let mut hidden_keys: std::collections::BTreeMap<String, i64> = Default::default();
         for (code, parent, cats) in &counts.rows {

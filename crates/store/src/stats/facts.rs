@@ -8,7 +8,7 @@ use crate::{Backend, Result, Store};
 
 /// What a row holds. Bump it when [`SELECT_ROWS`] changes: the server rebuilds every row
 /// on its next start.
-pub(crate) const FACTS_VERSION: i64 = 3;
+pub(crate) const FACTS_VERSION: i64 = 4;
 
 /// Age in whole years at exploitation (at the report when the exploitation date is not
 /// known); the age estimate when there is no birth date (the estimate is the age at report).
@@ -88,7 +88,8 @@ pub(crate) async fn refresh(
     .execute(&mut *conn)
     .await?;
     for chunk in ids.chunks(500) {
-        let before = rows_text(conn, "stat_victims", Some(chunk)).await?;
+        let mut before = rows_text(conn, "stat_victims", Some(chunk)).await?;
+        before.extend(tags_text(conn, "stat_tags", chunk).await?);
         // The new rows first, beside the kept ones: when they are the same (most writes
         // after the first), neither the rows nor the rollup are touched.
         sqlx::query("DELETE FROM stat_victims_new")
@@ -98,12 +99,14 @@ pub(crate) async fn refresh(
         ins.push(&select_rows(backend)).push("c.id");
         ins.in_list(chunk).push(") x");
         ins.build().execute(&mut *conn).await?;
-        let after = rows_text(conn, "stat_victims_new", Some(chunk)).await?;
+        let mut after = rows_text(conn, "stat_victims_new", Some(chunk)).await?;
+        let rows_after = after.len();
+        after.extend(tags_text(conn, "case_tags", chunk).await?);
         if after == before {
             continue;
         }
         changed = true;
-        if !before.is_empty() {
+        if before.iter().any(|r| !r.starts_with("tag ")) {
             super::cube::apply(conn, super::cube::Rows::Cases(chunk), -1).await?;
         }
         let mut del = Sql::new("DELETE FROM stat_victims WHERE case_id");
@@ -114,7 +117,16 @@ pub(crate) async fn refresh(
         )))
         .execute(&mut *conn)
         .await?;
-        if !after.is_empty() {
+        let mut del = Sql::new("DELETE FROM stat_tags WHERE case_id");
+        del.in_list(chunk);
+        del.build().execute(&mut *conn).await?;
+        let mut tags = Sql::new(&format!(
+            "INSERT INTO stat_tags (case_id, list, code) SELECT case_id, list, code FROM case_tags \
+             WHERE list IN ({TAG_LISTS}) AND case_id"
+        ));
+        tags.in_list(chunk);
+        tags.build().execute(&mut *conn).await?;
+        if rows_after > 0 {
             super::cube::apply(conn, super::cube::Rows::Cases(chunk), 1).await?;
         }
     }
@@ -122,6 +134,26 @@ pub(crate) async fn refresh(
         bump(conn).await?;
     }
     Ok(changed)
+}
+
+/// The tag lists the statistics count by.
+const TAG_LISTS: &str = "'exploitation', 'means_of_control'";
+
+/// The counted tags of `cases` in `table` (`stat_tags`, or `case_tags` for the new ones).
+async fn tags_text(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    cases: &[i64],
+) -> Result<Vec<String>> {
+    let mut q = Sql::new(&format!(
+        "SELECT case_id, list, code FROM {table} WHERE list IN ({TAG_LISTS}) AND case_id"
+    ));
+    q.in_list(cases).push(" ORDER BY case_id, list, code");
+    let rows: Vec<(i64, String, String)> = q.build_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, l, t)| format!("tag {c} {l} {t}"))
+        .collect())
 }
 
 /// The rows of `table` (of `cases`, or all) as text, in victim order.
@@ -230,6 +262,19 @@ impl Store {
                 .bind(from + step)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM stat_tags WHERE case_id > $1 AND case_id <= $2")
+                .bind(from)
+                .bind(from + step)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO stat_tags (case_id, list, code) SELECT case_id, list, code FROM case_tags \
+                 WHERE list IN ({TAG_LISTS}) AND case_id > $1 AND case_id <= $2"
+            )))
+            .bind(from)
+            .bind(from + step)
+            .execute(&mut *tx)
+            .await?;
             let mut ins = Sql::new(&format!("INSERT INTO stat_victims ({COLUMNS}) "));
             ins.push(&select_rows(self.backend()))
                 .push("c.id > ")

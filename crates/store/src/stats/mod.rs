@@ -132,7 +132,7 @@ impl StatDim {
         })
     }
 
-    /// The case's tag list this dimension reads (`case_tags.list`).
+    /// The case's tag list this dimension reads (`stat_tags.list`, kept from `case_tags`).
     pub(crate) fn tag_list(self) -> Option<&'static str> {
         match self {
             StatDim::Exploitation => Some("exploitation"),

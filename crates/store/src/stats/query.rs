@@ -485,7 +485,7 @@ pub(crate) fn dim_sql(dim: StatDim, t: &str) -> (String, String) {
         (Some(col), _) => (col.to_owned(), String::new()),
         (None, Some(list)) => (
             format!("{t}.code"),
-            format!(" JOIN case_tags {t} ON {t}.case_id = s.case_id AND {t}.list = '{list}'"),
+            format!(" JOIN stat_tags {t} ON {t}.case_id = s.case_id AND {t}.list = '{list}'"),
         ),
         (None, None) => ("NULL".to_owned(), String::new()),
     }

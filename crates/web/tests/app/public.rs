@@ -155,9 +155,9 @@ fn one_hidden(p: &Published) -> Vec<((String, String), i64)> {
 }
 
 /// The exact linear attack on one or more snapshots at once: every equation of each, and
-/// each cell hidden in both tied to its earlier self where it did not change (the attacker
-/// guesses "unchanged" and is right; a wrong guess recovers a wrong value). Returns the
-/// hidden cells the system determines.
+/// each cell hidden in the second tied to its earlier self (hidden or published) where it
+/// did not change (the attacker guesses "unchanged" and is right; a wrong guess recovers a
+/// wrong value). Returns the hidden cells the system determines.
 fn linear_attack(
     snaps: &[&Published],
     unchanged: &dyn Fn(&(String, String)) -> bool,
@@ -185,7 +185,8 @@ fn linear_attack(
     // published zero cell standing in for the difference.
     if snaps.len() == 2 {
         for k in snaps[0].keys() {
-            if snaps[0][k].is_none() && snaps[1].get(k) == Some(&None) && unchanged(k) {
+            // Hidden now and unchanged: tied to its earlier self, hidden or published.
+            if snaps[1].get(k) == Some(&None) && unchanged(k) {
                 let zero = values.len();
                 values.push(0);
                 hidden.push(false);
@@ -279,7 +280,7 @@ async fn suppressed_cells_survive_margins_levels_and_differences() {
     let admin = app.actor("admin.nasional").await;
     let s1 = app
         .store
-        .publish_snapshot(&admin, today(), 11)
+        .publish_snapshot(&admin, today() - 1, 11)
         .await
         .unwrap();
     add_cleared(&app, SECOND, &mut seq).await;

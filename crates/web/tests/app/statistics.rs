@@ -305,6 +305,9 @@ async fn kept_rows_agree_with_a_rebuild_after_a_sequence_of_edits() {
     let mut b = sample_input("Siti Aminah");
     b.victims[0].nik = "6271014101990004".into();
     b.sector = "A".into();
+    // Its form of exploitation changes too (the rollup must take away what it counted
+    // under the old one).
+    b.exploitation = vec!["sexual".into()];
     let mut boy = b.victims[0].clone();
     boy.name = "Budi".into();
     boy.nik = "6271010101100005".into();
@@ -376,6 +379,12 @@ async fn kept_rows_agree_with_a_rebuild_after_a_sequence_of_edits() {
     assert_eq!(cell(&s, "dest_country", "MYS"), (0, 1));
     assert_eq!(cell(&s, "legal_stage", "investigation"), (0, 1));
     assert_eq!(cell(&s, "sector", "A"), (0, 1));
+    assert_eq!(cell(&s, "exploitation", "sexual"), (0, 1));
+    assert_eq!(
+        cell(&s, "exploitation", "forced_labour"),
+        (3, 4),
+        "B no longer counts under forced labour"
+    );
     assert_eq!(
         cell(&s, "sex", "male"),
         (1, 1),
