@@ -88,6 +88,7 @@ pub(crate) async fn refresh(
     .execute(&mut *conn)
     .await?;
     for chunk in ids.chunks(500) {
+        lock_cases(conn, chunk).await?;
         let mut before = rows_text(conn, "stat_victims", Some(chunk)).await?;
         before.extend(tags_text(conn, "stat_tags", chunk).await?);
         // The new rows first, beside the kept ones: when they are the same (most writes
@@ -134,6 +135,18 @@ pub(crate) async fn refresh(
         bump(conn).await?;
     }
     Ok(changed)
+}
+
+/// PostgreSQL: holds the cases' rows until the write commits, so two writes of one case
+/// refresh its rows and the rollup one after the other, each reading what the other
+/// committed (on SQLite the write transaction already holds the database).
+async fn lock_cases(conn: &mut sqlx::AnyConnection, cases: &[i64]) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        let mut q = Sql::new("SELECT id FROM cases WHERE id");
+        q.in_list(cases).push(" ORDER BY id FOR UPDATE");
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The tag lists the statistics count by.
@@ -211,6 +224,13 @@ pub(crate) async fn set_person(
     person: Option<i64>,
 ) -> Result<()> {
     let key = person.unwrap_or(-victim);
+    let case: Option<i64> = sqlx::query_scalar("SELECT case_id FROM victims WHERE id = $1")
+        .bind(victim)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(c) = case {
+        lock_cases(conn, &[c]).await?;
+    }
     let now: Option<i64> =
         sqlx::query_scalar("SELECT person_key FROM stat_victims WHERE victim_id = $1")
             .bind(victim)
