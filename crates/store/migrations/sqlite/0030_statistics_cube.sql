@@ -31,13 +31,3 @@ ALTER TABLE stat_victims ADD COLUMN first_of_case INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX stat_victims_person ON stat_victims (person_key);
 CREATE INDEX stat_victims_reported ON stat_victims (reported_on);
 CREATE INDEX stat_victims_exploited ON stat_victims (exploited_on);
-
--- The tags the rollup counted a case under (forms of exploitation, means of control), kept
--- with its rows: a write rewrites case_tags before the rows are refreshed, and the rollup
--- must take away what it added under the old tags.
-CREATE TABLE stat_tags (
-    case_id INTEGER NOT NULL,
-    list    TEXT NOT NULL,
-    code    TEXT NOT NULL,
-    PRIMARY KEY (case_id, list, code)
-) WITHOUT ROWID;

@@ -260,6 +260,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0031_public_snapshots.sql"),
         postgres: include_str!("../../migrations/postgres/0031_public_snapshots.sql"),
     },
+    Migration {
+        version: 32,
+        name: "statistics_tags",
+        sqlite: include_str!("../../migrations/sqlite/0032_statistics_tags.sql"),
+        postgres: include_str!("../../migrations/postgres/0032_statistics_tags.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

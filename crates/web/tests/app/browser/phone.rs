@@ -103,18 +103,7 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
             }
             b.click(".menu-toggle").await;
             b.shot(&format!("{user}{page}-menu")).await;
-            let off = b.js(OFF_SCREEN, vec![]).await;
-            b.expect(
-                off.as_array().is_some_and(|a| a.is_empty()),
-                &format!("{user} on {page}: menu items out of reach {off}"),
-            )
-            .await;
-            let sideways = b.js(SIDEWAYS, vec![]).await;
-            b.expect(
-                sideways[0].as_f64().unwrap_or(1.0) <= 0.5,
-                &format!("{user} on {page} scrolls sideways: {sideways}"),
-            )
-            .await;
+            in_reach(&b, user, &page).await;
         }
     }
     // A visitor: the public site, with its figures.
@@ -132,18 +121,23 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
     ] {
         b.goto(page).await;
         b.shot(&format!("visitor{page}")).await;
-        let off = b.js(OFF_SCREEN, vec![]).await;
-        b.expect(
-            off.as_array().is_some_and(|a| a.is_empty()),
-            &format!("a visitor on {page}: menu items out of reach {off}"),
-        )
-        .await;
-        let sideways = b.js(SIDEWAYS, vec![]).await;
-        b.expect(
-            sideways[0].as_f64().unwrap_or(1.0) <= 0.5,
-            &format!("a visitor on {page} scrolls sideways: {sideways}"),
-        )
-        .await;
+        in_reach(&b, "a visitor", page).await;
     }
     b.close().await;
+}
+
+/// Every navigation item within the window, and no sideways scroll.
+async fn in_reach(b: &Chrome, who: &str, page: &str) {
+    let off = b.js(OFF_SCREEN, vec![]).await;
+    b.expect(
+        off.as_array().is_some_and(|a| a.is_empty()),
+        &format!("{who} on {page}: menu items out of reach {off}"),
+    )
+    .await;
+    let sideways = b.js(SIDEWAYS, vec![]).await;
+    b.expect(
+        sideways[0].as_f64().unwrap_or(1.0) <= 0.5,
+        &format!("{who} on {page} scrolls sideways: {sideways}"),
+    )
+    .await;
 }
