@@ -182,6 +182,15 @@ crate::str_enum::str_enum! {
         ReferralMessage,
         #[strum(serialize = "referral.escalate")]
         ReferralEscalate,
+        // A survivor's own status: the code and PIN a case worker gives her, and her looks.
+        #[strum(serialize = "survivor.code_issue")]
+        SurvivorCodeIssue,
+        #[strum(serialize = "survivor.code_revoke")]
+        SurvivorCodeRevoke,
+        #[strum(serialize = "survivor.status_view")]
+        SurvivorStatusView,
+        #[strum(serialize = "survivor.status_failed")]
+        SurvivorStatusFailed,
     }
 }
 
@@ -207,6 +216,7 @@ impl AuditAction {
                 | AuditAction::PerpetratorPairIdentityView
                 | AuditAction::UserList
                 | AuditAction::UserView
+                | AuditAction::SurvivorStatusView
         )
     }
 
@@ -634,6 +644,10 @@ mod action_tests {
                 "referral.withdraw",
                 "referral.message",
                 "referral.escalate",
+                "survivor.code_issue",
+                "survivor.code_revoke",
+                "survivor.status_view",
+                "survivor.status_failed",
             ]
         );
         for a in AuditAction::ALL {
@@ -654,6 +668,9 @@ mod action_tests {
             "referral.view",
             "referral.identity_view",
             "service.evidence_view",
+            // A survivor looking at her own status (also on the case, so it is in its
+            // access log).
+            "survivor.status_view",
         ];
         for s in history {
             assert!(

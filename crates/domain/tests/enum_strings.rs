@@ -176,7 +176,7 @@ fn stored_strings_are_unchanged() {
             "identity_opened",
         ]
     );
-    assert_eq!(AuditAction::ALL.len(), 83);
+    assert_eq!(AuditAction::ALL.len(), 87);
     assert_eq!(
         AuditAction::parse(" case.view "),
         Some(AuditAction::CaseView)

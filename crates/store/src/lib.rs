@@ -47,6 +47,10 @@ pub use perpetrators::{
     PerpetratorPairSide, PerpetratorPairView, PerpetratorView,
 };
 pub use recovery::{
+    CodeState, IssuedCode, StatusOutcome, SurvivorMoney, SurvivorReferral, SurvivorService,
+    SurvivorStatus,
+};
+pub use recovery::{
     EVIDENCE_MAX, EvidenceMeta, LedgerLine, LedgerTotalRow, LedgerView, NeedView, NewLedgerEntry,
     NewService, PlanSummary, PlanView, RecoveryDashboard, RecoveryEvent, ServiceType,
     ServiceUpdate, ServiceView, TaskRow, TasksView, evidence_type,

@@ -101,6 +101,12 @@ fn stack(router: axum::Router<AppState>, store: Store, config: WebConfig) -> Rou
         store,
         config: Arc::new(config),
         limiter,
+        // A survivor types a code and a PIN a few times at most; a script guessing codes
+        // is held to this per address (codes have 60 random bits besides).
+        status_limiter: Arc::new(http::security::LoginLimiter::new(
+            10,
+            Duration::from_secs(60),
+        )),
     };
     router
         .fallback(|| async { http::error::WebError::NotFound })

@@ -266,6 +266,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0032_statistics_tags.sql"),
         postgres: include_str!("../../migrations/postgres/0032_statistics_tags.sql"),
     },
+    Migration {
+        version: 33,
+        name: "survivor_codes",
+        sqlite: include_str!("../../migrations/sqlite/0033_survivor_codes.sql"),
+        postgres: include_str!("../../migrations/postgres/0033_survivor_codes.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

@@ -11,7 +11,13 @@ mod ledger;
 mod plans;
 mod records;
 mod services;
+mod survivor;
 mod tasks;
+
+pub use survivor::{
+    CodeState, IssuedCode, StatusOutcome, SurvivorMoney, SurvivorReferral, SurvivorService,
+    SurvivorStatus,
+};
 
 use crate::core::access::{IdentityAccess, VictimCase};
 use crate::core::audit::Event;

@@ -47,6 +47,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
+    /// Looks at a survivor's status per address (the code's own lockout is in the store).
+    pub(crate) status_limiter: Arc<LoginLimiter>,
 }
 
 /// Builds the router while recording every (method, path) pair it serves.

@@ -16,7 +16,7 @@ pub(crate) const LICENCE: &str = "https://creativecommons.org/licenses/by/4.0/";
 
 /// The address the catalogue's links start with: `GUGUS_PUBLIC_URL`, else the request's
 /// host over http.
-fn base(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &state.config.public_url {
         return u.trim_end_matches('/').to_owned();
     }

@@ -1,13 +1,16 @@
 //! The public site (issue 14): what a logged-out visitor sees — the home page at `/`, the
 //! public statistics (dated, suppressed snapshots, never live figures) and their open data
-//! downloads. No page here reads a case, a victim or a live count.
+//! downloads, and a survivor's own status (`/status`, with the code and PIN on her slip).
+//! No other page here reads a case, a victim or a live count.
 
 mod dcat;
 mod pages;
+mod survivor;
 
 use crate::Routes;
 use axum::routing::get;
 
+pub(crate) use dcat::base as base_url;
 pub(crate) use pages::{public_home, public_root};
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -15,4 +18,9 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/data", &["GET"], get(pages::open_data))
         .add("/data.json", &["GET"], get(dcat::data_json))
         .add("/data/statistik/{id}", &["GET"], get(pages::snapshot_csv))
+        .add(
+            "/status",
+            &["GET", "POST"],
+            get(survivor::status_form).post(survivor::status_look),
+        )
 }

@@ -16,7 +16,7 @@ use crate::shared::today;
 use crate::{AppState, Routes};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use domain::case::Day;
 use domain::value;
@@ -37,6 +37,12 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/victims/{id}/plan/reopen", &["POST"], post(reopen_plan))
         .add("/victims/{id}/ledger", &["POST"], post(add_ledger))
         .add("/victims/{id}/referrals", &["POST"], post(send_referral))
+        .add("/victims/{id}/status-code", &["POST"], post(issue_code))
+        .add(
+            "/victims/{id}/status-code/revoke",
+            &["POST"],
+            post(revoke_code),
+        )
 }
 
 // The plan's forms and their fields' labels (the error summary names the fields).
@@ -89,6 +95,8 @@ struct PlanPage {
     bases: Vec<store::PicklistItem>,
     f: FormState,
     today: Day,
+    /// The victim's status code, for those who may issue one.
+    code: Option<store::CodeState>,
 }
 
 impl PlanPage {
@@ -150,6 +158,14 @@ pub(crate) async fn plan_view(
         .await?
         .items("referral_basis")
         .to_vec();
+    let code = if p.can_manage {
+        state
+            .store
+            .survivor_code_state(user.actor(), victim)
+            .await?
+    } else {
+        None
+    };
     render(&PlanPage {
         page: Page::from_ctx(&user.ctx, "plan.title").with_flash(ok),
         p,
@@ -158,6 +174,7 @@ pub(crate) async fn plan_view(
         bases,
         f,
         today: today(&state.store, user.actor()),
+        code,
     })
 }
 
@@ -499,4 +516,53 @@ mod tests {
             }
         }
     }
+}
+
+/// The slip a case worker prints for the victim: the public address, the code and the PIN
+/// (shown this once), how to keep them, and where to call for help. Nothing on it names
+/// the victim, the case or the unit.
+#[derive(Template)]
+#[template(path = "recovery/slip.html")]
+struct SlipPage {
+    page: Page,
+    victim: i64,
+    url: String,
+    code: String,
+    pin: String,
+}
+
+async fn issue_code(
+    State(state): State<AppState>,
+    user: User,
+    IdPath(victim): IdPath<i64>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    let issued = state
+        .store
+        .issue_survivor_code(user.actor(), victim)
+        .await?;
+    let url = format!("{}/status", crate::public::base_url(&state, &headers));
+    Ok(render(&SlipPage {
+        page: Page::from_ctx(&user.ctx, "slip.title"),
+        victim,
+        url,
+        code: issued.code,
+        pin: issued.pin,
+    })?
+    .into_response())
+}
+
+async fn revoke_code(
+    State(state): State<AppState>,
+    user: User,
+    IdPath(victim): IdPath<i64>,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .revoke_survivor_code(user.actor(), victim)
+        .await?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/victims/{victim}/plan?ok=status_code_revoked#status-code"
+    ))
+    .into_response())
 }

@@ -40,6 +40,7 @@ mod serve_limits;
 mod site;
 mod site_more;
 mod statistics;
+mod survivor_status;
 mod sweep;
 mod vulnerability;
 mod words;

@@ -423,6 +423,7 @@ async fn the_public_listener_serves_no_internal_route() {
         "/statistik-publik",
         "/data",
         "/data.json",
+        "/status",
         "/healthz",
         "/static/gugus.css",
     ] {
@@ -436,7 +437,15 @@ async fn the_public_listener_serves_no_internal_route() {
             .replace("{id}", "1")
             .replace("{code}", "53")
             .replace("{file}", "x");
-        if ["/", "/statistik-publik", "/data", "/data.json", "/healthz"].contains(&path.as_str())
+        if [
+            "/",
+            "/statistik-publik",
+            "/data",
+            "/data.json",
+            "/status",
+            "/healthz",
+        ]
+        .contains(&path.as_str())
             || path.starts_with("/data/statistik/")
             || path.starts_with("/static/")
         {

@@ -106,6 +106,38 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
             in_reach(&b, user, &page).await;
         }
     }
+    // A case worker issues the victim her status code, and she looks with it.
+    let victim = app.store.case(&officer, case).await.unwrap().victims[0].id;
+    b.forget_session().await;
+    b.login("data-officer.palangkaraya").await;
+    b.goto(&format!("/victims/{victim}/plan#status-code")).await;
+    b.submit("#status-code form button").await;
+    b.shot("slip").await;
+    let code = b
+        .js(
+            "return document.getElementById('slip-code').textContent",
+            vec![],
+        )
+        .await;
+    let pin = b
+        .js(
+            "return document.getElementById('slip-pin').textContent",
+            vec![],
+        )
+        .await;
+    b.forget_session().await;
+    b.goto("/status").await;
+    b.type_into("kode", code.as_str().unwrap_or_default()).await;
+    b.type_into("pin", pin.as_str().unwrap_or_default()).await;
+    b.submit("form[action='/status'] button").await;
+    b.shot("survivor-status").await;
+    let text = b.text().await;
+    b.expect(
+        text.contains("Rencana pemulihan") && !text.contains("Sari"),
+        &format!("her status page: {text}"),
+    )
+    .await;
+    in_reach(&b, "a survivor", "/status").await;
     // A visitor: the public site, with its figures.
     let admin = app.actor("admin.nasional").await;
     app.store
@@ -118,6 +150,7 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
         "/statistik-publik",
         "/statistik-publik?wilayah=62",
         "/data",
+        "/status",
     ] {
         b.goto(page).await;
         b.shot(&format!("visitor{page}")).await;

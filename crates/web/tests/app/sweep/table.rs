@@ -39,6 +39,8 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
     ("GET", "/data", Public, "/data"),
     ("GET", "/data.json", Public, "/data.json"),
     ("GET", "/data/statistik/{id}", Public, "/data/statistik/1"),
+    ("GET", "/status", Public, "/status"),
+    ("POST", "/status", Public, "/status"),
     ("GET", "/regions", User, "/regions"),
     ("GET", "/regions/{code}", User, "/regions/53.04"),
     ("GET", "/units", User, "/units"),
@@ -525,6 +527,18 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
         "/victims/{id}/referrals",
         Scoped,
         "/victims/{ntt_victim}/referrals",
+    ),
+    (
+        "POST",
+        "/victims/{id}/status-code",
+        Scoped,
+        "/victims/{ntt_victim}/status-code",
+    ),
+    (
+        "POST",
+        "/victims/{id}/status-code/revoke",
+        Scoped,
+        "/victims/{ntt_victim}/status-code/revoke",
     ),
     ("POST", "/services/{id}", Scoped, "/services/{ntt_service}"),
     (

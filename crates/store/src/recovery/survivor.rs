@@ -1,0 +1,462 @@
+//! A survivor's own status (issue 14, item 6). A case worker who may manage the victim's
+//! services issues her a code and a PIN on a printed slip; with both, on the public site,
+//! she sees the state of her services and referrals and of her restitution — in plain
+//! words, with no case code, initials, names of units or places, nothing that would tell
+//! someone who found the slip who she is or where she is sheltered.
+//!
+//! Only hashes are kept: the code (60 random bits) is found by its SHA-256, the PIN is
+//! checked against SHA-256 of code and PIN. Wrong PINs count; after [`MAX_FAILURES`] the
+//! code is locked for [`LOCK_MS`]. Issuing a new code revokes the one before; the case
+//! worker can revoke it. Every look and every wrong PIN is audited on the case, as the
+//! looks of staff are (so it is in the case's access log).
+
+use super::{LedgerView, ServiceView};
+use crate::core::audit::Event;
+use crate::{Result, Store, StoreError};
+use domain::audit::AuditAction;
+use domain::case::Day;
+use domain::recovery::{Clock, LedgerSums, LedgerTrack};
+use domain::{Action, Actor, Role, decide};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Symbols of a code: digits and capitals without the look-alikes 0/O and 1/I (32, so
+/// each is 5 bits and a byte's low five bits pick one uniformly).
+const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+/// Symbols in a code (60 bits), shown in groups of four.
+pub const CODE_LEN: usize = 12;
+/// Digits in a PIN.
+pub const PIN_LEN: usize = 6;
+/// Wrong PINs in a row before the code is locked.
+pub const MAX_FAILURES: i64 = 5;
+/// How long a locked code stays locked.
+pub const LOCK_MS: i64 = 60 * 60 * 1000;
+
+/// A code and PIN just issued: shown once, on the slip, never again.
+#[derive(Debug, Clone)]
+pub struct IssuedCode {
+    /// Grouped for reading: `ABCD-EFGH-JKLM`.
+    pub code: String,
+    pub pin: String,
+    pub issued_at: i64,
+}
+
+/// What the plan page says of the victim's current code (never the code itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeState {
+    pub issued_at: i64,
+    pub issued_by: String,
+    pub looks: i64,
+    pub last_look_at: Option<i64>,
+    /// Too many wrong PINs: locked for now.
+    pub locked: bool,
+}
+
+/// One service as the survivor sees it: its kind and where it stands, no unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurvivorService {
+    pub service_code: String,
+    pub status: String,
+    pub requested_on: Day,
+    pub due_on: Day,
+    pub done_on: Option<Day>,
+}
+
+/// One referral as the survivor sees it: what it is for and where it stands, no unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurvivorReferral {
+    pub kind: String,
+    pub service_code: Option<String>,
+    pub state: String,
+    pub sent_on: Day,
+}
+
+/// Money owed to her on one track, and its clock (restitution only).
+#[derive(Debug, Clone, Serialize)]
+pub struct SurvivorMoney {
+    pub awarded: i64,
+    pub paid: i64,
+    pub outstanding: i64,
+}
+
+/// Everything the status page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurvivorStatus {
+    /// `none`, `open` or `closed`.
+    pub plan: String,
+    pub services: Vec<SurvivorService>,
+    pub referrals: Vec<SurvivorReferral>,
+    pub restitution: SurvivorMoney,
+    pub compensation: SurvivorMoney,
+    /// The restitution's clock: when payment is due, when assets may be seized.
+    pub clock: Clock,
+    /// The day the figures were read (her region's day).
+    pub today: Day,
+}
+
+/// What a look with a code and a PIN gives.
+#[derive(Debug, Clone)]
+pub enum StatusOutcome {
+    Shown(Box<SurvivorStatus>),
+    /// No such code, or the PIN is wrong (the page says the same for both).
+    Wrong,
+    /// Too many wrong PINs: try again after this instant (ms).
+    Locked {
+        until_ms: i64,
+    },
+}
+
+/// The code as typed, in its canonical form (capitals, no spaces or dashes), if it can be
+/// one at all.
+pub fn normalise_code(typed: &str) -> Option<String> {
+    let c: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (c.len() == CODE_LEN && c.bytes().all(|b| ALPHABET.contains(&b))).then_some(c)
+}
+
+fn normalise_pin(typed: &str) -> Option<String> {
+    let p = typed.trim();
+    (p.len() == PIN_LEN && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.to_owned())
+}
+
+fn code_hash(code: &str) -> String {
+    hex::encode(Sha256::digest(format!("gugus-survivor-code|{code}")))
+}
+
+fn pin_hash(code: &str, pin: &str) -> String {
+    hex::encode(Sha256::digest(format!("gugus-survivor-pin|{code}|{pin}")))
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Other(format!("random source failed: {e}")))?;
+    Ok(b)
+}
+
+/// A fresh code (canonical form) and PIN.
+fn new_code_and_pin() -> Result<(String, String)> {
+    let code: String = random_bytes::<CODE_LEN>()?
+        .iter()
+        .map(|b| ALPHABET[(b & 31) as usize] as char)
+        .collect();
+    // Uniform over 000000–999999: draw below the largest multiple of a million in u32.
+    let pin = loop {
+        let n = u32::from_le_bytes(random_bytes::<4>()?);
+        if n < 4_294_000_000 {
+            break format!("{:06}", n % 1_000_000);
+        }
+    };
+    Ok((code, pin))
+}
+
+/// `ABCDEFGHJKLM` → `ABCD-EFGH-JKLM`.
+pub fn grouped(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Compares two hashes in time independent of where they differ.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn money(sums: &LedgerSums, track: LedgerTrack) -> SurvivorMoney {
+    SurvivorMoney {
+        // What is owed: the court's award; for compensation without one, what LPSK decided.
+        awarded: sums.owed(track),
+        paid: sums.paid,
+        outstanding: sums.outstanding_on(track),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CodeRow {
+    id: i64,
+    victim_id: i64,
+    pin_hash: String,
+    locked_until: i64,
+}
+
+impl Store {
+    /// Issues the victim a new code and PIN (revoking any earlier one).
+    pub async fn issue_survivor_code(&self, actor: &Actor, victim: i64) -> Result<IssuedCode> {
+        let vc = self.victim_case(victim).await?;
+        decide(actor, Action::ViewCase, &vc.scope)?;
+        let allowed = self.allow(actor, Action::ManageServices, &vc.scope)?;
+        let (code, pin) = new_code_and_pin()?;
+        let mut w = self.write(allowed).await?;
+        self.lock_case(&mut w, vc.case_id).await?;
+        let now = w.now_ms();
+        let revoked = sqlx::query(
+            "UPDATE survivor_codes SET revoked_at = $1 WHERE victim_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(victim)
+        .execute(&mut *w)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "INSERT INTO survivor_codes (victim_id, code_hash, pin_hash, issued_by, issued_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(victim)
+        .bind(code_hash(&code))
+        .bind(pin_hash(&code, &pin))
+        .bind(actor.username.clone())
+        .bind(now)
+        .execute(&mut *w)
+        .await?;
+        w.audit(Event {
+            action: AuditAction::SurvivorCodeIssue,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("victim={victim} replaced={revoked}"),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(IssuedCode {
+            code: grouped(&code),
+            pin,
+            issued_at: now,
+        })
+    }
+
+    /// Revokes the victim's code; false when she had none.
+    pub async fn revoke_survivor_code(&self, actor: &Actor, victim: i64) -> Result<bool> {
+        let vc = self.victim_case(victim).await?;
+        decide(actor, Action::ViewCase, &vc.scope)?;
+        let allowed = self.allow(actor, Action::ManageServices, &vc.scope)?;
+        let mut w = self.write(allowed).await?;
+        let now = w.now_ms();
+        let n = sqlx::query(
+            "UPDATE survivor_codes SET revoked_at = $1 WHERE victim_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(victim)
+        .execute(&mut *w)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        w.audit(Event {
+            action: AuditAction::SurvivorCodeRevoke,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("victim={victim}"),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(true)
+    }
+
+    /// The victim's current code, for those who may issue one (`None`: no code, or the
+    /// actor may not manage her services).
+    pub async fn survivor_code_state(
+        &self,
+        actor: &Actor,
+        victim: i64,
+    ) -> Result<Option<CodeState>> {
+        let vc = self.victim_case(victim).await?;
+        decide(actor, Action::ViewCase, &vc.scope)?;
+        if decide(actor, Action::ManageServices, &vc.scope).is_err() {
+            return Ok(None);
+        }
+        let row: Option<(i64, String, i64, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT issued_at, issued_by, looks, last_look_at, locked_until FROM survivor_codes \
+             WHERE victim_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(victim)
+        .fetch_optional(self.pool())
+        .await?;
+        let now = self.now_ms();
+        Ok(row.map(
+            |(issued_at, issued_by, looks, last_look_at, locked_until)| CodeState {
+                issued_at,
+                issued_by,
+                looks,
+                last_look_at,
+                locked: locked_until > now,
+            },
+        ))
+    }
+
+    /// A look with a code and a PIN from the public site (`origin`: the client's address,
+    /// kept in the audit entry).
+    pub async fn survivor_status(
+        &self,
+        code: &str,
+        pin: &str,
+        origin: &str,
+    ) -> Result<StatusOutcome> {
+        let Some(code) = normalise_code(code) else {
+            return Ok(StatusOutcome::Wrong);
+        };
+        let row: Option<CodeRow> = sqlx::query_as(
+            "SELECT id, victim_id, pin_hash, locked_until FROM survivor_codes \
+             WHERE code_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(code_hash(&code))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(StatusOutcome::Wrong);
+        };
+        if row.locked_until > self.now_ms() {
+            return Ok(StatusOutcome::Locked {
+                until_ms: row.locked_until,
+            });
+        }
+        let vc = self.victim_case(row.victim_id).await?;
+        // She acts on her own record with the credential just checked: the audit entry
+        // names no person, only the case's region and the address.
+        let survivor = Actor {
+            user_id: None,
+            username: "survivor:status-code".into(),
+            unit_id: vc.owner,
+            role: Role::Viewer,
+            scope: vc.scope.clone(),
+            origin: Some(origin.chars().take(64).collect()),
+        };
+        let right = normalise_pin(pin)
+            .is_some_and(|p| same_bytes(pin_hash(&code, &p).as_bytes(), row.pin_hash.as_bytes()));
+        let mut w = self.write(self.allow_credential(&survivor)).await?;
+        let now = w.now_ms();
+        if !right {
+            // Counted in the database, so every server and every restart counts the same.
+            let failures: i64 = sqlx::query_scalar(
+                "UPDATE survivor_codes SET failures = failures + 1 WHERE id = $1 RETURNING failures",
+            )
+            .bind(row.id)
+            .fetch_one(&mut *w)
+            .await?;
+            let locked = failures >= MAX_FAILURES;
+            if locked {
+                sqlx::query(
+                    "UPDATE survivor_codes SET failures = 0, locked_until = $1 WHERE id = $2",
+                )
+                .bind(now + LOCK_MS)
+                .bind(row.id)
+                .execute(&mut *w)
+                .await?;
+            }
+            w.audit(Event {
+                action: AuditAction::SurvivorStatusFailed,
+                record_type: "case",
+                record_id: vc.case_id.to_string(),
+                detail: format!(
+                    "victim={} failures={failures}{}",
+                    row.victim_id,
+                    if locked { " locked" } else { "" }
+                ),
+            })
+            .await?;
+            w.commit().await?;
+            return Ok(if locked {
+                StatusOutcome::Locked {
+                    until_ms: now + LOCK_MS,
+                }
+            } else {
+                StatusOutcome::Wrong
+            });
+        }
+        sqlx::query(
+            "UPDATE survivor_codes SET failures = 0, looks = looks + 1, last_look_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *w)
+        .await?;
+        w.audit(Event {
+            action: AuditAction::SurvivorStatusView,
+            record_type: "case",
+            record_id: vc.case_id.to_string(),
+            detail: format!("victim={}", row.victim_id),
+        })
+        .await?;
+        w.commit().await?;
+        let today = self.today(&survivor);
+        let status = self.survivor_view(row.victim_id, vc.case_id, today).await?;
+        Ok(StatusOutcome::Shown(Box::new(status)))
+    }
+
+    /// Reads what the status page shows, and only that.
+    async fn survivor_view(
+        &self,
+        victim: i64,
+        case: crate::CaseId,
+        today: Day,
+    ) -> Result<SurvivorStatus> {
+        let plan: Option<String> =
+            sqlx::query_scalar("SELECT status FROM service_plans WHERE victim_id = $1")
+                .bind(victim)
+                .fetch_optional(self.pool())
+                .await?;
+        let services: Vec<ServiceView> = self.services_of(victim, false, today).await?;
+        let ledger: LedgerView = self.ledger_of(victim, case, false, today).await?;
+        let referrals = self.referral_rows_of_victim(victim, today).await?;
+        Ok(SurvivorStatus {
+            plan: plan.unwrap_or_else(|| "none".into()),
+            services: services
+                .into_iter()
+                .map(|s| SurvivorService {
+                    service_code: s.service_code,
+                    status: s.status,
+                    requested_on: s.requested_on,
+                    due_on: s.due_on,
+                    done_on: s.done_on,
+                })
+                .collect(),
+            referrals: referrals
+                .into_iter()
+                .map(|r| SurvivorReferral {
+                    kind: r.kind,
+                    service_code: r.service_code,
+                    state: r.state,
+                    sent_on: r.sent_on,
+                })
+                .collect(),
+            restitution: money(&ledger.restitution, LedgerTrack::Restitution),
+            compensation: money(&ledger.compensation, LedgerTrack::Compensation),
+            clock: ledger.clock,
+            today,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_read_as_typed_by_a_person() {
+        assert_eq!(
+            normalise_code(" abcd-efgh jklm "),
+            Some("ABCDEFGHJKLM".into())
+        );
+        // Look-alikes that are never in a code, and the wrong length.
+        assert_eq!(normalise_code("ABCD-EFGH-JKL0"), None);
+        assert_eq!(normalise_code("ABCD-EFGH-JKLI"), None);
+        assert_eq!(normalise_code("ABCD-EFGH-JK"), None);
+        assert_eq!(normalise_pin(" 012345 "), Some("012345".into()));
+        assert_eq!(normalise_pin("12345"), None);
+        assert_eq!(normalise_pin("12345a"), None);
+    }
+
+    #[test]
+    fn new_codes_are_canonical_and_differ() {
+        let (a, p) = new_code_and_pin().unwrap();
+        let (b, _) = new_code_and_pin().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(normalise_code(&grouped(&a)), Some(a.clone()));
+        assert_eq!(grouped(&a).len(), CODE_LEN + 2);
+        assert!(normalise_pin(&p).is_some());
+        assert_ne!(pin_hash(&a, &p), pin_hash(&b, &p));
+    }
+}
