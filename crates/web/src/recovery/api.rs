@@ -49,6 +49,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
             post(reopen_plan),
         )
         .add("/api/v1/victims/{id}/ledger", &["POST"], post(add_ledger))
+        .add(
+            "/api/v1/victims/{id}/status-code",
+            &["POST", "DELETE"],
+            post(issue_status_code).delete(revoke_status_code),
+        )
         .add("/api/v1/cases/{id}/recovery", &["GET"], get(case_recovery))
         .add("/api/v1/restitution", &["GET"], get(restitution))
         .add("/api/v1/tasks", &["GET"], get(tasks))
@@ -56,8 +61,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(service_types, plan, assess_needs, explain_need, add_service, update_service, super::api_evidence::add_evidence, super::api_evidence::evidence, close_plan, reopen_plan, add_ledger, case_recovery, restitution, tasks),
-    components(schemas(Date, CreatedOut, NeedsIn, ExplanationIn, ServiceIn, ServiceUpdateIn, CloseIn, LedgerIn, ServiceTypeOut, PlanOut, CaseRecoveryOut, LedgerTotalOut, TasksOut)),
+    paths(service_types, plan, assess_needs, explain_need, add_service, update_service, super::api_evidence::add_evidence, super::api_evidence::evidence, close_plan, reopen_plan, add_ledger, issue_status_code, revoke_status_code, case_recovery, restitution, tasks),
+    components(schemas(Date, CreatedOut, NeedsIn, ExplanationIn, ServiceIn, ServiceUpdateIn, CloseIn, LedgerIn, StatusCodeOut, ServiceTypeOut, PlanOut, CaseRecoveryOut, LedgerTotalOut, TasksOut)),
     tags((name = "recovery", description = "Service plans, referrals, restitution and compensation, tasks"))
 )]
 pub(crate) struct RecoveryDoc;
@@ -212,6 +217,41 @@ async fn reopen_plan(
 ) -> Result<StatusCode, WebError> {
     state.store.reopen_plan(&u.actor, victim).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/victims/{id}/status-code", tag = "recovery", params(("id" = i64, Path, description = "Victim id")),
+    responses((status = 201, description = "A new status code and PIN for the victim, returned this once (only hashes are kept); any earlier code stops working. With both she sees her services, referrals and restitution at `/status` on the public site.", body = StatusCodeOut),
+        (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+async fn issue_status_code(
+    State(state): State<AppState>,
+    u: ApiUser,
+    IdPath(victim): IdPath<i64>,
+) -> Result<(StatusCode, Json<StatusCodeOut>), WebError> {
+    let issued = state.store.issue_survivor_code(&u.actor, victim).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StatusCodeOut {
+            code: issued.code,
+            pin: issued.pin,
+            issued_at_ms: issued.issued_at,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/victims/{id}/status-code", tag = "recovery", params(("id" = i64, Path, description = "Victim id")),
+    responses((status = 204, description = "The victim's status code no longer works"), (status = 403), (status = 404, description = "No such victim in your scope, or she holds no code")),
+    security(("bearer" = [])))]
+async fn revoke_status_code(
+    State(state): State<AppState>,
+    u: ApiUser,
+    IdPath(victim): IdPath<i64>,
+) -> Result<StatusCode, WebError> {
+    if state.store.revoke_survivor_code(&u.actor, victim).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(WebError::NotFound)
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/victims/{id}/ledger", tag = "recovery", params(("id" = i64, Path, description = "Victim id")), request_body = LedgerIn,

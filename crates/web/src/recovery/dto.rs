@@ -77,6 +77,16 @@ pub struct TasksQuery {
     pub page: Option<i64>,
 }
 
+/// A victim's new status code and PIN, for her slip.
+#[derive(Serialize, ToSchema)]
+pub struct StatusCodeOut {
+    /// `ABCD-EFGH-JKLM`
+    pub code: String,
+    /// Six digits.
+    pub pin: String,
+    pub issued_at_ms: i64,
+}
+
 /// A type of service in the catalogue.
 #[derive(Serialize, ToSchema)]
 pub struct ServiceTypeOut {

@@ -311,4 +311,19 @@ async fn only_those_who_follow_her_services_issue_a_code() {
     assert!(!r.body.contains("status-code"), "{}", r.body);
     let audit = app.store.dump_table_for_tests("audit_log").await.unwrap();
     assert!(!audit.contains("survivor.code_issue"));
+
+    // Through the API: a new code (201, shown this once), revoked with DELETE (then 404).
+    let token = app.token("data-officer.palangkaraya").await;
+    let path = format!("/api/v1/victims/{victim}/status-code");
+    let r = common::api(&app.base, &token, "POST", &path, Some("{}")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let (code3, pin3) = (v["code"].as_str().unwrap(), v["pin"].as_str().unwrap());
+    let third = Browser::new(&app.base);
+    assert_eq!(look(&third, code3, pin3).await.status, 200);
+    let r = common::api(&app.base, &token, "DELETE", &path, None).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = common::api(&app.base, &token, "DELETE", &path, None).await;
+    assert_eq!(r.status, 404, "no code left to revoke");
+    assert_eq!(look(&third, code3, pin3).await.status, 401);
 }

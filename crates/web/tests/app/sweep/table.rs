@@ -638,6 +638,18 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
         "/api/v1/victims/{ntt_victim}/ledger",
     ),
     (
+        "POST",
+        "/api/v1/victims/{id}/status-code",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/status-code",
+    ),
+    (
+        "DELETE",
+        "/api/v1/victims/{id}/status-code",
+        Scoped,
+        "/api/v1/victims/{ntt_victim}/status-code",
+    ),
+    (
         "GET",
         "/api/v1/cases/{id}/recovery",
         Scoped,
