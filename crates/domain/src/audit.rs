@@ -191,6 +191,19 @@ crate::str_enum::str_enum! {
         SurvivorStatusView,
         #[strum(serialize = "survivor.status_failed")]
         SurvivorStatusFailed,
+        // Complaints from the public: sent, read by intake, triaged, followed by the sender.
+        #[strum(serialize = "complaint.submit")]
+        ComplaintSubmit,
+        #[strum(serialize = "complaint.view")]
+        ComplaintView,
+        #[strum(serialize = "complaint.triage")]
+        ComplaintTriage,
+        #[strum(serialize = "complaint.status_view")]
+        ComplaintStatusView,
+        #[strum(serialize = "complaint.add_info")]
+        ComplaintAddInfo,
+        #[strum(serialize = "complaint.status_failed")]
+        ComplaintStatusFailed,
     }
 }
 
@@ -217,6 +230,7 @@ impl AuditAction {
                 | AuditAction::UserList
                 | AuditAction::UserView
                 | AuditAction::SurvivorStatusView
+                | AuditAction::ComplaintView
         )
     }
 
@@ -648,6 +662,12 @@ mod action_tests {
                 "survivor.code_revoke",
                 "survivor.status_view",
                 "survivor.status_failed",
+                "complaint.submit",
+                "complaint.view",
+                "complaint.triage",
+                "complaint.status_view",
+                "complaint.add_info",
+                "complaint.status_failed",
             ]
         );
         for a in AuditAction::ALL {
@@ -681,8 +701,9 @@ mod action_tests {
         // Reads recorded on other record types (perpetrator, linkage pair, perpetrator
         // pair, user).
         let views: Vec<&str> = AuditAction::views().map(AuditAction::as_str).collect();
-        assert_eq!(views.len(), history.len() + 8, "{views:?}");
+        assert_eq!(views.len(), history.len() + 9, "{views:?}");
         for s in [
+            "complaint.view",
             "perpetrator.view",
             "perpetrator.identity_view",
             "perpetrator.search",

@@ -148,6 +148,9 @@ crate::str_enum::str_enum! {
         ImportIndicators,
         /// Change the vulnerability index's method (a new version; national admins).
         ManageIndexMethod,
+        /// Read the public's complaints that reached the task force of a region in the
+        /// subtree, and triage them: open a case, attach to a case, refer on, close.
+        HandleComplaints,
     }
 }
 
@@ -200,6 +203,9 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         (ViewStatistics, _) => Some(OWN_SUBTREE),
         (ImportIndicators, Role::Admin) => Some(OWN_SUBTREE),
         (ManageIndexMethod, Role::Admin) => Some(OWN_LEVEL),
+        // Complaints from the public: the intake officers of the task force they reached
+        // (data officers, case workers; admins), not verifiers, analysts or viewers.
+        (HandleComplaints, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
         _ => None,
     }
 }

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod case;
 pub mod checkpoint;
 pub mod classify;
+pub mod complaint;
 pub mod ids;
 pub mod nik;
 pub mod notification;

@@ -150,6 +150,7 @@ fn stored_strings_are_unchanged() {
             "view_statistics",
             "import_indicators",
             "manage_index_method",
+            "handle_complaints",
         ]
     );
     pin!(Sex, ["female", "male"]);
@@ -176,7 +177,7 @@ fn stored_strings_are_unchanged() {
             "identity_opened",
         ]
     );
-    assert_eq!(AuditAction::ALL.len(), 87);
+    assert_eq!(AuditAction::ALL.len(), 93);
     assert_eq!(
         AuditAction::parse(" case.view "),
         Some(AuditAction::CaseView)

@@ -356,13 +356,14 @@ async fn run(cli: Cli) -> Result<()> {
                 .rotate_keys(&Actor::system(UnitId(1)), batch.max(1))
                 .await?;
             println!(
-                "re-encrypted {} victims, {} case chronologies, {} perpetrators, {} recovery notes and files, {} break-the-glass reasons and {} review notes under the new key",
+                "re-encrypted {} victims, {} case chronologies, {} perpetrators, {} recovery notes and files, {} break-the-glass reasons, {} review notes and {} complaint texts under the new key",
                 stats.victims,
                 stats.cases,
                 stats.perpetrators,
                 stats.recovery,
                 stats.grants,
-                stats.review
+                stats.review,
+                stats.complaints
             );
             Ok(())
         }

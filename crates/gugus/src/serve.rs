@@ -43,6 +43,10 @@ pub(crate) struct ServeArgs {
     /// Login attempts allowed per client address per minute (on top of per-account lockout).
     #[arg(long, env = "GUGUS_LOGINS_PER_MINUTE", default_value_t = 30)]
     logins_per_minute: u32,
+    /// Complaints from the public accepted per client address per hour (more wait; what
+    /// was typed is kept in the form).
+    #[arg(long, env = "GUGUS_COMPLAINTS_PER_HOUR", default_value_t = 20)]
+    complaints_per_hour: u32,
     /// SMTP server for notification e-mails, e.g. smtp://user:pass@relay.example:25?from=gugus@example.go.id
     /// (plain SMTP to a relay; the e-mail holds a link only).
     #[arg(long, env = "GUGUS_SMTP_URL")]
@@ -159,6 +163,7 @@ pub(crate) async fn serve(
         trust_proxy: args.trust_proxy,
         body_limit: args.max_body_kb.max(1) * 1024,
         logins_per_minute: args.logins_per_minute.max(1),
+        complaints_per_hour: args.complaints_per_hour.max(1),
         metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
         public_url: args.public_url.clone(),
     };

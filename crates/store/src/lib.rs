@@ -8,6 +8,7 @@ mod admin;
 #[cfg(feature = "bench")]
 mod bench_support;
 mod cases;
+pub mod complaints;
 pub mod core;
 mod linkage;
 mod notifications;

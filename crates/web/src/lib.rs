@@ -17,6 +17,7 @@ mod admin;
 pub mod api;
 mod audit;
 mod cases;
+mod complaints;
 mod home;
 mod http;
 mod jobs;
@@ -53,6 +54,7 @@ fn routes() -> Routes {
     let r = home::routes(r);
     let r = regions::routes(r);
     let r = cases::routes(r);
+    let r = complaints::routes(r);
     let r = perpetrators::routes(r);
     let r = review::routes(r);
     let r = stats::routes(r);
@@ -97,6 +99,10 @@ fn stack(router: axum::Router<AppState>, store: Store, config: WebConfig) -> Rou
         Duration::from_secs(60),
     ));
     let body_limit = config.body_limit;
+    let complaint_limiter = Arc::new(http::security::LoginLimiter::new(
+        config.complaints_per_hour,
+        Duration::from_secs(3600),
+    ));
     let state = AppState {
         store,
         config: Arc::new(config),
@@ -107,6 +113,7 @@ fn stack(router: axum::Router<AppState>, store: Store, config: WebConfig) -> Rou
             10,
             Duration::from_secs(60),
         )),
+        complaint_limiter,
     };
     router
         .fallback(|| async { http::error::WebError::NotFound })

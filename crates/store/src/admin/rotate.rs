@@ -25,7 +25,16 @@ pub struct RotateStats {
     pub grants: u64,
     /// Reviewers' notes and warnings' justifications.
     pub review: u64,
+    /// Complaints from the public: their texts, contacts and notes.
+    pub complaints: u64,
 }
+
+/// Encrypted text of complaints from the public: (table, key column, column, associated data).
+const COMPLAINT_TEXT: &[(&str, &str, &str, &str)] = &[
+    ("complaints", "id", "what_enc", "complaints.what"),
+    ("complaints", "id", "contact_enc", "complaints.contact"),
+    ("complaint_notes", "id", "body_enc", "complaint_notes.body"),
+];
 
 /// Encrypted free text of the review workflow: (table, key column, column, associated data).
 const REVIEW_TEXT: &[(&str, &str, &str, &str)] = &[
@@ -233,19 +242,23 @@ impl Store {
             stats.review += self.rotate_text_column(table, key, col, aad, batch).await?;
         }
         stats.review += self.rotate_justifications(batch).await?;
+        for (table, key, col, aad) in COMPLAINT_TEXT {
+            stats.complaints += self.rotate_text_column(table, key, col, aad, batch).await?;
+        }
         let mut tx = self.write(allowed).await?;
         let ev = Event {
             action: AuditAction::KeysRotate,
             record_type: "key",
             record_id: k.current_id().to_owned(),
             detail: format!(
-                "victims={} cases={} perpetrators={} recovery={} grants={} review={}",
+                "victims={} cases={} perpetrators={} recovery={} grants={} review={} complaints={}",
                 stats.victims,
                 stats.cases,
                 stats.perpetrators,
                 stats.recovery,
                 stats.grants,
-                stats.review
+                stats.review,
+                stats.complaints
             ),
         };
         tx.audit(ev).await?;

@@ -272,6 +272,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0033_survivor_codes.sql"),
         postgres: include_str!("../../migrations/postgres/0033_survivor_codes.sql"),
     },
+    Migration {
+        version: 34,
+        name: "complaints",
+        sqlite: include_str!("../../migrations/sqlite/0034_complaints.sql"),
+        postgres: include_str!("../../migrations/postgres/0034_complaints.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

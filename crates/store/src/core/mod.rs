@@ -17,6 +17,7 @@ pub(crate) mod ids;
 pub mod integrity;
 pub(crate) mod lease;
 pub(crate) mod memo;
+pub(crate) mod passcode;
 pub(crate) mod sql;
 pub(crate) mod wal;
 pub(crate) mod write;

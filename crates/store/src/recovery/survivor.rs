@@ -4,33 +4,20 @@
 //! words, with no case code, initials, names of units or places, nothing that would tell
 //! someone who found the slip who she is or where she is sheltered.
 //!
-//! Only hashes are kept: the code (60 random bits) is found by its SHA-256, the PIN is
-//! checked against SHA-256 of code and PIN. Wrong PINs count; after [`MAX_FAILURES`] the
-//! code is locked for [`LOCK_MS`]. Issuing a new code revokes the one before; the case
+//! Only hashes are kept, and wrong PINs lock the code for a while
+//! ([`crate::core::passcode`]). Issuing a new code revokes the one before; the case
 //! worker can revoke it. Every look and every wrong PIN is audited on the case, as the
 //! looks of staff are (so it is in the case's access log).
 
 use super::{LedgerView, ServiceView};
 use crate::core::audit::Event;
-use crate::{Result, Store, StoreError};
+use crate::core::passcode::{self, Purpose, new_code_and_pin, normalise_code};
+use crate::{Result, Store};
 use domain::audit::AuditAction;
 use domain::case::Day;
 use domain::recovery::{Clock, LedgerSums, LedgerTrack};
 use domain::{Action, Actor, Role, decide};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-
-/// Symbols of a code: digits and capitals without the look-alikes 0/O and 1/I (32, so
-/// each is 5 bits and a byte's low five bits pick one uniformly).
-const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-/// Symbols in a code (60 bits), shown in groups of four.
-pub const CODE_LEN: usize = 12;
-/// Digits in a PIN.
-pub const PIN_LEN: usize = 6;
-/// Wrong PINs in a row before the code is locked.
-pub const MAX_FAILURES: i64 = 5;
-/// How long a locked code stays locked.
-pub const LOCK_MS: i64 = 60 * 60 * 1000;
 
 /// A code and PIN just issued: shown once, on the slip, never again.
 #[derive(Debug, Clone)]
@@ -106,66 +93,6 @@ pub enum StatusOutcome {
     },
 }
 
-/// The code as typed, in its canonical form (capitals, no spaces or dashes), if it can be
-/// one at all.
-pub fn normalise_code(typed: &str) -> Option<String> {
-    let c: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    (c.len() == CODE_LEN && c.bytes().all(|b| ALPHABET.contains(&b))).then_some(c)
-}
-
-fn normalise_pin(typed: &str) -> Option<String> {
-    let p = typed.trim();
-    (p.len() == PIN_LEN && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.to_owned())
-}
-
-fn code_hash(code: &str) -> String {
-    hex::encode(Sha256::digest(format!("gugus-survivor-code|{code}")))
-}
-
-fn pin_hash(code: &str, pin: &str) -> String {
-    hex::encode(Sha256::digest(format!("gugus-survivor-pin|{code}|{pin}")))
-}
-
-fn random_bytes<const N: usize>() -> Result<[u8; N]> {
-    let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| StoreError::Other(format!("random source failed: {e}")))?;
-    Ok(b)
-}
-
-/// A fresh code (canonical form) and PIN.
-fn new_code_and_pin() -> Result<(String, String)> {
-    let code: String = random_bytes::<CODE_LEN>()?
-        .iter()
-        .map(|b| ALPHABET[(b & 31) as usize] as char)
-        .collect();
-    // Uniform over 000000–999999: draw below the largest multiple of a million in u32.
-    let pin = loop {
-        let n = u32::from_le_bytes(random_bytes::<4>()?);
-        if n < 4_294_000_000 {
-            break format!("{:06}", n % 1_000_000);
-        }
-    };
-    Ok((code, pin))
-}
-
-/// `ABCDEFGHJKLM` → `ABCD-EFGH-JKLM`.
-pub fn grouped(code: &str) -> String {
-    code.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// Compares two hashes in time independent of where they differ.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn money(sums: &LedgerSums, track: LedgerTrack) -> SurvivorMoney {
     SurvivorMoney {
         // What is owed: the court's award; for compensation without one, what LPSK decided.
@@ -206,8 +133,8 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(victim)
-        .bind(code_hash(&code))
-        .bind(pin_hash(&code, &pin))
+        .bind(passcode::code_hash(Purpose::Survivor, &code))
+        .bind(passcode::pin_hash(Purpose::Survivor, &code, &pin))
         .bind(actor.username.clone())
         .bind(now)
         .execute(&mut *w)
@@ -221,7 +148,7 @@ impl Store {
         .await?;
         w.commit().await?;
         Ok(IssuedCode {
-            code: grouped(&code),
+            code: passcode::grouped(&code),
             pin,
             issued_at: now,
         })
@@ -302,7 +229,7 @@ impl Store {
             "SELECT id, victim_id, pin_hash, locked_until FROM survivor_codes \
              WHERE code_hash = $1 AND revoked_at IS NULL",
         )
-        .bind(code_hash(&code))
+        .bind(passcode::code_hash(Purpose::Survivor, &code))
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else {
@@ -324,28 +251,12 @@ impl Store {
             scope: vc.scope.clone(),
             origin: Some(origin.chars().take(64).collect()),
         };
-        let right = normalise_pin(pin)
-            .is_some_and(|p| same_bytes(pin_hash(&code, &p).as_bytes(), row.pin_hash.as_bytes()));
+        let right = passcode::pin_matches(Purpose::Survivor, &code, pin, &row.pin_hash);
         let mut w = self.write(self.allow_credential(&survivor)).await?;
         let now = w.now_ms();
         if !right {
-            // Counted in the database, so every server and every restart counts the same.
-            let failures: i64 = sqlx::query_scalar(
-                "UPDATE survivor_codes SET failures = failures + 1 WHERE id = $1 RETURNING failures",
-            )
-            .bind(row.id)
-            .fetch_one(&mut *w)
-            .await?;
-            let locked = failures >= MAX_FAILURES;
-            if locked {
-                sqlx::query(
-                    "UPDATE survivor_codes SET failures = 0, locked_until = $1 WHERE id = $2",
-                )
-                .bind(now + LOCK_MS)
-                .bind(row.id)
-                .execute(&mut *w)
-                .await?;
-            }
+            let (failures, locked) =
+                passcode::count_failure(&mut w, Purpose::Survivor, row.id, now).await?;
             w.audit(Event {
                 action: AuditAction::SurvivorStatusFailed,
                 record_type: "case",
@@ -353,17 +264,14 @@ impl Store {
                 detail: format!(
                     "victim={} failures={failures}{}",
                     row.victim_id,
-                    if locked { " locked" } else { "" }
+                    if locked.is_some() { " locked" } else { "" }
                 ),
             })
             .await?;
             w.commit().await?;
-            return Ok(if locked {
-                StatusOutcome::Locked {
-                    until_ms: now + LOCK_MS,
-                }
-            } else {
-                StatusOutcome::Wrong
+            return Ok(match locked {
+                Some(until_ms) => StatusOutcome::Locked { until_ms },
+                None => StatusOutcome::Wrong,
             });
         }
         sqlx::query(
@@ -427,36 +335,5 @@ impl Store {
             clock: ledger.clock,
             today,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_read_as_typed_by_a_person() {
-        assert_eq!(
-            normalise_code(" abcd-efgh jklm "),
-            Some("ABCDEFGHJKLM".into())
-        );
-        // Look-alikes that are never in a code, and the wrong length.
-        assert_eq!(normalise_code("ABCD-EFGH-JKL0"), None);
-        assert_eq!(normalise_code("ABCD-EFGH-JKLI"), None);
-        assert_eq!(normalise_code("ABCD-EFGH-JK"), None);
-        assert_eq!(normalise_pin(" 012345 "), Some("012345".into()));
-        assert_eq!(normalise_pin("12345"), None);
-        assert_eq!(normalise_pin("12345a"), None);
-    }
-
-    #[test]
-    fn new_codes_are_canonical_and_differ() {
-        let (a, p) = new_code_and_pin().unwrap();
-        let (b, _) = new_code_and_pin().unwrap();
-        assert_ne!(a, b);
-        assert_eq!(normalise_code(&grouped(&a)), Some(a.clone()));
-        assert_eq!(grouped(&a).len(), CODE_LEN + 2);
-        assert!(normalise_pin(&p).is_some());
-        assert_ne!(pin_hash(&a, &p), pin_hash(&b, &p));
     }
 }

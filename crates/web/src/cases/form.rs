@@ -211,7 +211,7 @@ async fn form_page_with(
         form.victims.push(VictimInput::default());
     }
     let opts = CaseOptions::load(state, user.ctx.locale.code()).await?;
-    let title = if action == "/cases" {
+    let title = if !action.starts_with("/cases/") {
         "cases.new"
     } else {
         "cases.edit"
@@ -282,22 +282,56 @@ fn require_edit(user: &User) -> Result<(), WebError> {
     }
 }
 
+/// `?pengaduan=<id>`: the case is opened from a complaint of the public.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct FromComplaint {
+    pengaduan: Option<i64>,
+}
+
+impl FromComplaint {
+    /// Where the form is sent: `/cases`, with the complaint it comes from.
+    fn action(&self) -> String {
+        match self.pengaduan {
+            Some(id) => format!("/cases?pengaduan={id}"),
+            None => "/cases".into(),
+        }
+    }
+}
+
 pub(super) async fn new_form(
     State(state): State<AppState>,
     user: User,
+    axum::extract::Query(from): axum::extract::Query<FromComplaint>,
 ) -> Result<Html<String>, WebError> {
     require_edit(&user)?;
-    let form = CaseInput {
+    let mut form = CaseInput {
         reported_on: format_day(today(&state.store, user.actor())),
         trafficking_status: "possible".into(),
         ..Default::default()
     };
+    // From a complaint: its text (and what the sender added) as the chronology, the day it
+    // came as the report's, the day it names as the exploitation's.
+    if let Some(id) = from.pengaduan {
+        let c = state.store.complaint(user.actor(), id).await?;
+        let mut text = c.what.clone();
+        for n in c.notes.iter().filter(|n| n.from_sender) {
+            text.push_str("\n\n");
+            text.push_str(&n.body);
+        }
+        form.chronology = text;
+        form.channel = "public_complaint".into();
+        form.reported_on = format_day(c.received_on);
+        if let Some(d) = c.happened_on {
+            form.exploitation_from = format_day(d);
+        }
+    }
     form_page(
         &state,
         &user,
         form,
         Errors::default(),
-        "/cases".into(),
+        from.action(),
         Opened {
             version: 0,
             saved_victims: 0,
@@ -313,6 +347,7 @@ async fn save(
     user: &User,
     pairs: Fields,
     id: Option<CaseId>,
+    from: FromComplaint,
 ) -> Result<Response, WebError> {
     let Sent {
         mut input,
@@ -322,7 +357,7 @@ async fn save(
     } = input_from_pairs(&pairs);
     let action = id
         .map(|i| format!("/cases/{i}"))
-        .unwrap_or_else(|| "/cases".into());
+        .unwrap_or_else(|| from.action());
     if intent != Intent::Save {
         if intent == Intent::AddVictim && input.victims.len() < domain::case::VICTIMS_MAX {
             input.victims.push(VictimInput::default());
@@ -376,7 +411,7 @@ async fn save(
                         form: input,
                         errs: Errors::default(),
                         opts,
-                        action: "/cases".into(),
+                        action: from.action(),
                         version,
                         conflict: false,
                         saved_victims: 0,
@@ -388,11 +423,25 @@ async fn save(
                 }
             }
             match id {
-                None => state
-                    .store
-                    .create_case(user.actor(), &new)
-                    .await
-                    .map(|(id, _)| id),
+                None => {
+                    let created = state
+                        .store
+                        .create_case(user.actor(), &new)
+                        .await
+                        .map(|(id, _)| id);
+                    // The complaint it came from now points to it (the sender sees it was
+                    // taken up). A complaint decided meanwhile keeps that decision; the
+                    // case stands either way.
+                    if let (Ok(case), Some(c)) = (&created, from.pengaduan)
+                        && let Err(e) = state
+                            .store
+                            .complaint_opened_case(user.actor(), c, *case)
+                            .await
+                    {
+                        tracing::warn!(error = %e, complaint = c, "case opened, complaint not linked");
+                    }
+                    created
+                }
                 Some(id) => state
                     .store
                     .update_case(user.actor(), id, version, &new)
@@ -443,10 +492,11 @@ async fn save(
 pub(super) async fn create(
     State(state): State<AppState>,
     user: User,
+    axum::extract::Query(from): axum::extract::Query<FromComplaint>,
     FormBody(pairs): FormBody<Fields>,
 ) -> Result<Response, WebError> {
     require_edit(&user)?;
-    save(&state, &user, pairs, None).await
+    save(&state, &user, pairs, None, from).await
 }
 
 fn to_input(c: &CaseView) -> CaseInput {
@@ -521,7 +571,7 @@ pub(super) async fn update(
         .store
         .case_access(user.actor(), id, Action::EditCase)
         .await?;
-    save(&state, &user, pairs, Some(id)).await
+    save(&state, &user, pairs, Some(id), FromComplaint::default()).await
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ pub struct NavUser {
     pub can_link: bool,
     /// Works with victims' services and referrals (tasks, referral lists).
     pub can_follow: bool,
+    /// Reads and triages complaints from the public.
+    pub can_complaints: bool,
     pub unread: i64,
 }
 
@@ -72,6 +74,7 @@ impl Page {
                     can_quality: role_may(a.role, Action::ViewQuality),
                     can_link: role_may(a.role, Action::LinkPersons),
                     can_follow: a.role.sees_identities(),
+                    can_complaints: role_may(a.role, Action::HandleComplaints),
                     unread: s.info.unread,
                 }
             });

@@ -23,6 +23,8 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Login attempts allowed per client address per minute.
     pub logins_per_minute: u32,
+    /// Complaints from the public accepted per client address per hour.
+    pub complaints_per_hour: u32,
     /// `GUGUS_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token (from any
     /// address); when not, `/metrics` answers loopback clients only.
     pub metrics_token: Option<String>,
@@ -36,6 +38,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             body_limit: 1 << 20,
             logins_per_minute: 30,
+            complaints_per_hour: 20,
             metrics_token: None,
             public_url: None,
         }
@@ -49,6 +52,8 @@ pub struct AppState {
     pub(crate) limiter: Arc<LoginLimiter>,
     /// Looks at a survivor's status per address (the code's own lockout is in the store).
     pub(crate) status_limiter: Arc<LoginLimiter>,
+    /// Complaints sent per address (`WebConfig::complaints_per_hour`).
+    pub(crate) complaint_limiter: Arc<LoginLimiter>,
 }
 
 /// Builds the router while recording every (method, path) pair it serves.

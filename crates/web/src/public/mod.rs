@@ -1,14 +1,16 @@
 //! The public site (issue 14): what a logged-out visitor sees — the home page at `/`, the
 //! public statistics (dated, suppressed snapshots, never live figures) and their open data
-//! downloads, and a survivor's own status (`/status`, with the code and PIN on her slip).
+//! downloads, the complaint form (`/pengaduan`) and its tracking, and a survivor's own
+//! status (`/status`, with the code and PIN on her slip).
 //! No other page here reads a case, a victim or a live count.
 
+mod complaint;
 mod dcat;
 mod pages;
 mod survivor;
 
 use crate::Routes;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub(crate) use dcat::base as base_url;
 pub(crate) use pages::{public_home, public_root};
@@ -18,6 +20,17 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/data", &["GET"], get(pages::open_data))
         .add("/data.json", &["GET"], get(dcat::data_json))
         .add("/data/statistik/{id}", &["GET"], get(pages::snapshot_csv))
+        .add(
+            "/pengaduan",
+            &["GET", "POST"],
+            get(complaint::complaint_form).post(complaint::complaint_send),
+        )
+        .add(
+            "/pengaduan/status",
+            &["GET", "POST"],
+            get(complaint::status_form).post(complaint::status_look),
+        )
+        .add("/pengaduan/tambah", &["POST"], post(complaint::add_info))
         .add(
             "/status",
             &["GET", "POST"],

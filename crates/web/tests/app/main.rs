@@ -18,6 +18,7 @@ mod case_list;
 mod case_parts;
 mod cases;
 mod clearing;
+mod complaints;
 mod home;
 mod job_leases;
 mod mail;

@@ -424,6 +424,8 @@ async fn the_public_listener_serves_no_internal_route() {
         "/data",
         "/data.json",
         "/status",
+        "/pengaduan",
+        "/pengaduan/status",
         "/healthz",
         "/static/gugus.css",
     ] {
@@ -443,6 +445,8 @@ async fn the_public_listener_serves_no_internal_route() {
             "/data",
             "/data.json",
             "/status",
+            "/pengaduan",
+            "/pengaduan/status",
             "/healthz",
         ]
         .contains(&path.as_str())

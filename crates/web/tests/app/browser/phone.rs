@@ -48,6 +48,7 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
                 "/cases/new".into(),
                 format!("/cases/{case}"),
                 "/notifications".into(),
+                "/complaints".into(),
                 "/regions".into(),
                 "/units".into(),
             ],
@@ -151,6 +152,8 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
         "/statistik-publik?wilayah=62",
         "/data",
         "/status",
+        "/pengaduan",
+        "/pengaduan/status",
     ] {
         b.goto(page).await;
         b.shot(&format!("visitor{page}")).await;

@@ -188,8 +188,31 @@ async fn every_route_answers_as_its_access_class_says() {
         .await
         .unwrap()
         .to_string();
+    // A complaint from the public that reached the task force of Kabupaten Kupang (NTT).
+    let complaint = domain::complaint::NewComplaint::parse(
+        &domain::complaint::ComplaintInput {
+            what: "Pengaduan uji sapuan.".into(),
+            region: "53.01".into(),
+            ..Default::default()
+        },
+        day,
+    )
+    .unwrap();
+    app.store
+        .submit_complaint(&complaint, false, "t")
+        .await
+        .unwrap();
+    let ntt_complaint = app
+        .store
+        .complaint_queue(&app.actor("data-officer.kupang").await, true, 1)
+        .await
+        .unwrap()
+        .rows[0]
+        .id
+        .to_string();
     let fill = |p: &str| {
-        p.replace("{ntt_perp}", &ntt_perp)
+        p.replace("{ntt_complaint}", &ntt_complaint)
+            .replace("{ntt_perp}", &ntt_perp)
             .replace("{ntt_victim}", &ntt_victim)
             .replace("{ntt_service}", &ntt_service)
             .replace("{ntt_evidence}", &ntt_evidence)
