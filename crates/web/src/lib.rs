@@ -117,6 +117,7 @@ fn stack(router: axum::Router<AppState>, store: Store, config: WebConfig) -> Rou
     };
     router
         .fallback(|| async { http::error::WebError::NotFound })
+        .layer(from_fn(http::etag::conditional))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn_with_state(state.clone(), http::csrf::csrf_guard))
         .layer(from_fn_with_state(

@@ -495,6 +495,26 @@ async fn key_rotation_round_trip() {
         .add_evidence(&officer, service, "surat.pdf", b"%PDF-1.4 rahasia")
         .await
         .unwrap();
+    // A complaint from the public to Belu's task force, with a contact and added text.
+    let complaint = domain::complaint::NewComplaint::parse(
+        &domain::complaint::ComplaintInput {
+            what: "Tetangga dibawa ke Malaysia tanpa dokumen.".into(),
+            region: "53.04".into(),
+            contact: "0812 3456".into(),
+            ..Default::default()
+        },
+        today(),
+    )
+    .unwrap();
+    let slip = store
+        .submit_complaint(&complaint, false, "t")
+        .await
+        .unwrap();
+    store
+        .complaint_add_info(&slip.code, &slip.pin, "Agennya Pak R.", "t")
+        .await
+        .unwrap();
+    let complaint_id = store.complaint_queue(&officer, true, 1).await.unwrap().rows[0].id;
     let new_secret = [7u8; 32];
     let rotating = Store::connect(&db.url).await.unwrap().with_keyring(
         store::crypto::Keyring::new(&new_secret, Some(&store::testing::TEST_SECRET)).unwrap(),
@@ -515,6 +535,10 @@ async fn key_rotation_round_trip() {
         tokens_before
     );
     assert_eq!(stats.recovery, 3, "outcome, file name and file body");
+    assert_eq!(
+        stats.complaints, 3,
+        "text, contact and what the sender added"
+    );
     assert_eq!(
         rotating.rotate_keys(&system(), 2).await.unwrap().victims,
         0,
@@ -556,6 +580,10 @@ async fn key_rotation_round_trip() {
             .len(),
         1
     );
+    let c = after.complaint(&officer, complaint_id).await.unwrap();
+    assert_eq!(c.what, "Tetangga dibawa ke Malaysia tanpa dokumen.");
+    assert_eq!(c.contact.as_deref(), Some("0812 3456"));
+    assert_eq!(c.notes[0].body, "Agennya Pak R.");
     let plan = after.plan(&officer, victim, today()).await.unwrap();
     assert_eq!(
         plan.services[0].outcome.as_deref(),
@@ -607,11 +635,11 @@ async fn key_rotation_round_trip() {
         .unwrap();
     assert_eq!(
         log[0].detail,
-        "victims=0 cases=0 perpetrators=0 recovery=0 grants=0 review=0"
+        "victims=0 cases=0 perpetrators=0 recovery=0 grants=0 review=0 complaints=0"
     );
     assert_eq!(
         log[1].detail,
-        "victims=3 cases=3 perpetrators=1 recovery=3 grants=0 review=0"
+        "victims=3 cases=3 perpetrators=1 recovery=3 grants=0 review=0 complaints=3"
     );
     // The linkage keys were recomputed under the new key: a second registration of
     // Maria Bere is still found as a possible duplicate.

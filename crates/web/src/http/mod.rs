@@ -11,6 +11,7 @@ pub(crate) mod context;
 pub(crate) mod csrf;
 pub(crate) mod error;
 pub(crate) mod error_page;
+pub(crate) mod etag;
 pub(crate) mod extract;
 pub(crate) mod format;
 pub mod i18n;

@@ -1,8 +1,9 @@
-//! `/data.json`: the open data catalogue in DCAT-US 1.1 (Project Open Data `data.json`),
-//! the shape CKAN's harvesters (ckanext-dcat's `dcat_json`, ckanext-datajson) read, so the
-//! national open-data portal (Satu Data Indonesia runs CKAN) can harvest the published
-//! snapshots. One dataset: the victims by home region, with every snapshot's CSV as a
-//! distribution.
+//! The open data catalogue, so the national open-data portal (Satu Data Indonesia runs
+//! CKAN) can harvest the published snapshots: `/data.json` in DCAT-US 1.1 (Project Open
+//! Data, what ckanext-dcat's `dcat_json` and ckanext-datajson read) and `/data.jsonld` in
+//! DCAT-AP as JSON-LD (what ckanext-dcat's RDF harvester reads). One dataset: the victims
+//! by home region, with every snapshot's CSV as a distribution. Both are written from the
+//! same facts.
 
 use crate::AppState;
 use crate::http::error::WebError;
@@ -31,42 +32,87 @@ pub(crate) fn base(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// What both catalogues say.
+struct Facts {
+    base: String,
+    snapshots: Vec<store::publish::SnapshotInfo>,
+    publisher: String,
+    email: Option<String>,
+}
+
+const TITLE: &str = "Korban tindak pidana perdagangan orang menurut daerah asal";
+const DESCRIPTION: &str = "Jumlah korban TPPO (orang, dari catatan yang sudah diverifikasi tingkat nasional; seseorang yang tercatat lebih dari sekali dihitung sekali) menurut provinsi dan kabupaten/kota asal, jenis kelamin, kelompok umur saat dieksploitasi (CTDC), bentuk eksploitasi dan tahun laporan. Diterbitkan sebagai potret bulanan bertanggal; angka di bawah ambang batas dan angka yang dapat dipakai menghitungnya disembunyikan (kosong).";
+const KEYWORDS: [&str; 5] = [
+    "TPPO",
+    "perdagangan orang",
+    "trafficking in persons",
+    "korban",
+    "SDG 16.2.2",
+];
+
+impl Facts {
+    async fn load(state: &AppState, headers: &HeaderMap) -> Result<Facts, WebError> {
+        let (publisher, email) = state.store.public_contact().await?;
+        Ok(Facts {
+            base: base(state, headers),
+            snapshots: state.store.public_snapshots().await?,
+            publisher,
+            email,
+        })
+    }
+    fn dataset_id(&self) -> String {
+        format!("{}/data#korban-menurut-daerah-asal", self.base)
+    }
+    fn csv(&self, id: i64) -> String {
+        format!("{}/data/statistik/{id}", self.base)
+    }
+}
+
+fn day(d: i64) -> String {
+    domain::case::format_day(d)
+}
+
+fn json_response(v: &Value, content_type: &'static str) -> Result<Response, WebError> {
+    let body = serde_json::to_string_pretty(v).map_err(|_| WebError::Internal)?;
+    Ok(super::pages::cacheable(
+        ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+    ))
+}
+
 pub(crate) async fn data_json(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let base = base(&state, &headers);
-    let snapshots = state.store.public_snapshots().await?;
-    let (publisher, email) = state.store.public_contact().await?;
-    let day = |d: i64| domain::case::format_day(d);
-    let distributions: Vec<Value> = snapshots
+    let f = Facts::load(&state, &headers).await?;
+    let distributions: Vec<Value> = f
+        .snapshots
         .iter()
         .map(|s| {
             json!({
                 "@type": "dcat:Distribution",
                 "title": format!("Potret per {}", day(s.as_of)),
-                "downloadURL": format!("{base}/data/statistik/{}", s.id),
+                "downloadURL": f.csv(s.id),
                 "mediaType": "text/csv",
                 "format": "CSV",
-                "describedBy": format!("{base}/data"),
+                "describedBy": format!("{}/data", f.base),
             })
         })
         .collect();
-    let mut contact = json!({ "@type": "vcard:Contact", "fn": publisher });
-    if let Some(e) = email {
+    let mut contact = json!({ "@type": "vcard:Contact", "fn": f.publisher });
+    if let Some(e) = &f.email {
         contact["hasEmail"] = json!(format!("mailto:{e}"));
     }
     let mut datasets = Vec::new();
-    if let (Some(newest), Some(oldest)) = (snapshots.first(), snapshots.last()) {
+    if let (Some(newest), Some(oldest)) = (f.snapshots.first(), f.snapshots.last()) {
         datasets.push(json!({
             "@type": "dcat:Dataset",
-            "identifier": format!("{base}/data#korban-menurut-daerah-asal"),
-            "title": "Korban tindak pidana perdagangan orang menurut daerah asal",
-            "description": "Jumlah korban TPPO (orang, dari catatan yang sudah diverifikasi tingkat nasional; seseorang yang tercatat lebih dari sekali dihitung sekali) menurut provinsi dan kabupaten/kota asal, jenis kelamin, kelompok umur saat dieksploitasi (CTDC), bentuk eksploitasi dan tahun laporan. Diterbitkan sebagai potret bulanan bertanggal; angka di bawah ambang batas dan angka yang dapat dipakai menghitungnya disembunyikan (kosong).",
-            "keyword": ["TPPO", "perdagangan orang", "trafficking in persons", "korban", "SDG 16.2.2"],
+            "identifier": f.dataset_id(),
+            "title": TITLE,
+            "description": DESCRIPTION,
+            "keyword": KEYWORDS,
             "modified": day(newest.as_of),
             "issued": day(oldest.as_of),
-            "publisher": { "@type": "org:Organization", "name": publisher },
+            "publisher": { "@type": "org:Organization", "name": f.publisher },
             "contactPoint": contact,
             "accessLevel": "public",
             "license": LICENCE,
@@ -76,7 +122,7 @@ pub(crate) async fn data_json(
             "accrualPeriodicity": "R/P1M",
             "language": ["id"],
             "theme": ["Perlindungan sosial", "Hukum"],
-            "landingPage": format!("{base}/statistik-publik"),
+            "landingPage": format!("{}/statistik-publik", f.base),
             "distribution": distributions,
         }));
     }
@@ -87,12 +133,84 @@ pub(crate) async fn data_json(
         "describedBy": "https://project-open-data.cio.gov/v1.1/schema/catalog.json",
         "dataset": datasets,
     });
-    let body = serde_json::to_string_pretty(&catalog).map_err(|_| WebError::Internal)?;
-    Ok(super::pages::cacheable(
-        (
-            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-            body,
-        )
-            .into_response(),
-    ))
+    json_response(&catalog, "application/json; charset=utf-8")
+}
+
+/// `/data.jsonld`: the same catalogue in DCAT-AP 2 (the EU profile CKAN's `dcat` extension
+/// maps), as JSON-LD with its context inline, so no remote context is fetched: the catalogue
+/// with its title, description and publisher; the dataset with its identifier, dates,
+/// keywords, licence, contact, periodicity and landing page; each snapshot's CSV as a
+/// distribution with access and download URLs.
+pub(crate) async fn data_jsonld(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let f = Facts::load(&state, &headers).await?;
+    let date = |d: i64| json!({ "@value": day(d), "@type": "xsd:date" });
+    let distributions: Vec<Value> = f
+        .snapshots
+        .iter()
+        .map(|s| {
+            json!({
+                "@id": f.csv(s.id),
+                "@type": "dcat:Distribution",
+                "dct:title": format!("Potret per {}", day(s.as_of)),
+                "dcat:accessURL": { "@id": format!("{}/data", f.base) },
+                "dcat:downloadURL": { "@id": f.csv(s.id) },
+                "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" },
+                "dct:format": { "@id": "http://publications.europa.eu/resource/authority/file-type/CSV" },
+                "dct:issued": date(s.as_of),
+                "dct:license": { "@id": LICENCE },
+            })
+        })
+        .collect();
+    let publisher = json!({
+        "@id": format!("{}/#penerbit", f.base),
+        "@type": "foaf:Agent",
+        "foaf:name": f.publisher,
+    });
+    let mut contact = json!({ "@type": "vcard:Organization", "vcard:fn": f.publisher });
+    if let Some(e) = &f.email {
+        contact["vcard:hasEmail"] = json!({ "@id": format!("mailto:{e}") });
+    }
+    let mut datasets = Vec::new();
+    if let (Some(newest), Some(oldest)) = (f.snapshots.first(), f.snapshots.last()) {
+        datasets.push(json!({
+            "@id": f.dataset_id(),
+            "@type": "dcat:Dataset",
+            "dct:identifier": f.dataset_id(),
+            "dct:title": { "@value": TITLE, "@language": "id" },
+            "dct:description": { "@value": DESCRIPTION, "@language": "id" },
+            "dcat:keyword": KEYWORDS,
+            "dct:issued": date(oldest.as_of),
+            "dct:modified": date(newest.as_of),
+            "dct:publisher": publisher.clone(),
+            "dcat:contactPoint": contact,
+            "dct:license": { "@id": LICENCE },
+            "dct:accessRights": { "@id": "http://publications.europa.eu/resource/authority/access-right/PUBLIC" },
+            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/MONTHLY" },
+            "dct:language": { "@id": "http://id.loc.gov/vocabulary/iso639-1/id" },
+            "dct:spatial": { "@id": "http://publications.europa.eu/resource/authority/country/IDN" },
+            "dcat:landingPage": { "@id": format!("{}/statistik-publik", f.base) },
+            "dcat:distribution": distributions,
+        }));
+    }
+    let catalog = json!({
+        "@context": {
+            "dcat": "http://www.w3.org/ns/dcat#",
+            "dct": "http://purl.org/dc/terms/",
+            "foaf": "http://xmlns.com/foaf/0.1/",
+            "vcard": "http://www.w3.org/2006/vcard/ns#",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+        },
+        "@id": format!("{}/data.jsonld", f.base),
+        "@type": "dcat:Catalog",
+        "dct:title": { "@value": "Data terbuka Gugus Tugas PP-TPPO", "@language": "id" },
+        "dct:description": { "@value": "Statistik publik korban TPPO, diterbitkan sebagai potret bulanan yang tidak mengungkap siapa pun.", "@language": "id" },
+        "dct:publisher": publisher,
+        "dct:license": { "@id": LICENCE },
+        "foaf:homepage": { "@id": format!("{}/data", f.base) },
+        "dcat:dataset": datasets,
+    });
+    json_response(&catalog, "application/ld+json; charset=utf-8")
 }

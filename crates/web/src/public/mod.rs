@@ -17,8 +17,14 @@ pub(crate) use pages::{public_home, public_root};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/statistik-publik", &["GET"], get(pages::statistics))
+        .add(
+            "/statistik-publik/peta.svg",
+            &["GET"],
+            get(pages::statistics_map),
+        )
         .add("/data", &["GET"], get(pages::open_data))
         .add("/data.json", &["GET"], get(dcat::data_json))
+        .add("/data.jsonld", &["GET"], get(dcat::data_jsonld))
         .add("/data/statistik/{id}", &["GET"], get(pages::snapshot_csv))
         .add(
             "/pengaduan",

@@ -5,6 +5,7 @@ use crate::http::context::Ctx;
 use crate::http::error::WebError;
 use crate::http::page::{Page, render};
 use crate::stats::export::{csv_field, download};
+use crate::stats::geo;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -136,6 +137,11 @@ struct StatisticsPage {
     lines: Vec<Line>,
     breakdowns: Vec<Breakdown>,
     population_source: &'static str,
+    /// The map's legend (the map itself is an image of its own, `/statistik-publik/peta.svg`,
+    /// so the page stays small on a slow line).
+    legend: String,
+    /// The map's address.
+    map_href: String,
 }
 
 impl StatisticsPage {
@@ -182,6 +188,8 @@ pub(crate) async fn statistics(
     let mut columns = Vec::new();
     let mut total = None;
     let mut region_name = page.t("public.indonesia").to_owned();
+    let mut legend = String::new();
+    let mut map_href = String::new();
     if let Some(s) = &snapshot {
         let Some(row) = s.row(&region) else {
             return Err(WebError::NotFound);
@@ -191,6 +199,11 @@ pub(crate) async fn statistics(
             return Err(WebError::NotFound);
         }
         total = row.get("total").flatten();
+        legend = public_map(s, &region, &page)?.1;
+        map_href = format!(
+            "/statistik-publik/peta.svg?wilayah={region}{}",
+            snapshot_suffix(s, id)
+        );
         let children = s.children(&region);
         let mut codes: Vec<String> = children.iter().map(|r| r.code.clone()).collect();
         codes.push(region.clone());
@@ -247,8 +260,103 @@ pub(crate) async fn statistics(
             lines,
             breakdowns,
             population_source: POPULATION_SOURCE,
+            legend,
+            map_href,
         })?
         .into_response(),
+    ))
+}
+
+/// The published regions below `region` (`""`: the provinces) on a map by rate per
+/// 100,000 inhabitants, classed by quantiles of the published rates: (map, legend). A
+/// hidden count has no rate and is drawn as "no figure".
+fn public_map(s: &PublicSnapshot, region: &str, page: &Page) -> Result<(String, String), WebError> {
+    let shapes = if region.is_empty() {
+        geo::provinces()
+    } else {
+        geo::regencies()
+    }
+    .map_err(|e| {
+        tracing::error!(error = e, "map geometry");
+        WebError::Internal
+    })?;
+    let pop = Population::get();
+    let rates: Vec<(String, Option<f64>)> = s
+        .children(region)
+        .iter()
+        .filter(|r| shapes.get(&r.code).is_some())
+        .map(|r| {
+            let total = r.get("total").flatten();
+            (
+                r.code.clone(),
+                total.and_then(|n| pop.rate(n, Some(&r.code))),
+            )
+        })
+        .collect();
+    let values: Vec<f64> = rates.iter().filter_map(|(_, v)| *v).collect();
+    let breaks = geo::legend_breaks(&values, domain::classify::Classing::Quantiles);
+    let mut counts = vec![0usize; breaks.len().saturating_sub(1)];
+    let fills: Vec<geo::Fill> = rates
+        .iter()
+        .map(|(code, v)| {
+            let class = v.and_then(|v| geo::class_of(&breaks, v));
+            if let Some(n) = class.and_then(|c| counts.get_mut(c)) {
+                *n += 1;
+            }
+            let name = shapes.get(code).map(|s| s.name.as_str()).unwrap_or(code);
+            geo::Fill {
+                code,
+                class,
+                title: match v {
+                    Some(v) => format!("{name}: {v:.2}"),
+                    None => format!("{name}: —"),
+                },
+                href: None,
+            }
+        })
+        .collect();
+    let only = |sh: &geo::Shape| region.is_empty() || sh.parent.as_deref() == Some(region);
+    let svg = geo::choropleth(shapes, &fills, Some(&only), page.t("public.map_title"));
+    let drawn = shapes.features.iter().filter(|sh| only(sh)).count();
+    let nodata = drawn.saturating_sub(counts.iter().sum());
+    let legend = geo::legend_with(
+        &breaks,
+        &counts,
+        nodata,
+        page.t("public.per_100k"),
+        page.t("public.map_nodata"),
+        &|v| format!("{v:.2}"),
+    );
+    Ok((svg, legend))
+}
+
+/// `/statistik-publik/peta.svg`: the statistics page's map as an image.
+pub(crate) async fn statistics_map(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, WebError> {
+    let page = Page::from_ctx(&ctx, "public.stats_title");
+    let id = match q.potret.trim() {
+        "" => None,
+        s => Some(s.parse::<i64>().map_err(|_| WebError::NotFound)?),
+    };
+    let s = state
+        .store
+        .public_snapshot(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let region = q.wilayah.trim();
+    if s.row(region).is_none() || !(region.is_empty() || region.len() == 2) {
+        return Err(WebError::NotFound);
+    }
+    let (svg, _) = public_map(&s, region, &page)?;
+    Ok(cacheable(
+        (
+            [(header::CONTENT_TYPE, "image/svg+xml")],
+            geo::standalone(svg),
+        )
+            .into_response(),
     ))
 }
 

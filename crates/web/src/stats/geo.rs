@@ -428,6 +428,25 @@ pub fn legend_with(
     out
 }
 
+/// The legend's breaks for `values`: the lower end (the smallest value, or 0 when none is
+/// below it), then each class's upper bound under `classing`.
+pub fn legend_breaks(values: &[f64], classing: domain::classify::Classing) -> Vec<f64> {
+    let upper = domain::classify::breaks(values, MAX_CLASSES, classing);
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut out = vec![if min.is_finite() { min.min(0.0) } else { 0.0 }];
+    out.extend(upper.iter().copied());
+    out
+}
+
+/// A choropleth as a file of its own (a download, an `<img>`): its classes' colours inside.
+pub fn standalone(svg: String) -> String {
+    const STYLE: &str = "<style>path{stroke:#fff;stroke-width:.5}.c0{fill:#ffffb2}.c1{fill:#fecc5c}.c2{fill:#fd8d3c}.c3{fill:#f03b20}.c4{fill:#bd0026}.nodata{fill:#d9d9d9}</style>";
+    match svg.find('>') {
+        Some(i) => format!("{}{STYLE}{}", &svg[..=i], &svg[i + 1..]),
+        None => svg,
+    }
+}
+
 /// The class of `value` under the [`legend`] rule: the first `i` with
 /// `value <= breaks[i + 1]`; values below `breaks[0]` are class 0, values above the last break
 /// the last class. `None` for NaN or fewer than two breaks.

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::classify::{Classing, breaks};
+use domain::classify::Classing;
 use domain::vulnerability::{
     Aggregation, Dimension, Direction, Imputation, IndicatorSpec, Method, Normalisation,
 };
@@ -102,15 +102,7 @@ async fn index_page(
         WebError::Internal
     })?;
     let scores: Vec<f64> = view.rows.iter().map(|r| r.score).collect();
-    let upper = breaks(&scores, geo::MAX_CLASSES, Classing::Quantiles);
-    let mut legend_breaks = vec![
-        scores
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min)
-            .min(0.0),
-    ];
-    legend_breaks.extend(upper);
+    let legend_breaks = geo::legend_breaks(&scores, Classing::Quantiles);
     let mut counts = vec![0usize; legend_breaks.len().saturating_sub(1)];
     let fills: Vec<Fill> = view
         .rows

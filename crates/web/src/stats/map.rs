@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use domain::classify::{Classing, breaks};
+use domain::classify::Classing;
 use domain::{Invalid, RegionCode, RegionLevel};
 use serde::Deserialize;
 use store::stats::{Population, StatDim};
@@ -198,10 +198,7 @@ async fn draw(
         });
     }
     let values: Vec<f64> = rows.iter().filter_map(|r| r.value).collect();
-    let upper = breaks(&values, geo::MAX_CLASSES, spec.classing);
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let mut legend_breaks = vec![if min.is_finite() { min.min(0.0) } else { 0.0 }];
-    legend_breaks.extend(upper.iter().copied());
+    let legend_breaks = geo::legend_breaks(&values, spec.classing);
     let mut counts = vec![0usize; legend_breaks.len().saturating_sub(1)];
     for r in &mut rows {
         r.class = r.value.and_then(|v| geo::class_of(&legend_breaks, v));
@@ -444,11 +441,7 @@ pub(super) async fn map_svg(
     let spec = mq.spec()?;
     let page = Page::from_ctx(&user.ctx, "map.title");
     let drawn = draw(&state, &user, &mq, &spec, &page).await?;
-    let style = "<style>path{stroke:#fff;stroke-width:.5}.c0{fill:#ffffb2}.c1{fill:#fecc5c}.c2{fill:#fd8d3c}.c3{fill:#f03b20}.c4{fill:#bd0026}.nodata{fill:#d9d9d9}</style>";
-    let svg = match drawn.svg.find('>') {
-        Some(i) => format!("{}{style}{}", &drawn.svg[..=i], &drawn.svg[i + 1..]),
-        None => drawn.svg,
-    };
+    let svg = geo::standalone(drawn.svg);
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml".to_owned()),

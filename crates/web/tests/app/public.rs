@@ -380,6 +380,37 @@ async fn the_public_pages_show_the_snapshot_to_a_visitor() {
     assert_eq!(ntt.status, 200);
     assert!(ntt.body.contains("Kupang"), "{}", ntt.body);
     assert!(ntt.body.contains(">—<"), "hidden cells are marked");
+    // The maps: an image of their own beside the table, the legend in the page; the
+    // provinces for Indonesia, NTT's regencies for NTT, hidden counts drawn as no figure.
+    assert!(
+        page.body
+            .contains("<img src=\"/statistik-publik/peta.svg?wilayah=\"")
+    );
+    assert!(
+        ntt.body
+            .contains("<img src=\"/statistik-publik/peta.svg?wilayah=53\"")
+    );
+    assert!(ntt.body.contains("class=\"map-legend\""));
+    let map = anon.get("/statistik-publik/peta.svg?wilayah=").await;
+    assert_eq!(map.status, 200);
+    assert_eq!(map.headers["content-type"], "image/svg+xml");
+    assert!(map.body.contains("<style>") && map.body.contains("data-code=\"53\""));
+    let map = anon.get("/statistik-publik/peta.svg?wilayah=53").await;
+    assert!(map.body.contains("data-code=\"53.01\""), "{}", map.body);
+    assert!(
+        !map.body.contains("data-code=\"62.71\""),
+        "only NTT's regencies"
+    );
+    assert!(
+        map.body.contains("class=\"nodata\""),
+        "hidden counts have no rate"
+    );
+    assert_eq!(
+        anon.get("/statistik-publik/peta.svg?wilayah=53.01")
+            .await
+            .status,
+        404
+    );
     // Live figures are never shown: a new cleared person changes nothing until the next
     // snapshot.
     add_cleared(&app, SECOND, &mut seq).await;
@@ -398,6 +429,21 @@ async fn the_public_pages_show_the_snapshot_to_a_visitor() {
     assert_eq!(anon.get("/data/statistik/999999").await.status, 404);
     let data = anon.get("/data").await;
     assert!(data.body.contains(&format!("/data/statistik/{id}")));
+    // A browser that holds the page revalidates it: 304 without the body while it is the
+    // same, the page again once it changed. Personal pages carry no validator.
+    let tag = page.headers["etag"].to_str().unwrap().to_owned();
+    let r = anon
+        .get_with("/statistik-publik", &[("if-none-match", &tag)])
+        .await;
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    let r = anon
+        .get_with("/statistik-publik?wilayah=53", &[("if-none-match", &tag)])
+        .await;
+    assert_eq!(r.status, 200, "another page, another tag");
+    let r = anon.get("/status").await;
+    assert!(r.headers.get("etag").is_none());
+    assert_eq!(r.headers["cache-control"], "no-store");
     // A logged-in user still gets the application's home page at `/`.
     let officer = app.login("data-officer.kupang").await;
     let own = officer.get("/").await;
@@ -423,6 +469,7 @@ async fn the_public_listener_serves_no_internal_route() {
         "/statistik-publik",
         "/data",
         "/data.json",
+        "/data.jsonld",
         "/status",
         "/pengaduan",
         "/pengaduan/status",
@@ -444,6 +491,7 @@ async fn the_public_listener_serves_no_internal_route() {
             "/statistik-publik",
             "/data",
             "/data.json",
+            "/data.jsonld",
             "/status",
             "/pengaduan",
             "/pengaduan/status",
@@ -451,6 +499,7 @@ async fn the_public_listener_serves_no_internal_route() {
         ]
         .contains(&path.as_str())
             || path.starts_with("/data/statistik/")
+            || path.starts_with("/statistik-publik/")
             || path.starts_with("/static/")
         {
             continue;
@@ -550,5 +599,82 @@ async fn the_open_data_catalogue_is_what_ckan_harvests() {
         // Every link in the catalogue answers.
         let path = &url[url.find("/data/").unwrap()..];
         assert_eq!(anon.get(path).await.status, 200, "{path}");
+    }
+
+    // The same in DCAT-AP as JSON-LD (ckanext-dcat's RDF harvester): its context inline,
+    // the catalogue, dataset and distributions with what DCAT-AP requires of each
+    // (catalogue: title, description, publisher, dataset; dataset: title, description;
+    // distribution: access URL) and what CKAN maps (identifier, dates, licence, contact).
+    let r = anon.get("/data.jsonld").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/ld+json")
+    );
+    let c: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(c["@context"]["dcat"], "http://www.w3.org/ns/dcat#");
+    assert_eq!(c["@context"]["dct"], "http://purl.org/dc/terms/");
+    assert_eq!(c["@type"], "dcat:Catalog");
+    for field in ["dct:title", "dct:description"] {
+        assert!(
+            c[field]["@value"].as_str().is_some_and(|s| !s.is_empty()),
+            "{field}"
+        );
+    }
+    assert!(c["dct:publisher"]["foaf:name"].as_str().is_some());
+    let d = &c["dcat:dataset"][0];
+    assert_eq!(d["@type"], "dcat:Dataset");
+    assert!(
+        d["dct:title"]["@value"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert!(
+        d["dct:description"]["@value"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(
+        d["dct:modified"]["@value"],
+        domain::case::format_day(today())
+    );
+    assert_eq!(d["dct:modified"]["@type"], "xsd:date");
+    assert_eq!(
+        d["dct:license"]["@id"],
+        "https://creativecommons.org/licenses/by/4.0/"
+    );
+    assert_eq!(
+        d["dcat:contactPoint"]["vcard:hasEmail"]["@id"],
+        "mailto:data@gugus.example.go.id"
+    );
+    assert_eq!(d["dct:identifier"], d["@id"]);
+    let dist = d["dcat:distribution"].as_array().unwrap();
+    assert_eq!(dist.len(), 2);
+    for (x, id) in dist.iter().zip([second, first]) {
+        assert_eq!(x["@type"], "dcat:Distribution");
+        assert!(x["dcat:accessURL"]["@id"].as_str().is_some());
+        let url = x["dcat:downloadURL"]["@id"].as_str().unwrap();
+        assert!(url.ends_with(&format!("/data/statistik/{id}")));
+        assert_eq!(x["@id"], url);
+    }
+    // Every prefix used is declared in the context.
+    let text = r.body.clone();
+    for prefix in ["dcat:", "dct:", "foaf:", "vcard:", "xsd:"] {
+        assert!(text.contains(prefix));
+    }
+    for used in text.split('"').filter(|t| {
+        t.len() < 40
+            && t.contains(':')
+            && !t.contains("//")
+            && !t.contains(' ')
+            && !t.starts_with("mailto")
+    }) {
+        let prefix = used.split(':').next().unwrap();
+        assert!(
+            c["@context"][prefix].is_string(),
+            "{used}: prefix {prefix} not in the context"
+        );
     }
 }

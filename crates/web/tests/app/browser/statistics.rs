@@ -98,5 +98,30 @@ async fn the_statistics_page_and_the_map_open_their_figures() {
     b.shot("kerawanan-metode").await;
     b.goto("/jaringan").await;
     b.shot("jaringan").await;
+    // A visitor on a wide screen: the public statistics with their map (an image of its
+    // own, drawn), the complaint form.
+    let admin = app.actor("admin.nasional").await;
+    app.store
+        .publish_snapshot(&admin, today(), 11)
+        .await
+        .unwrap();
+    b.forget_session().await;
+    for page in [
+        "/statistik-publik",
+        "/statistik-publik?wilayah=53",
+        "/pengaduan",
+    ] {
+        b.goto(page).await;
+        b.shot(&format!("visitor{page}")).await;
+    }
+    b.goto("/statistik-publik?wilayah=53").await;
+    let drawn = b
+        .js(
+            "var i = document.querySelector('.public-map img'); return i.complete && i.naturalWidth > 0;",
+            vec![],
+        )
+        .await;
+    b.expect(drawn == json!(true), "the public map is drawn")
+        .await;
     b.close().await;
 }
