@@ -9,6 +9,7 @@ pub mod case;
 pub mod checkpoint;
 pub mod classify;
 pub mod complaint;
+pub mod file_meta;
 pub mod ids;
 pub mod nik;
 pub mod notification;

@@ -40,3 +40,16 @@ CREATE TABLE complaint_notes (
     at           INTEGER NOT NULL
 );
 CREATE INDEX complaint_notes_complaint ON complaint_notes (complaint_id, id);
+
+-- Files the sender attached (PDF, PNG or JPEG, recognised by their first bytes; photos'
+-- metadata — a phone's GPS position — stripped before storage), encrypted. No file name is
+-- kept: it may name the sender.
+CREATE TABLE complaint_files (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    complaint_id INTEGER NOT NULL REFERENCES complaints (id) ON DELETE CASCADE,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    at           INTEGER NOT NULL
+);
+CREATE INDEX complaint_files_complaint ON complaint_files (complaint_id, id);

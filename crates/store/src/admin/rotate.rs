@@ -13,6 +13,7 @@ use crate::core::write::Maintenance;
 use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
 use domain::{Action, Actor, Scope};
+use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RotateStats {
@@ -228,7 +229,9 @@ impl Store {
         for (table, key, col, aad) in RECOVERY_TEXT {
             stats.recovery += self.rotate_text_column(table, key, col, aad, batch).await?;
         }
-        stats.recovery += self.rotate_evidence(batch).await?;
+        stats.recovery += self
+            .rotate_files("service_evidence", "service_evidence.body", batch)
+            .await?;
         stats.grants += self
             .rotate_text_column(
                 "identity_grants",
@@ -245,6 +248,9 @@ impl Store {
         for (table, key, col, aad) in COMPLAINT_TEXT {
             stats.complaints += self.rotate_text_column(table, key, col, aad, batch).await?;
         }
+        stats.complaints += self
+            .rotate_files("complaint_files", "complaint_files.body", batch)
+            .await?;
         let mut tx = self.write(allowed).await?;
         let ev = Event {
             action: AuditAction::KeysRotate,
@@ -366,17 +372,18 @@ impl Store {
         Ok(done)
     }
 
-    /// Re-encrypts evidence files whose key is not the current one.
-    async fn rotate_evidence(&self, batch: i64) -> Result<u64> {
+    /// Re-encrypts the files of `table` (column `body`, associated data `aad`) whose key is
+    /// not the current one: evidence files, complaints' attachments.
+    async fn rotate_files(&self, table: &str, aad: &str, batch: i64) -> Result<u64> {
         let k = self.keyring()?;
         let current = k.current_id().as_bytes().to_vec();
         let mut done = 0;
         let mut last = 0i64;
         loop {
             // Ids first, then one file at a time: files are up to 5 MB each.
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM service_evidence WHERE id > $1 ORDER BY id LIMIT $2",
-            )
+            let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT id FROM {table} WHERE id > $1 ORDER BY id LIMIT $2"
+            )))
             .bind(last)
             .bind(batch)
             .fetch_all(self.pool())
@@ -384,22 +391,25 @@ impl Store {
             let Some(tail) = ids.last() else { break };
             last = *tail;
             for id in ids {
-                let body: Vec<u8> =
-                    sqlx::query_scalar("SELECT body FROM service_evidence WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(self.pool())
-                        .await?;
+                let body: Vec<u8> = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "SELECT body FROM {table} WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
                 let kid_len = body.first().copied().unwrap_or(0) as usize;
                 if body.get(1..1 + kid_len) == Some(current.as_slice()) {
                     continue;
                 }
-                let plain = k.decrypt_bytes("service_evidence.body", &body)?;
+                let plain = k.decrypt_bytes(aad, &body)?;
                 let mut tx = self.maintenance(Maintenance::KeyRotation).await?;
-                sqlx::query("UPDATE service_evidence SET body = $1 WHERE id = $2")
-                    .bind(k.encrypt_bytes("service_evidence.body", &plain)?)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE {table} SET body = $1 WHERE id = $2"
+                )))
+                .bind(k.encrypt_bytes(aad, &plain)?)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 done += 1;
             }

@@ -23,6 +23,50 @@ use serde::Serialize;
 
 /// Rows on one page of the queue.
 pub const QUEUE_PAGE: i64 = 50;
+/// Files a complaint may carry.
+pub const FILES_MAX: usize = 3;
+/// All its files together, in bytes (what one upload may hold).
+pub const FILES_BYTES_MAX: usize = crate::EVIDENCE_MAX;
+
+/// A file sent with a complaint, as the form gives it.
+pub struct Attachment<'a> {
+    pub bytes: &'a [u8],
+}
+
+/// A file of a complaint, as intake sees it listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplaintFile {
+    pub id: i64,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// Checks the files (how many, how large together, each a PDF, PNG or JPEG by its first
+/// bytes) and takes the pictures' metadata out: (type, bytes to store), or the problem on
+/// the form's `files` field. Nothing is stored when one file is refused.
+fn checked_files(files: &[Attachment<'_>]) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let refuse = |key: &'static str| {
+        let mut errs = Invalid::default();
+        errs.push("files", key);
+        StoreError::Invalid(errs)
+    };
+    if files.len() > FILES_MAX {
+        return Err(refuse("err.files_too_many"));
+    }
+    if files.iter().map(|f| f.bytes.len()).sum::<usize>() > FILES_BYTES_MAX {
+        return Err(refuse("err.files_too_big"));
+    }
+    files
+        .iter()
+        .map(|f| {
+            let kind =
+                crate::recovery::evidence_type(f.bytes).ok_or_else(|| refuse("err.file_type"))?;
+            let clean =
+                domain::file_meta::strip(kind, f.bytes).ok_or_else(|| refuse("err.file_type"))?;
+            Ok((kind, clean))
+        })
+        .collect()
+}
 
 /// What the sender sees.
 #[derive(Debug, Clone, Serialize)]
@@ -98,6 +142,7 @@ pub struct ComplaintView {
     pub case_code: Option<String>,
     pub handled_by: Option<String>,
     pub notes: Vec<ComplaintNote>,
+    pub files: Vec<ComplaintFile>,
 }
 
 /// An intake decision.
@@ -189,9 +234,11 @@ impl Store {
     pub async fn submit_complaint(
         &self,
         c: &NewComplaint,
+        files: &[Attachment<'_>],
         suspect: bool,
         origin: &str,
     ) -> Result<IssuedCode> {
+        let files = checked_files(files)?;
         if let Some(r) = &c.region
             && !self.region_exists(r).await?
         {
@@ -224,14 +271,27 @@ impl Store {
         .bind(i64::from(suspect))
         .fetch_one(&mut *w)
         .await?;
+        for (kind, bytes) in &files {
+            sqlx::query(
+                "INSERT INTO complaint_files (complaint_id, content_type, size, body, at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(*kind)
+            .bind(bytes.len() as i64)
+            .bind(k.encrypt_bytes("complaint_files.body", bytes)?)
+            .bind(now)
+            .execute(&mut *w)
+            .await?;
+        }
         w.audit(Event {
             action: AuditAction::ComplaintSubmit,
             record_type: "complaint",
             record_id: id.to_string(),
             detail: format!(
-                "intake={} suspect={}",
+                "intake={} suspect={} files={}",
                 intake.as_deref().unwrap_or("national"),
-                i64::from(suspect)
+                i64::from(suspect),
+                files.len()
             ),
         })
         .await?;
@@ -501,6 +561,12 @@ impl Store {
         .bind(id)
         .fetch_all(self.pool())
         .await?;
+        let files: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT id, content_type, size FROM complaint_files WHERE complaint_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
         // A case the actor may not see is named by nothing but the fact that there is one.
         let case_code = match (r.case_id, r.case_code) {
             (Some(c), Some(code)) => {
@@ -543,7 +609,47 @@ impl Store {
                     })
                 })
                 .collect::<Result<_>>()?,
+            files: files
+                .into_iter()
+                .map(|(id, content_type, size)| ComplaintFile {
+                    id,
+                    content_type,
+                    size,
+                })
+                .collect(),
         })
+    }
+
+    /// One file of a complaint: (type, bytes). Reading it is audited like the complaint.
+    pub async fn complaint_file(
+        &self,
+        actor: &Actor,
+        complaint: i64,
+        file: i64,
+    ) -> Result<(String, Vec<u8>)> {
+        let scope = self.complaint_scope(actor, complaint).await?;
+        let allowed = self.allow(actor, Action::HandleComplaints, &scope)?;
+        let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT content_type, body FROM complaint_files WHERE id = $1 AND complaint_id = $2",
+        )
+        .bind(file)
+        .bind(complaint)
+        .fetch_optional(self.pool())
+        .await?;
+        let (kind, body) = row.ok_or(StoreError::NotFound)?;
+        let bytes = self
+            .keyring()?
+            .decrypt_bytes("complaint_files.body", &body)?;
+        let mut w = self.write(allowed).await?;
+        w.audit(Event {
+            action: AuditAction::ComplaintView,
+            record_type: "complaint",
+            record_id: complaint.to_string(),
+            detail: format!("file={file}"),
+        })
+        .await?;
+        w.commit().await?;
+        Ok((kind, bytes))
     }
 
     /// An intake decision on an open complaint.

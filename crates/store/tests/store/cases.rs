@@ -507,7 +507,14 @@ async fn key_rotation_round_trip() {
     )
     .unwrap();
     let slip = store
-        .submit_complaint(&complaint, false, "t")
+        .submit_complaint(
+            &complaint,
+            &[store::complaints::Attachment {
+                bytes: b"%PDF-1.4 foto paspor",
+            }],
+            false,
+            "t",
+        )
         .await
         .unwrap();
     store
@@ -584,6 +591,11 @@ async fn key_rotation_round_trip() {
     assert_eq!(c.what, "Tetangga dibawa ke Malaysia tanpa dokumen.");
     assert_eq!(c.contact.as_deref(), Some("0812 3456"));
     assert_eq!(c.notes[0].body, "Agennya Pak R.");
+    let (_, file) = after
+        .complaint_file(&officer, complaint_id, c.files[0].id)
+        .await
+        .unwrap();
+    assert_eq!(file, b"%PDF-1.4 foto paspor");
     let plan = after.plan(&officer, victim, today()).await.unwrap();
     assert_eq!(
         plan.services[0].outcome.as_deref(),
@@ -639,7 +651,7 @@ async fn key_rotation_round_trip() {
     );
     assert_eq!(
         log[1].detail,
-        "victims=3 cases=3 perpetrators=1 recovery=3 grants=0 review=0 complaints=3"
+        "victims=3 cases=3 perpetrators=1 recovery=3 grants=0 review=0 complaints=4"
     );
     // The linkage keys were recomputed under the new key: a second registration of
     // Maria Bere is still found as a possible duplicate.

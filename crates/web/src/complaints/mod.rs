@@ -24,6 +24,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/complaints", &["GET"], get(queue))
         .add("/complaints/{id}", &["GET"], get(view))
         .add("/complaints/{id}/triage", &["POST"], post(triage))
+        .add("/complaints/{id}/files/{file}", &["GET"], get(file))
 }
 
 #[derive(Deserialize, Default)]
@@ -179,4 +180,33 @@ async fn triage(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A file the sender attached, as a download (never shown inline: a PDF or picture from
+/// anyone is opened by the officer's own viewer, not by this site).
+async fn file(
+    State(state): State<AppState>,
+    user: User,
+    axum::extract::Path((id, file)): axum::extract::Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = domain::value::id::parse(&id).ok_or(WebError::NotFound)?;
+    let file = domain::value::id::parse(&file).ok_or(WebError::NotFound)?;
+    let (kind, bytes) = state.store.complaint_file(user.actor(), id, file).await?;
+    let ext = match kind.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"pengaduan-{id}-{file}.{ext}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -62,7 +62,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    // File uploads (evidence, indicator files) carry the token as a form part; the body limit is the upload
+    // File uploads (evidence, indicator files, a complaint's attachments) carry the token as a form part; the body limit is the upload
     // limit, and the body is passed on unchanged.
     // Only the upload routes take multipart bodies (and their larger limit).
     let upload_route = {
@@ -70,6 +70,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         (path.ends_with("/evidence")
             && (path.starts_with("/services/") || path.starts_with("/api/v1/services/")))
             || path == "/kerawanan/indikator"
+            || path == "/pengaduan"
     };
     if let Some(boundary) = crate::http::multipart::boundary(&content_type).filter(|_| upload_route)
     {

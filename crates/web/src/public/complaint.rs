@@ -23,7 +23,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 use store::StoreError;
-use store::complaints::{ComplaintOutcome, ComplaintPublic};
+use store::complaints::{Attachment, ComplaintOutcome, ComplaintPublic};
 
 /// A person takes longer than this to write a complaint.
 const FASTEST_MS: i64 = 3_000;
@@ -151,11 +151,60 @@ pub(crate) async fn complaint_form(
     Ok(render(&p)?.into_response())
 }
 
+/// The form as sent: its fields, and its files when it came as `multipart/form-data` (the
+/// page's form; a script may send it url-encoded, without files). A text part that is not
+/// UTF-8 is refused on its field.
+fn read_form<'a>(
+    content_type: &str,
+    body: &'a [u8],
+) -> Result<(ComplaintForm, Vec<&'a [u8]>, domain::Invalid), WebError> {
+    let Some(boundary) = crate::http::multipart::boundary(content_type) else {
+        let f =
+            serde_urlencoded::from_bytes(body).map_err(|_| WebError::BadRequest("form".into()))?;
+        return Ok((f, Vec::new(), domain::Invalid::default()));
+    };
+    let parts = crate::http::multipart::parse(&boundary, body)
+        .ok_or_else(|| WebError::BadRequest("form".into()))?;
+    let mut f = ComplaintForm::default();
+    let mut files = Vec::new();
+    let mut errs = domain::Invalid::default();
+    for p in parts {
+        if p.name == "files" && p.filename.is_some() {
+            // A file input left empty sends an empty part.
+            if !p.data.is_empty() {
+                files.push(p.data);
+            }
+            continue;
+        }
+        let slot = match p.name.as_str() {
+            "what" => &mut f.what,
+            "region" => &mut f.region,
+            "happened_on" => &mut f.happened_on,
+            "at_risk" => &mut f.at_risk,
+            "contact" => &mut f.contact,
+            "website" => &mut f.website,
+            "t" => &mut f.t,
+            _ => continue,
+        };
+        match p.text() {
+            Some(v) => *slot = v.to_owned(),
+            None => errs.push(&p.name, "err.utf8"),
+        }
+    }
+    Ok((f, files, errs))
+}
+
 pub(crate) async fn complaint_send(
     State(state): State<AppState>,
     ctx: Ctx,
-    FormBody(f): FormBody<ComplaintForm>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (f, files, read_errs) = read_form(content_type, &body)?;
     if !state.complaint_limiter.allow(&ctx.origin) {
         let places = places(&state).await?;
         let p = complaint_page(&state, &ctx, f, Errors::default(), places, true);
@@ -172,9 +221,19 @@ pub(crate) async fn complaint_send(
     let today = domain::time::day_at(state.store.now_ms(), domain::time::Zone::Wit);
     let suspect = !f.website.trim().is_empty()
         || !mark_is_human(&state.config.secret, &f.t, state.store.now_ms());
+    let attachments: Vec<Attachment> = files.iter().map(|b| Attachment { bytes: b }).collect();
     let result = match NewComplaint::parse(&input, today) {
-        Ok(c) => state.store.submit_complaint(&c, suspect, &ctx.origin).await,
-        Err(e) => Err(StoreError::Invalid(e)),
+        Ok(c) if read_errs.is_empty() => {
+            state
+                .store
+                .submit_complaint(&c, &attachments, suspect, &ctx.origin)
+                .await
+        }
+        Ok(_) => Err(StoreError::Invalid(read_errs)),
+        Err(mut e) => {
+            e.0.extend(read_errs.0);
+            Err(StoreError::Invalid(e))
+        }
     };
     match result {
         Ok(issued) => Ok(render(&SentPage {

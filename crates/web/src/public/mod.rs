@@ -29,7 +29,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add(
             "/pengaduan",
             &["GET", "POST"],
-            get(complaint::complaint_form).post(complaint::complaint_send),
+            get(complaint::complaint_form)
+                .post(complaint::complaint_send)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::UPLOAD_BODY_LIMIT,
+                )),
         )
         .add(
             "/pengaduan/status",

@@ -402,3 +402,110 @@ async fn complaints_without_a_region_are_referred_closed_or_attached_and_floods_
     assert!(r.body.contains("Pengaduan keempat, penting."), "kept");
     assert!(r.body.contains("tunggu beberapa menit"));
 }
+
+#[tokio::test]
+async fn attachments_lose_their_metadata_and_disguised_or_oversize_files_are_refused() {
+    let app = TestApp::spawn().await;
+    let sender = Browser::new(&app.base);
+    let form = sender.get("/pengaduan").await;
+    assert!(form.body.contains("enctype=\"multipart/form-data\""));
+    let mark = field_value(&form.body, "t");
+    app.store.clock().advance_ms(60_000);
+    let fields = [
+        ("t", mark.as_str()),
+        ("what", "Foto mobil agen di depan rumah penampungan."),
+        ("region", "53.01"),
+        ("at_risk", "group"),
+    ];
+    // A program named as a photo: refused before storage, the text kept.
+    let r = crate::recovery::upload_as(
+        &sender,
+        "/pengaduan",
+        &fields,
+        "files",
+        "foto.jpg",
+        b"MZ\x90\x00 this is a program",
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("Hanya berkas PDF, PNG atau JPEG"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Foto mobil agen"), "text kept");
+    // Above 5 MB in all: refused, the text kept.
+    sender.get("/pengaduan").await;
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(store::EVIDENCE_MAX + 1, b'x');
+    let r = crate::recovery::upload_as(&sender, "/pengaduan", &fields, "files", "besar.pdf", &big)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("lebih dari 5 MB"), "{}", r.body);
+    let dump = app.store.dump_table_for_tests("complaints").await.unwrap();
+    assert!(!dump.contains("received"), "nothing stored: {dump}");
+    // A phone photo with its position inside: stored without it.
+    let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x07];
+    jpeg.extend_from_slice(b"JFIF\0");
+    let exif = b"Exif\0\0GPSLatitude -10.1772 GPSLongitude 123.6070";
+    jpeg.extend_from_slice(&[0xff, 0xe1]);
+    jpeg.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(exif);
+    jpeg.extend_from_slice(&[0xff, 0xda, 0x00, 0x04, 1, 2, 7, 7, 7, 0xff, 0xd9]);
+    sender.get("/pengaduan").await;
+    let r = crate::recovery::upload_as(
+        &sender,
+        "/pengaduan",
+        &fields,
+        "files",
+        "IMG_2041.jpg",
+        &jpeg,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = newest(&app, "data-officer.kupang").await;
+    let kupang = app.login("data-officer.kupang").await;
+    let page = kupang.get(&format!("/complaints/{id}")).await;
+    assert!(!page.body.contains("IMG_2041"), "no file name kept");
+    let c = app
+        .store
+        .complaint(&app.actor("data-officer.kupang").await, id)
+        .await
+        .unwrap();
+    assert_eq!(c.files.len(), 1);
+    assert!(
+        page.body
+            .contains(&format!("/complaints/{id}/files/{}", c.files[0].id))
+    );
+    let got = kupang
+        .client
+        .get(format!(
+            "{}/complaints/{id}/files/{}",
+            app.base, c.files[0].id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    let bytes = got.bytes().await.unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains("GPS"),
+        "position removed"
+    );
+    assert!(bytes.starts_with(&[0xff, 0xd8]) && bytes.ends_with(&[7, 7, 7, 0xff, 0xd9]));
+    // Encrypted at rest; another region's officer cannot fetch it.
+    let files = app
+        .store
+        .dump_table_for_tests("complaint_files")
+        .await
+        .unwrap();
+    assert!(!files.contains("JFIF"), "{files}");
+    let pky = app.login("data-officer.palangkaraya").await;
+    assert_eq!(
+        pky.get(&format!("/complaints/{id}/files/{}", c.files[0].id))
+            .await
+            .status,
+        404
+    );
+}

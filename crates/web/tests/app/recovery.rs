@@ -35,6 +35,18 @@ pub(crate) async fn upload(
     name: &str,
     bytes: &[u8],
 ) -> common::Resp {
+    upload_as(b, path, fields, "file", name, bytes).await
+}
+
+/// [`upload`] with the file in the form field `field`.
+pub(crate) async fn upload_as(
+    b: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    field: &str,
+    name: &str,
+    bytes: &[u8],
+) -> common::Resp {
     let boundary = "----gugusTestBoundary7MA4YWxk";
     let csrf = b.csrf.lock().unwrap().clone();
     let mut body = Vec::new();
@@ -47,7 +59,7 @@ pub(crate) async fn upload(
         );
     }
     body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
             .as_bytes(),
     );
     body.extend_from_slice(bytes);

@@ -199,19 +199,36 @@ async fn every_route_answers_as_its_access_class_says() {
     )
     .unwrap();
     app.store
-        .submit_complaint(&complaint, false, "t")
+        .submit_complaint(
+            &complaint,
+            &[store::complaints::Attachment {
+                bytes: b"%PDF-1.4 uji sapuan",
+            }],
+            false,
+            "t",
+        )
         .await
         .unwrap();
-    let ntt_complaint = app
+    let kupang_officer = app.actor("data-officer.kupang").await;
+    let ntt_complaint_id = app
         .store
-        .complaint_queue(&app.actor("data-officer.kupang").await, true, 1)
+        .complaint_queue(&kupang_officer, true, 1)
         .await
         .unwrap()
         .rows[0]
+        .id;
+    let ntt_complaint_file = app
+        .store
+        .complaint(&kupang_officer, ntt_complaint_id)
+        .await
+        .unwrap()
+        .files[0]
         .id
         .to_string();
+    let ntt_complaint = ntt_complaint_id.to_string();
     let fill = |p: &str| {
-        p.replace("{ntt_complaint}", &ntt_complaint)
+        p.replace("{ntt_complaint_file}", &ntt_complaint_file)
+            .replace("{ntt_complaint}", &ntt_complaint)
             .replace("{ntt_perp}", &ntt_perp)
             .replace("{ntt_victim}", &ntt_victim)
             .replace("{ntt_service}", &ntt_service)

@@ -64,6 +64,12 @@ pub(super) const TABLE: &[(&str, &str, Access, &str)] = &[
         Scoped,
         "/complaints/{ntt_complaint}/triage",
     ),
+    (
+        "GET",
+        "/complaints/{id}/files/{file}",
+        Scoped,
+        "/complaints/{ntt_complaint}/files/{ntt_complaint_file}",
+    ),
     ("GET", "/status", Public, "/status"),
     ("POST", "/status", Public, "/status"),
     ("GET", "/regions", User, "/regions"),
