@@ -18,6 +18,9 @@ CREATE TABLE complaints (
     -- Sent by a script, probably (the hidden field filled, or sent seconds after the form
     -- was opened): kept and shown apart, never dropped.
     suspect       INTEGER NOT NULL DEFAULT 0,
+    -- The signed mark of the form it came from: the same form sent twice (a reload of the
+    -- answer page) is one complaint.
+    form_mark     TEXT,
     status        TEXT NOT NULL DEFAULT 'received',
     close_reason  TEXT,
     case_id       INTEGER REFERENCES cases (id) ON DELETE SET NULL,
@@ -29,6 +32,7 @@ CREATE TABLE complaints (
     locked_until  INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX complaints_code ON complaints (code_hash);
+CREATE UNIQUE INDEX complaints_form_mark ON complaints (form_mark);
 CREATE INDEX complaints_queue ON complaints (intake_region, id);
 
 -- What the sender added later, and intake's notes to the file (never shown to the sender).

@@ -18,7 +18,7 @@ use crate::{CaseId, Result, Store, StoreError};
 use domain::audit::AuditAction;
 use domain::case::Day;
 use domain::complaint::{AtRisk, CloseReason, ComplaintStatus, NewComplaint};
-use domain::{Action, Actor, Invalid, RegionCode, RegionLevel, Role, Scope, decide};
+use domain::{Action, Actor, Invalid, RegionCode, RegionLevel, Scope, decide};
 use serde::Serialize;
 
 /// Rows on one page of the queue.
@@ -157,14 +157,6 @@ pub enum Triage {
 }
 
 #[derive(sqlx::FromRow)]
-struct CodeRow {
-    id: i64,
-    pin_hash: String,
-    locked_until: i64,
-    intake_region: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
 struct ViewRecord {
     id: i64,
     received_at: i64,
@@ -198,17 +190,10 @@ fn scope_of(intake: Option<&str>) -> Scope {
     Scope::from_code(intake.and_then(|c| RegionCode::parse(c).ok()))
 }
 
-/// The sender, acting with the code and PIN just checked (or sending): no person named,
-/// the queue's region and the address in the audit entry.
-fn sender(intake: Option<&str>, origin: &str) -> Actor {
-    Actor {
-        user_id: None,
-        username: "public:complaint".into(),
-        unit_id: domain::UnitId(0),
-        role: Role::Viewer,
-        scope: scope_of(intake),
-        origin: Some(origin.chars().take(64).collect()),
-    }
+/// The sender, acting with the code and PIN just checked (or sending): no person named, no
+/// address kept, the queue's region in the audit entry.
+fn sender(intake: Option<&str>) -> Actor {
+    passcode::public_actor("public:complaint", domain::UnitId(0), scope_of(intake))
 }
 
 impl Store {
@@ -236,7 +221,7 @@ impl Store {
         c: &NewComplaint,
         files: &[Attachment<'_>],
         suspect: bool,
-        origin: &str,
+        form_mark: Option<&str>,
     ) -> Result<IssuedCode> {
         let files = checked_files(files)?;
         if let Some(r) = &c.region
@@ -247,16 +232,26 @@ impl Store {
             return Err(StoreError::Invalid(errs));
         }
         let intake = intake_of(c.region.as_ref());
-        let actor = sender(intake.as_deref(), origin);
+        let actor = sender(intake.as_deref());
         let k = self.keyring()?;
         let (code, pin) = new_code_and_pin()?;
         let today = self.today(&actor);
         let mut w = self.write(self.allow_credential(&actor)).await?;
         let now = w.now_ms();
+        if let Some(mark) = form_mark {
+            let sent: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM complaints WHERE form_mark = $1")
+                    .bind(mark.to_owned())
+                    .fetch_optional(&mut *w)
+                    .await?;
+            if sent.is_some() {
+                return Err(StoreError::Conflict("conflict.complaint_sent"));
+            }
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO complaints (code_hash, pin_hash, received_at, received_on, region_code, intake_region, \
-             happened_on, at_risk, what_enc, contact_enc, suspect, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $3) RETURNING id",
+             happened_on, at_risk, what_enc, contact_enc, suspect, updated_at, form_mark) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $3, $12) RETURNING id",
         )
         .bind(passcode::code_hash(Purpose::Complaint, &code))
         .bind(passcode::pin_hash(Purpose::Complaint, &code, &pin))
@@ -269,6 +264,7 @@ impl Store {
         .bind(k.encrypt("complaints.what", &c.what)?)
         .bind(k.encrypt_opt("complaints.contact", c.contact.as_deref())?)
         .bind(i64::from(suspect))
+        .bind(form_mark.map(str::to_owned))
         .fetch_one(&mut *w)
         .await?;
         for (kind, bytes) in &files {
@@ -303,64 +299,9 @@ impl Store {
         })
     }
 
-    /// Checks a tracking code and PIN; on success returns the row's id and queue region
-    /// with the open write (the caller audits what the sender did).
-    async fn sender_checked(
-        &self,
-        code: &str,
-        pin: &str,
-        origin: &str,
-    ) -> Result<std::result::Result<CodeRow, ComplaintOutcome>> {
-        let Some(code) = normalise_code(code) else {
-            return Ok(Err(ComplaintOutcome::Wrong));
-        };
-        let row: Option<CodeRow> = sqlx::query_as(
-            "SELECT id, pin_hash, locked_until, intake_region FROM complaints WHERE code_hash = $1",
-        )
-        .bind(passcode::code_hash(Purpose::Complaint, &code))
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else {
-            return Ok(Err(ComplaintOutcome::Wrong));
-        };
-        if row.locked_until > self.now_ms() {
-            return Ok(Err(ComplaintOutcome::Locked {
-                until_ms: row.locked_until,
-            }));
-        }
-        if passcode::pin_matches(Purpose::Complaint, &code, pin, &row.pin_hash) {
-            return Ok(Ok(row));
-        }
-        let actor = sender(row.intake_region.as_deref(), origin);
-        let mut w = self.write(self.allow_credential(&actor)).await?;
-        let now = w.now_ms();
-        let (failures, locked) =
-            passcode::count_failure(&mut w, Purpose::Complaint, row.id, now).await?;
-        w.audit(Event {
-            action: AuditAction::ComplaintStatusFailed,
-            record_type: "complaint",
-            record_id: row.id.to_string(),
-            detail: format!(
-                "failures={failures}{}",
-                if locked.is_some() { " locked" } else { "" }
-            ),
-        })
-        .await?;
-        w.commit().await?;
-        Ok(Err(match locked {
-            Some(until_ms) => ComplaintOutcome::Locked { until_ms },
-            None => ComplaintOutcome::Wrong,
-        }))
-    }
-
     /// The sender's look at her complaint.
-    pub async fn complaint_status(
-        &self,
-        code: &str,
-        pin: &str,
-        origin: &str,
-    ) -> Result<ComplaintOutcome> {
-        self.sender_acts(code, pin, origin, None).await
+    pub async fn complaint_status(&self, code: &str, pin: &str) -> Result<ComplaintOutcome> {
+        self.sender_acts(code, pin, None).await
     }
 
     /// The sender adds information (then sees the status, as after a look).
@@ -369,47 +310,80 @@ impl Store {
         code: &str,
         pin: &str,
         info: &str,
-        origin: &str,
     ) -> Result<ComplaintOutcome> {
         let info = domain::complaint::parse_info(info).map_err(|e| {
             let mut errs = Invalid::default();
             errs.push(&e.field, e.key);
             StoreError::Invalid(errs)
         })?;
-        self.sender_acts(code, pin, origin, Some(&info)).await
+        self.sender_acts(code, pin, Some(&info)).await
     }
 
+    /// A look (or information added) with the tracking code and PIN: the attempt is
+    /// counted and checked in the same write as what it leads to.
     async fn sender_acts(
         &self,
         code: &str,
         pin: &str,
-        origin: &str,
         info: Option<&str>,
     ) -> Result<ComplaintOutcome> {
-        let row = match self.sender_checked(code, pin, origin).await? {
-            Ok(row) => row,
-            Err(outcome) => return Ok(outcome),
+        let Some(code) = normalise_code(code) else {
+            return Ok(ComplaintOutcome::Wrong);
         };
-        let actor = sender(row.intake_region.as_deref(), origin);
+        let row: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, intake_region FROM complaints WHERE code_hash = $1")
+                .bind(passcode::code_hash(Purpose::Complaint, &code))
+                .fetch_optional(self.pool())
+                .await?;
+        let Some((id, intake)) = row else {
+            return Ok(ComplaintOutcome::Wrong);
+        };
+        let actor = sender(intake.as_deref());
         let mut w = self.write(self.allow_credential(&actor)).await?;
         let now = w.now_ms();
-        sqlx::query("UPDATE complaints SET failures = 0 WHERE id = $1")
-            .bind(row.id)
-            .execute(&mut *w)
-            .await?;
+        match passcode::attempt(&mut w, Purpose::Complaint, id, &code, pin, now).await? {
+            passcode::Attempt::Right => {}
+            passcode::Attempt::Locked { until } => {
+                return Ok(ComplaintOutcome::Locked { until_ms: until });
+            }
+            passcode::Attempt::Wrong {
+                failures,
+                locked_until,
+            } => {
+                w.audit(Event {
+                    action: AuditAction::ComplaintStatusFailed,
+                    record_type: "complaint",
+                    record_id: id.to_string(),
+                    detail: format!(
+                        "failures={failures}{}",
+                        if locked_until.is_some() {
+                            " locked"
+                        } else {
+                            ""
+                        }
+                    ),
+                })
+                .await?;
+                w.commit().await?;
+                return Ok(match locked_until {
+                    Some(until_ms) => ComplaintOutcome::Locked { until_ms },
+                    None => ComplaintOutcome::Wrong,
+                });
+            }
+        }
         if let Some(info) = info {
             let k = self.keyring()?;
             sqlx::query(
                 "INSERT INTO complaint_notes (complaint_id, from_sender, body_enc, at) VALUES ($1, 1, $2, $3)",
             )
-            .bind(row.id)
+            .bind(id)
             .bind(k.encrypt("complaint_notes.body", info)?)
             .bind(now)
             .execute(&mut *w)
             .await?;
             sqlx::query("UPDATE complaints SET unread = 1, updated_at = $1 WHERE id = $2")
                 .bind(now)
-                .bind(row.id)
+                .bind(id)
                 .execute(&mut *w)
                 .await?;
         }
@@ -420,7 +394,7 @@ impl Store {
                 AuditAction::ComplaintStatusView
             },
             record_type: "complaint",
-            record_id: row.id.to_string(),
+            record_id: id.to_string(),
             detail: String::new(),
         })
         .await?;
@@ -436,7 +410,7 @@ impl Store {
              (SELECT COUNT(*) FROM complaint_notes n WHERE n.complaint_id = c.id AND n.from_sender = 1) \
              FROM complaints c WHERE id = $1",
         )
-        .bind(row.id)
+        .bind(id)
         .fetch_one(self.pool())
         .await?;
         let zone = domain::time::Zone::of_scope(actor.scope.region().map(RegionCode::as_str));
@@ -465,8 +439,9 @@ impl Store {
             if actor.scope != Scope::National {
                 q.push(" AND c.intake_region IS NOT NULL");
             }
+            // Waiting: not decided yet, or the sender added something since it was decided.
             if open_only {
-                q.push(" AND c.status IN ('received', 'in_review', 'referred')");
+                q.push(" AND (c.status IN ('received', 'in_review', 'referred') OR c.unread = 1)");
             }
         };
         let mut count = Sql::new("SELECT COUNT(*) FROM complaints c");
@@ -477,7 +452,7 @@ impl Store {
              c.status, c.suspect, c.unread FROM complaints c LEFT JOIN regions r ON r.code = c.region_code",
         );
         filter(&mut q);
-        q.push(" ORDER BY CASE WHEN c.status IN ('received', 'in_review', 'referred') THEN 0 ELSE 1 END, c.id DESC");
+        q.push(" ORDER BY CASE WHEN c.status IN ('received', 'in_review', 'referred') OR c.unread = 1 THEN 0 ELSE 1 END, c.id DESC");
         q.push(" LIMIT ")
             .bind_int(QUEUE_PAGE)
             .push(" OFFSET ")
@@ -497,7 +472,7 @@ impl Store {
             return Ok(0);
         }
         let mut q = Sql::new(
-            "SELECT COUNT(*) FROM complaints c WHERE c.status IN ('received', 'in_review', 'referred')",
+            "SELECT COUNT(*) FROM complaints c WHERE (c.status IN ('received', 'in_review', 'referred') OR c.unread = 1)",
         );
         q.scope("c.intake_region", &actor.scope);
         if actor.scope != Scope::National {
@@ -720,13 +695,6 @@ impl Store {
         }
         let mut w = self.write(allowed).await?;
         let now = w.now_ms();
-        let status: String = sqlx::query_scalar("SELECT status FROM complaints WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *w)
-            .await?;
-        if !ComplaintStatus::parse(&status).is_some_and(ComplaintStatus::is_open) {
-            return Err(StoreError::Conflict("conflict.complaint_decided"));
-        }
         let (status, reason, intake, case) = set;
         let mut q = Sql::new("UPDATE complaints SET status = ");
         q.bind_text(status.as_str()).push(", close_reason = ");
@@ -744,8 +712,14 @@ impl Store {
         if let Some(c) = case {
             q.push(", case_id = ").bind_int(c);
         }
-        q.push(" WHERE id = ").bind_int(id);
-        q.build().execute(&mut *w).await?;
+        // Only an open complaint is decided: two officers deciding at once, the second
+        // finds it decided (the condition is checked on the row the update locks).
+        q.push(" WHERE id = ")
+            .bind_int(id)
+            .push(" AND status IN ('received', 'in_review', 'referred')");
+        if q.build().execute(&mut *w).await?.rows_affected() == 0 {
+            return Err(StoreError::Conflict("conflict.complaint_decided"));
+        }
         w.audit(Event {
             action: AuditAction::ComplaintTriage,
             record_type: "complaint",

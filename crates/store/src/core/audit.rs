@@ -244,14 +244,23 @@ impl VerifyReport {
     }
 }
 
-/// `AND` the entry is about a case in `scope`, or about a duplicate pair with a victim of one.
+/// `AND` the entry is about a case in `scope`, about a duplicate pair with a victim of one,
+/// or about a complaint from the public waiting in (or decided by) a queue in `scope`.
 fn about_our_records(q: &mut Sql, scope: &Scope) {
     if *scope == Scope::National {
-        q.push(" AND ((record_type = 'case' AND record_id <> '') OR record_type = 'linkage_pair')");
+        q.push(
+            " AND ((record_type = 'case' AND record_id <> '') OR record_type = 'linkage_pair' \
+             OR record_type = 'complaint')",
+        );
         return;
     }
     q.push(
-        " AND ((record_type = 'case' AND record_id IN (SELECT CAST(c.id AS TEXT) FROM cases c WHERE 1=1",
+        " AND ((record_type = 'complaint' AND record_id IN (SELECT CAST(k.id AS TEXT) FROM complaints k WHERE 1=1",
+    );
+    q.scope("k.intake_region", scope);
+    q.push(")) OR");
+    q.push(
+        " (record_type = 'case' AND record_id IN (SELECT CAST(c.id AS TEXT) FROM cases c WHERE 1=1",
     );
     q.scope("c.region_code", scope);
     q.push(

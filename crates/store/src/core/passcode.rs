@@ -114,23 +114,86 @@ pub fn grouped(code: &str) -> String {
         .join("-")
 }
 
-/// Counts a wrong PIN on row `id`; at [`MAX_FAILURES`] locks it for [`LOCK_MS`] (and
-/// starts counting again). Returns (failures, locked until, if now locked).
-pub(crate) async fn count_failure(
+/// Someone outside the staff acting with a code and PIN: no person, no address (the client's
+/// address would tie an anonymous sender or a sheltered survivor to a network, in an
+/// append-only trail), the region of the record for the audit trail's readers.
+pub(crate) fn public_actor(
+    name: &str,
+    unit: domain::UnitId,
+    scope: domain::Scope,
+) -> domain::Actor {
+    domain::Actor {
+        user_id: None,
+        username: name.to_owned(),
+        unit_id: unit,
+        role: domain::Role::Viewer,
+        scope,
+        origin: Some("public".into()),
+    }
+}
+
+/// What one attempt with a code's PIN gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    Right,
+    /// Wrong: the failures counted so far, and the instant the code is locked until when
+    /// this one locked it.
+    Wrong {
+        failures: i64,
+        locked_until: Option<i64>,
+    },
+    /// Locked before this attempt: nothing was checked.
+    Locked {
+        until: i64,
+    },
+}
+
+/// Checks `pin` against row `id`'s PIN inside the caller's write transaction. The attempt is
+/// counted *before* the PIN is compared, in one conditional update that skips a locked
+/// row — so attempts sent at the same moment are counted one after the other (the row is
+/// locked by the update on PostgreSQL, the database by the write on SQLite) and none is
+/// checked once the code is locked. A right PIN clears the count; the fifth wrong one in a
+/// row locks the code for [`LOCK_MS`]. The caller audits and commits.
+pub(crate) async fn attempt(
     conn: &mut AnyConnection,
     purpose: Purpose,
     id: i64,
+    code: &str,
+    pin: &str,
     now: i64,
-) -> Result<(i64, Option<i64>)> {
+) -> Result<Attempt> {
     let table = purpose.table();
-    let failures: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "UPDATE {table} SET failures = failures + 1 WHERE id = $1 RETURNING failures"
+    let counted: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE {table} SET failures = failures + 1 WHERE id = $1 AND locked_until <= $2 \
+         RETURNING failures, pin_hash"
     )))
     .bind(id)
-    .fetch_one(&mut *conn)
+    .bind(now)
+    .fetch_optional(&mut *conn)
     .await?;
+    let Some((failures, stored)) = counted else {
+        let until: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT locked_until FROM {table} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        return Ok(Attempt::Locked { until });
+    };
+    if pin_matches(purpose, code, pin, &stored) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET failures = 0 WHERE id = $1"
+        )))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(Attempt::Right);
+    }
     if failures < MAX_FAILURES {
-        return Ok((failures, None));
+        return Ok(Attempt::Wrong {
+            failures,
+            locked_until: None,
+        });
     }
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE {table} SET failures = 0, locked_until = $1 WHERE id = $2"
@@ -139,7 +202,10 @@ pub(crate) async fn count_failure(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok((failures, Some(now + LOCK_MS)))
+    Ok(Attempt::Wrong {
+        failures,
+        locked_until: Some(now + LOCK_MS),
+    })
 }
 
 #[cfg(test)]

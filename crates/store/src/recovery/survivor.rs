@@ -11,12 +11,12 @@
 
 use super::{LedgerView, ServiceView};
 use crate::core::audit::Event;
-use crate::core::passcode::{self, Purpose, new_code_and_pin, normalise_code};
-use crate::{Result, Store};
+use crate::core::passcode::{self, Purpose, new_code_and_pin, normalise_code, public_actor};
+use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;
 use domain::case::Day;
 use domain::recovery::{Clock, LedgerSums, LedgerTrack};
-use domain::{Action, Actor, Role, decide};
+use domain::{Action, Actor, decide};
 use serde::Serialize;
 
 /// A code and PIN just issued: shown once, on the slip, never again.
@@ -102,17 +102,17 @@ fn money(sums: &LedgerSums, track: LedgerTrack) -> SurvivorMoney {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CodeRow {
-    id: i64,
-    victim_id: i64,
-    pin_hash: String,
-    locked_until: i64,
-}
-
 impl Store {
-    /// Issues the victim a new code and PIN (revoking any earlier one).
-    pub async fn issue_survivor_code(&self, actor: &Actor, victim: i64) -> Result<IssuedCode> {
+    /// Issues the victim a new code and PIN (revoking any earlier one). `expected`: when
+    /// the issuing page was shown, the code in force was the one issued at this instant
+    /// (0: none) — if another has been issued since (the page's form sent twice, a reload
+    /// of the slip), nothing is issued, so the slip just printed stays valid.
+    pub async fn issue_survivor_code(
+        &self,
+        actor: &Actor,
+        victim: i64,
+        expected: Option<i64>,
+    ) -> Result<IssuedCode> {
         let vc = self.victim_case(victim).await?;
         decide(actor, Action::ViewCase, &vc.scope)?;
         let allowed = self.allow(actor, Action::ManageServices, &vc.scope)?;
@@ -120,6 +120,17 @@ impl Store {
         let mut w = self.write(allowed).await?;
         self.lock_case(&mut w, vc.case_id).await?;
         let now = w.now_ms();
+        if let Some(expected) = expected {
+            let current: Option<i64> = sqlx::query_scalar(
+                "SELECT issued_at FROM survivor_codes WHERE victim_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(victim)
+            .fetch_optional(&mut *w)
+            .await?;
+            if current.unwrap_or(0) != expected {
+                return Err(StoreError::Conflict("conflict.status_code_changed"));
+            }
+        }
         let revoked = sqlx::query(
             "UPDATE survivor_codes SET revoked_at = $1 WHERE victim_id = $2 AND revoked_at IS NULL",
         )
@@ -214,83 +225,85 @@ impl Store {
         ))
     }
 
-    /// A look with a code and a PIN from the public site (`origin`: the client's address,
-    /// kept in the audit entry).
-    pub async fn survivor_status(
-        &self,
-        code: &str,
-        pin: &str,
-        origin: &str,
-    ) -> Result<StatusOutcome> {
+    /// A look with a code and a PIN from the public site.
+    pub async fn survivor_status(&self, code: &str, pin: &str) -> Result<StatusOutcome> {
         let Some(code) = normalise_code(code) else {
             return Ok(StatusOutcome::Wrong);
         };
-        let row: Option<CodeRow> = sqlx::query_as(
-            "SELECT id, victim_id, pin_hash, locked_until FROM survivor_codes \
-             WHERE code_hash = $1 AND revoked_at IS NULL",
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT id, victim_id FROM survivor_codes WHERE code_hash = $1 AND revoked_at IS NULL",
         )
         .bind(passcode::code_hash(Purpose::Survivor, &code))
         .fetch_optional(self.pool())
         .await?;
-        let Some(row) = row else {
+        let Some((id, victim)) = row else {
             return Ok(StatusOutcome::Wrong);
         };
-        if row.locked_until > self.now_ms() {
-            return Ok(StatusOutcome::Locked {
-                until_ms: row.locked_until,
-            });
-        }
-        let vc = self.victim_case(row.victim_id).await?;
-        // She acts on her own record with the credential just checked: the audit entry
-        // names no person, only the case's region and the address.
-        let survivor = Actor {
-            user_id: None,
-            username: "survivor:status-code".into(),
-            unit_id: vc.owner,
-            role: Role::Viewer,
-            scope: vc.scope.clone(),
-            origin: Some(origin.chars().take(64).collect()),
-        };
-        let right = passcode::pin_matches(Purpose::Survivor, &code, pin, &row.pin_hash);
+        let vc = self.victim_case(victim).await?;
+        // She acts on her own record with the credential checked here: the audit entry
+        // names no person and keeps no address, only the case's region.
+        let survivor = public_actor("survivor:status-code", vc.owner, vc.scope.clone());
         let mut w = self.write(self.allow_credential(&survivor)).await?;
         let now = w.now_ms();
-        if !right {
-            let (failures, locked) =
-                passcode::count_failure(&mut w, Purpose::Survivor, row.id, now).await?;
-            w.audit(Event {
-                action: AuditAction::SurvivorStatusFailed,
-                record_type: "case",
-                record_id: vc.case_id.to_string(),
-                detail: format!(
-                    "victim={} failures={failures}{}",
-                    row.victim_id,
-                    if locked.is_some() { " locked" } else { "" }
-                ),
-            })
-            .await?;
-            w.commit().await?;
-            return Ok(match locked {
-                Some(until_ms) => StatusOutcome::Locked { until_ms },
-                None => StatusOutcome::Wrong,
-            });
-        }
-        sqlx::query(
-            "UPDATE survivor_codes SET failures = 0, looks = looks + 1, last_look_at = $1 WHERE id = $2",
+        let (action, detail, outcome) = match passcode::attempt(
+            &mut w,
+            Purpose::Survivor,
+            id,
+            &code,
+            pin,
+            now,
         )
-        .bind(now)
-        .bind(row.id)
-        .execute(&mut *w)
-        .await?;
+        .await?
+        {
+            passcode::Attempt::Locked { until } => {
+                return Ok(StatusOutcome::Locked { until_ms: until });
+            }
+            passcode::Attempt::Wrong {
+                failures,
+                locked_until,
+            } => (
+                AuditAction::SurvivorStatusFailed,
+                format!(
+                    "victim={victim} failures={failures}{}",
+                    if locked_until.is_some() {
+                        " locked"
+                    } else {
+                        ""
+                    }
+                ),
+                Some(match locked_until {
+                    Some(until_ms) => StatusOutcome::Locked { until_ms },
+                    None => StatusOutcome::Wrong,
+                }),
+            ),
+            passcode::Attempt::Right => {
+                sqlx::query(
+                    "UPDATE survivor_codes SET looks = looks + 1, last_look_at = $1 WHERE id = $2",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *w)
+                .await?;
+                (
+                    AuditAction::SurvivorStatusView,
+                    format!("victim={victim}"),
+                    None,
+                )
+            }
+        };
         w.audit(Event {
-            action: AuditAction::SurvivorStatusView,
+            action,
             record_type: "case",
             record_id: vc.case_id.to_string(),
-            detail: format!("victim={}", row.victim_id),
+            detail,
         })
         .await?;
         w.commit().await?;
+        if let Some(outcome) = outcome {
+            return Ok(outcome);
+        }
         let today = self.today(&survivor);
-        let status = self.survivor_view(row.victim_id, vc.case_id, today).await?;
+        let status = self.survivor_view(victim, vc.case_id, today).await?;
         Ok(StatusOutcome::Shown(Box::new(status)))
     }
 

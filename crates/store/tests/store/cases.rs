@@ -513,12 +513,12 @@ async fn key_rotation_round_trip() {
                 bytes: b"%PDF-1.4 foto paspor",
             }],
             false,
-            "t",
+            None,
         )
         .await
         .unwrap();
     store
-        .complaint_add_info(&slip.code, &slip.pin, "Agennya Pak R.", "t")
+        .complaint_add_info(&slip.code, &slip.pin, "Agennya Pak R.")
         .await
         .unwrap();
     let complaint_id = store.complaint_queue(&officer, true, 1).await.unwrap().rows[0].id;

@@ -75,7 +75,12 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     if let Some(boundary) = crate::http::multipart::boundary(&content_type).filter(|_| upload_route)
     {
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, crate::http::state::UPLOAD_BODY_LIMIT).await {
+        let limit = if parts.uri.path() == "/pengaduan" {
+            crate::http::state::COMPLAINT_BODY_LIMIT
+        } else {
+            crate::http::state::UPLOAD_BODY_LIMIT
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return WebError::PayloadTooLarge.into_response(),
         };

@@ -1,8 +1,13 @@
-//! Validators for the pages a browser may keep: a response marked cacheable by its handler
-//! (`Cache-Control: private, max-age=…`, the public site's pages and downloads) gets an
-//! `ETag` from its body, and a request that already holds that version (`If-None-Match`)
-//! gets `304 Not Modified` without the body — on a slow line the page is not sent again.
-//! Pages with personal data stay `no-store` and are never touched here.
+//! Validators and compression for what a browser may keep: a response marked cacheable by
+//! its handler (`Cache-Control: private, max-age=…` — the public site's pages and
+//! downloads — or `public`, the static files) gets an `ETag` from its body, and a request
+//! that already holds that version (`If-None-Match`) gets `304 Not Modified` without the
+//! body: on a slow line the page is not sent again. Text is sent gzipped to browsers that
+//! accept it (its own tag, `Vary: Accept-Encoding`).
+//!
+//! Pages with personal data or a form's CSRF token stay `no-store` and are never touched
+//! here — in particular never compressed, so a token cannot be guessed from the sizes of
+//! compressed pages that also echo what an attacker chose (BREACH).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
@@ -19,6 +24,11 @@ pub async fn conditional(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let held = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let gzip_ok = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let resp = next.run(req).await;
     let cacheable = resp.status() == StatusCode::OK
         && resp
@@ -26,14 +36,39 @@ pub async fn conditional(req: Request, next: Next) -> Response {
             .get(header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("private, max-age") || v.starts_with("public"));
-    if !cacheable {
+    // Only bodies of a known, modest size are read here; anything else goes on untouched.
+    let small = axum::body::HttpBody::size_hint(resp.body())
+        .upper()
+        .is_some_and(|n| n <= MAX_BODY as u64);
+    if !cacheable || !small {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..32]);
+    let textual = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.starts_with("text/")
+                || t.contains("json")
+                || t.contains("svg")
+                || t.contains("javascript")
+        });
+    let gzip = gzip_ok && textual && bytes.len() > 1024;
+    let digest = &hex::encode(Sha256::digest(&bytes))[..32];
+    let tag = if gzip {
+        format!("\"{digest}-gz\"")
+    } else {
+        format!("\"{digest}\"")
+    };
+    if textual {
+        parts
+            .headers
+            .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
     let matches = held
         .as_ref()
         .and_then(|h| h.to_str().ok())
@@ -49,6 +84,19 @@ pub async fn conditional(req: Request, next: Next) -> Response {
         parts.headers.remove(header::CONTENT_LENGTH);
         parts.headers.remove(header::CONTENT_TYPE);
         return Response::from_parts(parts, Body::empty());
+    }
+    if gzip {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        if enc.write_all(&bytes).is_ok()
+            && let Ok(zipped) = enc.finish()
+        {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts
+                .headers
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            return Response::from_parts(parts, Body::from(zipped));
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -44,6 +44,9 @@ pub struct Page {
     /// Times are shown in the zone of the user's region (WIB, WITA or WIT), named; WIB for
     /// national staff and pages without a user.
     pub zone: domain::time::Zone,
+    /// Staff printouts say who printed them from which unit; a slip printed for a victim
+    /// must not (it would name the unit that shelters her).
+    pub print_note: bool,
 }
 
 impl Page {
@@ -94,6 +97,7 @@ impl Page {
                 ctx.locale.t(title_key).to_owned()
             },
             flash: String::new(),
+            print_note: true,
         }
     }
 
@@ -107,6 +111,7 @@ impl Page {
             title: String::new(),
             flash: String::new(),
             zone: domain::time::Zone::Wib,
+            print_note: true,
         }
     }
 

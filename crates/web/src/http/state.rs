@@ -127,3 +127,7 @@ impl Routes {
 
 /// Largest body of an upload request (an evidence file and the form around it).
 pub(crate) const UPLOAD_BODY_LIMIT: usize = store::EVIDENCE_MAX + 64 * 1024;
+/// Largest complaint form read: its files may hold 5 MB together, but a phone photo is
+/// often larger, and the form must come back with the text kept and the reason, not a
+/// bare "too large" that loses what was typed.
+pub(crate) const COMPLAINT_BODY_LIMIT: usize = 4 * store::EVIDENCE_MAX;

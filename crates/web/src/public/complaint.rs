@@ -30,27 +30,43 @@ const FASTEST_MS: i64 = 3_000;
 /// A form older than this is stale (its time mark no longer counts).
 const OLDEST_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The form's time mark: when it was opened, signed with the instance secret.
-fn time_mark(secret: &[u8], ms: i64) -> String {
-    let sig = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+fn sign(secret: &[u8], ms: i64, nonce: &str) -> String {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
         .map(|mut m| {
-            m.update(format!("gugus-complaint-form|{ms}").as_bytes());
+            m.update(format!("gugus-complaint-form|{ms}|{nonce}").as_bytes());
             hex::encode(&m.finalize().into_bytes()[..12])
         })
-        .unwrap_or_default();
-    format!("{ms}.{sig}")
+        .unwrap_or_default()
+}
+
+/// The form's mark: when it was opened and a random nonce (so each opened form is one
+/// complaint, however often it is sent), signed with the instance secret.
+fn time_mark(secret: &[u8], ms: i64) -> String {
+    let mut n = [0u8; 8];
+    let nonce = match getrandom::fill(&mut n) {
+        Ok(()) => hex::encode(n),
+        Err(_) => String::new(),
+    };
+    format!("{ms}.{nonce}.{}", sign(secret, ms, &nonce))
+}
+
+/// (the mark is ours — then it names the form —, it says a person had time to write).
+fn read_mark(secret: &[u8], mark: &str, now: i64) -> (bool, bool) {
+    let mut it = mark.splitn(3, '.');
+    let (Some(ms), Some(nonce), Some(sig)) = (it.next(), it.next(), it.next()) else {
+        return (false, false);
+    };
+    let Ok(ms) = ms.parse::<i64>() else {
+        return (false, false);
+    };
+    let ours = !nonce.is_empty() && sign(secret, ms, nonce) == sig;
+    (ours, ours && (FASTEST_MS..=OLDEST_MS).contains(&(now - ms)))
 }
 
 /// Whether the mark is ours and says a person had time to write.
+#[cfg(test)]
 fn mark_is_human(secret: &[u8], mark: &str, now: i64) -> bool {
-    let Some(ms) = mark
-        .split_once('.')
-        .and_then(|(ms, _)| ms.parse::<i64>().ok())
-    else {
-        return false;
-    };
-    let age = now - ms;
-    time_mark(secret, ms) == mark && (FASTEST_MS..=OLDEST_MS).contains(&age)
+    read_mark(secret, mark, now).1
 }
 
 /// (province code, province name, its regencies as (code, name)).
@@ -219,14 +235,16 @@ pub(crate) async fn complaint_send(
     };
     // The latest "today" in Indonesia (WIT): a day that is today anywhere is not future.
     let today = domain::time::day_at(state.store.now_ms(), domain::time::Zone::Wit);
-    let suspect = !f.website.trim().is_empty()
-        || !mark_is_human(&state.config.secret, &f.t, state.store.now_ms());
+    let (ours, human) = read_mark(&state.config.secret, &f.t, state.store.now_ms());
+    let suspect = !f.website.trim().is_empty() || !human;
+    // The same form sent again (the answer page reloaded) is the same complaint.
+    let form_mark = ours.then_some(f.t.as_str());
     let attachments: Vec<Attachment> = files.iter().map(|b| Attachment { bytes: b }).collect();
     let result = match NewComplaint::parse(&input, today) {
         Ok(c) if read_errs.is_empty() => {
             state
                 .store
-                .submit_complaint(&c, &attachments, suspect, &ctx.origin)
+                .submit_complaint(&c, &attachments, suspect, form_mark)
                 .await
         }
         Ok(_) => Err(StoreError::Invalid(read_errs)),
@@ -312,13 +330,10 @@ async fn answer(
     let outcome = if add {
         state
             .store
-            .complaint_add_info(&f.kode, &f.pin, &f.info, &ctx.origin)
+            .complaint_add_info(&f.kode, &f.pin, &f.info)
             .await
     } else {
-        state
-            .store
-            .complaint_status(&f.kode, &f.pin, &ctx.origin)
-            .await
+        state.store.complaint_status(&f.kode, &f.pin).await
     };
     match outcome {
         Ok(ComplaintOutcome::Shown(s)) => {
@@ -343,13 +358,14 @@ async fn answer(
         Err(StoreError::Invalid(e)) => {
             // The information was refused (empty or too long): her status again, with what
             // she typed and why.
-            let shown = state
-                .store
-                .complaint_status(&f.kode, &f.pin, &ctx.origin)
-                .await?;
-            if let ComplaintOutcome::Shown(s) = shown {
-                p.pin = f.pin.chars().take(12).collect();
-                p.status = Some(s);
+            let shown = state.store.complaint_status(&f.kode, &f.pin).await?;
+            match shown {
+                ComplaintOutcome::Shown(s) => {
+                    p.pin = f.pin.chars().take(12).collect();
+                    p.status = Some(s);
+                }
+                // The code or PIN did not match either: say so, as a look would.
+                _ => p.error = ctx.locale.t("complaint.wrong").to_owned(),
             }
             p.info = f.info;
             p.info_error =
@@ -397,6 +413,12 @@ mod tests {
             "forged"
         );
         assert!(!mark_is_human(secret, "1000000.00", 1_060_000));
+        assert!(!mark_is_human(secret, "1000000..00", 1_060_000));
+        assert_ne!(
+            time_mark(secret, 5),
+            time_mark(secret, 5),
+            "each form its own"
+        );
         assert!(!mark_is_human(secret, "", 1_060_000));
     }
 }

@@ -83,11 +83,7 @@ pub(crate) async fn status_look(
             ctx.locale.t("survivor.throttled").to_owned(),
         );
     }
-    match state
-        .store
-        .survivor_status(&f.kode, &f.pin, &ctx.origin)
-        .await?
-    {
+    match state.store.survivor_status(&f.kode, &f.pin).await? {
         StatusOutcome::Shown(status) => {
             let types = state.store.service_types().await?;
             Ok(render(&StatusPage {

@@ -228,7 +228,10 @@ async fn issue_status_code(
     u: ApiUser,
     IdPath(victim): IdPath<i64>,
 ) -> Result<(StatusCode, Json<StatusCodeOut>), WebError> {
-    let issued = state.store.issue_survivor_code(&u.actor, victim).await?;
+    let issued = state
+        .store
+        .issue_survivor_code(&u.actor, victim, None)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(StatusCodeOut {

@@ -527,8 +527,16 @@ struct SlipPage {
     page: Page,
     victim: i64,
     url: String,
+    address_unsure: bool,
     code: String,
     pin: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IssueForm {
+    /// When the code in force was issued as the page showed it (0: none).
+    current: String,
 }
 
 async fn issue_code(
@@ -536,16 +544,27 @@ async fn issue_code(
     user: User,
     IdPath(victim): IdPath<i64>,
     headers: axum::http::HeaderMap,
+    FormBody(f): FormBody<IssueForm>,
 ) -> Result<Response, WebError> {
+    // The page's forms say which code they saw; a form without it (a script) is not checked.
+    let expected = match f.current.trim() {
+        "" => None,
+        c => Some(c.parse::<i64>().unwrap_or(-1)),
+    };
     let issued = state
         .store
-        .issue_survivor_code(user.actor(), victim)
+        .issue_survivor_code(user.actor(), victim, expected)
         .await?;
     let url = format!("{}/status", crate::public::base_url(&state, &headers));
+    let mut page = Page::from_ctx(&user.ctx, "slip.title");
+    page.print_note = false;
     Ok(render(&SlipPage {
-        page: Page::from_ctx(&user.ctx, "slip.title"),
+        page,
         victim,
         url,
+        // Without `GUGUS_PUBLIC_URL` the address is this request's: the office network's,
+        // which a victim may not reach from outside.
+        address_unsure: state.config.public_url.is_none(),
         code: issued.code,
         pin: issued.pin,
     })?

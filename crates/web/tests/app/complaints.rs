@@ -150,7 +150,10 @@ async fn a_complaint_goes_from_the_public_form_into_a_case_and_its_sender_sees_i
     assert_eq!(r.status, 200);
     assert!(r.body.contains("ponselnya diambil"), "{}", r.body);
     assert!(r.body.contains("0812-0000-1111"));
-    assert!(!r.body.contains("kemungkinan otomatis"), "a person sent it");
+    assert!(
+        !r.body.contains("mungkin dikirim program"),
+        "a person sent it"
+    );
     let r = status(&sender, &code, &pin).await;
     assert!(r.body.contains("Petugas sedang menelaah"), "{}", r.body);
 
@@ -367,7 +370,7 @@ async fn complaints_without_a_region_are_referred_closed_or_attached_and_floods_
     let (code2, pin2) = (dd(&r.body, "complaint-code"), dd(&r.body, "complaint-pin"));
     let id2 = newest(&app, "data-officer.kupang").await;
     let r = kupang.get("/complaints").await;
-    assert!(r.body.contains("kemungkinan otomatis"), "{}", r.body);
+    assert!(r.body.contains("mungkin dikirim program"), "{}", r.body);
     let r = kupang.get(&format!("/complaints/{id2}")).await;
     assert!(r.body.contains("tanda pengiriman otomatis"));
     let r = kupang
@@ -400,7 +403,7 @@ async fn complaints_without_a_region_are_referred_closed_or_attached_and_floods_
         .await;
     assert_eq!(r.status, 429);
     assert!(r.body.contains("Pengaduan keempat, penting."), "kept");
-    assert!(r.body.contains("tunggu beberapa menit"));
+    assert!(r.body.contains("coba kirim lagi nanti"));
 }
 
 #[tokio::test]
@@ -508,4 +511,65 @@ async fn attachments_lose_their_metadata_and_disguised_or_oversize_files_are_ref
             .status,
         404
     );
+}
+
+#[tokio::test]
+async fn a_reloaded_answer_is_one_complaint_and_guesses_at_once_stop_at_the_lock() {
+    let app = TestApp::spawn().await;
+    let b = Browser::new(&app.base);
+    let form = b.get("/pengaduan").await;
+    let mark = field_value(&form.body, "t");
+    app.store.clock().advance_ms(60_000);
+    let fields = [
+        ("t", mark.as_str()),
+        ("what", "Pengaduan yang terkirim sekali."),
+        ("region", "53.01"),
+    ];
+    let r = b.post_form("/pengaduan", &fields).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (code, pin) = (dd(&r.body, "complaint-code"), dd(&r.body, "complaint-pin"));
+    // The browser sends the same form again (the answer page reloaded): one complaint.
+    let r = b.post_form("/pengaduan", &fields).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("sudah terkirim"), "{}", r.body);
+    let queue = app
+        .store
+        .complaint_queue(&app.actor("data-officer.kupang").await, false, 1)
+        .await
+        .unwrap();
+    assert_eq!(queue.total, 1);
+
+    // Ten wrong PINs at the same moment: five are counted, the fifth locks the code, the
+    // others are refused without being checked.
+    let right: i64 = pin.parse().unwrap();
+    let tries: Vec<_> = (1..=10)
+        .map(|i| {
+            let store = app.store.clone();
+            let code = code.clone();
+            let wrong = format!("{:06}", (right + i) % 1_000_000);
+            tokio::spawn(async move { store.complaint_status(&code, &wrong).await.unwrap() })
+        })
+        .collect();
+    let mut wrong = 0;
+    let mut locked = 0;
+    for t in tries {
+        match t.await.unwrap() {
+            store::complaints::ComplaintOutcome::Wrong => wrong += 1,
+            store::complaints::ComplaintOutcome::Locked { .. } => locked += 1,
+            store::complaints::ComplaintOutcome::Shown(_) => panic!("a wrong PIN opened it"),
+        }
+    }
+    assert_eq!((wrong, locked), (4, 6));
+    let audit = app.store.dump_table_for_tests("audit_log").await.unwrap();
+    assert_eq!(
+        audit.matches("complaint.status_failed").count(),
+        5,
+        "{audit}"
+    );
+    assert!(!audit.contains("127.0.0.1"), "no sender's address is kept");
+    // Locked: even the right PIN waits.
+    assert!(matches!(
+        app.store.complaint_status(&code, &pin).await.unwrap(),
+        store::complaints::ComplaintOutcome::Locked { .. }
+    ));
 }

@@ -312,6 +312,32 @@ async fn only_those_who_follow_her_services_issue_a_code() {
     let audit = app.store.dump_table_for_tests("audit_log").await.unwrap();
     assert!(!audit.contains("survivor.code_issue"));
 
+    // The slip's page reloaded (the issuing form sent again): no new code, the printed one
+    // stays valid.
+    let owner = app.login("data-officer.palangkaraya").await;
+    owner.get(&format!("/victims/{victim}/plan")).await;
+    let issue = format!("/victims/{victim}/status-code");
+    let r = owner.post_form(&issue, &[("current", "0")]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (code1, pin1) = (
+        slip_value(&r.body, "slip-code"),
+        slip_value(&r.body, "slip-pin"),
+    );
+    let r = owner.post_form(&issue, &[("current", "0")]).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body.contains("Slip yang sudah dicetak tetap berlaku"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        look(&Browser::new(&app.base), &code1, &pin1).await.status,
+        200
+    );
+    // Without GUGUS_PUBLIC_URL the slip warns that its address is the office's.
+    let r = owner.post_form(&issue, &[]).await;
+    assert!(r.body.contains("GUGUS_PUBLIC_URL"), "{}", r.body);
+
     // Through the API: a new code (201, shown this once), revoked with DELETE (then 404).
     let token = app.token("data-officer.palangkaraya").await;
     let path = format!("/api/v1/victims/{victim}/status-code");

@@ -205,7 +205,7 @@ async fn every_route_answers_as_its_access_class_says() {
                 bytes: b"%PDF-1.4 uji sapuan",
             }],
             false,
-            "t",
+            None,
         )
         .await
         .unwrap();
