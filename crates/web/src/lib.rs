@@ -76,7 +76,7 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
 
 /// The complete application.
 pub fn app(store: Store, config: WebConfig) -> Router {
-    stack(routes().router, store, config)
+    stack(routes().router, store, config, false)
 }
 
 /// Only the public site (`--public-listen`): the visitors' home, the public statistics and
@@ -88,12 +88,19 @@ pub fn public_app(store: Store, config: WebConfig) -> Router {
     let r = http::assets::routes(r);
     let r = public::routes(r);
     let r = r.add("/", &["GET"], axum::routing::get(public::public_root));
-    stack(r.router, store, config)
+    // The language switch, so a visitor can read the site in English here too.
+    let r = accounts::lang_route(r);
+    stack(r.router, store, config, true)
 }
 
 /// The request pipeline every router gets: body limit, CSRF, error pages, the request's
 /// context (session, language), security headers, metrics and the request log.
-fn stack(router: axum::Router<AppState>, store: Store, config: WebConfig) -> Router {
+fn stack(
+    router: axum::Router<AppState>,
+    store: Store,
+    config: WebConfig,
+    public_only: bool,
+) -> Router {
     let limiter = Arc::new(http::security::LoginLimiter::new(
         config.logins_per_minute,
         Duration::from_secs(60),
@@ -114,6 +121,7 @@ fn stack(router: axum::Router<AppState>, store: Store, config: WebConfig) -> Rou
             Duration::from_secs(60),
         )),
         complaint_limiter,
+        public_only,
     };
     router
         .fallback(|| async { http::error::WebError::NotFound })

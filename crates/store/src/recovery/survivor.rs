@@ -102,6 +102,18 @@ fn money(sums: &LedgerSums, track: LedgerTrack) -> SurvivorMoney {
     }
 }
 
+/// Revokes the victim's code in force, if any; returns how many were revoked (0 or 1).
+async fn revoke_codes(conn: &mut sqlx::AnyConnection, victim: i64, now: i64) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE survivor_codes SET revoked_at = $1 WHERE victim_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(victim)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
 impl Store {
     /// Issues the victim a new code and PIN (revoking any earlier one). `expected`: when
     /// the issuing page was shown, the code in force was the one issued at this instant
@@ -131,14 +143,7 @@ impl Store {
                 return Err(StoreError::Conflict("conflict.status_code_changed"));
             }
         }
-        let revoked = sqlx::query(
-            "UPDATE survivor_codes SET revoked_at = $1 WHERE victim_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(victim)
-        .execute(&mut *w)
-        .await?
-        .rows_affected();
+        let revoked = revoke_codes(&mut w, victim, now).await?;
         sqlx::query(
             "INSERT INTO survivor_codes (victim_id, code_hash, pin_hash, issued_by, issued_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -172,15 +177,7 @@ impl Store {
         let allowed = self.allow(actor, Action::ManageServices, &vc.scope)?;
         let mut w = self.write(allowed).await?;
         let now = w.now_ms();
-        let n = sqlx::query(
-            "UPDATE survivor_codes SET revoked_at = $1 WHERE victim_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(victim)
-        .execute(&mut *w)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        if revoke_codes(&mut w, victim, now).await? == 0 {
             return Ok(false);
         }
         w.audit(Event {
@@ -245,52 +242,44 @@ impl Store {
         let survivor = public_actor("survivor:status-code", vc.owner, vc.scope.clone());
         let mut w = self.write(self.allow_credential(&survivor)).await?;
         let now = w.now_ms();
-        let (action, detail, outcome) = match passcode::attempt(
-            &mut w,
-            Purpose::Survivor,
-            id,
-            &code,
-            pin,
-            now,
-        )
-        .await?
-        {
-            passcode::Attempt::Locked { until } => {
-                return Ok(StatusOutcome::Locked { until_ms: until });
-            }
-            passcode::Attempt::Wrong {
-                failures,
-                locked_until,
-            } => (
-                AuditAction::SurvivorStatusFailed,
-                format!(
-                    "victim={victim} failures={failures}{}",
-                    if locked_until.is_some() {
-                        " locked"
-                    } else {
-                        ""
-                    }
+        let (action, detail, outcome) =
+            match passcode::attempt(&mut w, Purpose::Survivor, id, &code, pin, now).await? {
+                passcode::Attempt::Locked { until } => {
+                    return Ok(StatusOutcome::Locked { until_ms: until });
+                }
+                passcode::Attempt::Wrong {
+                    failures,
+                    locked_until,
+                } => (
+                    AuditAction::SurvivorStatusFailed,
+                    format!(
+                        "victim={victim} failures={failures}{}",
+                        if locked_until.is_some() {
+                            " locked"
+                        } else {
+                            ""
+                        }
+                    ),
+                    Some(match locked_until {
+                        Some(until_ms) => StatusOutcome::Locked { until_ms },
+                        None => StatusOutcome::Wrong,
+                    }),
                 ),
-                Some(match locked_until {
-                    Some(until_ms) => StatusOutcome::Locked { until_ms },
-                    None => StatusOutcome::Wrong,
-                }),
-            ),
-            passcode::Attempt::Right => {
-                sqlx::query(
+                passcode::Attempt::Right => {
+                    sqlx::query(
                     "UPDATE survivor_codes SET looks = looks + 1, last_look_at = $1 WHERE id = $2",
                 )
                 .bind(now)
                 .bind(id)
                 .execute(&mut *w)
                 .await?;
-                (
-                    AuditAction::SurvivorStatusView,
-                    format!("victim={victim}"),
-                    None,
-                )
-            }
-        };
+                    (
+                        AuditAction::SurvivorStatusView,
+                        format!("victim={victim}"),
+                        None,
+                    )
+                }
+            };
         w.audit(Event {
             action,
             record_type: "case",

@@ -543,8 +543,8 @@ async fn key_rotation_round_trip() {
     );
     assert_eq!(stats.recovery, 3, "outcome, file name and file body");
     assert_eq!(
-        stats.complaints, 3,
-        "text, contact and what the sender added"
+        stats.complaints, 4,
+        "text, contact, what the sender added and the file"
     );
     assert_eq!(
         rotating.rotate_keys(&system(), 2).await.unwrap().victims,

@@ -16,10 +16,15 @@ use serde::Deserialize;
 use store::LoginOutcome;
 
 pub(crate) fn routes(r: Routes) -> Routes {
-    r.add("/login", &["GET", "POST"], get(login_form).post(login))
+    let r = r
+        .add("/login", &["GET", "POST"], get(login_form).post(login))
         .add("/login/totp", &["GET", "POST"], get(totp_form).post(totp))
-        .add("/logout", &["POST"], post(logout))
-        .add("/lang/{code}", &["GET"], get(set_lang))
+        .add("/logout", &["POST"], post(logout));
+    lang_route(r)
+}
+
+pub(crate) fn lang_route(r: Routes) -> Routes {
+    r.add("/lang/{code}", &["GET"], get(set_lang))
 }
 
 #[derive(Template)]

@@ -12,6 +12,11 @@ use crate::Routes;
 
 pub(crate) use api::AccountsDoc;
 
+/// The language switch alone (the public listener serves it, and nothing else of accounts).
+pub(crate) fn lang_route(r: Routes) -> Routes {
+    auth::lang_route(r)
+}
+
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = auth::routes(r);
     let r = users::routes(r);

@@ -37,6 +37,8 @@ pub struct Ctx {
     pub origin: String,
     pub path: String,
     pub secure: bool,
+    /// Served by the public listener (no login, no application).
+    pub public_only: bool,
 }
 
 fn csrf_for(secret: &[u8], binding: &str) -> String {
@@ -136,6 +138,7 @@ pub async fn load_context(State(state): State<AppState>, mut req: Request, next:
         origin,
         path,
         secure,
+        public_only: state.public_only,
     });
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();

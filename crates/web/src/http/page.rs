@@ -47,6 +47,8 @@ pub struct Page {
     /// Staff printouts say who printed them from which unit; a slip printed for a victim
     /// must not (it would name the unit that shelters her).
     pub print_note: bool,
+    /// On the public listener: no link into the application.
+    pub public_only: bool,
 }
 
 impl Page {
@@ -98,6 +100,7 @@ impl Page {
             },
             flash: String::new(),
             print_note: true,
+            public_only: ctx.public_only,
         }
     }
 
@@ -112,6 +115,7 @@ impl Page {
             flash: String::new(),
             zone: domain::time::Zone::Wib,
             print_note: true,
+            public_only: false,
         }
     }
 

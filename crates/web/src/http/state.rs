@@ -54,6 +54,9 @@ pub struct AppState {
     pub(crate) status_limiter: Arc<LoginLimiter>,
     /// Complaints sent per address (`WebConfig::complaints_per_hour`).
     pub(crate) complaint_limiter: Arc<LoginLimiter>,
+    /// This is the public listener: pages offer no way into the application (it is not
+    /// served here).
+    pub(crate) public_only: bool,
 }
 
 /// Builds the router while recording every (method, path) pair it serves.

@@ -117,6 +117,16 @@ pub(crate) struct PublicQuery {
     potret: String,
 }
 
+impl PublicQuery {
+    /// The snapshot asked for (`None`: the newest); anything but an id is 404.
+    fn snapshot_id(&self) -> Result<Option<i64>, WebError> {
+        match self.potret.trim() {
+            "" => Ok(None),
+            s => s.parse::<i64>().map(Some).map_err(|_| WebError::NotFound),
+        }
+    }
+}
+
 /// A breakdown of the chosen region: (label, count).
 pub(crate) struct Breakdown {
     pub title: &'static str,
@@ -171,10 +181,7 @@ pub(crate) async fn statistics(
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, WebError> {
     let page = Page::from_ctx(&ctx, "public.stats_title");
-    let id = match q.potret.trim() {
-        "" => None,
-        s => Some(s.parse::<i64>().map_err(|_| WebError::NotFound)?),
-    };
+    let id = q.snapshot_id()?;
     let snapshots = state.store.public_snapshots().await?;
     let snapshot = state.store.public_snapshot(id).await?;
     if id.is_some() && snapshot.is_none() {
@@ -337,10 +344,7 @@ pub(crate) async fn statistics_map(
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, WebError> {
     let page = Page::from_ctx(&ctx, "public.stats_title");
-    let id = match q.potret.trim() {
-        "" => None,
-        s => Some(s.parse::<i64>().map_err(|_| WebError::NotFound)?),
-    };
+    let id = q.snapshot_id()?;
     let s = state
         .store
         .public_snapshot(id)

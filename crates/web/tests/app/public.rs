@@ -504,8 +504,23 @@ async fn the_public_listener_serves_no_internal_route() {
         "/healthz",
         "/static/gugus.css",
     ] {
-        assert_eq!(anon.get(path).await.status, 200, "{path}");
+        let r = anon.get(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        // No way into the application from here: it is not served on this address.
+        assert!(
+            !r.body.contains("href=\"/login\""),
+            "{path} links the login"
+        );
     }
+    // The language switch works here too.
+    let r = anon.get("/lang/en?next=/pengaduan").await;
+    assert_eq!(r.status, 303);
+    assert!(
+        anon.get("/pengaduan")
+            .await
+            .body
+            .contains("Report suspected trafficking")
+    );
     // Every internal route, with an API token of the application or without.
     let bearer = format!("Bearer {}", app.token("data-officer.kupang").await);
     for route in web::route_table().into_iter().filter(|(m, _)| *m == "GET") {
@@ -528,6 +543,7 @@ async fn the_public_listener_serves_no_internal_route() {
         .contains(&path.as_str())
             || path.starts_with("/data/statistik/")
             || path.starts_with("/statistik-publik/")
+            || path.starts_with("/lang/")
             || path.starts_with("/static/")
         {
             continue;
