@@ -94,6 +94,8 @@ pub struct Store {
     audit_batch: crate::core::audit_batch::AuditBatch,
     rules_memo: crate::core::memo::Memo<Vec<domain::rules::Rule>>,
     service_types_memo: crate::core::memo::Memo<Vec<ServiceType>>,
+    /// The provinces and regencies a complaint may name (the complaint form's list).
+    complaint_places_memo: crate::core::memo::Memo<Vec<(String, String, String)>>,
     after_save: std::sync::Arc<review::AfterSaveCounters>,
     write_gate: crate::core::gate::WriteGate,
     clock: Clock,

@@ -198,20 +198,30 @@ fn sender(intake: Option<&str>) -> Actor {
 
 impl Store {
     /// Regions a complaint may name: every province and regency, as (code, name, province
-    /// code) in code order (public reference data).
-    pub async fn complaint_places(&self) -> Result<Vec<(String, String, String)>> {
+    /// code) in code order (public reference data, read once, then from memory: the form
+    /// is the public site's heaviest page).
+    pub async fn complaint_places(&self) -> Result<std::sync::Arc<Vec<(String, String, String)>>> {
+        if let Some(p) = self.complaint_places_memo.get() {
+            return Ok(p);
+        }
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
             "SELECT code, name, parent_code FROM regions WHERE level <= 2 ORDER BY code",
         )
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
+        let places: Vec<(String, String, String)> = rows
             .into_iter()
             .map(|(code, name, parent)| {
                 let province = parent.unwrap_or_else(|| code.clone());
                 (code, name, province)
             })
-            .collect())
+            .collect();
+        // Regions are loaded before the server serves: an empty list is not kept.
+        let places = std::sync::Arc::new(places);
+        if !places.is_empty() {
+            self.complaint_places_memo.set(places.clone());
+        }
+        Ok(places)
     }
 
     /// Takes a complaint from the public. `suspect`: the form's flood guard thinks a script

@@ -354,6 +354,7 @@ impl Store {
             audit_batch: Default::default(),
             rules_memo: Default::default(),
             service_types_memo: Default::default(),
+            complaint_places_memo: Default::default(),
             after_save: Default::default(),
             write_gate: Default::default(),
             clock: Clock::system(),

@@ -74,11 +74,11 @@ type Places = Vec<(String, String, Vec<(String, String)>)>;
 
 async fn places(state: &AppState) -> Result<Places, WebError> {
     let mut out: Places = Vec::new();
-    for (code, name, province) in state.store.complaint_places().await? {
+    for (code, name, province) in state.store.complaint_places().await?.iter() {
         if code == province {
-            out.push((code, name, Vec::new()));
-        } else if let Some(p) = out.iter_mut().find(|p| p.0 == province) {
-            p.2.push((code, name));
+            out.push((code.clone(), name.clone(), Vec::new()));
+        } else if let Some(p) = out.iter_mut().find(|p| &p.0 == province) {
+            p.2.push((code.clone(), name.clone()));
         }
     }
     Ok(out)

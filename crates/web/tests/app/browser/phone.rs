@@ -30,6 +30,36 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
         .create_case(&officer, &crate::common::sample_case("Sari Dewi"))
         .await
         .unwrap();
+    // A complaint from the public waiting in Palangka Raya's queue, with a file.
+    let complaint = domain::complaint::NewComplaint::parse(
+        &domain::complaint::ComplaintInput {
+            what: "Tetangga saya dijanjikan kerja di Malaysia oleh agen, paspornya ditahan.".into(),
+            region: "62.71".into(),
+            at_risk: "adult".into(),
+            contact: "0812 0000 1111".into(),
+            ..Default::default()
+        },
+        crate::common::today(),
+    )
+    .unwrap();
+    app.store
+        .submit_complaint(
+            &complaint,
+            &[store::complaints::Attachment {
+                bytes: b"%PDF-1.4 foto",
+            }],
+            false,
+            None,
+        )
+        .await
+        .unwrap();
+    let complaint_id = app
+        .store
+        .complaint_queue(&officer, true, 1)
+        .await
+        .unwrap()
+        .rows[0]
+        .id;
     let Some(b) = Chrome::open(&app, "phone_width", PHONE).await else {
         return;
     };
@@ -49,6 +79,7 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
                 format!("/cases/{case}"),
                 "/notifications".into(),
                 "/complaints".into(),
+                format!("/complaints/{complaint_id}"),
                 "/regions".into(),
                 "/units".into(),
             ],
