@@ -65,12 +65,12 @@ crate::str_enum::str_enum! {
     }
 }
 
-/// Longest complaint text (characters).
-pub const WHAT_MAX: usize = 5_000;
-/// Longest contact line.
-pub const CONTACT_MAX: usize = 200;
+/// Longest complaint text (characters): a message's cap, whose error names it.
+pub const WHAT: text::Limit = text::MESSAGE;
+/// Longest contact line (a phone number or an e-mail address).
+pub const CONTACT: text::Limit = text::SHORT;
 /// Longest added information.
-pub const INFO_MAX: usize = 2_000;
+pub const INFO: text::Limit = text::NOTE;
 
 /// A complaint as the form or the API sends it.
 #[derive(Debug, Clone, Default)]
@@ -100,7 +100,7 @@ impl NewComplaint {
     /// Reads the form: every problem on its field. `today` bounds the day it happened.
     pub fn parse(i: &ComplaintInput, today: day::Day) -> Result<NewComplaint, Invalid> {
         let mut errs = Invalid::default();
-        let what = errs.take(text::multiline("what", &i.what, text::Limit::new(WHAT_MAX)));
+        let what = errs.take(text::multiline("what", &i.what, WHAT));
         let region = match i.region.trim() {
             "" => None,
             r => match crate::RegionCode::parse(r) {
@@ -131,11 +131,7 @@ impl NewComplaint {
                 None
             }),
         };
-        let contact = errs.take(text::opt_line(
-            "contact",
-            &i.contact,
-            text::Limit::new(CONTACT_MAX),
-        ));
+        let contact = errs.take(text::opt_line("contact", &i.contact, CONTACT));
         match (what, at_risk, contact) {
             (Some(what), Some(at_risk), Some(contact)) if errs.is_empty() => Ok(NewComplaint {
                 what,
@@ -151,7 +147,7 @@ impl NewComplaint {
 
 /// Information a sender adds to her complaint.
 pub fn parse_info(s: &str) -> Result<String, FieldError> {
-    text::multiline("info", s, text::Limit::new(INFO_MAX))
+    text::multiline("info", s, INFO)
 }
 
 #[cfg(test)]
@@ -180,7 +176,7 @@ mod tests {
             region: "53.71.01.1001".into(),
             happened_on: "2027-01-01".into(),
             at_risk: "alien".into(),
-            contact: "x".repeat(CONTACT_MAX + 1),
+            contact: "x".repeat(CONTACT.max() + 1),
         };
         let e = NewComplaint::parse(&bad, today).unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();

@@ -12,23 +12,10 @@ use crate::common::{self, Browser, TestApp};
 
 /// The value of the form field `name` on a page (`name="…" value="…"`).
 fn field_value(body: &str, name: &str) -> String {
-    let at = body
-        .find(&format!("name=\"{name}\" value=\""))
-        .unwrap_or_else(|| panic!("no field {name}: {body}"))
-        + name.len()
-        + 15;
-    body[at..][..body[at..].find('"').unwrap()].to_owned()
+    common::after(body, &format!("name=\"{name}\" value=\""), '"')
 }
 
-/// The text of `<dd id="{id}">…</dd>`.
-fn dd(body: &str, id: &str) -> String {
-    let at = body
-        .find(&format!("id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("no {id}: {body}"))
-        + id.len()
-        + 6;
-    body[at..][..body[at..].find('<').unwrap()].to_owned()
-}
+use common::text_of as dd;
 
 /// Sends a complaint as a person does (the form opened a minute before it is sent);
 /// returns (tracking code, PIN).

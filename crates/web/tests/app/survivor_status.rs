@@ -9,15 +9,7 @@ use crate::common::{self, Browser, TestApp, today};
 use crate::recovery::{day, rescued_in_palangkaraya};
 use store::{NewLedgerEntry, NewReferral, NewService, ServiceUpdate};
 
-/// The text between `<dd id="{id}">` and `</dd>` on the slip.
-fn slip_value(body: &str, id: &str) -> String {
-    let start = body
-        .find(&format!("id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("no {id} on the slip: {body}"))
-        + id.len()
-        + 6;
-    body[start..][..body[start..].find('<').unwrap()].to_owned()
-}
+use crate::common::text_of as slip_value;
 
 /// The part of a page between two markers (the slip's box; the status page's main part).
 fn between<'a>(body: &'a str, from: &str, to: &str) -> &'a str {

@@ -12,10 +12,12 @@ async fn the_statistics_page_and_the_map_open_their_figures() {
     let officer = app.actor("data-officer.kupang").await;
     let mut c = sample_input("Maria Ndun");
     c.victims[0].home_village = "53.01.05.1001".into();
-    app.store
+    let (case, _) = app
+        .store
         .create_case(&officer, &NewCase::parse(&c, today()).unwrap())
         .await
         .unwrap();
+    let victim = app.store.case(&officer, case).await.unwrap().victims[0].id;
     let Some(b) = Chrome::open(&app, "statistics", DESK).await else {
         return;
     };
@@ -122,6 +124,41 @@ async fn the_statistics_page_and_the_map_open_their_figures() {
         )
         .await;
     b.expect(drawn == json!(true), "the public map is drawn")
+        .await;
+    // On a wide screen too: a complaint in the queue, and the slip a case worker prints.
+    let complaint = domain::complaint::NewComplaint::parse(
+        &domain::complaint::ComplaintInput {
+            what: "Anak tetangga dibawa agen ke Batam, tidak bisa dihubungi.".into(),
+            region: "53.01".into(),
+            at_risk: "child".into(),
+            ..Default::default()
+        },
+        today(),
+    )
+    .unwrap();
+    app.store
+        .submit_complaint(&complaint, &[], false, None)
+        .await
+        .unwrap();
+    let id = app
+        .store
+        .complaint_queue(&officer, true, 1)
+        .await
+        .unwrap()
+        .rows[0]
+        .id;
+    b.login("data-officer.kupang").await;
+    b.goto(&format!("/complaints/{id}")).await;
+    b.shot("complaint").await;
+    b.expect(
+        b.text().await.contains("dibawa agen ke Batam"),
+        "the complaint's text is shown to intake",
+    )
+    .await;
+    b.goto(&format!("/victims/{victim}/plan#status-code")).await;
+    b.submit("#status-code form button").await;
+    b.shot("slip").await;
+    b.expect(b.count("#slip-code").await == 1, "the slip shows the code")
         .await;
     b.close().await;
 }

@@ -456,3 +456,18 @@ pub fn enc(s: &str) -> String {
         })
         .collect()
 }
+
+/// What a page holds right after `marker` up to the next `end` (a field's value, an
+/// element's text); panics naming the marker when the page has none.
+pub fn after(body: &str, marker: &str, end: char) -> String {
+    let at = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} on the page: {body}"))
+        + marker.len();
+    body[at..][..body[at..].find(end).unwrap()].to_owned()
+}
+
+/// The text of the element with id `id` (`id="{id}">text<`).
+pub fn text_of(body: &str, id: &str) -> String {
+    after(body, &format!("id=\"{id}\">"), '<')
+}
