@@ -204,6 +204,19 @@ crate::str_enum::str_enum! {
         ComplaintAddInfo,
         #[strum(serialize = "complaint.status_failed")]
         ComplaintStatusFailed,
+        // News on the public site: written, sent for review, returned, published, taken down.
+        #[strum(serialize = "news.create")]
+        NewsCreate,
+        #[strum(serialize = "news.update")]
+        NewsUpdate,
+        #[strum(serialize = "news.submit")]
+        NewsSubmit,
+        #[strum(serialize = "news.return")]
+        NewsReturn,
+        #[strum(serialize = "news.publish")]
+        NewsPublish,
+        #[strum(serialize = "news.unpublish")]
+        NewsUnpublish,
     }
 }
 
@@ -668,6 +681,12 @@ mod action_tests {
                 "complaint.status_view",
                 "complaint.add_info",
                 "complaint.status_failed",
+                "news.create",
+                "news.update",
+                "news.submit",
+                "news.return",
+                "news.publish",
+                "news.unpublish",
             ]
         );
         for a in AuditAction::ALL {

@@ -151,6 +151,12 @@ crate::str_enum::str_enum! {
         /// Read the public's complaints that reached the task force of a region in the
         /// subtree, and triage them: open a case, attach to a case, refer on, close.
         HandleComplaints,
+        /// Write the unit's news articles and send them for review (target: the unit's
+        /// region; the store also requires the actor's own unit for an existing article).
+        WriteNews,
+        /// Publish, return or take down articles of units in the subtree — never one the
+        /// actor sent for review (four eyes, checked in the store).
+        PublishNews,
     }
 }
 
@@ -181,6 +187,8 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         // Cases: every role sees cases in its subtree, without identities (code and
         // initials); identities only for roles whose work needs them (partner officers will
         // get them through an open referral); entering data for the roles that do it.
+        // News editors work on the public site, not on cases.
+        (ViewCase, Role::Editor) => None,
         (ViewCase, _) => Some(OWN_SUBTREE),
         (ViewIdentity, Role::Admin | Role::DataOfficer | Role::Verifier | Role::CaseWorker) => {
             Some(OWN_SUBTREE)
@@ -206,6 +214,10 @@ fn allowed(role: Role, action: Action) -> Option<&'static [Relation]> {
         // Complaints from the public: the intake officers of the task force they reached
         // (data officers, case workers; admins), not verifiers, analysts or viewers.
         (HandleComplaints, Role::Admin | Role::DataOfficer | Role::CaseWorker) => Some(OWN_SUBTREE),
+        // News: the unit's editors (public relations, *humas*) write; editors and admins of
+        // the unit's region or above publish what someone else sent.
+        (WriteNews, Role::Editor | Role::Admin) => Some(OWN_LEVEL),
+        (PublishNews, Role::Editor | Role::Admin) => Some(OWN_SUBTREE),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ pub mod classify;
 pub mod complaint;
 pub mod file_meta;
 pub mod ids;
+pub mod news;
 pub mod nik;
 pub mod notification;
 pub mod recovery;

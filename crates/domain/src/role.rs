@@ -21,6 +21,9 @@ crate::str_enum::str_enum! {
         Analyst,
         /// Read-only access to non-identifying information.
         Viewer,
+        /// Writes and publishes the unit's news on the public site (public relations,
+        /// *humas*); sees no case, only the aggregate statistics.
+        Editor,
     }
 }
 

@@ -42,7 +42,8 @@ fn stored_strings_are_unchanged() {
             "case_worker",
             "partner_officer",
             "analyst",
-            "viewer"
+            "viewer",
+            "editor"
         ]
     );
     pin!(
@@ -151,6 +152,8 @@ fn stored_strings_are_unchanged() {
             "import_indicators",
             "manage_index_method",
             "handle_complaints",
+            "write_news",
+            "publish_news",
         ]
     );
     pin!(Sex, ["female", "male"]);
@@ -177,7 +180,7 @@ fn stored_strings_are_unchanged() {
             "identity_opened",
         ]
     );
-    assert_eq!(AuditAction::ALL.len(), 93);
+    assert_eq!(AuditAction::ALL.len(), 99);
     assert_eq!(
         AuditAction::parse(" case.view "),
         Some(AuditAction::CaseView)

@@ -100,6 +100,7 @@ fn role_prefix(role: Role) -> &'static str {
         Role::PartnerOfficer => "mitra",
         Role::Analyst => "analis",
         Role::Viewer => "pemantau",
+        Role::Editor => "humas",
     }
 }
 
@@ -574,7 +575,7 @@ async fn unit_actor(store: &Store, short: &str) -> Result<Option<Actor>> {
 }
 
 /// A demo account as the store sees it after login (for looks that name a person).
-async fn person(store: &Store, username: &str) -> Result<Option<Actor>> {
+pub(crate) async fn person(store: &Store, username: &str) -> Result<Option<Actor>> {
     let Some(id) = store.user_id_by_username(username).await? else {
         return Ok(None);
     };

@@ -6,6 +6,7 @@ mod backup;
 mod bench;
 mod config;
 mod demo;
+mod demo_news;
 mod generate;
 mod linkage_cli;
 mod serve;
@@ -317,6 +318,10 @@ async fn run(cli: Cli) -> Result<()> {
             let cases = demo::load_cases(&store).await?;
             if cases > 0 {
                 println!("loaded {cases} synthetic demo cases");
+            }
+            let articles = demo_news::load(&store).await?;
+            if articles > 0 {
+                println!("loaded {articles} demo news articles");
             }
             demo::print_logins(&accounts, &args.listen);
             let file = config::checkpoint_path(

@@ -11,6 +11,7 @@ mod cases;
 pub mod complaints;
 pub mod core;
 mod linkage;
+pub mod news;
 mod notifications;
 mod perpetrators;
 pub mod publish;

@@ -21,6 +21,7 @@ mod complaints;
 mod home;
 mod http;
 mod jobs;
+mod news;
 mod notifications;
 mod ops;
 mod perpetrators;
@@ -55,6 +56,7 @@ fn routes() -> Routes {
     let r = regions::routes(r);
     let r = cases::routes(r);
     let r = complaints::routes(r);
+    let r = news::routes(r);
     let r = perpetrators::routes(r);
     let r = review::routes(r);
     let r = stats::routes(r);

@@ -278,6 +278,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0034_complaints.sql"),
         postgres: include_str!("../../migrations/postgres/0034_complaints.sql"),
     },
+    Migration {
+        version: 35,
+        name: "news",
+        sqlite: include_str!("../../migrations/sqlite/0035_news.sql"),
+        postgres: include_str!("../../migrations/postgres/0035_news.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

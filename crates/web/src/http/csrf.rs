@@ -62,7 +62,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    // File uploads (evidence, indicator files, a complaint's attachments) carry the token as a form part; the body limit is the upload
+    // File uploads (evidence, indicator files, a complaint's attachments, a news cover) carry the token as a form part; the body limit is the upload
     // limit, and the body is passed on unchanged.
     // Only the upload routes take multipart bodies (and their larger limit).
     let upload_route = {
@@ -71,6 +71,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
             && (path.starts_with("/services/") || path.starts_with("/api/v1/services/")))
             || path == "/kerawanan/indikator"
             || path == "/pengaduan"
+            || crate::news::is_upload_path(path)
     };
     if let Some(boundary) = crate::http::multipart::boundary(&content_type).filter(|_| upload_route)
     {

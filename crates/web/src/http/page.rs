@@ -29,6 +29,7 @@ pub struct NavUser {
     pub can_follow: bool,
     /// Reads and triages complaints from the public.
     pub can_complaints: bool,
+    pub can_news: bool,
     pub unread: i64,
 }
 
@@ -80,6 +81,8 @@ impl Page {
                     can_link: role_may(a.role, Action::LinkPersons),
                     can_follow: a.role.sees_identities(),
                     can_complaints: role_may(a.role, Action::HandleComplaints),
+                    can_news: role_may(a.role, Action::WriteNews)
+                        || role_may(a.role, Action::PublishNews),
                     unread: s.info.unread,
                 }
             });

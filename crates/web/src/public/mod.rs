@@ -1,11 +1,12 @@
 //! The public site (issue 14): what a logged-out visitor sees — the home page at `/`, the
 //! public statistics (dated, suppressed snapshots, never live figures) and their open data
-//! downloads, the complaint form (`/pengaduan`) and its tracking, and a survivor's own
+//! downloads, the office's news (`/berita`, its feed and the sitemap), the complaint form (`/pengaduan`) and its tracking, and a survivor's own
 //! status (`/status`, with the code and PIN on her slip).
 //! No other page here reads a case, a victim or a live count.
 
 mod complaint;
 mod dcat;
+mod news;
 mod pages;
 mod survivor;
 
@@ -13,10 +14,16 @@ use crate::Routes;
 use axum::routing::{get, post};
 
 pub(crate) use dcat::base as base_url;
+pub(crate) use news::rfc3339;
 pub(crate) use pages::{public_home, public_root};
 
 pub(crate) fn routes(r: Routes) -> Routes {
-    r.add("/statistik-publik", &["GET"], get(pages::statistics))
+    r.add("/berita", &["GET"], get(news::list))
+        .add("/berita/feed.xml", &["GET"], get(news::feed))
+        .add("/berita/{slug}", &["GET"], get(news::article))
+        .add("/berita/gambar/{id}/{width}", &["GET"], get(news::picture))
+        .add("/sitemap.xml", &["GET"], get(news::sitemap))
+        .add("/statistik-publik", &["GET"], get(pages::statistics))
         .add(
             "/statistik-publik/peta.svg",
             &["GET"],

@@ -53,6 +53,8 @@ struct HomePage {
     page: Page,
     snapshot: Option<PublicSnapshot>,
     sexes: Vec<(String, Option<i64>)>,
+    /// The newest articles.
+    news: Vec<store::news::ArticleRow>,
 }
 
 impl HomePage {
@@ -90,11 +92,18 @@ pub(crate) async fn public_home(state: &AppState, ctx: &Ctx) -> Result<Response,
             )
         })
         .unwrap_or_default();
+    let mut news = state
+        .store
+        .public_news(&store::news::NewsFilter::default())
+        .await?
+        .rows;
+    news.truncate(4);
     Ok(cacheable(
         render(&HomePage {
             page,
             snapshot,
             sexes,
+            news,
         })?
         .into_response(),
     ))

@@ -24,6 +24,7 @@ mod job_leases;
 mod mail;
 mod many_writers;
 mod midnight;
+mod news;
 mod notifications_list;
 mod observability;
 mod perpetrator_pairs;

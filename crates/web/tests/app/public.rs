@@ -501,6 +501,9 @@ async fn the_public_listener_serves_no_internal_route() {
         "/status",
         "/pengaduan",
         "/pengaduan/status",
+        "/berita",
+        "/berita/feed.xml",
+        "/sitemap.xml",
         "/healthz",
         "/static/gugus.css",
     ] {
@@ -543,6 +546,8 @@ async fn the_public_listener_serves_no_internal_route() {
         .contains(&path.as_str())
             || path.starts_with("/data/statistik/")
             || path.starts_with("/statistik-publik/")
+            || path.starts_with("/berita")
+            || path == "/sitemap.xml"
             || path.starts_with("/lang/")
             || path.starts_with("/static/")
         {

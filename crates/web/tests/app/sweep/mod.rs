@@ -226,8 +226,14 @@ async fn every_route_answers_as_its_access_class_says() {
         .id
         .to_string();
     let ntt_complaint = ntt_complaint_id.to_string();
+    // A published article of Kabupaten Kupang's task force (its editor writes, its admin
+    // publishes).
+    let (ntt_news_id, ntt_news_slug) = crate::news::published_article(&app, "kupang").await;
+    let ntt_news = ntt_news_id.to_string();
     let fill = |p: &str| {
         p.replace("{ntt_complaint_file}", &ntt_complaint_file)
+            .replace("{ntt_news_slug}", &ntt_news_slug)
+            .replace("{ntt_news}", &ntt_news)
             .replace("{ntt_complaint}", &ntt_complaint)
             .replace("{ntt_perp}", &ntt_perp)
             .replace("{ntt_victim}", &ntt_victim)
