@@ -217,6 +217,9 @@ crate::str_enum::str_enum! {
         NewsPublish,
         #[strum(serialize = "news.unpublish")]
         NewsUnpublish,
+        // Open data: a differentially private synthetic release (its ε in the detail).
+        #[strum(serialize = "public.synthetic_release")]
+        PublicSyntheticRelease,
     }
 }
 
@@ -687,6 +690,7 @@ mod action_tests {
                 "news.return",
                 "news.publish",
                 "news.unpublish",
+                "public.synthetic_release",
             ]
         );
         for a in AuditAction::ALL {

@@ -300,33 +300,6 @@ fn cleaner() -> ammonia::Builder<'static> {
     b
 }
 
-/// The body as plain text (for the search of the internal list and the feed's summary
-/// when there is no lead): the Markdown's text without its marks.
-pub fn plain_text(markdown: &str) -> String {
-    use pulldown_cmark::{Event, Parser, TagEnd};
-    let mut out = String::new();
-    for e in Parser::new(markdown) {
-        match e {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak
-            | Event::HardBreak
-            | Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::TableCell
-                | TagEnd::CodeBlock,
-            ) => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
-                }
-            }
-            _ => {}
-        }
-    }
-    out.trim().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,13 +383,5 @@ mod tests {
         assert_eq!(NewsStep::Submit.apply(Unpublished), Some(InReview));
         assert_eq!(NewsStep::Return.apply(Published), None);
         assert!(!Published.editable() && Unpublished.editable());
-    }
-
-    #[test]
-    fn plain_text_drops_the_marks() {
-        assert_eq!(
-            plain_text("## Judul\n\nTeks **tebal**."),
-            "Judul Teks tebal."
-        );
     }
 }

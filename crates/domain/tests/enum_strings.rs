@@ -180,7 +180,7 @@ fn stored_strings_are_unchanged() {
             "identity_opened",
         ]
     );
-    assert_eq!(AuditAction::ALL.len(), 99);
+    assert_eq!(AuditAction::ALL.len(), 100);
     assert_eq!(
         AuditAction::parse(" case.view "),
         Some(AuditAction::CaseView)

@@ -47,6 +47,10 @@ pub(crate) struct ServeArgs {
     /// was typed is kept in the form).
     #[arg(long, env = "GUGUS_COMPLAINTS_PER_HOUR", default_value_t = 20)]
     complaints_per_hour: u32,
+    /// The privacy budget of the open data: the cumulative ε (at δ = 10⁻⁶) that all
+    /// differentially private synthetic releases of this instance may spend together.
+    #[arg(long, env = "GUGUS_DP_BUDGET", default_value_t = 10.0)]
+    dp_budget: f64,
     /// SMTP server for notification e-mails, e.g. smtp://user:pass@relay.example:25?from=gugus@example.go.id
     /// (plain SMTP to a relay; the e-mail holds a link only).
     #[arg(long, env = "GUGUS_SMTP_URL")]
@@ -164,6 +168,11 @@ pub(crate) async fn serve(
         body_limit: args.max_body_kb.max(1) * 1024,
         logins_per_minute: args.logins_per_minute.max(1),
         complaints_per_hour: args.complaints_per_hour.max(1),
+        dp_budget_epsilon: if args.dp_budget.is_finite() {
+            args.dp_budget.max(0.0)
+        } else {
+            0.0
+        },
         metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
         public_url: args.public_url.clone(),
     };

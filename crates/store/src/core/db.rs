@@ -284,6 +284,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0035_news.sql"),
         postgres: include_str!("../../migrations/postgres/0035_news.sql"),
     },
+    Migration {
+        version: 36,
+        name: "synthetic_releases",
+        sqlite: include_str!("../../migrations/sqlite/0036_synthetic_releases.sql"),
+        postgres: include_str!("../../migrations/postgres/0036_synthetic_releases.sql"),
+    },
 ];
 
 /// Removes the password from a URL for messages.

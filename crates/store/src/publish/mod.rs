@@ -6,6 +6,8 @@
 //! person. A cell hidden in one snapshot stays hidden in the next, so their difference
 //! reveals nothing either.
 
+pub mod synthetic;
+
 use crate::core::audit::Event;
 use crate::{Result, Store, StoreError};
 use domain::audit::AuditAction;

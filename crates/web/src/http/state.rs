@@ -25,6 +25,9 @@ pub struct WebConfig {
     pub logins_per_minute: u32,
     /// Complaints from the public accepted per client address per hour.
     pub complaints_per_hour: u32,
+    /// `GUGUS_DP_BUDGET`: the cumulative privacy loss (ε at δ = 10⁻⁶) all synthetic
+    /// releases of this instance may spend together.
+    pub dp_budget_epsilon: f64,
     /// `GUGUS_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token (from any
     /// address); when not, `/metrics` answers loopback clients only.
     pub metrics_token: Option<String>,
@@ -39,6 +42,7 @@ impl Default for WebConfig {
             body_limit: 1 << 20,
             logins_per_minute: 30,
             complaints_per_hour: 20,
+            dp_budget_epsilon: 10.0,
             metrics_token: None,
             public_url: None,
         }

@@ -208,6 +208,16 @@ impl EditPage {
                 .is_some_and(|u| a.submitted_by.as_deref() == Some(u.username.as_str()))
         })
     }
+    /// A publisher opening an article waiting for review sees the decision first (the text
+    /// folds away, so a change is saved on purpose, not lost by publishing).
+    fn review_first(&self) -> bool {
+        self.may_publish
+            && !self.own_submission()
+            && self
+                .article
+                .as_ref()
+                .is_some_and(|a| a.status() == Some(NewsStatus::InReview))
+    }
     fn is_public(&self) -> bool {
         self.article
             .as_ref()

@@ -1,9 +1,9 @@
 //! The open data catalogue, so the national open-data portal (Satu Data Indonesia runs
 //! CKAN) can harvest the published snapshots: `/data.json` in DCAT-US 1.1 (Project Open
 //! Data, what ckanext-dcat's `dcat_json` and ckanext-datajson read) and `/data.jsonld` in
-//! DCAT-AP as JSON-LD (what ckanext-dcat's RDF harvester reads). One dataset: the victims
-//! by home region, with every snapshot's CSV as a distribution. Both are written from the
-//! same facts.
+//! DCAT-AP as JSON-LD (what ckanext-dcat's RDF harvester reads). Two datasets: the victims
+//! by home region, with every snapshot's CSV as a distribution, and the differentially
+//! private synthetic records, with every release's CSV. Both are written from the same facts.
 
 use crate::AppState;
 use crate::http::error::WebError;
@@ -36,6 +36,8 @@ pub(crate) fn base(state: &AppState, headers: &HeaderMap) -> String {
 struct Facts {
     base: String,
     snapshots: Vec<store::publish::SnapshotInfo>,
+    /// The synthetic releases, newest first.
+    releases: Vec<store::publish::synthetic::ReleaseInfo>,
     publisher: String,
     email: Option<String>,
 }
@@ -56,6 +58,11 @@ impl Facts {
         Ok(Facts {
             base: base(state, headers),
             snapshots: state.store.public_snapshots().await?,
+            releases: state
+                .store
+                .synthetic_ledger(state.config.dp_budget_epsilon)
+                .await?
+                .releases,
             publisher,
             email,
         })
@@ -66,6 +73,24 @@ impl Facts {
     fn csv(&self, id: i64) -> String {
         format!("{}/data/statistik/{id}", self.base)
     }
+    fn synthetic_id(&self) -> String {
+        format!("{}/data#korban-sintetis", self.base)
+    }
+    fn synthetic_csv(&self, id: i64) -> String {
+        format!("{}/data/sintetis/{id}/csv", self.base)
+    }
+}
+
+const SYNTHETIC_TITLE: &str = "Rekaman korban TPPO sintetis (privasi diferensial)";
+const SYNTHETIC_DESCRIPTION: &str = "Rekaman buatan yang meniru pola catatan korban yang sudah diverifikasi tingkat nasional (setiap orang sekali): jenis kelamin, kelompok umur, tahun laporan, bentuk eksploitasi, cara pengendalian, cara perekrutan, provinsi asal dan tujuan. Dibuat dengan metode DP-marginals (derau Gauss diskret OpenDP, zCDP); ε setiap rilis, buku anggaran privasi dan laporan kegunaan ada di halaman rilis. Bukan kasus nyata.";
+
+fn release_title(r: &store::publish::synthetic::ReleaseInfo) -> String {
+    format!(
+        "Rilis {} per {} (ε = {:.2}, δ = 1e-6)",
+        r.id,
+        day(r.as_of),
+        r.epsilon
+    )
 }
 
 fn day(d: i64) -> String {
@@ -113,7 +138,7 @@ pub(crate) async fn data_json(
             "modified": day(newest.as_of),
             "issued": day(oldest.as_of),
             "publisher": { "@type": "org:Organization", "name": f.publisher },
-            "contactPoint": contact,
+            "contactPoint": contact.clone(),
             "accessLevel": "public",
             "license": LICENCE,
             "rights": "CC BY 4.0",
@@ -123,6 +148,41 @@ pub(crate) async fn data_json(
             "language": ["id"],
             "theme": ["Perlindungan sosial", "Hukum"],
             "landingPage": format!("{}/statistik-publik", f.base),
+            "distribution": distributions,
+        }));
+    }
+    if let (Some(newest), Some(oldest)) = (f.releases.first(), f.releases.last()) {
+        let distributions: Vec<Value> = f
+            .releases
+            .iter()
+            .map(|r| {
+                json!({
+                    "@type": "dcat:Distribution",
+                    "title": release_title(r),
+                    "downloadURL": f.synthetic_csv(r.id),
+                    "mediaType": "text/csv",
+                    "format": "CSV",
+                    "describedBy": format!("{}/data/sintetis/{}", f.base, r.id),
+                })
+            })
+            .collect();
+        datasets.push(json!({
+            "@type": "dcat:Dataset",
+            "identifier": f.synthetic_id(),
+            "title": SYNTHETIC_TITLE,
+            "description": SYNTHETIC_DESCRIPTION,
+            "keyword": KEYWORDS,
+            "modified": day(newest.as_of),
+            "issued": day(oldest.as_of),
+            "publisher": { "@type": "org:Organization", "name": f.publisher },
+            "contactPoint": contact,
+            "accessLevel": "public",
+            "license": LICENCE,
+            "rights": "CC BY 4.0",
+            "spatial": "Indonesia (kode wilayah Kemendagri)",
+            "language": ["id"],
+            "theme": ["Perlindungan sosial", "Hukum"],
+            "landingPage": format!("{}/data", f.base),
             "distribution": distributions,
         }));
     }
@@ -185,13 +245,50 @@ pub(crate) async fn data_jsonld(
             "dct:issued": date(oldest.as_of),
             "dct:modified": date(newest.as_of),
             "dct:publisher": publisher.clone(),
-            "dcat:contactPoint": contact,
+            "dcat:contactPoint": contact.clone(),
             "dct:license": { "@id": LICENCE },
             "dct:accessRights": { "@id": "http://publications.europa.eu/resource/authority/access-right/PUBLIC" },
             "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/MONTHLY" },
             "dct:language": { "@id": "http://id.loc.gov/vocabulary/iso639-1/id" },
             "dct:spatial": { "@id": "http://publications.europa.eu/resource/authority/country/IDN" },
             "dcat:landingPage": { "@id": format!("{}/statistik-publik", f.base) },
+            "dcat:distribution": distributions,
+        }));
+    }
+    if let (Some(newest), Some(oldest)) = (f.releases.first(), f.releases.last()) {
+        let distributions: Vec<Value> = f
+            .releases
+            .iter()
+            .map(|r| {
+                json!({
+                    "@id": f.synthetic_csv(r.id),
+                    "@type": "dcat:Distribution",
+                    "dct:title": release_title(r),
+                    "dcat:accessURL": { "@id": format!("{}/data/sintetis/{}", f.base, r.id) },
+                    "dcat:downloadURL": { "@id": f.synthetic_csv(r.id) },
+                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" },
+                    "dct:format": { "@id": "http://publications.europa.eu/resource/authority/file-type/CSV" },
+                    "dct:issued": date(r.as_of),
+                    "dct:license": { "@id": LICENCE },
+                })
+            })
+            .collect();
+        datasets.push(json!({
+            "@id": f.synthetic_id(),
+            "@type": "dcat:Dataset",
+            "dct:identifier": f.synthetic_id(),
+            "dct:title": { "@value": SYNTHETIC_TITLE, "@language": "id" },
+            "dct:description": { "@value": SYNTHETIC_DESCRIPTION, "@language": "id" },
+            "dcat:keyword": KEYWORDS,
+            "dct:issued": date(oldest.as_of),
+            "dct:modified": date(newest.as_of),
+            "dct:publisher": publisher.clone(),
+            "dcat:contactPoint": contact.clone(),
+            "dct:license": { "@id": LICENCE },
+            "dct:accessRights": { "@id": "http://publications.europa.eu/resource/authority/access-right/PUBLIC" },
+            "dct:language": { "@id": "http://id.loc.gov/vocabulary/iso639-1/id" },
+            "dct:spatial": { "@id": "http://publications.europa.eu/resource/authority/country/IDN" },
+            "dcat:landingPage": { "@id": format!("{}/data", f.base) },
             "dcat:distribution": distributions,
         }));
     }

@@ -9,6 +9,7 @@ mod dcat;
 mod news;
 mod pages;
 mod survivor;
+mod synthetic;
 
 use crate::Routes;
 use axum::routing::{get, post};
@@ -16,6 +17,10 @@ use axum::routing::{get, post};
 pub(crate) use dcat::base as base_url;
 pub(crate) use news::rfc3339;
 pub(crate) use pages::{public_home, public_root};
+pub(crate) use synthetic::num as synthetic_num;
+pub(crate) use synthetic::{
+    admin_release as synthetic_admin_release, admin_show as synthetic_admin_show,
+};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add("/berita", &["GET"], get(news::list))
@@ -33,6 +38,12 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("/data.json", &["GET"], get(dcat::data_json))
         .add("/data.jsonld", &["GET"], get(dcat::data_jsonld))
         .add("/data/statistik/{id}", &["GET"], get(pages::snapshot_csv))
+        .add("/data/sintetis/{id}", &["GET"], get(synthetic::release))
+        .add(
+            "/data/sintetis/{id}/csv",
+            &["GET"],
+            get(synthetic::release_csv),
+        )
         .add(
             "/pengaduan",
             &["GET", "POST"],

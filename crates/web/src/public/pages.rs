@@ -419,6 +419,7 @@ fn line(
 struct DataPage {
     page: Page,
     snapshots: Vec<SnapshotInfo>,
+    ledger: store::publish::synthetic::Ledger,
 }
 
 pub(crate) async fn open_data(
@@ -427,8 +428,17 @@ pub(crate) async fn open_data(
 ) -> Result<Response, WebError> {
     let page = Page::from_ctx(&ctx, "public.data_title");
     let snapshots = state.store.public_snapshots().await?;
+    let ledger = state
+        .store
+        .synthetic_ledger(state.config.dp_budget_epsilon)
+        .await?;
     Ok(cacheable(
-        render(&DataPage { page, snapshots })?.into_response(),
+        render(&DataPage {
+            page,
+            snapshots,
+            ledger,
+        })?
+        .into_response(),
     ))
 }
 

@@ -44,5 +44,6 @@ mod site_more;
 mod statistics;
 mod survivor_status;
 mod sweep;
+mod synthetic;
 mod vulnerability;
 mod words;

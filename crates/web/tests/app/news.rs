@@ -203,7 +203,7 @@ async fn an_article_goes_from_draft_through_review_to_the_public_site_and_back()
     ));
     assert!(
         r.body
-            .contains(&format!("property=\"og:url\" content=\"http://127.0.0.1"))
+            .contains("property=\"og:url\" content=\"http://127.0.0.1")
     );
     let list = anon.get("/berita").await;
     assert!(list.body.contains(&format!("href=\"/berita/{slug}\"")));

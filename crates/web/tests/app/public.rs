@@ -13,7 +13,7 @@ use domain::suppression::{Constraint, Options, exposed, suppress};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// (registering unit, region, home village, sex, persons)
-type Spec = (
+pub(crate) type Spec = (
     &'static str,
     &'static str,
     &'static str,
@@ -21,7 +21,7 @@ type Spec = (
     usize,
 );
 
-const FIRST: &[Spec] = &[
+pub(crate) const FIRST: &[Spec] = &[
     ("kupang", "53.01", "53.01.04.2003", "female", 30),
     ("kupang", "53.01", "53.01.04.2003", "male", 14),
     ("kupang", "53.01", "53.04.01.2001", "female", 12),
@@ -40,7 +40,7 @@ const SECOND: &[Spec] = &[
     ("palangkaraya", "62.71", "62.71.01.1001", "male", 2),
 ];
 
-async fn add_cleared(app: &TestApp, spec: &[Spec], seq: &mut usize) {
+pub(crate) async fn add_cleared(app: &TestApp, spec: &[Spec], seq: &mut usize) {
     let officer = app.actor("data-officer.nasional").await;
     let mut batch: Vec<(UnitId, Option<domain::RegionCode>, NewCase)> = Vec::new();
     for (unit, region, village, sex, n) in spec {

@@ -7,6 +7,7 @@
 
 mod case_form;
 mod journeys;
+mod news;
 mod paper;
 mod phone;
 mod small_forms;

@@ -194,7 +194,7 @@ async fn at_phone_width_every_menu_item_is_reachable_and_no_page_scrolls_sideway
 }
 
 /// Every navigation item within the window, and no sideways scroll.
-async fn in_reach(b: &Chrome, who: &str, page: &str) {
+pub(super) async fn in_reach(b: &Chrome, who: &str, page: &str) {
     let off = b.js(OFF_SCREEN, vec![]).await;
     b.expect(
         off.as_array().is_some_and(|a| a.is_empty()),
