@@ -223,3 +223,23 @@ pub async fn load(store: &Store) -> Result<usize> {
     }
     Ok(n)
 }
+
+/// One synthetic open-data release (ε = 2, a fifth of the default budget) when there is none
+/// yet, so `/data` shows what a release, its ledger and its utility report look like.
+pub async fn load_release(store: &Store) -> Result<bool> {
+    if !store
+        .synthetic_ledger(10.0)
+        .await
+        .map_err(crate::config::describe_store)?
+        .releases
+        .is_empty()
+    {
+        return Ok(false);
+    }
+    let admin = domain::Actor::system(domain::UnitId(1));
+    store
+        .release_synthetic(&admin, 2.0, 10.0)
+        .await
+        .map_err(crate::config::describe_store)?;
+    Ok(true)
+}

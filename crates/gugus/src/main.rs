@@ -323,6 +323,9 @@ async fn run(cli: Cli) -> Result<()> {
             if articles > 0 {
                 println!("loaded {articles} demo news articles");
             }
+            if demo_news::load_release(&store).await? {
+                println!("made a synthetic open-data release (epsilon 2)");
+            }
             demo::print_logins(&accounts, &args.listen);
             let file = config::checkpoint_path(
                 cli.audit_checkpoint_file.as_deref(),

@@ -46,7 +46,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Gugus API", version = "1", description = "Gugus: integrated information system of Indonesia's anti-trafficking task forces. Authenticate with `Authorization: Bearer gug_…` (create a token under My account; it lives 90 days unless the instance sets another lifetime, and a read-only token may only GET). An expired or revoked token is refused with 401 and the code `token_expired` or `token_revoked`. Errors: `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"code\", \"message\"}]}}`."),
     modifiers(&BearerAuth),
-    tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"), (name = "cases", description = "TPPO cases and victims"))
+    tags((name = "regions", description = "Kemendagri region reference"), (name = "units", description = "Organisations"), (name = "users", description = "Accounts"), (name = "audit", description = "Audit trail"), (name = "cases", description = "TPPO cases and victims"), (name = "news", description = "The news desk (articles on the public site)"))
 )]
 pub struct ApiDoc;
 
@@ -55,6 +55,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::regions::RegionsDoc::openapi());
     doc.merge(crate::units::UnitsDoc::openapi());
+    doc.merge(crate::news::NewsDoc::openapi());
     doc.merge(crate::accounts::AccountsDoc::openapi());
     doc.merge(crate::audit::AuditDoc::openapi());
     doc.merge(crate::cases::CasesDoc::openapi());

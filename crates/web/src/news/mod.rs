@@ -3,6 +3,10 @@
 //! at a set time), return them with a note, or take them down. The public pages are in
 //! `public::news`; who may do what is the store's (`store::news`).
 
+mod api;
+
+pub(crate) use api::NewsDoc;
+
 use crate::http::context::User;
 use crate::http::error::WebError;
 use crate::http::extract::IdPath;
@@ -22,19 +26,21 @@ use store::news::{Article, ArticleRow, StepInput};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let upload = || axum::extract::DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT);
-    r.add(
-        "/news",
-        &["GET", "POST"],
-        get(desk).post(create).layer(upload()),
-    )
-    .add("/news/new", &["GET"], get(new_form))
-    .add(
-        "/news/{id}",
-        &["GET", "POST"],
-        get(view).post(update).layer(upload()),
-    )
-    .add("/news/{id}/step", &["POST"], post(step))
-    .add("/news/{id}/cover/{width}", &["GET"], get(cover))
+    let r = r
+        .add(
+            "/news",
+            &["GET", "POST"],
+            get(desk).post(create).layer(upload()),
+        )
+        .add("/news/new", &["GET"], get(new_form))
+        .add(
+            "/news/{id}",
+            &["GET", "POST"],
+            get(view).post(update).layer(upload()),
+        )
+        .add("/news/{id}/step", &["POST"], post(step))
+        .add("/news/{id}/cover/{width}", &["GET"], get(cover));
+    api::routes(r)
 }
 
 /// The desk's forms that carry a cover picture (multipart, with the upload limit).
@@ -45,20 +51,7 @@ pub(crate) fn is_upload_path(path: &str) -> bool {
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The places an article may be about: provinces with their regencies.
-pub(crate) type Places = Vec<(String, String, Vec<(String, String)>)>;
-
-pub(crate) async fn places(state: &AppState) -> Result<Places, WebError> {
-    let mut out: Places = Vec::new();
-    for (code, name, province) in state.store.complaint_places().await?.iter() {
-        if code == province {
-            out.push((code.clone(), name.clone(), Vec::new()));
-        } else if let Some(p) = out.iter_mut().find(|p| &p.0 == province) {
-            p.2.push((code.clone(), name.clone()));
-        }
-    }
-    Ok(out)
-}
+use crate::public::{Places, places};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

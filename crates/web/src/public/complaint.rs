@@ -69,10 +69,11 @@ fn mark_is_human(secret: &[u8], mark: &str, now: i64) -> bool {
     read_mark(secret, mark, now).1
 }
 
-/// (province code, province name, its regencies as (code, name)).
-type Places = Vec<(String, String, Vec<(String, String)>)>;
+/// (province code, province name, its regencies as (code, name)): the complaint form's and
+/// the news form's region list.
+pub(crate) type Places = Vec<(String, String, Vec<(String, String)>)>;
 
-async fn places(state: &AppState) -> Result<Places, WebError> {
+pub(crate) async fn places(state: &AppState) -> Result<Places, WebError> {
     let mut out: Places = Vec::new();
     for (code, name, province) in state.store.complaint_places().await?.iter() {
         if code == province {

@@ -14,6 +14,7 @@ mod synthetic;
 use crate::Routes;
 use axum::routing::{get, post};
 
+pub(crate) use complaint::{Places, places};
 pub(crate) use dcat::base as base_url;
 pub(crate) use news::rfc3339;
 pub(crate) use pages::{public_home, public_root};
