@@ -80,9 +80,11 @@ impl NewsStep {
 }
 
 impl NewsStatus {
-    /// Whether the text may still be changed (a published article is taken down first).
+    /// Whether the text may be changed: a draft, or an article taken down. An article in
+    /// review is returned first (so what a publisher approves is what its writer sent: no
+    /// one both rewrites and publishes), a published one taken down first.
     pub fn editable(self) -> bool {
-        self != NewsStatus::Published
+        matches!(self, NewsStatus::Draft | NewsStatus::Unpublished)
     }
 }
 
@@ -232,6 +234,14 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// A path on this site: `/` then letters, digits and `/ _ . -`, never `//`.
+fn is_local_path(v: &str) -> bool {
+    v.starts_with('/')
+        && !v.contains("//")
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b))
+}
+
 /// The body as HTML: Markdown (CommonMark with tables and strikethrough) rendered, then
 /// cleaned by an allowlist — headings, paragraphs, lists, emphasis, quotes, code, tables,
 /// links (http, https, mailto; `rel="noopener noreferrer nofollow"`) and images from this
@@ -288,11 +298,12 @@ fn cleaner() -> ammonia::Builder<'static> {
         .link_rel(Some("noopener noreferrer nofollow"))
         .attribute_filter(|element, attribute, value| {
             // Pictures only from this site: a picture from elsewhere tells that site who
-            // reads the article.
-            if element == "img" && attribute == "src" && !value.starts_with('/') {
+            // reads the article. A plain path only — `/\host`, `//host` or a tab in it would
+            // reach another host in a browser or a feed reader.
+            if element == "img" && attribute == "src" && !is_local_path(value) {
                 return None;
             }
-            if value.starts_with("//") {
+            if value.starts_with("//") || value.starts_with("/\\") {
                 return None;
             }
             Some(value.into())
@@ -322,7 +333,7 @@ mod tests {
 
     #[test]
     fn the_sanitiser_removes_scripts_and_keeps_the_text() {
-        let md = "# Judul\n\nTeks **tebal** dan [tautan](https://kemenpppa.go.id).\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[klik](javascript:alert(3))\n\n<iframe src=\"https://evil.example\"></iframe>\n\n<p style=\"color:red\" onclick=\"x()\">gaya</p>\n\n![foto](https://tracker.example/p.png)\n\n![foto lokal](/berita/gambar/1/400.jpg)";
+        let md = "# Judul\n\nTeks **tebal** dan [tautan](https://kemenpppa.go.id).\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[klik](javascript:alert(3))\n\n<iframe src=\"https://evil.example\"></iframe>\n\n<p style=\"color:red\" onclick=\"x()\">gaya</p>\n\n![foto](https://tracker.example/p.png)\n\n![foto lokal](/berita/gambar/1/400.jpg)\n\n<img src=\"/\\\\evil.example/p.png\"> <img src=\"/&#9;/evil.example/q.png\">";
         let h = render_body(md);
         for bad in [
             "<script",
@@ -333,6 +344,7 @@ mod tests {
             "style=",
             "onclick",
             "tracker.example",
+            "evil.example",
             "<h1",
         ] {
             assert!(!h.contains(bad), "{bad} survived in {h}");
@@ -382,6 +394,6 @@ mod tests {
         assert_eq!(NewsStep::Unpublish.apply(Published), Some(Unpublished));
         assert_eq!(NewsStep::Submit.apply(Unpublished), Some(InReview));
         assert_eq!(NewsStep::Return.apply(Published), None);
-        assert!(!Published.editable() && Unpublished.editable());
+        assert!(!Published.editable() && !InReview.editable() && Unpublished.editable());
     }
 }

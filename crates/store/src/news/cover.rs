@@ -13,8 +13,25 @@ use std::io::Cursor;
 pub const WIDTHS: [u32; 3] = [400, 800, 1200];
 /// The largest file accepted.
 pub const BYTES_MAX: usize = crate::EVIDENCE_MAX;
-/// The largest picture decoded (each side, pixels).
+/// The largest picture decoded (each side, pixels), and in all (40 megapixels).
 const SIDE_MAX: u32 = 8_000;
+const PIXELS_MAX: u64 = 40_000_000;
+/// The most memory the decoder may take.
+const ALLOC_MAX: u64 = 256 * 1024 * 1024;
+
+/// Pictures decoded at once (each may take a few hundred MB on a small server).
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// [`renditions`] off the async threads, one picture at a time.
+pub async fn renditions_off_thread(bytes: Vec<u8>) -> Result<Vec<Rendition>> {
+    let _turn = DECODING
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    tokio::task::spawn_blocking(move || renditions(&bytes))
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?
+}
 /// JPEG quality of the stored widths.
 const QUALITY: u8 = 82;
 
@@ -37,18 +54,35 @@ pub fn renditions(bytes: &[u8]) -> Result<Vec<Rendition>> {
         Some("image/jpeg") => image::ImageFormat::Jpeg,
         _ => return Err(refuse("err.image_type")),
     };
+    // The size the file claims, before anything is decoded: a small file may claim a huge
+    // picture.
+    let (cw, ch) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| refuse("err.image_type"))?;
+    if cw > SIDE_MAX || ch > SIDE_MAX || u64::from(cw) * u64::from(ch) > PIXELS_MAX {
+        return Err(refuse("err.image_too_large"));
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(SIDE_MAX);
     limits.max_image_height = Some(SIDE_MAX);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(ALLOC_MAX);
     reader.limits(limits);
     let img = reader.decode().map_err(|_| refuse("err.image_type"))?;
     let (w, h) = (img.width(), img.height());
     if w == 0 || h == 0 {
         return Err(refuse("err.image_type"));
     }
-    let rgb = img.to_rgb8();
+    // Transparent parts on white: dropping the alpha channel would show what lies under it.
+    let rgba = img.to_rgba8();
+    drop(img);
+    let rgb = image::RgbImage::from_fn(w, h, |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let a = u16::from(p[3]);
+        let on_white = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
+        image::Rgb([on_white(p[0]), on_white(p[1]), on_white(p[2])])
+    });
+    drop(rgba);
     let mut out = Vec::new();
     for &width in WIDTHS.iter() {
         let (tw, th) = if w > width {

@@ -142,7 +142,7 @@ impl Store {
     /// The public list: published and due, newest first, filtered.
     pub async fn public_news(&self, f: &NewsFilter) -> Result<NewsPage> {
         let now = self.now_ms();
-        let page = f.page.max(1);
+        let page = f.page.clamp(1, 100_000);
         let words: String = f.q.chars().take(QUERY_MAX).collect();
         let words = crate::regions::fold(&words);
         let filter = |q: &mut Sql| {
@@ -180,9 +180,22 @@ impl Store {
         })
     }
 
-    /// The newest public articles (home page, feed, sitemap), at most `limit`.
+    /// The newest public articles, whole (the feed), at most `limit`.
     pub async fn public_news_latest(&self, limit: i64) -> Result<Vec<Article>> {
         let mut q = Sql::new(ARTICLE_SELECT);
+        public_filter(&mut q, self.now_ms());
+        q.push(" ORDER BY a.publish_at DESC, a.id DESC LIMIT ")
+            .bind_int(limit.clamp(1, FEED_MAX));
+        Ok(q.build_as().fetch_all(self.pool()).await?)
+    }
+
+    /// The addresses of the public articles, newest first, at most `limit`: (slug, last
+    /// change) for the sitemap (no bodies read).
+    pub async fn public_news_index(&self, limit: i64) -> Result<Vec<(String, i64)>> {
+        let mut q = Sql::new(
+            "SELECT a.slug, CASE WHEN a.updated_at > a.publish_at THEN a.updated_at ELSE a.publish_at END \
+             FROM news_articles a",
+        );
         public_filter(&mut q, self.now_ms());
         q.push(" ORDER BY a.publish_at DESC, a.id DESC LIMIT ")
             .bind_int(limit.clamp(1, SITEMAP_MAX));
@@ -245,7 +258,7 @@ impl Store {
     /// published) in the subtree when the actor publishes. Newest change first.
     pub async fn news_desk(&self, actor: &Actor, page: i64) -> Result<NewsPage> {
         Self::news_role(actor)?;
-        let page = page.max(1);
+        let page = page.clamp(1, 100_000);
         let publishes = decide(actor, Action::PublishNews, &actor.scope).is_ok();
         let filter = |q: &mut Sql| {
             q.push(" WHERE (a.unit_id = ").bind_int(actor.unit_id.0);
@@ -367,25 +380,11 @@ impl Store {
             &unit_scope(unit_region.as_deref()),
         )?;
         self.news_region(a).await?;
-        let images = checked_cover(a, cover_bytes, false)?;
+        let images = checked_cover(a, cover_bytes, false).await?;
         let html = domain::news::render_body(&a.body);
-        let base = domain::news::slugify(&a.title);
         let mut w = self.write(allowed).await?;
         let now = w.now_ms();
-        let mut slug = base.clone();
-        let mut n = 1;
-        loop {
-            let taken: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM news_articles WHERE slug = $1")
-                    .bind(&slug)
-                    .fetch_optional(&mut *w)
-                    .await?;
-            if taken.is_none() {
-                break;
-            }
-            n += 1;
-            slug = format!("{base}-{n}");
-        }
+        let slug = free_slug(&mut w, &domain::news::slugify(&a.title), None).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO news_articles (slug, title, lead, body_md, body_html, category, region_code, unit_id, \
              unit_region, status, cover_alt, has_cover, created_by, updated_by, created_at, updated_at) \
@@ -442,15 +441,23 @@ impl Store {
         )?;
         self.news_region(a).await?;
         let keeps_cover = cur.has_cover == 1 && !remove_cover;
-        let images = checked_cover(a, cover_bytes, keeps_cover)?;
+        let images = checked_cover(a, cover_bytes, keeps_cover).await?;
         let html = domain::news::render_body(&a.body);
         let mut w = self.write(allowed).await?;
         let now = w.now_ms();
         let has_cover = images.is_some() || keeps_cover;
+        // The address follows the title until the article is first published (a corrected
+        // draft title leaves nothing of the first one in the address); then it stays.
+        let slug = if cur.published_by.is_none() {
+            free_slug(&mut w, &domain::news::slugify(&a.title), Some(id)).await?
+        } else {
+            cur.slug.clone()
+        };
         let done = sqlx::query(
             "UPDATE news_articles SET title = $1, lead = $2, body_md = $3, body_html = $4, category = $5, \
              region_code = $6, cover_alt = $7, has_cover = $8, updated_by = $9, updated_at = $10, \
-             version = version + 1 WHERE id = $11 AND version = $12 AND status <> 'published'",
+             version = version + 1, slug = $13 WHERE id = $11 AND version = $12 \
+             AND status IN ('draft', 'unpublished')",
         )
         .bind(&a.title)
         .bind(&a.lead)
@@ -464,17 +471,16 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(version)
+        .bind(&slug)
         .execute(&mut *w)
         .await?
         .rows_affected();
         if done == 0 {
-            return Err(StoreError::Conflict(
-                if cur.status() == Some(NewsStatus::Published) {
-                    "conflict.news_published"
-                } else {
-                    "conflict.changed"
-                },
-            ));
+            return Err(StoreError::Conflict(match cur.status() {
+                Some(NewsStatus::Published) => "conflict.news_published",
+                Some(NewsStatus::InReview) => "conflict.news_in_review",
+                _ => "conflict.changed",
+            }));
         }
         if images.is_some() || !has_cover {
             sqlx::query("DELETE FROM news_images WHERE article_id = $1")
@@ -589,13 +595,13 @@ impl Store {
 
 /// The cover's renditions, checked before the write opens: a cover needs its alternative
 /// text (also when the one kept stays).
-fn checked_cover(
+async fn checked_cover(
     a: &NewArticle,
     cover_bytes: Option<&[u8]>,
     keeps_cover: bool,
 ) -> Result<Option<Vec<cover::Rendition>>> {
     let images = match cover_bytes {
-        Some(b) if !b.is_empty() => Some(cover::renditions(b)?),
+        Some(b) if !b.is_empty() => Some(cover::renditions_off_thread(b.to_vec()).await?),
         _ => None,
     };
     if (images.is_some() || keeps_cover) && a.cover_alt.is_none() {
@@ -604,6 +610,27 @@ fn checked_cover(
         return Err(StoreError::Invalid(errs));
     }
     Ok(images)
+}
+
+/// `base`, or `base-2`, `base-3` … — the first address no other article has.
+async fn free_slug(
+    w: &mut crate::core::write::Write<'_>,
+    base: &str,
+    own: Option<i64>,
+) -> Result<String> {
+    let mut slug = base.to_owned();
+    let mut n = 1;
+    loop {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM news_articles WHERE slug = $1")
+            .bind(&slug)
+            .fetch_optional(&mut **w)
+            .await?;
+        if taken.is_none() || taken == own {
+            return Ok(slug);
+        }
+        n += 1;
+        slug = format!("{base}-{n}");
+    }
 }
 
 async fn store_cover(

@@ -77,7 +77,7 @@ async fn desk(
 ) -> Result<Response, WebError> {
     let p = state
         .store
-        .news_desk(user.actor(), q.page.max(0) + 1)
+        .news_desk(user.actor(), q.page.clamp(0, 99_999) + 1)
         .await?;
     let pages = links(q.page.max(0), p.per_page, p.total, |n| {
         format!("/news?page={n}")

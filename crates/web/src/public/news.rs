@@ -70,7 +70,7 @@ pub(crate) async fn list(
         q: q.q.clone(),
         region,
         category,
-        page: q.page.max(0) + 1,
+        page: q.page.clamp(0, 99_999) + 1,
     };
     let p = state.store.public_news(&filter).await?;
     let query = |n: i64| {
@@ -170,7 +170,11 @@ pub(crate) async fn picture(
     Ok((
         [
             (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            // Briefly: a picture taken down must not linger in caches for a day.
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=300, must-revalidate",
+            ),
         ],
         bytes,
     )
@@ -200,8 +204,9 @@ fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 does not allow (the store refuses them in text already).
+            // Characters XML 1.0 does not allow: one would make the whole feed unreadable.
             c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -263,7 +268,7 @@ pub(crate) async fn sitemap(
     let base = super::base_url(&state, &headers);
     let articles = state
         .store
-        .public_news_latest(store::news::SITEMAP_MAX)
+        .public_news_index(store::news::SITEMAP_MAX)
         .await?;
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -281,11 +286,11 @@ pub(crate) async fn sitemap(
             xml(&format!("{base}{p}"))
         ));
     }
-    for a in &articles {
+    for (slug, changed) in &articles {
         out.push_str(&format!(
             "  <url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
-            xml(&format!("{base}/berita/{}", a.slug)),
-            rfc3339(a.updated_at.max(a.publish_at.unwrap_or(0)))
+            xml(&format!("{base}/berita/{slug}")),
+            rfc3339(*changed)
         ));
     }
     out.push_str("</urlset>\n");
@@ -306,6 +311,9 @@ mod tests {
     fn times_and_text_for_xml() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_796_000_000_123), "2026-11-30T00:53:20Z");
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            xml("a<b & \"c\"\u{1}\u{FFFF}"),
+            "a&lt;b &amp; &quot;c&quot;"
+        );
     }
 }

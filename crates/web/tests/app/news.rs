@@ -148,9 +148,18 @@ async fn an_article_goes_from_draft_through_review_to_the_public_site_and_back()
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    // The editor is a publisher too (Editor may publish), but not of her own submission.
+    // The editor is a publisher too (Editor may publish), but not of her own submission: her
+    // page offers no publishing and no editing, and a forged request is refused.
     let page = writer.get(&format!("/news/{id}")).await;
-    let v = version(&page.body);
+    assert!(
+        page.body.contains("orang lain"),
+        "she is told someone else publishes"
+    );
+    assert!(
+        !page.body.contains("name=\"version\""),
+        "no form to publish or edit"
+    );
+    let v = "2".to_owned();
     let r = writer
         .post_form(
             &format!("/news/{id}/step"),
@@ -175,6 +184,27 @@ async fn an_article_goes_from_draft_through_review_to_the_public_site_and_back()
     assert_eq!(viewer.get("/news").await.status, 403);
     // The province's admin publishes it.
     let admin = app.login("admin.kalteng").await;
+    // No one rewrites what was sent for review (then publishes it as their own approval).
+    let page = admin.get(&format!("/news/{id}")).await;
+    let v = version(&page.body);
+    let r = admin
+        .post_form(
+            &format!("/news/{id}"),
+            &[
+                ("title", "Diubah peninjau"),
+                ("lead", "x"),
+                ("body", "y"),
+                ("category", "activity"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("sedang menunggu tinjauan"), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"Diubah peninjau\""),
+        "what was typed is kept"
+    );
     let desk = admin.get("/news").await;
     assert!(desk.body.contains("Sosialisasi aman di Palangka Raya"));
     let page = admin.get(&format!("/news/{id}")).await;
@@ -527,17 +557,29 @@ async fn the_api_writes_sends_and_publishes_with_the_same_rules() {
     )
     .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
+    // A draft's address follows its corrected title.
+    let fixed = r#"{"title":"Rapat koordinasi Kota Palangka Raya","lead":"Ringkas.","body":"Isi <script>x()</script> **penting**.","category":"coordination","region_code":"62.71","version":1}"#;
+    let r = common::api(
+        &app.base,
+        &writer,
+        "PUT",
+        &format!("/api/v1/news/{id}"),
+        Some(fixed),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["slug"], "rapat-koordinasi-kota-palangka-raya");
     let step = |op: &str, v: i64| format!(r#"{{"op":"{op}","version":{v}}}"#);
     let path = format!("/api/v1/news/{id}/step");
-    let r = common::api(&app.base, &writer, "POST", &path, Some(&step("submit", 1))).await;
+    let r = common::api(&app.base, &writer, "POST", &path, Some(&step("submit", 2))).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["status"], "in_review");
     // Four eyes through the API too; a stale version is a conflict.
-    let r = common::api(&app.base, &writer, "POST", &path, Some(&step("publish", 2))).await;
-    assert_eq!(r.status, 409, "{}", r.body);
-    let r = common::api(&app.base, &admin, "POST", &path, Some(&step("publish", 1))).await;
+    let r = common::api(&app.base, &writer, "POST", &path, Some(&step("publish", 3))).await;
     assert_eq!(r.status, 409, "{}", r.body);
     let r = common::api(&app.base, &admin, "POST", &path, Some(&step("publish", 2))).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let r = common::api(&app.base, &admin, "POST", &path, Some(&step("publish", 3))).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["status"], "published");
     let ntt = app.token("admin.ntt").await;
@@ -548,7 +590,14 @@ async fn the_api_writes_sends_and_publishes_with_the_same_rules() {
         404
     );
     let anon = Browser::new(&app.base);
-    let page = anon.get("/berita/rapat-koordinasi-kota").await;
+    assert_eq!(
+        anon.get("/berita/rapat-koordinasi-kota").await.status,
+        404,
+        "the first address is gone"
+    );
+    let page = anon
+        .get("/berita/rapat-koordinasi-kota-palangka-raya")
+        .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<strong>penting</strong>"));
 }
