@@ -3,6 +3,8 @@
 //! `gugus bench tasks`: fills one unit's "my tasks" (open services and referrals) and times
 //! the query behind `/tasks`. Prints medians and 99th percentiles; the HTTP side is measured
 //! with wrk (see docs/BENCHMARKS.md).
+//! `gugus bench synthetic`: differentially private synthetic releases, timed, with the
+//! process's peak memory.
 
 use anyhow::{Context, Result};
 use domain::case::{NewCase, format_day};
@@ -315,4 +317,58 @@ mod floor {
                 .await,
         )
     }
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), in MiB.
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+/// `runs` releases at `epsilon` from the cleared persons of the database: the time of each
+/// (reading the records, noise, synthesis, storing), the records released, peak memory.
+pub async fn synthetic(store: &Store, epsilon: f64, runs: usize) -> Result<()> {
+    let admin = Actor::system(domain::UnitId(1));
+    let mut times = Vec::new();
+    let mut records = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let id = store
+            .release_synthetic(&admin, epsilon, 1e9)
+            .await
+            .map_err(crate::config::describe_store)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        let r = store
+            .synthetic_release(id)
+            .await
+            .map_err(crate::config::describe_store)?;
+        records = r.info.records;
+        for u in &r.utility {
+            println!(
+                "length {}: {} protected, {} synthetic combinations, MAE {:.1}, fabricated {:.1}%, missing {:.1}%",
+                u.length,
+                u.protected_combinations,
+                u.synthetic_combinations,
+                u.mean_abs_error,
+                u.fabricated_share * 100.0,
+                u.suppressed_share * 100.0
+            );
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "synthetic release at epsilon {epsilon}: {records} records; median {:.0} ms, max {:.0} ms over {} runs; peak RSS {:.0} MiB",
+        percentile(&times, 0.5),
+        times.last().copied().unwrap_or(0.0),
+        times.len(),
+        peak_mib().unwrap_or(0.0)
+    );
+    Ok(())
 }

@@ -152,6 +152,15 @@ enum KeysCmd {
 
 #[derive(Subcommand)]
 enum BenchCmd {
+    /// Make differentially private synthetic releases of the cleared persons (as a national
+    /// admin would at /admin/data-sintetis; each is recorded and spends the benchmark
+    /// database's budget, whose cap this ignores): time and peak memory.
+    Synthetic {
+        #[arg(long, default_value_t = 4.0)]
+        epsilon: f64,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Time single case inserts (3 victims each) and the filtered case list, in-process.
     Cases {
         #[arg(long, default_value_t = 200)]
@@ -374,6 +383,15 @@ async fn run(cli: Cli) -> Result<()> {
                 stats.complaints
             );
             Ok(())
+        }
+        Command::Bench(BenchCmd::Synthetic { epsilon, runs }) => {
+            let store = open_keyed(
+                cli.database_url.as_deref(),
+                cli.secret_key_file.as_deref(),
+                durability,
+            )
+            .await?;
+            bench::synthetic(&store, epsilon, runs).await
         }
         Command::Bench(BenchCmd::Cases { inserts, queries }) => {
             let store = open_keyed(
