@@ -14,6 +14,8 @@ use store::news::StepInput;
 /// What becomes of a demo article.
 #[derive(Clone, Copy, PartialEq)]
 enum Fate {
+    /// Published at this local time (WIB).
+    PublishedAt(&'static str),
     /// Published this many days ago.
     Published(i64),
     /// Published, to appear this many days from now.
@@ -68,7 +70,7 @@ const ARTICLES: &[Demo] = &[
         "Rakornas Gugus Tugas PP-TPPO 2019 di Kupang menghasilkan 14 rekomendasi",
         "Gugus tugas dari seluruh provinsi bertemu di Kupang, menandatangani kesepakatan bersama dan menyepakati 14 rekomendasi, dari data terpadu sampai pemetaan daerah rawan (contoh).",
         RAKORNAS_BODY,
-        Fate::Published(2_000),
+        Fate::PublishedAt("2019-12-05T16:00"),
     ),
     (
         "humas.ntt",
@@ -211,6 +213,10 @@ pub async fn load(store: &Store) -> Result<usize> {
         };
         step(&w, NewsStep::Submit, None).await?;
         match fate {
+            Fate::PublishedAt(t) => {
+                let at = domain::value::instant::parse(t, domain::time::Zone::Wib);
+                step(&p, NewsStep::Publish, at).await?
+            }
             Fate::Published(d) => step(&p, NewsStep::Publish, Some(now - d * day)).await?,
             Fate::Scheduled(d) => step(&p, NewsStep::Publish, Some(now + d * day)).await?,
             Fate::InReview => {}
