@@ -80,10 +80,15 @@ async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>,
         .list_units(actor, within.as_ref(), "")
         .await?
         .len();
-    let recovery = state
-        .store
-        .recovery_dashboard(actor, crate::shared::today(&state.store, user.actor()))
-        .await?;
+    // A role that sees no case (the news editors) has no recovery figures either.
+    let recovery = if domain::authz::role_may(actor.role, domain::Action::ViewCase) {
+        state
+            .store
+            .recovery_dashboard(actor, crate::shared::today(&state.store, user.actor()))
+            .await?
+    } else {
+        store::RecoveryDashboard::default()
+    };
     let overview = matches!(
         actor.role,
         domain::Role::Analyst | domain::Role::Viewer | domain::Role::Admin

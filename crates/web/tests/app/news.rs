@@ -93,6 +93,13 @@ async fn an_article_goes_from_draft_through_review_to_the_public_site_and_back()
     let app = TestApp::spawn().await;
     let ed = editor(&app, "kalteng").await;
     let writer = app.login(&ed).await;
+    // An editor's home and menu: no case anywhere, the news desk in reach.
+    let home = writer.get("/").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("href=\"/news\""));
+    assert!(!home.body.contains("href=\"/cases\""));
+    assert_eq!(writer.get("/cases").await.status, 403);
+    assert_eq!(writer.get("/statistik").await.status, 200);
     assert_eq!(writer.get("/news/new").await.status, 200);
     // A refused form keeps what was typed and says where.
     let r = writer
