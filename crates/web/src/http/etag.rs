@@ -55,6 +55,7 @@ pub async fn conditional(req: Request, next: Next) -> Response {
             t.starts_with("text/")
                 || t.contains("json")
                 || t.contains("svg")
+                || t.contains("xml")
                 || t.contains("javascript")
         });
     let gzip = gzip_ok && textual && bytes.len() > 1024;

@@ -266,6 +266,13 @@ async fn an_article_goes_from_draft_through_review_to_the_public_site_and_back()
         !feed.body.contains("<script"),
         "escaped and cleaned in the feed"
     );
+    let gz = anon
+        .get_with("/berita/feed.xml", &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!(
+        gz.headers["content-encoding"], "gzip",
+        "the feed is compressed"
+    );
     let sitemap = anon.get("/sitemap.xml").await;
     assert!(sitemap.body.contains(&format!("/berita/{slug}</loc>")));
     let home = anon.get("/").await;
