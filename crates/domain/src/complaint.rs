@@ -101,23 +101,9 @@ impl NewComplaint {
     pub fn parse(i: &ComplaintInput, today: day::Day) -> Result<NewComplaint, Invalid> {
         let mut errs = Invalid::default();
         let what = errs.take(text::multiline("what", &i.what, WHAT));
-        let region = match i.region.trim() {
-            "" => None,
-            r => match crate::RegionCode::parse(r) {
-                Ok(c)
-                    if matches!(
-                        c.level(),
-                        crate::RegionLevel::Province | crate::RegionLevel::Regency
-                    ) =>
-                {
-                    Some(c)
-                }
-                _ => {
-                    errs.push("region", "err.region_not_found");
-                    None
-                }
-            },
-        };
+        let region = errs
+            .take(crate::region::opt_place("region", &i.region))
+            .flatten();
         let happened_on = errs
             .take(day::opt_day("happened_on", &i.happened_on))
             .flatten();

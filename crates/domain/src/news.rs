@@ -142,23 +142,9 @@ impl NewArticle {
                 None
             }),
         };
-        let region = match i.region.trim() {
-            "" => None,
-            r => match crate::RegionCode::parse(r) {
-                Ok(c)
-                    if matches!(
-                        c.level(),
-                        crate::RegionLevel::Province | crate::RegionLevel::Regency
-                    ) =>
-                {
-                    Some(c)
-                }
-                _ => {
-                    errs.push("region", "err.region_not_found");
-                    None
-                }
-            },
-        };
+        let region = errs
+            .take(crate::region::opt_place("region", &i.region))
+            .flatten();
         let cover_alt = errs.take(text::opt_line("cover_alt", &i.cover_alt, ALT));
         match (title, lead, body, category, cover_alt) {
             (Some(title), Some(lead), Some(body), Some(category), Some(cover_alt))

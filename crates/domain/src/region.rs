@@ -44,6 +44,21 @@ pub struct BadRegionCode;
 
 const SEGMENT_LEN: [usize; 4] = [2, 2, 2, 4];
 
+/// A province or regency typed into a public form (a complaint's place, an article's
+/// region): `None` when empty, `err.region_not_found` on `field` for anything else that is not
+/// a province or regency code (whether it exists is the store's check).
+pub fn opt_place(field: &str, s: &str) -> Result<Option<RegionCode>, crate::FieldError> {
+    match s.trim() {
+        "" => Ok(None),
+        r => match RegionCode::parse(r) {
+            Ok(c) if matches!(c.level(), RegionLevel::Province | RegionLevel::Regency) => {
+                Ok(Some(c))
+            }
+            _ => Err(crate::FieldError::new(field, "err.region_not_found")),
+        },
+    }
+}
+
 impl RegionCode {
     pub fn parse(s: &str) -> Result<Self, BadRegionCode> {
         let s = s.trim();
