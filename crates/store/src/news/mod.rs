@@ -42,8 +42,6 @@ pub struct ArticleRow {
     pub unit_name: String,
     pub status: String,
     pub publish_at: Option<i64>,
-    pub has_cover: i64,
-    pub cover_alt: Option<String>,
     pub updated_at: i64,
 }
 
@@ -80,10 +78,6 @@ impl Article {
     pub fn status(&self) -> Option<NewsStatus> {
         NewsStatus::parse(&self.status)
     }
-    /// Published and due at `now`.
-    pub fn is_public(&self, now: i64) -> bool {
-        self.status() == Some(NewsStatus::Published) && self.publish_at.is_some_and(|t| t <= now)
-    }
 }
 
 /// A page of articles.
@@ -117,7 +111,7 @@ pub struct StepInput {
 }
 
 const ROW_SELECT: &str = "SELECT a.id, a.slug, a.title, a.lead, a.category, a.region_code, r.name AS region_name, \
-     u.name AS unit_name, a.status, a.publish_at, a.has_cover, a.cover_alt, a.updated_at \
+     u.name AS unit_name, a.status, a.publish_at, a.updated_at \
      FROM news_articles a JOIN units u ON u.id = a.unit_id LEFT JOIN regions r ON r.code = a.region_code";
 
 const ARTICLE_SELECT: &str = "SELECT a.id, a.slug, a.title, a.lead, a.body_md, a.body_html, a.category, a.region_code, \
