@@ -84,6 +84,33 @@ impl Facts {
 const SYNTHETIC_TITLE: &str = "Rekaman korban TPPO sintetis (privasi diferensial)";
 const SYNTHETIC_DESCRIPTION: &str = "Rekaman buatan yang meniru pola catatan korban yang sudah diverifikasi tingkat nasional (setiap orang sekali): jenis kelamin, kelompok umur, tahun laporan, bentuk eksploitasi, cara pengendalian, cara perekrutan, provinsi asal dan tujuan. Dibuat dengan metode DP-marginals (derau Gauss diskret OpenDP, zCDP); ε setiap rilis, buku anggaran privasi dan laporan kegunaan ada di halaman rilis. Bukan kasus nyata.";
 
+/// A CSV download as `data.json` (DCAT-US) lists it.
+fn csv_distribution(title: &str, download: &str, described_by: &str) -> Value {
+    json!({
+        "@type": "dcat:Distribution",
+        "title": title,
+        "downloadURL": download,
+        "mediaType": "text/csv",
+        "format": "CSV",
+        "describedBy": described_by,
+    })
+}
+
+/// A CSV download as `data.jsonld` (DCAT-AP) lists it.
+fn csv_distribution_ld(download: &str, title: &str, access: &str, issued: i64) -> Value {
+    json!({
+        "@id": download,
+        "@type": "dcat:Distribution",
+        "dct:title": title,
+        "dcat:accessURL": { "@id": access },
+        "dcat:downloadURL": { "@id": download },
+        "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" },
+        "dct:format": { "@id": "http://publications.europa.eu/resource/authority/file-type/CSV" },
+        "dct:issued": { "@value": day(issued), "@type": "xsd:date" },
+        "dct:license": { "@id": LICENCE },
+    })
+}
+
 fn release_title(r: &store::publish::synthetic::ReleaseInfo) -> String {
     format!(
         "Rilis {} per {} (ε = {:.2}, δ = 1e-6)",
@@ -113,14 +140,11 @@ pub(crate) async fn data_json(
         .snapshots
         .iter()
         .map(|s| {
-            json!({
-                "@type": "dcat:Distribution",
-                "title": format!("Potret per {}", day(s.as_of)),
-                "downloadURL": f.csv(s.id),
-                "mediaType": "text/csv",
-                "format": "CSV",
-                "describedBy": format!("{}/data", f.base),
-            })
+            csv_distribution(
+                &format!("Potret per {}", day(s.as_of)),
+                &f.csv(s.id),
+                &format!("{}/data", f.base),
+            )
         })
         .collect();
     let mut contact = json!({ "@type": "vcard:Contact", "fn": f.publisher });
@@ -156,14 +180,11 @@ pub(crate) async fn data_json(
             .releases
             .iter()
             .map(|r| {
-                json!({
-                    "@type": "dcat:Distribution",
-                    "title": release_title(r),
-                    "downloadURL": f.synthetic_csv(r.id),
-                    "mediaType": "text/csv",
-                    "format": "CSV",
-                    "describedBy": format!("{}/data/sintetis/{}", f.base, r.id),
-                })
+                csv_distribution(
+                    &release_title(r),
+                    &f.synthetic_csv(r.id),
+                    &format!("{}/data/sintetis/{}", f.base, r.id),
+                )
             })
             .collect();
         datasets.push(json!({
@@ -211,17 +232,12 @@ pub(crate) async fn data_jsonld(
         .snapshots
         .iter()
         .map(|s| {
-            json!({
-                "@id": f.csv(s.id),
-                "@type": "dcat:Distribution",
-                "dct:title": format!("Potret per {}", day(s.as_of)),
-                "dcat:accessURL": { "@id": format!("{}/data", f.base) },
-                "dcat:downloadURL": { "@id": f.csv(s.id) },
-                "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" },
-                "dct:format": { "@id": "http://publications.europa.eu/resource/authority/file-type/CSV" },
-                "dct:issued": date(s.as_of),
-                "dct:license": { "@id": LICENCE },
-            })
+            csv_distribution_ld(
+                &f.csv(s.id),
+                &format!("Potret per {}", day(s.as_of)),
+                &format!("{}/data", f.base),
+                s.as_of,
+            )
         })
         .collect();
     let publisher = json!({
@@ -260,17 +276,12 @@ pub(crate) async fn data_jsonld(
             .releases
             .iter()
             .map(|r| {
-                json!({
-                    "@id": f.synthetic_csv(r.id),
-                    "@type": "dcat:Distribution",
-                    "dct:title": release_title(r),
-                    "dcat:accessURL": { "@id": format!("{}/data/sintetis/{}", f.base, r.id) },
-                    "dcat:downloadURL": { "@id": f.synthetic_csv(r.id) },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" },
-                    "dct:format": { "@id": "http://publications.europa.eu/resource/authority/file-type/CSV" },
-                    "dct:issued": date(r.as_of),
-                    "dct:license": { "@id": LICENCE },
-                })
+                csv_distribution_ld(
+                    &f.synthetic_csv(r.id),
+                    &release_title(r),
+                    &format!("{}/data/sintetis/{}", f.base, r.id),
+                    r.as_of,
+                )
             })
             .collect();
         datasets.push(json!({
